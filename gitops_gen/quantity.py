@@ -1,0 +1,107 @@
+"""Kubernetes resource quantities (``100m``, ``1.5``, ``512Mi``, ``12Gi``, ``1e3``).
+
+Grammar from k8s.io/apimachinery/pkg/api/resource: a signed decimal number followed by a
+binary-SI suffix (Ki Mi Gi Ti Pi Ei), a decimal-SI suffix (n u m "" k M G T P E) or a decimal
+exponent (e3, E-2). Parsing is exact (``Fraction``) so that comparisons never suffer from float
+rounding; helpers return CPU in millicores and memory in bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+_QUANTITY = re.compile(
+    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
+)
+
+_SUFFIX: dict[str, Fraction] = {
+    "": Fraction(1),
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
+    "m": Fraction(1, 10**3),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "T": Fraction(10**12),
+    "P": Fraction(10**15),
+    "E": Fraction(10**18),
+    "Ki": Fraction(2**10),
+    "Mi": Fraction(2**20),
+    "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40),
+    "Pi": Fraction(2**50),
+    "Ei": Fraction(2**60),
+}
+
+MAX_EXPONENT = 30  # refuse 1e999999 before it turns into a number with a million digits
+
+
+class QuantityError(ValueError):
+    """Raised for a string that is not a Kubernetes quantity."""
+
+
+def parse_quantity(value: object) -> Fraction:
+    """Parse a quantity (str, int or float) to an exact base-unit value (cores or bytes)."""
+    if isinstance(value, bool):
+        raise QuantityError(f"{value!r} is not a quantity")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise QuantityError(f"{value!r} is not a quantity")
+        return Fraction(str(value))
+    if not isinstance(value, str):
+        raise QuantityError(f"{value!r} is not a quantity")
+    text = value.strip()
+    match = _QUANTITY.match(text)
+    if not match:
+        raise QuantityError(
+            f"{value!r} is not a Kubernetes quantity (examples: 100m, 0.5, 2, 128Mi, 12Gi)"
+        )
+    number = Fraction(match.group("num"))
+    suffix = match.group("suffix") or ""
+    if suffix[:1] in ("e", "E"):
+        exponent = int(suffix[1:])
+        if abs(exponent) > MAX_EXPONENT:
+            raise QuantityError(f"{value!r}: exponent out of range")
+        return number * Fraction(10) ** exponent
+    return number * _SUFFIX[suffix]
+
+
+def is_quantity(value: object) -> bool:
+    try:
+        parse_quantity(value)
+    except QuantityError:
+        return False
+    return True
+
+
+def cpu_millis(value: object) -> int:
+    """CPU quantity in millicores, rounded up as the API server does (``0.0001`` -> 1m)."""
+    q = parse_quantity(value) * 1000
+    return int(-(-q.numerator // q.denominator))
+
+
+def memory_bytes(value: object) -> int:
+    """Memory quantity in bytes, rounded up."""
+    q = parse_quantity(value)
+    return int(-(-q.numerator // q.denominator))
+
+
+def format_cpu(millis: float) -> str:
+    if millis % 1000 == 0:
+        return str(int(millis // 1000))
+    return f"{int(millis)}m"
+
+
+def format_memory(num_bytes: float) -> str:
+    """Human form in binary units, as ``kubectl describe node`` shows it (``9830Mi``, ``12Gi``)."""
+    n = int(num_bytes)
+    for suffix, size in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if n and n % size == 0:
+            return f"{n // size}{suffix}"
+    if n >= 2**20:
+        return f"{n / 2**20:.0f}Mi"
+    return str(n)

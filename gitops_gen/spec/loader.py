@@ -1,0 +1,239 @@
+"""Load spec files with positions, validate them with the models, and report every error at once.
+
+Each error names ``file:line:col``, the key path and a hint, e.g.::
+
+    specs/apps/lingua-app.yaml:31:3: spec.autoscalling: unknown field; did you mean 'autoscaling'?
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gitops_gen.errors import Location, Problem, Problems, UserError
+from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
+from gitops_gen.yamlio import load_positioned, node_position, position_of, read_text, to_plain
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Specs:
+    """Everything under a specs directory: exactly one Platform and any number of Apps."""
+
+    platform: Platform
+    apps: list[App] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (relative)
+    root: Path = Path(".")
+
+    def source_of(self, kind: str, name: str) -> str:
+        return self.sources.get(f"{kind}/{name}", "")
+
+
+def spec_files(specs_dir: Path) -> list[Path]:
+    if not specs_dir.exists():
+        raise UserError.at(str(specs_dir), "specs directory does not exist",
+                           hint="pass --specs DIR pointing at your platform.yaml and apps/")
+    if specs_dir.is_file():
+        return [specs_dir]
+    files = [p for p in specs_dir.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(specs_dir).parts)]
+    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
+
+
+def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Specs:
+    """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors."""
+    specs_dir = Path(specs_dir)
+    problems = Problems()
+    platforms: list[tuple[Platform, str]] = []
+    apps: list[tuple[App, str]] = []
+    files = spec_files(specs_dir)
+    base = display_root if display_root is not None else Path.cwd()
+    for path in files:
+        name = _display(path, base)
+        try:
+            docs = load_positioned(read_text(path, display=name), name)
+        except UserError as exc:
+            problems.items.extend(exc.problems)
+            continue
+        for doc in docs:
+            if doc is None:
+                continue
+            model = _validate_doc(doc, name, problems)
+            if isinstance(model, Platform):
+                platforms.append((model, name))
+            elif isinstance(model, App):
+                apps.append((model, name))
+    if not files:
+        problems.add(Problem(Location(str(specs_dir)), "no spec files (*.yaml) found",
+                             hint="add a platform.yaml (kind: Platform) and apps/*.yaml (kind: App)"))
+    problems.raise_if_any()
+    if not platforms:
+        raise UserError.at(str(specs_dir), "no Platform spec found",
+                           hint="add a file with 'apiVersion: gitops-gen/v1' and 'kind: Platform'")
+    if len(platforms) > 1:
+        raise UserError([Problem(Location(src, 1, 1), f"second Platform {p.metadata.name!r}",
+                                 hint="one specs directory describes one platform; use one --specs per cluster")
+                         for p, src in platforms[1:]])
+    platform, psrc = platforms[0]
+    sources = {f"Platform/{platform.metadata.name}": psrc}
+    seen: dict[str, str] = {}
+    for app, src in apps:
+        if app.metadata.name in seen:
+            problems.add(Problem(Location(src, 1, 1), f"App {app.metadata.name!r} is also defined in "
+                                 f"{seen[app.metadata.name]}", key_path="metadata.name",
+                                 hint="app names must be unique"))
+        seen[app.metadata.name] = src
+        sources[f"App/{app.metadata.name}"] = src
+        if app.spec.cluster is not None and app.spec.cluster != platform.metadata.name:
+            problems.add(Problem(Location(src, 1, 1), f"cluster {app.spec.cluster!r} is not the platform "
+                                 f"{platform.metadata.name!r}", key_path="spec.cluster",
+                                 hint="remove spec.cluster or set it to the Platform's metadata.name"))
+    problems.raise_if_any()
+    apps_sorted = sorted((a for a, _ in apps), key=lambda a: a.metadata.name)
+    return Specs(platform=platform, apps=apps_sorted, sources=sources, root=specs_dir)
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
+    line, col = node_position(doc)
+    line, col = line or 1, col or 1
+    if not isinstance(doc, dict):
+        problems.add(Problem(Location(name, line, col), "a spec must be a mapping",
+                             hint="start with 'apiVersion: gitops-gen/v1' and 'kind: Platform' or 'App'"))
+        return None
+    kind = doc.get("kind")
+    api = doc.get("apiVersion")
+    if api != API_VERSION:
+        pl, pc = position_of(doc, ("apiVersion",))
+        problems.add(Problem(Location(name, pl, pc), f"apiVersion {api!r} is not {API_VERSION!r}",
+                             key_path="apiVersion", hint=f"set 'apiVersion: {API_VERSION}'"))
+        return None
+    model_cls = SPEC_KINDS.get(str(kind)) if isinstance(kind, str) else None
+    if model_cls is None:
+        pl, pc = position_of(doc, ("kind",))
+        close = difflib.get_close_matches(str(kind), list(SPEC_KINDS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(SPEC_KINDS)}"
+        problems.add(Problem(Location(name, pl, pc), f"unknown kind {kind!r}", key_path="kind", hint=hint))
+        return None
+    try:
+        return model_cls.model_validate(to_plain(doc))
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            problems.add(_problem_from_error(err, doc, name, model_cls))
+        return None
+    except RecursionError:
+        problems.add(Problem(Location(name, line, col), "document nests too deeply"))
+        return None
+
+
+def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel]) -> Problem:
+    loc = _clean_loc(tuple(err.get("loc", ())))
+    key_path = _format_path(loc)
+    line, col = position_of(doc, loc)
+    etype = err.get("type", "")
+    msg = str(err.get("msg", "invalid value"))
+    hint = ""
+    if etype == "extra_forbidden":
+        valid = _valid_keys(model_cls, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid else []
+        msg = "unknown field"
+        hint = f"did you mean {close[0]!r}?" if close else (
+            f"valid fields here: {', '.join(valid)}" if valid else "remove it")
+    elif etype == "missing":
+        msg = "required field is missing"
+        hint = f"add '{loc[-1]}:'" if loc else ""
+        line, col = position_of(doc, loc[:-1])
+    elif etype.startswith("literal_error"):
+        hint = msg.replace("Input should be", "use")
+        msg = f"invalid value {err.get('input')!r}"
+    elif etype == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        hint = "fix the value"
+    elif etype in ("int_type", "int_parsing", "bool_type", "bool_parsing", "string_type", "dict_type",
+                   "list_type", "model_type", "float_type", "int_from_float"):
+        msg = f"wrong type: {msg[0].lower() + msg[1:]} (got {type(err.get('input')).__name__} {_short(err.get('input'))})"
+        hint = "see `gitops-gen schema` for the expected types"
+    elif etype == "string_pattern_mismatch":
+        msg = f"invalid value {_short(err.get('input'))}: {msg[0].lower() + msg[1:]}"
+        hint = "fix the value"
+    else:
+        hint = "fix the value"
+    return Problem(Location(name, line or 1, col or 1), msg, key_path, hint)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Drop pydantic's union/constraint markers (``'int'``, ``'constrained-str'``...) from a loc."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or part in ("int", "str", "constrained-str",
+                                                                "constrained-int", "function-after",
+                                                                "function-before", "literal")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _format_path(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _valid_keys(model_cls: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """The field names valid at ``loc`` below ``model_cls`` (for 'did you mean' hints)."""
+    current: Any = model_cls
+    for part in loc:
+        if isinstance(part, int):
+            current = _unwrap_list(current)
+            continue
+        cls = _model_in(current)
+        if cls is None or part not in cls.model_fields:
+            return []
+        current = cls.model_fields[part].annotation
+    cls = _model_in(_unwrap_list(current)) or _model_in(current)
+    return sorted(cls.model_fields) if cls is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _unwrap_list(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if typing.get_origin(arg) is list:
+                return typing.get_args(arg)[0]
+    return annotation

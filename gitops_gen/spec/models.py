@@ -1,0 +1,467 @@
+"""Pydantic v2 models of the spec kinds (``gitops-gen/v1``: ``Platform`` and ``App``).
+
+Field names are the YAML keys (camelCase), so the JSON Schema printed by ``gitops-gen schema``
+matches the files users write. Every model forbids unknown keys. Validators reject what
+Kubernetes would reject (DNS-1123 names, quantities, ports, HPA bounds), so a spec that loads
+renders manifests the API server accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes, parse_quantity
+
+API_VERSION = "gitops-gen/v1"
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+_IMAGE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$")
+_CHART_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$|^[0-9x*.^~>=<| -]+$")
+_HTTP_PATH = re.compile(r"^/[^\s]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS1123_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid DNS-1123 label: lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid DNS-1123 subdomain: lower-case letters, digits, '-' and '.', "
+            "at most 253 characters"
+        )
+    return value
+
+
+def _to_str(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _quantity(value: str) -> str:
+    try:
+        q = parse_quantity(value)
+    except QuantityError as exc:
+        raise ValueError(str(exc)) from None
+    if q < 0:
+        raise ValueError(f"{value!r}: a resource quantity cannot be negative")
+    return value
+
+
+def _duration(value: str) -> str:
+    if not _DURATION.match(value):
+        raise ValueError(f"{value!r} is not a Go duration (examples: 30s, 1m, 10m0s, 1h)")
+    return value
+
+
+def _host(value: str) -> str:
+    if len(value) > 253 or not _HOST.match(value):
+        raise ValueError(f"{value!r} is not a valid lower-case DNS host name (example: app.example.com)")
+    return value
+
+
+def _image(value: str) -> str:
+    if not _IMAGE.match(value) or len(value) > 512:
+        raise ValueError(f"{value!r} is not a container image reference (example: ghcr.io/org/app:1.2.3)")
+    return value
+
+
+def _chart_version(value: str) -> str:
+    if not _CHART_VERSION.match(value) or len(value) > 64:
+        raise ValueError(f"{value!r} is not a chart version or SemVer range (example: 4.15.1)")
+    return value
+
+
+def _http_path(value: str) -> str:
+    if not _HTTP_PATH.match(value):
+        raise ValueError(f"{value!r} is not an HTTP path (it must start with '/', no spaces)")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
+Quantity = Annotated[str, BeforeValidator(_to_str), AfterValidator(_quantity)]
+Duration = Annotated[str, AfterValidator(_duration)]
+Host = Annotated[str, AfterValidator(_host)]
+Image = Annotated[str, AfterValidator(_image)]
+ChartVersion = Annotated[str, BeforeValidator(_to_str), AfterValidator(_chart_version)]
+HttpPath = Annotated[str, AfterValidator(_http_path)]
+Email = Annotated[str, AfterValidator(_email)]
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+Percent = Annotated[int, Field(ge=1, le=100, strict=True)]
+Values = dict[str, Any]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# common
+
+
+class Metadata(Model):
+    name: DnsLabel = Field(description="Name of the platform (becomes clusters/<name>/) or app.")
+
+
+class ResourceList(Model):
+    cpu: Quantity | None = Field(default=None, description="CPU, e.g. 100m or 0.5.")
+    memory: Quantity | None = Field(default=None, description="Memory, e.g. 128Mi or 1Gi.")
+
+
+class Resources(Model):
+    requests: ResourceList = Field(default_factory=ResourceList)
+    limits: ResourceList = Field(default_factory=ResourceList)
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        r, lim = self.requests, self.limits
+        if r.cpu and lim.cpu and cpu_millis(r.cpu) > cpu_millis(lim.cpu):
+            raise ValueError(f"requests.cpu ({r.cpu}) is greater than limits.cpu ({lim.cpu})")
+        if r.memory and lim.memory and memory_bytes(r.memory) > memory_bytes(lim.memory):
+            raise ValueError(f"requests.memory ({r.memory}) is greater than limits.memory ({lim.memory})")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform
+
+
+class GitSource(Model):
+    url: str = Field(description="Git URL Flux syncs (ssh://git@host/org/repo or https://...).")
+    branch: str = Field(default="main", min_length=1, max_length=255, pattern=r"^[^\s~^:?*\[\\]+$")
+    interval: Duration = Field(default="1m", description="How often Flux fetches the repository.")
+    secretRef: DnsSubdomain | None = Field(
+        default=None,
+        description="Secret with the credentials (for ssh:// URLs: the deploy key Secret made by "
+        "`flux bootstrap`). Defaults to 'flux-system' for ssh:// URLs.",
+    )
+    path: str | None = Field(
+        default=None,
+        description="Path of the rendered tree inside the git repository (e.g. ./output). "
+        "Default: derived from the git repository that contains --out.",
+    )
+
+    @model_validator(mode="after")
+    def _check_url(self) -> GitSource:
+        url = self.url
+        if not re.match(r"^(ssh://|https?://)[^\s]+$", url):
+            raise ValueError(f"git.url {url!r} must be an ssh://, http:// or https:// URL "
+                             "(Flux does not accept scp-like git@host:org/repo)")
+        if self.path is not None and (".." in self.path.split("/") or self.path.startswith("/")):
+            raise ValueError(f"git.path {self.path!r} must be relative to the repository root, without '..'")
+        return self
+
+
+class Reserved(Model):
+    cpu: Quantity = "0"
+    memory: Quantity = "0"
+
+
+class Node(Model):
+    name: DnsSubdomain
+    cpu: Quantity
+    memory: Quantity
+    reserved: Reserved | None = Field(
+        default=None,
+        description="kube-reserved + system-reserved. Default: the distribution's (K3s: none).",
+    )
+    evictionHardMemory: Quantity | None = Field(
+        default=None,
+        description="kubelet memory.available hard-eviction threshold. Default: the distribution's "
+        "(K3s >= 1.32: 100Mi).",
+    )
+
+
+class K3s(Model):
+    disable: list[Literal["traefik", "servicelb", "metrics-server", "local-storage", "coredns"]] = Field(
+        default_factory=list,
+        description="K3s packaged add-ons disabled with --disable (their pods are not counted).",
+    )
+
+
+class Component(Model):
+    enabled: bool = True
+    version: ChartVersion
+    values: Values = Field(
+        default_factory=dict,
+        description="Extra Helm values, deep-merged over the ones gitops-gen renders.",
+    )
+
+
+class IngressNginx(Component):
+    version: ChartVersion = "4.15.1"
+    replicas: int = Field(default=1, ge=1, le=100)
+    serviceType: Literal["LoadBalancer", "NodePort", "ClusterIP"] = "LoadBalancer"
+
+
+class Acme(Model):
+    email: Email
+    issuer: DnsSubdomain = "letsencrypt-prod"
+    server: str = "https://acme-v02.api.letsencrypt.org/directory"
+
+    @model_validator(mode="after")
+    def _https(self) -> Acme:
+        if not self.server.startswith("https://"):
+            raise ValueError(f"acme.server {self.server!r} must be an https:// URL")
+        return self
+
+
+class CertManager(Component):
+    version: ChartVersion = "v1.21.1"
+    acme: Acme | None = None
+
+
+class SealedSecrets(Component):
+    version: ChartVersion = "2.18.5"
+
+
+class Grafana(Model):
+    host: Host | None = Field(default=None, description="Public host of Grafana (ingress with TLS).")
+    adminSecret: DnsSubdomain = Field(
+        description="Existing Secret (keys admin-user, admin-password) with Grafana's admin credentials; "
+        "never put the password in the spec.",
+    )
+
+
+class Monitoring(Component):
+    version: ChartVersion = "88.5.3"
+    retention: Duration | Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$")] = "7d"
+    grafana: Grafana | None = None
+
+
+class Loki(Model):
+    version: ChartVersion = "6.55.0"
+    chunksCache: bool = Field(default=False, description="Loki's memcached chunks cache (9830Mi by default).")
+    resultsCache: bool = Field(default=False, description="Loki's memcached results cache (1229Mi by default).")
+    retention: Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$")] | None = None
+    values: Values = Field(default_factory=dict)
+
+
+class Promtail(Model):
+    enabled: bool = True
+    version: ChartVersion = "6.17.1"
+    values: Values = Field(default_factory=dict)
+
+
+class Logging(Model):
+    enabled: bool = True
+    loki: Loki = Field(default_factory=Loki)
+    promtail: Promtail = Field(default_factory=Promtail)
+
+
+class Components(Model):
+    ingressNginx: IngressNginx | None = None
+    certManager: CertManager | None = None
+    sealedSecrets: SealedSecrets | None = None
+    monitoring: Monitoring | None = None
+    logging: Logging | None = None
+
+
+class PlatformSpec(Model):
+    distribution: Literal["k3s", "kubernetes"] = "kubernetes"
+    kubernetesVersion: Annotated[str, BeforeValidator(_to_str), Field(pattern=r"^v?1\.[0-9]{1,2}(\.[0-9]+)?$")] = "1.34"
+    git: GitSource
+    interval: Duration = Field(default="10m", description="Reconcile interval of the Flux Kustomizations.")
+    nodes: list[Node] = Field(default_factory=list)
+    k3s: K3s = Field(default_factory=K3s)
+    components: Components = Field(default_factory=Components)
+
+    @model_validator(mode="after")
+    def _unique_nodes(self) -> PlatformSpec:
+        names = [n.name for n in self.nodes]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"node names must be unique: {', '.join(dup)}")
+        return self
+
+
+class Platform(Model):
+    """A cluster: its git source, nodes and platform components."""
+
+    apiVersion: Literal["gitops-gen/v1"]
+    kind: Literal["Platform"]
+    metadata: Metadata
+    spec: PlatformSpec
+
+
+# ---------------------------------------------------------------------------------------------
+# App
+
+
+class Probe(Model):
+    path: HttpPath = "/"
+    port: Port | None = Field(default=None, description="Default: the app port.")
+    initialDelaySeconds: int = Field(default=0, ge=0, le=3600)
+    periodSeconds: int = Field(default=10, ge=1, le=3600)
+    timeoutSeconds: int = Field(default=1, ge=1, le=3600)
+    failureThreshold: int = Field(default=3, ge=1, le=100)
+    successThreshold: int = Field(default=1, ge=1, le=100)
+
+
+class Probes(Model):
+    liveness: Probe | None = None
+    readiness: Probe | None = None
+    startup: Probe | None = None
+
+    @model_validator(mode="after")
+    def _liveness_success(self) -> Probes:
+        for name in ("liveness", "startup"):
+            p = getattr(self, name)
+            if p is not None and p.successThreshold != 1:
+                raise ValueError(f"{name}.successThreshold must be 1 (Kubernetes rejects other values)")
+        return self
+
+
+class Autoscaling(Model):
+    minReplicas: int = Field(default=1, ge=1, le=1000)
+    maxReplicas: int = Field(ge=1, le=1000)
+    targetCPUUtilization: Percent | None = 80
+    targetMemoryUtilization: Percent | None = None
+    scaleUpStabilizationSeconds: int = Field(default=0, ge=0, le=3600)
+    scaleDownStabilizationSeconds: int = Field(default=300, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Autoscaling:
+        if self.minReplicas > self.maxReplicas:
+            raise ValueError(
+                f"minReplicas ({self.minReplicas}) must not be greater than maxReplicas ({self.maxReplicas})"
+            )
+        if self.targetCPUUtilization is None and self.targetMemoryUtilization is None:
+            raise ValueError("set targetCPUUtilization or targetMemoryUtilization (or both)")
+        return self
+
+
+class DisruptionBudget(Model):
+    minAvailable: Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None = None
+    maxUnavailable: Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DisruptionBudget:
+        if (self.minAvailable is None) == (self.maxUnavailable is None):
+            raise ValueError("set exactly one of minAvailable or maxUnavailable")
+        return self
+
+
+class Ingress(Model):
+    host: Host
+    path: HttpPath = "/"
+    tls: bool = True
+    className: DnsSubdomain = "nginx"
+    issuer: DnsSubdomain | None = Field(
+        default=None, description="cert-manager ClusterIssuer; default: the platform's acme.issuer."
+    )
+
+
+class SecurityContext(Model):
+    runAsUser: int = Field(default=1001, ge=1, le=2147483647, description="Non-zero UID (root is refused).")
+    runAsGroup: int | None = Field(default=None, ge=0, le=2147483647)
+    fsGroup: int | None = Field(default=None, ge=0, le=2147483647)
+    readOnlyRootFilesystem: bool = False
+
+
+class SecretKeyRef(Model):
+    name: DnsSubdomain
+    key: Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[-._a-zA-Z0-9]+$")]
+
+
+class EnvVar(Model):
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+    value: str | None = None
+    secretKeyRef: SecretKeyRef | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> EnvVar:
+        if not _ENV_NAME.match(self.name):
+            raise ValueError(f"env name {self.name!r} is not a valid environment variable name")
+        if (self.value is None) == (self.secretKeyRef is None):
+            raise ValueError(f"env {self.name}: set exactly one of value or secretKeyRef")
+        return self
+
+
+class AppSpec(Model):
+    namespace: DnsLabel | None = Field(default=None, description="Default: the app name.")
+    cluster: DnsLabel | None = Field(default=None, description="Platform this app runs on; default: the only one.")
+    image: Image
+    port: Port = 8080
+    replicas: int = Field(default=1, ge=0, le=1000)
+    resources: Resources
+    probes: Probes = Field(default_factory=Probes)
+    autoscaling: Autoscaling | None = None
+    disruptionBudget: DisruptionBudget | None = None
+    ingress: Ingress | None = None
+    securityContext: SecurityContext = Field(default_factory=SecurityContext)
+    imagePullSecret: DnsSubdomain | None = None
+    env: list[EnvVar] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AppSpec:
+        r = self.resources
+        if r.requests.cpu is None or r.requests.memory is None:
+            raise ValueError("resources.requests needs cpu and memory (the scheduler places pods by them)")
+        if r.limits.memory is None:
+            raise ValueError("resources.limits.memory is required (without it one pod can starve the node)")
+        a = self.autoscaling
+        if a is not None:
+            if a.targetCPUUtilization is not None and r.requests.cpu is None:
+                raise ValueError("autoscaling on CPU needs resources.requests.cpu")
+        pdb = self.disruptionBudget
+        if pdb is not None:
+            guaranteed = a.minReplicas if a is not None else self.replicas
+            if isinstance(pdb.minAvailable, int) and pdb.minAvailable >= guaranteed:
+                raise ValueError(
+                    f"disruptionBudget.minAvailable ({pdb.minAvailable}) must be less than the guaranteed "
+                    f"replicas ({guaranteed}), or no pod can ever be evicted and node drains hang"
+                )
+            if pdb.maxUnavailable in (0, "0%"):
+                raise ValueError("disruptionBudget.maxUnavailable 0 blocks every voluntary eviction; use 1")
+        names = [e.name for e in self.env]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"env names must be unique: {', '.join(dup)}")
+        return self
+
+
+class App(Model):
+    """One application: Deployment, Service, Ingress, HPA and PDB in its own namespace."""
+
+    apiVersion: Literal["gitops-gen/v1"]
+    kind: Literal["App"]
+    metadata: Metadata
+    spec: AppSpec
+
+    @property
+    def namespace(self) -> str:
+        return self.spec.namespace or self.metadata.name
+
+
+SPEC_KINDS: dict[str, type[Model]] = {"Platform": Platform, "App": App}

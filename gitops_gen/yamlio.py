@@ -1,0 +1,233 @@
+"""Reading YAML safely, with positions.
+
+Two readers share the same limits:
+
+* :func:`load_positioned` — ruamel.yaml round-trip load. Slow, but every mapping and sequence
+  knows the line and column of its keys and items. Used for specs (few, small files) and to
+  recover exact positions of findings in manifests.
+* the fast manifest reader lives in :mod:`gitops_gen.lint.loader` (Rust-backed ``yaml_rs``).
+
+Limits (:class:`Limits`) guard against hostile input: file size, nesting depth and alias
+expansion (a "billion laughs" document is refused, not expanded).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on input. Defaults are generous for real manifests and small for attacks."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_depth: int = 100
+    max_nodes: int = 2_000_000  # nodes visited, counting every alias expansion
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        raw = os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
+        if raw and raw.isdigit():
+            return cls(max_file_bytes=int(raw))
+        return cls()
+
+
+DEFAULT_LIMITS = Limits.from_env()
+
+
+def read_text(path: Path | str, *, display: str | None = None, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Read a file as UTF-8 text, refusing huge, binary and non-UTF-8 files with a located error."""
+    name = display or str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > limits.max_file_bytes:
+            raise UserError.at(
+                name,
+                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
+                line=1, column=1,
+                hint="split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES (or --max-file-bytes)",
+            )
+        data = p.read_bytes()
+    except UserError:
+        raise
+    except IsADirectoryError:
+        raise UserError.at(name, "is a directory, expected a YAML file") from None
+    except OSError as exc:
+        raise UserError.at(name, f"cannot read: {exc.strerror or exc}") from None
+    return decode_text(data, name)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise UserError.at(name, "binary file (contains NUL bytes), not YAML", line=1, column=1,
+                           hint="exclude it from the paths given to gitops-gen")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise UserError.at(name, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line=line,
+                           column=col, hint="save the file as UTF-8") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    return y
+
+
+def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
+    """Load every document of ``text`` with ruamel.yaml round-trip (positions kept).
+
+    Raises :class:`UserError` with ``file:line:col`` for syntax errors, duplicate keys,
+    too-deep nesting and alias bombs.
+    """
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        docs = list(_yaml().load_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        col = mark.column + 1 if mark else 0
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "fix the YAML syntax"
+        if "duplicate key" in problem or "found duplicate key" in str(exc):
+            problem = "duplicate key" + (f" {_dup_key(str(exc))}" if _dup_key(str(exc)) else "")
+            hint = "remove one of the duplicate keys"
+        raise UserError.at(name, problem, line=line, column=col, hint=hint) from None
+    except YAMLError as exc:
+        raise UserError.at(name, f"invalid YAML: {exc}", line=1, column=1) from None
+    except RecursionError:
+        raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=1, column=1,
+                           hint="flatten the document") from None
+    for doc in docs:
+        check_bounds(doc, name, limits)
+    return docs
+
+
+def _dup_key(text: str) -> str:
+    marker = 'found duplicate key "'
+    if marker in text:
+        return '"' + text.split(marker, 1)[1].split('"', 1)[0] + '"'
+    return ""
+
+
+def check_bounds(doc: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Walk ``doc`` counting nodes (alias expansions included) and depth; raise when over a bound.
+
+    Shared sub-trees (YAML aliases) are counted every time they are reached, which is exactly the
+    work any consumer would do, so a billion-laughs document is refused here in bounded time.
+    """
+    budget = limits.max_nodes
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    visited = 0
+    while stack:
+        node, depth = stack.pop()
+        visited += 1
+        if visited > budget:
+            raise UserError.at(
+                name, f"document expands to more than {budget:,} nodes (YAML alias/anchor bomb?)",
+                line=1, column=1, hint="remove the recursive anchors/aliases",
+            )
+        if depth > limits.max_depth:
+            line, col = node_position(node)
+            raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=line,
+                               column=col, hint="flatten the document")
+        if isinstance(node, dict):
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+                else:
+                    visited += 1
+        elif isinstance(node, list):
+            for value in node:
+                if isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+                else:
+                    visited += 1
+
+
+def node_position(node: Any) -> tuple[int, int]:
+    """1-based (line, column) where a ruamel mapping or sequence starts; (0, 0) if unknown."""
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return (0, 0)
+    return (lc.line + 1, lc.col + 1)
+
+
+def position_of(root: Any, path: tuple[str | int, ...]) -> tuple[int, int]:
+    """1-based (line, column) of the deepest existing element of ``path`` below ``root``.
+
+    For a mapping key, the key's position; for a sequence index, the item's position. Falls back
+    to the nearest existing ancestor, so a finding about a *missing* field points at its parent.
+    """
+    best = node_position(root)
+    node = root
+    for part in path:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and part in node:
+            if lc is not None:
+                try:
+                    line, col = lc.key(part)
+                    best = (line + 1, col + 1)
+                except (KeyError, TypeError):
+                    pass
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if lc is not None:
+                try:
+                    line, col = lc.item(part)
+                    best = (line + 1, col + 1)
+                except (KeyError, TypeError, IndexError):
+                    pass
+            node = node[part]
+        else:
+            break
+    return best
+
+
+def to_plain(node: Any) -> Any:
+    """Convert ruamel containers to plain dict/list/scalars (after :func:`check_bounds`)."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str | int | float | bool) else k: to_plain(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    from ruamel.yaml.scalarstring import ScalarString
+
+    if isinstance(node, ScalarString):
+        return str(node)
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return str(node)  # timestamps and other tagged scalars: keep their text form
+
+
+def iter_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Yield (path, scalar) for every leaf below ``node``."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from iter_paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from iter_paths(v, (*prefix, i))
+    else:
+        yield prefix, node
