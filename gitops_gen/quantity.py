@@ -13,8 +13,10 @@ from fractions import Fraction
 
 _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$",
+    re.ASCII,  # Kubernetes takes ASCII digits only: '１２３' is not a quantity
 )
+MAX_DIGITS = 64  # longer numbers are not quantities (and would hit Python's int-conversion limit)
 
 _SUFFIX: dict[str, Fraction] = {
     "": Fraction(1),
@@ -60,10 +62,12 @@ def parse_quantity(value: object) -> Fraction:
         raise QuantityError(
             f"{value!r} is not a Kubernetes quantity (examples: 100m, 0.5, 2, 128Mi, 12Gi)"
         )
+    if len(match.group("num")) > MAX_DIGITS:
+        raise QuantityError(f"{value[:20]!r}...: number too long to be a quantity")
     number = Fraction(match.group("num"))
     suffix = match.group("suffix") or ""
-    if suffix[:1] in ("e", "E"):
-        exponent = int(suffix[1:])
+    if suffix not in _SUFFIX:  # a decimal exponent (e3, E-2); "E" and "Ei" are SI suffixes
+        exponent = int(suffix[1:]) if len(suffix) <= 8 else MAX_EXPONENT + 1
         if abs(exponent) > MAX_EXPONENT:
             raise QuantityError(f"{value!r}: exponent out of range")
         return number * Fraction(10) ** exponent
