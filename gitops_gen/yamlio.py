@@ -94,10 +94,14 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
     Raises :class:`UserError` with ``file:line:col`` for syntax errors, duplicate keys,
     too-deep nesting and alias bombs.
     """
+    import warnings
+
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        docs = list(_yaml().load_all(text))
+        with warnings.catch_warnings():  # a re-used anchor is legal YAML; do not print a warning
+            warnings.simplefilter("ignore")
+            docs = list(_yaml().load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -110,12 +114,69 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
         raise UserError.at(name, problem, line=line, column=col, hint=hint) from None
     except YAMLError as exc:
         raise UserError.at(name, f"invalid YAML: {exc}", line=1, column=1) from None
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        # ruamel's constructor raises plain exceptions for explicit tags it cannot honour
+        # (`!!int x`, `!!float .`, `!!set` on a scalar) and for integers past Python's digit limit
+        line, col, what = _bad_node(text)
+        raise UserError.at(name, what or f"cannot load a value ({exc})", line=line, column=col,
+                           hint="fix the value or remove its explicit !!tag") from None
     except RecursionError:
         raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=1, column=1,
                            hint="flatten the document") from None
     for doc in docs:
         check_bounds(doc, name, limits)
     return docs
+
+
+_COLLECTION_TAGS = {"map": "MappingNode", "set": "MappingNode", "seq": "SequenceNode",
+                    "omap": "SequenceNode", "pairs": "SequenceNode"}
+
+
+def _bad_node(text: str) -> tuple[int, int, str]:
+    """Find the node ruamel could not construct: an explicit core tag its value does not fit."""
+    import base64
+    import binascii
+
+    from ruamel.yaml.nodes import ScalarNode
+
+    y = _yaml()
+    try:
+        roots = list(y.compose_all(text))
+    except Exception:
+        return (1, 1, "")
+    seen: set[int] = set()
+    stack = [r for r in roots if r is not None]
+    while stack:
+        node = stack.pop(0)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        tag = str(getattr(node.tag, "value", node.tag) or "")
+        short = tag.removeprefix("tag:yaml.org,2002:")
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        kind = type(node).__name__
+        if short in _COLLECTION_TAGS and kind != _COLLECTION_TAGS[short]:
+            return (*where, f"!!{short} needs a {_COLLECTION_TAGS[short][:-4].lower()}, not a {kind[:-4].lower()}")
+        if isinstance(node, ScalarNode):
+            value = str(node.value)
+            if short in ("int", "float", "bool", "null", "timestamp"):
+                if y.resolver.resolve(ScalarNode, value, (True, False)) != tag:
+                    return (*where, f"{value[:40]!r} is not a valid !!{short}")
+                if sum(c.isdigit() for c in value) > 4000:
+                    return (*where, "number with more than 4000 digits")
+            elif short == "binary":
+                try:
+                    base64.decodebytes(value.encode("ascii"))
+                except (binascii.Error, UnicodeEncodeError):
+                    return (*where, "!!binary value is not base64")
+            elif short in ("str", "map", "seq") or not tag.startswith("tag:yaml.org,2002:"):
+                continue
+        elif short in ("int", "float", "bool", "null", "timestamp", "str", "binary"):
+            return (*where, f"!!{short} needs a scalar, not a {kind[:-4].lower()}")
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+    return (1, 1, "")
 
 
 def _dup_key(text: str) -> str:
