@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
+from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.yamlio import load_positioned, node_position, position_of, read_text, to_plain
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -65,6 +66,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         for doc in docs:
             if doc is None:
                 continue
+            problems.items.extend(credential_problems(doc, name))  # plain-text secrets refused
             model = _validate_doc(doc, name, problems)
             if isinstance(model, Platform):
                 platforms.append((model, name))
