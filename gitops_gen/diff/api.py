@@ -1,0 +1,110 @@
+"""``gitops-gen diff``: what a change does to the cluster.
+
+Two modes:
+
+* specs (default): the specs as they are at git ``--base`` (read with ``git ls-tree``/``cat-file``
+  into a temporary directory; the work tree and the index are never touched) and as they are in
+  the work tree are both rendered in memory with the *current* renderer, then compared;
+* ``--output-dir OLD NEW``: two already-rendered trees on disk are compared.
+
+Then the lint delta (findings introduced / fixed) and the budget delta (requests before / after)
+are computed on both trees. Exit code 0 whatever the diff says (a diff is not a failure); 2 for
+a bad ref, missing or invalid specs, unreadable trees.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import TextIO
+
+from gitops_gen.diff import deltas, gitref
+from gitops_gen.diff.compare import compare_objects
+from gitops_gen.diff.model import DiffReport
+from gitops_gen.diff.objects import parse_tree, read_tree
+from gitops_gen.diff.report import render_report
+from gitops_gen.errors import Location, UserError
+
+FORMATS = ("text", "markdown", "json")
+
+
+def run_diff(*, base: str = "HEAD", specs_dir: Path = Path("specs"),
+             output_dirs: tuple[Path, Path] | None = None, fmt: str = "text",
+             out_dir: Path = Path("output"), stream: TextIO | None = None) -> int:
+    """Print the diff report; 0 on success (whatever changed), UserError (exit 2) on bad input."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    if output_dirs is not None:
+        report = diff_output_dirs(Path(output_dirs[0]), Path(output_dirs[1]))
+    else:
+        report = diff_specs(base, Path(specs_dir), Path(out_dir))
+    (stream or sys.stdout).write(render_report(report, fmt))
+    return 0
+
+
+def diff_output_dirs(old_dir: Path, new_dir: Path) -> DiffReport:
+    old_files = read_tree(old_dir)
+    new_files = read_tree(new_dir)
+    if not old_files and not new_files:
+        raise UserError.at(f"{old_dir}, {new_dir}", "no YAML files in either directory",
+                           hint="pass two directories of rendered manifests")
+    old = parse_tree(old_files, display=lambda rel: str(old_dir / rel))
+    new = parse_tree(new_files, display=lambda rel: str(new_dir / rel))
+    report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
+    deltas.add_deltas(report, old_dir, new_dir, None, None)
+    return report
+
+
+def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
+    from gitops_gen.spec.loader import load_specs
+
+    repo = gitref.find_repo(specs_dir)
+    commit = gitref.resolve_ref(repo, base)
+    rel = gitref.relative_to_root(repo, specs_dir)
+    label = f"{base} ({commit[:12]})" if base != commit else commit[:12]
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-") as tmp:
+        tmp_root = Path(tmp)
+        base_root = tmp_root / "base"
+        exported = gitref.export_path(repo, commit, rel, base_root)
+        if not exported:
+            raise UserError.at(f"{base}:{rel or '.'}", f"no spec files (*.yaml) at {base} ({commit[:12]})",
+                               hint="check --specs and --base; the specs must be committed at the base ref")
+        base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
+        try:
+            old_specs = load_specs(base_specs_dir, display_root=base_root)
+        except UserError as exc:
+            raise _at_ref(exc, base) from None
+        new_specs = load_specs(specs_dir)
+        old_files = deltas.render(old_specs, out_dir)
+        new_files = deltas.render(new_specs, out_dir)
+        out_rel = deltas.output_relpath(out_dir, repo.root)
+        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}")
+        new = parse_tree(new_files, display=lambda r: f"rendered {r}")
+        report = DiffReport(label, "working tree", compare_objects(old, new))
+        old_tree = _write_tree(tmp_root / "old", out_rel, old_files)
+        new_tree = _write_tree(tmp_root / "new", out_rel, new_files)
+        deltas.add_deltas(report, old_tree, new_tree, old_specs, new_specs,
+                          repo_roots=(tmp_root / "old", tmp_root / "new"))
+    return report
+
+
+def _at_ref(exc: UserError, ref: str) -> UserError:
+    """Errors in the base specs name the ref: ``origin/main:specs/platform.yaml:12:3``."""
+    return UserError([replace(p, location=Location(f"{ref}:{p.location.file}", p.location.line,
+                                                   p.location.column)) for p in exc.problems])
+
+
+def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
+    tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+    for rel, text in files.items():
+        parts = PurePosixPath(rel).parts
+        if not parts or any(p in ("..", "") for p in parts) or rel.startswith("/"):
+            continue
+        target = tree.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    tree.mkdir(parents=True, exist_ok=True)
+    return tree

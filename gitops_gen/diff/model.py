@@ -1,0 +1,80 @@
+"""What a diff found: object changes, the lint delta and the budget delta (pure data)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gitops_gen.diff.compare import ObjectDiff
+from gitops_gen.lint.model import Finding, Severity
+
+
+def finding_key(f: Finding) -> tuple[str, str, str]:
+    """Findings are the same across two renders when rule, object and message agree (not lines)."""
+    return (f.rule, f.resource, f.message)
+
+
+@dataclass(slots=True)
+class LintDelta:
+    introduced: list[Finding] = field(default_factory=list)
+    fixed: list[Finding] = field(default_factory=list)
+    before_errors: int = 0
+    after_errors: int = 0
+
+    @classmethod
+    def between(cls, before: list[Finding], after: list[Finding]) -> LintDelta:
+        """Findings present after but not before (introduced) and the reverse (fixed), as multisets."""
+        old = Counter(finding_key(f) for f in before)
+        new = Counter(finding_key(f) for f in after)
+        introduced: list[Finding] = []
+        fixed: list[Finding] = []
+        left = new - old
+        for f in sorted(after, key=_order):
+            if left[finding_key(f)] > 0:
+                left[finding_key(f)] -= 1
+                introduced.append(f)
+        gone = old - new
+        for f in sorted(before, key=_order):
+            if gone[finding_key(f)] > 0:
+                gone[finding_key(f)] -= 1
+                fixed.append(f)
+        return cls(introduced, fixed,
+                   sum(1 for f in before if f.severity >= Severity.ERROR),
+                   sum(1 for f in after if f.severity >= Severity.ERROR))
+
+    def count(self, which: list[Finding], severity: Severity) -> int:
+        return sum(1 for f in which if f.severity == severity)
+
+
+def _order(f: Finding) -> tuple[int, str, str, str, str]:
+    return (-int(f.severity), f.rule, f.resource, f.message, f.file)
+
+
+@dataclass(slots=True)
+class BudgetSide:
+    """Totals of one side: requests (and limits) against the nodes' allocatable."""
+
+    cpu_requests_millis: int
+    memory_requests_bytes: int
+    cpu_allocatable_millis: int | None = None
+    memory_allocatable_bytes: int | None = None
+    cpu_limits_millis: int | None = None
+    memory_limits_bytes: int | None = None
+    pending: list[str] = field(default_factory=list)  # pods that would not be scheduled
+    unknown: list[str] = field(default_factory=list)  # workloads of unknown footprint
+
+
+@dataclass(slots=True)
+class BudgetDelta:
+    before: BudgetSide | None
+    after: BudgetSide | None
+
+
+@dataclass(slots=True)
+class DiffReport:
+    base_label: str  # e.g. "HEAD (1a2b3c4)" or the OLD directory
+    new_label: str  # e.g. "working tree" or the NEW directory
+    objects: ObjectDiff
+    lint: LintDelta | None = None
+    budget: BudgetDelta | None = None
+    notes: list[str] = field(default_factory=list)  # what could not be computed, and why

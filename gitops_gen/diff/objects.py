@@ -1,0 +1,106 @@
+"""Rendered trees as objects: ``{relpath: text}`` -> objects keyed by ``Kind/namespace/name``.
+
+A file's place in the tree is not part of an object's identity (moving a file is not a change),
+and comments (the generated-file header included) are not part of its content.
+Documents that are not Kubernetes objects with a name (kustomize's ``kustomization.yaml``, stray
+YAML) are kept too, keyed by their file, so a change to them is still seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+from gitops_gen.yamlio import load_positioned, read_text, to_plain
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Parses one file's text into its documents (None for empty ones); raises UserError with a location.
+DocumentParser = Callable[[str, str], list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """One document of a rendered tree."""
+
+    key: str  # Kind/namespace/name, Kind/name, or "<kind>@<file>" for documents without a name
+    body: Any
+    file: str  # path inside the tree, POSIX style
+    doc_index: int = 0
+
+    @property
+    def kind(self) -> str:
+        kind = self.body.get("kind") if isinstance(self.body, dict) else None
+        return kind if isinstance(kind, str) else ""
+
+
+def object_ref(body: Any) -> str | None:
+    """``Kind/namespace/name`` (``Kind/name`` without a namespace); None if it is not a named object."""
+    if not isinstance(body, dict):
+        return None
+    kind, meta = body.get("kind"), body.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not isinstance(kind, str) or not kind or not isinstance(name, str) or not name:
+        return None
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    return f"{kind}/{ns}/{name}" if isinstance(ns, str) and ns else f"{kind}/{name}"
+
+
+def parse_yaml_documents(text: str, name: str) -> list[Any]:
+    """Every document of ``text`` as plain data, within the shared input bounds (located errors)."""
+    return [None if doc is None else to_plain(doc) for doc in load_positioned(text, name)]
+
+
+def parse_tree(files: Mapping[str, str], *, display: Callable[[str], str] = str,
+               parser: DocumentParser = parse_yaml_documents) -> dict[str, Obj]:
+    """Objects of a tree given as ``{relpath: text}``; non-YAML paths are ignored.
+
+    ``display`` turns a relpath into the name used in error messages.
+    """
+    objects: dict[str, Obj] = {}
+    seen: dict[str, int] = {}
+    for rel in sorted(files):
+        if not rel.endswith(YAML_SUFFIXES):
+            continue
+        for index, body in enumerate(parser(files[rel], display(rel))):
+            if body is None:
+                continue
+            ref = object_ref(body)
+            if ref is None:
+                kind = body.get("kind") if isinstance(body, dict) else None
+                label = kind if isinstance(kind, str) and kind else "document"
+                ref = f"{label}@{rel}" + (f"#{index}" if index else "")
+            count = seen.get(ref, 0)
+            seen[ref] = count + 1
+            key = ref if count == 0 else f"{ref} (duplicate {count + 1})"
+            objects[key] = Obj(key=key, body=body, file=rel, doc_index=index)
+    return objects
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    """``{relpath: text}`` of every YAML file under ``root`` (hidden directories skipped).
+
+    Symlinks are not followed out of ``root``.
+    """
+    if not root.exists():
+        raise UserError.at(str(root), "does not exist", hint="pass two directories of rendered manifests")
+    if root.is_file():
+        return {root.name: read_text(root, display=str(root))}
+    files: dict[str, str] = {}
+    real_root = root.resolve()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.name.endswith(YAML_SUFFIXES):
+            continue
+        if not path.is_file():
+            continue
+        if path.is_symlink():
+            try:
+                path.resolve().relative_to(real_root)
+            except ValueError:
+                continue  # a link out of the tree is not part of it
+        files[rel.as_posix()] = read_text(path, display=str(path))
+    return files
