@@ -136,17 +136,25 @@ def budget(paths: tuple[Path, ...], **options: Any) -> None:
 
 # --------------------------------------------------------------------------------------- diff
 @cli.command()
-@click.option("--base", default="HEAD", show_default=True, help="Git ref to compare against.")
-@click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=Path("specs"), show_default=True)
+@click.option("--base", default="HEAD", show_default=True,
+              help="Git ref whose specs are the 'before' side (e.g. origin/main).")
+@click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=Path("specs"), show_default=True,
+              help="Spec directory; the 'after' side is its work-tree content.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Where `render` writes (only its place in the repository matters: Flux paths).")
 @click.option("--output-dir", "output_dirs", nargs=2, type=click.Path(path_type=Path), default=None,
               help="OLD NEW: compare two already-rendered trees instead of specs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
-def diff(base: str, specs_dir: Path, output_dirs: tuple[Path, Path] | None, fmt: str) -> None:
-    """What a change does to the cluster: objects and fields, lint and budget deltas."""
+              show_default=True, help="markdown: ready to post as a pull-request comment.")
+def diff(base: str, specs_dir: Path, out_dir: Path, output_dirs: tuple[Path, Path] | None, fmt: str) -> None:
+    """What a change does to the cluster: objects and fields, lint and budget deltas.
+
+    Renders the specs at --base and in the work tree (in memory; nothing is written) and compares
+    the objects by Kind/namespace/name. Exit 0 whatever changed; 2 for a bad ref or bad specs.
+    """
     from gitops_gen.diff import run_diff
 
-    sys.exit(run_diff(base=base, specs_dir=specs_dir, output_dirs=output_dirs, fmt=fmt))
+    sys.exit(run_diff(base=base, specs_dir=specs_dir, output_dirs=output_dirs, fmt=fmt, out_dir=out_dir))
 
 
 def main(argv: list[str] | None = None) -> None:
