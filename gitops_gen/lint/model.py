@@ -156,6 +156,11 @@ class LintOptions:
     repo_root: Path | None = None  # git repository root, for flux-refs path checks
     kubernetes_version: str = "1.34"
     platform: Any = None  # gitops_gen.spec.models.Platform when a platform spec is known
+    # schema validation (rule `schema`)
+    schema_dirs: list[Path] = field(default_factory=list)  # kubeconform-layout JSON schemas
+    crd_dirs: list[Path] = field(default_factory=list)  # CRD manifests
+    validator: str = "embedded"  # "embedded" | "kubeconform" (then the engine runs kubeconform)
+    chart_dirs: dict[str, Path] = field(default_factory=dict)  # --chart-dir NAME=DIR (budget rules)
 
 
 class Context:
