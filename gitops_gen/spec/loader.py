@@ -30,11 +30,26 @@ class Specs:
 
     platform: Platform
     apps: list[App] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (relative)
+    sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (as shown in errors)
     root: Path = Path(".")
+    # "Kind/name" -> spec file named from the specs directory ("specs/apps/x.yaml"): the same whatever
+    # the working directory, so rendered headers are deterministic.
+    names: dict[str, str] = field(default_factory=dict)
+    docs: dict[str, Any] = field(default_factory=dict, repr=False)  # "Kind/name" -> ruamel document
 
     def source_of(self, kind: str, name: str) -> str:
         return self.sources.get(f"{kind}/{name}", "")
+
+    def name_of(self, kind: str, name: str) -> str:
+        """The spec file of an object, as named in rendered headers (``specs/platform.yaml``)."""
+        return self.names.get(f"{kind}/{name}") or self.sources.get(f"{kind}/{name}", "")
+
+    def locate(self, kind: str, name: str, path: tuple[str | int, ...]) -> Location:
+        """file:line:col of ``path`` (e.g. ``("spec", "ingress", "host")``) in an object's spec file."""
+        key = f"{kind}/{name}"
+        doc = self.docs.get(key)
+        line, col = position_of(doc, path) if doc is not None else (1, 1)
+        return Location(self.sources.get(key, ""), line or 1, col or 1)
 
 
 def spec_files(specs_dir: Path) -> list[Path]:
@@ -52,12 +67,16 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors."""
     specs_dir = Path(specs_dir)
     problems = Problems()
-    platforms: list[tuple[Platform, str]] = []
-    apps: list[tuple[App, str]] = []
+    platforms: list[tuple[Platform, str, str, Any]] = []
+    apps: list[tuple[App, str, str, Any]] = []
     files = spec_files(specs_dir)
     base = display_root if display_root is not None else Path.cwd()
+    names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
+    names_prefix = names_root.resolve().name
     for path in files:
         name = _display(path, base)
+        rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
+        spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
             docs = load_positioned(read_text(path, display=name), name)
         except UserError as exc:
@@ -69,9 +88,9 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
             problems.items.extend(credential_problems(doc, name))  # plain-text secrets refused
             model = _validate_doc(doc, name, problems)
             if isinstance(model, Platform):
-                platforms.append((model, name))
+                platforms.append((model, name, spec_name, doc))
             elif isinstance(model, App):
-                apps.append((model, name))
+                apps.append((model, name, spec_name, doc))
     if not files:
         problems.add(Problem(Location(str(specs_dir)), "no spec files (*.yaml) found",
                              hint="add a platform.yaml (kind: Platform) and apps/*.yaml (kind: App)"))
@@ -82,24 +101,30 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     if len(platforms) > 1:
         raise UserError([Problem(Location(src, 1, 1), f"second Platform {p.metadata.name!r}",
                                  hint="one specs directory describes one platform; use one --specs per cluster")
-                         for p, src in platforms[1:]])
-    platform, psrc = platforms[0]
-    sources = {f"Platform/{platform.metadata.name}": psrc}
+                         for p, src, _, _ in platforms[1:]])
+    platform, psrc, pname, pdoc = platforms[0]
+    pkey = f"Platform/{platform.metadata.name}"
+    sources = {pkey: psrc}
+    names = {pkey: pname}
+    spec_docs: dict[str, Any] = {pkey: pdoc}
     seen: dict[str, str] = {}
-    for app, src in apps:
+    for app, src, spec_name, doc in apps:
         if app.metadata.name in seen:
             problems.add(Problem(Location(src, 1, 1), f"App {app.metadata.name!r} is also defined in "
                                  f"{seen[app.metadata.name]}", key_path="metadata.name",
                                  hint="app names must be unique"))
         seen[app.metadata.name] = src
         sources[f"App/{app.metadata.name}"] = src
+        names[f"App/{app.metadata.name}"] = spec_name
+        spec_docs[f"App/{app.metadata.name}"] = doc
         if app.spec.cluster is not None and app.spec.cluster != platform.metadata.name:
             problems.add(Problem(Location(src, 1, 1), f"cluster {app.spec.cluster!r} is not the platform "
                                  f"{platform.metadata.name!r}", key_path="spec.cluster",
                                  hint="remove spec.cluster or set it to the Platform's metadata.name"))
     problems.raise_if_any()
-    apps_sorted = sorted((a for a, _ in apps), key=lambda a: a.metadata.name)
-    return Specs(platform=platform, apps=apps_sorted, sources=sources, root=specs_dir)
+    apps_sorted = sorted((a for a, _, _, _ in apps), key=lambda a: a.metadata.name)
+    return Specs(platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names,
+                 docs=spec_docs)
 
 
 def _display(path: Path, base: Path) -> str:

@@ -25,6 +25,7 @@ from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes, parse_q
 API_VERSION = "gitops-gen/v1"
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
@@ -40,6 +41,16 @@ def _dns_label(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a valid DNS-1123 label: lower-case letters, digits and '-', "
             "starting and ending with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+def _dns1035_label(value: str) -> str:
+    if len(value) > 63 or not _DNS1035_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid app name: it names the app's Service, so it must be a DNS-1035 "
+            "label (lower-case letters, digits and '-', starting with a letter, ending with a letter "
+            "or digit, at most 63 characters)"
         )
     return value
 
@@ -108,6 +119,7 @@ def _email(value: str) -> str:
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Dns1035Label = Annotated[str, AfterValidator(_dns1035_label)]
 DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
 Quantity = Annotated[str, BeforeValidator(_to_str), AfterValidator(_quantity)]
 Duration = Annotated[str, AfterValidator(_duration)]
@@ -131,6 +143,13 @@ class Model(BaseModel):
 
 class Metadata(Model):
     name: DnsLabel = Field(description="Name of the platform (becomes clusters/<name>/) or app.")
+
+
+class AppMetadata(Model):
+    name: Dns1035Label = Field(
+        description="Name of the app: its directory, Deployment, Service, Ingress, HPA and PDB "
+        "(a DNS-1035 label, because it names a Service)."
+    )
 
 
 class ResourceList(Model):
@@ -431,9 +450,6 @@ class AppSpec(Model):
         if r.limits.memory is None:
             raise ValueError("resources.limits.memory is required (without it one pod can starve the node)")
         a = self.autoscaling
-        if a is not None:
-            if a.targetCPUUtilization is not None and r.requests.cpu is None:
-                raise ValueError("autoscaling on CPU needs resources.requests.cpu")
         pdb = self.disruptionBudget
         if pdb is not None:
             guaranteed = a.minReplicas if a is not None else self.replicas
@@ -456,7 +472,7 @@ class App(Model):
 
     apiVersion: Literal["gitops-gen/v1"]
     kind: Literal["App"]
-    metadata: Metadata
+    metadata: AppMetadata
     spec: AppSpec
 
     @property

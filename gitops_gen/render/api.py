@@ -1,0 +1,45 @@
+"""``gitops-gen render``: load the specs, render in memory, then write atomically or check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_STALE = 0, 1
+
+
+def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
+    """Render ``specs_dir`` into ``out_dir``. Returns the exit code (0 ok, 1 stale with ``check``).
+
+    Bad specs raise :class:`~gitops_gen.errors.UserError` (exit 2, located messages).
+    """
+    from gitops_gen.render.engine import render_tree
+    from gitops_gen.render.paths import derive_prefix
+    from gitops_gen.render.writer import check_tree, write_tree
+    from gitops_gen.spec.loader import load_specs
+
+    specs = load_specs(specs_dir)
+    files = render_tree(specs, derive_prefix(out_dir))
+    shown = out_dir.as_posix().rstrip("/") or "."
+    if check:
+        report = check_tree(out_dir, files)
+        if report.clean:
+            print(f"{shown}: up to date ({len(files)} files)")
+            return EXIT_OK
+        for label, items in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
+            for rel in items:
+                print(f"{label}: {shown}/{rel}")
+        total = len(report.missing) + len(report.stale) + len(report.extra)
+        print(f"{shown} is out of date with {specs_dir.as_posix()} ({total} file(s)): "
+              f"run `gitops-gen render --specs {specs_dir.as_posix()} --out {shown}` and commit the result",
+              file=sys.stderr)
+        return EXIT_STALE
+    written = write_tree(out_dir, files)
+    if not written.changed:
+        print(f"{shown}: up to date ({len(files)} files)")
+    else:
+        print(f"{shown}: {len(written.written)} written, {len(written.unchanged)} unchanged, "
+              f"{len(written.removed)} stale removed, {len(written.carried)} hand-written kept")
+        for rel in written.removed:
+            print(f"removed: {shown}/{rel}")
+    return EXIT_OK

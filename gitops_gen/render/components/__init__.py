@@ -1,0 +1,111 @@
+"""Per-component knowledge: one module per platform component (chart, repository, namespace, CRD
+policy, and the Helm values built from the spec, with explicit requests and limits for every
+workload the chart creates).
+
+Each module exposes ``build(platform: Platform) -> HelmComponent | None`` (``None`` when the spec
+leaves the component out or disables it) and ``RESOURCES``: the values path of every workload's
+``resources`` block with the requests/limits gitops-gen sets there, so the sizing is visible in one
+place per chart. The engine turns a :class:`HelmComponent` into a Namespace, a HelmRepository and a
+HelmRelease under ``infrastructure/controllers/<dir>/``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_gen.spec.models import Platform
+
+
+@dataclass(frozen=True)
+class HelmComponent:
+    """Everything the templates need for one HelmRelease (plus its Namespace and HelmRepository)."""
+
+    dir: str  # directory under infrastructure/controllers/
+    release: str  # HelmRelease name = Helm release name (releaseName is set explicitly)
+    namespace: str
+    chart: str
+    version: str
+    repo_name: str
+    repo_url: str
+    values: dict[str, Any]
+    spec_path: str  # where in the Platform spec the component lives, e.g. spec.components.logging.loki
+    crds: str | None = None  # Flux install/upgrade CRD policy for charts that ship a crds/ directory
+    owns_namespace: bool = True  # emit the Namespace and HelmRepository (False: shared with another dir)
+    depends_on: tuple[tuple[str, str], ...] = ()  # (name, namespace) of HelmReleases to wait for
+    timeout: str = "5m"
+    notes: tuple[str, ...] = ()  # comment lines above the HelmRelease
+
+
+def resources(cpu_req: str, mem_req: str, cpu_lim: str, mem_lim: str) -> dict[str, dict[str, str]]:
+    """A Kubernetes ``resources`` block with requests and limits for both CPU and memory."""
+    return {"requests": {"cpu": cpu_req, "memory": mem_req}, "limits": {"cpu": cpu_lim, "memory": mem_lim}}
+
+
+def set_path(values: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted values path (``grafana.sidecar.resources``), creating mappings."""
+    node = values
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+def apply_resources(values: dict[str, Any], table: Mapping[str, dict[str, dict[str, str]]]) -> None:
+    for path, block in table.items():
+        set_path(values, path, block)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm-style merge: mappings merge key by key, anything else (lists, scalars, null) replaces.
+
+    A ``null`` from the spec is kept: Helm reads ``key: null`` in user values as "delete the chart's
+    default", which is the only way to remove a default from a HelmRelease.
+    """
+    out: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _modules() -> list[Callable[[Platform], HelmComponent | None]]:
+    from gitops_gen.render.components import (
+        cert_manager,
+        ingress_nginx,
+        kube_prometheus_stack,
+        loki,
+        promtail,
+        sealed_secrets,
+    )
+
+    return [ingress_nginx.build, cert_manager.build, sealed_secrets.build, kube_prometheus_stack.build,
+            loki.build, promtail.build]
+
+
+def build_all(platform: Platform) -> list[HelmComponent]:
+    """The enabled components of ``platform``, sorted by directory name (stable output)."""
+    built = [c for c in (build(platform) for build in _modules()) if c is not None]
+    return sorted(built, key=lambda c: c.dir)
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The cert-manager ClusterIssuer rendered under infrastructure/configs/."""
+
+    name: str
+    email: str
+    server: str
+    ingress_class: str = "nginx"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def issuer_of(platform: Platform) -> Issuer | None:
+    cm = platform.spec.components.certManager
+    if cm is None or not cm.enabled or cm.acme is None:
+        return None
+    return Issuer(name=cm.acme.issuer, email=cm.acme.email, server=cm.acme.server)

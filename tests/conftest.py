@@ -1,0 +1,24 @@
+"""Shared fixtures: the repository root and the read-only reference data in ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The root of this checkout (holds specs/, output/, templates/)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` (reference specs, CRDs, corpus); skips the test when it is absent."""
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"reference data {SHARED_DIR} is absent (it sits beside the checkout on dev machines and CI)")
+    return SHARED_DIR
