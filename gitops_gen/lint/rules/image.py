@@ -1,0 +1,65 @@
+"""Container images are pinned: no ``:latest`` tag and no missing tag.
+
+**What.** Every container, init container and sidecar of any workload (Pod, Deployment,
+StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) names its image with an explicit tag other
+than ``latest``, or pins it by digest (``image@sha256:...``, with or without a tag, is fine).
+An image without a tag (``nginx``, ``ghcr.io/org/app``) pulls ``latest`` implicitly. A
+registry with a port is not a tag: ``registry:5000/app`` is untagged.
+
+**Why.** ``latest`` moves: two nodes may run different code under the same manifest, a
+reschedule silently upgrades (or downgrades) the app, a rollback to the previous manifest does
+not roll back the code, and Git no longer describes what runs. Under GitOps the manifest must
+say exactly what runs.
+
+**What we chose.** Both cases are errors (kube-score, kube-linter ``latest-tag`` and Polaris
+``tagNotSpecified`` agree). A digest counts as pinned even next to ``:latest``. Images built
+from unresolved Flux ``${VAR}`` substitutions are not judged. Other mutable tags
+(``stable``, ``main``) are not flagged: we cannot tell them from release names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitops_gen.lint.model import Context, Hit, Resource
+from gitops_gen.lint.workloads import POD_TEMPLATE_KINDS, containers, has_subst
+
+ID = "image"
+SEVERITY = "error"
+SCOPE = "object"
+LOCAL = True  # reads only its object: runs per file (process pool, cache)
+KINDS = POD_TEMPLATE_KINDS
+
+
+def image_tag(image: str) -> tuple[str | None, bool]:
+    """``(tag or None, pinned by digest)`` of an image reference."""
+    ref = image.strip()
+    if "@" in ref:
+        ref, _, digest = ref.partition("@")
+        if digest:
+            return None, True
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        return ref[colon + 1:], False
+    return None, False
+
+
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if resource.kind not in KINDS:
+        return
+    for c in containers(resource):
+        image = c.container.get("image")
+        if not isinstance(image, str) or not image.strip() or has_subst(image):
+            continue
+        tag, pinned = image_tag(image)
+        if pinned:
+            continue
+        path = (*c.path, "image")
+        if not tag:
+            yield Hit(resource, f"{c.label}: image {image!r} has no tag, so it runs whatever "
+                      "'latest' is at pull time",
+                      f"pin a version: {image.strip()}:<version> (or @sha256:<digest>)", path)
+        elif tag == "latest":
+            yield Hit(resource, f"{c.label}: image {image!r} uses the mutable 'latest' tag",
+                      "pin a released version tag (or @sha256:<digest>)", path)

@@ -1,0 +1,225 @@
+"""No credentials in plain text in the repository.
+
+**What.**
+
+* A plain ``v1/Secret`` with literal values in ``data`` or ``stringData``: error. A Secret
+  encrypted with SOPS (a top-level ``sops:`` block, or ``ENC[...]`` values) is fine, and so are
+  Secrets whose values are only references resolved outside git (Flux ``${VAR}``
+  substitutions, 1Password ``op://``, ``vault:``/``ref+`` and ``<path:...>`` placeholders) or
+  that have no data (e.g. a ``kubernetes.io/service-account-token`` filled in by the cluster).
+  ``SealedSecret`` and ``ExternalSecret`` are never reported.
+* A HelmRelease whose ``spec.values`` contain a literal credential: error. A key counts as a
+  credential when its name *ends* in ``password``, ``passwd``, ``passphrase``, ``token``,
+  ``secret``, ``apiKey``, ``privateKey``, ``secretKey``, ``clientSecret``, ``credentials``...
+  (case, ``-``, ``_`` and ``.`` ignored), and its value is a non-empty string that is not a
+  reference as above. So ``existingSecret``, ``secretName``, ``passwordSecretRef``,
+  ``existingSecretPasswordKey`` or ``tokenFile`` are fine, and so is an empty ``password: ""``.
+  For keys other than passwords, a value that looks like an object name (``my-tls-secret``) is
+  taken as a reference to a Secret, not a credential.
+* A ConfigMap with a credential key holding a literal value: error. A ``password = ...``-style
+  line inside a file kept in a ConfigMap (or in a multi-line HelmRelease value): warning.
+* A container ``env`` entry with a credential name and a literal ``value``, and a kustomize
+  ``secretGenerator`` literal with a credential name: error.
+
+Findings name the key, never the value.
+
+**Why.** Anything committed to git is readable by everyone with access to the repository, its
+forks, its CI logs and every clone, forever (history keeps it after a fix). Kubernetes Secrets
+are only base64-encoded, not encrypted.
+
+**What we chose.** Plain Secrets are errors even when the repository is private: use
+SealedSecrets, SOPS or an external secret store. Key names are matched by suffix (kube-linter's
+``configmap-with-credentials`` matches anywhere in the name, which flags ``secretName``); this
+misses some exotic names but keeps references quiet - a linter that cries wolf on
+``existingSecret`` gets disabled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
+from gitops_gen.lint.workloads import (
+    POD_TEMPLATE_KINDS,
+    as_dict,
+    as_list,
+    containers,
+    walk_strings,
+)
+
+ID = "secrets"
+SEVERITY = "error"
+SCOPE = "object"
+LOCAL = True  # reads only its object: runs per file (process pool, cache)
+KINDS = POD_TEMPLATE_KINDS | {"Secret", "HelmRelease", "ConfigMap", "Kustomization"}
+
+_NORMALIZE = re.compile(r"[^a-z0-9]")
+_PASSWORD_SUFFIXES = ("password", "passwd", "passphrase")
+_OTHER_SUFFIXES = (
+    "token", "secret", "apikey", "privatekey", "secretkey", "clientsecret", "credentials",
+    "credential", "authkey", "encryptionkey", "signingkey", "masterkey", "secretaccesskey",
+    "webhooksecret", "bearertoken", "accesstoken", "refreshtoken", "sessionkey", "licensekey",
+)
+_REFERENCE_PREFIXES = (
+    "op://", "vault:", "ref+", "<path:", "akv://", "gcpsm://", "awssm://", "secretref+",
+    "enc[", "sops:", "$__file{", "$__env{", "$__vault{", "file://", "env:", "k8s://",
+)
+_NAME_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_ENV_REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
+_LINE = re.compile(
+    r"""^\s*["']?(?P<key>[A-Za-z0-9_.\-]*?(?:password|passwd|secret|token|api[_-]?key|private[_-]?key))["']?"""
+    r"""\s*[:=]\s*(?P<value>"[^"]*"|'[^']*'|[^\s#;,]+)""",
+    re.IGNORECASE,
+)
+_PLACEHOLDERS = frozenset({"true", "false", "yes", "no", "null", "none", "~", "-", "''", '""'})
+
+
+def credential_kind(key: str) -> str | None:
+    """``"password"`` / ``"other"`` when a key names a credential, else ``None``."""
+    k = _NORMALIZE.sub("", key.lower())
+    if not k or "existing" in k:
+        return None
+    if k.endswith(_PASSWORD_SUFFIXES):
+        return "password"
+    if k.endswith(_OTHER_SUFFIXES):
+        return "other"
+    return None
+
+
+def is_reference(value: str) -> bool:
+    """A value resolved outside git (substitution, secret-store URI, placeholder, path)."""
+    v = value.strip()
+    if not v or v.lower() in _PLACEHOLDERS:
+        return True
+    if "${" in v or "$(" in v or "{{" in v or _ENV_REF.match(v):
+        return True
+    low = v.lower()
+    if low.startswith(_REFERENCE_PREFIXES) or v.startswith("/"):
+        return True
+    return v.startswith("<") and v.endswith(">")
+
+
+def is_literal_credential(key: str, value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    kind = credential_kind(key)
+    if kind is None or is_reference(value):
+        return False
+    if kind == "other" and "\n" not in value:
+        v = value.strip()
+        if len(v) <= 63 and _NAME_LIKE.match(v) and ("-" in v or "." in v or v.isalpha()):
+            return False  # looks like the name of a Secret (or a key in one), not a credential
+    return True
+
+
+def _embedded(value: str) -> Iterator[str]:
+    """Keys of ``password = literal`` lines inside a multi-line string (a config file)."""
+    if "\n" not in value:
+        return
+    for line in value.splitlines()[:5000]:
+        m = _LINE.match(line)
+        if m is None:
+            continue
+        key, raw = m.group("key"), m.group("value").strip("'\"")
+        if credential_kind(key) is None or is_reference(raw) or raw.startswith(("{", "[")):
+            continue
+        yield key
+
+
+def _secret(r: Resource) -> Iterator[Hit]:
+    body = r.body
+    if "sops" in body or r.api_version not in ("v1", ""):
+        return
+    for section in ("stringData", "data"):
+        data = body.get(section)
+        if not isinstance(data, dict):
+            continue
+        for key, value in data.items():
+            if value is None or (isinstance(value, str) and is_reference(value)):
+                continue
+            if not isinstance(value, str) and not isinstance(value, (int, float)):
+                continue
+            yield Hit(r, f"plain Secret with a literal value in {section}.{key}: anyone who can read "
+                      "the repository (or its history) has it",
+                      "encrypt it: a SealedSecret (kubeseal), SOPS, or an ExternalSecret from a "
+                      "secret store; then rotate the exposed credential",
+                      (section, str(key)))
+            return  # one finding per Secret is enough
+
+
+def _values(r: Resource, base: FieldPath, value: object, what: str) -> Iterator[Hit]:
+    for path, key, text in walk_strings(value, base):
+        if is_literal_credential(key, text):
+            yield Hit(r, f"{what} {'.'.join(str(p) for p in path[len(base):])} is a literal "
+                      "credential committed to git",
+                      "reference a Secret instead (chart's existingSecret option, or HelmRelease "
+                      "spec.valuesFrom with kind: Secret), sealed or from a secret store; then "
+                      "rotate it", path)
+        else:
+            for key2 in _embedded(text):
+                yield Hit(r, f"{what} {'.'.join(str(p) for p in path[len(base):])} embeds a "
+                          f"literal {key2!r} setting",
+                          "load the credential from a Secret (mounted file or env var) rather than "
+                          "writing it into the configuration", path, severity=Severity.WARNING)
+
+
+def _configmap(r: Resource) -> Iterator[Hit]:
+    data = r.body.get("data")
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if not isinstance(value, str):
+            continue
+        if is_literal_credential(str(key), value) and "\n" not in value:
+            yield Hit(r, f"ConfigMap key {key!r} holds a literal credential: ConfigMaps are not "
+                      "secret (readable by anyone with view rights)",
+                      "move it to a Secret (sealed or from a secret store) and use secretKeyRef",
+                      ("data", str(key)))
+            continue
+        for key2 in _embedded(value):
+            yield Hit(r, f"ConfigMap key {key!r} embeds a literal {key2!r} setting",
+                      "move the credential to a Secret and load it from a file or env var",
+                      ("data", str(key)), severity=Severity.WARNING)
+
+
+def _env(r: Resource) -> Iterator[Hit]:
+    for c in containers(r):
+        for i, e in enumerate(as_list(c.container.get("env"))):
+            if not isinstance(e, dict) or "valueFrom" in e:
+                continue
+            name, value = e.get("name"), e.get("value")
+            if isinstance(name, str) and is_literal_credential(name, value):
+                yield Hit(r, f"{c.label}: env var {name} holds a literal credential",
+                          "use valueFrom.secretKeyRef pointing at a (sealed) Secret",
+                          (*c.path, "env", i, "value"))
+
+
+def _kustomize(r: Resource) -> Iterator[Hit]:
+    if not r.api_version.startswith("kustomize.config.k8s.io"):
+        return
+    for i, gen in enumerate(as_list(r.body.get("secretGenerator"))):
+        for j, lit in enumerate(as_list(as_dict(gen).get("literals"))):
+            if not isinstance(lit, str) or "=" not in lit:
+                continue
+            key, _, value = lit.partition("=")
+            if is_literal_credential(key.strip(), value):
+                yield Hit(r, f"secretGenerator literal {key.strip()!r} is a credential committed to git",
+                          "generate it from an encrypted file (SOPS) or use a SealedSecret",
+                          ("secretGenerator", i, "literals", j))
+
+
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    kind = resource.kind
+    if kind == "Secret":
+        yield from _secret(resource)
+    elif kind == "HelmRelease":
+        spec = resource.body.get("spec")
+        if isinstance(spec, dict) and isinstance(spec.get("values"), (dict, list)):
+            yield from _values(resource, ("spec", "values"), spec["values"], "spec.values")
+    elif kind == "ConfigMap":
+        yield from _configmap(resource)
+    elif kind in POD_TEMPLATE_KINDS:
+        yield from _env(resource)
+    elif kind == "Kustomization":
+        yield from _kustomize(resource)
