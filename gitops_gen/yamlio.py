@@ -14,6 +14,7 @@ expansion (a "billion laughs" document is refused, not expanded).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,10 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
 
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    too_deep = flow_too_deep(text, limits.max_depth)
+    if too_deep is not None:  # before ruamel: its scanner is quadratic in flow nesting depth
+        raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=too_deep[0],
+                           column=too_deep[1], hint="flatten the document")
     try:
         with warnings.catch_warnings():  # a re-used anchor is legal YAML; do not print a warning
             warnings.simplefilter("ignore")
@@ -126,6 +131,36 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
     for doc in docs:
         check_bounds(doc, name, limits)
     return docs
+
+
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
+    """(line, column) where flow collections (``[[[...``, ``{{{...``) nest deeper than ``max_depth``.
+
+    A cheap pre-scan: a bracket opens a collection when it starts a value (after a line start,
+    ``[``, ``{``, ``,``, ``:``, ``-`` or ``?``), so brackets inside plain scalars (``^[a-z]+$``)
+    are not counted. Files with few brackets are not scanned at all.
+    """
+    if text.count("[") + text.count("{") <= max_depth:
+        return None
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        pos = match.start()
+        if match.group() in "]}":
+            depth = max(depth - 1, 0)
+            continue
+        back = pos - 1
+        while back >= 0 and text[back] in " \t":
+            back -= 1
+        if back >= 0 and text[back] not in "\n[{,:-?":
+            continue
+        depth += 1
+        if depth > max_depth:
+            line = text.count("\n", 0, pos) + 1
+            return (line, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+    return None
 
 
 _COLLECTION_TAGS = {"map": "MappingNode", "set": "MappingNode", "seq": "SequenceNode",
