@@ -38,14 +38,18 @@ def run_diff(*, base: str = "HEAD", specs_dir: Path = Path("specs"),
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
     if output_dirs is not None:
-        report = diff_output_dirs(Path(output_dirs[0]), Path(output_dirs[1]))
+        report = diff_output_dirs(Path(output_dirs[0]), Path(output_dirs[1]), Path(specs_dir))
     else:
         report = diff_specs(base, Path(specs_dir), Path(out_dir))
     (stream or sys.stdout).write(render_report(report, fmt))
     return 0
 
 
-def diff_output_dirs(old_dir: Path, new_dir: Path) -> DiffReport:
+def diff_output_dirs(old_dir: Path, new_dir: Path, specs_dir: Path | None = None) -> DiffReport:
+    """Compare two trees on disk; the platform spec (node sizes), when ``specs_dir`` holds one,
+    serves both sides' lint and budget."""
+    from gitops_gen.spec.loader import load_specs
+
     old_files = read_tree(old_dir)
     new_files = read_tree(new_dir)
     if not old_files and not new_files:
@@ -54,7 +58,8 @@ def diff_output_dirs(old_dir: Path, new_dir: Path) -> DiffReport:
     old = parse_tree(old_files, display=lambda rel: str(old_dir / rel))
     new = parse_tree(new_files, display=lambda rel: str(new_dir / rel))
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
-    deltas.add_deltas(report, old_dir, new_dir, None, None)
+    specs = load_specs(specs_dir) if specs_dir is not None and specs_dir.is_dir() else None
+    deltas.add_deltas(report, old_dir, new_dir, specs, specs)
     return report
 
 
@@ -80,12 +85,12 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
         new_specs = load_specs(specs_dir)
         old_files = deltas.render(old_specs, out_dir)
         new_files = deltas.render(new_specs, out_dir)
-        out_rel = deltas.output_relpath(out_dir, repo.root)
         old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}")
         new = parse_tree(new_files, display=lambda r: f"rendered {r}")
         report = DiffReport(label, "working tree", compare_objects(old, new))
-        old_tree = _write_tree(tmp_root / "old", out_rel, old_files)
-        new_tree = _write_tree(tmp_root / "new", out_rel, new_files)
+        # on disk for the linter and the budget, placed as in the repository (Flux paths resolve)
+        old_tree = _write_tree(tmp_root / "old", deltas.tree_prefix(old_specs, out_dir), old_files)
+        new_tree = _write_tree(tmp_root / "new", deltas.tree_prefix(new_specs, out_dir), new_files)
         deltas.add_deltas(report, old_tree, new_tree, old_specs, new_specs,
                           repo_roots=(tmp_root / "old", tmp_root / "new"))
     return report

@@ -5,57 +5,108 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_gen.diff.model import BudgetDelta, DiffReport, LintDelta
+from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
 
 
 def render(specs: Any, out_dir: Path) -> dict[str, str]:
-    """The rendered tree ``{relpath: text}`` of ``specs``, in memory, as ``render`` would write it."""
+    """The rendered tree ``{relpath: text}`` of ``specs``, in memory, exactly as ``render`` writes it."""
     from gitops_gen.render.engine import render_tree
+    from gitops_gen.render.paths import derive_prefix
 
-    return dict(render_tree(specs, path_prefix(specs, out_dir)))
+    return dict(render_tree(specs, derive_prefix(out_dir)))
 
 
-def path_prefix(specs: Any, out_dir: Path) -> str:
-    """The prefix of Flux ``spec.path``s (the output directory as seen from the git repository root)."""
+def tree_prefix(specs: Any, out_dir: Path) -> str:
+    """Where the rendered tree sits in the repository Flux syncs ('' for its root), as rendered."""
+    from gitops_gen.render.engine import normalize_prefix
+    from gitops_gen.render.paths import derive_prefix
+
     git_path = specs.platform.spec.git.path
-    if git_path:
-        return str(git_path)
-    return "./" + output_relpath(out_dir, None) if output_relpath(out_dir, None) else "./"
+    return str(normalize_prefix(git_path if git_path is not None else derive_prefix(out_dir)))
 
 
-def output_relpath(out_dir: Path, repo_root: Path | None) -> str:
-    """``out_dir`` relative to the repository root, POSIX style ('' when it is the root)."""
-    if repo_root is None:
-        return out_dir.as_posix().strip("./") if not out_dir.is_absolute() else out_dir.name
-    try:
-        rel = out_dir.resolve().relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        rel = out_dir.name
-    return "" if rel == "." else rel
+def lint_findings(tree: Path, specs_dir: Path | None, repo_root: Path | None) -> list[Finding]:
+    """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
+    relative to ``tree`` so that the two sides compare.
+
+    ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
+    Flux paths resolve (the tree's place in its repository).
+    """
+    from gitops_gen.lint.api import lint_paths, settings_from_options
+
+    opts: dict[str, Any] = {"no_cache": True}
+    if specs_dir is not None:
+        opts["specs_dir"] = specs_dir
+    settings = settings_from_options([tree], opts)
+    if repo_root is not None:
+        settings.options.repo_root = repo_root
+    result = lint_paths([tree], settings)
+    root = str(tree.resolve())
+    out = []
+    for f in result.findings:
+        out.append(replace(f, file=_relative(f.file, tree), message=f.message.replace(root + "/", "")))
+    return out
 
 
-def lint_findings(tree: Path, specs: Any, repo_root: Path | None) -> list[Finding]:
-    """Every finding of ``gitops-gen lint`` on ``tree``, files shown relative to ``tree``."""
-    raise NotImplementedError
+def _relative(file: str, tree: Path) -> str:
+    p = Path(file)
+    for base in (tree, tree.resolve()):
+        try:
+            return (p if p.is_absolute() else Path.cwd() / p).resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return file
+
+
+def budget_side(tree: Path, specs: Any) -> BudgetSide:
+    """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known)."""
+    from gitops_gen.capacity.budget import analyze
+    from gitops_gen.capacity.nodes import from_platform
+    from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles, parse_text, read_file
+    from gitops_gen.lint.model import Resource
+
+    files = discover([tree])
+    roles = kustomize_roles(files)
+    resources: list[Resource] = []
+    for path in files:
+        role = roles.roles.get(os.path.normpath(str(path.absolute())), ROLE_RESOURCE)
+        if role != ROLE_RESOURCE:
+            continue
+        text, _problem = read_file(path, str(path))
+        if text is None:
+            continue
+        for doc in parse_text(text).documents:
+            if isinstance(doc.body, dict):
+                resources.append(Resource(doc.body, _relative(str(path), tree), doc.line, doc.column, doc.index))
+    platform = specs.platform if specs is not None else None
+    cluster = from_platform(platform) if platform is not None and platform.spec.nodes else None
+    analysis = analyze(resources, cluster, platform=platform)
+    totals = analysis.totals()
+    pending: list[str] = []
+    if analysis.simulation is not None:
+        for p in analysis.simulation.pending:
+            w = p.workload
+            pending.append(f"{w.owner.label}: {w.name} ({p.count}/{p.total} pods): {p.message}")
+    return BudgetSide(
+        cpu_requests_millis=totals.cpu, memory_requests_bytes=totals.memory,
+        cpu_allocatable_millis=cluster.allocatable_cpu if cluster is not None else None,
+        memory_allocatable_bytes=cluster.allocatable_memory if cluster is not None else None,
+        cpu_limits_millis=totals.cpu_limit, memory_limits_bytes=totals.memory_limit,
+        pending=sorted(pending), unknown=sorted(set(totals.unknown)))
 
 
 def add_deltas(report: DiffReport, old_tree: Path, new_tree: Path, old_specs: Any, new_specs: Any,
                repo_roots: tuple[Path | None, Path | None] = (None, None)) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""
-    try:
-        before = lint_findings(old_tree, old_specs, repo_roots[0])
-        after = lint_findings(new_tree, new_specs, repo_roots[1])
-        report.lint = LintDelta.between(before, after)
-    except (ImportError, NotImplementedError):
-        report.notes.append("lint delta unavailable: the linter is not installed in this build")
-    report.budget = _budget_delta(old_tree, new_tree, old_specs, new_specs, report)
-
-
-def _budget_delta(old_tree: Path, new_tree: Path, old_specs: Any, new_specs: Any,
-                  report: DiffReport) -> BudgetDelta | None:
-    report.notes.append("budget delta unavailable: the capacity model is not installed in this build")
-    return None
+    old_dir = old_specs.root if old_specs is not None else None
+    new_dir = new_specs.root if new_specs is not None else None
+    before = lint_findings(old_tree, old_dir, repo_roots[0])
+    after = lint_findings(new_tree, new_dir, repo_roots[1])
+    report.lint = LintDelta.between(before, after)
+    report.budget = BudgetDelta(budget_side(old_tree, old_specs), budget_side(new_tree, new_specs))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_gen.errors import UserError
-from gitops_gen.yamlio import load_positioned, read_text, to_plain
+from gitops_gen.yamlio import read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -50,8 +50,13 @@ def object_ref(body: Any) -> str | None:
 
 
 def parse_yaml_documents(text: str, name: str) -> list[Any]:
-    """Every document of ``text`` as plain data, within the shared input bounds (located errors)."""
-    return [None if doc is None else to_plain(doc) for doc in load_positioned(text, name)]
+    """Every document of ``text`` as plain data, with the linter's fast loader and its input bounds.
+
+    Raises :class:`UserError` at ``name:line:col`` for the first unreadable document.
+    """
+    from gitops_gen.lint.loader import parse_documents
+
+    return [doc.body for doc in parse_documents(text, name)]
 
 
 def parse_tree(files: Mapping[str, str], *, display: Callable[[str], str] = str,
