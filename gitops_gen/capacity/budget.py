@@ -1,0 +1,203 @@
+"""The budget: every workload the manifests will run, their requests and limits against allocatable.
+
+:func:`analyze` is the one entry point shared by ``gitops-gen budget`` and the ``memory-budget`` /
+``cpu-budget`` lint rules. It looks at each object once:
+
+* HelmRelease -> ``helm template`` of a local chart when one is given (:mod:`.helm`), else the
+  chart's profile (:mod:`.profiles`) on the defaults merged with the release's values, else an
+  *unknown footprint* row (never zero);
+* Deployment, StatefulSet, DaemonSet, ... -> :mod:`.manifests` (HPA targets at ``maxReplicas``);
+* Services of type LoadBalancer -> K3s ServiceLB DaemonSets (host ports);
+* the distribution's add-ons (:mod:`.nodes`),
+
+then runs the scheduling simulation (:mod:`.simulate`) when the nodes are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_gen.capacity import manifests
+from gitops_gen.capacity.model import Container, Owner, Res, Workload
+from gitops_gen.capacity.nodes import Cluster, svclb_workload, system_workloads
+from gitops_gen.capacity.profiles import evaluate, profile_for, same_version
+from gitops_gen.capacity.profiles._base import LoadBalancer
+from gitops_gen.capacity.releases import ReleaseInfo, describe
+from gitops_gen.capacity.simulate import Simulation, simulate
+from gitops_gen.lint.model import Resource
+
+RELEASE_KINDS = ("HelmRelease",)
+
+
+@dataclass(slots=True)
+class ReleaseReport:
+    info: ReleaseInfo
+    source: str  # "profile loki 6.55.0" | "helm template DIR" | "unknown footprint"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Analysis:
+    workloads: list[Workload]
+    load_balancers: list[LoadBalancer]
+    releases: list[ReleaseReport]
+    cluster: Cluster | None
+    simulation: Simulation | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def node_count(self) -> int:
+        return len(self.cluster.nodes) if self.cluster is not None else 1
+
+    def totals(self, *, include_system: bool = True) -> Totals:
+        t = Totals()
+        n = self.node_count
+        for w in self.workloads:
+            if w.transient or (w.system and not include_system):
+                continue
+            pods = w.pods(n)
+            if w.unknown:
+                t.unknown.append(w.owner.label)
+                continue
+            r, lim = w.requests, w.limits
+            t.pods += pods
+            t.cpu += pods * (r.cpu or 0)
+            t.memory += pods * (r.memory or 0)
+            if lim.cpu is None:
+                t.cpu_unlimited += pods
+            else:
+                t.cpu_limit += pods * lim.cpu
+            if lim.memory is None:
+                t.memory_unlimited += pods
+            else:
+                t.memory_limit += pods * lim.memory
+            if w.unbounded and pods:
+                t.unbounded.append(w)
+            if w.surge and not w.system:
+                surge = w.surge * (n if w.per_node else 1)
+                if surge * (r.memory or 0) >= t.surge_memory:
+                    t.surge_memory = surge * (r.memory or 0)
+                    t.surge_cpu = surge * (r.cpu or 0)
+                    t.surge_workload = w
+        return t
+
+
+@dataclass(slots=True)
+class Totals:
+    pods: int = 0
+    cpu: int = 0
+    memory: int = 0
+    cpu_limit: int = 0
+    memory_limit: int = 0
+    cpu_unlimited: int = 0  # pods with a container without a CPU limit
+    memory_unlimited: int = 0
+    unbounded: list[Workload] = field(default_factory=list)  # no memory request somewhere
+    unknown: list[str] = field(default_factory=list)
+    surge_cpu: int = 0  # the largest single rollout's extra pods
+    surge_memory: int = 0
+    surge_workload: Workload | None = None
+
+
+class _Lookup:
+    """(kind, namespace, name) -> Resource, with a namespace-lenient fallback."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.by_key: dict[tuple[str, str, str], Resource] = {}
+        self.by_name: dict[tuple[str, str], Resource] = {}
+        for r in resources:
+            self.by_key.setdefault((r.kind, r.namespace, r.name), r)
+            self.by_name.setdefault((r.kind, r.name), r)
+
+    def __call__(self, kind: str, namespace: str, name: str) -> Resource | None:
+        hit = self.by_key.get((kind, namespace, name))
+        if hit is None:
+            cand = self.by_name.get((kind, name))
+            if cand is not None and (not cand.namespace or not namespace):
+                hit = cand
+        return hit
+
+
+def analyze(resources: list[Resource], cluster: Cluster | None, *, platform: Any = None,
+            charts: Any = None) -> Analysis:
+    """Everything the capacity model knows about ``resources`` (partial objects excluded).
+
+    ``charts``: a :class:`gitops_gen.capacity.helm.ChartSource` for ``helm template``, or None.
+    """
+    resources = [r for r in resources if not r.partial]
+    lookup = _Lookup(resources)
+    scalers = manifests.autoscaler_index(r for r in resources
+                                         if r.kind in ("HorizontalPodAutoscaler", "ScaledObject"))
+    workloads: list[Workload] = []
+    lbs: list[LoadBalancer] = []
+    releases: list[ReleaseReport] = []
+    notes: list[str] = []
+    if cluster is not None:
+        sys_w, sys_lbs = system_workloads(cluster)
+        workloads.extend(sys_w)
+        lbs.extend(sys_lbs)
+    for r in resources:
+        kind = r.kind
+        if kind in manifests.CONTROLLER_KINDS or kind in manifests.OPERATOR_KINDS:
+            w = manifests.workload_of(r, scalers)
+            if w is not None:
+                workloads.append(w)
+        elif kind == "HelmRelease":
+            rep, wl, rl = _release(r, lookup, platform, charts, cluster)
+            releases.append(rep)
+            workloads.extend(wl)
+            lbs.extend(rl)
+        elif kind == "Service":
+            lb = manifests.load_balancer_of(r)
+            if lb is not None:
+                lbs.append(lb)
+    if cluster is not None and cluster.k3s:
+        if cluster.servicelb:
+            workloads.extend(svclb_workload(lb) for lb in lbs)
+        elif any(lb.owner.resource is not None for lb in lbs):
+            notes.append("K3s ServiceLB is disabled: LoadBalancer Services get no external IP unless "
+                         "another load balancer (e.g. MetalLB) serves them")
+    sim = simulate(workloads, cluster) if cluster is not None and cluster.nodes else None
+    return Analysis(workloads, lbs, releases, cluster, sim, notes)
+
+
+def _release(hr: Resource, lookup: _Lookup, platform: Any, charts: Any,
+             cluster: Cluster | None) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
+    info = describe(hr, lookup, platform)
+    notes = list(info.notes)
+    if info.chart and charts is not None:
+        chart_dir = charts.find(info.chart, info.version)
+        if chart_dir is not None:
+            from gitops_gen.capacity import helm
+
+            try:
+                wl, lbs = helm.footprint(info, chart_dir, cluster, charts.helm)
+            except helm.HelmError as exc:
+                notes.append(f"helm template failed, using the profile instead: {exc}")
+            else:
+                return ReleaseReport(info, f"helm template {chart_dir}", notes), wl, lbs
+    profile = profile_for(info.chart) if info.chart else None
+    if profile is None:
+        what = f"chart {info.chart!r}" if info.chart else "its chart"
+        w = Workload(name=hr.name, component="(unknown footprint)", kind="HelmRelease",
+                     namespace=info.release.namespace, owner=info.release.owner, unknown=True,
+                     containers=[Container("?", Res(), Res())],
+                     notes=[f"no profile for {what}: footprint unknown (not counted as zero); "
+                            "pass --chart-dir NAME=DIR to render it with helm"])
+        return ReleaseReport(info, "unknown footprint", notes), [w], []
+    if info.version and not same_version(profile.VERSION, info.version):
+        notes.append(f"chart version {info.version} differs from the profiled {profile.VERSION}: "
+                     "its defaults may differ (pass --chart-dir to use the real chart)")
+    fp, problems = evaluate(profile, info.values, info.release)
+    notes.extend(problems)
+    notes.extend(fp.notes)
+    return ReleaseReport(info, f"profile {profile.CHART} {profile.VERSION}", notes), fp.workloads, fp.load_balancers
+
+
+def group_rows(analysis: Analysis) -> list[tuple[Owner, list[Workload]]]:
+    """Workloads grouped by owner, in a stable order (add-ons first, then by owner label)."""
+    groups: dict[str, tuple[Owner, list[Workload]]] = {}
+    for w in analysis.workloads:
+        groups.setdefault(w.owner.key, (w.owner, []))[1].append(w)
+    return sorted(groups.values(), key=lambda g: (g[0].resource is not None, g[1][0].namespace, g[0].key))

@@ -1,0 +1,163 @@
+"""Real Helm: take a HelmRelease's workloads from ``helm template`` of a local chart.
+
+Used instead of the profile when a ``helm`` binary is on PATH and the chart is available locally:
+``--chart-dir NAME=DIR`` (a chart directory or ``.tgz`` for chart NAME) or ``--chart-dir DIR`` (a
+chart cache: ``DIR/<name>/Chart.yaml``, ``DIR/<name>-<version>.tgz`` or ``DIR/<name>.tgz``).
+
+``helm template <release> <chart> --namespace <ns> --values <merged values> --skip-tests`` runs
+offline, with HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME in a temporary directory (nothing of the user's
+Helm setup is read or written). Its output goes through the same workload extraction as plain
+manifests (HPA targets at maxReplicas, DaemonSets per node, hook Jobs as transient pods).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.capacity import manifests
+from gitops_gen.capacity.model import Workload
+from gitops_gen.capacity.profiles._base import LoadBalancer
+from gitops_gen.errors import UserError
+from gitops_gen.lint.model import Resource
+
+TIMEOUT_SECONDS = 120
+
+
+class HelmError(Exception):
+    """``helm template`` failed (bad chart, values the chart refuses, timeout)."""
+
+
+@dataclass(slots=True)
+class ChartSource:
+    helm: str
+    named: dict[str, Path] = field(default_factory=dict)
+    caches: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_options(cls, chart_dirs: Iterable[str], *, strict: bool = True) -> ChartSource | None:
+        """Parse ``--chart-dir`` values; None when none are given (or, non-strict, helm is missing)."""
+        entries = [str(e) for e in chart_dirs if str(e).strip()]
+        if not entries:
+            return None
+        helm = shutil.which("helm")
+        if helm is None:
+            if strict:
+                raise UserError.at("--chart-dir", "`helm` is not on PATH, so local charts cannot be rendered",
+                                   hint="install helm (https://helm.sh) or drop --chart-dir to use the "
+                                        "built-in chart profiles")
+            return None
+        src = cls(helm)
+        for entry in entries:
+            name, sep, path = entry.partition("=")
+            target = Path(path if sep else name).expanduser()
+            if not target.exists():
+                raise UserError.at("--chart-dir", f"{target} does not exist",
+                                   hint="give NAME=DIR (a chart directory or .tgz) or a chart cache directory")
+            if sep:
+                if not name.strip():
+                    raise UserError.at("--chart-dir", f"{entry!r}: empty chart name", hint="use NAME=DIR")
+                src.named[name.strip()] = target
+            elif target.is_dir():
+                src.caches.append(target)
+            else:
+                raise UserError.at("--chart-dir", f"{target} is not a directory",
+                                   hint="use NAME=FILE.tgz for a packaged chart")
+        return src
+
+    def find(self, chart: str, version: str) -> Path | None:
+        if chart in self.named:
+            return self.named[chart]
+        v = version.lstrip("v")
+        for cache in self.caches:
+            for cand in (cache / chart, cache / f"{chart}-{version}.tgz", cache / f"{chart}-{v}.tgz",
+                         cache / f"{chart}.tgz"):
+                if (cand / "Chart.yaml").is_file() or (cand.suffix == ".tgz" and cand.is_file()):
+                    return cand
+        return None
+
+
+_CACHE: dict[str, str] = {}
+
+
+def template(helm: str, release: str, namespace: str, chart: Path, values: dict[str, Any],
+             kube_version: str | None = None) -> str:
+    """The rendered manifests of ``helm template`` (raises :class:`HelmError`)."""
+    values_text = json.dumps(values, sort_keys=True, default=str)
+    key = json.dumps([helm, release, namespace, str(chart.resolve()), values_text, kube_version])
+    if key in _CACHE:
+        return _CACHE[key]
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-helm-") as tmp:
+        values_file = Path(tmp, "values.json")
+        values_file.write_text(values_text, encoding="utf-8")
+        cmd = [helm, "template", release, str(chart), "--namespace", namespace, "--values", str(values_file),
+               "--skip-tests"]
+        if kube_version:
+            cmd += ["--kube-version", kube_version]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
+        env.update(HELM_CACHE_HOME=str(Path(tmp, "cache")), HELM_CONFIG_HOME=str(Path(tmp, "config")),
+                   HELM_DATA_HOME=str(Path(tmp, "data")))
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise HelmError(f"`helm template` of {chart} timed out after {TIMEOUT_SECONDS}s") from None
+        except OSError as exc:
+            raise HelmError(f"cannot run helm: {exc}") from None
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        raise HelmError(f"`helm template` of {chart} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+    _CACHE[key] = proc.stdout
+    return proc.stdout
+
+
+def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Workload], list[LoadBalancer]]:
+    """Workloads of one HelmRelease (a :class:`ReleaseInfo`) from ``helm template``."""
+    from gitops_gen.lint.loader import parse_text
+
+    rel = info.release
+    kube = f"v{cluster.kubernetes_version.lstrip('v')}" if cluster is not None else None
+    if kube is not None and kube.count(".") == 1:
+        kube += ".0"
+    text = template(helm, rel.name, rel.namespace, chart, info.values, kube)
+    parsed = parse_text(text)
+    display = f"helm template {chart.name}"
+    resources = [Resource(d.body, display, d.line, d.column, d.index) for d in parsed.documents
+                 if isinstance(d.body, dict)]
+    for r in resources:
+        if not r.namespace:
+            meta = r.body.get("metadata")
+            if isinstance(meta, dict):
+                meta["namespace"] = rel.namespace
+    scalers = manifests.autoscaler_index(r for r in resources if r.kind in ("HorizontalPodAutoscaler",
+                                                                              "ScaledObject"))
+    workloads: list[Workload] = []
+    lbs: list[LoadBalancer] = []
+    for r in resources:
+        if r.kind in manifests.CONTROLLER_KINDS or r.kind in manifests.OPERATOR_KINDS:
+            w = manifests.workload_of(r, scalers)
+            if w is None:
+                continue
+            w.owner = rel.owner
+            w.component = _component(w.name, rel.name)
+            w.notes.append(f"from helm template: {r.kind} {r.name}")
+            w.replicas_path = f"{r.kind} {r.name} {w.replicas_path}".strip()
+            workloads.append(w)
+        elif r.kind == "Service":
+            lb = manifests.load_balancer_of(r)
+            if lb is not None:
+                lbs.append(replace(lb, owner=rel.owner, path=f"Service {r.name} spec.type"))
+    return workloads, lbs
+
+
+def _component(name: str, release: str) -> str:
+    if name.startswith(release + "-") and len(name) > len(release) + 1:
+        return name[len(release) + 1:]
+    return name

@@ -1,0 +1,220 @@
+"""Node model: what the scheduler can place on each node, and the distribution's own pods.
+
+``allocatable = capacity - reserved (kube-reserved + system-reserved) - hard eviction threshold``
+(memory; CPU has no eviction threshold), as the kubelet computes Node Allocatable.
+
+Defaults (``../shared/design/k3s-facts.md``):
+
+* K3s sets no kube-reserved or system-reserved (§2); from v1.32 its kubelet config drop-in keeps the
+  kubelet's default ``memory.available<100Mi`` hard-eviction threshold, before v1.32 the
+  ``--eviction-hard`` flag replaced the whole map and left no memory threshold (0).
+* upstream kubelet (``distribution: kubernetes``): no reservations by default, ``memory.available<100Mi``.
+* Both are overridden per node by the platform spec (``nodes[].reserved``,
+  ``nodes[].evictionHardMemory``).
+* The K3s server process (apiserver, kine/etcd, containerd, kubelet) is not a pod; it uses about
+  768-896M (k3s-facts §3), which Allocatable does not set aside. The budget warns when requests
+  leave less than that.
+
+K3s add-ons (k3s-facts §1), each skipped when listed in ``spec.k3s.disable``: CoreDNS (100m / 70Mi,
+limit 170Mi), metrics-server (100m / 70Mi), Traefik (no requests; its LoadBalancer Service on 80/443
+is served by a ``svclb-traefik`` DaemonSet binding host ports 80 and 443 on every node unless
+``servicelb`` is disabled), local-path-provisioner (no requests).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_gen.capacity.model import Container, Owner, Res, Workload
+from gitops_gen.capacity.profiles._base import MI, LoadBalancer
+from gitops_gen.errors import UserError
+from gitops_gen.quantity import QuantityError, cpu_millis, format_cpu, format_memory, memory_bytes
+
+DEFAULT_EVICTION = 100 * MI
+K3S_SERVER_OVERHEAD = 896 * 10**6  # k3s-facts §3: "K3s server with a workload", embedded etcd: 896 M
+MAX_PODS = 110  # kubelet default maxPods (K3s keeps it)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    cpu: int  # capacity, millicores
+    memory: int  # capacity, bytes
+    reserved_cpu: int = 0
+    reserved_memory: int = 0
+    eviction_memory: int = 0
+    max_pods: int = MAX_PODS
+
+    @property
+    def allocatable_cpu(self) -> int:
+        return max(self.cpu - self.reserved_cpu, 0)
+
+    @property
+    def allocatable_memory(self) -> int:
+        return max(self.memory - self.reserved_memory - self.eviction_memory, 0)
+
+    def describe(self) -> str:
+        return (f"{self.name} ({format_cpu(self.cpu)} CPU, {format_memory(self.memory)}; allocatable "
+                f"{format_cpu(self.allocatable_cpu)} CPU, {format_memory(self.allocatable_memory)})")
+
+
+@dataclass(slots=True)
+class Cluster:
+    nodes: list[Node]
+    distribution: str = "kubernetes"  # "k3s" | "kubernetes"
+    kubernetes_version: str = "1.34"
+    k3s_disable: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
+    source: str = ""  # where the node sizes come from
+
+    @property
+    def allocatable_cpu(self) -> int:
+        return sum(n.allocatable_cpu for n in self.nodes)
+
+    @property
+    def allocatable_memory(self) -> int:
+        return sum(n.allocatable_memory for n in self.nodes)
+
+    @property
+    def k3s(self) -> bool:
+        return self.distribution == "k3s"
+
+    @property
+    def servicelb(self) -> bool:
+        return self.k3s and "servicelb" not in self.k3s_disable
+
+
+def default_eviction(distribution: str, kubernetes_version: str) -> int:
+    if distribution == "k3s" and _minor(kubernetes_version) < 32:
+        return 0
+    return DEFAULT_EVICTION
+
+
+def _minor(version: str) -> int:
+    m = re.match(r"^v?1\.(\d+)", str(version))
+    return int(m.group(1)) if m else 99
+
+
+def from_platform(platform: Any, *, source: str = "platform spec") -> Cluster:
+    spec = platform.spec
+    distribution = str(spec.distribution)
+    version = str(spec.kubernetesVersion)
+    eviction = default_eviction(distribution, version)
+    nodes: list[Node] = []
+    for n in spec.nodes:
+        reserved = n.reserved
+        nodes.append(Node(
+            name=n.name, cpu=cpu_millis(n.cpu), memory=memory_bytes(n.memory),
+            reserved_cpu=cpu_millis(reserved.cpu) if reserved is not None else 0,
+            reserved_memory=memory_bytes(reserved.memory) if reserved is not None else 0,
+            eviction_memory=memory_bytes(n.evictionHardMemory) if n.evictionHardMemory is not None else eviction))
+    cluster = Cluster(nodes, distribution, version, frozenset(spec.k3s.disable), source=source)
+    _explain_defaults(cluster, explicit=any(n.reserved is not None or n.evictionHardMemory is not None
+                                            for n in spec.nodes))
+    return cluster
+
+
+def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: Cluster | None = None,
+               distribution: str = "kubernetes", kubernetes_version: str = "1.34") -> Cluster:
+    """Nodes given on the command line (``--node-memory 12Gi --node-cpu 4 --nodes 2``).
+
+    Sizes not given are taken from ``base`` (the platform spec) when there is one.
+    """
+    if base is not None:
+        distribution, kubernetes_version = base.distribution, base.kubernetes_version
+    mem = _parse(memory, memory_bytes, "--node-memory", "12Gi") if memory is not None else None
+    cpus = _parse(cpu, cpu_millis, "--node-cpu", "4") if cpu is not None else None
+    if count is not None and count < 1:
+        raise UserError.at("--nodes", f"{count} is not a node count", hint="give 1 or more")
+    template = base.nodes[0] if base is not None and base.nodes else None
+    if mem is None:
+        if template is None:
+            raise UserError.at("--node-memory", "node memory is unknown",
+                               hint="pass --node-memory (e.g. 12Gi) or --specs with nodes in the platform spec")
+        mem = template.memory
+    if cpus is None:
+        if template is None:
+            raise UserError.at("--node-cpu", "node CPU is unknown",
+                               hint="pass --node-cpu (e.g. 4) or --specs with nodes in the platform spec")
+        cpus = template.cpu
+    n = count if count is not None else (len(base.nodes) if base is not None and base.nodes else 1)
+    eviction = template.eviction_memory if template else default_eviction(distribution, kubernetes_version)
+    nodes = [Node(f"node-{i + 1}", cpus, mem,
+                  template.reserved_cpu if template else 0,
+                  template.reserved_memory if template else 0, eviction) for i in range(n)]
+    cluster = Cluster(nodes, distribution, kubernetes_version,
+                      base.k3s_disable if base is not None else frozenset(), source="command line")
+    _explain_defaults(cluster, explicit=False)
+    return cluster
+
+
+def _parse(value: str, conv: Any, flag: str, example: str) -> int:
+    try:
+        n = int(conv(value))
+    except QuantityError:
+        raise UserError.at(flag, f"{value!r} is not a quantity", hint=f"e.g. {flag} {example}") from None
+    if n <= 0:
+        raise UserError.at(flag, f"{value!r} must be positive", hint=f"e.g. {flag} {example}")
+    return n
+
+
+def _explain_defaults(cluster: Cluster, *, explicit: bool) -> None:
+    if cluster.k3s:
+        if _minor(cluster.kubernetes_version) < 32:
+            what = "K3s < v1.32: no kube/system reservations and no memory eviction threshold"
+        else:
+            what = "K3s >= v1.32: no kube/system reservations, memory.available<100Mi hard eviction"
+        cluster.notes.append(
+            f"allocatable = capacity - reserved - eviction threshold ({what}"
+            + ("; spec values where set" if explicit else "") + "). The K3s server process itself "
+            "(~768-896M) is not a pod and is not set aside: keep that much free.")
+    else:
+        cluster.notes.append("allocatable = capacity - reserved - eviction threshold (kubelet defaults: "
+                             "no reservations, memory.available<100Mi" + ("; spec values where set" if explicit
+                                                                          else "") + "). System pods "
+                             "(CNI, kube-proxy, CoreDNS) of the distribution are not counted.")
+
+
+K3S_OWNER = Owner(label="K3s add-on", group="K3s add-ons (kube-system)")
+
+
+def system_workloads(cluster: Cluster) -> tuple[list[Workload], list[LoadBalancer]]:
+    """K3s's packaged add-ons that run as pods (unless disabled) and Traefik's LoadBalancer."""
+    if not cluster.k3s:
+        return [], []
+    off = cluster.k3s_disable
+    out: list[Workload] = []
+    lbs: list[LoadBalancer] = []
+
+    def add(name: str, req: Res, lim: Res, flag: str) -> None:
+        out.append(Workload(name=name, component=name, kind="Deployment", namespace="kube-system",
+                            owner=K3S_OWNER, containers=[Container(name, req, lim, "K3s manifest")],
+                            replicas=1, system=True, fix=f"start K3s with --disable={flag}",
+                            priority_class="system-cluster-critical"))
+
+    if "coredns" not in off:
+        add("coredns", Res(100, 70 * MI), Res(None, 170 * MI), "coredns")
+    if "metrics-server" not in off:
+        add("metrics-server", Res(100, 70 * MI), Res(), "metrics-server")
+    if "local-storage" not in off:
+        add("local-path-provisioner", Res(), Res(), "local-storage")
+    if "traefik" not in off:
+        add("traefik", Res(), Res(), "traefik")
+        lbs.append(LoadBalancer("traefik", "kube-system", ((80, "TCP"), (443, "TCP")), K3S_OWNER, ""))
+    return out, lbs
+
+
+def svclb_workload(lb: LoadBalancer) -> Workload:
+    """K3s ServiceLB's DaemonSet for one LoadBalancer Service: hostPort = each service port."""
+    containers = [Container(f"lb-{proto.lower()}-{port}", Res(), Res(), "ServiceLB (klipper-lb)")
+                  for port, proto in lb.ports]
+    fix = ""
+    if lb.owner is not K3S_OWNER:
+        fix = "disable K3s's Traefik (`--disable=traefik`, platform spec `spec.k3s.disable: [traefik]`) or use other ports"
+    return Workload(name=f"svclb-{lb.name}", component=f"svclb-{lb.name}", kind="DaemonSet",
+                    namespace="kube-system", owner=lb.owner, containers=containers, host_ports=lb.ports,
+                    replicas_path=lb.path, system=True, fix=fix,
+                    priority_class="system-node-critical",
+                    notes=[f"K3s ServiceLB pods for the LoadBalancer Service {lb.namespace}/{lb.name}"])

@@ -1,0 +1,327 @@
+"""``gitops-gen budget`` output: text, markdown and JSON, from one :class:`Analysis`.
+
+Deterministic: rows are grouped by owner (K3s add-ons first, then by namespace and name) and keep
+the order in which the chart or the manifest declares its workloads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitops_gen.capacity.budget import Analysis, Totals, group_rows
+from gitops_gen.capacity.model import Owner, Workload
+from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
+from gitops_gen.capacity.simulate import Pending
+from gitops_gen.quantity import format_cpu, format_memory
+
+HEADERS = ("COMPONENT", "NAMESPACE", "PODS", "CPU REQ", "CPU LIM", "MEM REQ", "MEM LIM", "CPU %", "MEM %", "NOTES")
+
+
+def _cpu(m: int | None) -> str:
+    return "-" if m is None else format_cpu(m)
+
+
+def _mem(b: int | None) -> str:
+    if b is None:
+        return "-"
+    return format_memory(b) if b else "0"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole > 0 else "-"
+
+
+def workload_notes(w: Workload) -> list[str]:
+    out: list[str] = []
+    if w.unknown:
+        out.append("unknown footprint")
+    if w.transient:
+        out.append("transient (Job/hook/on demand): not in the totals")
+    if w.per_node:
+        out.append("one per node")
+    if w.max_replicas is not None:
+        out.append(f"HPA {w.replicas}-{w.max_replicas}, counted at {w.steady_replicas}")
+    if w.surge and not w.system:
+        out.append(f"+{w.surge}{' per node' if w.per_node else ''} during a rollout")
+    if w.unbounded and not w.unknown:
+        out.append(f"unbounded: no memory request ({', '.join(w.unbounded)})")
+    if w.host_ports:
+        out.append("host ports " + ",".join(str(p) for p, _ in w.host_ports))
+    return out
+
+
+def _row(w: Workload, a: Analysis) -> dict[str, Any]:
+    n = a.node_count
+    pods = w.replicas if w.transient else w.pods(n)
+    r, lim = w.requests, w.limits
+    alloc_cpu = a.cluster.allocatable_cpu if a.cluster else 0
+    alloc_mem = a.cluster.allocatable_memory if a.cluster else 0
+    unknown = w.unknown
+    return {
+        "component": w.component, "name": w.name, "kind": w.kind, "namespace": w.namespace, "pods": pods,
+        "replicas": w.replicas, "max_replicas": w.max_replicas, "per_node": w.per_node, "surge": w.surge,
+        "transient": w.transient, "unknown": unknown, "unbounded": w.unbounded,
+        "requests": {"cpu_millis": None if unknown else pods * (r.cpu or 0),
+                     "memory_bytes": None if unknown else pods * (r.memory or 0)},
+        "limits": {"cpu_millis": None if unknown or lim.cpu is None else pods * lim.cpu,
+                   "memory_bytes": None if unknown or lim.memory is None else pods * lim.memory},
+        "per_pod": {"requests": {"cpu_millis": r.cpu, "memory_bytes": r.memory},
+                    "limits": {"cpu_millis": lim.cpu, "memory_bytes": lim.memory}},
+        "share": {"cpu": None if unknown or not alloc_cpu or w.transient else pods * (r.cpu or 0) / alloc_cpu,
+                  "memory": None if unknown or not alloc_mem or w.transient else pods * (r.memory or 0) / alloc_mem},
+        "resources_path": w.resources_path, "replicas_path": w.replicas_path,
+        "notes": workload_notes(w) + w.notes,
+    }
+
+
+def _owner_title(owner: Owner, a: Analysis) -> str:
+    title = owner.group or owner.label
+    if owner.chart:
+        title += f" [{owner.chart}]"
+    return title
+
+
+def to_json(a: Analysis) -> dict[str, Any]:
+    t = a.totals()
+    cl = a.cluster
+    out: dict[str, Any] = {
+        "nodes": [{"name": n.name, "cpu_millis": n.cpu, "memory_bytes": n.memory,
+                   "allocatable": {"cpu_millis": n.allocatable_cpu, "memory_bytes": n.allocatable_memory},
+                   "reserved": {"cpu_millis": n.reserved_cpu, "memory_bytes": n.reserved_memory},
+                   "eviction_hard_memory_bytes": n.eviction_memory, "max_pods": n.max_pods}
+                  for n in (cl.nodes if cl else [])],
+        "distribution": cl.distribution if cl else None,
+        "components": [],
+        "releases": [{"helmrelease": rep.info.release.owner.label, "chart": rep.info.chart,
+                      "version": rep.info.version, "source": rep.source, "notes": rep.notes}
+                     for rep in a.releases],
+        "totals": _totals_json(t, a),
+        "pending": [_pending_json(p) for p in (a.simulation.pending if a.simulation else [])],
+        "transient_pending": [_pending_json(p) for p in (a.simulation.transient if a.simulation else [])],
+        "notes": [*(cl.notes if cl else []), *a.notes],
+    }
+    for owner, ws in group_rows(a):
+        out["components"].append({"owner": owner.label, "group": owner.key, "chart": owner.chart or None,
+                                  "workloads": [_row(w, a) for w in ws]})
+    if a.simulation is not None:
+        out["placement"] = [{"node": s.node.name, "pods": s.pods, "requests": {"cpu_millis": s.cpu,
+                                                                                 "memory_bytes": s.memory},
+                             "free": {"cpu_millis": s.free_cpu, "memory_bytes": s.free_memory}}
+                            for s in a.simulation.nodes]
+    return out
+
+
+def _totals_json(t: Totals, a: Analysis) -> dict[str, Any]:
+    cl = a.cluster
+    return {
+        "pods": t.pods,
+        "requests": {"cpu_millis": t.cpu, "memory_bytes": t.memory},
+        "limits": {"cpu_millis": t.cpu_limit, "memory_bytes": t.memory_limit,
+                   "pods_without_cpu_limit": t.cpu_unlimited, "pods_without_memory_limit": t.memory_unlimited},
+        "allocatable": ({"cpu_millis": cl.allocatable_cpu, "memory_bytes": cl.allocatable_memory}
+                        if cl else None),
+        "unbounded": [f"{w.owner.label}: {w.component}" for w in t.unbounded],
+        "unknown_footprint": t.unknown,
+        "largest_rollout": ({"workload": f"{t.surge_workload.owner.label}: {t.surge_workload.component}",
+                             "cpu_millis": t.surge_cpu, "memory_bytes": t.surge_memory}
+                            if t.surge_workload is not None else None),
+    }
+
+
+def _pending_json(p: Pending) -> dict[str, Any]:
+    w = p.workload
+    return {"owner": w.owner.label, "component": w.component, "kind": w.kind, "name": w.name,
+            "namespace": w.namespace, "pods": p.count, "of": p.total, "phase": p.phase, "message": p.message,
+            "requests": {"cpu_millis": p.cpu, "memory_bytes": p.memory}, "fix": fix_text(w)}
+
+
+# ----------------------------------------------------------------------------------- wording
+def values_path(w: Workload, path: str) -> str:
+    if not path:
+        return ""
+    if w.owner.values_root and not path.startswith("(") and " " not in path.split(" (")[0]:
+        return f"{w.owner.values_root}{path}"
+    return path
+
+
+def fix_text(w: Workload) -> str:
+    """How to make the workload smaller, in the owner's own terms."""
+    parts: list[str] = []
+    if w.fix:
+        parts.append(w.fix)
+    rp = values_path(w, w.resources_path)
+    if rp and rp not in w.fix:
+        parts.append(f"lower the requests at {rp}")
+    if w.max_replicas is not None and w.replicas_path:
+        parts.append(f"lower maxReplicas ({values_path(w, w.replicas_path)})")
+    elif w.replicas_path and w.replicas > 1 and not w.per_node:
+        parts.append(f"run fewer replicas ({values_path(w, w.replicas_path)})")
+    if w.owner.spec_path and not w.fix:
+        parts.append(f"in the platform spec, via `{w.owner.spec_path}.values`")
+    parts.append("or add node capacity")
+    return "; ".join(parts)
+
+
+def pending_text(p: Pending, a: Analysis) -> str:
+    w = p.workload
+    what = {"steady": "", "autoscaling": " added by the HPA at maxReplicas",
+            "rollout": " added during a rolling update (maxSurge)", "job": " of the Job/hook"}[p.phase]
+    head = f"{w.owner.label}: {w.component} ({w.kind} {w.name})"
+    count = f"{p.count} of {p.total} pod{'s' if p.total != 1 else ''}{what}"
+    node = ""
+    if a.cluster is not None and len(a.cluster.nodes) == 1:
+        n = a.cluster.nodes[0]
+        node = (f" Node {n.name} ({format_memory(n.memory)} memory, {format_cpu(n.cpu)} CPU; allocatable "
+                f"{format_memory(n.allocatable_memory)}, {format_cpu(n.allocatable_cpu)} CPU)")
+    elif p.best_free[0]:
+        node = f" The freest node is {p.best_free[0]}"
+    free = f" has {_mem(max(p.best_free[2], 0))} memory and {_cpu(max(p.best_free[1], 0))} CPU free."
+    return (f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
+            f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}")
+
+
+def container_detail(w: Workload) -> str:
+    """`` (container memcached: 9830Mi memory, 500m CPU, from values.chunksCache.allocatedMemory)``."""
+    c = w.main_container
+    if c is None or (len(w.containers) == 1 and not c.path):
+        return ""
+    where = values_path(w, c.path)
+    return (f" (container {c.name}: {_mem(c.requests.memory)} memory, {_cpu(c.requests.cpu)} CPU"
+            + (f", from {where}" if where else "") + ")")
+
+
+# ----------------------------------------------------------------------------------- text
+def _table(a: Analysis) -> list[list[str]]:
+    rows: list[list[str]] = []
+    alloc_cpu = a.cluster.allocatable_cpu if a.cluster else 0
+    alloc_mem = a.cluster.allocatable_memory if a.cluster else 0
+    for owner, ws in group_rows(a):
+        data = [_row(w, a) for w in ws]
+        steady = [d for d in data if not d["transient"] and not d["unknown"]]
+        if any(d["unknown"] for d in data):
+            rows.append([_owner_title(owner, a), ws[0].namespace, "?", "?", "?", "?", "?", "?", "?",
+                         "unknown footprint (not zero)"])
+            continue
+        pods = sum(d["pods"] for d in steady)
+        cpu = sum(d["requests"]["cpu_millis"] or 0 for d in steady)
+        mem = sum(d["requests"]["memory_bytes"] or 0 for d in steady)
+        clim = None if any(d["limits"]["cpu_millis"] is None for d in steady) else sum(
+            d["limits"]["cpu_millis"] for d in steady)
+        mlim = None if any(d["limits"]["memory_bytes"] is None for d in steady) else sum(
+            d["limits"]["memory_bytes"] for d in steady)
+        rows.append([_owner_title(owner, a), ws[0].namespace if len({w.namespace for w in ws}) == 1 else "*",
+                     str(pods), _cpu(cpu), _cpu(clim), _mem(mem), _mem(mlim), _pct(cpu, alloc_cpu),
+                     _pct(mem, alloc_mem), ""])
+        for d, w in zip(data, ws, strict=True):
+            p = d["per_pod"]
+            pods_s = f"({d['pods']})" if d["transient"] else str(d["pods"])
+            rows.append([f"  {w.component} ({w.kind})", w.namespace, pods_s,
+                         _cpu(d["requests"]["cpu_millis"]), _cpu(d["limits"]["cpu_millis"]),
+                         _mem(d["requests"]["memory_bytes"]), _mem(d["limits"]["memory_bytes"]),
+                         _pct(d["requests"]["cpu_millis"] or 0, alloc_cpu) if not d["transient"] else "",
+                         _pct(d["requests"]["memory_bytes"] or 0, alloc_mem) if not d["transient"] else "",
+                         "; ".join(workload_notes(w))])
+            del p
+    return rows
+
+
+def _summary_lines(a: Analysis) -> list[str]:
+    t = a.totals()
+    cl = a.cluster
+    lines: list[str] = []
+    lines.append(f"Total requests (steady state, HPA at maxReplicas, DaemonSets × {a.node_count} node"
+                 f"{'s' if a.node_count != 1 else ''}): {t.pods} pods, {_cpu(t.cpu)} CPU, {_mem(t.memory)} memory")
+    if cl is not None:
+        lines.append(f"Allocatable: {_cpu(cl.allocatable_cpu)} CPU, {_mem(cl.allocatable_memory)} memory "
+                     f"-> requests use {_pct(t.cpu, cl.allocatable_cpu)} CPU, {_pct(t.memory, cl.allocatable_memory)} memory")
+        lines.append(
+            f"Limits: {_cpu(t.cpu_limit)} CPU ({_pct(t.cpu_limit, cl.allocatable_cpu)} of allocatable"
+            f"{', overcommitted' if t.cpu_limit > cl.allocatable_cpu else ''}; {t.cpu_unlimited} pod(s) "
+            f"without a CPU limit), {_mem(t.memory_limit)} memory ({_pct(t.memory_limit, cl.allocatable_memory)}"
+            f"{', overcommitted' if t.memory_limit > cl.allocatable_memory else ''}; {t.memory_unlimited} "
+            "pod(s) without a memory limit)")
+        if cl.k3s and cl.nodes:
+            first = cl.nodes[0]
+            left = first.allocatable_memory - (a.simulation.nodes[0].memory if a.simulation else 0)
+            if left < K3S_SERVER_OVERHEAD:
+                lines.append(f"Headroom: only {_mem(max(left, 0))} of {first.name}'s memory is left unrequested; "
+                             f"the K3s server process needs about {_mem(K3S_SERVER_OVERHEAD)} outside pods")
+    else:
+        lines.append("Limits: " + f"{_cpu(t.cpu_limit)} CPU, {_mem(t.memory_limit)} memory "
+                     "(no node size known: pass --node-memory/--node-cpu or --specs)")
+    if t.surge_workload is not None and t.surge_memory:
+        w = t.surge_workload
+        lines.append(f"Largest rolling update: {w.owner.label}: {w.component} adds {_cpu(t.surge_cpu)} CPU, "
+                     f"{_mem(t.surge_memory)} memory while it rolls out")
+    if t.unbounded:
+        lines.append("Unbounded (no memory request, counted as 0): "
+                     + ", ".join(f"{w.owner.label}: {w.component}" for w in t.unbounded))
+    if t.unknown:
+        lines.append("Unknown footprint (no chart profile; not counted, not zero): " + ", ".join(sorted(set(t.unknown))))
+    return lines
+
+
+def to_text(a: Analysis, *, markdown: bool = False) -> str:
+    out: list[str] = []
+    cl = a.cluster
+    title = "Memory/CPU budget"
+    if cl is not None and cl.nodes:
+        title += f": {len(cl.nodes)} node{'s' if len(cl.nodes) != 1 else ''} ({cl.distribution})"
+    out.append(f"## {title}" if markdown else title)
+    if cl is not None:
+        for n in cl.nodes:
+            out.append(f"- {n.describe()}" if markdown else f"  {n.describe()}")
+    out.append("")
+    rows = _table(a)
+    if markdown:
+        out.append("| " + " | ".join(HEADERS) + " |")
+        out.append("|" + "|".join("---" if i < 2 or i == 9 else "---:" for i in range(len(HEADERS))) + "|")
+        for r in rows:
+            cells = [c.replace("|", "\\|") for c in r]
+            if not r[0].startswith("  "):
+                cells[0] = f"**{cells[0]}**"
+            else:
+                cells[0] = "&nbsp;&nbsp;" + cells[0].strip()
+            out.append("| " + " | ".join(cells) + " |")
+    else:
+        widths = [max(len(HEADERS[i]), *(len(r[i]) for r in rows)) if rows else len(HEADERS[i])
+                  for i in range(len(HEADERS) - 1)]
+        def line(cells: list[str]) -> str:
+            parts = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
+            parts += [cells[i].rjust(widths[i]) for i in range(2, len(widths))]
+            return "  ".join(parts) + ("  " + cells[-1] if cells[-1] else "")
+        out.append(line(list(HEADERS)).rstrip())
+        out.extend(line(r).rstrip() for r in rows)
+    out.append("")
+    out.extend(f"- {s}" if markdown else s for s in _summary_lines(a))
+    sim = a.simulation
+    if sim is not None:
+        out.append("")
+        if sim.pending:
+            out.append("### Pending pods" if markdown else "Pending pods (scheduling simulation):")
+            for p in sim.pending:
+                out.append(f"- {pending_text(p, a)}")
+                out.append(f"  Fix: {fix_text(p.workload)}")
+        else:
+            out.append("Scheduling simulation: every pod fits"
+                       + (" (" + ", ".join(f"{s.node.name}: {s.pods} pods, {_mem(s.free_memory)} memory and "
+                                           f"{_cpu(s.free_cpu)} CPU free" for s in sim.nodes) + ")"))
+        if sim.transient:
+            out.append("")
+            out.append("### Transient pods that would not fit" if markdown else "Transient pods that would not fit:")
+            for p in sim.transient:
+                out.append(f"- {pending_text(p, a)}")
+    notes = [*(cl.notes if cl else []), *a.notes]
+    rel_notes = [f"{rep.info.release.owner.label}: {n}" for rep in a.releases for n in rep.notes]
+    if notes or rel_notes:
+        out.append("")
+        out.append("### Notes" if markdown else "Notes:")
+        out.extend(f"- {n}" for n in [*notes, *rel_notes])
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render(a: Analysis, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(to_json(a), indent=2, sort_keys=True) + "\n"
+    return to_text(a, markdown=fmt == "markdown")

@@ -1,0 +1,276 @@
+"""Scheduling simulation: place every pod by its requests, as the scheduler's filters would.
+
+A node fits a pod when (the scheduler's Filter plugins, in their order): the pod is not pinned to
+another node (DaemonSet pods are, by node affinity), its host ports are free (NodePorts), and its
+CPU and memory requests fit in what the node's allocatable leaves after the pods already there, with
+fewer than ``maxPods`` pods (NodeResourcesFit). A pod no node fits stays Pending with the scheduler's
+own message, e.g. ``0/1 nodes are available: 1 Insufficient memory.``
+
+Order (Flux applies a whole repository at once, so the real queue order is arbitrary):
+
+1. the distribution's add-ons (K3s: they run before anything else), then DaemonSet pods, one pinned
+   to each node;
+2. the steady replicas of every other workload, **largest first** (first-fit decreasing, onto the
+   fitting node with the most free memory). When the pods of this step cannot all run, the largest
+   ones are left Pending: the pods that run are chosen smallest first against the free CPU and
+   memory (the most pods that fit), because a big pod is the one that finds no room among the
+   others (the Loki chunks cache in the reference cluster);
+3. the replicas an HPA may add up to ``maxReplicas``, the same way.
+
+Then, each on its own against that steady state: the extra pods of one rolling update (``maxSurge``)
+and the pods of each Job/hook. Those that do not fit are reported as transient: the rollout stalls,
+the hook never runs.
+
+Cost: O(pods × nodes); identical replicas are cheap tuples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gitops_gen.capacity.model import Workload
+from gitops_gen.capacity.nodes import Cluster, Node
+
+AFFINITY = "node(s) didn't match Pod's node affinity/selector"
+PORTS = "node(s) didn't have free ports for the requested pod ports"
+TOO_MANY = "Too many pods"
+NO_CPU = "Insufficient cpu"
+NO_MEMORY = "Insufficient memory"
+
+
+@dataclass(slots=True)
+class NodeState:
+    node: Node
+    cpu: int = 0  # requested
+    memory: int = 0
+    pods: int = 0
+    ports: set[tuple[int, str]] = field(default_factory=set)
+    placed: Counter[int] = field(default_factory=Counter)  # workload index -> pods
+
+    @property
+    def free_cpu(self) -> int:
+        return self.node.allocatable_cpu - self.cpu
+
+    @property
+    def free_memory(self) -> int:
+        return self.node.allocatable_memory - self.memory
+
+    def copy(self) -> NodeState:
+        return NodeState(self.node, self.cpu, self.memory, self.pods, set(self.ports), Counter())
+
+
+@dataclass(slots=True)
+class Pending:
+    """Pods of one workload that stay Pending (grouped: identical pods get the same message)."""
+
+    workload: Workload
+    count: int
+    total: int  # pods of the workload in this phase
+    reasons: dict[str, int]  # scheduler reason -> number of nodes
+    message: str  # "0/1 nodes are available: 1 Insufficient memory."
+    phase: str  # "steady" | "autoscaling" | "rollout" | "job"
+    cpu: int  # requests of one pod
+    memory: int
+    best_free: tuple[str, int, int] = ("", 0, 0)  # node with the most free memory: name, cpu, memory
+
+    @property
+    def resources(self) -> set[str]:
+        return {r.split()[-1] for r in self.reasons if r.startswith("Insufficient")}
+
+
+@dataclass(slots=True)
+class Simulation:
+    nodes: list[NodeState]
+    pending: list[Pending]  # steady state (phases steady/autoscaling)
+    transient: list[Pending]  # rollouts and jobs, each on its own
+
+
+@dataclass(slots=True)
+class _Pod:
+    w: int  # workload index
+    cpu: int
+    memory: int
+    ports: tuple[tuple[int, str], ...]
+    pin: int  # node index, -1 = any
+    phase: str
+
+
+def _fits(state: NodeState, pod: _Pod) -> bool:
+    return (state.pods < state.node.max_pods and pod.cpu <= state.free_cpu and pod.memory <= state.free_memory
+            and not any(p in state.ports for p in pod.ports))
+
+
+def _place(state: NodeState, pod: _Pod) -> None:
+    state.cpu += pod.cpu
+    state.memory += pod.memory
+    state.pods += 1
+    state.ports.update(pod.ports)
+    state.placed[pod.w] += 1
+
+
+def _reasons(states: list[NodeState], pod: _Pod) -> dict[str, int]:
+    """Per node, the first failing filter's reasons (NodeResourcesFit reports all of its own)."""
+    hist: Counter[str] = Counter()
+    for i, s in enumerate(states):
+        if pod.pin >= 0 and pod.pin != i:
+            hist[AFFINITY] += 1
+            continue
+        if any(p in s.ports for p in pod.ports):
+            hist[PORTS] += 1
+            continue
+        if s.pods >= s.node.max_pods:
+            hist[TOO_MANY] += 1
+        if pod.cpu > s.free_cpu:
+            hist[NO_CPU] += 1
+        if pod.memory > s.free_memory:
+            hist[NO_MEMORY] += 1
+    return dict(hist)
+
+
+def scheduler_message(node_count: int, reasons: dict[str, int]) -> str:
+    """kube-scheduler's FitError text: reasons as "<count> <reason>", sorted, comma-joined."""
+    parts = sorted(f"{n} {r}" for r, n in reasons.items())
+    text = f"0/{node_count} nodes are available"
+    return f"{text}: {', '.join(parts)}." if parts else f"{text}."
+
+
+def _best(states: list[NodeState], pod: _Pod) -> int:
+    best = -1
+    for i, s in enumerate(states):
+        if (pod.pin < 0 or pod.pin == i) and _fits(s, pod) and (
+                best < 0 or (s.free_memory, s.free_cpu) > (states[best].free_memory, states[best].free_cpu)):
+            best = i
+    return best
+
+
+def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
+    states = [NodeState(n) for n in cluster.nodes]
+    n_nodes = len(states)
+    req = [w.requests for w in workloads]
+    size = [(r.cpu or 0, r.memory or 0) for r in req]
+    failed: list[_Pod] = []
+
+    # 1. add-ons, then DaemonSets pinned to each node
+    first: list[_Pod] = []
+    for wi, w in enumerate(workloads):
+        if w.transient:
+            continue
+        if w.per_node:
+            for ni in range(n_nodes):
+                first.append(_Pod(wi, *size[wi], w.host_ports, ni, "steady"))
+        elif w.system:
+            first.extend(_Pod(wi, *size[wi], w.host_ports, -1, "steady") for _ in range(w.steady_replicas))
+    first.sort(key=lambda p: (not workloads[p.w].system, p.pin < 0))
+    for pod in first:
+        ni = _best(states, pod)
+        if ni < 0:
+            failed.append(pod)
+        else:
+            _place(states[ni], pod)
+
+    # 2. steady replicas, 3. autoscaling replicas
+    total_cpu = max(cluster.allocatable_cpu, 1)
+    total_mem = max(cluster.allocatable_memory, 1)
+    for phase in ("steady", "autoscaling"):
+        tier: list[_Pod] = []
+        for wi, w in enumerate(workloads):
+            if w.transient or w.per_node or w.system:
+                continue
+            n = w.replicas if phase == "steady" else w.steady_replicas - w.replicas
+            tier.extend(_Pod(wi, *size[wi], w.host_ports, -1, phase) for _ in range(max(n, 0)))
+        tier.sort(key=lambda p: (-max(p.cpu / total_cpu, p.memory / total_mem), -p.memory, -p.cpu, p.w))
+        failed.extend(_place_tier(states, tier))
+
+    pending = _group(workloads, states, failed)
+    transient = _transients(workloads, states, size)
+    return Simulation(states, pending, transient)
+
+
+def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
+    """Place ``tier`` (sorted largest first); when it cannot all run, the largest pods give way.
+
+    The pods that run are chosen smallest first against the free CPU and memory of all nodes (the
+    most pods that fit), then placed largest first; the others are tried last, largest first.
+    """
+    failed: list[_Pod] = []
+    candidates: list[_Pod] = []
+    for pod in tier:
+        (candidates if _best(states, pod) >= 0 else failed).append(pod)
+    free_cpu = sum(max(s.free_cpu, 0) for s in states)
+    free_mem = sum(max(s.free_memory, 0) for s in states)
+    admitted = [False] * len(candidates)
+    for i in range(len(candidates) - 1, -1, -1):
+        pod = candidates[i]
+        if pod.cpu <= free_cpu and pod.memory <= free_mem:
+            admitted[i] = True
+            free_cpu -= pod.cpu
+            free_mem -= pod.memory
+    later: list[_Pod] = []
+    for i, pod in enumerate(candidates):
+        ni = _best(states, pod) if admitted[i] else -1
+        if ni < 0:
+            later.append(pod)
+        else:
+            _place(states[ni], pod)
+    for pod in later:
+        ni = _best(states, pod)
+        if ni < 0:
+            failed.append(pod)
+        else:
+            _place(states[ni], pod)
+    return failed
+
+
+def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod]) -> list[Pending]:
+    by_key: dict[tuple[int, str], list[_Pod]] = {}
+    for pod in failed:
+        by_key.setdefault((pod.w, pod.phase), []).append(pod)
+    out: list[Pending] = []
+    for (wi, phase), pods in sorted(by_key.items()):
+        w = workloads[wi]
+        pod = pods[0]
+        reasons = _reasons(states, pod)
+        if phase == "steady":
+            total = len(states) if w.per_node else (w.steady_replicas if w.system else w.replicas)
+        else:
+            total = w.steady_replicas - w.replicas
+        out.append(_pending(w, len(pods), total, reasons, len(states), phase, pod, states))
+    return out
+
+
+def _pending(w: Workload, count: int, total: int, reasons: dict[str, int], n_nodes: int, phase: str,
+             pod: _Pod, states: list[NodeState]) -> Pending:
+    best = max(states, key=lambda s: (s.free_memory, s.free_cpu), default=None)
+    best_free = (best.node.name, best.free_cpu, best.free_memory) if best is not None else ("", 0, 0)
+    return Pending(w, count, total, reasons, scheduler_message(n_nodes, reasons), phase, pod.cpu, pod.memory,
+                   best_free)
+
+
+def _transients(workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]]) -> list[Pending]:
+    out: list[Pending] = []
+    for wi, w in enumerate(workloads):
+        if w.system:
+            continue
+        if w.transient:
+            pods = [_Pod(wi, *size[wi], w.host_ports, -1, "job") for _ in range(max(w.replicas, 1))]
+        elif w.surge > 0:
+            if w.per_node:
+                pods = [_Pod(wi, *size[wi], w.host_ports, ni, "rollout") for ni in range(len(states))]
+            else:
+                # surge pods do not need new host ports only if the old pod frees them first; they do not
+                pods = [_Pod(wi, *size[wi], w.host_ports, -1, "rollout") for _ in range(w.surge)]
+        else:
+            continue
+        trial = [s.copy() for s in states]
+        failed: list[_Pod] = []
+        for pod in pods:
+            ni = _best(trial, pod)
+            if ni < 0:
+                failed.append(pod)
+            else:
+                _place(trial[ni], pod)
+        if failed:
+            reasons = _reasons(trial, failed[0])
+            out.append(_pending(w, len(failed), len(pods), reasons, len(states), failed[0].phase, failed[0], trial))
+    return out
