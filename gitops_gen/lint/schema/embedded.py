@@ -393,3 +393,18 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
             return [SchemaIssue(path, f"expected {' or '.join(alts)}, got {_json_type(instance)} {_short(instance)}")]
         return [SchemaIssue(path, f"{_json_type(instance)} {_short(instance)} does not match any allowed form")]
     return [SchemaIssue(path, err.message)]
+
+
+_SHARED: dict[tuple[Any, ...], EmbeddedValidator] = {}
+
+
+def shared_validator(options: Any) -> EmbeddedValidator:
+    """One validator per process for the options' version and schema/CRD dirs (compiled kinds reused)."""
+    key = (getattr(options, "kubernetes_version", None),
+           tuple(str(p) for p in getattr(options, "schema_dirs", ()) or ()),
+           tuple(str(p) for p in getattr(options, "crd_dirs", ()) or ()))
+    v = _SHARED.get(key)
+    if v is None:
+        v = EmbeddedValidator(key[0], schema_dirs=list(key[1]), crd_dirs=list(key[2]))
+        _SHARED[key] = v
+    return v

@@ -1,0 +1,323 @@
+"""`gitops-gen lint` entry points: :func:`run_lint` (CLI: prints, returns the exit code) and
+:func:`lint_paths` (library: returns a :class:`LintResult`)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+from gitops_gen.lint.engine import LintResult, Task
+from gitops_gen.lint.model import LintOptions, NodeSize, Severity
+
+DEFAULT_PATH = Path("output")
+
+
+@dataclass
+class RunSettings:
+    """Everything a lint run needs beyond the paths (flags merged with the config file)."""
+
+    options: LintOptions = field(default_factory=LintOptions)
+    jobs: int | None = None
+    cache_dir: Path | None = None  # None: no cache
+    build: bool = False
+    exclude: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    disabled: set[str] = field(default_factory=set)
+    fail_on: str = "error"
+
+
+def run_lint(paths: list[Path], **opts: Any) -> int:
+    """CLI entry: lint, print in ``fmt``, return 0 (clean), 1 (findings at the fail-on level)."""
+    from gitops_gen.lint.output import render
+
+    fmt = opts.get("fmt") or "text"
+    settings = settings_from_options(paths, opts)
+    result = lint_paths(paths or [DEFAULT_PATH], settings)
+    text = render(result, fmt, show_ignored=bool(opts.get("show_ignored")), color=_color(fmt))
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR
+    return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _color(fmt: str) -> bool:
+    return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSettings:
+    """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`."""
+    from gitops_gen.lint.config import load_config
+    from gitops_gen.lint.registry import rules
+
+    cwd = Path.cwd()
+    first = (paths or [DEFAULT_PATH])[0]
+    repo_root = git_root(first if first.exists() else cwd)
+    cfg = load_config(opts.get("config_file"), cwd=cwd, repo_root=repo_root, rule_ids=set(rules()))
+    options = LintOptions(repo_root=repo_root)
+
+    specs_dir = opts.get("specs_dir")
+    platform = None
+    if specs_dir is not None or (cwd / "specs" / "platform.yaml").is_file():
+        platform = _load_platform(Path(specs_dir) if specs_dir is not None else cwd / "specs")
+    options.platform = platform
+    spec_version = None
+    if platform is not None:
+        spec_version = _get(platform, "spec", "kubernetesVersion")
+    from gitops_gen.lint.schema.embedded import resolve_version
+
+    options.kubernetes_version = resolve_version(opts.get("kubernetes_version") or cfg.kubernetes_version
+                                                 or spec_version)
+    options.schema_dirs = [Path(p) for p in (opts.get("schema_dirs") or ())] + cfg.schema_dirs
+    options.crd_dirs = [Path(p) for p in (opts.get("crd_dirs") or ())] + cfg.crd_dirs
+    for d in options.schema_dirs + options.crd_dirs:
+        if not d.exists():
+            raise UserError.at(str(d), "no such directory", hint="check --schema-dir/--crd-dir or the config")
+    flag_validator = opts.get("validator")
+    options.validator = _pick_validator(str(flag_validator) if flag_validator not in (None, "embedded")
+                                        else (cfg.validator or "embedded"))
+    options.nodes = _nodes(opts, cfg, platform)
+    options.chart_dirs = _chart_dirs(opts.get("chart_dirs") or ())
+
+    cache_dir: Path | None = None
+    if not opts.get("no_cache"):
+        if opts.get("cache_dir"):
+            cache_dir = Path(opts["cache_dir"])
+        elif not os.environ.get("GITOPS_GEN_NO_CACHE"):
+            from platformdirs import user_cache_dir
+
+            cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
+    jobs = opts.get("jobs")
+    if jobs is not None and jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    return RunSettings(options=options, jobs=jobs, cache_dir=cache_dir, build=bool(opts.get("build")),
+                       exclude=cfg.exclude, severity=cfg.severity, disabled=cfg.disable,
+                       fail_on=str(opts.get("fail_on")) if opts.get("fail_on") not in (None, "error")
+                       else (cfg.fail_on or "error"))
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for n in names:
+        obj = getattr(obj, n, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _load_platform(specs_dir: Path) -> Any:
+    from gitops_gen.spec.loader import load_specs
+
+    return load_specs(specs_dir).platform
+
+
+def _pick_validator(choice: str) -> str:
+    if choice == "auto":
+        return "kubeconform" if shutil.which("kubeconform") else "embedded"
+    if choice == "kubeconform" and not shutil.which("kubeconform"):
+        raise UserError("--validator kubeconform: kubeconform is not on PATH",
+                        hint="install it (https://github.com/yannh/kubeconform) or use --validator embedded")
+    return choice
+
+
+def _nodes(opts: dict[str, Any], cfg: Any, platform: Any) -> list[NodeSize]:
+    from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
+
+    mem = opts.get("node_memory") or cfg.node_memory
+    cpu = opts.get("node_cpu") or cfg.node_cpu
+    count = opts.get("node_count") or cfg.node_count
+    if mem or cpu or count:
+        spec_nodes = list(_get(platform, "spec", "nodes") or []) if platform is not None else []
+        base_cpu = cpu or (str(spec_nodes[0].cpu) if spec_nodes else None)
+        base_mem = mem or (str(spec_nodes[0].memory) if spec_nodes else None)
+        if not base_cpu or not base_mem:
+            raise UserError("node size incomplete: give both --node-memory and --node-cpu "
+                            "(or nodes in the config or platform spec)")
+        try:
+            c, m = cpu_millis(base_cpu), memory_bytes(base_mem)
+        except (QuantityError, ValueError) as exc:
+            raise UserError(f"--node-cpu/--node-memory: {exc}", hint="e.g. --node-cpu 4 --node-memory 12Gi") from None
+        return [NodeSize(f"node-{i + 1}", c, m) for i in range(count or 1)]
+    if platform is not None:
+        out = []
+        for n in _get(platform, "spec", "nodes") or []:
+            try:
+                out.append(NodeSize(str(n.name), cpu_millis(n.cpu), memory_bytes(n.memory)))
+            except (QuantityError, ValueError, AttributeError):
+                continue
+        return out
+    return []
+
+
+def _chart_dirs(items: Any) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for item in items:
+        if "=" not in item:
+            raise UserError(f"--chart-dir {item!r}: expected NAME=DIR")
+        name, d = item.split("=", 1)
+        out[name] = Path(d)
+    return out
+
+
+def git_root(start: Path) -> Path | None:
+    d = start.resolve()
+    if d.is_file():
+        d = d.parent
+    while True:
+        if (d / ".git").exists():
+            return d
+        if d.parent == d:
+            return None
+        d = d.parent
+
+
+def display_path(p: Path, cwd: Path) -> str:
+    s = os.path.normpath(str(p))
+    if os.path.isabs(s):
+        try:
+            return Path(s).relative_to(cwd).as_posix()
+        except ValueError:
+            return Path(s).as_posix()
+    return Path(s).as_posix()
+
+
+# ------------------------------------------------------------------------------------ library
+def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
+    """Lint ``paths`` (files/directories) and return every finding (config and ignores applied)."""
+    gc_was = gc.isenabled()
+    gc.disable()  # the loaded objects are acyclic trees: collecting them is pure overhead
+    try:
+        return _lint(paths, settings or RunSettings())
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
+    from gitops_gen.lint import engine
+    from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles
+    from gitops_gen.lint.registry import rules
+
+    cwd = Path.cwd()
+    files = discover(paths, settings.exclude)
+    roles = kustomize_roles(files)
+    tasks: list[Task] = []
+    sizes: list[int] = []
+    build_dirs: list[Path] = []
+    if settings.build:
+        build_dirs = _root_kustomizations(roles)
+    covered = [str(d.absolute()) + os.sep for d in build_dirs]
+    for f in files:
+        absf = os.path.normpath(str(f.absolute()))
+        if covered and any(absf.startswith(c) for c in covered):
+            continue
+        role = roles.roles.get(absf, ROLE_RESOURCE)
+        tasks.append(Task(str(f), display_path(f, cwd), role))
+    for d in build_dirs:
+        tasks.append(_build_task(d, cwd))
+    for t in tasks:
+        try:
+            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
+        except OSError:
+            sizes.append(0)
+
+    options = settings.options
+    from gitops_gen.lint.cache import ResultCache
+
+    cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
+    results: list[Any] = [None] * len(tasks)
+    todo: list[int] = []
+    keys: list[str | None] = [None] * len(tasks)
+    for i, t in enumerate(tasks):
+        if cache is not None and t.text is None:
+            key = cache.key_for(t.path, t.role)
+            keys[i] = key
+            hit = cache.get(key) if key else None
+            if hit is not None:
+                results[i] = hit
+                continue
+        todo.append(i)
+    fresh = engine.run_phase1([tasks[i] for i in todo], options, settings.jobs, [sizes[i] for i in todo])
+    for i, r in zip(todo, fresh, strict=True):
+        results[i] = r
+        k = keys[i]
+        if cache is not None and k:
+            cache.put(k, r)
+    if cache is not None:
+        cache.save()
+
+    asm = engine.assemble(tasks, results)
+    raw = asm.raw
+    extra: list[tuple[str, Any]] = []
+    raw, extra = _recheck_with_input_crds(asm, raw, options)
+    if options.validator == "kubeconform":
+        from gitops_gen.lint.schema.kubeconform import run_kubeconform
+
+        extra.extend(run_kubeconform(tasks, asm, options))
+    raw = raw + engine.run_phase2(tasks, asm, options, extra)
+    findings, ignored = engine.finalize(tasks, asm, raw, severity=settings.severity, disabled=settings.disabled)
+    return LintResult(findings=findings, ignored=ignored,
+                      resources=sum(1 for r in asm.resources if not r.partial), files=asm.files,
+                      rule_docs={rid: r.summary for rid, r in rules().items()})
+
+
+def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
+    """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
+    from gitops_gen.lint.rules.schema import NO_SCHEMA
+
+    if options.validator == "kubeconform":
+        return raw, []
+    crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
+    pending = [i for i, (_ti, f) in enumerate(raw) if f[0] == "schema" and f[5].startswith(NO_SCHEMA) and f[4] >= 0]
+    if not crds or not pending:
+        return raw, []
+    from gitops_gen.lint.rules.schema import hits_for
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator
+
+    v = EmbeddedValidator(options.kubernetes_version, options.schema_dirs, options.crd_dirs,
+                          crds=[r.body for r in crds])
+    drop: set[int] = set()
+    extra: list[Any] = []
+    for i in pending:
+        res = asm.resources[raw[i][1][4]]
+        if v.lookup(res.api_version, res.kind).status == "missing":
+            continue
+        drop.add(i)
+        extra.extend(("schema", h) for h in hits_for(res, v))
+    return [x for i, x in enumerate(raw) if i not in drop], extra
+
+
+def _root_kustomizations(roles: Any) -> list[Path]:
+    """Kustomization directories that no other kustomization of the input includes."""
+    out = []
+    for d in roles.kustomization_dirs:
+        if os.path.normpath(str(d.absolute())) not in roles.referenced_dirs:
+            out.append(d)
+    return sorted(set(out), key=lambda p: p.as_posix())
+
+
+def _build_task(d: Path, cwd: Path) -> Task:
+    import subprocess
+
+    from gitops_gen.lint.loader import KUSTOMIZATION_NAMES
+
+    kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
+    display = display_path(kfile, cwd)
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise UserError("--build needs kubectl on PATH (it runs `kubectl kustomize`)",
+                        hint="install kubectl, or lint without --build")
+    try:
+        proc = subprocess.run([kubectl, "kustomize", str(d)], capture_output=True, text=True, timeout=120,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise UserError.at(display, "kubectl kustomize timed out after 120 s") from None
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip().splitlines()
+        raise UserError.at(display, f"kubectl kustomize failed: {msg[-1] if msg else proc.returncode}",
+                           line=1, column=1, hint="fix the kustomization (run `kubectl kustomize` to see it)")
+    return Task(str(kfile), display, "resource", text=proc.stdout, pin_position=True)

@@ -1,0 +1,160 @@
+"""On-disk cache of per-file lint results (phase 1: parse + local rules), for fast re-lints.
+
+Keyed by the file's content hash (BLAKE2b) and its role (resource / partial / kustomization), inside a
+directory named by a digest of everything else the result depends on: the tool version, the lint code
+itself (sizes and mtimes of ``gitops_gen/lint/**.py``), the Kubernetes version, the validator and the
+schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
+mtime is too recent to be trusted, as git does).
+
+Layout: ``pack.marshal`` (everything, rewritten now and then) + ``journal.marshal`` (one record
+appended per run with only what changed), so a re-lint after a one-file change writes a few KB.
+Anything unreadable (another version, a torn write) is dropped: a cache can only make a run faster,
+never different — a test checks that results are identical with and without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from gitops_gen import __version__
+from gitops_gen.lint.model import LintOptions
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
+
+
+def _fingerprint_tree(paths: list[Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for root in paths:
+        if root.is_file():
+            st = root.stat()
+            out.append((str(root), st.st_size, st.st_mtime_ns))
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                p = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                out.append((p, st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def settings_digest(options: LintOptions) -> str:
+    code_root = Path(__file__).resolve().parent
+    code = _fingerprint_tree([code_root])
+    code = [c for c in code if c[0].endswith(".py")]
+    parts = [
+        FORMAT, __version__, code, options.kubernetes_version, options.validator,
+        _fingerprint_tree([Path(p).absolute() for p in options.schema_dirs]),
+        _fingerprint_tree([Path(p).absolute() for p in options.crd_dirs]),
+        repr(options.nodes), str(options.repo_root), repr(sorted(options.chart_dirs.items())),
+    ]
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.stat: dict[str, tuple[int, int, int, str, bool]] = {}
+        self.entries: dict[str, Any] = {}
+        self.new_stat: dict[str, tuple[int, int, int, str, bool]] = {}
+        self.new_entries: dict[str, Any] = {}
+        self.journal_bytes = 0
+        self.pack_bytes = 0
+        self.disabled = False
+
+    @classmethod
+    def open(cls, root: Path, options: LintOptions) -> ResultCache | None:
+        try:
+            directory = Path(root) / settings_digest(options)
+            cache = cls(directory)
+            cache._load()
+            return cache
+        except OSError:
+            return None
+
+    def _load(self) -> None:
+        pack = self.dir / "pack.marshal"
+        journal = self.dir / "journal.marshal"
+        try:
+            if pack.is_file():
+                data = pack.read_bytes()
+                self.pack_bytes = len(data)
+                self.stat, self.entries = marshal.loads(data)
+            if journal.is_file():
+                with open(journal, "rb") as fh:
+                    while True:
+                        try:
+                            stat, entries = marshal.load(fh)
+                        except EOFError:
+                            break
+                        self.stat.update(stat)
+                        self.entries.update(entries)
+                    self.journal_bytes = fh.tell()
+        except (ValueError, TypeError, EOFError, OSError):  # torn or foreign: start afresh
+            self.stat, self.entries = {}, {}
+            for p in (pack, journal):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+
+    def key_for(self, path: str, role: str) -> str | None:
+        """Cache key of ``path`` (content hash + role), or None when the file cannot be read."""
+        absp = os.path.abspath(path)
+        try:
+            st = os.stat(absp)
+        except OSError:
+            return None
+        known = self.stat.get(absp)
+        if known is not None and known[4] and known[0] == st.st_size and known[1] == st.st_mtime_ns \
+                and known[2] == st.st_ino:
+            return f"{known[3]}:{role}"
+        try:
+            with open(absp, "rb") as fh:
+                digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+        except OSError:
+            return None
+        trusted = time.time_ns() - st.st_mtime_ns > RACY_NS
+        entry = (st.st_size, st.st_mtime_ns, st.st_ino, digest, trusted)
+        if known != entry:
+            self.stat[absp] = entry
+            self.new_stat[absp] = entry
+        return f"{digest}:{role}"
+
+    def get(self, key: str) -> Any:
+        return self.entries.get(key)
+
+    def put(self, key: str, result: Any) -> None:
+        self.entries[key] = result
+        self.new_entries[key] = result
+
+    def save(self) -> None:
+        if not self.new_stat and not self.new_entries:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            record = marshal.dumps((self.new_stat, self.new_entries))
+            if self.journal_bytes + len(record) > max(self.pack_bytes // 4, 1_000_000):
+                self._compact()
+            else:
+                with open(self.dir / "journal.marshal", "ab") as fh:
+                    fh.write(record)
+            self.new_stat, self.new_entries = {}, {}
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written is no cache; the run's results are unaffected
+
+    def _compact(self) -> None:
+        live = {f"{v[3]}:" for v in self.stat.values()}
+        entries = {k: v for k, v in self.entries.items() if k[: k.index(":") + 1] in live}
+        tmp = self.dir / f"pack.{os.getpid()}.tmp"
+        tmp.write_bytes(marshal.dumps((self.stat, entries)))
+        os.replace(tmp, self.dir / "pack.marshal")
+        with contextlib.suppress(OSError):
+            (self.dir / "journal.marshal").unlink()

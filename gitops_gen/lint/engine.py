@@ -1,0 +1,379 @@
+"""The lint engine: files -> objects -> rules -> findings, fast.
+
+Two phases:
+
+1. **Per file** (:func:`analyze_file`; in a process pool when the input is large, in-process when
+   small; results cached on disk by content hash): read, split, parse (``yaml_rs``), the ``yaml``
+   problems, and every *local* object rule (``LOCAL = True`` in the module: it reads only its object
+   and the options — ``schema`` is one). Field positions of these findings are recovered here, while
+   the text is at hand, by the line scanner of :mod:`gitops_gen.lint.positions`.
+2. **Whole input** (main process, a :class:`Context` with indexes over every object): the other
+   object rules (they may look at other objects through ``ctx``), then cluster rules once.
+
+Results are identical whatever the number of workers and whether the cache is used: per-file results
+are concatenated in file order, and findings are sorted at the end.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.lint.loader import (
+    ROLE_AUX,
+    ROLE_KUSTOMIZATION,
+    ROLE_PARTIAL,
+    ROLE_RESOURCE,
+    parse_text,
+    read_file,
+)
+from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Resource, Severity
+
+# one finding as computed per file: (rule, severity, line, column, resource index or -1, message,
+# remediation, path). Tuples of plain values: cheap to pickle/marshal (process pool, cache).
+RawFinding = tuple[str, int, int, int, int, str, str, tuple[Any, ...]]
+# one object: (body, line, column, doc index, partial, chunk start line, chunk end line)
+RawObject = tuple[Any, int, int, int, bool, int, int]
+FileResult = tuple[list[RawObject], list[RawFinding], int]  # objects, findings, 1 if the file counts
+
+IGNORE_ANNOTATION = "gitops-gen.io/ignore"
+POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
+
+
+@dataclass
+class Task:
+    path: str  # path to read
+    display: str  # path as shown to the user
+    role: str = ROLE_RESOURCE
+    text: str | None = None  # given instead of reading the file (``--build`` output)
+    pin_position: bool = False  # every finding at (1, 1) of ``display`` (``--build``)
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    ignored: list[Finding] = field(default_factory=list)
+    resources: int = 0
+    files: int = 0
+    rule_docs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == Severity.WARNING)
+
+
+# ------------------------------------------------------------------------------------ phase 1
+_OPTIONS: LintOptions | None = None
+
+
+def _set_options(options: LintOptions) -> None:
+    global _OPTIONS
+    _OPTIONS = options
+
+
+def _is_object(body: Any) -> bool:
+    return (isinstance(body, dict) and isinstance(body.get("apiVersion"), str) and bool(body.get("apiVersion"))
+            and isinstance(body.get("kind"), str) and bool(body.get("kind")))
+
+
+def analyze_file(task: Task, options: LintOptions) -> FileResult:
+    """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
+    from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
+    from gitops_gen.lint.registry import rules
+
+    if task.role == ROLE_AUX:
+        return [], [], 0
+    findings: list[RawFinding] = []
+    text = task.text
+    if text is None:
+        text, problem = read_file(Path(task.path), task.display)
+        if problem is not None:
+            return [], [("yaml", int(Severity.ERROR), problem.line, problem.column, -1,
+                         problem.message, problem.hint or "fix or exclude the file", ())], 1
+    assert text is not None
+    parsed = parse_text(text)
+    for p in parsed.problems:
+        findings.append(("yaml", int(Severity.ERROR), p.line, p.column, -1, p.message,
+                         p.hint or "fix the YAML syntax", ()))
+    if task.role == ROLE_KUSTOMIZATION:
+        return [], findings, 1
+    lines: list[str] | None = None
+    objects: list[RawObject] = []
+    non_objects = []
+    partial = task.role == ROLE_PARTIAL
+    for doc in parsed.documents:
+        body = doc.body
+        if _is_object(body) and str(body.get("kind", "")).endswith("List") and isinstance(body.get("items"), list):
+            if lines is None:
+                lines = text.split("\n")
+            for i, item in enumerate(body["items"]):
+                if _is_object(item):
+                    line, col, _d = locate(lines, doc.start, doc.end, ("items", i))
+                    objects.append((item, line or doc.line, col or doc.column, doc.index, partial,
+                                    doc.start, doc.end))
+            continue
+        if _is_object(body):
+            objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end))
+        else:
+            non_objects.append(doc)
+    if not objects and not partial:
+        if not parsed.problems:
+            if not parsed.documents:
+                findings.append(("yaml", int(Severity.INFO), 1, 1, -1, "empty file: no YAML document",
+                                 "remove the file, or exclude it", ()))
+            else:
+                d = parsed.documents[0]
+                findings.append(("yaml", int(Severity.INFO), d.line, d.column, -1,
+                                 "not a Kubernetes manifest (no document has apiVersion and kind); skipped",
+                                 "exclude the file if it is not meant to be a manifest", ()))
+        return [], findings, 1
+    if not partial:
+        for doc in non_objects:
+            what = "is not a mapping" if not isinstance(doc.body, dict) else "has no apiVersion/kind"
+            findings.append(("yaml", int(Severity.WARNING), doc.line, doc.column, -1,
+                             f"document {doc.index + 1} {what}: not a Kubernetes object",
+                             "add apiVersion and kind, or move it out of the manifests", ()))
+    if partial or not objects:
+        return objects, findings, 1
+
+    local_rules = [r for r in rules().values() if r.local and r.check is not None]
+    resources = [Resource(o[0], task.display, o[1], o[2], o[3], o[4]) for o in objects]
+    index = {id(r): i for i, r in enumerate(resources)}
+    ctx = Context(resources, options)
+    for i, res in enumerate(resources):
+        for rule in local_rules:
+            for hit in _run_object_rule(rule, res, ctx):
+                ri = index.get(id(hit.resource), i)
+                sev = int(hit.severity if hit.severity is not None else rule.severity)
+                line, col = objects[ri][1], objects[ri][2]
+                if hit.path and not task.pin_position:
+                    if lines is None:
+                        lines = text.split("\n")
+                    o = objects[ri]
+                    fl, fc, depth = locate(lines, o[5], o[6], hit.path)
+                    if depth < len(hit.path) and path_exists(o[0], hit.path):
+                        pos = ruamel_locate("\n".join(lines[o[5]:o[6]]), hit.path)
+                        if pos is not None:
+                            fl, fc = pos[0] + o[5], pos[1]
+                    if fl:
+                        line, col = fl, fc
+                findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation,
+                                 tuple(hit.path)))
+    return objects, findings, 1
+
+
+def _run_object_rule(rule: Any, res: Resource, ctx: Context) -> list[Hit]:
+    try:
+        return [h for h in rule.check(res, ctx) if isinstance(h, Hit)]
+    except Exception as exc:  # a bug in one rule must not hide the others' findings
+        return [Hit(res, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
+                    "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)")]
+
+
+def _analyze_chunk(tasks: list[Task]) -> bytes:
+    import marshal
+
+    gc.disable()
+    assert _OPTIONS is not None
+    return marshal.dumps([analyze_file(t, _OPTIONS) for t in tasks])
+
+
+# ------------------------------------------------------------------------------------ orchestration
+def run_phase1(tasks: list[Task], options: LintOptions, jobs: int | None,
+               sizes: list[int] | None = None) -> list[FileResult]:
+    """Phase 1 over ``tasks`` (in order), in a pool when worthwhile."""
+    if not tasks:
+        return []
+    sizes = sizes or [0] * len(tasks)
+    total = sum(sizes)
+    workers = jobs if jobs is not None else (_cpu_count() if total >= POOL_MIN_BYTES else 1)
+    workers = max(1, min(workers, len(tasks)))
+    if workers == 1:
+        return [analyze_file(t, options) for t in tasks]
+    import marshal
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = _balanced_chunks(tasks, sizes, workers * 4)
+    _set_options(options)
+    gc.freeze()
+    ctx = multiprocessing.get_context("fork")
+    results: list[FileResult] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_set_options,
+                             initargs=(options,)) as pool:
+        for blob in pool.map(_analyze_chunk, chunks):
+            results.extend(marshal.loads(blob))
+    return results
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _balanced_chunks(tasks: list[Task], sizes: list[int], n: int) -> list[list[Task]]:
+    """Contiguous chunks of roughly equal bytes (contiguous: results stay in file order)."""
+    total = sum(sizes) or len(tasks)
+    target = total / n
+    chunks: list[list[Task]] = [[]]
+    acc = 0.0
+    for t, s in zip(tasks, sizes, strict=True):
+        if chunks[-1] and acc >= target:
+            chunks.append([])
+            acc = 0.0
+        chunks[-1].append(t)
+        acc += s or 1
+    return chunks
+
+
+# ------------------------------------------------------------------------------------ phase 2
+@dataclass
+class Assembled:
+    resources: list[Resource]
+    spans: list[tuple[int, int, int]]  # per resource: (task index, chunk start, chunk end)
+    raw: list[tuple[int, RawFinding]]  # (task index, finding)
+    files: int
+
+
+def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
+    resources: list[Resource] = []
+    spans: list[tuple[int, int, int]] = []
+    raw: list[tuple[int, RawFinding]] = []
+    files = 0
+    for ti, (task, (objects, findings, counted)) in enumerate(zip(tasks, results, strict=True)):
+        files += counted
+        base = len(resources)
+        for o in objects:
+            line, col = (1, 1) if task.pin_position else (o[1], o[2])
+            resources.append(Resource(o[0], task.display, line, col, o[3], o[4]))
+            spans.append((ti, o[5], o[6]))
+        for f in findings:
+            ri = f[4] + base if f[4] >= 0 else -1
+            line, col = (1, 1) if task.pin_position else (f[2], f[3])
+            raw.append((ti, (f[0], f[1], line, col, ri, f[5], f[6], f[7])))
+    return Assembled(resources, spans, raw, files)
+
+
+def run_phase2(tasks: list[Task], asm: Assembled, options: LintOptions,
+               extra_hits: Iterable[tuple[str, Hit]] = ()) -> list[tuple[int, RawFinding]]:
+    """Non-local object rules and cluster rules over the whole input; positions of their hits."""
+    from gitops_gen.lint.registry import rules
+
+    ctx = Context(asm.resources, options)
+    index = {id(r): i for i, r in enumerate(asm.resources)}
+    hits: list[tuple[str, Severity, Hit]] = []
+    all_rules = rules()
+    for rule in all_rules.values():
+        if rule.check is None or rule.local:
+            continue
+        if rule.scope == "object":
+            for res in ctx.resources:
+                for hit in _run_object_rule(rule, res, ctx):
+                    hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
+        elif rule.scope == "cluster":
+            try:
+                for hit in rule.check(ctx):
+                    if isinstance(hit, Hit):
+                        hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
+            except Exception as exc:
+                first = ctx.resources[0] if ctx.resources else None
+                if first is not None:
+                    hits.append((rule.id, Severity.ERROR, Hit(
+                        first, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
+                        "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)")))
+    for rid, hit in extra_hits:
+        sev = hit.severity if hit.severity is not None else all_rules[rid].severity if rid in all_rules \
+            else Severity.ERROR
+        hits.append((rid, sev, hit))
+    return locate_hits(tasks, asm, index, hits)
+
+
+def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
+                hits: list[tuple[str, Severity, Hit]]) -> list[tuple[int, RawFinding]]:
+    from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
+
+    out: list[tuple[int, RawFinding]] = []
+    texts: dict[int, list[str] | None] = {}
+    for rid, sev, hit in hits:
+        ri = index.get(id(hit.resource), -1)
+        if ri < 0:
+            continue  # a hit on an object the engine does not know: ignore
+        res = asm.resources[ri]
+        ti, start, end = asm.spans[ri]
+        line, col = res.line, res.column
+        task = tasks[ti]
+        if hit.path and not task.pin_position:
+            if ti not in texts:
+                texts[ti] = _lines_of(task)
+            lines = texts[ti]
+            if lines is not None:
+                fl, fc, depth = locate(lines, start, end, tuple(hit.path))
+                if depth < len(hit.path) and path_exists(res.body, tuple(hit.path)):
+                    pos = ruamel_locate("\n".join(lines[start:end]), tuple(hit.path))
+                    if pos is not None:
+                        fl, fc = pos[0] + start, pos[1]
+                if fl:
+                    line, col = fl, fc
+        out.append((ti, (rid, int(sev), line, col, ri, hit.message, hit.remediation, tuple(hit.path))))
+    return out
+
+
+def _lines_of(task: Task) -> list[str] | None:
+    if task.text is not None:
+        return task.text.split("\n")
+    text, _problem = read_file(Path(task.path), task.display)
+    return None if text is None else text.split("\n")
+
+
+# ------------------------------------------------------------------------------------ finish
+def finalize(tasks: list[Task], asm: Assembled, raw: list[tuple[int, RawFinding]], *,
+             severity: dict[str, Severity], disabled: set[str]) -> tuple[list[Finding], list[Finding]]:
+    """Apply config (disabled rules, severities) and ignore annotations; sort; drop duplicates."""
+    findings: list[Finding] = []
+    ignored: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    ignores: dict[int, set[str]] = {}
+    for ti, (rid, sev, line, col, ri, message, remediation, path) in raw:
+        if rid in disabled:
+            continue
+        sev_v = severity.get(rid, Severity(sev))
+        res = asm.resources[ri] if ri >= 0 else None
+        f = Finding(rid, sev_v, tasks[ti].display, line, col, res.ref if res is not None else "",
+                    message, remediation, tuple(path))
+        key = (f.file, f.line, f.column, f.rule, f.message, f.resource)
+        if key in seen:
+            continue
+        seen.add(key)
+        if res is not None:
+            if ri not in ignores:
+                ignores[ri] = _ignored_rules(res)
+            if rid in ignores[ri] or "all" in ignores[ri] or "*" in ignores[ri]:
+                ignored.append(f)
+                continue
+        findings.append(f)
+    findings.sort(key=Finding.sort_key)
+    ignored.sort(key=Finding.sort_key)
+    return findings, ignored
+
+
+def _ignored_rules(res: Resource) -> set[str]:
+    value = res.annotations.get(IGNORE_ANNOTATION, "")
+    return {p.strip() for p in value.replace(";", ",").split(",") if p.strip()}
+
+
+def group_by_file(findings: list[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[f.file].append(f)
+    return out

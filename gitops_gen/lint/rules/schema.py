@@ -1,0 +1,93 @@
+"""Objects match the strict schema of their kind: no unknown field, no wrong type, a served apiVersion.
+
+**What.** Every object is validated against the JSON schema of its ``apiVersion``/``kind``:
+
+* Kubernetes kinds: the strict schemas of the ``kubernetes-validate`` package for
+  ``--kubernetes-version`` (default: the platform spec's, else the newest known);
+* custom kinds: schemas from ``--schema-dir`` (kubeconform layout, e.g. written by
+  ``gitops-gen schemas import``), from CRD manifests in ``--crd-dir``, and from the
+  ``CustomResourceDefinition`` objects among the linted files (e.g. Flux's ``gotk-components.yaml``).
+
+An unknown field, a wrong type, a missing required field or a value outside an enum is an error at
+the field's line. An ``apiVersion`` that is no longer served (``helm.toolkit.fluxcd.io/v2beta1``
+when the CRD serves only ``v2``; ``autoscaling/v2beta2`` on Kubernetes >= 1.26) is an error naming
+the served versions. An object without ``metadata.name`` (and no ``generateName``) is an error.
+A kind with no schema at all is a *warning* — never a silent pass.
+
+**Why.** The API server rejects (or, for unknown fields, silently drops) what does not match, and
+Flux then fails the whole Kustomization — after the merge, in the cluster.
+
+**What we chose.** Strict, like ``kubeconform -strict``: unknown fields are errors (a typo such as
+``replica:`` is dropped by the server and the default silently applies). Values with a Flux
+post-build substitution (``${VAR}``) are not type-checked (they are resolved at apply time), and a
+SOPS ``sops:`` block is ignored (kustomize-controller removes it when decrypting). Quantities may be
+numbers or strings, int-or-string fields accept both, ``null`` is accepted where Kubernetes does.
+With ``--validator kubeconform`` this rule's findings come from kubeconform instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitops_gen.lint.model import Context, Hit, Resource, Severity
+
+ID = "schema"
+SEVERITY = "error"
+SCOPE = "object"
+LOCAL = True  # reads only its object (and the options): results are cached per file
+
+NO_SCHEMA = "no schema for "
+REMEDIATION_NO_SCHEMA = ("add its CRD with --crd-dir DIR, or schemas with --schema-dir DIR "
+                         "(`gitops-gen schemas import CRD.yaml --out DIR`)")
+
+
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    from gitops_gen.lint.schema.embedded import shared_validator
+
+    options = ctx.options
+    if getattr(options, "validator", "embedded") == "kubeconform":
+        return
+    meta = resource.body.get("metadata")
+    if not isinstance(meta, dict) or (not meta.get("name") and not meta.get("generateName")):
+        yield Hit(resource, "object has no metadata.name",
+                  "give the object a name (metadata.name)", ("metadata",) if isinstance(meta, dict) else ())
+    validator = shared_validator(options)
+    yield from hits_for(resource, validator)
+
+
+def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
+    """Findings of one object against an :class:`EmbeddedValidator` (also used for input CRDs)."""
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator, unserved_message
+
+    assert isinstance(validator, EmbeddedValidator)
+    found = validator.lookup(resource.api_version, resource.kind)
+    if found.status == "unserved":
+        yield Hit(resource, unserved_message(resource.api_version, resource.kind, found.served),
+                  f"change apiVersion to {found.served[-1]}" if found.served else
+                  "use an apiVersion the cluster serves", ("apiVersion",))
+        return
+    if found.status != "found":
+        yield Hit(resource, f"{NO_SCHEMA}{resource.kind} {resource.api_version}: not validated",
+                  REMEDIATION_NO_SCHEMA, ("apiVersion",), Severity.WARNING)
+        return
+    for issue in validator.validate(resource.body):
+        yield Hit(resource, _message(issue.path, issue.message), _remediation(issue.message), issue.path)
+
+
+def _message(path: tuple[str | int, ...], message: str) -> str:
+    if not path:
+        return message
+    dotted = ""
+    for part in path:
+        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
+    return f"{dotted}: {message}"
+
+
+def _remediation(message: str) -> str:
+    if message.startswith("unknown field"):
+        return "remove the field or fix its spelling/indentation (the API server would drop it)"
+    if message.startswith("expected"):
+        return "use a value of the expected type (quote numbers meant as strings)"
+    if message.startswith("missing required"):
+        return "add the required field"
+    return "fix the value to match the schema of this kind"

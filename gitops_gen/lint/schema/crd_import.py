@@ -1,0 +1,74 @@
+"""`gitops-gen schemas import CRD.yaml ... --out DIR`: CRD manifests -> JSON schemas, kubeconform layout.
+
+Writes ``DIR/{group}/{kind}_{version}.json`` (kind lowercased) for every version of every
+CustomResourceDefinition in the given files or directories (``kubectl get crd -o yaml`` output,
+a ``List`` of CRDs, or upstream CRD files). The schemas are strict (see
+:mod:`gitops_gen.lint.schema.crd`); the same directory serves ``gitops-gen lint --schema-dir DIR`` and
+``kubeconform -schema-location 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+
+
+def _docs(path: Path) -> list[Any]:
+    from gitops_gen.lint.loader import parse_documents, read_file
+
+    text, problem = read_file(path, str(path))
+    if problem is not None or text is None:
+        raise UserError.at(str(path), problem.message if problem else "cannot read",
+                           line=problem.line if problem else 0, column=problem.column if problem else 0)
+    out = []
+    for doc in parse_documents(text, str(path)):
+        body = doc.body
+        if isinstance(body, dict) and isinstance(body.get("items"), list) and str(body.get("kind", "")).endswith("List"):
+            out.extend(body["items"])
+        else:
+            out.append(body)
+    return out
+
+
+def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
+    from gitops_gen.lint.schema.crd import crd_versions, is_crd
+
+    paths: list[Path] = []
+    for f in files:
+        if f.is_dir():
+            paths.extend(sorted(p for p in f.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()))
+        elif f.exists():
+            paths.append(f)
+        else:
+            raise UserError.at(str(f), "no such file or directory", hint="give CRD manifests (YAML)")
+    written: list[Path] = []
+    found = 0
+    for p in paths:
+        for doc in _docs(p):
+            if not is_crd(doc):
+                continue
+            found += 1
+            for cv in crd_versions(doc):
+                if cv.schema is None:
+                    continue
+                target = out_dir / cv.group / f"{cv.kind.lower()}_{cv.version}.json"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(cv.schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+                os.replace(tmp, target)
+                written.append(target)
+    if not found:
+        raise UserError(f"no CustomResourceDefinition found in {', '.join(map(str, files))}",
+                        hint="pass CRD manifests, e.g. from `kubectl get crd -o yaml`")
+    return written
+
+
+def run_import(files: list[Path], out_dir: Path) -> int:
+    written = import_crds(files, out_dir)
+    for p in sorted(written):
+        print(p.as_posix())
+    return 0

@@ -1,0 +1,209 @@
+"""The kubeconform back end: run ``kubeconform`` as a subprocess and turn its JSON into findings.
+
+Used with ``--validator kubeconform`` (or ``auto`` when it is on PATH). It validates the same files
+against the same schemas as the embedded validator, offline:
+
+* Kubernetes kinds: the ``kubernetes-validate`` strict schemas, with the kubeval-compatible template
+  ``{{.ResourceKind}}{{.KindSuffix}}.json``. Those files ``$ref`` ``https://kubernetes.io/api/_definitions.json``;
+  kubeconform would try to download it and report "could not find schema" for everything. Its
+  ``-cache`` folder stores downloads under the sha256 of the URL, so we seed that file from the same
+  version's ``_definitions.json``.
+* custom kinds: ``--schema-dir`` in kubeconform's layout (``{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``
+  and flat ``{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``), plus ``--crd-dir`` CRDs and the CRDs
+  among the input, converted by :mod:`gitops_gen.lint.schema.crd` into a temporary schema dir.
+
+:func:`parse_output` understands both JSON generations of kubeconform: ``status`` ``statusInvalid``
+(with optional ``validationErrors: [{path, msg}]``) and the older ``INVALID`` with ``msg`` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+
+DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
+K8S_TEMPLATE = "{{.ResourceKind}}{{.KindSuffix}}.json"
+GROUP_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+FLAT_TEMPLATE = "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+
+
+@dataclass
+class KcError:
+    path: tuple[str | int, ...]
+    message: str
+
+
+@dataclass
+class KcResult:
+    filename: str
+    kind: str
+    name: str
+    version: str  # apiVersion
+    status: str  # valid | invalid | error | skipped | empty
+    msg: str = ""
+    errors: list[KcError] = field(default_factory=list)
+
+
+_STATUS = {"statusvalid": "valid", "valid": "valid", "statusinvalid": "invalid", "invalid": "invalid",
+           "statuserror": "error", "error": "error", "statusskipped": "skipped", "skipped": "skipped",
+           "statusempty": "empty", "empty": "empty"}
+
+
+def pointer_to_path(pointer: str) -> tuple[str | int, ...]:
+    """``/spec/containers/0/image`` -> ("spec", "containers", 0, "image") (JSON pointer unescaped)."""
+    if not pointer or pointer == "/":
+        return ()
+    parts: list[str | int] = []
+    for raw in pointer.lstrip("/").split("/"):
+        p = raw.replace("~1", "/").replace("~0", "~")
+        parts.append(int(p) if p.isdigit() else p)
+    return tuple(parts)
+
+
+def _dotted_to_path(field_name: str) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for p in field_name.split("."):
+        if p and p != "(root)":
+            out.append(int(p) if p.isdigit() else p)
+    return tuple(out)
+
+
+def parse_output(text: str) -> list[KcResult]:
+    """Parse ``kubeconform -output json`` (with or without ``-summary``)."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise UserError(f"kubeconform printed output that is not JSON: {exc}",
+                        hint="run kubeconform by hand to see what went wrong") from None
+    items = doc.get("resources") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise UserError("kubeconform JSON has no 'resources' list", hint="is this kubeconform -output json?")
+    out: list[KcResult] = []
+    for it in items:
+        if not isinstance(it, dict):
+            continue
+        status = _STATUS.get(str(it.get("status", "")).lower(), "error")
+        r = KcResult(str(it.get("filename", "")), str(it.get("kind", "")), str(it.get("name", "")),
+                     str(it.get("version", "")), status, str(it.get("msg", "") or ""))
+        verrs = it.get("validationErrors")
+        if isinstance(verrs, list):
+            for e in verrs:
+                if isinstance(e, dict):
+                    r.errors.append(KcError(pointer_to_path(str(e.get("path", ""))), str(e.get("msg", ""))))
+        elif status == "invalid" and r.msg:
+            for part in r.msg.split(" - "):
+                m = re.match(r"^For field (\S+): (.*)$", part.strip())
+                if m:
+                    r.errors.append(KcError(_dotted_to_path(m.group(1)), m.group(2)))
+                else:
+                    r.errors.append(KcError((), part.strip()))
+        out.append(r)
+    return out
+
+
+def seed_cache(cache_dir: Path, definitions: Path) -> Path:
+    """Put ``_definitions.json`` where kubeconform's HTTP cache looks for the $ref'd URL."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / hashlib.sha256(DEFINITIONS_URL.encode()).hexdigest()
+    if not target.exists() or target.stat().st_size != definitions.stat().st_size:
+        shutil.copyfile(definitions, target)
+    return target
+
+
+def command(binary: str, files: list[str], k8s_dir: Path, kubernetes_version: str, cache_dir: Path,
+            schema_dirs: list[Path]) -> list[str]:
+    cmd = [binary, "-output", "json", "-strict", "-summary", "-kubernetes-version", f"{kubernetes_version}.0",
+           "-cache", str(cache_dir), "-schema-location", str(k8s_dir / K8S_TEMPLATE)]
+    for d in schema_dirs:
+        cmd += ["-schema-location", str(d / GROUP_TEMPLATE), "-schema-location", str(d / FLAT_TEMPLATE)]
+    return cmd + files
+
+
+def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str, Any]]:
+    """Validate the resource files with kubeconform; return ("schema", Hit) pairs."""
+    from gitops_gen.lint.loader import ROLE_RESOURCE
+    from gitops_gen.lint.model import Hit, Severity
+    from gitops_gen.lint.rules.schema import NO_SCHEMA, REMEDIATION_NO_SCHEMA, _message
+    from gitops_gen.lint.schema.crd import crd_versions, is_crd
+    from gitops_gen.lint.schema.embedded import schemas_root
+
+    binary = shutil.which("kubeconform")
+    if binary is None:
+        raise UserError("--validator kubeconform: kubeconform is not on PATH",
+                        hint="install it or use --validator embedded")
+    k8s_dir = schemas_root() / f"v{options.kubernetes_version}.0-local-strict"
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-kc-") as tmp:
+        tmpd = Path(tmp)
+        cache_dir = tmpd / "cache"
+        seed_cache(cache_dir, k8s_dir / "_definitions.json")
+        crd_dir = tmpd / "crds"
+        crd_docs = [r.body for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
+        from gitops_gen.lint.loader import parse_documents
+
+        for d in options.crd_dirs:
+            for p in sorted(Path(d).rglob("*.y*ml")) if Path(d).is_dir() else [Path(d)]:
+                try:
+                    crd_docs.extend(doc.body for doc in parse_documents(p.read_text(encoding="utf-8"), str(p)))
+                except (UserError, OSError, UnicodeDecodeError):
+                    continue
+        for doc in crd_docs:
+            if is_crd(doc):
+                for cv in crd_versions(doc):
+                    if cv.schema is not None:
+                        out = crd_dir / cv.group / f"{cv.kind.lower()}_{cv.version}.json"
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        out.write_text(json.dumps(cv.schema), encoding="utf-8")
+        files: list[str] = []
+        by_file: dict[str, int] = {}
+        for i, t in enumerate(tasks):
+            if t.role != ROLE_RESOURCE:
+                continue
+            path = t.path
+            if t.text is not None:
+                path = str(tmpd / f"build-{i}.yaml")
+                Path(path).write_text(t.text, encoding="utf-8")
+            files.append(path)
+            by_file[path] = i
+        if not files:
+            return []
+        cmd = command(binary, files, k8s_dir, options.kubernetes_version, cache_dir,
+                      [Path(p) for p in options.schema_dirs] + ([crd_dir] if crd_dir.exists() else []))
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UserError(f"kubeconform failed to run: {exc}") from None
+        if proc.returncode not in (0, 1) and not proc.stdout.strip().startswith("{"):
+            raise UserError(f"kubeconform failed (exit {proc.returncode}): {proc.stderr.strip()[:500]}")
+        results = parse_output(proc.stdout)
+
+    index: dict[tuple[int, str, str, str], Any] = {}
+    for ri, res in enumerate(asm.resources):
+        ti = asm.spans[ri][0]
+        index.setdefault((ti, res.kind, res.name, res.api_version), res)
+    hits: list[tuple[str, Any]] = []
+    for r in results:
+        ti = by_file.get(r.filename, by_file.get(os.path.normpath(r.filename), -1))
+        res = index.get((ti, r.kind, r.name, r.version))
+        if res is None:
+            continue  # files we report ourselves (YAML errors, non-Kubernetes documents)
+        if r.status == "invalid":
+            for e in r.errors or [KcError((), r.msg)]:
+                hits.append(("schema", Hit(res, _message(e.path, e.message),
+                                           "fix the value to match the schema of this kind", e.path)))
+        elif r.status == "error":
+            if "could not find schema" in r.msg:
+                hits.append(("schema", Hit(res, f"{NO_SCHEMA}{res.kind} {res.api_version}: not validated",
+                                           REMEDIATION_NO_SCHEMA, ("apiVersion",), Severity.WARNING)))
+            else:
+                hits.append(("schema", Hit(res, f"kubeconform: {r.msg}", "fix the object", ())))
+    return hits
