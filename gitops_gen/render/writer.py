@@ -142,7 +142,7 @@ def check_tree(out: Path, files: dict[str, str]) -> CheckReport:
     """Compare ``files`` with ``out`` without writing anything."""
     report = CheckReport()
     entries = scan(out) if out.is_dir() and not out.is_symlink() else {}
-    for rel, text in files.items():
+    for rel, text in sorted(files.items()):
         entry = entries.get(rel)
         if entry is None or entry.kind != "generated":
             if entry is not None and entry.kind != "dir":
@@ -155,6 +155,7 @@ def check_tree(out: Path, files: dict[str, str]) -> CheckReport:
     for rel, entry in entries.items():
         if entry.kind == "generated" and rel not in files:
             report.extra.append(rel)
+    report.extra.sort()
     return report
 
 

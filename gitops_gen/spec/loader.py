@@ -173,6 +173,8 @@ def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel
     etype = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
     hint = ""
+    if etype not in ("extra_forbidden", "missing"):
+        line, col = _value_position(doc, loc) or (line, col)
     if etype == "extra_forbidden":
         valid = _valid_keys(model_cls, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid else []
@@ -199,6 +201,27 @@ def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel
     else:
         hint = "fix the value"
     return Problem(Location(name, line or 1, col or 1), msg, key_path, hint)
+
+
+def _value_position(doc: Any, loc: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """1-based position of the scalar *value* at ``loc`` (``port: eighty`` -> the 'e'), if known."""
+    if not loc:
+        return None
+    node = doc
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    key = loc[-1]
+    lc = getattr(node, "lc", None)
+    if lc is None or not isinstance(node, dict) or key not in node or isinstance(node[key], dict | list):
+        return None
+    try:
+        line, col = lc.value(key)
+    except (KeyError, TypeError):
+        return None
+    return (line + 1, col + 1)
 
 
 def _short(value: Any) -> str:
