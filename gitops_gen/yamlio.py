@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,11 @@ def read_text(path: Path | str, *, display: str | None = None, limits: Limits = 
     name = display or str(path)
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):  # FIFO, /dev/zero: never read
+            raise UserError.at(name, "not a regular file (FIFO, device or socket)", line=1, column=1,
+                               hint="give a YAML file")
+        size = st.st_size
         if size > limits.max_file_bytes:
             raise UserError.at(
                 name,

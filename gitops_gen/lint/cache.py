@@ -18,12 +18,14 @@ import contextlib
 import hashlib
 import marshal
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from gitops_gen import __version__
 from gitops_gen.lint.model import LintOptions
+from gitops_gen.yamlio import DEFAULT_LIMITS
 
 FORMAT = 1
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
@@ -112,6 +114,8 @@ class ResultCache:
             st = os.stat(absp)
         except OSError:
             return None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
+            return None  # FIFO, /dev/zero (would block or never end), over-size: not cached, not read
         known = self.stat.get(absp)
         if known is not None and known[4] and known[0] == st.st_size and known[1] == st.st_mtime_ns \
                 and known[2] == st.st_ino:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,11 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
 def read_file(path: Path, display: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, FileProblem | None]:
     """Text of a manifest, or the problem (too big, binary, not UTF-8, unreadable)."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or /dev/zero would block or never end
+            return None, FileProblem("not a regular file (FIFO, device or socket); not read", 1, 1,
+                                     "give files or directories of YAML manifests")
+        size = st.st_size
         if size > limits.max_file_bytes:
             return None, FileProblem(f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
                                      1, 1, "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES")
