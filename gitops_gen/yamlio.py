@@ -58,7 +58,7 @@ def read_text(path: Path | str, *, display: str | None = None, limits: Limits = 
                 name,
                 f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
                 line=1, column=1,
-                hint="split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES (or --max-file-bytes)",
+                hint="split it, or raise the limit with the environment variable GITOPS_GEN_MAX_FILE_BYTES",
             )
         data = p.read_bytes()
     except UserError:
