@@ -202,6 +202,15 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles
     from gitops_gen.lint.registry import rules
 
+    import time
+
+    timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
+    t0 = time.perf_counter()
+
+    def mark(what: str) -> None:
+        if timing:
+            sys.stderr.write(f"timing: {what}: {time.perf_counter() - t0:.3f} s\n")
+
     cwd = Path.cwd()
     files = discover(paths, settings.exclude)
     roles = kustomize_roles(files)
@@ -247,10 +256,13 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         k = keys[i]
         if cache is not None and k:
             cache.put(k, r)
+    mark(f"phase 1 ({len(todo)} of {len(tasks)} files parsed)")
     if cache is not None:
         cache.save()
+        mark("cache saved")
 
     asm = engine.assemble(tasks, results)
+    mark("assembled")
     raw = asm.raw
     extra: list[tuple[str, Any]] = []
     raw, extra = _recheck_with_input_crds(asm, raw, options)
@@ -259,7 +271,9 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
         extra.extend(run_kubeconform(tasks, asm, options))
     raw = raw + engine.run_phase2(tasks, asm, options, extra)
+    mark("phase 2")
     findings, ignored = engine.finalize(tasks, asm, raw, severity=settings.severity, disabled=settings.disabled)
+    mark("finalized")
     return LintResult(findings=findings, ignored=ignored,
                       resources=sum(1 for r in asm.resources if not r.partial), files=asm.files,
                       rule_docs={rid: r.summary for rid, r in rules().items()})

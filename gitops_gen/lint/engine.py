@@ -88,14 +88,13 @@ def _is_object(body: Any) -> bool:
 def analyze_file(task: Task, options: LintOptions) -> FileResult:
     """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
     from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
-    from gitops_gen.lint.registry import rules
 
     if task.role == ROLE_AUX:
         return [], [], 0
     findings: list[RawFinding] = []
     text = task.text
     if text is None:
-        text, problem = read_file(Path(task.path), task.display)
+        text, problem = read_file(task.path, task.display)
         if problem is not None:
             return [], [("yaml", int(Severity.ERROR), problem.line, problem.column, -1,
                          problem.message, problem.hint or "fix or exclude the file", ())], 1
@@ -145,10 +144,10 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     if partial or not objects:
         return objects, findings, 1
 
-    local_rules = [r for r in rules().values() if r.local and r.check is not None]
+    local_rules = _local_rules()
     resources = [Resource(o[0], task.display, o[1], o[2], o[3], o[4]) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
-    ctx = Context(resources, options)
+    ctx = _local_context(options)
     for i, res in enumerate(resources):
         for rule in local_rules:
             for hit in _run_object_rule(rule, res, ctx):
@@ -169,6 +168,24 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                 findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation,
                                  tuple(hit.path)))
     return objects, findings, 1
+
+
+_LOCAL: tuple[list[Any], LintOptions | None, Context | None] = ([], None, None)
+
+
+def _local_rules() -> list[Any]:
+    from gitops_gen.lint.registry import rules
+
+    return [r for r in rules().values() if r.local and r.check is not None]
+
+
+def _local_context(options: LintOptions) -> Context:
+    """The Context local rules see: options only (they promise not to look at other objects), shared."""
+    global _LOCAL
+    if _LOCAL[1] is not options or _LOCAL[2] is None:
+        _LOCAL = ([], options, Context([], options))
+    assert _LOCAL[2] is not None
+    return _LOCAL[2]
 
 
 def _run_object_rule(rule: Any, res: Resource, ctx: Context) -> list[Hit]:
@@ -332,7 +349,7 @@ def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
 def _lines_of(task: Task) -> list[str] | None:
     if task.text is not None:
         return task.text.split("\n")
-    text, _problem = read_file(Path(task.path), task.display)
+    text, _problem = read_file(task.path, task.display)
     return None if text is None else text.split("\n")
 
 

@@ -129,6 +129,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         _LIMITS = _alias_limits()
     out = ParsedFile(text=text)
     lines: list[str] | None = None
+    maybe_deep = bool(_DEEP_INDENT.search(text)) or text.count("[") > 1000 or text.count("{") > 1000
     index = 0
     for start, end, chunk in split_chunks(text):
         if not chunk.strip():
@@ -160,7 +161,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             continue
         if body is None:
             continue
-        if _DEEP_INDENT.search(chunk) or chunk.count("[") > 1000 or chunk.count("{") > 1000:
+        if maybe_deep and (_DEEP_INDENT.search(chunk) or chunk.count("[") > 1000 or chunk.count("{") > 1000):
             try:
                 check_bounds(body, "<doc>", limits)
             except UserError as exc:
@@ -173,10 +174,11 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     return out
 
 
-def read_file(path: Path, display: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, FileProblem | None]:
+def read_file(path: Path | str, display: str, *,
+              limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, FileProblem | None]:
     """Text of a manifest, or the problem (too big, binary, not UTF-8, unreadable)."""
     try:
-        st = path.stat()
+        st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or /dev/zero would block or never end
             return None, FileProblem("not a regular file (FIFO, device or socket); not read", 1, 1,
                                      "give files or directories of YAML manifests")
@@ -184,7 +186,8 @@ def read_file(path: Path, display: str, *, limits: Limits = DEFAULT_LIMITS) -> t
         if size > limits.max_file_bytes:
             return None, FileProblem(f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
                                      1, 1, "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES")
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         return None, FileProblem(f"cannot read: {exc.strerror or exc}", 1, 1)
     return decode(data, display)
@@ -224,6 +227,8 @@ def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
             for dirpath, dirs, files in os.walk(root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(Path(dirpath, d)))
                 for name in sorted(files):
+                    if name.startswith("."):
+                        continue  # tool configs (.pre-commit-config.yaml, .sops.yaml, ...), not manifests
                     if name.endswith(YAML_SUFFIXES) or name == "Kustomization":
                         add(Path(dirpath, name))
         elif root.exists():

@@ -60,6 +60,8 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
     from gitops_gen.lint.schema.embedded import EmbeddedValidator, unserved_message
 
     assert isinstance(validator, EmbeddedValidator)
+    if validator.quick_valid(resource.body):
+        return
     found = validator.lookup(resource.api_version, resource.kind)
     if found.status == "unserved":
         yield Hit(resource, unserved_message(resource.api_version, resource.kind, found.served),
