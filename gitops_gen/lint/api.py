@@ -198,11 +198,11 @@ def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintRe
 
 
 def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
+    import time
+
     from gitops_gen.lint import engine
     from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles
     from gitops_gen.lint.registry import rules
-
-    import time
 
     timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
     t0 = time.perf_counter()

@@ -104,13 +104,13 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
     descriptors = []
     for rid in used:
         r = all_rules.get(rid)
-        doc = r.doc.strip() if r else rid
+        text = r.doc.strip() if r else rid
         descriptors.append({
             "id": rid,
             "name": rid,
             "shortDescription": {"text": r.summary if r else rid},
-            "fullDescription": {"text": doc},
-            "help": {"text": doc, "markdown": doc},
+            "fullDescription": {"text": text},
+            "help": {"text": text, "markdown": text},
             "defaultConfiguration": {"level": level[r.severity] if r else "error"},
         })
 

@@ -153,7 +153,11 @@ def locate(lines: Sequence[str], start: int, end: int, path: FieldPath) -> tuple
 def path_exists(body: Any, path: FieldPath) -> bool:
     node = body
     for part in path:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         else:
             return False
