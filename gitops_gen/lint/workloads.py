@@ -268,9 +268,12 @@ class WorkloadIndex:
         """Workloads in ``namespace`` whose pods the selector matches (empty selector: all)."""
         candidates: Iterable[Workload]
         if selector.match_labels:
-            buckets: list[list[Workload]] = [self.by_label.get((namespace, k, v), [])
-                                             for k, v in selector.match_labels]
-            candidates = min(buckets, key=len)
+            best: list[Workload] | None = None
+            for k, v in selector.match_labels:
+                bucket = self.by_label.get((namespace, k, v), [])
+                if best is None or len(bucket) < len(best):
+                    best = bucket
+            candidates = best or []
         else:
             ins = [e for e in selector.expressions if e[1] == "In"]
             if ins:

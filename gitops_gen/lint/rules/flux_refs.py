@@ -12,6 +12,10 @@
   ``Bucket``) and its ``spec.chartRef`` (``OCIRepository``, ``HelmChart``) exist.
 * A Kustomization's ``spec.path`` exists, as a directory, in the repository being linted.
 
+**Why.** Flux reports none of these until the cluster tries: a missing dependency or a cycle
+leaves Kustomizations "dependency not ready" forever, a missing source or path fails the
+reconciliation - after the merge, on the cluster, instead of in review.
+
 **Severity of a missing object.** Error when other objects of that kind were linted (the input
 covers them, so the name is most likely a typo); warning when none were (a partial input, or
 the object comes from elsewhere).

@@ -135,31 +135,31 @@ def _secret(r: Resource) -> Iterator[Hit]:
         data = body.get(section)
         if not isinstance(data, dict):
             continue
-        for key, value in data.items():
-            if value is None or (isinstance(value, str) and is_reference(value)):
-                continue
-            if not isinstance(value, str) and not isinstance(value, (int, float)):
-                continue
-            yield Hit(r, f"plain Secret with a literal value in {section}.{key}: anyone who can read "
-                      "the repository (or its history) has it",
+        literal = [str(k) for k, v in data.items()
+                   if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                   and not (isinstance(v, str) and is_reference(v))]
+        if literal:
+            yield Hit(r, f"plain Secret with literal {section} ({', '.join(literal)}) committed to git: "
+                      "anyone who can read the repository (or its history) has it",
                       "encrypt it: a SealedSecret (kubeseal), SOPS, or an ExternalSecret from a "
                       "secret store; then rotate the exposed credential",
-                      (section, str(key)))
+                      (section, literal[0]))
             return  # one finding per Secret is enough
 
 
 def _values(r: Resource, base: FieldPath, value: object, what: str) -> Iterator[Hit]:
     for path, key, text in walk_strings(value, base):
+        where = ".".join(str(p) for p in path[len(base):])
+        if key != path[-1]:
+            where += f" ({key})"
         if is_literal_credential(key, text):
-            yield Hit(r, f"{what} {'.'.join(str(p) for p in path[len(base):])} is a literal "
-                      "credential committed to git",
+            yield Hit(r, f"{what} {where} is a literal credential committed to git",
                       "reference a Secret instead (chart's existingSecret option, or HelmRelease "
                       "spec.valuesFrom with kind: Secret), sealed or from a secret store; then "
                       "rotate it", path)
         else:
             for key2 in _embedded(text):
-                yield Hit(r, f"{what} {'.'.join(str(p) for p in path[len(base):])} embeds a "
-                          f"literal {key2!r} setting",
+                yield Hit(r, f"{what} {where} embeds a literal {key2!r} setting",
                           "load the credential from a Secret (mounted file or env var) rather than "
                           "writing it into the configuration", path, severity=Severity.WARNING)
 
