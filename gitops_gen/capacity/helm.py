@@ -112,8 +112,10 @@ def template(helm: str, release: str, namespace: str, chart: Path, values: dict[
         except OSError as exc:
             raise HelmError(f"cannot run helm: {exc}") from None
     if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        raise HelmError(f"`helm template` of {chart} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+        lines = [ln.strip() for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("Error")] or lines[-1:]
+        why = errors[0] if errors else f"exit {proc.returncode}"
+        raise HelmError(f"`helm template` of {chart} failed: {why[:500]}")
     _CACHE[key] = proc.stdout
     return proc.stdout
 

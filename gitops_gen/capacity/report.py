@@ -175,7 +175,7 @@ def pending_text(p: Pending, a: Analysis) -> str:
         node = (f" Node {n.name} ({format_memory(n.memory)} memory, {format_cpu(n.cpu)} CPU; allocatable "
                 f"{format_memory(n.allocatable_memory)}, {format_cpu(n.allocatable_cpu)} CPU)")
     elif p.best_free[0]:
-        node = f" The freest node is {p.best_free[0]}"
+        node = f" The freest node, {p.best_free[0]},"
     free = f" has {_mem(max(p.best_free[2], 0))} memory and {_cpu(max(p.best_free[1], 0))} CPU free."
     return (f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
             f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}")
