@@ -81,7 +81,7 @@ def test_reference_platform_fits_its_node(capsys: pytest.CaptureFixture[str]) ->
 def test_reference_platform_lints_without_budget_findings(capsys: pytest.CaptureFixture[str]) -> None:
     if not (REPO / "output").is_dir():
         pytest.skip("output/ has not been rendered")
-    code, out, _ = cli(["lint", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json",
+    _code, out, _ = cli(["lint", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json",
                         "--no-cache"], capsys)
     findings = json.loads(out)["findings"]
     assert not [f for f in findings if f["rule"] in ("memory-budget", "cpu-budget")], findings

@@ -269,7 +269,7 @@ def test_profile_cites_the_chart_facts(chart: str, shared_dir: Path) -> None:
 
 def test_every_profile_module_is_complete() -> None:
     for chart, profile in PROFILES.items():
-        assert profile.CHART == chart
+        assert chart == profile.CHART
         assert profile.SOURCE and profile.SPEC_COMPONENT and isinstance(profile.DEFAULTS, dict)
         assert all(path for path, _ in _leaves(profile.DEFAULTS))
         owner = Owner(label="x")
