@@ -219,7 +219,8 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     build_dirs: list[Path] = []
     if settings.build:
         build_dirs = _root_kustomizations(roles)
-    covered = [str(d.absolute()) + os.sep for d in build_dirs]
+    # every kustomization directory is linted through the build of the root that includes it
+    covered = [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
     for f in files:
         absf = os.path.normpath(str(f.absolute()))
         if covered and any(absf.startswith(c) for c in covered):

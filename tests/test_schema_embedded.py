@@ -1,0 +1,132 @@
+"""The embedded schema validator, the `schema` rule and CRD conversion/import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lint_helpers import FIXTURES, SHARED, by_rule, run
+
+from gitops_gen.lint.schema.crd import crd_versions, to_json_schema
+from gitops_gen.lint.schema.crd_import import import_crds
+from gitops_gen.lint.schema.embedded import EmbeddedValidator, resolve_version
+
+CRDS = SHARED / "crds"
+
+
+def need_crds() -> Path:
+    if not CRDS.is_dir():
+        pytest.skip(f"reference CRDs {CRDS} are absent")
+    return CRDS
+
+
+def test_bad_fixture_types_unknown_fields_unserved_and_missing_schema() -> None:
+    result = run([FIXTURES / "schema" / "bad.yaml"])
+    found = {(f.line, f.column, str(f.severity), f.message) for f in by_rule(result, "schema")}
+    assert (7, 3, "error", 'spec.replicas: expected integer, got string "2"') in found
+    assert (21, 11, "error", "spec.template.spec.containers[0].resourcez: unknown field 'resourcez'") in found
+    unserved = [m for (_l, _c, _s, m) in found if "v2beta2" in m]
+    assert unserved and "served: autoscaling/v1, autoscaling/v2" in unserved[0]
+    missing = [f for f in by_rule(result, "schema") if f.resource == "Widget/w"]
+    assert len(missing) == 1 and str(missing[0].severity) == "warning" and "no schema" in missing[0].message
+
+
+def test_good_fixture_has_no_schema_findings() -> None:
+    assert by_rule(run([FIXTURES / "schema" / "good.yaml"]), "schema") == []
+
+
+def test_flux_crds_unserved_version_and_unknown_field() -> None:
+    crds = need_crds()
+    result = run([FIXTURES / "schema" / "flux-bad.yaml"], crd_dirs=[crds])
+    msgs = sorted(f.message for f in by_rule(result, "schema"))
+    assert any("helm.toolkit.fluxcd.io/v2beta1 is not served (served: helm.toolkit.fluxcd.io/v2)" in m for m in msgs)
+    assert "spec.valuez: unknown field 'valuez'" in msgs
+    assert by_rule(run([FIXTURES / "schema" / "flux-good.yaml"], crd_dirs=[crds]), "schema") == []
+
+
+def test_without_crds_custom_kinds_warn_never_pass_silently() -> None:
+    result = run([FIXTURES / "schema" / "flux-good.yaml"])
+    sev = {str(f.severity) for f in by_rule(result, "schema")}
+    assert sev == {"warning"} and len(by_rule(result, "schema")) == 2
+
+
+def test_api_has_schema_and_validate() -> None:
+    v = EmbeddedValidator("1.34")
+    assert v.has_schema("apps/v1", "Deployment")
+    assert not v.has_schema("v1", "Affinity")  # a type, not a kind
+    assert not v.has_schema("example.com/v1", "Widget")
+    issues = v.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": 1}})
+    assert [(i.path, i.message) for i in issues] == [(("data", "a"), "expected string, got integer 1")]
+    assert v.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}) == []
+    # SOPS metadata is removed by kustomize-controller before apply
+    assert v.validate({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "sops": {"mac": "x"}}) == []
+
+
+def test_version_resolution() -> None:
+    assert resolve_version("v1.34.2") == "1.34"
+    assert resolve_version("1.99") == resolve_version(None)  # newer than known: the newest
+    assert resolve_version("1.2") == "1.25"  # older than known: the oldest
+
+
+def test_crd_conversion_rules() -> None:
+    schema = to_json_schema({
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {
+                "port": {"x-kubernetes-int-or-string": True},
+                "note": {"type": "string", "nullable": True},
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
+                         "properties": {"a": {"type": "string"}}},
+                "tpl": {"type": "object", "x-kubernetes-embedded-resource": True,
+                        "x-kubernetes-preserve-unknown-fields": True},
+                "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
+            }},
+        },
+    })
+    spec = schema["properties"]["spec"]
+    assert schema["additionalProperties"] is False and spec["additionalProperties"] is False
+    assert spec["properties"]["port"]["type"] == ["integer", "string"]
+    assert spec["properties"]["note"]["type"] == ["string", "null"]
+    assert "additionalProperties" not in spec["properties"]["free"]
+    assert set(spec["properties"]["tpl"]["properties"]) == {"apiVersion", "kind", "metadata"}
+    assert spec["properties"]["n"] == {"type": "integer", "exclusiveMinimum": 0}
+    assert {"apiVersion", "kind", "metadata", "status"} <= set(schema["properties"])
+
+
+def test_input_crds_validate_their_custom_objects(tmp_path: Path) -> None:
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "widgets.example.com"},
+           "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "size": {"type": "integer"}}}}}}},
+                                 {"name": "v0", "served": False, "storage": False}]}}
+    assert [(c.version, c.served) for c in crd_versions(crd)] == [("v1", True), ("v0", False)]
+    (tmp_path / "crd.yaml").write_text(json.dumps(crd))
+    (tmp_path / "w.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+                                     "spec:\n  size: 3\n  colour: red\n---\napiVersion: example.com/v0\n"
+                                     "kind: Widget\nmetadata:\n  name: old\n")
+    found = {(f.resource, f.line, f.message) for f in by_rule(run([tmp_path]), "schema")}
+    assert ("Widget/w", 7, "spec.colour: unknown field 'colour'") in found
+    assert any(r == "Widget/old" and "not served (served: example.com/v1)" in m for r, _l, m in found)
+
+
+def test_schemas_import_writes_kubeconform_layout_and_serves_schema_dir(tmp_path: Path) -> None:
+    crds = need_crds()
+    written = import_crds([crds / "fluxcd"], tmp_path / "schemas")
+    hr = tmp_path / "schemas" / "helm.toolkit.fluxcd.io" / "helmrelease_v2.json"
+    assert hr in written
+    schema = json.loads(hr.read_text())
+    assert schema["properties"]["spec"]["additionalProperties"] is False
+    assert "additionalProperties" not in schema["properties"]["spec"]["properties"]["values"]
+    via_dir = run([FIXTURES / "schema" / "flux-bad.yaml"], schema_dirs=[tmp_path / "schemas"])
+    via_crd = run([FIXTURES / "schema" / "flux-bad.yaml"], crd_dirs=[crds])
+    assert [f.message for f in by_rule(via_dir, "schema")] == [f.message for f in by_rule(via_crd, "schema")]
+
+
+def test_schemas_import_cli_errors_on_non_crd(tmp_path: Path) -> None:
+    from gitops_gen.errors import UserError
+
+    with pytest.raises(UserError, match="no CustomResourceDefinition"):
+        import_crds([FIXTURES / "schema" / "good.yaml"], tmp_path)
