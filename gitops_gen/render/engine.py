@@ -21,6 +21,7 @@ Every file starts with :data:`HEADER_PREFIX` (the writer recognises generated fi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,6 +75,39 @@ def _yaml_filter(value: Any, indent: int = 0, sort: bool = False) -> str:
     return yamlemit.scalar(value)
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates cached under the user cache directory (keyed by Jinja on the template
+    source's checksum, so an edited template is recompiled). Saves ~0.1 s per run, which is most of
+    the rendering time; ``GITOPS_GEN_NO_CACHE=1`` or an unwritable cache directory turns it off."""
+    import os
+
+    import jinja2
+
+    if os.environ.get("GITOPS_GEN_NO_CACHE"):
+        return None
+    try:
+        import platformdirs
+
+        directory = Path(platformdirs.user_cache_dir("gitops-gen")) / "jinja"
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, ImportError):
+        return None
+
+    class _Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a corrupt or foreign cache file: recompile
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            # read-only or full cache directory: rendering does not need it
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return _Cache(str(directory), "gitops-gen-%s.cache")
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja2 environment, built once per process."""
@@ -81,6 +115,7 @@ def environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
