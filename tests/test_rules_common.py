@@ -88,7 +88,7 @@ def errors(findings: list[F]) -> list[F]:
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_module_contract(rule_id: str) -> None:
     mod = module(rule_id)
-    assert mod.ID == rule_id
+    assert rule_id == mod.ID
     assert mod.__name__.rsplit(".", 1)[1] == rule_id.replace("-", "_")
     Severity.parse(mod.SEVERITY)
     assert mod.SCOPE in ("object", "cluster")
@@ -200,3 +200,37 @@ def test_corpus_no_crash_and_no_false_errors() -> None:
     assert all_errors == [
         "secrets HelmRelease/kube-prometheus-stack: spec.values grafana.adminPassword is a "
         "literal credential committed to git"], all_errors
+
+
+# ------------------------------------------------------------------------- property-based
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
+                     st.sampled_from(["", "0", "50%", "100m", "1Gi", "latest", "${X}", "http", "a=b",
+                                      "Always", "Utilization", "cpu", "memory", "web", "flux-system"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(["name", "port", "spec", "containers", "resources", "requests",
+                                     "limits", "cpu", "memory", "selector", "matchLabels", "app",
+                                     "metadata", "labels", "template", "minAvailable", "value",
+                                     "password", "kind", "dependsOn", "sourceRef", "tls", "hosts",
+                                     "rules", "backend", "service", "number", "securityContext",
+                                     "runAsUser", "livenessProbe", "httpGet", "metrics", "target"]),
+                    inner, max_size=4)), max_leaves=20)
+_KINDS = st.sampled_from(["Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job",
+                          "PodDisruptionBudget", "HorizontalPodAutoscaler", "Secret", "ConfigMap",
+                          "HelmRelease", "Kustomization", "Ingress", "Service"])
+_API = {"HelmRelease": "helm.toolkit.fluxcd.io/v2", "Kustomization": "kustomize.toolkit.fluxcd.io/v1"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_KINDS, _VALUES, _VALUES), min_size=1, max_size=4))
+def test_random_bodies_never_crash(objs: list[tuple[str, Any, Any]]) -> None:
+    resources = [Resource({"apiVersion": _API.get(k, "v1"), "kind": k,
+                           "metadata": {"name": "web", "namespace": "shop", "labels": meta}
+                           if not isinstance(meta, dict) else meta, "spec": spec}, "r.yaml", i + 1)
+                 for i, (k, spec, meta) in enumerate(objs)]
+    for rule_id in RULE_IDS:
+        for f in run(rule_id, resources, LintOptions(repo_root=FIXTURES)):
+            assert f.message and f.remediation

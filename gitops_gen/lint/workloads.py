@@ -359,7 +359,7 @@ def absence_severity(ctx: Context, namespace: str, kinds: Iterable[str]) -> Seve
     """
     if has_subst(namespace) or namespace in helm_namespaces(ctx):
         return None
-    if namespace and ctx.in_namespace(namespace, *kinds):
+    if ctx.in_namespace(namespace, *kinds):
         return Severity.ERROR
     return Severity.WARNING
 
