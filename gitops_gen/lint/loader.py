@@ -264,6 +264,11 @@ def _local(base: Path, entry: Any) -> Path | None:
     return Path(os.path.normpath(base / entry))
 
 
+def _items(value: Any) -> list[Any]:
+    """A kustomization list field; anything else (a hand-edited ``resources: 5``) counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def kustomize_roles(files: list[Path]) -> KustomizeRoles:
     """Read every kustomization among ``files``; classify the files they mention."""
     out = KustomizeRoles()
@@ -289,37 +294,37 @@ def kustomize_roles(files: list[Path]) -> KustomizeRoles:
                 out.roles.setdefault(str(p), role)
 
         for key in ("resources", "components", "bases"):
-            for entry in body.get(key) or []:
+            for entry in _items(body.get(key)):
                 p = _local(base, entry)
                 if p is not None:
                     out.referenced_dirs.add(str(p))
-        for entry in body.get("patchesStrategicMerge") or []:
+        for entry in _items(body.get("patchesStrategicMerge")):
             mark(entry, ROLE_PARTIAL)
         for key in ("patches", "patchesJson6902"):
-            for entry in body.get(key) or []:
+            for entry in _items(body.get(key)):
                 if isinstance(entry, dict):
                     mark(entry.get("path"), ROLE_PARTIAL)
                 else:
                     mark(entry, ROLE_PARTIAL)
         for key in ("configurations", "crds", "transformers", "generators", "validators"):
-            for entry in body.get(key) or []:
+            for entry in _items(body.get(key)):
                 mark(entry, ROLE_AUX)
         for key in ("replacements",):
-            for entry in body.get(key) or []:
+            for entry in _items(body.get(key)):
                 if isinstance(entry, dict):
                     mark(entry.get("path"), ROLE_AUX)
         for key in ("configMapGenerator", "secretGenerator"):
-            for gen in body.get(key) or []:
+            for gen in _items(body.get(key)):
                 if not isinstance(gen, dict):
                     continue
-                for entry in (gen.get("files") or []) + (gen.get("envs") or []) + [gen.get("env")]:
+                for entry in [*_items(gen.get("files")), *_items(gen.get("envs")), gen.get("env")]:
                     if isinstance(entry, str) and "=" in entry:
                         entry = entry.split("=", 1)[1]
                     mark(entry, ROLE_AUX)
-        for chart in body.get("helmCharts") or []:
+        for chart in _items(body.get("helmCharts")):
             if isinstance(chart, dict):
                 mark(chart.get("valuesFile"), ROLE_AUX)
-                for vf in chart.get("additionalValuesFiles") or []:
+                for vf in _items(chart.get("additionalValuesFiles")):
                     mark(vf, ROLE_AUX)
         openapi = body.get("openapi")
         if isinstance(openapi, dict):
