@@ -104,13 +104,18 @@ class _Lookup:
     """(kind, namespace, name) -> Resource, with a namespace-lenient fallback."""
 
     def __init__(self, resources: Iterable[Resource]) -> None:
+        self.resources = resources
         self.by_key: dict[tuple[str, str, str], Resource] = {}
         self.by_name: dict[tuple[str, str], Resource] = {}
-        for r in resources:
-            self.by_key.setdefault((r.kind, r.namespace, r.name), r)
-            self.by_name.setdefault((r.kind, r.name), r)
+        self.built = False
 
     def __call__(self, kind: str, namespace: str, name: str) -> Resource | None:
+        if not self.built:  # only HelmReleases look things up: index on first use
+            self.built = True
+            for r in self.resources:
+                if r.kind in ("ConfigMap", "Secret", "OCIRepository", "HelmChart"):
+                    self.by_key.setdefault((r.kind, r.namespace, r.name), r)
+                    self.by_name.setdefault((r.kind, r.name), r)
         hit = self.by_key.get((kind, namespace, name))
         if hit is None:
             cand = self.by_name.get((kind, name))

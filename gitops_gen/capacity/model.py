@@ -186,12 +186,23 @@ def _res(raw: Any, where: str, problems: list[str]) -> Res:
     return Res(cpu, mem)
 
 
+_PARSED: dict[tuple[Any, str], int | None] = {}  # the same few quantities repeat across thousands of objects
+
+
 def _quantity(value: Any, conv: Any, where: str, problems: list[str]) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        n = int(conv(value))
-    except (QuantityError, ValueError, OverflowError, ZeroDivisionError):
+    key = (conv, value) if isinstance(value, str) and len(value) < 64 else None
+    if key is not None and key in _PARSED:
+        n: int | None = _PARSED[key]
+    else:
+        try:
+            n = int(conv(value))
+        except (QuantityError, ValueError, OverflowError, ZeroDivisionError, TypeError):
+            n = None
+        if key is not None and len(_PARSED) < 100_000:
+            _PARSED[key] = n
+    if n is None:
         problems.append(f"{where} {value!r} is not a quantity")
         return None
     if n < 0:

@@ -47,17 +47,14 @@ class NodeState:
     pods: int = 0
     ports: set[tuple[int, str]] = field(default_factory=set)
     placed: Counter[int] = field(default_factory=Counter)  # workload index -> pods
+    free_cpu: int = 0
+    free_memory: int = 0
+    max_pods: int = 0
 
-    @property
-    def free_cpu(self) -> int:
-        return self.node.allocatable_cpu - self.cpu
-
-    @property
-    def free_memory(self) -> int:
-        return self.node.allocatable_memory - self.memory
-
-    def copy(self) -> NodeState:
-        return NodeState(self.node, self.cpu, self.memory, self.pods, set(self.ports), Counter())
+    def __post_init__(self) -> None:
+        self.free_cpu = self.node.allocatable_cpu - self.cpu
+        self.free_memory = self.node.allocatable_memory - self.memory
+        self.max_pods = self.node.max_pods
 
 
 @dataclass(slots=True)
@@ -97,16 +94,22 @@ class _Pod:
 
 
 def _fits(state: NodeState, pod: _Pod) -> bool:
-    return (state.pods < state.node.max_pods and pod.cpu <= state.free_cpu and pod.memory <= state.free_memory
-            and not any(p in state.ports for p in pod.ports))
+    return (state.pods < state.max_pods and pod.cpu <= state.free_cpu and pod.memory <= state.free_memory
+            and not (pod.ports and any(p in state.ports for p in pod.ports)))
 
 
-def _place(state: NodeState, pod: _Pod) -> None:
-    state.cpu += pod.cpu
-    state.memory += pod.memory
-    state.pods += 1
-    state.ports.update(pod.ports)
-    state.placed[pod.w] += 1
+def _place(state: NodeState, pod: _Pod, sign: int = 1) -> None:
+    """Bind ``pod`` to the node (``sign=-1``: take it back, for trial placements)."""
+    state.cpu += sign * pod.cpu
+    state.memory += sign * pod.memory
+    state.free_cpu -= sign * pod.cpu
+    state.free_memory -= sign * pod.memory
+    state.pods += sign
+    if sign > 0:
+        state.ports.update(pod.ports)
+    else:
+        state.ports.difference_update(pod.ports)
+    state.placed[pod.w] += sign
 
 
 def _reasons(states: list[NodeState], pod: _Pod) -> dict[str, int]:
@@ -119,7 +122,7 @@ def _reasons(states: list[NodeState], pod: _Pod) -> dict[str, int]:
         if any(p in s.ports for p in pod.ports):
             hist[PORTS] += 1
             continue
-        if s.pods >= s.node.max_pods:
+        if s.pods >= s.max_pods:
             hist[TOO_MANY] += 1
         if pod.cpu > s.free_cpu:
             hist[NO_CPU] += 1
@@ -136,11 +139,18 @@ def scheduler_message(node_count: int, reasons: dict[str, int]) -> str:
 
 
 def _best(states: list[NodeState], pod: _Pod) -> int:
+    """The fitting node with the most free memory (then CPU); -1 when none fits."""
+    if pod.pin >= 0:
+        return pod.pin if _fits(states[pod.pin], pod) else -1
     best = -1
+    best_key = (0, 0)
+    cpu, mem, ports = pod.cpu, pod.memory, pod.ports
     for i, s in enumerate(states):
-        if (pod.pin < 0 or pod.pin == i) and _fits(s, pod) and (
-                best < 0 or (s.free_memory, s.free_cpu) > (states[best].free_memory, states[best].free_cpu)):
-            best = i
+        if (s.pods < s.max_pods and cpu <= s.free_cpu and mem <= s.free_memory
+                and not (ports and any(p in s.ports for p in ports))):
+            key = (s.free_memory, s.free_cpu)
+            if best < 0 or key > best_key:
+                best, best_key = i, key
     return best
 
 
@@ -248,6 +258,7 @@ def _pending(w: Workload, count: int, total: int, reasons: dict[str, int], n_nod
 
 
 def _transients(workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]]) -> list[Pending]:
+    """Each rollout / Job on its own against the steady state (placed, then taken back)."""
     out: list[Pending] = []
     for wi, w in enumerate(workloads):
         if w.system:
@@ -258,19 +269,24 @@ def _transients(workloads: list[Workload], states: list[NodeState], size: list[t
             if w.per_node:
                 pods = [_Pod(wi, *size[wi], w.host_ports, ni, "rollout") for ni in range(len(states))]
             else:
-                # surge pods do not need new host ports only if the old pod frees them first; they do not
+                # a surge pod runs next to the old ones, so it needs its own host ports too
                 pods = [_Pod(wi, *size[wi], w.host_ports, -1, "rollout") for _ in range(w.surge)]
         else:
             continue
-        trial = [s.copy() for s in states]
+        placed: list[tuple[int, _Pod]] = []
         failed: list[_Pod] = []
         for pod in pods:
-            ni = _best(trial, pod)
+            ni = _best(states, pod)
             if ni < 0:
                 failed.append(pod)
             else:
-                _place(trial[ni], pod)
+                _place(states[ni], pod)
+                placed.append((ni, pod))
         if failed:
-            reasons = _reasons(trial, failed[0])
-            out.append(_pending(w, len(failed), len(pods), reasons, len(states), failed[0].phase, failed[0], trial))
+            reasons = _reasons(states, failed[0])
+            out.append(_pending(w, len(failed), len(pods), reasons, len(states), failed[0].phase, failed[0], states))
+        for ni, pod in placed:
+            _place(states[ni], pod, -1)
+            if states[ni].placed[pod.w] == 0:
+                del states[ni].placed[pod.w]
     return out
