@@ -5,7 +5,6 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -65,27 +64,14 @@ def _relative(file: str, tree: Path) -> str:
 
 
 def budget_side(tree: Path, specs: Any) -> BudgetSide:
-    """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known)."""
+    """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
+    as ``gitops-gen budget`` computes them."""
+    from gitops_gen.capacity.api import cluster_for, load_resources
     from gitops_gen.capacity.budget import analyze
-    from gitops_gen.capacity.nodes import from_platform
-    from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles, parse_text, read_file
-    from gitops_gen.lint.model import Resource
 
-    files = discover([tree])
-    roles = kustomize_roles(files)
-    resources: list[Resource] = []
-    for path in files:
-        role = roles.roles.get(os.path.normpath(str(path.absolute())), ROLE_RESOURCE)
-        if role != ROLE_RESOURCE:
-            continue
-        text, _problem = read_file(path, str(path))
-        if text is None:
-            continue
-        for doc in parse_text(text).documents:
-            if isinstance(doc.body, dict):
-                resources.append(Resource(doc.body, _relative(str(path), tree), doc.line, doc.column, doc.index))
+    resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
     platform = specs.platform if specs is not None else None
-    cluster = from_platform(platform) if platform is not None and platform.spec.nodes else None
+    cluster = cluster_for(platform, None, None, None)
     analysis = analyze(resources, cluster, platform=platform)
     totals = analysis.totals()
     pending: list[str] = []
