@@ -121,6 +121,16 @@ def test_good_fixtures_of_other_rules_give_no_errors_here(rule_id: str) -> None:
         assert found == [], f"{rule_id} on {path}: {found}"
 
 
+def test_docs_rules_md_matches_the_docstrings() -> None:
+    """docs/rules.md carries each rule's docstring verbatim (regenerate it when a docstring changes)."""
+    import inspect
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule_id in RULE_IDS:
+        doc = inspect.getdoc(module(rule_id)) or ""
+        assert f"## {rule_id}\n" in text and doc.strip() in text, f"docs/rules.md is stale for {rule_id}"
+
+
 ODD_BODIES: list[Any] = [
     {"apiVersion": "apps/v1", "kind": "Deployment"},
     {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": None, "spec": None},

@@ -259,10 +259,11 @@ class WorkloadIndex:
                 if template_path(r) is None:
                     continue
                 w = Workload(r, pod_labels(r))
-                self.by_ns[r.namespace].append(w)
+                ns = r.namespace
+                self.by_ns[ns].append(w)
                 self.by_resource[id(r)] = w
                 for k, v in w.labels.items():
-                    self.by_label[(r.namespace, k, v)].append(w)
+                    self.by_label[(ns, k, v)].append(w)
 
     def select(self, namespace: str, selector: Selector) -> list[Workload]:
         """Workloads in ``namespace`` whose pods the selector matches (empty selector: all)."""
