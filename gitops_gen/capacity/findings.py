@@ -13,10 +13,9 @@ from typing import Any
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
-from gitops_gen.capacity.report import fix_text, pending_text, values_path
+from gitops_gen.capacity.report import fix_text, fmt_mem, pending_text, values_path
 from gitops_gen.capacity.simulate import NO_CPU, NO_MEMORY, Pending
 from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.quantity import format_memory
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -85,9 +84,9 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
                           key=lambda w: (w.requests.memory or 0) * w.pods(len(cl.nodes)), default=None)
             if biggest is not None and biggest.owner.resource is not None:
                 yield Hit(biggest.owner.resource,
-                          f"pods request all but {format_memory(max(left, 0))} of {first.node.name}'s allocatable "
-                          f"memory ({format_memory(first.node.allocatable_memory)}); the K3s server process "
-                          f"needs about {format_memory(K3S_SERVER_OVERHEAD)} outside pods (K3s reserves none), "
+                          f"pods request all but {fmt_mem(max(left, 0))} of {first.node.name}'s allocatable "
+                          f"memory ({fmt_mem(first.node.allocatable_memory)}); the K3s server process "
+                          f"needs about {fmt_mem(K3S_SERVER_OVERHEAD)} outside pods (K3s reserves none), "
                           "so the node will run out of memory before the scheduler notices",
                           f"lower requests (largest: {biggest.owner.label}: {biggest.component}), or reserve "
                           "memory for K3s in the platform spec (nodes[].reserved.memory) so the budget shows it",

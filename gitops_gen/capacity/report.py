@@ -23,9 +23,17 @@ def _cpu(m: int | None) -> str:
 
 
 def _mem(b: int | None) -> str:
+    """Memory for people: exact Gi/Mi when it is one, else whole Mi (``1938Mi``, not ``1984375Ki``)."""
     if b is None:
         return "-"
-    return format_memory(b) if b else "0"
+    if not b:
+        return "0"
+    if b % 2**20 == 0 or b < 2**20:
+        return format_memory(b)
+    return f"{round(b / 2**20)}Mi"
+
+
+fmt_mem = _mem
 
 
 def _pct(part: int, whole: int) -> str:
