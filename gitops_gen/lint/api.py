@@ -175,14 +175,14 @@ def git_root(start: Path) -> Path | None:
         d = d.parent
 
 
-def display_path(p: Path, cwd: Path) -> str:
+def display_path(p: Path | str, cwd: Path) -> str:
+    """``p`` as shown to the user: relative to the current directory when inside it."""
     s = os.path.normpath(str(p))
     if os.path.isabs(s):
-        try:
-            return Path(s).relative_to(cwd).as_posix()
-        except ValueError:
-            return Path(s).as_posix()
-    return Path(s).as_posix()
+        prefix = str(cwd).rstrip(os.sep) + os.sep
+        if s.startswith(prefix):
+            return s[len(prefix):].replace(os.sep, "/")
+    return s.replace(os.sep, "/")
 
 
 # ------------------------------------------------------------------------------------ library
@@ -221,12 +221,14 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         build_dirs = _root_kustomizations(roles)
     # every kustomization directory is linted through the build of the root that includes it
     covered = [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
+    cwd_s = str(cwd)
     for f in files:
-        absf = os.path.normpath(str(f.absolute()))
+        fs = str(f)
+        absf = os.path.normpath(fs if os.path.isabs(fs) else os.path.join(cwd_s, fs))
         if covered and any(absf.startswith(c) for c in covered):
             continue
         role = roles.roles.get(absf, ROLE_RESOURCE)
-        tasks.append(Task(str(f), display_path(f, cwd), role))
+        tasks.append(Task(fs, display_path(fs, cwd), role))
     for d in build_dirs:
         tasks.append(_build_task(d, cwd))
     for t in tasks:

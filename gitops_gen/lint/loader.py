@@ -208,16 +208,16 @@ def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
 
     exclude = exclude or []
     seen: set[str] = set()
-    out: list[Path] = []
+    out: list[str] = []
 
-    def excluded(p: Path) -> bool:
+    def excluded(p: str) -> bool:
         if not exclude:
             return False
-        s = p.as_posix()
-        return any(fnmatch(s, pat) or fnmatch(s, f"*/{pat}") or fnmatch(p.name, pat) for pat in exclude)
+        name = p.rsplit("/", 1)[-1]
+        return any(fnmatch(p, pat) or fnmatch(p, f"*/{pat}") or fnmatch(name, pat) for pat in exclude)
 
-    def add(p: Path) -> None:
-        key = os.path.normpath(str(p))
+    def add(p: str) -> None:
+        key = os.path.normpath(p)
         if key not in seen and not excluded(p):
             seen.add(key)
             out.append(p)
@@ -225,18 +225,18 @@ def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
     for root in paths:
         if root.is_dir():
             for dirpath, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(Path(dirpath, d)))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(f"{dirpath}/{d}"))
                 for name in sorted(files):
                     if name.startswith("."):
                         continue  # tool configs (.pre-commit-config.yaml, .sops.yaml, ...), not manifests
                     if name.endswith(YAML_SUFFIXES) or name == "Kustomization":
-                        add(Path(dirpath, name))
+                        add(f"{dirpath}/{name}" if not dirpath.endswith("/") else f"{dirpath}{name}")
         elif root.exists():
-            add(root)
+            add(root.as_posix())
         else:
             raise UserError.at(str(root), "no such file or directory",
                                hint="give files or directories of Kubernetes manifests")
-    return sorted(out, key=lambda p: p.as_posix())
+    return [Path(p) for p in sorted(out)]
 
 
 def is_kustomize_config(body: Any, filename: str) -> bool:
