@@ -123,12 +123,17 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
               show_default=True)
 @click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=None,
               help="Platform spec directory (nodes). Default: specs/ if present.")
-@click.option("--node-memory", default=None)
-@click.option("--node-cpu", default=None)
-@click.option("--nodes", "node_count", type=int, default=None)
-@click.option("--chart-dir", "chart_dirs", multiple=True, help="NAME=DIR: local chart for `helm template`.")
+@click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
+@click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
+@click.option("--nodes", "node_count", type=int, default=None, help="Number of nodes of that size.")
+@click.option("--chart-dir", "chart_dirs", multiple=True,
+              help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): use `helm template` for that chart "
+                   "instead of its built-in profile. Needs helm on PATH.")
 def budget(paths: tuple[Path, ...], **options: Any) -> None:
-    """Memory/CPU budget of everything the manifests will run, and which pods stay Pending."""
+    """Memory/CPU budget of everything the manifests will run (default: output/), and which pods stay Pending.
+
+    Exit 1 when the scheduling simulation leaves pods Pending. See docs/capacity.md.
+    """
     from gitops_gen.capacity.api import run_budget
 
     sys.exit(run_budget(list(paths), **options))
