@@ -403,6 +403,8 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}; gitops-gen {version}",
+        f"- load average before the run: {args.load_before}; after: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine skews the figures)",
         f"- corpus: bench/gen_corpus.py --seed {args.seed} --defects {args.defects:g}",
         f"- kubeconform: {tools['kubeconform'] or 'not found (ratio uses the reference 2,000 resources/s)'}",
         f"- checkov: {tools['checkov'] or 'not found'}",
@@ -459,6 +461,8 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
                 None if r.rc else r.wall < limit, " s")
 
     lines += ["", "## Correctness at scale", ""]
+    clean = getattr(args, "clean_findings", None)
+    lines.append(f"- clean corpus (no injected defect): {'n/a' if clean is None else clean} findings (goal: 0)")
     for res in results:
         same = res.get("identical", {})
         lines.append(f"- {res['n']:,}: findings identical to `--jobs 1 --no-cache`: "
@@ -501,12 +505,23 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
+    args.load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    if os.getloadavg()[0] > 0.5:
+        log(f"warning: load average {args.load_before}: other processes compete for the CPUs")
     version = subprocess.run([*gg, "--version"], capture_output=True, text=True).stdout.strip()
     log(f"gitops-gen: {' '.join(gg)} ({version}); kubeconform: {tools['kubeconform'] or 'not found'}; "
         f"checkov: {tools['checkov'] or 'not found'}")
     log("\n## start-up and render")
     cli = bench_cli(args, gg, args.work, log)
     results = [bench_size(n, args, gg, args.work, log) for n in sizes]
+    clean = args.work / f"r{sizes[0]}-clean"
+    gen_corpus.write_corpus(clean, sizes[0], seed=args.seed, defects=0.0)
+    r = measure("lint of the clean corpus", lint_cmd(gg, clean / "manifests", "--no-cache"), cwd=clean,
+                resources=sizes[0])
+    got = findings_of(r)
+    args.clean_findings = None if got is None else len(got)
+    log(f"\nclean {sizes[0]:,}-resource corpus (no injected defect): "
+        f"{'lint failed' if got is None else f'{len(got)} findings'} (rc={r.rc})")
     text = report(results, cli, args, tools, version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
