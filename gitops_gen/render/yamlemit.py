@@ -57,17 +57,25 @@ def scalar(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         text = repr(value)
-        return text if ("." in text or "e" in text or "inf" in text) else text + ".0"
+        mantissa, e, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"  # YAML 1.1 reads 1e-05 as a string: it wants a dot (and a signed exponent)
+        return mantissa + e + exponent
     if isinstance(value, str):
         return quote(value)
     raise TypeError(f"cannot emit {type(value).__name__} as YAML")
+
+
+# JSON leaves these unescaped, but YAML either reads them as line breaks (NEL, LS, PS) or does not
+# allow them in a stream at all (DEL, C1 controls, BOM, non-characters, lone surrogates).
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 def quote(text: str) -> str:
     """A string scalar: plain when unambiguous, otherwise JSON-style double quoted."""
     if _is_plain(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _is_plain(text: str) -> bool:
