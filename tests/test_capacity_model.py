@@ -381,3 +381,30 @@ def test_simulate_without_nodes_is_skipped() -> None:
     a = analyze(resources(deployment("x")), None)
     assert a.simulation is None
     assert simulate([], Cluster([])).pending == []
+
+
+def test_hostile_replica_counts_are_bounded() -> None:
+    """A billion replicas, a huge maxSurge or parallelism: counted, not simulated one by one."""
+    objs = resources(deployment("huge", replicas=1_000_000_000, memory="1Mi", cpu="1m") + """
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j, namespace: apps}
+spec: {parallelism: 5000000, template: {spec: {containers: [{name: a}]}}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: loki}
+spec:
+  chart: {spec: {chart: loki}}
+  valuesFrom: "oops"
+  values: {chunksCache: {replicas: 99999999999, resources: [1, 2]}, singleBinary: "x", deploymentMode: [1]}
+""")
+    a = analyze(objs, cluster(("2", "8Gi")))
+    assert a.simulation is not None
+    huge = next(p for p in a.simulation.pending if p.workload.name == "huge")
+    assert huge.count == 1_000_000_000 - 110 and huge.message == "0/1 nodes are available: 1 Too many pods."
+    job = next(p for p in a.simulation.transient if p.workload.name == "j")
+    assert job.count == 5_000_000 - 0 and job.total == 5_000_000
+    [rep] = a.releases
+    assert any("resources is a list" in n for n in rep.notes)

@@ -83,7 +83,8 @@ def describe(hr: Resource, lookup: Lookup, platform: Any = None) -> ReleaseInfo:
     if not isinstance(rel_name, str) or not rel_name:
         rel_name = f"{target}-{hr.name}" if target else hr.name
     values: dict[str, Any] = {}
-    for i, entry in enumerate(spec.get("valuesFrom") or [] if isinstance(spec.get("valuesFrom"), list) else []):
+    values_from = spec.get("valuesFrom")
+    for i, entry in enumerate(values_from if isinstance(values_from, list) else []):
         merged = _values_from(_d(entry), hr, lookup, notes, i)
         if merged is not None:
             values = deep_merge(values, merged)

@@ -195,8 +195,9 @@ def container_detail(w: Workload) -> str:
     if c is None or (len(w.containers) == 1 and not c.path):
         return ""
     where = values_path(w, c.path)
-    return (f" (container {c.name}: {_mem(c.requests.memory)} memory, {_cpu(c.requests.cpu)} CPU"
-            + (f", from {where}" if where else "") + ")")
+    mem = f"{_mem(c.requests.memory)} memory" if c.requests.memory is not None else "no memory request"
+    cpu = f"{_cpu(c.requests.cpu)} CPU" if c.requests.cpu is not None else "no CPU request"
+    return f" (container {c.name}: {mem}, {cpu}" + (f", from {where}" if where else "") + ")"
 
 
 # ----------------------------------------------------------------------------------- text

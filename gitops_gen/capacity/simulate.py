@@ -160,6 +160,16 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
     req = [w.requests for w in workloads]
     size = [(r.cpu or 0, r.memory or 0) for r in req]
     failed: list[_Pod] = []
+    # more pods than all nodes can hold (maxPods) cannot run anyway: simulate one more than that
+    # and count the rest straight as Pending, so `replicas: 1000000000` costs nothing
+    cap = sum(s.max_pods for s in states) + 1
+    excess: Counter[tuple[int, str]] = Counter()
+
+    def bounded(wi: int, phase: str, n: int) -> int:
+        if n > cap:
+            excess[(wi, phase)] += n - cap
+            return cap
+        return max(n, 0)
 
     # 1. add-ons, then DaemonSets pinned to each node
     first: list[_Pod] = []
@@ -170,7 +180,8 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
             for ni in range(n_nodes):
                 first.append(_Pod(wi, *size[wi], w.host_ports, ni, "steady"))
         elif w.system:
-            first.extend(_Pod(wi, *size[wi], w.host_ports, -1, "steady") for _ in range(w.steady_replicas))
+            first.extend(_Pod(wi, *size[wi], w.host_ports, -1, "steady")
+                         for _ in range(bounded(wi, "steady", w.steady_replicas)))
     first.sort(key=lambda p: (not workloads[p.w].system, p.pin < 0))
     for pod in first:
         ni = _best(states, pod)
@@ -188,12 +199,12 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
             if w.transient or w.per_node or w.system:
                 continue
             n = w.replicas if phase == "steady" else w.steady_replicas - w.replicas
-            tier.extend(_Pod(wi, *size[wi], w.host_ports, -1, phase) for _ in range(max(n, 0)))
+            tier.extend(_Pod(wi, *size[wi], w.host_ports, -1, phase) for _ in range(bounded(wi, phase, n)))
         tier.sort(key=lambda p: (-max(p.cpu / total_cpu, p.memory / total_mem), -p.memory, -p.cpu, p.w))
         failed.extend(_place_tier(states, tier))
 
-    pending = _group(workloads, states, failed)
-    transient = _transients(workloads, states, size)
+    pending = _group(workloads, states, failed, excess)
+    transient = _transients(workloads, states, size, cap)
     return Simulation(states, pending, transient)
 
 
@@ -232,7 +243,8 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
     return failed
 
 
-def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod]) -> list[Pending]:
+def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod],
+           excess: Counter[tuple[int, str]]) -> list[Pending]:
     by_key: dict[tuple[int, str], list[_Pod]] = {}
     for pod in failed:
         by_key.setdefault((pod.w, pod.phase), []).append(pod)
@@ -245,7 +257,7 @@ def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod
             total = len(states) if w.per_node else (w.steady_replicas if w.system else w.replicas)
         else:
             total = w.steady_replicas - w.replicas
-        out.append(_pending(w, len(pods), total, reasons, len(states), phase, pod, states))
+        out.append(_pending(w, len(pods) + excess[(wi, phase)], total, reasons, len(states), phase, pod, states))
     return out
 
 
@@ -257,20 +269,24 @@ def _pending(w: Workload, count: int, total: int, reasons: dict[str, int], n_nod
                    best_free)
 
 
-def _transients(workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]]) -> list[Pending]:
+def _transients(workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]],
+                cap: int) -> list[Pending]:
     """Each rollout / Job on its own against the steady state (placed, then taken back)."""
     out: list[Pending] = []
     for wi, w in enumerate(workloads):
         if w.system:
             continue
         if w.transient:
-            pods = [_Pod(wi, *size[wi], w.host_ports, -1, "job") for _ in range(max(w.replicas, 1))]
+            total = max(w.replicas, 1)
+            pods = [_Pod(wi, *size[wi], w.host_ports, -1, "job") for _ in range(min(total, cap))]
         elif w.surge > 0:
             if w.per_node:
+                total = len(states)
                 pods = [_Pod(wi, *size[wi], w.host_ports, ni, "rollout") for ni in range(len(states))]
             else:
                 # a surge pod runs next to the old ones, so it needs its own host ports too
-                pods = [_Pod(wi, *size[wi], w.host_ports, -1, "rollout") for _ in range(w.surge)]
+                total = w.surge
+                pods = [_Pod(wi, *size[wi], w.host_ports, -1, "rollout") for _ in range(min(total, cap))]
         else:
             continue
         placed: list[tuple[int, _Pod]] = []
@@ -284,7 +300,8 @@ def _transients(workloads: list[Workload], states: list[NodeState], size: list[t
                 placed.append((ni, pod))
         if failed:
             reasons = _reasons(states, failed[0])
-            out.append(_pending(w, len(failed), len(pods), reasons, len(states), failed[0].phase, failed[0], states))
+            out.append(_pending(w, len(failed) + total - len(pods), total, reasons, len(states), failed[0].phase,
+                                failed[0], states))
         for ni, pod in placed:
             _place(states[ni], pod, -1)
             if states[ni].placed[pod.w] == 0:
