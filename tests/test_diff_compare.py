@@ -87,8 +87,7 @@ def test_containers_compared_by_name_not_index() -> None:
     got = _changes(old, new)["Deployment/app/web"]
     assert got == [
         ("spec.template.spec.containers[name=sidecar].image", '"s:1"', '"s:2"'),
-        ("spec.template.spec.containers[name=init].name", "(absent)", '"init"'),
-        ("spec.template.spec.containers[name=init].image", "(absent)", '"i:1"'),
+        ("spec.template.spec.containers[name=init]", "(absent)", '{"image": "i:1", "name": "init"}'),
     ]
 
 
@@ -99,9 +98,9 @@ def test_env_by_name_and_quoted_keys() -> None:
     new = DEPLOY.format(containers=_container("app", "a:1", env_new)).replace("issuer\": x", "issuer\": y")
     got = _changes(old, new)["Deployment/app/web"]
     assert ('metadata.annotations["cert-manager.io/issuer"]', '"x"', '"y"') in got
-    assert ("spec.template.spec.containers[name=app].env[name=A].name", '"A"', "(absent)") in got
+    assert ("spec.template.spec.containers[name=app].env[name=A]", '{"name": "A", "value": "1"}', "(absent)") in got
     assert ("spec.template.spec.containers[name=app].env[name=B].value", '"2"', '"3"') in got
-    assert len(got) == 4  # annotation, A.name, A.value, B.value
+    assert len(got) == 3  # annotation, env A, env B's value
 
 
 def test_types_matter() -> None:
@@ -167,3 +166,99 @@ def test_markdown_cells_escape_pipes_and_backticks() -> None:
     md = render_report(DiffReport("a", "b", compare_objects(old, new)), "markdown")
     row = next(line for line in md.splitlines() if line.startswith("| `data.k`"))
     assert row.count(" | ") == 2  # exactly three cells: pipes inside values are escaped
+
+
+# ------------------------------------------------------------------------------ property: completeness
+from typing import Any  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from gitops_gen.diff.compare import Named, same  # noqa: E402
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["a", "b", "8", ""]),
+                     st.sampled_from([1.0, 2.5]))
+_keys = st.sampled_from(["a", "b", "c", "x.y", "cert-manager.io/issuer"])
+
+
+def _named_list(children: Any) -> Any:
+    item = st.fixed_dictionaries({"name": st.sampled_from(["p", "q", "r", "s"])}, optional={"v": children})
+    return st.lists(item, max_size=4, unique_by=lambda d: d["name"])
+
+
+_values = st.recursive(
+    _scalars,
+    lambda children: st.one_of(st.dictionaries(_keys, children, max_size=4), st.lists(children, max_size=3),
+                               _named_list(children)),
+    max_leaves=25,
+)
+
+
+def _apply(body: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """Set (or delete, for MISSING) ``path`` in ``body``; returns the new root.
+
+    A container emptied by a deletion goes too: the diff reports "emptied but kept" as one change
+    of the container itself, never leaf by leaf.
+    """
+    if not path:
+        return new
+    result = _apply_step(body, path, new)
+    if new is MISSING and result in ({}, []) and body not in ({}, []):
+        return MISSING
+    return result
+
+
+def _apply_step(body: Any, path: tuple[Any, ...], new: Any) -> Any:
+    head, rest = path[0], path[1:]
+    if isinstance(head, Named):
+        items = body if isinstance(body, list) else []
+        idx = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get(head.key) == head.value), None)
+        current = items[idx] if idx is not None else MISSING
+        value = _apply(current, rest, new)
+        if value is MISSING:
+            return [x for i, x in enumerate(items) if i != idx]
+        return [*items, value] if idx is None else [value if i == idx else x for i, x in enumerate(items)]
+    if isinstance(head, int) and not isinstance(head, bool) and (isinstance(body, list) or body is MISSING):
+        items = list(body) if isinstance(body, list) else []
+        current = items[head] if head < len(items) else MISSING
+        value = _apply(current, rest, new)
+        if value is MISSING:
+            return items[:head]  # removals by index only ever cut the tail
+        if head < len(items):
+            items[head] = value
+        else:
+            items.append(value)
+        return items
+    mapping = dict(body) if isinstance(body, dict) else {}
+    value = _apply(mapping.get(head, MISSING), rest, new)
+    if value is MISSING:
+        mapping.pop(head, None)
+    else:
+        mapping[head] = value
+    return mapping
+
+
+def _canonical(value: Any) -> Any:
+    """Named lists compare as sets of items (their order is deliberately not a change)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(v) for v in value]
+        if items and all(isinstance(x, dict) and "name" in x for x in items):
+            return sorted(items, key=lambda x: str(x["name"]))
+        return items
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, _values)
+def test_changes_replayed_on_old_give_new(old: Any, new: Any) -> None:
+    body = old
+    changes = list(diff_values(old, new))
+    for c in changes:
+        body = _apply(body, c.path, c.new)
+    assert same(_canonical(body), _canonical(new))
+    assert not changes or not same(_canonical(old), _canonical(new))
+    for c in changes:  # every change is real and printable
+        assert not same(c.old, c.new) or c.old is MISSING or c.new is MISSING
+        assert format_path(c.path)

@@ -5,7 +5,8 @@ identifiers are quoted (``metadata.annotations["cert-manager.io/cluster-issuer"]
 items are mappings with a unique identifying key (containers, env, ports, volumes ...) are
 compared item by item through that key (``containers[name=app].image``), so inserting an item
 does not show every later one as changed; other lists of mappings are compared by index, and
-lists of scalars as whole values.
+lists of scalars as whole values. An item that comes or goes is one change with its whole value;
+the order of identified items is not compared (Kubernetes merges them by key).
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ MISSING: Any = _Missing()
 # Keys that identify an item of a list of mappings, tried in this order.
 IDENTITY_KEYS = ("name", "mountPath", "containerPort", "port", "devicePath", "ip", "key")
 
-PathPart = str | int | tuple[str, Any]  # mapping key, list index, or (identity key, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A list item found by its identity key: ``containers[name=app]``."""
+
+    key: str
+    value: Any
+
+
+PathPart = Any  # a mapping key (usually str), a list index (int), or a Named list item
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -128,7 +139,9 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
     if _is_map(old) and _is_map(new):
         o = old if isinstance(old, dict) else {}
         n = new if isinstance(new, dict) else {}
-        if not o and not n:
+        if (not o and not n) or (o and not n and new is not MISSING):
+            # {} appearing or going, or a mapping emptied but kept: one change, so that "emptied"
+            # never reads like "removed" (which is reported leaf by leaf, below)
             yield FieldChange(path, old, new)
             return
         for key in _ordered_keys(o, n):
@@ -137,7 +150,8 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
     if _is_list(old) and _is_list(new):
         o_list = old if isinstance(old, list) else []
         n_list = new if isinstance(new, list) else []
-        if (not o_list and not n_list) or (_all_scalars(o_list) and _all_scalars(n_list)):
+        if (not o_list and not n_list) or (_all_scalars(o_list) and _all_scalars(n_list)) \
+                or (o_list and not n_list and new is not MISSING):
             yield FieldChange(path, old, new)
             return
         ident = identity_key(o_list, n_list)
@@ -147,8 +161,11 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
             order = [item[ident] for item in o_list] + [item[ident] for item in n_list
                                                           if item[ident] not in o_by]
             for value in order:
-                yield from diff_values(o_by.get(value, MISSING), n_by.get(value, MISSING),
-                                       (*path, (ident, value)))
+                a, b = o_by.get(value, MISSING), n_by.get(value, MISSING)
+                if a is MISSING or b is MISSING:  # a whole item comes or goes: one change
+                    yield FieldChange((*path, Named(ident, value)), a, b)
+                else:
+                    yield from diff_values(a, b, (*path, Named(ident, value)))
             return
         for i in range(max(len(o_list), len(n_list))):
             yield from diff_values(o_list[i] if i < len(o_list) else MISSING,
@@ -196,12 +213,12 @@ def identity_key(*lists: list[Any]) -> str | None:
 def format_path(path: tuple[PathPart, ...]) -> str:
     text = ""
     for part in path:
-        if isinstance(part, tuple):
-            ident, value = part
-            shown = value if isinstance(value, int) or (isinstance(value, str) and _PLAIN_KEY.match(value)) \
-                else json.dumps(value, ensure_ascii=False, default=str)
-            text += f"[{ident}={shown}]"
-        elif isinstance(part, int):
+        if isinstance(part, Named):
+            value = part.value
+            plain = isinstance(value, int) or (isinstance(value, str) and _PLAIN_KEY.match(value))
+            shown = value if plain else json.dumps(value, ensure_ascii=False, default=str)
+            text += f"[{part.key}={shown}]"
+        elif isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
         elif isinstance(part, str) and _PLAIN_KEY.match(part):
             text += ("." if text else "") + part

@@ -119,11 +119,36 @@ def _finding_line(f: Finding) -> str:
 
 
 def _multiline(c: FieldChange) -> list[str] | None:
-    """A unified diff of the lines of a changed multi-line string, else None."""
-    if not (isinstance(c.old, str) and isinstance(c.new, str) and ("\n" in c.old or "\n" in c.new)):
+    """A line diff for values too big for one line: multi-line strings (embedded config files) and
+    large mappings/lists (a container that comes or goes), as YAML; None for the others."""
+    if isinstance(c.old, str) and isinstance(c.new, str) and ("\n" in c.old or "\n" in c.new):
+        old_lines, new_lines = c.old.splitlines(), c.new.splitlines()
+    elif _big(c.old) or _big(c.new):
+        old_lines, new_lines = _yaml_lines(c.old), _yaml_lines(c.new)
+    else:
         return None
-    lines = list(difflib.unified_diff(c.old.splitlines(), c.new.splitlines(), lineterm="", n=1))
+    lines = list(difflib.unified_diff(old_lines, new_lines, lineterm="", n=2))
     return lines[2:]  # drop the ---/+++ header
+
+
+def _big(value: Any) -> bool:
+    return isinstance(value, dict | list) and len(format_value(value, None)) > 80
+
+
+def _yaml_lines(value: Any) -> list[str]:
+    if value is MISSING:
+        return []
+    if not isinstance(value, dict | list):
+        return [format_value(value, None)]
+    import io
+
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="safe", pure=True)
+    y.default_flow_style = False
+    buf = io.StringIO()
+    y.dump(value, buf)
+    return buf.getvalue().splitlines()
 
 
 # ------------------------------------------------------------------------------------------- text
@@ -144,7 +169,7 @@ def to_text(report: DiffReport) -> str:
             if lines is None:
                 out.append(f"    {f.path_text}: {format_value(f.old)} -> {format_value(f.new)}")
             else:
-                out.append(f"    {f.path_text}: (text changed)")
+                out.append(f"    {f.path_text}: {_short(f.old)} -> {_short(f.new)}")
                 out.extend(f"      {line}" for line in lines)
     for key, a, b in o.moved:
         if not any(c.key == key for c in o.changed):
@@ -161,6 +186,14 @@ def to_text(report: DiffReport) -> str:
         out.extend(_pending_lines(report.budget, "  "))
     out.extend(f"note: {n}" for n in report.notes)
     return "\n".join(out) + "\n"
+
+
+def _short(value: Any) -> str:
+    if value is MISSING:
+        return "(absent)"
+    if isinstance(value, str):
+        return "(text)"
+    return "(mapping)" if isinstance(value, dict) else "(list)"
 
 
 def _pending_lines(delta: BudgetDelta, indent: str) -> list[str]:
@@ -268,7 +301,7 @@ def _changed_md(c: ChangedObject) -> list[str]:
         if diff is None:
             lines.append(f"| {_cell(f.path_text)} | {_cell(format_value(f.old))} | {_cell(format_value(f.new))} |")
         else:
-            lines.append(f"| {_cell(f.path_text)} | (text) | (text, see below) |")
+            lines.append(f"| {_cell(f.path_text)} | {_short(f.old)} | {_short(f.new)}, see below |")
             texts.append((f.path_text, diff))
     lines.append("")
     for path, diff in texts:
