@@ -250,7 +250,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_values, _values)
 def test_changes_replayed_on_old_give_new(old: Any, new: Any) -> None:
     body = old

@@ -182,7 +182,8 @@ def to_text(report: DiffReport) -> str:
         out.extend(f"  - {_finding_line(f)}" for f in lint.fixed)
     if report.budget is not None:
         for label, before, after, change, alloc in _budget_rows(report.budget):
-            out.append(f"budget: {label} {before} -> {after} ({change}) of {alloc} allocatable")
+            of = f"of {alloc} allocatable" if alloc != "?" else "(node sizes unknown: give a platform spec)"
+            out.append(f"budget: {label} {before} -> {after} ({change}) {of}")
         out.extend(_pending_lines(report.budget, "  "))
     out.extend(f"note: {n}" for n in report.notes)
     return "\n".join(out) + "\n"
