@@ -16,31 +16,53 @@ def finding_key(f: Finding) -> tuple[str, str, str]:
 
 @dataclass(slots=True)
 class LintDelta:
+    """Findings introduced and fixed by a change.
+
+    Findings match across the two sides by rule + object + message (never by line). Of the
+    unmatched ones, a finding before and a finding after with the same rule and object are paired
+    as *changed* (the problem is still there, its message differs: e.g. the budget figures moved),
+    so that a request change elsewhere does not read as one fix and one new error per object.
+    """
+
     introduced: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
     before_errors: int = 0
     after_errors: int = 0
+    changed: list[tuple[Finding, Finding]] = field(default_factory=list)  # (before, after)
 
     @classmethod
     def between(cls, before: list[Finding], after: list[Finding]) -> LintDelta:
         """Findings present after but not before (introduced) and the reverse (fixed), as multisets."""
         old = Counter(finding_key(f) for f in before)
         new = Counter(finding_key(f) for f in after)
-        introduced: list[Finding] = []
-        fixed: list[Finding] = []
+        added: list[Finding] = []
+        gone: list[Finding] = []
         left = new - old
         for f in sorted(after, key=_order):
             if left[finding_key(f)] > 0:
                 left[finding_key(f)] -= 1
-                introduced.append(f)
-        gone = old - new
+                added.append(f)
+        right = old - new
         for f in sorted(before, key=_order):
-            if gone[finding_key(f)] > 0:
-                gone[finding_key(f)] -= 1
-                fixed.append(f)
+            if right[finding_key(f)] > 0:
+                right[finding_key(f)] -= 1
+                gone.append(f)
+        pool: dict[tuple[str, str], list[Finding]] = {}
+        for f in gone:
+            pool.setdefault((f.rule, f.resource), []).append(f)
+        introduced: list[Finding] = []
+        changed: list[tuple[Finding, Finding]] = []
+        for f in added:
+            olds = pool.get((f.rule, f.resource))
+            if olds:
+                changed.append((olds.pop(0), f))
+            else:
+                introduced.append(f)
+        paired = {id(b) for b, _ in changed}
+        fixed = [f for f in gone if id(f) not in paired]
         return cls(introduced, fixed,
                    sum(1 for f in before if f.severity >= Severity.ERROR),
-                   sum(1 for f in after if f.severity >= Severity.ERROR))
+                   sum(1 for f in after if f.severity >= Severity.ERROR), changed)
 
     def count(self, which: list[Finding], severity: Severity) -> int:
         return sum(1 for f in which if f.severity == severity)

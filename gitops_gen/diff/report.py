@@ -74,9 +74,11 @@ def to_json(report: DiffReport) -> dict[str, Any]:
         lint = report.lint
         out["lint"] = {"introduced": [f.to_json() for f in lint.introduced],
                        "fixed": [f.to_json() for f in lint.fixed],
+                       "changed": [{"before": b.to_json(), "after": a.to_json()} for b, a in lint.changed],
                        "errorsBefore": lint.before_errors, "errorsAfter": lint.after_errors}
         out["summary"]["lintIntroduced"] = len(lint.introduced)
         out["summary"]["lintFixed"] = len(lint.fixed)
+        out["summary"]["lintChanged"] = len(lint.changed)
     if report.budget is not None:
         out["budget"] = {"before": _side_json(report.budget.before), "after": _side_json(report.budget.after)}
     return out
@@ -176,10 +178,14 @@ def to_text(report: DiffReport) -> str:
             out.append(f"> {key}  (moved {a} -> {b}, content unchanged)")
     if report.lint is not None:
         lint = report.lint
-        out.append(f"lint: {len(lint.introduced)} introduced, {len(lint.fixed)} fixed "
-                   f"(errors {lint.before_errors} -> {lint.after_errors})")
+        out.append(f"lint: {len(lint.introduced)} introduced, {len(lint.fixed)} fixed, {len(lint.changed)} "
+                   f"changed (errors {lint.before_errors} -> {lint.after_errors})")
         out.extend(f"  + {_finding_line(f)}" for f in lint.introduced)
         out.extend(f"  - {_finding_line(f)}" for f in lint.fixed)
+        for was, now in lint.changed:
+            out.append(f"  ~ {_finding_line(now)}")
+            out.append(f"      was: {was.message}" if was.severity == now.severity
+                       else f"      was: {was.severity}: {was.message}")
     if report.budget is not None:
         for label, before, after, change, alloc in _budget_rows(report.budget):
             of = f"of {alloc} allocatable" if alloc != "?" else "(node sizes unknown: give a platform spec)"
@@ -221,7 +227,7 @@ def _plain(text: str) -> str:
 def to_markdown(report: DiffReport) -> str:
     o = report.objects
     head = [f"### gitops-gen diff: {_plain(report.base_label)} → {_plain(report.new_label)}", ""]
-    if o.empty and not (report.lint and (report.lint.introduced or report.lint.fixed)):
+    if o.empty and not (report.lint and (report.lint.introduced or report.lint.fixed or report.lint.changed)):
         head.append("No change to the rendered objects.")
         head.append("")
     head += ["| | Count |", "|---|---:|",
@@ -234,6 +240,8 @@ def to_markdown(report: DiffReport) -> str:
     if lint is not None:
         head.append(f"| Lint findings introduced | {_count_text(lint, lint.introduced)} |")
         head.append(f"| Lint findings fixed | {_count_text(lint, lint.fixed)} |")
+        if lint.changed:
+            head.append(f"| Lint findings changed (same rule and object) | {len(lint.changed)} |")
     head.append("")
     if report.budget is not None:
         head += ["| Budget | Before | After | Change | Allocatable |", "|---|---:|---:|---:|---:|"]
@@ -257,14 +265,17 @@ def to_markdown(report: DiffReport) -> str:
         body = [f"- added {_cell(x.key)} ({_cell(x.file)})" for x in o.added]
         body += [f"- removed {_cell(x.key)} ({_cell(x.file)})" for x in o.removed]
         sections.append(_details(f"Added / removed objects ({len(o.added) + len(o.removed)})", body))
-    if lint is not None and (lint.introduced or lint.fixed):
+    if lint is not None and (lint.introduced or lint.fixed or lint.changed):
         body = ["| | Severity | Rule | Object | Message |", "|---|---|---|---|---|"]
         body += [f"| introduced | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
                  for f in lint.introduced]
         body += [f"| fixed | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
                  for f in lint.fixed]
-        sections.append(_details(f"Lint delta ({len(lint.introduced)} introduced, {len(lint.fixed)} fixed)",
-                                 body))
+        for b, a in lint.changed:
+            body.append(f"| changed | {a.severity} | `{a.rule}` | {_cell(a.resource)} | {_plain(a.message)}"
+                        f"<br>was: {_plain(b.message)} |")
+        sections.append(_details(f"Lint delta ({len(lint.introduced)} introduced, {len(lint.fixed)} fixed, "
+                                 f"{len(lint.changed)} changed)", body))
     if o.moved:
         body = [f"- {_cell(k)}: {_cell(a)} → {_cell(b)}" for k, a, b in o.moved]
         sections.append(_details(f"Moved files ({len(o.moved)})", body))
