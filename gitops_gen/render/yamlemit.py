@@ -79,7 +79,7 @@ def quote(text: str) -> str:
 
 
 def _is_plain(text: str) -> bool:
-    if not text or text in _RESERVED or not _PLAIN_SAFE.match(text):
+    if not text or text in _RESERVED or not _PLAIN_SAFE.fullmatch(text):
         return False
     if _NUMBERISH.match(text):
         return False
