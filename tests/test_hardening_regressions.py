@@ -20,8 +20,9 @@ from gitops_gen.yamlio import load_positioned, read_text
 
 EXPECT: dict[str, Any] = {k: v for k, v in json.loads((REGRESSIONS / "expect.json").read_text()).items()
                           if not k.startswith("_")}
-FILES = sorted(k for k in EXPECT if not k.startswith("specs/"))
+FILES = sorted(k for k in EXPECT if k.startswith("yaml/"))
 SPEC_DIRS = sorted(k for k in EXPECT if k.startswith("specs/"))
+MANIFEST_DIRS = sorted(k for k in EXPECT if k.startswith("manifests/"))
 
 
 def test_every_fixture_has_an_entry_and_every_entry_a_fixture() -> None:
@@ -56,6 +57,18 @@ def test_regression_file_lint_cli(rel: str, tmp_path: Path) -> None:
     assert target.name in outcome.text  # a finding, or at least the file it skipped, names it
     if EXPECT[rel].get("lint") == "error":
         assert outcome.code in (1, 2), outcome.text
+
+
+@pytest.mark.skipif(not has_module("gitops_gen.lint.api"), reason="gitops_gen.lint.api has not landed yet")
+@pytest.mark.parametrize("rel", MANIFEST_DIRS)
+def test_regression_manifest_dir_lint_cli(rel: str, tmp_path: Path) -> None:
+    """A directory of manifests that once crashed `gitops-gen lint`."""
+    shutil.copytree(REGRESSIONS / rel, tmp_path / "in")
+    outcome = run_cli(["lint", str(tmp_path / "in"), "--no-cache", "--format", "json"], timeout=60)
+    assert_clean(outcome)
+    expect = EXPECT[rel]
+    assert outcome.code in expect.get("exit", (0, 1, 2)), outcome.text
+    assert expect.get("message", "") in outcome.text
 
 
 @pytest.mark.parametrize("rel", SPEC_DIRS)

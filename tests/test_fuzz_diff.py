@@ -1,0 +1,132 @@
+"""Property tests: `gitops-gen diff` on damaged trees, damaged specs and hostile refs.
+
+* ``--output-dir OLD NEW``: OLD is a clean render, NEW a mutated copy (the lint fuzzing's damage).
+* ``--base HEAD``: a temporary git repository holds valid specs at HEAD; the work tree's specs are
+  mutated. Broken specs *at the base* are reported with the ref in the location.
+* hostile ``--base`` values (option-like, shell metacharacters, paths) are refused cleanly.
+
+Outcomes: exit 0 with a report (JSON parses), or exit 2 with a located message. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_hardening_support import (
+    APP,
+    FUZZ,
+    PLATFORM,
+    assert_clean,
+    dump_yaml,
+    has_module,
+    mutated_doc,
+    mutated_text,
+    run_cli,
+    write_specs,
+)
+
+pytestmark = [
+    pytest.mark.skipif(not has_module("gitops_gen.diff.api"), reason="diff has not landed yet"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+]
+
+DIFF_FUZZ = settings(FUZZ, max_examples=max(FUZZ.max_examples * 2 // 3, 1))
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("diffrepo")
+    _git(root, "init", "-q", "-b", "main")
+    write_specs(root)
+    _git(root, "add", "specs")
+    _git(root, "commit", "-q", "-m", "specs")
+    return root
+
+
+def _diff(repo: Path, *args: str) -> Any:
+    outcome = run_cli(["diff", "--specs", str(repo / "specs"), "--out", str(repo / "output"), *args],
+                      timeout=90, cwd=repo)
+    return outcome
+
+
+@DIFF_FUZZ
+@given(st.data())
+def test_diff_against_head_with_mutated_work_tree(repo: Path, data: Any) -> None:
+    which = data.draw(st.sampled_from(["platform.yaml", "apps/app0.yaml"]))
+    base = PLATFORM if which == "platform.yaml" else APP
+    text = data.draw(mutated_text(dump_yaml(data.draw(mutated_doc(base)))))
+    path = repo / "specs" / which
+    original = path.read_bytes()
+    path.write_text(text, encoding="utf-8")
+    try:
+        fmt = data.draw(st.sampled_from(["json", "text", "markdown"]))
+        outcome = _diff(repo, "--base", "HEAD", "--format", fmt)
+    finally:
+        path.write_bytes(original)
+    assert_clean(outcome, allowed=(0, 2), dirs=(str(repo / "specs"),))
+    if outcome.code == 0 and fmt == "json":
+        json.loads(outcome.out)
+
+
+@DIFF_FUZZ
+@given(st.data())
+def test_diff_output_dirs_with_mutated_new_tree(data: Any) -> None:
+    from test_fuzz_lint import _docs, _write, corpus
+
+    old = dict(corpus())
+    new = dict(old)
+    for rel in data.draw(st.lists(st.sampled_from(sorted(new)), min_size=1, max_size=3, unique=True)):
+        docs = _docs(new[rel])
+        if docs and data.draw(st.booleans()):
+            i = data.draw(st.integers(0, len(docs) - 1))
+            docs[i] = data.draw(mutated_doc(docs[i]))
+        text = "---\n".join(dump_yaml(d) for d in docs) if docs else new[rel]
+        new[rel] = data.draw(mutated_text(text))
+    if data.draw(st.booleans()):
+        old, new = new, old
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write(root / "old", old)
+        _write(root / "new", new)
+        outcome = run_cli(["diff", "--output-dir", str(root / "old"), str(root / "new"), "--format", "json",
+                           "--specs", str(root / "nospecs")], timeout=90, cwd=root)
+    assert_clean(outcome, allowed=(0, 2))
+    if outcome.code == 0:
+        json.loads(outcome.out)
+
+
+@pytest.mark.parametrize("ref", ["--help", "-x", "HEAD; touch pwned", "$(touch pwned)", "../../etc/passwd",
+                                 "HEAD:../../", "no-such-ref", "", " ", "HEAD~999", "refs/heads/../../x",
+                                 "HEAD\nmain", "\x00", "é"])
+def test_hostile_base_refs_are_refused(repo: Path, ref: str) -> None:
+    outcome = _diff(repo, "--base", ref)
+    assert "Traceback" not in outcome.text and "internal error" not in outcome.text, outcome.text
+    assert outcome.code == 2, outcome.text  # a usage error about the option: no file to name
+    assert "git ref" in outcome.err and ("check the name" in outcome.err or "pass a branch" in outcome.err)
+    assert not (repo / "pwned").exists()
+
+
+def test_broken_specs_at_base_are_located_with_the_ref(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q", "-b", "main")
+    write_specs(tmp_path, apps=["apiVersion: gitops-gen/v1\nkind: App\nmetadata: {name: x}\nspec: {port: !!int p}\n"])
+    _git(tmp_path, "add", "specs")
+    _git(tmp_path, "commit", "-q", "-m", "broken")
+    write_specs(tmp_path)  # fixed in the work tree
+    outcome = _diff(tmp_path, "--base", "HEAD")
+    assert_clean(outcome, allowed=(2,))
+    assert "HEAD:" in outcome.err and "app0.yaml:4:" in outcome.err
