@@ -32,10 +32,16 @@ def cli() -> None:
 @click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=Path("specs"),
               show_default=True, help="Directory with platform.yaml and apps/*.yaml.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"),
-              show_default=True, help="Directory of the rendered repository.")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output is missing, stale or extra.")
+              show_default=True, help="Directory of the rendered repository. Flux paths are relative "
+              "to the git repository around it (./output/...) unless spec.git.path says otherwise.")
+@click.option("--check", is_flag=True, help="Write nothing; list missing, stale and extra files and exit 1 "
+              "if there are any.")
 def render(specs_dir: Path, out_dir: Path, check: bool) -> None:
-    """Render the specs into a Flux repository (atomically: all of it or nothing)."""
+    """Render the specs into a Flux repository (atomically: all of it or nothing).
+
+    Files in --out without the gitops-gen header are kept as they are; generated files the
+    specs no longer produce are removed.
+    """
     from gitops_gen.render.api import run_render
 
     sys.exit(run_render(specs_dir, out_dir, check=check))
