@@ -309,3 +309,12 @@ def test_missing_probes_default_to_a_tcp_check_of_the_app_port(tmp_path: Path, r
         "spec"]["template"]["spec"]["containers"][0]
     assert c["livenessProbe"]["tcpSocket"] == {"port": "http"}
     assert c["readinessProbe"]["tcpSocket"] == {"port": "http"}
+
+
+def test_grafana_without_an_admin_secret_is_disabled_not_left_on_the_default_password(
+        tmp_path: Path, repo_root: Path) -> None:
+    def edit(text: str) -> str:
+        start, end = text.index("      grafana:\n"), text.index("    logging:\n")
+        return text[:start] + text[end:]
+    values = _release(_variant(tmp_path, repo_root, edit), "kube-prometheus-stack")["spec"]["values"]
+    assert values["grafana"] == {"enabled": False}

@@ -16,7 +16,9 @@ what the operator injects into Alertmanager):
 * node-exporter DaemonSet — ``prometheus-node-exporter.resources``
 
 The chart ships its CRDs in a ``crds/`` directory: Flux creates and replaces them (``CreateReplace``).
-Grafana's admin user comes from an existing Secret (``grafana.admin.existingSecret``), never from values.
+Grafana's admin user comes from an existing Secret (``grafana.admin.existingSecret``), never from values;
+without ``monitoring.grafana`` in the spec Grafana is disabled rather than left on the chart's
+default password.
 """
 
 from __future__ import annotations
@@ -78,7 +80,11 @@ def build(platform: Platform) -> HelmComponent | None:
     }
     notes: list[str] = []
     grafana = spec.grafana
-    if grafana is not None:
+    if grafana is None:
+        # without an admin Secret Grafana would start with the chart's well-known default password
+        values["grafana"] = {"enabled": False}
+        notes.append("Grafana is off: set monitoring.grafana.adminSecret (an existing Secret) to turn it on.")
+    else:
         values["grafana"]["admin"] = {
             "existingSecret": grafana.adminSecret,
             "userKey": "admin-user",
@@ -99,7 +105,7 @@ def build(platform: Platform) -> HelmComponent | None:
                 "path": "/",
                 "tls": [{"secretName": "grafana-tls", "hosts": [grafana.host]}],
             }
-    if loki.enabled(platform):
+    if grafana is not None and loki.enabled(platform):
         values["grafana"]["additionalDataSources"] = [
             {"name": "Loki", "type": "loki", "access": "proxy", "url": loki.gateway_url()}
         ]
@@ -108,7 +114,8 @@ def build(platform: Platform) -> HelmComponent | None:
             values[key] = {"enabled": False}
         notes.append("K3s runs the controller-manager, scheduler, proxy and etcd inside its own process: "
                      "their scrape targets are disabled.")
-    apply_resources(values, RESOURCES)
+    apply_resources(values, {path: block for path, block in RESOURCES.items()
+                             if grafana is not None or not path.startswith("grafana.")})
     return HelmComponent(
         dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
         repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
