@@ -115,13 +115,27 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+PRIORITY: int | None = None  # --nice: scheduling priority of every measured process (and its workers)
+
+
+def _set_priority() -> None:
+    """In the child before exec: its own session (with sched_autogroup, a session is a scheduling group,
+    and nice values only weigh inside a group), that group's niceness, and the process's."""
+    assert PRIORITY is not None
+    os.setsid()
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as fh:
+        fh.write(str(PRIORITY))
+    os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
+
+
 def measure(label: str, cmd: list[str], *, cwd: Path, resources: int = 0, timeout: float = 3600,
             env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` once; wall, CPU (child + waited descendants), peak RSS (process and tree)."""
     run = Run(label, cmd, resources=resources)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env,
+                                preexec_fn=_set_priority if PRIORITY is not None else None)
         peak = 0
         done = threading.Event()
 
@@ -405,6 +419,7 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
         f"Python {platform.python_version()}; gitops-gen {version}",
         f"- load average before the run: {args.load_before}; after: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine skews the figures)",
+        f"- measured commands run at niceness {args.nice if args.nice is not None else 'unchanged (0)'}",
         f"- corpus: bench/gen_corpus.py --seed {args.seed} --defects {args.defects:g}",
         f"- kubeconform: {tools['kubeconform'] or 'not found (ratio uses the reference 2,000 resources/s)'}",
         f"- checkov: {tools['checkov'] or 'not found'}",
@@ -438,14 +453,18 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
         if kc is not None and not kc.failed:
             ratio = cold.wall / kc.wall
             row(f"{n:,}: lint wall / kubeconform -strict wall", ratio, "<= 1.0", ratio <= TARGETS["wall_ratio"])
-        else:
+        elif n >= 10_000:  # the reference figure was measured on 10,000 resources
             ref_wall = n / KUBECONFORM_REFERENCE_RPS
             ratio = cold.wall / ref_wall
             row(f"{n:,}: lint wall / reference kubeconform ({ref_wall:.1f} s at 2,000 res/s)", ratio, "<= 1.0",
                 ratio <= TARGETS["wall_ratio"])
-        row(f"{n:,}: resources/s (cold cache)", cold.rps, ">= 2,000", cold.rps >= KUBECONFORM_REFERENCE_RPS)
+        if n >= 10_000:
+            row(f"{n:,}: resources/s (cold cache)", cold.rps, ">= 2,000", cold.rps >= KUBECONFORM_REFERENCE_RPS)
         peak = max(r.tree_mb for k, r in res["runs"].items() if k not in ("kubeconform", "checkov"))
-        row(f"{n:,}: peak memory, process tree", peak, "<= 400", peak <= TARGETS["rss_mb"], " MB")
+        if n <= 10_000:  # the memory goal is set for the 10,000-resource corpus
+            row(f"{n:,}: peak memory, process tree", peak, "<= 400", peak <= TARGETS["rss_mb"], " MB")
+        else:
+            row(f"{n:,}: peak memory, process tree", peak, "(no goal)", None, " MB")
         relint = res["runs"].get("relint")
         if relint is not None and not relint.failed:
             row(f"{n:,}: warm re-lint after a one-file change", relint.wall, "< 0.3", relint.wall < 0.3, " s")
@@ -495,7 +514,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=HERE / ".corpus", help="corpora and caches")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "latest.md")
     ap.add_argument("--json", type=Path, default=None, help="also write raw figures as JSON")
+    ap.add_argument("--nice", type=int, default=None,
+                    help="run every measured command in its own session at this niceness (e.g. -15, needs "
+                         "root) so that other work on a shared machine interferes less; applies to "
+                         "kubeconform/Checkov too")
     args = ap.parse_args(argv)
+    global PRIORITY
+    PRIORITY = args.nice
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     gg = find_gitops_gen(args.gitops_gen)
