@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from gitops_gen.errors import UserError
+
+_GROUP = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_VERSION = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _docs(path: Path) -> list[Any]:
@@ -55,6 +60,10 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
             for cv in crd_versions(doc):
                 if cv.schema is None:
                     continue
+                if not (_GROUP.match(cv.group) and _KIND.match(cv.kind) and _VERSION.match(cv.version)):
+                    # these become a path: "../../x" would write outside --out
+                    raise UserError.at(str(p), f"CRD {cv.group!r}/{cv.kind!r}/{cv.version!r}: group, kind or "
+                                       "version is not a valid Kubernetes name", hint="fix or remove this CRD")
                 target = out_dir / cv.group / f"{cv.kind.lower()}_{cv.version}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_suffix(f".{os.getpid()}.tmp")
