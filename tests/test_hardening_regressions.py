@@ -23,11 +23,12 @@ EXPECT: dict[str, Any] = {k: v for k, v in json.loads((REGRESSIONS / "expect.jso
 FILES = sorted(k for k in EXPECT if k.startswith("yaml/"))
 SPEC_DIRS = sorted(k for k in EXPECT if k.startswith("specs/"))
 MANIFEST_DIRS = sorted(k for k in EXPECT if k.startswith("manifests/"))
+CRDS = sorted(k for k in EXPECT if k.startswith("crds/"))
 
 
 def test_every_fixture_has_an_entry_and_every_entry_a_fixture() -> None:
     on_disk = {p.relative_to(REGRESSIONS).as_posix() for p in REGRESSIONS.glob("*/*")
-               if p.parent.name in ("yaml", "manifests", "specs")}
+               if p.parent.name in ("yaml", "manifests", "specs", "crds")}
     assert on_disk == set(EXPECT), on_disk ^ set(EXPECT)
 
 
@@ -96,3 +97,16 @@ def test_regression_quantity(case: dict[str, Any]) -> None:
             memory_bytes(case["input"])
     else:
         assert memory_bytes(case["input"]) == case["bytes"]
+
+
+@pytest.mark.skipif(not has_module("gitops_gen.lint.schema.crd_import"), reason="schemas import has not landed yet")
+@pytest.mark.parametrize("rel", CRDS)
+def test_regression_crd_import_writes_nothing_outside_out(rel: str, tmp_path: Path) -> None:
+    """`gitops-gen schemas import` turns CRD names into paths: hostile names must not escape --out."""
+    work = tmp_path / "a" / "b" / "c"
+    work.mkdir(parents=True)
+    outcome = run_cli(["schemas", "import", str(REGRESSIONS / rel), "--out", str(work / "out")], timeout=60)
+    assert_clean(outcome, path_level=True)
+    assert outcome.code == 2 and EXPECT[rel]["message"] in outcome.err
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == [], written

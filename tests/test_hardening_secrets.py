@@ -183,3 +183,56 @@ def test_render_never_emits_plain_secrets(spec: tuple[dict[str, Any], list[dict[
         assert_clean(outcome, allowed=(0, 1))
         leaks = [f for f in json.loads(outcome.out)["findings"] if f["rule"] == "secrets"]
         assert not leaks, leaks
+
+
+# ------------------------------------------------------------------------------------ lint end to end
+LEAKY = {
+    "helmrelease.yaml": """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: grafana, namespace: monitoring}
+spec:
+  interval: 10m
+  chart:
+    spec: {chart: grafana, version: 8.0.0, sourceRef: {kind: HelmRepository, name: grafana}}
+  values:
+    adminPassword: correct-horse-battery
+    admin: {existingSecret: grafana-admin, passwordKey: admin-password}
+""",
+    "configmap.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config, namespace: shop}
+data:
+  DB_PASSWORD: hunter2
+  LOG_LEVEL: info
+""",
+    "secret.yaml": """apiVersion: v1
+kind: Secret
+metadata: {name: plain, namespace: shop}
+type: Opaque
+data:
+  token: aHVudGVyMg==
+""",
+    "sealed.yaml": """apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata: {name: sealed, namespace: shop}
+spec:
+  encryptedData:
+    token: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq
+""",
+}
+
+
+@needs("gitops_gen.lint.rules.secrets")
+def test_lint_reports_credentials_end_to_end(tmp_path: Path) -> None:
+    for name, text in LEAKY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    outcome = run_cli(["lint", str(tmp_path), "--no-cache", "--format", "json"], timeout=60, cwd=tmp_path)
+    assert_clean(outcome, allowed=(1,))
+    findings = [f for f in json.loads(outcome.out)["findings"] if f["rule"] == "secrets"]
+    by_file = {Path(f["file"]).name: f for f in findings}
+    assert set(by_file) == {"helmrelease.yaml", "configmap.yaml", "secret.yaml"}, findings
+    assert by_file["helmrelease.yaml"]["line"] == 9 and "adminPassword" in by_file["helmrelease.yaml"]["message"]
+    assert by_file["configmap.yaml"]["line"] == 5
+    assert all(f["severity"] == "error" for f in findings)
+    for leaked in ("correct-horse-battery", "hunter2", "aHVudGVyMg=="):  # findings name keys, never values
+        assert leaked not in outcome.out
