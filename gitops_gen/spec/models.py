@@ -196,6 +196,8 @@ class GitSource(Model):
         if not re.match(r"^(ssh://|https?://)[^\s]+$", url):
             raise ValueError(f"git.url {url!r} must be an ssh://, http:// or https:// URL "
                              "(Flux does not accept scp-like git@host:org/repo)")
+        if self.path is not None and re.search(r"[\s\x00-\x1f\\]", self.path):
+            raise ValueError(f"git.path {self.path!r} must not contain spaces, control characters or '\\'")
         if self.path is not None and (".." in self.path.split("/") or self.path.startswith("/")):
             raise ValueError(f"git.path {self.path!r} must be relative to the repository root, without '..'")
         return self
