@@ -238,7 +238,7 @@ KILL_SCRIPT = textwrap.dedent("""
     real = writer._write_file
     def slow(path, data):
         real(path, data)
-        time.sleep(0.05)
+        time.sleep(0.1)
     writer._write_file = slow
     from gitops_gen.render.api import run_render
     run_render(Path(sys.argv[1]), Path(sys.argv[2]))

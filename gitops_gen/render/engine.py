@@ -1,7 +1,8 @@
 """The renderer: specs in, a dict of ``relative posix path -> file text`` out.
 
-:func:`render_tree` is pure and deterministic (no I/O besides reading the bundled templates once,
-no clock, no environment): the same :class:`~gitops_gen.spec.loader.Specs` and prefix give the same
+:func:`render_tree` is pure and deterministic (no clock, no environment, no writes to the output; the
+only I/O is reading the bundled templates once per process, with their compiled form cached in the
+user cache directory): the same :class:`~gitops_gen.spec.loader.Specs` and prefix give the same
 bytes. ``gitops-gen diff`` reuses it to render a git revision in memory.
 
 Layout (after fluxcd/flux2-kustomize-helm-example)::
