@@ -126,8 +126,9 @@ def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: 
         distribution, kubernetes_version = base.distribution, base.kubernetes_version
     mem = _parse(memory, memory_bytes, "--node-memory", "12Gi") if memory is not None else None
     cpus = _parse(cpu, cpu_millis, "--node-cpu", "4") if cpu is not None else None
-    if count is not None and count < 1:
-        raise UserError.at("--nodes", f"{count} is not a node count", hint="give 1 or more")
+    if count is not None and not 1 <= count <= 5000:  # 10**11 nodes would hang the simulation
+        raise UserError.at("--nodes", f"{count} is not a node count",
+                           hint="give 1 to 5,000 (Kubernetes' largest supported cluster)")
     template = base.nodes[0] if base is not None and base.nodes else None
     if mem is None:
         if template is None:

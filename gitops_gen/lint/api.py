@@ -16,6 +16,7 @@ from gitops_gen.lint.engine import LintResult, Task
 from gitops_gen.lint.model import LintOptions, NodeSize, Severity
 
 DEFAULT_PATH = Path("output")
+MAX_NODES = 5000
 
 
 @dataclass
@@ -130,6 +131,8 @@ def _nodes(opts: dict[str, Any], cfg: Any, platform: Any) -> list[NodeSize]:
     mem = opts.get("node_memory") or cfg.node_memory
     cpu = opts.get("node_cpu") or cfg.node_cpu
     count = opts.get("node_count") or cfg.node_count
+    if count is not None and not 1 <= count <= MAX_NODES:  # 10**11 nodes would hang the budget
+        raise UserError(f"--nodes {count}: give 1 to {MAX_NODES:,} nodes (Kubernetes' largest supported cluster)")
     if mem or cpu or count:
         spec_nodes = list(_get(platform, "spec", "nodes") or []) if platform is not None else []
         base_cpu = cpu or (str(spec_nodes[0].cpu) if spec_nodes else None)
