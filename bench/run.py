@@ -350,6 +350,15 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
         if cmd:
             r = measure("kubeconform -strict", cmd, cwd=corpus, resources=n)
             runs["kubeconform"] = r
+            try:
+                summary = json.loads(r.stdout).get("summary", {})
+            except (ValueError, AttributeError):
+                summary = {}
+            r.extra["summary"] = summary
+            log(f"  kubeconform summary: {summary}")
+            if not summary.get("valid", 0) and not summary.get("invalid", 0):
+                r.rc = -1  # validated nothing (schemas not found?): not a valid measurement
+                r.stderr += "\nkubeconform validated no resource"
             log(f"  {r.label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB "
                 f"{r.rps:9,.0f} res/s rc={r.rc}")
     ck = find_tool(args.checkov, "checkov")
