@@ -62,6 +62,9 @@ def test_good_fixture() -> None:
     ("password", "ENC[AES256_GCM,data:x]", False),
     ("enabled", "true", False),
     ("githubToken", "ghp_abcdefghijklmnop", True),
+    ("passwordSecret", "hunter2", False),
+    ("adminTokenSecret", "x1", False),
+    ("webhookSecret", "Zx81_kQ9vPn2", True),
 ])
 def test_classifier(key: str, value: str, expected: bool) -> None:
     assert is_literal_credential(key, value) is expected

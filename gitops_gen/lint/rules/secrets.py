@@ -13,7 +13,8 @@
   ``secret``, ``apiKey``, ``privateKey``, ``secretKey``, ``clientSecret``, ``credentials``...
   (case, ``-``, ``_`` and ``.`` ignored), and its value is a non-empty string that is not a
   reference as above. So ``existingSecret``, ``secretName``, ``passwordSecretRef``,
-  ``existingSecretPasswordKey`` or ``tokenFile`` are fine, and so is an empty ``password: ""``.
+  ``existingSecretPasswordKey``, ``passwordSecret`` (the Secret holding the password) or
+  ``tokenFile`` are fine, and so is an empty ``password: ""``.
   For keys other than passwords, a value that looks like an object name (``my-tls-secret``) is
   taken as a reference to a Secret, not a credential.
 * A ConfigMap with a credential key holding a literal value: error. A ``password = ...``-style
@@ -61,6 +62,7 @@ _OTHER_SUFFIXES = (
     "credential", "authkey", "encryptionkey", "signingkey", "masterkey", "secretaccesskey",
     "webhooksecret", "bearertoken", "accesstoken", "refreshtoken", "sessionkey", "licensekey",
 )
+_SECRET_OF = ("password", "passwd", "token", "credentials", "credential", "apikey", "key")
 _REFERENCE_PREFIXES = (
     "op://", "vault:", "ref+", "<path:", "akv://", "gcpsm://", "awssm://", "secretref+",
     "enc[", "sops:", "$__file{", "$__env{", "$__vault{", "file://", "env:", "k8s://",
@@ -80,6 +82,8 @@ def credential_kind(key: str) -> str | None:
     k = _NORMALIZE.sub("", key.lower())
     if not k or "existing" in k:
         return None
+    if k.endswith("secret") and k[:-6].endswith(_SECRET_OF):
+        return None  # passwordSecret, tokenSecret: the name of the Secret holding it
     if k.endswith(_PASSWORD_SUFFIXES):
         return "password"
     if k.endswith(_OTHER_SUFFIXES):
