@@ -63,6 +63,9 @@ def test_good_fixture() -> None:
     ("enabled", "true", False),
     ("githubToken", "ghp_abcdefghijklmnop", True),
     ("passwordSecret", "hunter2", False),
+    ("externalSecret", "hunter2", False),
+    ("user_password", "hunter2", True),
+    ("USER_TOKEN", "abc123XYZ", True),
     ("adminTokenSecret", "x1", False),
     ("webhookSecret", "Zx81_kQ9vPn2", True),
 ])

@@ -67,6 +67,7 @@ _REFERENCE_PREFIXES = (
     "op://", "vault:", "ref+", "<path:", "akv://", "gcpsm://", "awssm://", "secretref+",
     "enc[", "sops:", "$__file{", "$__env{", "$__vault{", "file://", "env:", "k8s://",
 )
+_FIRST_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _NAME_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _ENV_REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
 _LINE = re.compile(
@@ -82,6 +83,9 @@ def credential_kind(key: str) -> str | None:
     k = _NORMALIZE.sub("", key.lower())
     if not k or "existing" in k:
         return None
+    first = _FIRST_WORD.match(key.lstrip("_-. "))
+    if first is not None and first.group(0).lower() in ("use", "from", "external"):
+        return None  # useSecret, fromToken, externalSecret: a switch or a reference
     if k.endswith("secret") and k[:-6].endswith(_SECRET_OF):
         return None  # passwordSecret, tokenSecret: the name of the Secret holding it
     if k.endswith(_PASSWORD_SUFFIXES):
