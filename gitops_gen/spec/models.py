@@ -9,6 +9,7 @@ renders manifests the API server accepts.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -320,7 +321,7 @@ class PlatformSpec(Model):
     @model_validator(mode="after")
     def _unique_nodes(self) -> PlatformSpec:
         names = [n.name for n in self.nodes]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = sorted(n for n, c in Counter(names).items() if c > 1)  # not names.count: quadratic
         if dup:
             raise ValueError(f"node names must be unique: {', '.join(dup)}")
         return self
@@ -463,7 +464,7 @@ class AppSpec(Model):
             if pdb.maxUnavailable in (0, "0%"):
                 raise ValueError("disruptionBudget.maxUnavailable 0 blocks every voluntary eviction; use 1")
         names = [e.name for e in self.env]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = sorted(n for n, c in Counter(names).items() if c > 1)  # not names.count: quadratic
         if dup:
             raise ValueError(f"env names must be unique: {', '.join(dup)}")
         return self
