@@ -218,3 +218,21 @@ def test_special_file_as_spec_is_refused(tmp_path: Path) -> None:
     os.mkfifo(specs / "apps" / "pipe.yaml")
     with watchdog(20):
         assert load_specs(specs).apps  # the FIFO is not a spec file: skipped, never opened
+
+
+def test_many_nodes_validate_in_linear_time() -> None:
+    """Regression: the duplicate node-name check was quadratic (``list.count`` per name); 50,000 nodes
+    took minutes. The watchdog only guards against that hang; it asserts no speed."""
+    import copy
+
+    from test_hardening_support import PLATFORM
+
+    from gitops_gen.spec.models import Platform
+
+    doc = copy.deepcopy(PLATFORM)
+    doc["spec"]["nodes"] = [{"name": f"n{i}", "cpu": "1", "memory": "1Gi"} for i in range(50_000)]
+    with watchdog(60):
+        assert len(Platform.model_validate(doc).spec.nodes) == 50_000
+    doc["spec"]["nodes"].append({"name": "n7", "cpu": "1", "memory": "1Gi"})
+    with watchdog(60), pytest.raises(ValueError, match="node names must be unique: n7"):
+        Platform.model_validate(doc)
