@@ -318,6 +318,8 @@ def _swap(tmp: Path, out: Path) -> None:
 def write_tree(out: Path, files: dict[str, str]) -> WriteReport:
     """Replace the generated files under ``out`` with ``files``, atomically (see module doc)."""
     out = Path(os.path.abspath(out))
+    if out.parent == out:  # "/" would be scanned (and hard-linked) whole before the swap fails
+        raise UserError.at(str(out), "--out is the file-system root", hint="render into a directory such as output/")
     if out.is_symlink():
         raise UserError.at(str(out), "--out is a symlink; gitops-gen does not write through symlinks",
                            hint="pass the directory it points to")
