@@ -400,3 +400,11 @@ def test_check_writes_nothing_and_follows_no_symlink(two_renders: tuple[Path, Pa
     assert_clean(outcome, allowed=(1,))
     assert tree_bytes(out) == before and tree_bytes(outside) == before_outside
     assert _siblings(out) == []
+
+
+def test_out_is_the_filesystem_root(tmp_path: Path) -> None:
+    """Regression: `--out /` scanned (and hard-linked) the whole file system before failing."""
+    specs = write_specs(tmp_path)
+    outcome = _render(specs, Path("/"))
+    assert_clean(outcome, allowed=(2,), path_level=True)
+    assert "file-system root" in outcome.err
