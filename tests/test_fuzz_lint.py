@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -202,3 +203,37 @@ def test_unmutated_corpus_lints_without_errors_of_its_own(tmp_path: Path) -> Non
     assert_clean(outcome, allowed=(0, 1))
     findings = json.loads(outcome.out)["findings"]
     assert not [f for f in findings if f["rule"] == "yaml" and f["severity"] == "error"], findings
+
+
+def _shared_corpus() -> list[Path]:
+    from test_hardening_support import SHARED
+
+    root = SHARED / "corpus"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.y*ml") if p.is_file() and p.stat().st_size < 64_000)
+
+
+@pytest.mark.skipif(not _shared_corpus(), reason="../shared/corpus (real public Flux repositories) is absent")
+@FUZZ
+@given(st.data())
+def test_lint_mutated_real_world_files(data: Any) -> None:
+    """Files of real public Flux repositories, damaged, linted with their siblings."""
+    src = data.draw(st.sampled_from(_shared_corpus()))
+    text = src.read_text(encoding="utf-8", errors="replace")
+    try:
+        docs = _docs(text)
+    except Exception:  # a corpus file ruamel refuses: damage its text only
+        docs = []
+    if docs and data.draw(st.booleans()):
+        i = data.draw(st.integers(0, len(docs) - 1))
+        docs[i] = data.draw(mutated_doc(docs[i]))
+        text = "---\n".join(dump_yaml(d) for d in docs)
+    text = data.draw(mutated_text(text))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for sib in src.parent.iterdir():
+            if sib.is_file() and sib.suffix in (".yaml", ".yml") and sib.stat().st_size < 64_000:
+                shutil.copyfile(sib, root / sib.name)
+        (root / src.name).write_text(text, encoding="utf-8")
+        _lint(root, data.draw(st.sampled_from(["json", "text"])))
