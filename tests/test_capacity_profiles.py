@@ -16,8 +16,9 @@ import pytest
 
 from gitops_gen.capacity.model import Owner, Workload
 from gitops_gen.capacity.profiles import PROFILES, Profile, evaluate, profile_for, same_version
-from gitops_gen.capacity.profiles._base import Footprint, Release, deep_merge
+from gitops_gen.capacity.profiles._base import Footprint, Release
 from gitops_gen.capacity.profiles.loki import memcached_memory_mi
+from gitops_gen.values import deep_merge
 
 MI = 2**20
 
@@ -208,7 +209,7 @@ def test_promtail_defaults() -> None:
 
 # ------------------------------------------------------------------------------------- common
 def test_values_merge_like_helm() -> None:
-    merged = deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}, "d": None})
+    merged = deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}, "d": None}, null_deletes=True)
     assert merged == {"a": {"b": 5, "c": 2}}
     _, w, problems = run("loki", {"chunksCache": {"allocatedMemory": "lots"}})
     assert problems and "allocatedMemory" in problems[0]

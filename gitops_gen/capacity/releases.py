@@ -19,8 +19,9 @@ from typing import Any
 
 from gitops_gen.capacity.model import Owner
 from gitops_gen.capacity.profiles import profile_for
-from gitops_gen.capacity.profiles._base import Release, deep_merge
+from gitops_gen.capacity.profiles._base import Release
 from gitops_gen.lint.model import Resource
+from gitops_gen.values import deep_merge, set_path
 
 Lookup = Callable[[str, str, str], "Resource | None"]
 
@@ -130,13 +131,9 @@ def _values_from(entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: lis
         notes.append(f"{where}: {kind} {hr.namespace}/{name} has no key {key!r}")
         return None
     target = entry.get("targetPath")
-    if isinstance(target, str) and target:
+    if isinstance(target, str) and target.strip("."):
         out: dict[str, Any] = {}
-        node = out
-        parts = target.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = raw.strip()
+        set_path(out, target, raw.strip())
         return out
     try:
         from gitops_gen.lint.loader import parse_text

@@ -18,7 +18,8 @@ from gitops_gen.capacity.profiles import (
     promtail,
     sealed_secrets,
 )
-from gitops_gen.capacity.profiles._base import Footprint, Release, Values, deep_merge
+from gitops_gen.capacity.profiles._base import Footprint, Release, Values
+from gitops_gen.values import deep_merge
 
 
 class Profile(Protocol):
@@ -46,8 +47,8 @@ def same_version(profiled: str, wanted: str) -> bool:
 
 
 def evaluate(profile: Profile, user_values: dict[str, Any], release: Release) -> tuple[Footprint, list[str]]:
-    """Run a profile on the defaults deep-merged with the HelmRelease's values."""
-    values = Values(deep_merge(profile.DEFAULTS, user_values))
+    """Run a profile on the defaults coalesced with the HelmRelease's values (a null deletes)."""
+    values = Values(deep_merge(profile.DEFAULTS, user_values, null_deletes=True))
     fp = profile.footprint(values, release)
     return fp, values.problems
 

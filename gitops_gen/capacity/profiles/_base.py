@@ -15,25 +15,12 @@ merge, a ``null`` deletes a default) and returns the workloads the chart will cr
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload, int_or, parse_resources
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing of values: maps merge recursively, other values replace, null deletes."""
-    out = {k: copy.deepcopy(v) for k, v in base.items()}
-    for key, value in override.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+from gitops_gen.values import get_path
 
 
 class Values:
@@ -44,12 +31,7 @@ class Values:
         self.problems: list[str] = []
 
     def get(self, path: str, default: Any = None) -> Any:
-        node: Any = self.data
-        for part in _split(path):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return default if node is None else node
+        return get_path(self.data, path, default)
 
     def enabled(self, path: str, default: bool = False) -> bool:
         value = self.get(path, default)
@@ -81,10 +63,6 @@ class Values:
         for p in problems:
             self.problems.append(f"values.{path}: {p}; treated as unset")
         return Container(name, req, lim, path, init=init)
-
-
-def _split(path: str) -> list[str]:
-    return [p for p in path.split(".") if p] if path else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,15 @@ HelmRelease under ``infrastructure/controllers/<dir>/``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.spec.models import Platform
+from gitops_gen.values import deep_merge, set_path
+
+__all__ = ["HelmComponent", "Issuer", "apply_resources", "build_all", "deep_merge", "issuer_of", "resources",
+           "set_path"]
 
 
 @dataclass(frozen=True)
@@ -44,33 +47,9 @@ def resources(cpu_req: str, mem_req: str, cpu_lim: str, mem_lim: str) -> dict[st
     return {"requests": {"cpu": cpu_req, "memory": mem_req}, "limits": {"cpu": cpu_lim, "memory": mem_lim}}
 
 
-def set_path(values: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a dotted values path (``grafana.sidecar.resources``), creating mappings."""
-    node = values
-    parts = path.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = copy.deepcopy(value)
-
-
 def apply_resources(values: dict[str, Any], table: Mapping[str, dict[str, dict[str, str]]]) -> None:
     for path, block in table.items():
         set_path(values, path, block)
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm-style merge: mappings merge key by key, anything else (lists, scalars, null) replaces.
-
-    A ``null`` from the spec is kept: Helm reads ``key: null`` in user values as "delete the chart's
-    default", which is the only way to remove a default from a HelmRelease.
-    """
-    out: dict[str, Any] = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def _modules() -> list[Callable[[Platform], HelmComponent | None]]:
