@@ -84,6 +84,22 @@ def _is_object(body: Any) -> bool:
             and isinstance(body.get("kind"), str) and bool(body.get("kind")))
 
 
+def _half_object(body: Any) -> str:
+    """Why a document that is meant to be an object is not one (kubeconform: "missing 'kind' key").
+
+    Meant to be: it has ``metadata`` or both keys. Helm's Chart.yaml (apiVersion only) and values
+    files are not. Empty string when ``body`` is a full object or not meant to be one.
+    """
+    if not isinstance(body, dict) or _is_object(body) or ("apiVersion" not in body and "kind" not in body):
+        return ""
+    if not isinstance(body.get("metadata"), dict) and not ("apiVersion" in body and "kind" in body):
+        return ""
+    for key in ("apiVersion", "kind"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            return f"missing '{key}'" if body.get(key) is None else f"'{key}' is not a string"
+    return ""
+
+
 def analyze_file(task: Task, options: LintOptions) -> FileResult:
     """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
     from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
@@ -123,8 +139,14 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end))
         else:
             non_objects.append(doc)
+    if not partial:
+        for doc in [d for d in non_objects if _half_object(d.body)]:
+            non_objects.remove(doc)
+            findings.append(("yaml", int(Severity.ERROR), doc.line, doc.column, -1,
+                             f"document {doc.index + 1}: {_half_object(doc.body)}",
+                             "give every Kubernetes object both apiVersion and kind", ()))
     if not objects and not partial:
-        if not parsed.problems:
+        if not parsed.problems and not findings:
             if not parsed.documents:
                 findings.append(("yaml", int(Severity.INFO), 1, 1, -1, "empty file: no YAML document",
                                  "remove the file, or exclude it", ()))
