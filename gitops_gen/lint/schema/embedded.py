@@ -263,6 +263,7 @@ class EmbeddedValidator:
 
             with open(self.k8s_dir / "_definitions.json", encoding="utf-8") as fh:
                 defs = json.load(fh)
+            bound_integers(defs)
             self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs)])
         return self._registry
 
@@ -279,6 +280,7 @@ class EmbeddedValidator:
                 and self._builtin_gvk_matches(fname, group, version, kind):
             with open(self.k8s_dir / fname, encoding="utf-8") as fh:
                 schema = json.load(fh)
+            bound_integers(schema)
             validator = jsonschema_rs.validator_for(schema, registry=self._k8s_registry(),
                                                     validate_formats=False)
         else:
@@ -292,6 +294,8 @@ class EmbeddedValidator:
             if schema_obj is not None:
                 schema_obj = dict(schema_obj)
                 schema_obj.pop("$schema", None)  # CRD-derived schemas are 2020-12 compatible
+                schema_obj = json.loads(json.dumps(schema_obj))  # a copy: bounds are added in place
+                bound_integers(schema_obj)
                 validator = jsonschema_rs.Draft202012Validator(schema_obj, validate_formats=False)
         self._validators[key] = validator
         return validator
@@ -337,6 +341,28 @@ class EmbeddedValidator:
             return [SchemaIssue((), f"cannot validate: {exc}")]
         issues.sort(key=lambda i: (tuple(str(p) for p in i.path), i.message))
         return _dedupe(issues)
+
+
+_INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def bound_integers(schema: Any) -> None:
+    """Give ``format: int32``/``int64`` integers their range, in place (the API server rejects overflow).
+
+    JSON Schema formats only apply to strings, so ``replicas: 99999999999`` passed every schema
+    (kubeconform included); as ``minimum``/``maximum`` the range is checked like any other bound.
+    """
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            bounds = _INT_BOUNDS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+            if bounds is not None:
+                node.setdefault("minimum", bounds[0])
+                node.setdefault("maximum", bounds[1])
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
 
 
 def unserved_message(api_version: str, kind: str, served: list[str]) -> str:
@@ -393,6 +419,11 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
             return [SchemaIssue(path, err.message)]
         return [SchemaIssue(path, f"expected {' or '.join(map(str, expected))}, got "
                                   f"{_json_type(instance)} {_short(instance)}")]
+    if name in ("Maximum", "Minimum") and isinstance(instance, int) and not isinstance(instance, bool):
+        limit = getattr(kind, "limit", None)
+        if isinstance(limit, int) and abs(limit) in (2**31 - 1, 2**31, 2**63 - 1, 2**63):
+            bits = 32 if abs(limit) < 2**32 else 64
+            return [SchemaIssue(path, f"{instance} does not fit in a {bits}-bit integer")]
     if name == "Required":
         prop = getattr(kind, "property", None)
         return [SchemaIssue(path, f"missing required field {prop!r}" if isinstance(prop, str) else err.message)]
