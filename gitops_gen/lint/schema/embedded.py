@@ -356,7 +356,8 @@ def bound_integers(schema: Any) -> None:
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            bounds = _INT_BOUNDS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+            fmt = node.get("format")
+            bounds = _INT_BOUNDS.get(fmt) if isinstance(fmt, str) else None
             if bounds is not None:
                 node.setdefault("minimum", bounds[0])
                 node.setdefault("maximum", bounds[1])
