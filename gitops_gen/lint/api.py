@@ -244,40 +244,23 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     from gitops_gen.lint.cache import ResultCache
 
     cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
-    results: list[Any] = [None] * len(tasks)
-    todo: list[int] = []
-    keys: list[str | None] = [None] * len(tasks)
-    for i, t in enumerate(tasks):
-        if cache is not None and t.text is None:
-            key = cache.key_for(t.path, t.role)
-            keys[i] = key
-            hit = cache.get(key) if key else None
-            if hit is not None:
-                results[i] = hit
-                continue
-        todo.append(i)
-    fresh = engine.run_phase1([tasks[i] for i in todo], options, settings.jobs, [sizes[i] for i in todo])
-    for i, r in zip(todo, fresh, strict=True):
-        results[i] = r
-        k = keys[i]
-        if cache is not None and k:
-            cache.put(k, r)
-    mark(f"phase 1 ({len(todo)} of {len(tasks)} files parsed)")
     if cache is not None:
-        cache.save()
-        mark("cache saved")
+        from gitops_gen.lint.incremental import run_cached
 
-    asm = engine.assemble(tasks, results)
-    mark("assembled")
-    raw = asm.raw
-    extra: list[tuple[str, Any]] = []
-    raw, extra = _recheck_with_input_crds(asm, raw, options)
-    if options.validator == "kubeconform":
-        from gitops_gen.lint.schema.kubeconform import run_kubeconform
+        asm, raw = run_cached(tasks, sizes, options, settings.jobs, cache, mark)
+    else:
+        results = engine.run_phase1(tasks, options, settings.jobs, sizes)
+        mark(f"phase 1 ({len(tasks)} files parsed)")
+        asm = engine.assemble(tasks, results)
+        raw = asm.raw
+        extra: list[tuple[str, Any]] = []
+        raw, extra = _recheck_with_input_crds(asm, raw, options)
+        if options.validator == "kubeconform":
+            from gitops_gen.lint.schema.kubeconform import run_kubeconform
 
-        extra.extend(run_kubeconform(tasks, asm, options))
-    raw = raw + engine.run_phase2(tasks, asm, options, extra)
-    mark("phase 2")
+            extra.extend(run_kubeconform(tasks, asm, options))
+        raw = raw + engine.run_phase2(tasks, asm, options, extra)
+        mark("phase 2")
     findings, ignored = engine.finalize(tasks, asm, raw, severity=settings.severity, disabled=settings.disabled)
     mark("finalized")
     return LintResult(findings=findings, ignored=ignored,

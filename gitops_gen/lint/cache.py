@@ -8,6 +8,12 @@ mtime is too recent to be trusted, as git does).
 
 Layout: ``pack.marshal`` (everything, rewritten now and then) + ``journal.marshal`` (one record
 appended per run with only what changed), so a re-lint after a one-file change writes a few KB.
+Each per-file entry is stored as two separately marshalled blobs: a *slim* record (findings and, per
+object, only what the finishing step reads: kind, namespace, name, the ignore annotation, position)
+and the *full* result (object bodies). Loading the pack only creates the blobs; a warm re-lint
+unmarshals the slim records, and the full ones only of the files whose namespaces must be re-checked.
+Besides files, the cache holds the cross-object (phase 2) findings per partition (see
+:mod:`gitops_gen.lint.incremental`), keyed by the digest of the files that make up the partition.
 Anything unreadable (another version, a torn write) is dropped: a cache can only make a run faster,
 never different — a test checks that results are identical with and without it.
 """
@@ -27,7 +33,7 @@ from gitops_gen import __version__
 from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
 
 
@@ -66,9 +72,12 @@ class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.stat: dict[str, tuple[int, int, int, str, bool]] = {}
-        self.entries: dict[str, Any] = {}
+        self.entries: dict[str, tuple[bytes, bytes]] = {}
+        self.parts: dict[str, bytes] = {}
         self.new_stat: dict[str, tuple[int, int, int, str, bool]] = {}
-        self.new_entries: dict[str, Any] = {}
+        self.new_entries: dict[str, tuple[bytes, bytes]] = {}
+        self.new_parts: dict[str, bytes] = {}
+        self.used_parts: set[str] = set()
         self.journal_bytes = 0
         self.pack_bytes = 0
         self.disabled = False
@@ -90,67 +99,100 @@ class ResultCache:
             if pack.is_file():
                 data = pack.read_bytes()
                 self.pack_bytes = len(data)
-                self.stat, self.entries = marshal.loads(data)
+                self.stat, self.entries, self.parts = marshal.loads(data)
             if journal.is_file():
                 with open(journal, "rb") as fh:
                     while True:
                         try:
-                            stat, entries = marshal.load(fh)
+                            stat, entries, parts = marshal.load(fh)
                         except EOFError:
                             break
                         self.stat.update(stat)
                         self.entries.update(entries)
+                        self.parts.update(parts)
                     self.journal_bytes = fh.tell()
         except (ValueError, TypeError, EOFError, OSError):  # torn or foreign: start afresh
-            self.stat, self.entries = {}, {}
+            self.stat, self.entries, self.parts = {}, {}, {}
             for p in (pack, journal):
                 with contextlib.suppress(OSError):
                     p.unlink()
 
     def key_for(self, path: str, role: str) -> str | None:
         """Cache key of ``path`` (content hash + role), or None when the file cannot be read."""
+        key, _data = self.key_and_bytes(path, role)
+        return key
+
+    def key_and_bytes(self, path: str, role: str) -> tuple[str | None, bytes | None]:
+        """Cache key of ``path``, and its bytes when they had to be read to hash them (else None)."""
         absp = os.path.abspath(path)
         try:
             st = os.stat(absp)
         except OSError:
-            return None
+            return None, None
         if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
-            return None  # FIFO, /dev/zero (would block or never end), over-size: not cached, not read
+            return None, None  # FIFO, /dev/zero (would block or never end), over-size: not cached, not read
         known = self.stat.get(absp)
         if known is not None and known[4] and known[0] == st.st_size and known[1] == st.st_mtime_ns \
                 and known[2] == st.st_ino:
-            return f"{known[3]}:{role}"
+            return f"{known[3]}:{role}", None
         try:
             with open(absp, "rb") as fh:
-                digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+                data = fh.read()
         except OSError:
-            return None
+            return None, None
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         trusted = time.time_ns() - st.st_mtime_ns > RACY_NS
         entry = (st.st_size, st.st_mtime_ns, st.st_ino, digest, trusted)
         if known != entry:
             self.stat[absp] = entry
             self.new_stat[absp] = entry
-        return f"{digest}:{role}"
+        return f"{digest}:{role}", data
+
+    def has(self, key: str) -> bool:
+        return key in self.entries
+
+    def get_slim(self, key: str) -> Any:
+        """The slim record of a file (see :func:`gitops_gen.lint.incremental.slim`), or None."""
+        e = self.entries.get(key)
+        return None if e is None else marshal.loads(e[0])
 
     def get(self, key: str) -> Any:
-        return self.entries.get(key)
+        """The full phase-1 result of a file, or None."""
+        e = self.entries.get(key)
+        return None if e is None else marshal.loads(e[1])
 
-    def put(self, key: str, result: Any) -> None:
-        self.entries[key] = result
-        self.new_entries[key] = result
+    def put(self, key: str, slim_record: Any, result: Any) -> None:
+        e = (marshal.dumps(slim_record), marshal.dumps(result))
+        self.entries[key] = e
+        self.new_entries[key] = e
+
+    def get_part(self, key: str) -> Any:
+        """Cached phase-2 findings of a partition, or None."""
+        blob = self.parts.get(key)
+        if blob is None:
+            return None
+        self.used_parts.add(key)
+        return marshal.loads(blob)
+
+    def put_part(self, key: str, findings: Any) -> None:
+        blob = marshal.dumps(findings)
+        self.used_parts.add(key)
+        if self.parts.get(key) != blob:
+            self.parts[key] = blob
+            self.new_parts[key] = blob
 
     def save(self) -> None:
-        if not self.new_stat and not self.new_entries:
+        if not self.new_stat and not self.new_entries and not self.new_parts:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            record = marshal.dumps((self.new_stat, self.new_entries))
+            record = marshal.dumps((self.new_stat, self.new_entries, self.new_parts))
             if self.journal_bytes + len(record) > max(self.pack_bytes // 4, 1_000_000):
                 self._compact()
             else:
                 with open(self.dir / "journal.marshal", "ab") as fh:
                     fh.write(record)
-            self.new_stat, self.new_entries = {}, {}
+            self.new_stat, self.new_entries, self.new_parts = {}, {}, {}
         except (OSError, ValueError):
             pass  # a cache that cannot be written is no cache; the run's results are unaffected
 
@@ -158,7 +200,8 @@ class ResultCache:
         live = {f"{v[3]}:" for v in self.stat.values()}
         entries = {k: v for k, v in self.entries.items() if k[: k.index(":") + 1] in live}
         tmp = self.dir / f"pack.{os.getpid()}.tmp"
-        tmp.write_bytes(marshal.dumps((self.stat, entries)))
+        parts = {k: v for k, v in self.parts.items() if k in self.used_parts}
+        tmp.write_bytes(marshal.dumps((self.stat, entries, parts)))
         os.replace(tmp, self.dir / "pack.marshal")
         with contextlib.suppress(OSError):
             (self.dir / "journal.marshal").unlink()

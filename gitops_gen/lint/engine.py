@@ -304,11 +304,13 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
 
 
 def run_phase2(tasks: list[Task], asm: Assembled, options: LintOptions,
-               extra_hits: Iterable[tuple[str, Hit]] = ()) -> list[tuple[int, RawFinding]]:
-    """Non-local object rules and cluster rules over the whole input; positions of their hits."""
+               extra_hits: Iterable[tuple[str, Hit]] = (),
+               subset: list[int] | None = None) -> list[tuple[int, RawFinding]]:
+    """Non-local object rules and cluster rules over the whole input (or over the resources of
+    ``subset``, indexes into ``asm.resources``); positions of their hits."""
     from gitops_gen.lint.registry import rules
 
-    ctx = Context(asm.resources, options)
+    ctx = Context(asm.resources if subset is None else [asm.resources[i] for i in subset], options)
     index = {id(r): i for i, r in enumerate(asm.resources)}
     hits: list[tuple[str, Severity, Hit]] = []
     all_rules = rules()
