@@ -112,6 +112,19 @@ def split_chunks(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _duplicate_position(chunk: str, start: int) -> tuple[int, int] | None:
+    """File line/column of the second occurrence of a duplicated key in ``chunk``."""
+    from ruamel.yaml import YAML
+
+    try:
+        YAML(typ="rt").load(chunk)
+    except Exception as exc:  # DuplicateKeyError carries the position; anything else: unknown
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and "duplicate" in str(getattr(exc, "problem", "")):
+            return start + mark.line + 1, mark.column + 1
+    return None
+
+
 def parse_documents(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """All documents of ``text``; raises :class:`UserError` at the first problem (for CRD dirs)."""
     parsed = parse_text(text, limits=limits)
@@ -152,6 +165,8 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 line, col = first[0] + 1, first[1]
             elif "duplicate" in msg:
                 problem = msg.strip().splitlines()[0]
+                if not m:  # yaml_rs does not say where: ruamel does (only on this rare error path)
+                    line, col = _duplicate_position(chunk, start) or (line, col)
             out.problems.append(FileProblem(f"invalid YAML: {problem}", line, col, "fix the YAML syntax"))
             index += 1
             continue
