@@ -1,0 +1,177 @@
+"""The on-disk cache reuses per-file and per-namespace (cross-object) results; after any change the
+results must be exactly those of a run without the cache, including cross-object findings whose
+cause is in another file (a deleted Service, an HPA's minReplicas, a Flux source)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lint_helpers import as_tuples, by_rule, run
+
+from gitops_gen.lint import engine
+from gitops_gen.lint.cache import ResultCache
+from gitops_gen.lint.incremental import GLOBAL, partition_of, slim
+from gitops_gen.lint.model import LintOptions
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: {ns}, labels: {{app: web}}}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports: [{{containerPort: 8080, name: http}}]
+          resources: {{requests: {{cpu: 10m, memory: 32Mi}}, limits: {{memory: 64Mi}}}}
+          readinessProbe: {{httpGet: {{path: /, port: http}}}}
+          livenessProbe: {{httpGet: {{path: /, port: http}}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  minAvailable: 1
+  selector: {{matchLabels: {{app: web}}}}
+"""
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: http, name: http}}]
+"""
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  rules:
+    - host: {ns}.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {{service: {{name: web, port: {{name: http}}}}}}
+"""
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  minReplicas: {min}
+  maxReplicas: 4
+  metrics:
+    - type: Resource
+      resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}
+"""
+
+
+_CLOCK = [1_000_000_000 * 10**9]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    _CLOCK[0] += 10**9  # an old (trusted) mtime, new at each write, as an edit gives
+    os.utime(path, ns=(_CLOCK[0], _CLOCK[0]))
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    for ns in ("alpha", "beta", "gamma"):
+        _write(repo / ns / "ns.yaml", f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n")
+        _write(repo / ns / "deploy.yaml", DEPLOY.format(ns=ns))
+        _write(repo / ns / "service.yaml", SERVICE.format(ns=ns))
+        _write(repo / ns / "ingress.yaml", INGRESS.format(ns=ns))
+        _write(repo / ns / "hpa.yaml", HPA.format(ns=ns, min=2))
+    return repo
+
+
+def _same_with_cache(repo: Path, cache: Path) -> list[tuple[Any, ...]]:
+    base = as_tuples(run([repo]))
+    assert as_tuples(run([repo], cache_dir=cache)) == base
+    assert as_tuples(run([repo], cache_dir=cache, jobs=2)) == base  # warm, nothing changed
+    return base
+
+
+def test_cross_object_findings_follow_changes_in_other_files(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    cache = tmp_path / "cache"
+    clean = _same_with_cache(repo, cache)
+    assert not [f for f in clean if f[0] in ("ingress", "pdb", "hpa")]
+
+    # the Service an Ingress points at disappears: an ingress finding on an unchanged file
+    (repo / "beta" / "service.yaml").unlink()
+    gone = _same_with_cache(repo, cache)
+    assert [f for f in gone if f[0] == "ingress" and "beta" in f[5]]
+    assert not [f for f in gone if f[0] == "ingress" and "beta" not in f[5]]
+
+    # an HPA's minReplicas (another file) makes the unchanged PDB block every eviction
+    _write(repo / "gamma" / "hpa.yaml", HPA.format(ns="gamma", min=1))
+    pdb = _same_with_cache(repo, cache)
+    assert pdb != gone
+
+    # the Service comes back (the partition's file set changes again)
+    _write(repo / "beta" / "service.yaml", SERVICE.format(ns="beta"))
+    back = _same_with_cache(repo, cache)
+    assert not [f for f in back if f[0] == "ingress"]
+
+    # a Flux object is global (its references cross namespaces): every partition is re-checked,
+    # and a reference to a missing source is found
+    flux = ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 10m, path: ./alpha, prune: true,\n"
+            "       sourceRef: {kind: GitRepository, name: missing}}\n")
+    _write(repo / "flux" / "ks.yaml", flux)
+    with_flux = _same_with_cache(repo, cache)
+    assert [f for f in with_flux if f[0] == "flux-refs"]
+    _write(repo / "alpha" / "hpa.yaml", HPA.format(ns="alpha", min=1))
+    _same_with_cache(repo, cache)
+
+
+def test_a_one_file_edit_reuses_the_other_namespaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(tmp_path)
+    cache = tmp_path / "cache"
+    _same_with_cache(repo, cache)
+    _write(repo / "alpha" / "hpa.yaml", HPA.format(ns="alpha", min=1))
+    checked: list[set[str]] = []
+    real = engine.run_phase2
+
+    def spy(tasks: Any, asm: Any, options: Any, extra: Any = (), subset: Any = None) -> Any:
+        checked.append({asm.resources[i].namespace or asm.resources[i].name for i in subset or ()})
+        return real(tasks, asm, options, extra, subset=subset)
+
+    monkeypatch.setattr(engine, "run_phase2", spy)
+    result = run([repo], cache_dir=cache)
+    assert checked == [{"alpha"}]  # only the edited namespace is checked again
+    checked.clear()
+    run([repo], cache_dir=cache)
+    assert checked == []  # nothing changed: nothing runs
+    monkeypatch.undo()
+    assert as_tuples(result) == as_tuples(run([repo]))
+    # the cache now knows both versions of alpha's partition and the unchanged beta/gamma ones
+    c = ResultCache.open(cache, LintOptions())
+    assert c is not None and len(c.parts) >= 4
+    assert by_rule(result, "pdb")  # minAvailable 1 = minReplicas 1: the PDB blocks evictions
+
+
+def test_slim_records_keep_what_the_finishing_step_reads() -> None:
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v" * 100},
+            "metadata": {"name": "n", "namespace": "ns", "labels": {"a": "b"},
+                         "annotations": {"gitops-gen.io/ignore": "schema", "other": "x"}}}
+    objects, _findings, _counted = slim(([(body, 3, 1, 0, False, 2, 9)], [], 1))
+    assert objects == [({"apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": {"name": "n", "namespace": "ns",
+                                      "annotations": {"gitops-gen.io/ignore": "schema"}}},
+                        3, 1, 0, False, 2, 9)]
+    assert partition_of(body, False) == "ns"
+    assert partition_of(body, True) is None
+    assert partition_of({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}, False) == "ns"
+    assert partition_of({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                         "metadata": {"name": "r", "namespace": "ns"}}, False) == GLOBAL
+    assert partition_of({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, False) == GLOBAL
