@@ -32,7 +32,8 @@ are only base64-encoded, not encrypted.
 SealedSecrets, SOPS or an external secret store. Key names are matched by suffix (kube-linter's
 ``configmap-with-credentials`` matches anywhere in the name, which flags ``secretName``); this
 misses some exotic names but keeps references quiet - a linter that cries wolf on
-``existingSecret`` gets disabled.
+``existingSecret`` gets disabled. The classifier is :mod:`gitops_gen.credentials` (lenient
+policy), shared with the spec loader's refusal of credentials (strict policy).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference
 from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
 from gitops_gen.lint.workloads import (
     POD_TEMPLATE_KINDS,
@@ -55,70 +57,11 @@ SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
 KINDS = POD_TEMPLATE_KINDS | {"Secret", "HelmRelease", "ConfigMap", "Kustomization"}
 
-_NORMALIZE = re.compile(r"[^a-z0-9]")
-_PASSWORD_SUFFIXES = ("password", "passwd", "passphrase")
-_OTHER_SUFFIXES = (
-    "token", "secret", "apikey", "privatekey", "secretkey", "clientsecret", "credentials",
-    "credential", "authkey", "encryptionkey", "signingkey", "masterkey", "secretaccesskey",
-    "webhooksecret", "bearertoken", "accesstoken", "refreshtoken", "sessionkey", "licensekey",
-)
-_SECRET_OF = ("password", "passwd", "token", "credentials", "credential", "apikey", "key")
-_REFERENCE_PREFIXES = (
-    "op://", "vault:", "ref+", "<path:", "akv://", "gcpsm://", "awssm://", "secretref+",
-    "enc[", "sops:", "$__file{", "$__env{", "$__vault{", "file://", "env:", "k8s://",
-)
-_FIRST_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_NAME_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_ENV_REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
 _LINE = re.compile(
     r"""^\s*["']?(?P<key>[A-Za-z0-9_.\-]*?(?:password|passwd|secret|token|api[_-]?key|private[_-]?key))["']?"""
     r"""\s*[:=]\s*(?P<value>"[^"]*"|'[^']*'|[^\s#;,]+)""",
     re.IGNORECASE,
 )
-_PLACEHOLDERS = frozenset({"true", "false", "yes", "no", "null", "none", "~", "-", "''", '""'})
-
-
-def credential_kind(key: str) -> str | None:
-    """``"password"`` / ``"other"`` when a key names a credential, else ``None``."""
-    k = _NORMALIZE.sub("", key.lower())
-    if not k or "existing" in k:
-        return None
-    first = _FIRST_WORD.match(key.lstrip("_-. "))
-    if first is not None and first.group(0).lower() in ("use", "from", "external"):
-        return None  # useSecret, fromToken, externalSecret: a switch or a reference
-    if k.endswith("secret") and k[:-6].endswith(_SECRET_OF):
-        return None  # passwordSecret, tokenSecret: the name of the Secret holding it
-    if k.endswith(_PASSWORD_SUFFIXES):
-        return "password"
-    if k.endswith(_OTHER_SUFFIXES):
-        return "other"
-    return None
-
-
-def is_reference(value: str) -> bool:
-    """A value resolved outside git (substitution, secret-store URI, placeholder, path)."""
-    v = value.strip()
-    if not v or v.lower() in _PLACEHOLDERS:
-        return True
-    if "${" in v or "$(" in v or "{{" in v or _ENV_REF.match(v):
-        return True
-    low = v.lower()
-    if low.startswith(_REFERENCE_PREFIXES) or v.startswith("/"):
-        return True
-    return v.startswith("<") and v.endswith(">")
-
-
-def is_literal_credential(key: str, value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    kind = credential_kind(key)
-    if kind is None or is_reference(value):
-        return False
-    if kind == "other" and "\n" not in value:
-        v = value.strip()
-        if len(v) <= 63 and _NAME_LIKE.match(v) and ("-" in v or "." in v or v.isalpha()):
-            return False  # looks like the name of a Secret (or a key in one), not a credential
-    return True
 
 
 def _embedded(value: str) -> Iterator[str]:
