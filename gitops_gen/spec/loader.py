@@ -8,6 +8,7 @@ Each error names ``file:line:col``, the key path and a hint, e.g.::
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,7 +20,23 @@ from pydantic import BaseModel, ValidationError
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
 from gitops_gen.spec.secrets import credential_problems
-from gitops_gen.yamlio import load_positioned, node_position, position_of, read_text, to_plain
+from gitops_gen.yamlio import (
+    DEFAULT_LIMITS,
+    Limits,
+    load_positioned,
+    node_position,
+    position_of,
+    read_text,
+    to_plain,
+)
+
+# Specs are small hand-written files; the round-trip reader that gives exact positions reads flow-style
+# YAML at ~100-150 KB/s, so a spec at the manifests' 8 MiB limit would take a minute. 1 MiB is far above
+# any real spec (the reference platform spec is ~10 KB); GITOPS_GEN_MAX_FILE_BYTES still overrides it.
+SPEC_MAX_BYTES = 1024 * 1024
+SPEC_LIMITS = Limits(max_file_bytes=DEFAULT_LIMITS.max_file_bytes if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
+                     else min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes),
+                     max_depth=DEFAULT_LIMITS.max_depth, max_nodes=DEFAULT_LIMITS.max_nodes)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -78,7 +95,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
         spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
-            docs = load_positioned(read_text(path, display=name), name)
+            docs = load_positioned(read_text(path, display=name, limits=SPEC_LIMITS), name)
         except UserError as exc:
             problems.items.extend(exc.problems)
             continue
