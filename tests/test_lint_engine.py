@@ -28,7 +28,7 @@ def test_split_chunks_keeps_line_numbers() -> None:
 
 @pytest.mark.parametrize(("name", "severity", "line", "needle"), [
     ("malformed.yaml", "error", 5, "invalid YAML"),
-    ("dupkey.yaml", "error", 1, "duplicate"),
+    ("dupkey.yaml", "error", 2, "duplicate"),  # at the duplicate key
     ("blob.yaml", "error", 1, "binary"),
     ("latin1.yaml", "error", 7, "UTF-8"),
     ("empty.yaml", "info", 1, "empty file"),

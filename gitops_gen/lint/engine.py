@@ -28,6 +28,7 @@ from gitops_gen.lint.loader import (
     ROLE_KUSTOMIZATION,
     ROLE_PARTIAL,
     ROLE_RESOURCE,
+    decode,
     parse_text,
     read_file,
 )
@@ -51,6 +52,7 @@ class Task:
     role: str = ROLE_RESOURCE
     text: str | None = None  # given instead of reading the file (``--build`` output)
     pin_position: bool = False  # every finding at (1, 1) of ``display`` (``--build``)
+    data: bytes | None = None  # the file's bytes, when already read (hashed for the cache): not read again
 
 
 @dataclass
@@ -109,7 +111,11 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     findings: list[RawFinding] = []
     text = task.text
     if text is None:
-        text, problem = read_file(task.path, task.display)
+        if task.data is not None:
+            text, problem = decode(task.data, task.display)
+            task.data = None
+        else:
+            text, problem = read_file(task.path, task.display)
         if problem is not None:
             return [], [("yaml", int(Severity.ERROR), problem.line, problem.column, -1,
                          problem.message, problem.hint or "fix or exclude the file", ())], 1
@@ -237,6 +243,8 @@ def run_phase1(tasks: list[Task], options: LintOptions, jobs: int | None,
     workers = max(1, min(workers, len(tasks)))
     if workers == 1:
         return [analyze_file(t, options) for t in tasks]
+    for t in tasks:
+        t.data = None  # workers read the files themselves (cheaper than sending the bytes)
     import marshal
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -101,13 +101,19 @@ def run_cached(tasks: list[Task], sizes: list[int], options: LintOptions, jobs: 
     full = [False] * n  # results[i] holds bodies (fresh, or loaded in full)
     keys: list[str | None] = [None] * n
     todo: list[int] = []
+    kept = 0  # bytes kept for phase 1 (beyond a pool's worth, workers read the files themselves)
     for i, t in enumerate(tasks):
         if t.text is None:
-            key = cache.key_for(t.path, t.role)
+            key, t.data = cache.key_and_bytes(t.path, t.role)
             keys[i] = key
             if key is not None and cache.has(key):
                 results[i] = cache.get_slim(key)
+                t.data = None
                 continue
+            if t.data is not None:
+                kept += len(t.data)
+                if kept > engine.POOL_MIN_BYTES:
+                    t.data = None
         todo.append(i)
     fresh = engine.run_phase1([tasks[i] for i in todo], options, jobs, [sizes[i] for i in todo])
     for i, r in zip(todo, fresh, strict=True):
