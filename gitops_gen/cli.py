@@ -76,9 +76,10 @@ def schema(out_file: Path | None) -> None:
               help="Directories of CRD manifests whose schemas validate custom kinds.")
 @click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=None,
               help="Platform spec directory (node sizes, Kubernetes version). Default: specs/ if present.")
-@click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi.")
-@click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4.")
-@click.option("--nodes", "node_count", type=int, default=None, help="Number of nodes of that size.")
+@click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
+@click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
+@click.option("--nodes", "node_count", type=int, default=None,
+              help="Number of nodes of that size (default: the spec's node count, else 1).")
 @click.option("--build", is_flag=True, help="Lint what `kubectl kustomize` builds for each kustomization dir.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
               help="Config file (default: .gitops-gen.yaml, or [tool.gitops-gen] in pyproject.toml).")
@@ -87,7 +88,8 @@ def schema(out_file: Path | None) -> None:
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("--chart-dir", "chart_dirs", multiple=True, help="NAME=DIR: local chart for `helm template`.")
+@click.option("--chart-dir", "chart_dirs", multiple=True,
+              help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): budget rules use `helm template`.")
 def lint(paths: tuple[Path, ...], **options: Any) -> None:
     """Lint manifests (default: output/) against schemas and the small-cluster rules."""
     from gitops_gen.lint.api import run_lint
@@ -131,7 +133,8 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
               help="Platform spec directory (nodes). Default: specs/ if present.")
 @click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
 @click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
-@click.option("--nodes", "node_count", type=int, default=None, help="Number of nodes of that size.")
+@click.option("--nodes", "node_count", type=int, default=None,
+              help="Number of nodes of that size (default: the spec's node count, else 1).")
 @click.option("--chart-dir", "chart_dirs", multiple=True,
               help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): use `helm template` for that chart "
                    "instead of its built-in profile. Needs helm on PATH.")

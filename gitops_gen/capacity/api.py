@@ -12,7 +12,7 @@ from typing import Any
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
-from gitops_gen.capacity.nodes import Cluster, from_platform, from_sizes
+from gitops_gen.capacity.nodes import Cluster, from_platform, resolve_cluster
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintOptions, Resource
 
@@ -55,36 +55,23 @@ def _display(path: Path) -> str:
 
 
 def cluster_for(platform: Any, node_memory: str | None, node_cpu: str | None, node_count: int | None) -> Cluster | None:
-    """Nodes from the flags (sizes not given come from the platform spec), else from the spec."""
-    base = from_platform(platform) if platform is not None else None
-    if node_memory is not None or node_cpu is not None or node_count is not None:
-        return from_sizes(node_memory, node_cpu, node_count, base=base)
-    if base is not None and base.nodes:
-        return base
-    return None
+    """Nodes from the flags and the platform spec (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
+    return resolve_cluster(platform, node_memory, node_cpu, node_count)
 
 
 def cluster_from_lint_options(options: LintOptions) -> Cluster | None:
-    """The lint rules' view: the platform spec's nodes (with reservations) unless flags changed them."""
-    platform = options.platform
-    sizes = options.nodes
-    if platform is not None:
-        base = from_platform(platform)
-        spec_sizes = [(n.name, n.cpu, n.memory) for n in base.nodes]
-        if not sizes or [(s.name, s.cpu_millis, s.memory_bytes) for s in sizes] == spec_sizes:
-            return base if base.nodes else None
-        distribution, version, disable = base.distribution, base.kubernetes_version, base.k3s_disable
-    else:
-        distribution, version, disable = "kubernetes", options.kubernetes_version, frozenset()
+    """The lint rules' view of the nodes lint resolved (``options.nodes``, from
+    :func:`~gitops_gen.capacity.nodes.resolve_cluster`), with the spec's reservations."""
+    platform, sizes = options.platform, options.nodes
+    base = from_platform(platform) if platform is not None else None
+    if base is not None and [(s.name, s.cpu_millis, s.memory_bytes) for s in sizes] == \
+            [(n.name, n.cpu, n.memory) for n in base.nodes]:
+        return base if base.nodes else None
     if not sizes:
         return None
-    from gitops_gen.capacity.nodes import Node, _explain_defaults, default_eviction
-
-    eviction = default_eviction(distribution, version)
-    nodes = [Node(s.name, s.cpu_millis, s.memory_bytes, eviction_memory=eviction) for s in sizes]
-    cluster = Cluster(nodes, distribution, version, disable, source="command line")
-    _explain_defaults(cluster, explicit=False)
-    return cluster
+    # node options given: resolve_cluster made len(sizes) nodes of one size
+    return resolve_cluster(platform, str(sizes[0].memory_bytes), f"{sizes[0].cpu_millis}m", len(sizes),
+                           kubernetes_version=options.kubernetes_version)
 
 
 def run_budget(paths: list[Path], fmt: str = "text", specs_dir: Path | None = None, node_memory: str | None = None,

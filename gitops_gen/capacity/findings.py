@@ -37,8 +37,7 @@ def analysis_for(ctx: Context) -> Analysis | None:
 def _charts(chart_dirs: Any) -> Any:
     from gitops_gen.capacity.helm import ChartSource
 
-    items = [f"{k}={v}" if k else str(v) for k, v in dict(chart_dirs).items()]
-    return ChartSource.from_options(items, strict=False)
+    return ChartSource.from_options(chart_dirs, strict=False)
 
 
 def field_path(w: Workload, path: str) -> FieldPath:

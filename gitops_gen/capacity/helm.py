@@ -31,6 +31,29 @@ from gitops_gen.lint.model import Resource
 TIMEOUT_SECONDS = 120
 
 
+def parse_chart_dirs(entries: Iterable[str]) -> tuple[dict[str, Path], list[Path]]:
+    """``--chart-dir`` values of lint and budget: ``NAME=DIR`` (a chart directory or ``.tgz`` for
+    chart NAME) or ``DIR`` (a chart cache). Returns (named charts, cache directories)."""
+    named: dict[str, Path] = {}
+    caches: list[Path] = []
+    for entry in entries:
+        name, sep, path = entry.partition("=")
+        target = Path(path if sep else name).expanduser()
+        if not target.exists():
+            raise UserError.at("--chart-dir", f"{target} does not exist",
+                               hint="give NAME=DIR (a chart directory or .tgz) or a chart cache directory")
+        if sep:
+            if not name.strip():
+                raise UserError.at("--chart-dir", f"{entry!r}: empty chart name", hint="use NAME=DIR")
+            named[name.strip()] = target
+        elif target.is_dir():
+            caches.append(target)
+        else:
+            raise UserError.at("--chart-dir", f"{target} is not a directory",
+                               hint="use NAME=FILE.tgz for a packaged chart")
+    return named, caches
+
+
 class HelmError(Exception):
     """``helm template`` failed (bad chart, values the chart refuses, timeout)."""
 
@@ -54,23 +77,8 @@ class ChartSource:
                                    hint="install helm (https://helm.sh) or drop --chart-dir to use the "
                                         "built-in chart profiles")
             return None
-        src = cls(helm)
-        for entry in entries:
-            name, sep, path = entry.partition("=")
-            target = Path(path if sep else name).expanduser()
-            if not target.exists():
-                raise UserError.at("--chart-dir", f"{target} does not exist",
-                                   hint="give NAME=DIR (a chart directory or .tgz) or a chart cache directory")
-            if sep:
-                if not name.strip():
-                    raise UserError.at("--chart-dir", f"{entry!r}: empty chart name", hint="use NAME=DIR")
-                src.named[name.strip()] = target
-            elif target.is_dir():
-                src.caches.append(target)
-            else:
-                raise UserError.at("--chart-dir", f"{target} is not a directory",
-                                   hint="use NAME=FILE.tgz for a packaged chart")
-        return src
+        named, caches = parse_chart_dirs(entries)
+        return cls(helm, named, caches)
 
     def find(self, chart: str, version: str) -> Path | None:
         if chart in self.named:

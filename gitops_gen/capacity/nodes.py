@@ -35,6 +35,7 @@ from gitops_gen.quantity import QuantityError, cpu_millis, format_cpu, format_me
 DEFAULT_EVICTION = 100 * MI
 K3S_SERVER_OVERHEAD = 896 * 10**6  # k3s-facts §3: "K3s server with a workload", embedded etcd: 896 M
 MAX_PODS = 110  # kubelet default maxPods (K3s keeps it)
+MAX_NODES = 5000  # Kubernetes' largest supported cluster; 10**11 nodes would hang the simulation
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +127,9 @@ def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: 
         distribution, kubernetes_version = base.distribution, base.kubernetes_version
     mem = _parse(memory, memory_bytes, "--node-memory", "12Gi") if memory is not None else None
     cpus = _parse(cpu, cpu_millis, "--node-cpu", "4") if cpu is not None else None
-    if count is not None and not 1 <= count <= 5000:  # 10**11 nodes would hang the simulation
+    if count is not None and not 1 <= count <= MAX_NODES:
         raise UserError.at("--nodes", f"{count} is not a node count",
-                           hint="give 1 to 5,000 (Kubernetes' largest supported cluster)")
+                           hint=f"give 1 to {MAX_NODES:,} (Kubernetes' largest supported cluster)")
     template = base.nodes[0] if base is not None and base.nodes else None
     if mem is None:
         if template is None:
@@ -149,6 +150,28 @@ def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: 
                       base.k3s_disable if base is not None else frozenset(), source="command line")
     _explain_defaults(cluster, explicit=False)
     return cluster
+
+
+def resolve_cluster(platform: Any, memory: str | None = None, cpu: str | None = None, count: int | None = None,
+                    *, kubernetes_version: str = "1.34") -> Cluster | None:
+    """The nodes of ``gitops-gen lint`` and ``gitops-gen budget`` (one semantics for both commands).
+
+    * No node option: the platform spec's nodes (sizes, reservations, eviction threshold), or
+      ``None`` when there is no spec (the budget has no nodes to compare with).
+    * ``--node-memory`` / ``--node-cpu`` override the spec's node size (an option not given keeps
+      the spec's first node's value, and its reservations); the spec's node *count* is kept.
+    * ``--nodes N``: N nodes of that size. Without a spec, both sizes must be given, and the count
+      defaults to 1.
+
+    ``kubernetes_version`` (lint's ``--kubernetes-version``) decides the default eviction threshold
+    when there is no platform spec.
+    """
+    base = from_platform(platform) if platform is not None else None
+    if memory is not None or cpu is not None or count is not None:
+        return from_sizes(memory, cpu, count, base=base, kubernetes_version=kubernetes_version)
+    if base is not None and base.nodes:
+        return base
+    return None
 
 
 def _parse(value: str, conv: Any, flag: str, example: str) -> int:

@@ -16,7 +16,6 @@ from gitops_gen.lint.engine import LintResult, Task
 from gitops_gen.lint.model import LintOptions, NodeSize, Severity
 
 DEFAULT_PATH = Path("output")
-MAX_NODES = 5000
 
 
 @dataclass
@@ -82,7 +81,7 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     flag_validator = opts.get("validator")
     options.validator = _pick_validator(str(flag_validator) if flag_validator not in (None, "embedded")
                                         else (cfg.validator or "embedded"))
-    options.nodes = _nodes(opts, cfg, platform)
+    options.nodes = _nodes(opts, cfg, platform, options.kubernetes_version)
     options.chart_dirs = _chart_dirs(opts.get("chart_dirs") or ())
 
     cache_dir: Path | None = None
@@ -125,45 +124,27 @@ def _pick_validator(choice: str) -> str:
     return choice
 
 
-def _nodes(opts: dict[str, Any], cfg: Any, platform: Any) -> list[NodeSize]:
-    from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
+def _nodes(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> list[NodeSize]:
+    """Node sizes from the flags (else the config's ``nodes``) and the platform spec, with the one
+    semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
+    from gitops_gen.capacity.nodes import resolve_cluster
 
-    mem = opts.get("node_memory") or cfg.node_memory
-    cpu = opts.get("node_cpu") or cfg.node_cpu
-    count = opts.get("node_count") or cfg.node_count
-    if count is not None and not 1 <= count <= MAX_NODES:  # 10**11 nodes would hang the budget
-        raise UserError(f"--nodes {count}: give 1 to {MAX_NODES:,} nodes (Kubernetes' largest supported cluster)")
-    if mem or cpu or count:
-        spec_nodes = list(_get(platform, "spec", "nodes") or []) if platform is not None else []
-        base_cpu = cpu or (str(spec_nodes[0].cpu) if spec_nodes else None)
-        base_mem = mem or (str(spec_nodes[0].memory) if spec_nodes else None)
-        if not base_cpu or not base_mem:
-            raise UserError("node size incomplete: give both --node-memory and --node-cpu "
-                            "(or nodes in the config or platform spec)")
-        try:
-            c, m = cpu_millis(base_cpu), memory_bytes(base_mem)
-        except (QuantityError, ValueError) as exc:
-            raise UserError(f"--node-cpu/--node-memory: {exc}", hint="e.g. --node-cpu 4 --node-memory 12Gi") from None
-        return [NodeSize(f"node-{i + 1}", c, m) for i in range(count or 1)]
-    if platform is not None:
-        out = []
-        for n in _get(platform, "spec", "nodes") or []:
-            try:
-                out.append(NodeSize(str(n.name), cpu_millis(n.cpu), memory_bytes(n.memory)))
-            except (QuantityError, ValueError, AttributeError):
-                continue
-        return out
-    return []
+    def pick(flag: str, configured: Any) -> Any:
+        value = opts.get(flag)
+        return value if value not in (None, "") else (configured if configured not in (None, "") else None)
+
+    cluster = resolve_cluster(platform, pick("node_memory", cfg.node_memory), pick("node_cpu", cfg.node_cpu),
+                              pick("node_count", cfg.node_count), kubernetes_version=kubernetes_version)
+    return [NodeSize(n.name, n.cpu, n.memory) for n in cluster.nodes] if cluster is not None else []
 
 
-def _chart_dirs(items: Any) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for item in items:
-        if "=" not in item:
-            raise UserError(f"--chart-dir {item!r}: expected NAME=DIR")
-        name, d = item.split("=", 1)
-        out[name] = Path(d)
-    return out
+def _chart_dirs(items: Any) -> tuple[str, ...]:
+    """``--chart-dir`` entries (NAME=DIR or a chart cache DIR), checked as ``budget`` checks them."""
+    from gitops_gen.capacity.helm import parse_chart_dirs
+
+    entries = tuple(str(e) for e in items if str(e).strip())
+    parse_chart_dirs(entries)
+    return entries
 
 
 def git_root(start: Path) -> Path | None:

@@ -63,7 +63,7 @@ def settings_digest(options: LintOptions) -> str:
         FORMAT, __version__, code, options.kubernetes_version, options.validator,
         _fingerprint_tree([Path(p).absolute() for p in options.schema_dirs]),
         _fingerprint_tree([Path(p).absolute() for p in options.crd_dirs]),
-        repr(options.nodes), str(options.repo_root), repr(sorted(options.chart_dirs.items())),
+        repr(options.nodes), str(options.repo_root), repr(options.chart_dirs),
     ]
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 

@@ -201,6 +201,7 @@ def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], ba
         if not isinstance(nodes, dict):
             bad(("nodes",), "expected a mapping with count, cpu, memory")
         else:
+            from gitops_gen.capacity.nodes import MAX_NODES
             from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
             for k in nodes:
@@ -208,8 +209,8 @@ def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], ba
                     bad(("nodes", k), "unknown setting", f"known: {', '.join(NODE_KEYS)}")
             if "count" in nodes:
                 c = nodes["count"]
-                if not isinstance(c, int) or isinstance(c, bool) or c < 1:
-                    bad(("nodes", "count"), "expected a positive integer")
+                if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= MAX_NODES:
+                    bad(("nodes", "count"), f"expected an integer from 1 to {MAX_NODES:,}")
                 else:
                     cfg.node_count = c
             for k, fn in (("cpu", cpu_millis), ("memory", memory_bytes)):

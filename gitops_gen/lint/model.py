@@ -160,7 +160,7 @@ class LintOptions:
     schema_dirs: list[Path] = field(default_factory=list)  # kubeconform-layout JSON schemas
     crd_dirs: list[Path] = field(default_factory=list)  # CRD manifests
     validator: str = "embedded"  # "embedded" | "kubeconform" (then the engine runs kubeconform)
-    chart_dirs: dict[str, Path] = field(default_factory=dict)  # --chart-dir NAME=DIR (budget rules)
+    chart_dirs: tuple[str, ...] = ()  # --chart-dir NAME=DIR or DIR (budget rules; capacity.helm parses)
 
 
 class Context:
