@@ -11,7 +11,8 @@
 An unknown field, a wrong type, a missing required field or a value outside an enum is an error at
 the field's line. An ``apiVersion`` that is no longer served (``helm.toolkit.fluxcd.io/v2beta1``
 when the CRD serves only ``v2``; ``autoscaling/v2beta2`` on Kubernetes >= 1.26) is an error naming
-the served versions. An object without ``metadata.name`` (and no ``generateName``) is an error.
+the served versions. An object without ``metadata.name`` (and no ``generateName``) is an error, and
+so is an integer outside its field's ``int32``/``int64`` range (``replicas: 99999999999``).
 A kind with no schema at all is a *warning* — never a silent pass.
 
 **Why.** The API server rejects (or, for unknown fields, silently drops) what does not match, and
@@ -23,6 +24,16 @@ post-build substitution (``${VAR}``) are not type-checked (they are resolved at 
 SOPS ``sops:`` block is ignored (kustomize-controller removes it when decrypting). Quantities may be
 numbers or strings, int-or-string fields accept both, ``null`` is accepted where Kubernetes does.
 With ``--validator kubeconform`` this rule's findings come from kubeconform instead.
+
+Compared with kubeconform's acceptance tests (``tests/test_external_suites.py``): the same verdicts on
+valid, invalid, multi-document, ``List``, empty, comment-only, int-or-string, quantity, ``null`` and
+JSON inputs. Deliberately different: a kind with no schema is a warning (kubeconform fails unless
+``-ignore-missing-schemas``); a missing ``metadata.name`` and an overflowing integer are errors
+(kubeconform passes both; the API server rejects them); unknown fields and duplicate keys are
+always errors (kubeconform only with ``-strict``); a YAML file with no ``apiVersion``, ``kind`` or
+``metadata`` at all is skipped with an info (kubeconform: "missing 'kind' key"), so Helm values and
+tool configs next to the manifests are not errors. Not checked (by either): the syntax of label and
+annotation keys and of object names.
 """
 
 from __future__ import annotations
