@@ -8,7 +8,8 @@
   *unknown footprint* row (never zero);
 * Deployment, StatefulSet, DaemonSet, ... -> :mod:`.manifests` (HPA targets at ``maxReplicas``);
 * Services of type LoadBalancer -> K3s ServiceLB DaemonSets (host ports);
-* the distribution's add-ons (:mod:`.nodes`),
+* the distribution's add-ons (:mod:`.nodes`), and Flux's own controllers when the inputs sync
+  from ``flux-system`` but ``flux bootstrap`` has not committed them yet (:mod:`.profiles.flux`),
 
 then runs the scheduling simulation (:mod:`.simulate`) when the nodes are known.
 """
@@ -24,6 +25,7 @@ from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.nodes import Cluster, svclb_workload, system_workloads
 from gitops_gen.capacity.profiles import evaluate, profile_for, same_version
 from gitops_gen.capacity.profiles._base import LoadBalancer
+from gitops_gen.capacity.profiles.flux import bootstrap_workloads
 from gitops_gen.capacity.releases import ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
 from gitops_gen.lint.model import Resource
@@ -157,6 +159,7 @@ def analyze(resources: list[Resource], cluster: Cluster | None, *, platform: Any
             lb = manifests.load_balancer_of(r)
             if lb is not None:
                 lbs.append(lb)
+    workloads.extend(bootstrap_workloads(resources))  # Flux's controllers, before `flux bootstrap` wrote them
     if cluster is not None and cluster.k3s:
         if cluster.servicelb:
             workloads.extend(svclb_workload(lb) for lb in lbs)
