@@ -32,8 +32,10 @@ JSON inputs. Deliberately different: a kind with no schema is a warning (kubecon
 (kubeconform passes both; the API server rejects them); unknown fields and duplicate keys are
 always errors (kubeconform only with ``-strict``); a YAML file with no ``apiVersion``, ``kind`` or
 ``metadata`` at all is skipped with an info (kubeconform: "missing 'kind' key"), so Helm values and
-tool configs next to the manifests are not errors. Not checked (by either): the syntax of label and
-annotation keys and of object names.
+tool configs next to the manifests are not errors. Also checked, as the API server does and
+kubeconform does not: the syntax of object names (DNS-1123 subdomain for most built-in kinds, label for
+``Namespace``, DNS-1035 for ``Service``, path segment for RBAC kinds and custom resources), of label
+and annotation keys and of label values (``gitops_gen/lint/schema/metadata.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.lint.model import Context, Hit, Resource, Severity
+from gitops_gen.values import dotted
 
 ID = "schema"
 SEVERITY = "error"
@@ -64,6 +67,8 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
                   "give the object a name (metadata.name)", ("metadata",) if isinstance(meta, dict) else ())
     validator = shared_validator(options)
     yield from hits_for(resource, validator)
+    found = validator.lookup(resource.api_version, resource.kind)
+    yield from metadata_hits(resource, found.source.startswith("kubernetes "))
 
 
 def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
@@ -87,13 +92,18 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
         yield Hit(resource, _message(issue.path, issue.message), _remediation(issue.message), issue.path)
 
 
+def metadata_hits(resource: Resource, builtin: bool) -> Iterator[Hit]:
+    from gitops_gen.lint.schema.metadata import metadata_issues
+
+    for path, message in metadata_issues(resource.body, resource.kind, builtin):
+        yield Hit(resource, message, "fix the name or key: the API server rejects it (kubectl apply fails)",
+                  path)
+
+
 def _message(path: tuple[str | int, ...], message: str) -> str:
     if not path:
         return message
-    dotted = ""
-    for part in path:
-        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
-    return f"{dotted}: {message}"
+    return f"{dotted(path)}: {message}"
 
 
 def _remediation(message: str) -> str:
