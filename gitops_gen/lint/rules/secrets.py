@@ -32,8 +32,7 @@ are only base64-encoded, not encrypted.
 SealedSecrets, SOPS or an external secret store. Key names are matched by suffix (kube-linter's
 ``configmap-with-credentials`` matches anywhere in the name, which flags ``secretName``); this
 misses some exotic names but keeps references quiet - a linter that cries wolf on
-``existingSecret`` gets disabled. The classifier is :mod:`gitops_gen.credentials` (lenient
-policy), shared with the spec loader's refusal of credentials (strict policy).
+``existingSecret`` gets disabled.
 """
 
 from __future__ import annotations
