@@ -31,6 +31,7 @@ from gitops_gen.capacity.model import (
 )
 from gitops_gen.capacity.profiles._base import MI, LoadBalancer
 from gitops_gen.lint.model import Resource
+from gitops_gen.lint.workloads import as_dict, as_list
 
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod",
                     "Job", "CronJob")
@@ -38,20 +39,14 @@ OPERATOR_KINDS = ("Prometheus", "Alertmanager", "ThanosRuler")
 OPERATOR_MEMORY_DEFAULT = 200 * MI
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def autoscaler_index(resources: Iterable[Resource]) -> dict[tuple[str, str, str], tuple[int, int, Resource]]:
     """(namespace, kind, name) of a scale target -> (minReplicas, maxReplicas, autoscaler)."""
     out: dict[tuple[str, str, str], tuple[int, int, Resource]] = {}
     for r in resources:
-        spec = _d(r.body.get("spec"))
-        ref = _d(spec.get("scaleTargetRef"))
+        spec = as_dict(r.body.get("spec"))
+        ref = as_dict(spec.get("scaleTargetRef"))
         if r.kind == "HorizontalPodAutoscaler":
             kind, lo, hi = ref.get("kind"), int_or(spec.get("minReplicas"), 1), int_or(spec.get("maxReplicas"), -1)
         else:  # KEDA ScaledObject
@@ -68,7 +63,7 @@ def pod_containers(pod_spec: dict[str, Any], base: str) -> tuple[list[Container]
     out: list[Container] = []
     problems: list[str] = []
     for key, init in (("containers", False), ("initContainers", True)):
-        for i, c in enumerate(_l(pod_spec.get(key))):
+        for i, c in enumerate(as_list(pod_spec.get(key))):
             if not isinstance(c, dict):
                 continue
             name = c.get("name") if isinstance(c.get("name"), str) else f"#{i}"
@@ -85,9 +80,9 @@ def host_ports(pod_spec: dict[str, Any]) -> tuple[tuple[int, str], ...]:
     host_network = pod_spec.get("hostNetwork") is True
     seen: dict[tuple[int, str], None] = {}
     for key in ("containers", "initContainers"):
-        for c in _l(pod_spec.get(key)):
-            for p in _l(_d(c).get("ports")):
-                p = _d(p)
+        for c in as_list(pod_spec.get(key)):
+            for p in as_list(as_dict(c).get("ports")):
+                p = as_dict(p)
                 port = p.get("hostPort")
                 if host_network and port is None:
                     port = p.get("containerPort")
@@ -101,9 +96,9 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
     """The workload of one controller object, or None (not a workload, or owned by another object)."""
     kind = r.kind
     body = r.body
-    spec = _d(body.get("spec"))
-    meta = _d(body.get("metadata"))
-    if kind in ("Pod", "ReplicaSet", "Job") and _l(meta.get("ownerReferences")):
+    spec = as_dict(body.get("spec"))
+    meta = as_dict(body.get("metadata"))
+    if kind in ("Pod", "ReplicaSet", "Job") and as_list(meta.get("ownerReferences")):
         return None  # created by a controller that is itself in the input
     namespace = r.namespace or "default"
     owner = Owner(label=f"{kind} {namespace}/{r.name}", resource=r, group=f"{kind} {namespace}/{r.name}")
@@ -112,10 +107,10 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
     if kind == "Pod":
         ps, base = spec, "spec"
     elif kind == "CronJob":
-        ps = _d(_d(_d(_d(spec.get("jobTemplate")).get("spec")).get("template")).get("spec"))
+        ps = as_dict(as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template")).get("spec"))
         base = "spec.jobTemplate.spec.template.spec"
     else:
-        ps = _d(_d(spec.get("template")).get("spec"))
+        ps = as_dict(as_dict(spec.get("template")).get("spec"))
         base = "spec.template.spec"
     if not ps:
         return None
@@ -127,7 +122,7 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
                  priority_class=str(ps.get("priorityClassName") or ""))
     w.notes.extend(problems)
     if kind in ("Job", "CronJob"):
-        job_spec = _d(_d(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
+        job_spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
         w.kind = "Job"
         w.transient = True
         w.replicas = max(int_or(job_spec.get("parallelism"), 1), 1)
@@ -137,9 +132,9 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
         w.replicas = 1
         return w
     if kind == "DaemonSet":
-        strategy = _d(spec.get("updateStrategy"))
+        strategy = as_dict(spec.get("updateStrategy"))
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
-            surge = _d(strategy.get("rollingUpdate")).get("maxSurge")
+            surge = as_dict(strategy.get("rollingUpdate")).get("maxSurge")
             w.surge = 1 if resolve_int_or_percent(surge, 1, round_up=True, default="0") > 0 else 0
         return w
     w.replicas = int_or(spec.get("replicas"), 1)
@@ -151,10 +146,10 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
         w.max_replicas = hi
         w.replicas_path = f"{hpa.kind} {hpa.namespace or namespace}/{hpa.name} spec.maxReplicas"
     if kind == "Deployment":
-        strategy = _d(spec.get("strategy"))
+        strategy = as_dict(spec.get("strategy"))
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
             top = w.steady_replicas
-            w.surge = resolve_int_or_percent(_d(strategy.get("rollingUpdate")).get("maxSurge"), top,
+            w.surge = resolve_int_or_percent(as_dict(strategy.get("rollingUpdate")).get("maxSurge"), top,
                                              round_up=True, default="25%")
     return w
 
@@ -181,12 +176,12 @@ def _operator_workload(r: Resource, spec: dict[str, Any], namespace: str, owner:
 
 
 def load_balancer_of(r: Resource) -> LoadBalancer | None:
-    spec = _d(r.body.get("spec"))
+    spec = as_dict(r.body.get("spec"))
     if spec.get("type") != "LoadBalancer":
         return None
     ports: list[tuple[int, str]] = []
-    for p in _l(spec.get("ports")):
-        p = _d(p)
+    for p in as_list(spec.get("ports")):
+        p = as_dict(p)
         port = p.get("port")
         if isinstance(port, int) and not isinstance(port, bool):
             proto = str(p["protocol"]) if isinstance(p.get("protocol"), str) else "TCP"

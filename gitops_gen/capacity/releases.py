@@ -21,13 +21,11 @@ from gitops_gen.capacity.model import Owner
 from gitops_gen.capacity.profiles import profile_for
 from gitops_gen.capacity.profiles._base import Release
 from gitops_gen.lint.model import Resource
+from gitops_gen.lint.workloads import as_dict
 from gitops_gen.values import deep_merge, set_path
 
 Lookup = Callable[[str, str, str], "Resource | None"]
 
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 @dataclass(slots=True)
@@ -42,22 +40,22 @@ class ReleaseInfo:
 
 def chart_of(hr: Resource, lookup: Lookup) -> tuple[str, str, str]:
     """(chart name, version, where it was read) of a HelmRelease; name "" when unknown."""
-    spec = _d(hr.body.get("spec"))
-    chart_spec = _d(_d(spec.get("chart")).get("spec"))
+    spec = as_dict(hr.body.get("spec"))
+    chart_spec = as_dict(as_dict(spec.get("chart")).get("spec"))
     raw = chart_spec.get("chart")
     if isinstance(raw, str) and raw:
         version = chart_spec.get("version")
         return _basename(raw), str(version) if version is not None else "", "spec.chart.spec.chart"
-    ref = _d(spec.get("chartRef"))
+    ref = as_dict(spec.get("chartRef"))
     kind, name = ref.get("kind"), ref.get("name")
     if isinstance(kind, str) and isinstance(name, str):
         ns = str(ref["namespace"]) if isinstance(ref.get("namespace"), str) else hr.namespace
         src = lookup(kind, ns, name)
         if src is not None:
-            sspec = _d(src.body.get("spec"))
+            sspec = as_dict(src.body.get("spec"))
             if kind == "OCIRepository":
                 url = sspec.get("url")
-                tag = _d(sspec.get("ref")).get("tag") or _d(sspec.get("ref")).get("semver") or ""
+                tag = as_dict(sspec.get("ref")).get("tag") or as_dict(sspec.get("ref")).get("semver") or ""
                 if isinstance(url, str) and url:
                     return _basename(url), str(tag), f"OCIRepository {ns}/{name} spec.url"
             elif kind == "HelmChart":
@@ -75,7 +73,7 @@ def _basename(text: str) -> str:
 
 
 def describe(hr: Resource, lookup: Lookup, platform: Any = None) -> ReleaseInfo:
-    spec = _d(hr.body.get("spec"))
+    spec = as_dict(hr.body.get("spec"))
     chart, version, where = chart_of(hr, lookup)
     notes: list[str] = []
     target = spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str) else ""
@@ -86,7 +84,7 @@ def describe(hr: Resource, lookup: Lookup, platform: Any = None) -> ReleaseInfo:
     values: dict[str, Any] = {}
     values_from = spec.get("valuesFrom")
     for i, entry in enumerate(values_from if isinstance(values_from, list) else []):
-        merged = _values_from(_d(entry), hr, lookup, notes, i)
+        merged = _values_from(as_dict(entry), hr, lookup, notes, i)
         if merged is not None:
             values = deep_merge(values, merged)
     inline = spec.get("values")
@@ -118,9 +116,9 @@ def _values_from(entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: lis
             notes.append(f"{where}: {kind} {hr.namespace}/{name} is not among the inputs; "
                          "the budget uses the other values only")
         return None
-    raw: Any = _d(src.body.get("data")).get(key)
+    raw: Any = as_dict(src.body.get("data")).get(key)
     if kind == "Secret":
-        text = _d(src.body.get("stringData")).get(key)
+        text = as_dict(src.body.get("stringData")).get(key)
         if text is None and isinstance(raw, str):
             try:
                 text = base64.b64decode(raw, validate=False).decode("utf-8")

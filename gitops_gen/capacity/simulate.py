@@ -183,12 +183,7 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
             first.extend(_Pod(wi, *size[wi], w.host_ports, -1, "steady")
                          for _ in range(bounded(wi, "steady", w.steady_replicas)))
     first.sort(key=lambda p: (not workloads[p.w].system, p.pin < 0))
-    for pod in first:
-        ni = _best(states, pod)
-        if ni < 0:
-            failed.append(pod)
-        else:
-            _place(states[ni], pod)
+    failed.extend(_place_each(states, first))
 
     # 2. steady replicas, 3. autoscaling replicas
     total_cpu = max(cluster.allocatable_cpu, 1)
@@ -227,14 +222,14 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
             admitted[i] = True
             free_cpu -= pod.cpu
             free_mem -= pod.memory
-    later: list[_Pod] = []
-    for i, pod in enumerate(candidates):
-        ni = _best(states, pod) if admitted[i] else -1
-        if ni < 0:
-            later.append(pod)
-        else:
-            _place(states[ni], pod)
-    for pod in later:
+    later = [pod for i, pod in enumerate(candidates) if not admitted[i] or _place_each(states, [pod])]
+    return failed + _place_each(states, later)
+
+
+def _place_each(states: list[NodeState], pods: list[_Pod]) -> list[_Pod]:
+    """Place each pod, in order, on its best node; the pods that fit nowhere."""
+    failed: list[_Pod] = []
+    for pod in pods:
         ni = _best(states, pod)
         if ni < 0:
             failed.append(pod)

@@ -139,10 +139,7 @@ def _emit(value: Any, indent: int, out: list[str], sort_keys: bool) -> None:
 def _emit_pair(key: Any, value: Any, indent: int, out: list[str], sort_keys: bool) -> None:
     pad = " " * indent
     head = pad + _key(key) + ":"
-    if isinstance(value, dict) and value:
-        out.append(head + "\n")
-        _emit(value, indent + 2, out, sort_keys)
-    elif isinstance(value, list | tuple) and value:
+    if isinstance(value, dict | list | tuple) and value:
         out.append(head + "\n")
         # sequences inside mappings are indented by two, as kubectl and Helm write them
         _emit(value, indent + 2, out, sort_keys)
@@ -156,14 +153,8 @@ def _emit_pair(key: Any, value: Any, indent: int, out: list[str], sort_keys: boo
 
 def _emit_item(item: Any, indent: int, out: list[str], sort_keys: bool) -> None:
     pad = " " * indent
-    if isinstance(item, dict) and item:
+    if isinstance(item, dict | list | tuple) and item:
         inner: list[str] = []
-        _emit(item, indent + 2, inner, sort_keys)
-        first = inner[0]
-        out.append(pad + "- " + first[indent + 2:])
-        out.extend(inner[1:])
-    elif isinstance(item, list | tuple) and item:
-        inner = []
         _emit(item, indent + 2, inner, sort_keys)
         out.append(pad + "- " + inner[0][indent + 2:])
         out.extend(inner[1:])
