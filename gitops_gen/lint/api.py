@@ -127,22 +127,27 @@ def _pick_validator(choice: str) -> str:
 def _nodes(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> list[NodeSize]:
     """Node sizes from the flags (else the config's ``nodes``) and the platform spec, with the one
     semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
-    from gitops_gen.capacity.nodes import resolve_cluster
-
     def pick(flag: str, configured: Any) -> Any:
         value = opts.get(flag)
         return value if value not in (None, "") else (configured if configured not in (None, "") else None)
 
-    cluster = resolve_cluster(platform, pick("node_memory", cfg.node_memory), pick("node_cpu", cfg.node_cpu),
-                              pick("node_count", cfg.node_count), kubernetes_version=kubernetes_version)
+    memory, cpu, count = (pick("node_memory", cfg.node_memory), pick("node_cpu", cfg.node_cpu),
+                          pick("node_count", cfg.node_count))
+    if platform is None and memory is None and cpu is None and count is None:
+        return []  # resolve_cluster gives None here: skip importing the capacity model (~20 ms)
+    from gitops_gen.capacity.nodes import resolve_cluster
+
+    cluster = resolve_cluster(platform, memory, cpu, count, kubernetes_version=kubernetes_version)
     return [NodeSize(n.name, n.cpu, n.memory) for n in cluster.nodes] if cluster is not None else []
 
 
 def _chart_dirs(items: Any) -> tuple[str, ...]:
     """``--chart-dir`` entries (NAME=DIR or a chart cache DIR), checked as ``budget`` checks them."""
+    entries = tuple(str(e) for e in items if str(e).strip())
+    if not entries:
+        return entries  # nothing to check: skip importing the capacity model
     from gitops_gen.capacity.helm import parse_chart_dirs
 
-    entries = tuple(str(e) for e in items if str(e).strip())
     parse_chart_dirs(entries)
     return entries
 
