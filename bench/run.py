@@ -176,6 +176,23 @@ def median_run(runs: list[Run]) -> Run:
 
 
 # ----------------------------------------------------------------------------------------- tools
+def bytecode_as_installed() -> None:
+    """Measure the tools with their bytecode cached, as ``pip install`` leaves them.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (some CI and sandbox shells set it), an editable install
+    never writes ``__pycache__``, and every run recompiles the package's modules from source: about
+    60 ms of CPU per gitops-gen run here, which no installed copy pays. The variable is dropped for
+    the measured commands and the package is compiled once before any measurement.
+    """
+    import compileall
+
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    with contextlib.suppress(ImportError):
+        import gitops_gen
+
+        compileall.compile_dir(str(Path(gitops_gen.__file__).parent), quiet=1)
+
+
 def find_gitops_gen(explicit: str | None) -> list[str]:
     if explicit:
         return [explicit]
@@ -533,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     gg = find_gitops_gen(args.gitops_gen)
+    bytecode_as_installed()
     args.work.mkdir(parents=True, exist_ok=True)
     tools = {"kubeconform": find_tool(args.kubeconform, "kubeconform"), "checkov": find_tool(args.checkov, "checkov")}
 
