@@ -229,6 +229,11 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     options = settings.options
     from gitops_gen.lint.cache import ResultCache
 
+    if settings.cache_dir:
+        from gitops_gen.lint.schema import embedded
+
+        embedded.DEFINITIONS_CACHE_DIR = Path(settings.cache_dir) / "schemas"
+
     cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
     if cache is not None:
         from gitops_gen.lint.incremental import run_cached

@@ -126,10 +126,12 @@ def run_cached(tasks: list[Task], sizes: list[int], options: LintOptions, jobs: 
 
     # partitions and their keys
     members: dict[str, list[int]] = {}  # partition -> task indices holding its objects
+    obj_part: list[str | None] = []  # per object, in input order (slim and full records agree on it)
     for i, (objects, _f, _c) in enumerate(results):
         seen: set[str] = set()
         for o in objects:
             p = partition_of(o[0], o[4])
+            obj_part.append(p)
             if p is not None and p not in seen:
                 seen.add(p)
                 members.setdefault(p, []).append(i)
@@ -168,12 +170,10 @@ def run_cached(tasks: list[Task], sizes: list[int], options: LintOptions, jobs: 
             from gitops_gen.lint.schema.kubeconform import run_kubeconform
 
             extra.extend(run_kubeconform(tasks, asm, options))
-    obj_part: list[str | None] = []  # per resource of asm
     obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
     for ti, (objects, _f, _c) in enumerate(results):
-        for j, o in enumerate(objects):
-            obj_part.append(partition_of(o[0], o[4]))
-            obj_pos.append((ti, j))
+        obj_pos.extend((ti, j) for j in range(len(objects)))
+    assert len(obj_pos) == len(obj_part)
     if dirty:
         subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
         phase2 = engine.run_phase2(tasks, asm, options, extra, subset=subset)

@@ -261,9 +261,7 @@ class EmbeddedValidator:
         if self._registry is None:
             import jsonschema_rs
 
-            with open(self.k8s_dir / "_definitions.json", encoding="utf-8") as fh:
-                defs = json.load(fh)
-            bound_integers(defs)
+            defs = _load_definitions(self.k8s_dir / "_definitions.json")
             self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs)])
         return self._registry
 
@@ -341,6 +339,42 @@ class EmbeddedValidator:
             return [SchemaIssue((), f"cannot validate: {exc}")]
         issues.sort(key=lambda i: (tuple(str(p) for p in i.path), i.message))
         return _dedupe(issues)
+
+
+# Where :func:`_load_definitions` keeps the bounded definitions (set by lint when its cache is on).
+DEFINITIONS_CACHE_DIR: Path | None = None
+
+
+def _load_definitions(path: Path) -> Any:
+    """The shared definitions with integer bounds, from a marshal copy in ``DEFINITIONS_CACHE_DIR``
+    when there is one: 1.5 MB of JSON takes ~11 ms to parse and ~12 ms to bound; the copy loads in
+    ~5 ms. The copy is named by the file's path, size and mtime and this module's size and mtime."""
+    import marshal
+
+    copy: Path | None = None
+    if DEFINITIONS_CACHE_DIR is not None:
+        import hashlib
+
+        try:
+            st, me = os.stat(path), os.stat(__file__)
+            key = repr((str(path), st.st_size, st.st_mtime_ns, me.st_size, me.st_mtime_ns))
+            copy = DEFINITIONS_CACHE_DIR / f"defs-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
+            with open(copy, "rb") as fh:
+                return marshal.load(fh)
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    with open(path, encoding="utf-8") as fh:
+        defs = json.load(fh)
+    bound_integers(defs)
+    if copy is not None:
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(defs))
+            os.replace(tmp, copy)
+        except (OSError, ValueError):
+            pass  # no copy: the next run parses the JSON again
+    return defs
 
 
 _INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
