@@ -190,7 +190,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     import time
 
     from gitops_gen.lint import engine
-    from gitops_gen.lint.loader import ROLE_RESOURCE, discover, kustomize_roles
+    from gitops_gen.lint.loader import ROLE_RESOURCE, discover_names, kustomize_roles
     from gitops_gen.lint.registry import rules
 
     timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
@@ -201,10 +201,9 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
             sys.stderr.write(f"timing: {what}: {time.perf_counter() - t0:.3f} s\n")
 
     cwd = Path.cwd()
-    files = discover(paths, settings.exclude)
+    files = discover_names(paths, settings.exclude)
     roles = kustomize_roles(files)
     tasks: list[Task] = []
-    sizes: list[int] = []
     build_dirs: list[Path] = []
     if settings.build:
         build_dirs = _root_kustomizations(roles)
@@ -220,12 +219,6 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         tasks.append(Task(fs, display_path(fs, cwd), role))
     for d in build_dirs:
         tasks.append(_build_task(d, cwd))
-    for t in tasks:
-        try:
-            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
-        except OSError:
-            sizes.append(0)
-
     options = settings.options
     from gitops_gen.lint.cache import ResultCache
 
@@ -238,9 +231,9 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     if cache is not None:
         from gitops_gen.lint.incremental import run_cached
 
-        asm, raw = run_cached(tasks, sizes, options, settings.jobs, cache, mark)
+        asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
     else:
-        results = engine.run_phase1(tasks, options, settings.jobs, sizes)
+        results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
         raw = asm.raw
@@ -257,6 +250,17 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     return LintResult(findings=findings, ignored=ignored,
                       resources=sum(1 for r in asm.resources if not r.partial), files=asm.files,
                       rule_docs={rid: r.summary for rid, r in rules().items()})
+
+
+def task_sizes(tasks: list[Task]) -> list[int]:
+    """Bytes of each task's input (0 when it cannot be read: the read reports why)."""
+    sizes = []
+    for t in tasks:
+        try:
+            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
+        except OSError:
+            sizes.append(0)
+    return sizes
 
 
 def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:

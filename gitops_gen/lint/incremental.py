@@ -93,7 +93,7 @@ def partitionable(tasks: list[Task], options: LintOptions) -> bool:
     return True
 
 
-def run_cached(tasks: list[Task], sizes: list[int], options: LintOptions, jobs: int | None, cache: Any,
+def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache: Any,
                mark: Any) -> tuple[Assembled, list[tuple[int, RawFinding]]]:
     """Phases 1 and 2 with ``cache``: the assembled input and every raw finding (before finalize)."""
     n = len(tasks)
@@ -115,7 +115,10 @@ def run_cached(tasks: list[Task], sizes: list[int], options: LintOptions, jobs: 
                 if kept > engine.POOL_MIN_BYTES:
                     t.data = None
         todo.append(i)
-    fresh = engine.run_phase1([tasks[i] for i in todo], options, jobs, [sizes[i] for i in todo])
+    from gitops_gen.lint.api import task_sizes
+
+    parse = [tasks[i] for i in todo]
+    fresh = engine.run_phase1(parse, options, jobs, task_sizes(parse))
     for i, r in zip(todo, fresh, strict=True):
         results[i] = r
         full[i] = True

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,11 @@ def decode(data: bytes, display: str) -> tuple[str | None, FileProblem | None]:
 # ------------------------------------------------------------------------------------ discovery
 def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
     """Every YAML file under ``paths`` (files given explicitly are kept whatever their suffix)."""
+    return [Path(p) for p in discover_names(paths, exclude)]
+
+
+def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[str]:
+    """:func:`discover` as strings (no ``Path`` per file: ~10 ms per 3,000 files on a re-lint)."""
     from fnmatch import fnmatch
 
     exclude = exclude or []
@@ -251,7 +257,7 @@ def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
         else:
             raise UserError.at(str(root), "no such file or directory",
                                hint="give files or directories of Kubernetes manifests")
-    return [Path(p) for p in sorted(out)]
+    return sorted(out)
 
 
 def is_kustomize_config(body: Any, filename: str) -> bool:
@@ -284,12 +290,13 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def kustomize_roles(files: list[Path]) -> KustomizeRoles:
+def kustomize_roles(files: Sequence[Path | str]) -> KustomizeRoles:
     """Read every kustomization among ``files``; classify the files they mention."""
     out = KustomizeRoles()
-    for f in files:
-        if f.name not in KUSTOMIZATION_NAMES:
+    for name in files:
+        if os.path.basename(name) not in KUSTOMIZATION_NAMES:
             continue
+        f = Path(name)
         text, problem = read_file(f, str(f))
         if text is None or problem:
             continue
