@@ -56,7 +56,7 @@ def main() -> int:
     patch(engine, "read_file", "phase1: read_file")
     for name in ("run_phase1", "run_phase2", "assemble", "finalize", "locate_hits"):
         patch(engine, name, f"engine.{name}")
-    patch(loader, "discover", "discover")
+    patch(loader, "discover_names", "discover")
     patch(loader, "kustomize_roles", "kustomize_roles")
     rc: Any = cache_mod.ResultCache
     rc.open = classmethod(timed("cache open+load", rc.open.__func__))

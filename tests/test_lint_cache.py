@@ -175,3 +175,35 @@ def test_slim_records_keep_what_the_finishing_step_reads() -> None:
     assert partition_of({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
                          "metadata": {"name": "r", "namespace": "ns"}}, False) == GLOBAL
     assert partition_of({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, False) == GLOBAL
+
+
+def test_full_records_lost_to_a_concurrent_compaction_are_parsed_again(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-lint reads full records from the bodies file the index names; when another run has
+    compacted it away meanwhile, the files of re-checked namespaces are parsed again, same results."""
+    repo = _repo(tmp_path)
+    cache = tmp_path / "cache"
+    _same_with_cache(repo, cache)
+    c = ResultCache.open(cache, LintOptions())
+    assert c is not None
+    c.used_parts = set(c.parts)
+    c._compact()  # a small input stays in the journal: compact it as a large one is
+    c.close()
+    [digest_dir] = [d for d in cache.iterdir() if d.name != "schemas"]
+    bodies = list(digest_dir.glob("bodies-*.bin"))
+    assert len(bodies) == 1 and (digest_dir / "index.marshal").is_file()
+    bodies[0].unlink()
+    _write(repo / "alpha" / "hpa.yaml", HPA.format(ns="alpha", min=1))
+    parsed: list[str] = []
+    real = engine.run_phase1
+
+    def spy(tasks: Any, *args: Any) -> Any:
+        parsed.extend(t.display.rsplit("/", 2)[-2] for t in tasks)
+        return real(tasks, *args)
+
+    monkeypatch.setattr(engine, "run_phase1", spy)
+    edited = as_tuples(run([repo], cache_dir=cache))
+    monkeypatch.undo()
+    assert len(parsed) > 1 and set(parsed) == {"alpha"}  # the edit, then alpha's other files again
+    assert edited == as_tuples(run([repo]))
+    assert [f for f in edited if f[0] == "pdb"]  # alpha's PDB (other file, not re-parsed) now blocks

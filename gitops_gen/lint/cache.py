@@ -6,12 +6,15 @@ itself (sizes and mtimes of ``gitops_gen/lint/**.py``), the Kubernetes version, 
 schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
 mtime is too recent to be trusted, as git does).
 
-Layout: ``pack.marshal`` (everything, rewritten now and then) + ``journal.marshal`` (one record
-appended per run with only what changed), so a re-lint after a one-file change writes a few KB.
-Each per-file entry is stored as two separately marshalled blobs: a *slim* record (findings and, per
-object, only what the finishing step reads: kind, namespace, name, the ignore annotation, position)
-and the *full* result (object bodies). Loading the pack only creates the blobs; a warm re-lint
-unmarshals the slim records, and the full ones only of the files whose namespaces must be re-checked.
+Each per-file entry is two separately marshalled blobs: a *slim* record (findings and, per object,
+only what the finishing step reads: kind, namespace, name, the ignore annotation, position) and the
+*full* result (object bodies). Layout: ``index.marshal`` (file stats, every slim record, where each
+full record lies in the bodies file, the phase-2 partitions), ``bodies-*.bin`` (the full records,
+end to end) and ``journal.marshal`` (one record appended per run with only what changed, full
+records inline), so a re-lint after a one-file change writes a few KB. Index and bodies are rewritten
+together now and then (compaction: a new bodies file, then the index that names it). A warm re-lint
+reads the index (slim records only: ~1/10 of the bytes), unmarshals the slim records, and reads from
+the bodies file only the full records of the files whose namespaces must be re-checked.
 Besides files, the cache holds the cross-object (phase 2) findings per partition (see
 :mod:`gitops_gen.lint.incremental`), keyed by the digest of the files that make up the partition.
 Anything unreadable (another version, a torn write) is dropped: a cache can only make a run faster,
@@ -27,13 +30,13 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from gitops_gen import __version__
 from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
 
-FORMAT = 2
+FORMAT = 3
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
 
 
@@ -72,14 +75,17 @@ class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.stat: dict[str, tuple[int, int, int, str, bool]] = {}
-        self.entries: dict[str, tuple[bytes, bytes]] = {}
+        # key -> (slim blob, full blob or its (offset, length) in the bodies file)
+        self.entries: dict[str, tuple[bytes, bytes | tuple[int, int]]] = {}
         self.parts: dict[str, bytes] = {}
         self.new_stat: dict[str, tuple[int, int, int, str, bool]] = {}
         self.new_entries: dict[str, tuple[bytes, bytes]] = {}
         self.new_parts: dict[str, bytes] = {}
         self.used_parts: set[str] = set()
         self.journal_bytes = 0
-        self.pack_bytes = 0
+        self.index_bytes = 0
+        self.bodies: BinaryIO | None = None  # opened at load: a compaction elsewhere may unlink it
+        self.bodies_name = ""
         self.disabled = False
 
     @classmethod
@@ -93,13 +99,21 @@ class ResultCache:
             return None
 
     def _load(self) -> None:
-        pack = self.dir / "pack.marshal"
+        index = self.dir / "index.marshal"
         journal = self.dir / "journal.marshal"
         try:
-            if pack.is_file():
-                data = pack.read_bytes()
-                self.pack_bytes = len(data)
-                self.stat, self.entries, self.parts = marshal.loads(data)
+            try:
+                with open(index, "rb") as fh:
+                    data = fh.read()
+            except FileNotFoundError:
+                data = b""
+            if data:
+                self.index_bytes = len(data)
+                self.stat, self.entries, self.parts, self.bodies_name = marshal.loads(data)
+                try:  # kept open: a compaction by a concurrent run may unlink it
+                    self.bodies = open(self.dir / self.bodies_name, "rb")  # noqa: SIM115
+                except OSError:  # already gone: slim records still serve, full ones are parsed again
+                    self.bodies = None
             if journal.is_file():
                 with open(journal, "rb") as fh:
                     while True:
@@ -113,7 +127,8 @@ class ResultCache:
                     self.journal_bytes = fh.tell()
         except (ValueError, TypeError, EOFError, OSError):  # torn or foreign: start afresh
             self.stat, self.entries, self.parts = {}, {}, {}
-            for p in (pack, journal):
+            self.bodies = None
+            for p in (index, journal):
                 with contextlib.suppress(OSError):
                     p.unlink()
 
@@ -156,10 +171,29 @@ class ResultCache:
         e = self.entries.get(key)
         return None if e is None else marshal.loads(e[0])
 
+    def _full_blob(self, ref: bytes | tuple[int, int]) -> bytes | None:
+        if isinstance(ref, bytes):
+            return ref
+        if self.bodies is None:
+            return None
+        offset, length = ref
+        try:
+            self.bodies.seek(offset)
+            blob = self.bodies.read(length)
+        except (OSError, ValueError):
+            return None
+        return blob if len(blob) == length else None
+
     def get(self, key: str) -> Any:
-        """The full phase-1 result of a file, or None."""
+        """The full phase-1 result of a file, or None (unknown, or its stored copy is unreadable)."""
         e = self.entries.get(key)
-        return None if e is None else marshal.loads(e[1])
+        blob = None if e is None else self._full_blob(e[1])
+        if blob is None:
+            return None
+        try:
+            return marshal.loads(blob)
+        except (ValueError, TypeError, EOFError):
+            return None
 
     def put(self, key: str, slim_record: Any, result: Any) -> None:
         e = (marshal.dumps(slim_record), marshal.dumps(result))
@@ -187,7 +221,7 @@ class ResultCache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             record = marshal.dumps((self.new_stat, self.new_entries, self.new_parts))
-            if self.journal_bytes + len(record) > max(self.pack_bytes // 4, 1_000_000):
+            if self.journal_bytes + len(record) > max(self.index_bytes, 1_000_000):
                 self._compact()
             else:
                 with open(self.dir / "journal.marshal", "ab") as fh:
@@ -196,12 +230,37 @@ class ResultCache:
         except (OSError, ValueError):
             pass  # a cache that cannot be written is no cache; the run's results are unaffected
 
+    def close(self) -> None:
+        if self.bodies is not None:
+            self.bodies.close()
+            self.bodies = None
+
     def _compact(self) -> None:
+        """Rewrite everything: the bodies (full records) to a new file, then the index naming it."""
         live = {f"{v[3]}:" for v in self.stat.values()}
-        entries = {k: v for k, v in self.entries.items() if k[: k.index(":") + 1] in live}
-        tmp = self.dir / f"pack.{os.getpid()}.tmp"
+        entries: dict[str, tuple[bytes, int, int]] = {}
+        name = f"bodies-{os.getpid()}-{time.time_ns()}.bin"
+        tmp = self.dir / f"{name}.tmp"
+        offset = 0
+        with open(tmp, "wb") as out:
+            for k, (slim_blob, ref) in self.entries.items():
+                if k[: k.index(":") + 1] not in live:
+                    continue
+                blob = self._full_blob(ref)
+                if blob is None:
+                    continue
+                out.write(blob)
+                entries[k] = (slim_blob, offset, len(blob))
+                offset += len(blob)
+        os.replace(tmp, self.dir / name)
         parts = {k: v for k, v in self.parts.items() if k in self.used_parts}
-        tmp.write_bytes(marshal.dumps((self.stat, entries, parts)))
-        os.replace(tmp, self.dir / "pack.marshal")
+        index = marshal.dumps((self.stat, {k: (e[0], (e[1], e[2])) for k, e in entries.items()}, parts, name))
+        tmp = self.dir / f"index.{os.getpid()}.tmp"
+        tmp.write_bytes(index)
+        os.replace(tmp, self.dir / "index.marshal")
         with contextlib.suppress(OSError):
             (self.dir / "journal.marshal").unlink()
+        for old in self.dir.glob("bodies-*.bin"):
+            if old.name != name:
+                with contextlib.suppress(OSError):
+                    old.unlink()

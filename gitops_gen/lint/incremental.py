@@ -160,7 +160,10 @@ def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache:
         if not full[i]:
             k = keys[i]
             assert k is not None
-            results[i] = cache.get(k)
+            got = cache.get(k)
+            if got is None:  # its stored copy is gone (compacted away by a concurrent run): parse again
+                got = engine.run_phase1([tasks[i]], options, 1, [0])[0]
+            results[i] = got
             full[i] = True
     mark(f"cache: {len(cached)} of {len(part_key)} partitions reused, {len(dirty)} to check")
 
@@ -207,6 +210,7 @@ def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache:
                 ri = first_obj[display] + j
                 restored.append((by_display[display], (rid, sev, line, col, ri, msg, rem, tuple(path))))
     cache.save()
+    cache.close()
     mark("cache saved")
     return asm, raw + restored + phase2
 
