@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: never lets a traceback reach the user."""
     from gitops_gen.errors import UserError
 
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["lint"]:
+        import gc
+
+        gc.disable()  # lint makes no cyclic garbage worth collecting; its lazy imports run ~10% faster
     try:
         cli.main(args=argv, prog_name="gitops-gen", standalone_mode=False)
     except click.exceptions.Abort:
