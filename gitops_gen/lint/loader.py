@@ -115,10 +115,14 @@ def split_chunks(text: str) -> list[tuple[int, int, str]]:
 
 def _duplicate_position(chunk: str, start: int) -> tuple[int, int] | None:
     """File line/column of the second occurrence of a duplicated key in ``chunk``."""
+    import warnings
+
     from ruamel.yaml import YAML
 
     try:
-        YAML(typ="rt").load(chunk)
+        with warnings.catch_warnings():  # a re-used anchor is legal YAML; never print ruamel's warning
+            warnings.simplefilter("ignore")
+            YAML(typ="rt").load(chunk)
     except Exception as exc:  # DuplicateKeyError carries the position; anything else: unknown
         mark = getattr(exc, "problem_mark", None)
         if mark is not None and "duplicate" in str(getattr(exc, "problem", "")):
