@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
 from gitops_gen.spec.secrets import credential_problems
+from gitops_gen.values import dotted
 from gitops_gen.yamlio import (
     DEFAULT_LIMITS,
     Limits,
@@ -185,7 +186,7 @@ def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
 
 def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel]) -> Problem:
     loc = _clean_loc(tuple(err.get("loc", ())))
-    key_path = _format_path(loc)
+    key_path = dotted(loc)
     line, col = position_of(doc, loc)
     etype = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
@@ -256,16 +257,6 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
             continue
         out.append(part)
     return tuple(out)
-
-
-def _format_path(loc: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
 
 
 def _valid_keys(model_cls: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
