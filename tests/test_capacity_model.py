@@ -250,6 +250,13 @@ def test_traefik_svclb_holds_80_443_so_ingress_nginx_lb_stays_pending() -> None:
     assert p.workload.name == "svclb-ingress-nginx-controller"
     assert p.message == "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports."
     assert "--disable=traefik" in p.workload.fix
+    # a port conflict is worded as one: the ports, and only the ports fix (no "lower the requests")
+    from gitops_gen.capacity.report import fix_text, pending_text
+
+    text = pending_text(p, a)
+    assert "host port(s) 80/TCP, 443/TCP" in text and "Each requests" not in text
+    assert fix_text(p.workload, p) == p.workload.fix
+    assert "lower the requests" not in fix_text(p.workload, p)
     # with Traefik disabled, the ingress-nginx svclb binds 80/443
     a = analyze(objs, cluster(("4", "12Gi"), distribution="k3s", disable=frozenset({"traefik"})))
     assert a.simulation is not None and not a.simulation.pending

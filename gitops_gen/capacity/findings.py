@@ -129,4 +129,4 @@ def _hit(ctx: Context, a: Analysis, p: Pending, severity: Severity | None) -> It
     if w.owner.resource is None:
         text = f"(no manifest: {w.owner.label}) " + text
         path = ()
-    yield Hit(anchor, text, fix_text(w), path, severity)
+    yield Hit(anchor, text, fix_text(w, p), path, severity)

@@ -12,7 +12,7 @@ from typing import Any
 from gitops_gen.capacity.budget import Analysis, Totals, group_rows
 from gitops_gen.capacity.model import Owner, Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
-from gitops_gen.capacity.simulate import Pending
+from gitops_gen.capacity.simulate import PORTS, Pending
 from gitops_gen.quantity import format_cpu, format_memory
 
 HEADERS = ("COMPONENT", "NAMESPACE", "PODS", "CPU REQ", "CPU LIM", "MEM REQ", "MEM LIM", "CPU %", "MEM %", "NOTES")
@@ -141,7 +141,7 @@ def _pending_json(p: Pending) -> dict[str, Any]:
     w = p.workload
     return {"owner": w.owner.label, "component": w.component, "kind": w.kind, "name": w.name,
             "namespace": w.namespace, "pods": p.count, "of": p.total, "phase": p.phase, "message": p.message,
-            "requests": {"cpu_millis": p.cpu, "memory_bytes": p.memory}, "fix": fix_text(w)}
+            "requests": {"cpu_millis": p.cpu, "memory_bytes": p.memory}, "fix": fix_text(w, p)}
 
 
 # ----------------------------------------------------------------------------------- wording
@@ -153,8 +153,15 @@ def values_path(w: Workload, path: str) -> str:
     return path
 
 
-def fix_text(w: Workload) -> str:
-    """How to make the workload smaller, in the owner's own terms."""
+def ports_only(p: Pending) -> bool:
+    """Pending only because its host ports are taken (requests are not the problem)."""
+    return bool(p.reasons) and not p.resources and PORTS in p.reasons
+
+
+def fix_text(w: Workload, p: Pending | None = None) -> str:
+    """How to make the workload smaller (or, for a host-port conflict, free the ports), in the owner's terms."""
+    if p is not None and ports_only(p):
+        return w.fix or "free the host ports on the nodes, or bind other ports"
     parts: list[str] = []
     if w.fix:
         parts.append(w.fix)
@@ -185,6 +192,10 @@ def pending_text(p: Pending, a: Analysis) -> str:
     elif p.best_free[0]:
         node = f" The freest node, {p.best_free[0]},"
     free = f" has {_mem(max(p.best_free[2], 0))} memory and {_cpu(max(p.best_free[1], 0))} CPU free."
+    if ports_only(p):
+        ports = ", ".join(f"{port}/{proto}" for port, proto in w.host_ports) or "its host ports"
+        return (f"{head}: {count} would stay Pending: {p.message} It binds host port(s) {ports}, "
+                "already bound on every node it could run on.")
     return (f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
             f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}")
 
@@ -311,7 +322,7 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
             out.append("### Pending pods" if markdown else "Pending pods (scheduling simulation):")
             for p in sim.pending:
                 out.append(f"- {pending_text(p, a)}")
-                out.append(f"  Fix: {fix_text(p.workload)}")
+                out.append(f"  Fix: {fix_text(p.workload, p)}")
         else:
             out.append("Scheduling simulation: every pod fits"
                        + (" (" + ", ".join(f"{s.node.name}: {s.pods} pods, {_mem(s.free_memory)} memory and "
