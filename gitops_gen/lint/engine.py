@@ -412,7 +412,36 @@ def finalize(tasks: list[Task], asm: Assembled, raw: list[tuple[int, RawFinding]
         findings.append(f)
     findings.sort(key=Finding.sort_key)
     ignored.sort(key=Finding.sort_key)
-    return findings, ignored
+    return collapse_missing_schemas(findings), ignored
+
+
+def collapse_missing_schemas(findings: list[Finding]) -> list[Finding]:
+    """One "no schema" warning per kind, not one per object.
+
+    The warning is about the kind (its CRD is not known), so it is reported once, at the kind's
+    first object in file order, with the number of objects left unvalidated: a repository with 80
+    ExternalSecrets gets one line, not 80.
+    """
+    from gitops_gen.lint.rules.schema import NO_SCHEMA
+
+    counts: dict[str, int] = defaultdict(int)
+    for f in findings:
+        if f.rule == "schema" and f.message.startswith(NO_SCHEMA):
+            counts[f.message] += 1
+    if not counts:
+        return findings
+    out: list[Finding] = []
+    shown: set[str] = set()
+    for f in findings:
+        n = counts.get(f.message, 0) if f.rule == "schema" else 0
+        if n and f.message in shown:
+            continue
+        if n:
+            shown.add(f.message)
+            if n > 1:
+                f.message = f"{f.message} ({n} objects of this kind; the first is shown)"
+        out.append(f)
+    return out
 
 
 def _ignored_rules(res: Resource) -> set[str]:

@@ -13,7 +13,8 @@ the field's line. An ``apiVersion`` that is no longer served (``helm.toolkit.flu
 when the CRD serves only ``v2``; ``autoscaling/v2beta2`` on Kubernetes >= 1.26) is an error naming
 the served versions. An object without ``metadata.name`` (and no ``generateName``) is an error, and
 so is an integer outside its field's ``int32``/``int64`` range (``replicas: 99999999999``).
-A kind with no schema at all is a *warning* — never a silent pass.
+A kind with no schema at all is a *warning* — never a silent pass — reported once per kind, at its
+first object, with the number of objects left unvalidated.
 
 **Why.** The API server rejects (or, for unknown fields, silently drops) what does not match, and
 Flux then fails the whole Kustomization — after the merge, in the cluster.
