@@ -226,8 +226,12 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
     return failed + _place_each(states, later)
 
 
-def _place_each(states: list[NodeState], pods: list[_Pod]) -> list[_Pod]:
-    """Place each pod, in order, on its best node; the pods that fit nowhere."""
+def _place_each(states: list[NodeState], pods: list[_Pod],
+                placed: list[tuple[int, _Pod]] | None = None) -> list[_Pod]:
+    """Place each pod, in order, on its best node; the pods that fit nowhere.
+
+    ``placed`` (when given) receives ``(node index, pod)`` of each pod placed, so a caller can take them back.
+    """
     failed: list[_Pod] = []
     for pod in pods:
         ni = _best(states, pod)
@@ -235,6 +239,8 @@ def _place_each(states: list[NodeState], pods: list[_Pod]) -> list[_Pod]:
             failed.append(pod)
         else:
             _place(states[ni], pod)
+            if placed is not None:
+                placed.append((ni, pod))
     return failed
 
 
@@ -285,14 +291,7 @@ def _transients(workloads: list[Workload], states: list[NodeState], size: list[t
         else:
             continue
         placed: list[tuple[int, _Pod]] = []
-        failed: list[_Pod] = []
-        for pod in pods:
-            ni = _best(states, pod)
-            if ni < 0:
-                failed.append(pod)
-            else:
-                _place(states[ni], pod)
-                placed.append((ni, pod))
+        failed = _place_each(states, pods, placed)
         if failed:
             reasons = _reasons(states, failed[0])
             out.append(_pending(w, len(failed) + total - len(pods), total, reasons, len(states), failed[0].phase,
