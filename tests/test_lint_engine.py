@@ -175,3 +175,52 @@ def test_cli_exit_codes_and_fail_on(tmp_path: Path) -> None:
     (tmp_path / ".gitops-gen.yaml").write_text("disable: [nosuch]\n")
     r = cli(str(good))
     assert r.returncode == 2 and ".gitops-gen.yaml:1:" in r.stderr
+
+
+LIST_TEXT = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+    namespace: shop
+  spec:
+    selector:
+      app: web
+    ports:
+    - port: "eighty"
+- apiVersion: networking.k8s.io/v1
+  kind: Ingress
+  metadata:
+    name: web
+    namespace: shop
+  spec:
+    rules:
+    - host: shop.example.com
+      http:
+        paths:
+        - path: /
+          pathType: Prefix
+          backend:
+            service:
+              name: missing
+              port:
+                number: 80
+"""
+
+
+def test_findings_inside_list_items_point_at_the_item_field(tmp_path: Path) -> None:
+    (tmp_path / "list.yaml").write_text(LIST_TEXT)
+    lines = LIST_TEXT.split("\n")
+    base = run([tmp_path / "list.yaml"])
+    schema = by_rule(base, "schema")
+    assert [(f.line, f.resource) for f in schema] == [(13, "Service/shop/web")]
+    assert "port" in lines[schema[0].line - 1]
+    # a cross-object finding (phase 2) on a List item is placed at its field too
+    ingress = [f for f in by_rule(base, "ingress") if "missing" in f.message]
+    assert ingress and all(lines[f.line - 1].strip() == "name: missing" for f in ingress)
+    cache = tmp_path / "cache"
+    assert as_tuples(run([tmp_path / "list.yaml"], cache_dir=cache)) == as_tuples(base)
+    assert as_tuples(run([tmp_path / "list.yaml"], cache_dir=cache)) == as_tuples(base)

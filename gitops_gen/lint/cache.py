@@ -36,7 +36,7 @@ from gitops_gen import __version__
 from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
 
-FORMAT = 3
+FORMAT = 4  # 4: objects carry their path in the document (List items)
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
 
 

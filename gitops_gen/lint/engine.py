@@ -37,8 +37,9 @@ from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Resource, 
 # one finding as computed per file: (rule, severity, line, column, resource index or -1, message,
 # remediation, path). Tuples of plain values: cheap to pickle/marshal (process pool, cache).
 RawFinding = tuple[str, int, int, int, int, str, str, tuple[Any, ...]]
-# one object: (body, line, column, doc index, partial, chunk start line, chunk end line)
-RawObject = tuple[Any, int, int, int, bool, int, int]
+# one object: (body, line, column, doc index, partial, chunk start line, chunk end line, its path in
+# the document: () or ("items", i) for an item of a List)
+RawObject = tuple[Any, int, int, int, bool, int, int, tuple[Any, ...]]
 FileResult = tuple[list[RawObject], list[RawFinding], int]  # objects, findings, 1 if the file counts
 
 IGNORE_ANNOTATION = "gitops-gen.io/ignore"
@@ -104,7 +105,7 @@ def _half_object(body: Any) -> str:
 
 def analyze_file(task: Task, options: LintOptions) -> FileResult:
     """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
-    from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
+    from gitops_gen.lint.positions import field_position, locate
 
     if task.role == ROLE_AUX:
         return [], [], 0
@@ -139,10 +140,10 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                 if _is_object(item):
                     line, col, _d = locate(lines, doc.start, doc.end, ("items", i))
                     objects.append((item, line or doc.line, col or doc.column, doc.index, partial,
-                                    doc.start, doc.end))
+                                    doc.start, doc.end, ("items", i)))
             continue
         if _is_object(body):
-            objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end))
+            objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end, ()))
         else:
             non_objects.append(doc)
     if not partial:
@@ -185,11 +186,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                     if lines is None:
                         lines = text.split("\n")
                     o = objects[ri]
-                    fl, fc, depth = locate(lines, o[5], o[6], hit.path)
-                    if depth < len(hit.path) and path_exists(o[0], hit.path):
-                        pos = ruamel_locate("\n".join(lines[o[5]:o[6]]), hit.path)
-                        if pos is not None:
-                            fl, fc = pos[0] + o[5], pos[1]
+                    fl, fc = field_position(lines, o[5], o[6], o[0], tuple(hit.path), o[7])
                     if fl:
                         line, col = fl, fc
                 findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation,
@@ -287,14 +284,15 @@ def _balanced_chunks(tasks: list[Task], sizes: list[int], n: int) -> list[list[T
 @dataclass
 class Assembled:
     resources: list[Resource]
-    spans: list[tuple[int, int, int]]  # per resource: (task index, chunk start, chunk end)
+    # per resource: (task index, chunk start, chunk end, path of the object in its document)
+    spans: list[tuple[int, int, int, tuple[Any, ...]]]
     raw: list[tuple[int, RawFinding]]  # (task index, finding)
     files: int
 
 
 def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
     resources: list[Resource] = []
-    spans: list[tuple[int, int, int]] = []
+    spans: list[tuple[int, int, int, tuple[Any, ...]]] = []
     raw: list[tuple[int, RawFinding]] = []
     files = 0
     for ti, (task, (objects, findings, counted)) in enumerate(zip(tasks, results, strict=True)):
@@ -303,7 +301,7 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
         for o in objects:
             line, col = (1, 1) if task.pin_position else (o[1], o[2])
             resources.append(Resource(o[0], task.display, line, col, o[3], o[4]))
-            spans.append((ti, o[5], o[6]))
+            spans.append((ti, o[5], o[6], o[7]))
         for f in findings:
             ri = f[4] + base if f[4] >= 0 else -1
             line, col = (1, 1) if task.pin_position else (f[2], f[3])
@@ -349,7 +347,7 @@ def run_phase2(tasks: list[Task], asm: Assembled, options: LintOptions,
 
 def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
                 hits: list[tuple[str, Severity, Hit]]) -> list[tuple[int, RawFinding]]:
-    from gitops_gen.lint.positions import locate, path_exists, ruamel_locate
+    from gitops_gen.lint.positions import field_position
 
     out: list[tuple[int, RawFinding]] = []
     texts: dict[int, list[str] | None] = {}
@@ -358,7 +356,7 @@ def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
         if ri < 0:
             continue  # a hit on an object the engine does not know: ignore
         res = asm.resources[ri]
-        ti, start, end = asm.spans[ri]
+        ti, start, end, prefix = asm.spans[ri]
         line, col = res.line, res.column
         task = tasks[ti]
         if hit.path and not task.pin_position:
@@ -366,11 +364,7 @@ def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
                 texts[ti] = _lines_of(task)
             lines = texts[ti]
             if lines is not None:
-                fl, fc, depth = locate(lines, start, end, tuple(hit.path))
-                if depth < len(hit.path) and path_exists(res.body, tuple(hit.path)):
-                    pos = ruamel_locate("\n".join(lines[start:end]), tuple(hit.path))
-                    if pos is not None:
-                        fl, fc = pos[0] + start, pos[1]
+                fl, fc = field_position(lines, start, end, res.body, tuple(hit.path), prefix)
                 if fl:
                     line, col = fl, fc
         out.append((ti, (rid, int(sev), line, col, ri, hit.message, hit.remediation, tuple(hit.path))))

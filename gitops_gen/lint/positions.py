@@ -164,6 +164,24 @@ def path_exists(body: Any, path: FieldPath) -> bool:
     return True
 
 
+def field_position(lines: Sequence[str], start: int, end: int, body: Any, path: FieldPath,
+                   prefix: FieldPath = ()) -> tuple[int, int]:
+    """1-based (line, column) of ``path`` in the object ``body`` whose text is ``lines[start:end]``;
+    (0, 0) when not even its first part is there.
+
+    ``prefix`` is where the object sits in its document: ``()`` for a document that is the object,
+    ``("items", i)`` for an item of a ``kind: List``. The line scanner answers; where it stops short of
+    a field that exists, the document alone is re-read with ruamel.
+    """
+    full = prefix + path if prefix else path
+    line, col, depth = locate(lines, start, end, full)
+    if depth < len(full) and path_exists(body, path):
+        pos = ruamel_locate("\n".join(lines[start:end]), full)
+        if pos is not None:
+            line, col = pos[0] + start, pos[1]
+    return line, col
+
+
 def ruamel_locate(doc_text: str, path: FieldPath) -> tuple[int, int] | None:
     """Position of ``path`` in one document's text, by a full ruamel.yaml round-trip parse."""
     from gitops_gen.errors import UserError
