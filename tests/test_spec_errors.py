@@ -118,3 +118,16 @@ def test_specs_that_do_not_fit_together_are_located(tmp_path: Path, repo_root: P
 def test_missing_specs_dir_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _render(tmp_path / "nope", tmp_path / "out", capsys)
     assert code == 2 and "specs directory does not exist" in err
+
+
+def test_duplicate_app_and_wrong_cluster_point_at_the_key(tmp_path: Path, repo_root: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # the second App is the second document of its file: line 1 would point at the wrong document
+    other = APP.replace("  port: 8080\n", "  port: 8080\n  cluster: elsewhere\n")
+    specs = _specs(tmp_path, repo_root, APP + "---\n" + other)
+    code, err = _render(specs, tmp_path / "out", capsys)
+    assert code == 2
+    second = len(APP.splitlines()) + 2  # the '---' line, then the second document's first line
+    assert re.search(rf"apps/web\.yaml:{second + 3}:3: metadata\.name: App 'web' is also defined in "
+                     rf"\S*apps/web\.yaml:4:3;", err), err
+    assert re.search(rf"apps/web\.yaml:{second + 7}:3: spec\.cluster: cluster 'elsewhere'", err), err

@@ -117,9 +117,9 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         raise UserError.at(str(specs_dir), "no Platform spec found",
                            hint="add a file with 'apiVersion: gitops-gen/v1' and 'kind: Platform'")
     if len(platforms) > 1:
-        raise UserError([Problem(Location(src, 1, 1), f"second Platform {p.metadata.name!r}",
+        raise UserError([Problem(_at(src, doc, ("kind",)), f"second Platform {p.metadata.name!r}",
                                  hint="one specs directory describes one platform; use one --specs per cluster")
-                         for p, src, _, _ in platforms[1:]])
+                         for p, src, _, doc in platforms[1:]])
     platform, psrc, pname, pdoc = platforms[0]
     pkey = f"Platform/{platform.metadata.name}"
     sources = {pkey: psrc}
@@ -128,21 +128,27 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     seen: dict[str, str] = {}
     for app, src, spec_name, doc in apps:
         if app.metadata.name in seen:
-            problems.add(Problem(Location(src, 1, 1), f"App {app.metadata.name!r} is also defined in "
+            problems.add(Problem(_at(src, doc, ("metadata", "name")), f"App {app.metadata.name!r} is also defined in "
                                  f"{seen[app.metadata.name]}", key_path="metadata.name",
                                  hint="app names must be unique"))
-        seen[app.metadata.name] = src
+        seen.setdefault(app.metadata.name, str(_at(src, doc, ("metadata", "name"))))
         sources[f"App/{app.metadata.name}"] = src
         names[f"App/{app.metadata.name}"] = spec_name
         spec_docs[f"App/{app.metadata.name}"] = doc
         if app.spec.cluster is not None and app.spec.cluster != platform.metadata.name:
-            problems.add(Problem(Location(src, 1, 1), f"cluster {app.spec.cluster!r} is not the platform "
+            problems.add(Problem(_at(src, doc, ("spec", "cluster")), f"cluster {app.spec.cluster!r} is not the platform "
                                  f"{platform.metadata.name!r}", key_path="spec.cluster",
                                  hint="remove spec.cluster or set it to the Platform's metadata.name"))
     problems.raise_if_any()
     apps_sorted = sorted((a for a, _, _, _ in apps), key=lambda a: a.metadata.name)
     return Specs(platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names,
                  docs=spec_docs)
+
+
+def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:
+    """Where ``path`` is in a spec document (not line 1 of its file: a file may hold several documents)."""
+    line, col = position_of(doc, path)
+    return Location(src, line or 1, col or 1)
 
 
 def _display(path: Path, base: Path) -> str:
