@@ -7,6 +7,7 @@ Each error names ``file:line:col``, the key path and a hint, e.g.::
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import types
@@ -23,7 +24,6 @@ from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.values import dotted
 from gitops_gen.yamlio import (
     DEFAULT_LIMITS,
-    Limits,
     load_positioned,
     node_position,
     position_of,
@@ -35,9 +35,8 @@ from gitops_gen.yamlio import (
 # YAML at ~100-150 KB/s, so a spec at the manifests' 8 MiB limit would take a minute. 1 MiB is far above
 # any real spec (the reference platform spec is ~10 KB); GITOPS_GEN_MAX_FILE_BYTES still overrides it.
 SPEC_MAX_BYTES = 1024 * 1024
-SPEC_LIMITS = Limits(max_file_bytes=DEFAULT_LIMITS.max_file_bytes if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
-                     else min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes),
-                     max_depth=DEFAULT_LIMITS.max_depth, max_nodes=DEFAULT_LIMITS.max_nodes)
+SPEC_LIMITS = DEFAULT_LIMITS if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES") else dataclasses.replace(
+    DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes))
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -96,7 +95,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
         spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
-            docs = load_positioned(read_text(path, display=name, limits=SPEC_LIMITS), name)
+            docs = load_positioned(read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS)
         except UserError as exc:
             problems.items.extend(exc.problems)
             continue
