@@ -18,16 +18,15 @@ def render(specs: Any, out_dir: Path) -> dict[str, str]:
     from gitops_gen.render.engine import render_tree
     from gitops_gen.render.paths import derive_prefix
 
-    return dict(render_tree(specs, derive_prefix(out_dir)))
+    return render_tree(specs, derive_prefix(out_dir))
 
 
 def tree_prefix(specs: Any, out_dir: Path) -> str:
     """Where the rendered tree sits in the repository Flux syncs ('' for its root), as rendered."""
-    from gitops_gen.render.engine import normalize_prefix
+    from gitops_gen.render.engine import repo_prefix
     from gitops_gen.render.paths import derive_prefix
 
-    git_path = specs.platform.spec.git.path
-    return str(normalize_prefix(git_path if git_path is not None else derive_prefix(out_dir)))
+    return repo_prefix(specs.platform, derive_prefix(out_dir))
 
 
 def lint_findings(tree: Path, specs_dir: Path | None, repo_root: Path | None) -> list[Finding]:

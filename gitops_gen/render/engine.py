@@ -164,6 +164,13 @@ def normalize_prefix(prefix: str) -> str:
     return "/".join(parts)
 
 
+def repo_prefix(platform: Platform, path_prefix: str = "") -> str:
+    """Where the rendered tree sits in the repository Flux syncs: ``spec.git.path`` when set, else
+    ``path_prefix`` (``--out`` inside its git work tree); '' for the repository root."""
+    git_path = platform.spec.git.path
+    return normalize_prefix(git_path if git_path is not None else path_prefix)
+
+
 # ----------------------------------------------------------------------------------- render_tree
 
 
@@ -177,8 +184,7 @@ def render_tree(specs: Specs, path_prefix: str = "") -> dict[str, str]:
     from gitops_gen.render.components import build_all, issuer_of
 
     platform = specs.platform
-    git_path = platform.spec.git.path
-    prefix = normalize_prefix(git_path if git_path is not None else path_prefix)
+    prefix = repo_prefix(platform, path_prefix)
     cluster = platform.metadata.name
     psrc = specs.name_of("Platform", cluster)
     components = build_all(platform)
