@@ -6,6 +6,7 @@ pods Pending, 2 for bad input (raised as :class:`UserError`).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,12 @@ def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
     roles = loader.kustomize_roles(files)
     out: list[Resource] = []
     problems: list[str] = []
+    cwd = Path.cwd().resolve()
     for f in files:
-        import os
-
         role = roles.roles.get(os.path.normpath(str(f.absolute())), loader.ROLE_RESOURCE)
         if role in (loader.ROLE_KUSTOMIZATION, loader.ROLE_AUX):
             continue
-        display = _display(f)
+        display = _display(f, cwd)
         text, problem = loader.read_file(f, display)
         if text is None:
             if problem is not None:
@@ -47,16 +47,11 @@ def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
     return out, problems
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(cwd).as_posix()
     except ValueError:
         return str(path)
-
-
-def cluster_for(platform: Any, node_memory: str | None, node_cpu: str | None, node_count: int | None) -> Cluster | None:
-    """Nodes from the flags and the platform spec (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
-    return resolve_cluster(platform, node_memory, node_cpu, node_count)
 
 
 def cluster_from_lint_options(options: LintOptions) -> Cluster | None:
@@ -92,7 +87,7 @@ def run_budget(paths: list[Path], fmt: str = "text", specs_dir: Path | None = No
         from gitops_gen.spec.loader import load_specs
 
         platform = load_specs(specs_dir).platform
-    cluster = cluster_for(platform, node_memory, node_cpu, node_count)
+    cluster = resolve_cluster(platform, node_memory, node_cpu, node_count)
     charts = ChartSource.from_options(chart_dirs or ())
     resources, problems = load_resources(list(paths))
     for p in problems:

@@ -65,12 +65,13 @@ def _relative(file: str, tree: Path) -> str:
 def budget_side(tree: Path, specs: Any) -> BudgetSide:
     """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
     as ``gitops-gen budget`` computes them."""
-    from gitops_gen.capacity.api import cluster_for, load_resources
+    from gitops_gen.capacity.api import load_resources
     from gitops_gen.capacity.budget import analyze
+    from gitops_gen.capacity.nodes import resolve_cluster
 
     resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
     platform = specs.platform if specs is not None else None
-    cluster = cluster_for(platform, None, None, None)
+    cluster = resolve_cluster(platform, None, None, None)
     analysis = analyze(resources, cluster, platform=platform)
     totals = analysis.totals()
     pending: list[str] = []
