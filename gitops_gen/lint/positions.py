@@ -12,7 +12,7 @@ document alone is re-read with ruamel (:func:`gitops_gen.yamlio.position_of`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
@@ -28,7 +28,7 @@ def _view(lines: Sequence[str], i: int, overrides: dict[int, tuple[int, str]]) -
 
 
 def _is_skip(content: str) -> bool:
-    return not content or content.startswith("#")
+    return not content or content[0] == "#"
 
 
 def _key_matches(content: str, key: str) -> bool:
@@ -45,6 +45,20 @@ def _after_colon(content: str, key: str) -> str:
         if content.startswith(form + ":"):
             return content[len(form) + 1:].strip()
     return ""
+
+
+def _siblings(lines: Sequence[str], f: int, e: int, indent: int,
+              overrides: dict[int, tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Content lines of ``lines[f:e]`` at exactly ``indent``, up to the first line indented less
+    (the entries of one block mapping or sequence, and what is nested in them skipped)."""
+    for i in range(f, e):
+        ind, c = _view(lines, i, overrides)
+        if not c or c[0] == "#":
+            continue
+        if ind < indent:
+            return
+        if ind == indent:
+            yield i, c
 
 
 def locate(lines: Sequence[str], start: int, end: int, path: FieldPath) -> tuple[int, int, int]:
@@ -67,16 +81,7 @@ def locate(lines: Sequence[str], start: int, end: int, path: FieldPath) -> tuple
             break
         ind0, c0 = _view(lines, f, overrides)
         if isinstance(part, str):
-            found = -1
-            for i in range(f, e):
-                ind, c = _view(lines, i, overrides)
-                if _is_skip(c):
-                    continue
-                if ind < ind0:
-                    break
-                if ind == ind0 and _key_matches(c, part):
-                    found = i
-                    break
+            found = next((i for i, c in _siblings(lines, f, e, ind0, overrides) if _key_matches(c, part)), -1)
             if found < 0:
                 break
             ind, c = _view(lines, found, overrides)
@@ -105,20 +110,13 @@ def locate(lines: Sequence[str], start: int, end: int, path: FieldPath) -> tuple
             dash = ind0
             count = -1
             item_line = -1
-            for i in range(f, e):
-                ind, c = _view(lines, i, overrides)
-                if _is_skip(c):
-                    continue
-                if ind < dash:
+            for i, c in _siblings(lines, f, e, dash, overrides):
+                if not (c == "-" or c.startswith("- ")):
                     break
-                if ind == dash:
-                    if c == "-" or c.startswith("- "):
-                        count += 1
-                        if count == part:
-                            item_line = i
-                            break
-                    else:
-                        break
+                count += 1
+                if count == part:
+                    item_line = i
+                    break
             if item_line < 0:
                 break
             _ind, c = _view(lines, item_line, overrides)
