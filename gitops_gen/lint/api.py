@@ -236,13 +236,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
-        raw = asm.raw
-        extra: list[tuple[str, Any]] = []
-        raw, extra = _recheck_with_input_crds(asm, raw, options)
-        if options.validator == "kubeconform":
-            from gitops_gen.lint.schema.kubeconform import run_kubeconform
-
-            extra.extend(run_kubeconform(tasks, asm, options))
+        raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
         raw = raw + engine.run_phase2(tasks, asm, options, extra)
         mark("phase 2")
     findings, ignored = engine.finalize(tasks, asm, raw, severity=settings.severity, disabled=settings.disabled)
@@ -261,6 +255,19 @@ def task_sizes(tasks: list[Task]) -> list[int]:
         except OSError:
             sizes.append(0)
     return sizes
+
+
+def whole_input_schema(tasks: list[Task], asm: Any, raw: list[Any],
+                       options: LintOptions) -> tuple[list[Any], list[Any]]:
+    """Schema checks that need the whole input, before phase 2: custom objects validated against the
+    CRDs of the input, and the kubeconform validator. Returns ``raw`` without the findings they
+    replace, and the extra ``(rule, hit)`` pairs for phase 2 to place."""
+    raw, extra = _recheck_with_input_crds(asm, raw, options)
+    if options.validator == "kubeconform":
+        from gitops_gen.lint.schema.kubeconform import run_kubeconform
+
+        extra.extend(run_kubeconform(tasks, asm, options))
+    return raw, extra
 
 
 def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:

@@ -171,11 +171,9 @@ def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache:
     raw = asm.raw
     extra: list[tuple[str, Any]] = []
     if whole:
-        raw, extra = _recheck(asm, raw, options)
-        if options.validator == "kubeconform":
-            from gitops_gen.lint.schema.kubeconform import run_kubeconform
+        from gitops_gen.lint.api import whole_input_schema
 
-            extra.extend(run_kubeconform(tasks, asm, options))
+        raw, extra = whole_input_schema(tasks, asm, raw, options)
     obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
     for ti, (objects, _f, _c) in enumerate(results):
         obj_pos.extend((ti, j) for j in range(len(objects)))
@@ -217,9 +215,3 @@ def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache:
 
 def _digest(items: list[tuple[str, str]]) -> str:
     return hashlib.blake2b(repr(sorted(items)).encode(), digest_size=16).hexdigest()
-
-
-def _recheck(asm: Assembled, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
-    from gitops_gen.lint.api import _recheck_with_input_crds
-
-    return _recheck_with_input_crds(asm, raw, options)
