@@ -172,6 +172,9 @@ def test_cli_exit_codes_and_fail_on(tmp_path: Path) -> None:
     assert cli(str(FIXTURES / "schema" / "bad.yaml")).returncode == 1
     r = cli(str(tmp_path / "missing"))
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+    # a file given as a schema directory: a usage error, not an "internal error" finding per object
+    r = cli("--schema-dir", str(good), str(good))
+    assert r.returncode == 2 and "not a directory" in r.stderr and "internal error" not in r.stdout + r.stderr
     (tmp_path / ".gitops-gen.yaml").write_text("disable: [nosuch]\n")
     r = cli(str(good))
     assert r.returncode == 2 and ".gitops-gen.yaml:1:" in r.stderr

@@ -78,6 +78,10 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     for d in options.schema_dirs + options.crd_dirs:
         if not d.exists():
             raise UserError.at(str(d), "no such directory", hint="check --schema-dir/--crd-dir or the config")
+    for d in options.schema_dirs:  # CRD manifests may be files; a schema directory must be one
+        if not d.is_dir():
+            raise UserError.at(str(d), "not a directory",
+                               hint="give --schema-dir a directory written by `gitops-gen schemas import`")
     flag_validator = opts.get("validator")
     options.validator = _pick_validator(str(flag_validator) if flag_validator not in (None, "embedded")
                                         else (cfg.validator or "embedded"))
