@@ -131,3 +131,17 @@ def test_duplicate_app_and_wrong_cluster_point_at_the_key(tmp_path: Path, repo_r
     assert re.search(rf"apps/web\.yaml:{second + 3}:3: metadata\.name: App 'web' is also defined in "
                      rf"\S*apps/web\.yaml:4:3;", err), err
     assert re.search(rf"apps/web\.yaml:{second + 7}:3: spec\.cluster: cluster 'elsewhere'", err), err
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("  name: web\n", '  name: "web\\n"\n', r"metadata\.name"),
+    ("  image: ghcr.io/org/web:1.0.0\n", '  image: "ghcr.io/org/web:1.0.0\\n"\n', r"spec\.image"),
+])
+def test_a_trailing_newline_is_not_part_of_a_valid_name(tmp_path: Path, repo_root: Path,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         old: str, new: str, key: str) -> None:
+    # Python's `$` also matches before a final newline; the API server would refuse "web\n"
+    specs = _specs(tmp_path, repo_root, APP.replace(old, new))
+    code, err = _render(specs, tmp_path / "out", capsys)
+    assert code == 2
+    assert re.search(rf"apps/web\.yaml:\d+:\d+: {key}: ", err), err

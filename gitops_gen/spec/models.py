@@ -25,16 +25,16 @@ from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes, parse_q
 
 API_VERSION = "gitops-gen/v1"
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
-_IMAGE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$")
-_CHART_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$|^[0-9x*.^~>=<| -]+$")
-_HTTP_PATH = re.compile(r"^/[^\s]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+\Z")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\Z")
+_IMAGE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*\Z")
+_CHART_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?\Z|^[0-9x*.^~>=<| -]+\Z")
+_HTTP_PATH = re.compile(r"^/[^\s]*\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
 
 
 def _dns_label(value: str) -> str:
@@ -194,7 +194,7 @@ class GitSource(Model):
     @model_validator(mode="after")
     def _check_url(self) -> GitSource:
         url = self.url
-        if not re.match(r"^(ssh://|https?://)[^\s]+$", url):
+        if not re.match(r"^(ssh://|https?://)[^\s]+\Z", url):
             raise ValueError(f"git.url {url!r} must be an ssh://, http:// or https:// URL "
                              "(Flux does not accept scp-like git@host:org/repo)")
         if self.path is not None and re.search(r"[\s\x00-\x1f\\]", self.path):
