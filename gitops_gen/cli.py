@@ -198,6 +198,13 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    except OSError as exc:
+        if exc.filename is None:
+            _report_internal(exc)
+        # a path the user gave (or its parent) is missing, not writable, a directory...: not a bug
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}; check the path and its permissions",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     except RecursionError:
         click.echo("error: input nests too deeply to process; flatten it", err=True)
         sys.exit(EXIT_USAGE)
@@ -205,13 +212,18 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("error: out of memory on this input; split it into smaller files", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # last line of defence: a bug, reported without a traceback
-        if os.environ.get("GITOPS_GEN_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in gitops-gen; rerun with GITOPS_GEN_DEBUG=1 for the traceback "
-                   "and report it.", err=True)
-        sys.exit(EXIT_USAGE)
+        _report_internal(exc)
     sys.exit(EXIT_OK)
+
+
+def _report_internal(exc: Exception) -> None:
+    """Report a bug without a traceback (exit 2); re-raise it with GITOPS_GEN_DEBUG set."""
+    if os.environ.get("GITOPS_GEN_DEBUG"):
+        raise exc
+    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "This is a bug in gitops-gen; rerun with GITOPS_GEN_DEBUG=1 for the traceback "
+               "and report it.", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

@@ -89,3 +89,10 @@ def test_lint_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     outcome = run_cli(["lint", str(tmp_path / "nope")], timeout=60, cwd=tmp_path)
     assert_clean(outcome, allowed=(2,), path_level=True)
     assert "no such file or directory" in outcome.err
+
+
+def test_an_unwritable_output_path_is_a_usage_error_not_a_bug(tmp_path: Path) -> None:
+    # OSErrors about a path (here: `schema --out` into a missing directory) name the path, exit 2
+    outcome = run_cli(["schema", "--out", str(tmp_path / "missing" / "schema.json")], timeout=60, cwd=tmp_path)
+    assert_clean(outcome, allowed=(2,), path_level=True)
+    assert "missing/schema.json" in outcome.err
