@@ -279,3 +279,8 @@ def test_changes_replayed_on_old_give_new(old: Any, new: Any) -> None:
     for c in changes:  # every change is real and printable
         assert not same(c.old, c.new) or c.old is MISSING or c.new is MISSING
         assert format_path(c.path)
+
+
+def test_a_key_with_a_trailing_newline_is_quoted_in_a_path() -> None:
+    # Python's `$` matches before a final newline: "a\n" printed plain broke the report's line
+    assert format_path(("spec", "a\n", "b")) == 'spec["a\\n"].b'

@@ -54,7 +54,7 @@ class Named:
 
 PathPart = Any  # a mapping key (usually str), a list index (int), or a Named list item
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
