@@ -198,38 +198,3 @@ class Context:
         if key not in self._cache:
             self._cache[key] = factory()
         return self._cache[key]
-
-
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
-                  "ReplicationController")
-
-
-def pod_spec(resource: Resource) -> dict[str, Any] | None:
-    """The pod spec of a workload (Pod, Deployment, ..., CronJob), or None."""
-    body = resource.body
-    kind = resource.kind
-    spec = body.get("spec")
-    if not isinstance(spec, dict):
-        return None
-    if kind == "Pod":
-        return spec
-    if kind == "CronJob":
-        jt = spec.get("jobTemplate")
-        spec = jt.get("spec") if isinstance(jt, dict) else None
-        if not isinstance(spec, dict):
-            return None
-    if kind in WORKLOAD_KINDS:
-        tpl = spec.get("template")
-        if isinstance(tpl, dict):
-            ps = tpl.get("spec")
-            return ps if isinstance(ps, dict) else None
-    return None
-
-
-def pod_spec_path(resource: Resource) -> FieldPath:
-    kind = resource.kind
-    if kind == "Pod":
-        return ("spec",)
-    if kind == "CronJob":
-        return ("spec", "jobTemplate", "spec", "template", "spec")
-    return ("spec", "template", "spec")

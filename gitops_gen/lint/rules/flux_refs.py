@@ -58,10 +58,6 @@ _HR_CHARTREFS = frozenset({"OCIRepository", "HelmChart", "ExternalArtifact"})
 _BOOTSTRAP = "flux-system"
 
 
-def _is_flux(r: Resource, kind: str) -> bool:
-    return r.kind == kind and r.group.endswith(_FLUX)
-
-
 def _artifacts(ctx: Context) -> dict[tuple[str, str], Resource]:
     """ExternalArtifacts produced by ArtifactGenerators: ``(namespace, name) -> generator``."""
     def build() -> dict[tuple[str, str], Resource]:

@@ -78,9 +78,9 @@ def latest_version() -> str:
 
 def resolve_version(requested: str | None) -> str:
     """The schema version to use for ``requested`` ("1.34", "v1.34.2"): the newest not newer."""
-    versions = available_versions()
     if not requested:
-        return f"{versions[-1][0]}.{versions[-1][1]}"
+        return latest_version()
+    versions = available_versions()
     m = _VERSION_RE.match(str(requested).strip())
     if not m:
         from gitops_gen.errors import UserError
@@ -252,9 +252,6 @@ class EmbeddedValidator:
 
     def has_schema(self, api_version: str, kind: str) -> bool:
         return self.lookup(api_version, kind).status == "found"
-
-    def served_versions(self, api_version: str, kind: str) -> list[str]:
-        return self.lookup(api_version, kind).served
 
     # ----------------------------------------------------------------------------- compile
     def _k8s_registry(self) -> Any:
