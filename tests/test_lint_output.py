@@ -71,3 +71,18 @@ def test_rules_docs_in_every_format() -> None:
     md = describe_rules("markdown")
     assert "## schema" in md and "| [`schema`](#schema) | error |" in md
     assert describe_rules("text").startswith(sorted(all_rules)[0])
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    bad = (FIXTURES / "schema" / "bad.yaml").read_text()
+    (tmp_path / "my apps").mkdir()
+    (tmp_path / "my apps" / "50% #1.yaml").write_text(bad)
+    monkeypatch.chdir(tmp_path)
+    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
+            for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]]
+    assert locs and all(loc == {"uri": "my%20apps/50%25%20%231.yaml", "uriBaseId": "%SRCROOT%"} for loc in locs)
+    monkeypatch.chdir(FIXTURES)  # the file is now outside the working directory: an absolute file URI
+    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
+            for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]]
+    assert locs and all(loc["uri"].startswith("file:///") and loc["uri"].endswith("/my%20apps/50%25%20%231.yaml")
+                        and "uriBaseId" not in loc for loc in locs)

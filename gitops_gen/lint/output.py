@@ -94,6 +94,16 @@ def to_github(result: LintResult, show_ignored: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _artifact(path: str) -> dict[str, str]:
+    """SARIF artifactLocation of a shown path: a percent-encoded URI (spaces, '#', '%' are not URI
+    characters), relative to %SRCROOT% unless the path is absolute (outside the working directory)."""
+    from urllib.parse import quote
+
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
 def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
     from gitops_gen.lint.registry import rules
 
@@ -122,7 +132,7 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
             "message": {"text": f"{f.message}" + (f" (fix: {f.remediation})" if f.remediation else "")},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(f.file),
                     "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
                 },
                 **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}
