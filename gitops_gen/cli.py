@@ -75,7 +75,7 @@ def schema(out_file: Path | None) -> None:
 @click.option("--crd-dir", "crd_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Directories of CRD manifests whose schemas validate custom kinds.")
 @click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=None,
-              help="Platform spec directory (node sizes, Kubernetes version). Default: specs/ if present.")
+              help="Platform spec directory (node sizes, Kubernetes version). Default: ./specs/ when the given paths are inside the current directory.")
 @click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
 @click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
 @click.option("--nodes", "node_count", type=int, default=None,
@@ -130,7 +130,7 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @click.option("--specs", "specs_dir", type=click.Path(path_type=Path), default=None,
-              help="Platform spec directory (nodes). Default: specs/ if present.")
+              help="Platform spec directory (nodes). Default: ./specs/ when the given paths are inside the current directory.")
 @click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
 @click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
 @click.option("--nodes", "node_count", type=int, default=None,

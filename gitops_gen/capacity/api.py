@@ -80,9 +80,11 @@ def run_budget(paths: list[Path], fmt: str = "text", specs_dir: Path | None = No
             raise UserError.at("output", "no paths given and output/ does not exist",
                                hint="pass the manifests to budget, e.g. `gitops-gen budget path/to/manifests`")
         paths = [default]
+    from gitops_gen.discover import default_specs_dir
+
     platform = None
-    if specs_dir is None and Path("specs").is_dir():
-        specs_dir = Path("specs")
+    if specs_dir is None:
+        specs_dir = default_specs_dir(paths)
     if specs_dir is not None:
         from gitops_gen.spec.loader import load_specs
 

@@ -63,8 +63,12 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
 
     specs_dir = opts.get("specs_dir")
     platform = None
-    if specs_dir is not None or (cwd / "specs" / "platform.yaml").is_file():
-        platform = _load_platform(Path(specs_dir) if specs_dir is not None else cwd / "specs")
+    if specs_dir is None:
+        from gitops_gen.discover import default_specs_dir
+
+        specs_dir = default_specs_dir(list(paths) or [DEFAULT_PATH], cwd)
+    if specs_dir is not None:
+        platform = _load_platform(Path(specs_dir))
     options.platform = platform
     spec_version = None
     if platform is not None:
