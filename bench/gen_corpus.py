@@ -50,8 +50,28 @@ DEFECT_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 APPS_PER_NAMESPACE = (3, 8)  # inclusive range
-WORDS = ("api", "web", "worker", "auth", "billing", "search", "media", "mail", "chat", "report", "ledger",
-         "gateway", "notify", "profile", "catalog", "orders", "cart", "inventory", "metrics", "feed")
+WORDS = (
+    "api",
+    "web",
+    "worker",
+    "auth",
+    "billing",
+    "search",
+    "media",
+    "mail",
+    "chat",
+    "report",
+    "ledger",
+    "gateway",
+    "notify",
+    "profile",
+    "catalog",
+    "orders",
+    "cart",
+    "inventory",
+    "metrics",
+    "feed",
+)
 TEAMS = ("core", "growth", "payments", "platform", "data", "identity", "commerce", "content")
 
 
@@ -95,7 +115,7 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
             if isinstance(item, dict) and item:
                 sub: list[str] = []
                 _emit(item, indent + 2, sub)
-                sub[0] = f"{pad}- {sub[0][indent + 2:]}"
+                sub[0] = f"{pad}- {sub[0][indent + 2 :]}"
                 out.extend(sub)
             elif isinstance(item, list) and item:
                 raise ValueError("nested sequences are not used by the corpus")
@@ -212,8 +232,10 @@ def deployment(app: App, rng: random.Random) -> dict[str, Any]:
         {"name": "PORT", "value": str(app.port)},
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
-        {"name": "LOG_FORMAT", "valueFrom": {"configMapKeyRef": {"name": f"{app.name}-config",
-                                                                 "key": "LOG_FORMAT"}}},
+        {
+            "name": "LOG_FORMAT",
+            "valueFrom": {"configMapKeyRef": {"name": f"{app.name}-config", "key": "LOG_FORMAT"}},
+        },
         {"name": "GOMEMLIMIT", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory"}}},
         {"name": "OTEL_SERVICE_NAME", "value": app.name},
         {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.observability.svc:4317"},
@@ -236,15 +258,22 @@ def deployment(app: App, rng: random.Random) -> dict[str, Any]:
         },
         "readinessProbe": {
             "httpGet": {"path": "/readyz", "port": "http"},
-            "initialDelaySeconds": 5, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3,
+            "initialDelaySeconds": 5,
+            "periodSeconds": 10,
+            "timeoutSeconds": 2,
+            "failureThreshold": 3,
         },
         "livenessProbe": {
             "httpGet": {"path": "/healthz", "port": "http"},
-            "initialDelaySeconds": 15, "periodSeconds": 20, "timeoutSeconds": 2, "failureThreshold": 5,
+            "initialDelaySeconds": 15,
+            "periodSeconds": 20,
+            "timeoutSeconds": 2,
+            "failureThreshold": 5,
         },
         "startupProbe": {
             "httpGet": {"path": "/healthz", "port": "http"},
-            "periodSeconds": 5, "failureThreshold": 30,
+            "periodSeconds": 5,
+            "failureThreshold": 30,
         },
         "securityContext": container_security(),
         "volumeMounts": [
@@ -254,19 +283,21 @@ def deployment(app: App, rng: random.Random) -> dict[str, Any]:
     }
     containers = [main]
     if app.sidecar:
-        containers.append({
-            "name": "metrics-proxy",
-            "image": f"ghcr.io/acme-platform/metrics-proxy:0.{rng.randint(10, 30)}.{rng.randint(0, 5)}",
-            "args": ["--upstream=http://127.0.0.1:9090", "--listen=:9091"],
-            "ports": [{"name": "proxy", "containerPort": 9091, "protocol": "TCP"}],
-            "resources": {
-                "requests": {"cpu": "10m", "memory": "16Mi"},
-                "limits": {"cpu": "100m", "memory": "32Mi"},
-            },
-            "readinessProbe": {"tcpSocket": {"port": "proxy"}, "periodSeconds": 10},
-            "livenessProbe": {"tcpSocket": {"port": 9091}, "periodSeconds": 20, "failureThreshold": 5},
-            "securityContext": container_security(),
-        })
+        containers.append(
+            {
+                "name": "metrics-proxy",
+                "image": f"ghcr.io/acme-platform/metrics-proxy:0.{rng.randint(10, 30)}.{rng.randint(0, 5)}",
+                "args": ["--upstream=http://127.0.0.1:9090", "--listen=:9091"],
+                "ports": [{"name": "proxy", "containerPort": 9091, "protocol": "TCP"}],
+                "resources": {
+                    "requests": {"cpu": "10m", "memory": "16Mi"},
+                    "limits": {"cpu": "100m", "memory": "32Mi"},
+                },
+                "readinessProbe": {"tcpSocket": {"port": "proxy"}, "periodSeconds": 10},
+                "livenessProbe": {"tcpSocket": {"port": 9091}, "periodSeconds": 20, "failureThreshold": 5},
+                "securityContext": container_security(),
+            }
+        )
     pod_spec: dict[str, Any] = {
         "serviceAccountName": "default",
         "automountServiceAccountToken": False,
@@ -280,34 +311,50 @@ def deployment(app: App, rng: random.Random) -> dict[str, Any]:
         "terminationGracePeriodSeconds": 30,
     }
     if app.init:
-        pod_spec["initContainers"] = [{
-            "name": "migrate",
-            "image": f"ghcr.io/acme-{app.team}/{app.name}:{version}",
-            "args": ["migrate", "--config=/etc/app/config.yaml"],
-            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-            "securityContext": container_security(),
-            "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True}],
-        }]
+        pod_spec["initContainers"] = [
+            {
+                "name": "migrate",
+                "image": f"ghcr.io/acme-{app.team}/{app.name}:{version}",
+                "args": ["migrate", "--config=/etc/app/config.yaml"],
+                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+                "securityContext": container_security(),
+                "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True}],
+            }
+        ]
     pod_spec["containers"] = containers
     pod_spec["volumes"] = [
         {"name": "config", "configMap": {"name": f"{app.name}-config"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
-    pod_spec["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-        "weight": 100,
-        "podAffinityTerm": {
+    pod_spec["affinity"] = {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "topologyKey": "kubernetes.io/hostname",
+                        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": app.name}},
+                    },
+                }
+            ]
+        }
+    }
+    pod_spec["tolerations"] = [
+        {
+            "key": "node.kubernetes.io/not-ready",
+            "operator": "Exists",
+            "effect": "NoExecute",
+            "tolerationSeconds": 60,
+        }
+    ]
+    pod_spec["topologySpreadConstraints"] = [
+        {
+            "maxSkew": 1,
             "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
             "labelSelector": {"matchLabels": {"app.kubernetes.io/name": app.name}},
-        },
-    }]}}
-    pod_spec["tolerations"] = [{"key": "node.kubernetes.io/not-ready", "operator": "Exists",
-                                "effect": "NoExecute", "tolerationSeconds": 60}]
-    pod_spec["topologySpreadConstraints"] = [{
-        "maxSkew": 1,
-        "topologyKey": "kubernetes.io/hostname",
-        "whenUnsatisfiable": "ScheduleAnyway",
-        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": app.name}},
-    }]
+        }
+    ]
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -320,11 +367,14 @@ def deployment(app: App, rng: random.Random) -> dict[str, Any]:
         "spec": {
             "revisionHistoryLimit": 3,
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-            "selector": {"matchLabels": {"app.kubernetes.io/name": app.name,
-                                         "app.kubernetes.io/instance": app.name}},
+            "selector": {
+                "matchLabels": {"app.kubernetes.io/name": app.name, "app.kubernetes.io/instance": app.name}
+            },
             "template": {
-                "metadata": {"labels": labels(app),
-                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"}},
+                "metadata": {
+                    "labels": labels(app),
+                    "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"},
+                },
                 "spec": pod_spec,
             },
         },
@@ -360,14 +410,20 @@ def ingress(app: App) -> dict[str, Any]:
         "spec": {
             "ingressClassName": "traefik",
             "tls": [{"hosts": [app.host], "secretName": f"{app.name}-tls"}],
-            "rules": [{
-                "host": app.host,
-                "http": {"paths": [{
-                    "path": "/",
-                    "pathType": "Prefix",
-                    "backend": {"service": {"name": app.name, "port": {"name": "http"}}},
-                }]},
-            }],
+            "rules": [
+                {
+                    "host": app.host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": app.name, "port": {"name": "http"}}},
+                            }
+                        ]
+                    },
+                }
+            ],
         },
     }
 
@@ -382,17 +438,28 @@ def hpa(app: App) -> dict[str, Any]:
             "minReplicas": app.min_replicas,
             "maxReplicas": app.max_replicas,
             "metrics": [
-                {"type": "Resource", "resource": {"name": "cpu",
-                                                  "target": {"type": "Utilization", "averageUtilization": 70}}},
-                {"type": "Resource", "resource": {"name": "memory",
-                                                  "target": {"type": "Utilization", "averageUtilization": 80}}},
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                },
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "memory",
+                        "target": {"type": "Utilization", "averageUtilization": 80},
+                    },
+                },
             ],
             "behavior": {
-                "scaleUp": {"stabilizationWindowSeconds": 60,
-                            "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}]},
-                "scaleDown": {"stabilizationWindowSeconds": 300,
-                              "policies": [{"type": "Percent", "value": 50, "periodSeconds": 120}],
-                              "selectPolicy": "Min"},
+                "scaleUp": {
+                    "stabilizationWindowSeconds": 60,
+                    "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}],
+                },
+                "scaleDown": {
+                    "stabilizationWindowSeconds": 300,
+                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 120}],
+                    "selectPolicy": "Min",
+                },
             },
         },
     }
@@ -405,8 +472,9 @@ def pdb(app: App) -> dict[str, Any]:
         "metadata": {"name": app.name, "namespace": app.namespace, "labels": labels(app)},
         "spec": {
             "minAvailable": app.min_replicas - 1,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": app.name,
-                                         "app.kubernetes.io/instance": app.name}},
+            "selector": {
+                "matchLabels": {"app.kubernetes.io/name": app.name, "app.kubernetes.io/instance": app.name}
+            },
         },
     }
 
@@ -475,9 +543,11 @@ def inject(kind: str, app: App, objs: list[dict[str, Any]], serial: int) -> list
     choices: list[tuple[str, Any]] = []
     if dep is not None:
         c = dep["spec"]["template"]["spec"]["containers"][0]
-        choices += [("Deployment", (c, "imagePullPolicy", "imagePulPolicy")),
-                    ("Deployment", (c["ports"][1], "containerPort", "containerport")),
-                    ("Deployment", (dep["spec"], "revisionHistoryLimit", "revisionHistorylimit"))]
+        choices += [
+            ("Deployment", (c, "imagePullPolicy", "imagePulPolicy")),
+            ("Deployment", (c["ports"][1], "containerPort", "containerport")),
+            ("Deployment", (dep["spec"], "revisionHistoryLimit", "revisionHistorylimit")),
+        ]
     svc = _find(objs, "Service")
     if svc is not None:
         choices.append(("Service", (svc["spec"]["ports"][1], "protocol", "protocoll")))
@@ -521,9 +591,15 @@ def generate(resources: int, seed: int, defects: float) -> tuple[dict[str, str],
             word = rng.choice(WORDS)
             min_r = rng.choice((2, 2, 3))
             app = App(
-                name=f"{word}-{i}", namespace=ns, team=team, port=rng.choice((3000, 8000, 8080)),
-                min_replicas=min_r, max_replicas=min_r + rng.randint(1, 6), sidecar=rng.random() < 0.3,
-                init=rng.random() < 0.25, host=f"{word}-{i}.{ns}.example.com",
+                name=f"{word}-{i}",
+                namespace=ns,
+                team=team,
+                port=rng.choice((3000, 8000, 8080)),
+                min_replicas=min_r,
+                max_replicas=min_r + rng.randint(1, 6),
+                sidecar=rng.random() < 0.3,
+                init=rng.random() < 0.25,
+                host=f"{word}-{i}.{ns}.example.com",
             )
             objs = bundle(app, rng)[:remaining]
             remaining -= len(objs)
@@ -554,8 +630,14 @@ def generate(resources: int, seed: int, defects: float) -> tuple[dict[str, str],
             continue
         refs = inject(kind, app, app.objects, serial // len(kinds))
         app.defect = kind
-        records.append({"kind": kind, "rules": list(DEFECT_KINDS[kind]), "resources": refs,
-                        "app": f"{app.namespace}/{app.name}"})
+        records.append(
+            {
+                "kind": kind,
+                "rules": list(DEFECT_KINDS[kind]),
+                "resources": refs,
+                "app": f"{app.namespace}/{app.name}",
+            }
+        )
         serial += 1
 
     # Serialise; record where each object starts so defect records can name file and line.
@@ -608,10 +690,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--resources", "-n", type=int, default=1000, help="number of objects (default 1000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    ap.add_argument("--defects", type=float, default=0.0,
-                    help="share of apps that get one injected defect, 0..1 (default 0)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="output directory (default bench/.corpus/r<N>[-d<share>]); replaced if present")
+    ap.add_argument(
+        "--defects",
+        type=float,
+        default=0.0,
+        help="share of apps that get one injected defect, 0..1 (default 0)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default bench/.corpus/r<N>[-d<share>]); replaced if present",
+    )
     args = ap.parse_args(argv)
     out = args.out or default_dir(args.resources, args.defects, args.seed)
     try:
@@ -619,8 +709,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: {summary['resources']} resources in {summary['files']} files "
-          f"({summary['bytes'] / 1e6:.1f} MB), {summary['defects']} injected defects")
+    print(
+        f"{out}: {summary['resources']} resources in {summary['files']} files "
+        f"({summary['bytes'] / 1e6:.1f} MB), {summary['defects']} injected defects"
+    )
     return 0
 
 

@@ -34,6 +34,7 @@ def timed(name: str, fn: Any) -> Any:
         finally:
             COUNTERS[name] += time.process_time() - t
             CALLS[name] += 1
+
     return wrapper
 
 
@@ -49,6 +50,7 @@ def main() -> int:
     from gitops_gen.lint import cache as cache_mod
 
     COUNTERS["import lint api"] = time.process_time() - t0
+
     def patch(owner: Any, name: str, label: str) -> None:
         setattr(owner, name, timed(label, getattr(owner, name)))
 
@@ -68,9 +70,15 @@ def main() -> int:
     for rule in rules.values():
         if rule.check is not None:
             where = "phase1 (local)" if rule.local else "phase2"
-            object.__setattr__(rule, "check", timed(f"{where} rule {rule.id}", rule.check))  # frozen dataclass
-    opts: dict[str, Any] = {"fmt": args.format, "jobs": 1, "no_cache": args.cache_dir is None,
-                            "cache_dir": args.cache_dir}
+            object.__setattr__(
+                rule, "check", timed(f"{where} rule {rule.id}", rule.check)
+            )  # frozen dataclass
+    opts: dict[str, Any] = {
+        "fmt": args.format,
+        "jobs": 1,
+        "no_cache": args.cache_dir is None,
+        "cache_dir": args.cache_dir,
+    }
     t = time.process_time()
     settings = api.settings_from_options(args.paths, opts)
     COUNTERS["settings_from_options"] = time.process_time() - t
@@ -81,8 +89,10 @@ def main() -> int:
     text = output.render(result, args.format, show_ignored=False, color=False)
     COUNTERS["output.render"] = time.process_time() - t
     total = time.process_time() - t0
-    print(f"{len(text):,} bytes of output; {result.resources:,} resources, {len(result.findings):,} findings; "
-          f"CPU {total:.3f} s, wall {time.perf_counter() - w0:.3f} s (after interpreter start)")
+    print(
+        f"{len(text):,} bytes of output; {result.resources:,} resources, {len(result.findings):,} findings; "
+        f"CPU {total:.3f} s, wall {time.perf_counter() - w0:.3f} s (after interpreter start)"
+    )
     for name, secs in sorted(COUNTERS.items(), key=lambda kv: -kv[1]):
         print(f"  {secs:8.3f} s  {CALLS.get(name, 1):>7} calls  {name}")
     return 0

@@ -55,8 +55,14 @@ sys.path.insert(0, str(HERE))
 import gen_corpus  # noqa: E402  (bench/ is not a package)
 
 KUBECONFORM_REFERENCE_RPS = 2000.0  # the issue's figure for kubeconform -strict on this kind of machine
-TARGETS = {"wall_ratio": 1.0, "checkov_speedup": 20.0, "relint_s": 0.3, "render_s": 0.5, "rss_mb": 400.0,
-           "startup_s": 0.3}
+TARGETS = {
+    "wall_ratio": 1.0,
+    "checkov_speedup": 20.0,
+    "relint_s": 0.3,
+    "render_s": 0.5,
+    "rss_mb": 400.0,
+    "startup_s": 0.3,
+}
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -128,14 +134,27 @@ def _set_priority() -> None:
     os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
 
 
-def measure(label: str, cmd: list[str], *, cwd: Path, resources: int = 0, timeout: float = 3600,
-            env: dict[str, str] | None = None) -> Run:
+def measure(
+    label: str,
+    cmd: list[str],
+    *,
+    cwd: Path,
+    resources: int = 0,
+    timeout: float = 3600,
+    env: dict[str, str] | None = None,
+) -> Run:
     """Run ``cmd`` once; wall, CPU (child + waited descendants), peak RSS (process and tree)."""
     run = Run(label, cmd, resources=resources)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env,
-                                preexec_fn=_set_priority if PRIORITY is not None else None)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            env=env,
+            preexec_fn=_set_priority if PRIORITY is not None else None,
+        )
         peak = 0
         done = threading.Event()
 
@@ -229,10 +248,24 @@ def kubeconform_cmd(binary: str, manifests: Path, work: Path, k8s: str) -> list[
     cache.mkdir(parents=True, exist_ok=True)
     url = "https://kubernetes.io/api/_definitions.json"
     shutil.copyfile(version_dir / "_definitions.json", cache / hashlib.sha256(url.encode()).hexdigest())
-    location = str(base) + "/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/" \
-                           "{{ .ResourceKind }}{{ .KindSuffix }}.json"
-    return [binary, "-strict", "-summary", "-output", "json", "-kubernetes-version", f"{k8s}.0",
-            "-schema-location", location, "-cache", str(cache), str(manifests)]
+    location = (
+        str(base) + "/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/"
+        "{{ .ResourceKind }}{{ .KindSuffix }}.json"
+    )
+    return [
+        binary,
+        "-strict",
+        "-summary",
+        "-output",
+        "json",
+        "-kubernetes-version",
+        f"{k8s}.0",
+        "-schema-location",
+        location,
+        "-cache",
+        str(cache),
+        str(manifests),
+    ]
 
 
 # ----------------------------------------------------------------------------------------- checks
@@ -264,8 +297,7 @@ def recall(findings: list[dict[str, Any]], defects: list[dict[str, Any]]) -> dic
         rules = set(d["rules"])
         hit = any(rules & by_res.get(r, set()) for r in d["resources"])
         if not hit:  # fall back on the file when a rule reports a resource differently
-            hit = any(rules & rs for fname, rs in by_file.items()
-                      for df in d["files"] if fname.endswith(df))
+            hit = any(rules & rs for fname, rs in by_file.items() for df in d["files"] if fname.endswith(df))
         if hit:
             found_kind[d["kind"]] += 1
         else:
@@ -280,9 +312,13 @@ def recall(findings: list[dict[str, Any]], defects: list[dict[str, Any]]) -> dic
         app = app.removesuffix("-config")
         if res not in involved and app not in apps:
             unexpected.append(f)
-    return {"defects": len(defects), "found": len(defects) - len(missed), "missed": missed,
-            "per_kind": {k: f"{found_kind[k]}/{n}" for k, n in sorted(per_kind.items())},
-            "unexpected": unexpected}
+    return {
+        "defects": len(defects),
+        "found": len(defects) - len(missed),
+        "missed": missed,
+        "per_kind": {k: f"{found_kind[k]}/{n}" for k, n in sorted(per_kind.items())},
+        "unexpected": unexpected,
+    }
 
 
 # ----------------------------------------------------------------------------------------- benchmark
@@ -294,8 +330,10 @@ def one_file_change(manifests: Path) -> tuple[Path, str]:
     """Change one file the way an edit would (a new label value); return it and its old text."""
     target = sorted(manifests.rglob("*.yaml"))[len(list(manifests.rglob("*.yaml"))) // 2]
     old = target.read_text(encoding="utf-8")
-    target.write_text(old.replace("app.kubernetes.io/managed-by: flux",
-                                  "app.kubernetes.io/managed-by: flux-edited", 1), encoding="utf-8")
+    target.write_text(
+        old.replace("app.kubernetes.io/managed-by: flux", "app.kubernetes.io/managed-by: flux-edited", 1),
+        encoding="utf-8",
+    )
     return target, old
 
 
@@ -304,8 +342,10 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
     summary = gen_corpus.write_corpus(corpus, n, seed=args.seed, defects=args.defects)
     manifests = corpus / "manifests"
     defects = json.loads((corpus / "defects.json").read_text())
-    log(f"\n## {n:,} resources: {summary['files']:,} files, {summary['bytes'] / 1e6:.1f} MB, "
-        f"{summary['defects']} injected defects")
+    log(
+        f"\n## {n:,} resources: {summary['files']:,} files, {summary['bytes'] / 1e6:.1f} MB, "
+        f"{summary['defects']} injected defects"
+    )
     runs: dict[str, Run] = {}
     cache = work / f"cache-{n}"
     shutil.rmtree(cache, ignore_errors=True)
@@ -313,10 +353,13 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
     def go(key: str, label: str, cmd: list[str]) -> Run:
         r = measure(label, cmd, cwd=corpus, resources=n)
         runs[key] = r
-        note = f" rc={r.rc}" + (f" {r.stderr.strip().splitlines()[-1][:160]}" if r.failed and r.stderr.strip()
-                                else "")
-        log(f"  {label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB tree "
-            f"{r.rps:9,.0f} res/s{note}")
+        note = f" rc={r.rc}" + (
+            f" {r.stderr.strip().splitlines()[-1][:160]}" if r.failed and r.stderr.strip() else ""
+        )
+        log(
+            f"  {label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB tree "
+            f"{r.rps:9,.0f} res/s{note}"
+        )
         return r
 
     go("cold", "lint, cold cache", lint_cmd(gg, manifests, "--cache-dir", str(cache)))
@@ -326,10 +369,20 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
         relints = []
         for i in range(args.repeat_short):
             if i:  # a fresh edit each time, so every re-lint sees one changed file
-                target.write_text(old.replace("app.kubernetes.io/managed-by: flux",
-                                              f"app.kubernetes.io/managed-by: flux-edit{i}", 1), encoding="utf-8")
-            relints.append(measure("re-lint after 1-file change", lint_cmd(gg, manifests, "--cache-dir",
-                                                                           str(cache)), cwd=corpus, resources=n))
+                target.write_text(
+                    old.replace(
+                        "app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: flux-edit{i}", 1
+                    ),
+                    encoding="utf-8",
+                )
+            relints.append(
+                measure(
+                    "re-lint after 1-file change",
+                    lint_cmd(gg, manifests, "--cache-dir", str(cache)),
+                    cwd=corpus,
+                    resources=n,
+                )
+            )
         r = median_run(relints)
         runs["relint"] = r
         log(f"  {r.label:<34} {r.wall:8.2f} s wall (median of {len(relints)}: {r.extra['walls']}) rc={r.rc}")
@@ -338,8 +391,9 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
     go("nocache", "lint --no-cache (default jobs)", lint_cmd(gg, manifests, "--no-cache"))
     go("jobs1", "lint --no-cache --jobs 1", lint_cmd(gg, manifests, "--no-cache", "--jobs", "1"))
     go("jobs2", "lint --no-cache --jobs 2", lint_cmd(gg, manifests, "--no-cache", "--jobs", "2"))
-    warm2 = measure("lint, warm cache (2)", lint_cmd(gg, manifests, "--cache-dir", str(cache)), cwd=corpus,
-                    resources=n)
+    warm2 = measure(
+        "lint, warm cache (2)", lint_cmd(gg, manifests, "--cache-dir", str(cache)), cwd=corpus, resources=n
+    )
 
     # identical results: jobs 1 vs 2, cache vs none, cold vs warm
     result: dict[str, Any] = {"n": n, "summary": summary, "runs": runs}
@@ -353,8 +407,10 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
     if base is not None:
         rec = recall(base, defects)
         result["recall"] = rec
-        log(f"  recall: {rec['found']}/{rec['defects']} injected defects found; per kind {rec['per_kind']}; "
-            f"{len(rec['unexpected'])} findings on objects without an injected defect")
+        log(
+            f"  recall: {rec['found']}/{rec['defects']} injected defects found; per kind {rec['per_kind']}; "
+            f"{len(rec['unexpected'])} findings on objects without an injected defect"
+        )
         for d in rec["missed"][:10]:
             log(f"    missed {d['kind']}: {d['resources'][0]} ({d['file']}:{d['line']})")
         if rec["unexpected"]:
@@ -376,23 +432,42 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
             if not summary.get("valid", 0) and not summary.get("invalid", 0):
                 r.rc = -1  # validated nothing (schemas not found?): not a valid measurement
                 r.stderr += "\nkubeconform validated no resource"
-            log(f"  {r.label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB "
-                f"{r.rps:9,.0f} res/s rc={r.rc}")
+            log(
+                f"  {r.label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB "
+                f"{r.rps:9,.0f} res/s rc={r.rc}"
+            )
     ck = find_tool(args.checkov, "checkov")
     if ck and n <= args.checkov_max:
-        r = measure("checkov --framework kubernetes",
-                    # relative path: checkov skips every directory whose path has a dot-component
-                    [ck, "-d", "manifests", "--framework", "kubernetes", "--quiet", "--compact",
-                     "--soft-fail", "--skip-download", "-o", "json"], cwd=corpus, resources=n,
-                    env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"})
+        r = measure(
+            "checkov --framework kubernetes",
+            # relative path: checkov skips every directory whose path has a dot-component
+            [
+                ck,
+                "-d",
+                "manifests",
+                "--framework",
+                "kubernetes",
+                "--quiet",
+                "--compact",
+                "--soft-fail",
+                "--skip-download",
+                "-o",
+                "json",
+            ],
+            cwd=corpus,
+            resources=n,
+            env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+        )
         runs["checkov"] = r
         scanned = _checkov_resources(r.stdout)
         r.extra["checkov_resources"] = scanned
         if not scanned:
             r.rc = -1  # scanned nothing: not a valid measurement
             r.stderr += "\ncheckov scanned no resources"
-        log(f"  {r.label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB "
-            f"{r.rps:9,.0f} res/s rc={r.rc} (checkov counted {scanned} resources)")
+        log(
+            f"  {r.label:<34} {r.wall:8.2f} s wall {r.cpu:8.2f} s CPU {r.tree_mb:7.0f} MB "
+            f"{r.rps:9,.0f} res/s rc={r.rc} (checkov counted {scanned} resources)"
+        )
     return result
 
 
@@ -415,19 +490,36 @@ def bench_cli(args: argparse.Namespace, gg: list[str], work: Path, log: Any) -> 
     out["help"] = median_run(helps)
     one = work / "one"
     gen_corpus.write_corpus(one, 7, seed=args.seed)
-    ones = [measure("lint of one file (--no-cache)", lint_cmd(gg, one / "manifests", "--no-cache"), cwd=one,
-                    resources=7) for _ in range(args.repeat_short)]
+    ones = [
+        measure(
+            "lint of one file (--no-cache)",
+            lint_cmd(gg, one / "manifests", "--no-cache"),
+            cwd=one,
+            resources=7,
+        )
+        for _ in range(args.repeat_short)
+    ]
     out["one"] = median_run(ones)
     specs = args.specs
     render_out = work / "render-out"
     shutil.rmtree(render_out, ignore_errors=True)
-    renders = [measure("render reference specs", [*gg, "render", "--specs", str(specs), "--out", str(render_out)],
-                       cwd=work) for _ in range(args.repeat_short)]
+    renders = [
+        measure(
+            "render reference specs",
+            [*gg, "render", "--specs", str(specs), "--out", str(render_out)],
+            cwd=work,
+        )
+        for _ in range(args.repeat_short)
+    ]
     out["render"] = median_run(renders)
     for r in out.values():
-        note = f" rc={r.rc}" + (f" {r.stderr.strip().splitlines()[-1][:160]}" if r.rc and r.stderr.strip() else "")
-        log(f"  {r.label:<34} {r.wall:8.3f} s wall (median of {len(r.extra['walls'])}) "
-            f"{r.cpu:6.3f} s CPU {r.tree_mb:5.0f} MB{note}")
+        note = f" rc={r.rc}" + (
+            f" {r.stderr.strip().splitlines()[-1][:160]}" if r.rc and r.stderr.strip() else ""
+        )
+        log(
+            f"  {r.label:<34} {r.wall:8.3f} s wall (median of {len(r.extra['walls'])}) "
+            f"{r.cpu:6.3f} s CPU {r.tree_mb:5.0f} MB{note}"
+        )
     return out
 
 
@@ -436,8 +528,13 @@ def fmt_s(x: float) -> str:
     return f"{x:.3f}" if x < 1 else f"{x:.2f}"
 
 
-def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Namespace,
-           tools: dict[str, str | None], version: str) -> str:
+def report(
+    results: list[dict[str, Any]],
+    cli: dict[str, Run],
+    args: argparse.Namespace,
+    tools: dict[str, str | None],
+    version: str,
+) -> str:
     lines = [
         "# gitops-gen benchmark",
         "",
@@ -458,11 +555,15 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
     ]
     for res in results:
         for r in res["runs"].values():
-            lines.append(f"| {res['n']:,} | {r.label} | {fmt_s(r.wall)} | {fmt_s(r.cpu)} | {r.tree_mb:.0f} | "
-                         f"{r.maxrss_mb:.0f} | {r.rps:,.0f} | {r.rc} |")
+            lines.append(
+                f"| {res['n']:,} | {r.label} | {fmt_s(r.wall)} | {fmt_s(r.cpu)} | {r.tree_mb:.0f} | "
+                f"{r.maxrss_mb:.0f} | {r.rps:,.0f} | {r.rc} |"
+            )
     for r in cli.values():
-        lines.append(f"| - | {r.label} (median) | {fmt_s(r.wall)} | {fmt_s(r.cpu)} | {r.tree_mb:.0f} | "
-                     f"{r.maxrss_mb:.0f} | | {r.rc} |")
+        lines.append(
+            f"| - | {r.label} (median) | {fmt_s(r.wall)} | {fmt_s(r.cpu)} | {r.tree_mb:.0f} | "
+            f"{r.maxrss_mb:.0f} | | {r.rc} |"
+        )
 
     lines += ["", "## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|:-:|"]
 
@@ -478,14 +579,28 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
         kc = res["runs"].get("kubeconform")
         if kc is not None and not kc.failed:
             ratio = cold.wall / kc.wall
-            row(f"{n:,}: lint wall / kubeconform -strict wall", ratio, "<= 1.0", ratio <= TARGETS["wall_ratio"])
+            row(
+                f"{n:,}: lint wall / kubeconform -strict wall",
+                ratio,
+                "<= 1.0",
+                ratio <= TARGETS["wall_ratio"],
+            )
         elif n >= 10_000:  # the reference figure was measured on 10,000 resources
             ref_wall = n / KUBECONFORM_REFERENCE_RPS
             ratio = cold.wall / ref_wall
-            row(f"{n:,}: lint wall / reference kubeconform ({ref_wall:.1f} s at 2,000 res/s)", ratio, "<= 1.0",
-                ratio <= TARGETS["wall_ratio"])
+            row(
+                f"{n:,}: lint wall / reference kubeconform ({ref_wall:.1f} s at 2,000 res/s)",
+                ratio,
+                "<= 1.0",
+                ratio <= TARGETS["wall_ratio"],
+            )
         if n >= 10_000:
-            row(f"{n:,}: resources/s (cold cache)", cold.rps, ">= 2,000", cold.rps >= KUBECONFORM_REFERENCE_RPS)
+            row(
+                f"{n:,}: resources/s (cold cache)",
+                cold.rps,
+                ">= 2,000",
+                cold.rps >= KUBECONFORM_REFERENCE_RPS,
+            )
         peak = max(r.tree_mb for k, r in res["runs"].items() if k not in ("kubeconform", "checkov"))
         if n <= 10_000:  # the memory goal is set for the 10,000-resource corpus
             row(f"{n:,}: peak memory, process tree", peak, "<= 400", peak <= TARGETS["rss_mb"], " MB")
@@ -498,25 +613,39 @@ def report(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.Na
         if ck is not None and not ck.failed:
             speed = ck.wall / cold.wall
             row(f"{n:,}: checkov wall / lint wall", speed, ">= 20", speed >= TARGETS["checkov_speedup"], "x")
-    for key, goal, limit in (("render", "< 0.5", TARGETS["render_s"]), ("help", "< 0.3", TARGETS["startup_s"]),
-                             ("one", "< 0.3", TARGETS["startup_s"])):
+    for key, goal, limit in (
+        ("render", "< 0.5", TARGETS["render_s"]),
+        ("help", "< 0.3", TARGETS["startup_s"]),
+        ("one", "< 0.3", TARGETS["startup_s"]),
+    ):
         r = cli.get(key)
         if r is not None:
-            row(r.label + " (incl. interpreter start)", None if r.rc else r.wall, goal,
-                None if r.rc else r.wall < limit, " s")
+            row(
+                r.label + " (incl. interpreter start)",
+                None if r.rc else r.wall,
+                goal,
+                None if r.rc else r.wall < limit,
+                " s",
+            )
 
     lines += ["", "## Correctness at scale", ""]
     clean = getattr(args, "clean_findings", None)
-    lines.append(f"- clean corpus (no injected defect): {'n/a' if clean is None else clean} findings (goal: 0)")
+    lines.append(
+        f"- clean corpus (no injected defect): {'n/a' if clean is None else clean} findings (goal: 0)"
+    )
     for res in results:
         same = res.get("identical", {})
-        lines.append(f"- {res['n']:,}: findings identical to `--jobs 1 --no-cache`: "
-                     + ", ".join(f"{k}: {'yes' if v else ('NO' if v is False else 'n/a')}" for k, v in same.items()))
+        lines.append(
+            f"- {res['n']:,}: findings identical to `--jobs 1 --no-cache`: "
+            + ", ".join(f"{k}: {'yes' if v else ('NO' if v is False else 'n/a')}" for k, v in same.items())
+        )
         rec = res.get("recall")
         if rec:
-            lines.append(f"  - recall: {rec['found']}/{rec['defects']} injected defects found "
-                         f"({', '.join(f'{k} {v}' for k, v in rec['per_kind'].items())}); "
-                         f"{len(rec['unexpected'])} findings on objects without an injected defect")
+            lines.append(
+                f"  - recall: {rec['found']}/{rec['defects']} injected defects found "
+                f"({', '.join(f'{k} {v}' for k, v in rec['per_kind'].items())}); "
+                f"{len(rec['unexpected'])} findings on objects without an injected defect"
+            )
             for d in rec["missed"][:10]:
                 lines.append(f"  - missed {d['kind']}: {d['resources'][0]} ({d['file']}:{d['line']})")
             if rec["unexpected"]:
@@ -530,7 +659,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,50000", help="corpus sizes, comma-separated")
     ap.add_argument("--defects", type=float, default=0.1, help="share of apps with an injected defect")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--gitops-gen", dest="gitops_gen", default=None, help="the CLI to run (default: installed)")
+    ap.add_argument(
+        "--gitops-gen", dest="gitops_gen", default=None, help="the CLI to run (default: installed)"
+    )
     ap.add_argument("--kubeconform", default=None, help="kubeconform binary (default: on PATH)")
     ap.add_argument("--checkov", default=None, help="checkov executable (default: on PATH)")
     ap.add_argument("--checkov-max", type=int, default=1000, help="run checkov on corpora up to this size")
@@ -540,10 +671,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=HERE / ".corpus", help="corpora and caches")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "latest.md")
     ap.add_argument("--json", type=Path, default=None, help="also write raw figures as JSON")
-    ap.add_argument("--nice", type=int, default=None,
-                    help="run every measured command in its own session at this niceness (e.g. -15, needs "
-                         "root) so that other work on a shared machine interferes less; applies to "
-                         "kubeconform/Checkov too")
+    ap.add_argument(
+        "--nice",
+        type=int,
+        default=None,
+        help="run every measured command in its own session at this niceness (e.g. -15, needs "
+        "root) so that other work on a shared machine interferes less; applies to "
+        "kubeconform/Checkov too",
+    )
     args = ap.parse_args(argv)
     global PRIORITY
     PRIORITY = args.nice
@@ -552,7 +687,10 @@ def main(argv: list[str] | None = None) -> int:
     gg = find_gitops_gen(args.gitops_gen)
     bytecode_as_installed()
     args.work.mkdir(parents=True, exist_ok=True)
-    tools = {"kubeconform": find_tool(args.kubeconform, "kubeconform"), "checkov": find_tool(args.checkov, "checkov")}
+    tools = {
+        "kubeconform": find_tool(args.kubeconform, "kubeconform"),
+        "checkov": find_tool(args.checkov, "checkov"),
+    }
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -561,26 +699,47 @@ def main(argv: list[str] | None = None) -> int:
     if os.getloadavg()[0] > 0.5:
         log(f"warning: load average {args.load_before}: other processes compete for the CPUs")
     version = subprocess.run([*gg, "--version"], capture_output=True, text=True).stdout.strip()
-    log(f"gitops-gen: {' '.join(gg)} ({version}); kubeconform: {tools['kubeconform'] or 'not found'}; "
-        f"checkov: {tools['checkov'] or 'not found'}")
+    log(
+        f"gitops-gen: {' '.join(gg)} ({version}); kubeconform: {tools['kubeconform'] or 'not found'}; "
+        f"checkov: {tools['checkov'] or 'not found'}"
+    )
     log("\n## start-up and render")
     cli = bench_cli(args, gg, args.work, log)
     results = [bench_size(n, args, gg, args.work, log) for n in sizes]
     clean = args.work / f"r{sizes[0]}-clean"
     gen_corpus.write_corpus(clean, sizes[0], seed=args.seed, defects=0.0)
-    r = measure("lint of the clean corpus", lint_cmd(gg, clean / "manifests", "--no-cache"), cwd=clean,
-                resources=sizes[0])
+    r = measure(
+        "lint of the clean corpus",
+        lint_cmd(gg, clean / "manifests", "--no-cache"),
+        cwd=clean,
+        resources=sizes[0],
+    )
     got = findings_of(r)
     args.clean_findings = None if got is None else len(got)
-    log(f"\nclean {sizes[0]:,}-resource corpus (no injected defect): "
-        f"{'lint failed' if got is None else f'{len(got)} findings'} (rc={r.rc})")
+    log(
+        f"\nclean {sizes[0]:,}-resource corpus (no injected defect): "
+        f"{'lint failed' if got is None else f'{len(got)} findings'} (rc={r.rc})"
+    )
     text = report(results, cli, args, tools, version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     if args.json:
-        raw = [{"n": r["n"], "runs": {k: {"wall": v.wall, "cpu": v.cpu, "tree_mb": v.tree_mb,
-                                         "maxrss_mb": v.maxrss_mb, "rc": v.rc} for k, v in r["runs"].items()}}
-               for r in results]
+        raw = [
+            {
+                "n": r["n"],
+                "runs": {
+                    k: {
+                        "wall": v.wall,
+                        "cpu": v.cpu,
+                        "tree_mb": v.tree_mb,
+                        "maxrss_mb": v.maxrss_mb,
+                        "rc": v.rc,
+                    }
+                    for k, v in r["runs"].items()
+                },
+            }
+            for r in results
+        ]
         args.json.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
     log("\n" + text)
     log(f"written to {args.out}")

@@ -40,17 +40,38 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-__all__ = ["credential_kind", "is_credential_key", "is_literal_credential", "is_reference",
-           "url_with_password"]
+__all__ = [
+    "credential_kind",
+    "is_credential_key",
+    "is_literal_credential",
+    "is_reference",
+    "url_with_password",
+]
 
 Kind = Literal["password", "other"]
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _PASSWORD_SUFFIXES = ("password", "passwd", "passphrase")
 _OTHER_SUFFIXES = (
-    "token", "secret", "apikey", "privatekey", "secretkey", "clientsecret", "credentials",
-    "credential", "authkey", "encryptionkey", "signingkey", "masterkey", "secretaccesskey",
-    "webhooksecret", "bearertoken", "accesstoken", "refreshtoken", "sessionkey", "licensekey",
+    "token",
+    "secret",
+    "apikey",
+    "privatekey",
+    "secretkey",
+    "clientsecret",
+    "credentials",
+    "credential",
+    "authkey",
+    "encryptionkey",
+    "signingkey",
+    "masterkey",
+    "secretaccesskey",
+    "webhooksecret",
+    "bearertoken",
+    "accesstoken",
+    "refreshtoken",
+    "sessionkey",
+    "licensekey",
 )
 # "<this>Secret" is the name of the Secret holding it (passwordSecret, tokenSecret)
 _SECRET_OF = ("password", "passwd", "token", "credentials", "credential", "apikey", "key")
@@ -58,29 +79,125 @@ _SECRET_OF = ("password", "passwd", "token", "credentials", "credential", "apike
 _KEY_OF = frozenset({"password", "passwd", "token", "user", "username", "cert", "ca", "tls"})
 _REFERENCE_FIRST = frozenset({"existing", "use", "from", "external"})
 # a key ending in one of these words names or points at a credential, it does not hold one
-_REFERENCE_LAST = frozenset({
-    "name", "names", "ref", "refs", "file", "files", "path", "paths", "dir", "id", "url", "uri",
-    "ttl", "timeout", "expiry", "expiration", "expires", "length", "header", "field", "enabled",
-    "enable", "create", "mount", "mounts", "volume", "volumes", "namespace", "selector", "annotations",
-    "labels", "type", "mode", "policy", "template", "prefix", "suffix", "keys", "version", "format",
-    "env", "from", "provider", "source", "store", "location", "audience", "issuer", "endpoint",
-    "duration", "period", "interval", "size", "count", "hash", "algorithm", "generate", "rotation",
-    "required",
-})
+_REFERENCE_LAST = frozenset(
+    {
+        "name",
+        "names",
+        "ref",
+        "refs",
+        "file",
+        "files",
+        "path",
+        "paths",
+        "dir",
+        "id",
+        "url",
+        "uri",
+        "ttl",
+        "timeout",
+        "expiry",
+        "expiration",
+        "expires",
+        "length",
+        "header",
+        "field",
+        "enabled",
+        "enable",
+        "create",
+        "mount",
+        "mounts",
+        "volume",
+        "volumes",
+        "namespace",
+        "selector",
+        "annotations",
+        "labels",
+        "type",
+        "mode",
+        "policy",
+        "template",
+        "prefix",
+        "suffix",
+        "keys",
+        "version",
+        "format",
+        "env",
+        "from",
+        "provider",
+        "source",
+        "store",
+        "location",
+        "audience",
+        "issuer",
+        "endpoint",
+        "duration",
+        "period",
+        "interval",
+        "size",
+        "count",
+        "hash",
+        "algorithm",
+        "generate",
+        "rotation",
+        "required",
+    }
+)
 # strict only: words that make a key a credential wherever they stand
-_CREDENTIAL_WORDS = frozenset({
-    "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential",
-    "credentials", "privatekey", "secretkey", "accesskey", "clientsecret", "webhooksecret",
-})
+_CREDENTIAL_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "credential",
+        "credentials",
+        "privatekey",
+        "secretkey",
+        "accesskey",
+        "clientsecret",
+        "webhooksecret",
+    }
+)
 # strict only: "<word> key" is a credential (api key, access key, private key...)
-_KEY_QUALIFIERS = frozenset({
-    "api", "access", "private", "secret", "signing", "encryption", "client", "license", "master",
-    "auth", "ssh", "hmac", "session", "shared",
-})
+_KEY_QUALIFIERS = frozenset(
+    {
+        "api",
+        "access",
+        "private",
+        "secret",
+        "signing",
+        "encryption",
+        "client",
+        "license",
+        "master",
+        "auth",
+        "ssh",
+        "hmac",
+        "session",
+        "shared",
+    }
+)
 
 _REFERENCE_PREFIXES = (
-    "op://", "vault:", "ref+", "<path:", "akv://", "gcpsm://", "awssm://", "secretref+",
-    "enc[", "sops:", "$__file{", "$__env{", "$__vault{", "file://", "env:", "k8s://",
+    "op://",
+    "vault:",
+    "ref+",
+    "<path:",
+    "akv://",
+    "gcpsm://",
+    "awssm://",
+    "secretref+",
+    "enc[",
+    "sops:",
+    "$__file{",
+    "$__env{",
+    "$__vault{",
+    "file://",
+    "env:",
+    "k8s://",
 )
 _SWITCHES = frozenset({"true", "false", "yes", "no", "null", "none", "~", "-", "''", '""'})
 _ENV_REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")

@@ -57,8 +57,9 @@ class UserError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def at(cls, file: str, message: str, *, line: int = 0, column: int = 0, key_path: str = "",
-           hint: str = "") -> UserError:
+    def at(
+        cls, file: str, message: str, *, line: int = 0, column: int = 0, key_path: str = "", hint: str = ""
+    ) -> UserError:
         return cls(Problem(Location(file, line, column), message, key_path, hint))
 
 
@@ -73,5 +74,6 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise UserError(sorted(self.items, key=lambda p: (p.location.file, p.location.line,
-                                                              p.location.column)))
+            raise UserError(
+                sorted(self.items, key=lambda p: (p.location.file, p.location.line, p.location.column))
+            )

@@ -59,9 +59,7 @@ def parse_quantity(value: object) -> Fraction:
     text = value.strip()
     match = _QUANTITY.match(text)
     if not match:
-        raise QuantityError(
-            f"{value!r} is not a Kubernetes quantity (examples: 100m, 0.5, 2, 128Mi, 12Gi)"
-        )
+        raise QuantityError(f"{value!r} is not a Kubernetes quantity (examples: 100m, 0.5, 2, 128Mi, 12Gi)")
     if len(match.group("num")) > MAX_DIGITS:
         raise QuantityError(f"{value[:20]!r}...: number too long to be a quantity")
     number = Fraction(match.group("num"))

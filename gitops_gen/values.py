@@ -19,7 +19,9 @@ from typing import Any
 __all__ = ["deep_merge", "dotted", "get_path", "set_path", "split_path"]
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any], *, null_deletes: bool = False) -> dict[str, Any]:
+def deep_merge(
+    base: Mapping[str, Any], override: Mapping[str, Any], *, null_deletes: bool = False
+) -> dict[str, Any]:
     """Helm-style merge: mappings merge key by key, anything else (lists, scalars) replaces.
 
     ``null_deletes=False`` keeps an override's ``null`` (user values layered on user values: Helm

@@ -50,14 +50,16 @@ def read_text(path: Path | str, *, display: str | None = None, limits: Limits = 
     try:
         st = p.stat()
         if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):  # FIFO, /dev/zero: never read
-            raise UserError.at(name, "not a regular file (FIFO, device or socket)", line=1, column=1,
-                               hint="give a YAML file")
+            raise UserError.at(
+                name, "not a regular file (FIFO, device or socket)", line=1, column=1, hint="give a YAML file"
+            )
         size = st.st_size
         if size > limits.max_file_bytes:
             raise UserError.at(
                 name,
                 f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
-                line=1, column=1,
+                line=1,
+                column=1,
                 hint="split it, or raise the limit with the environment variable GITOPS_GEN_MAX_FILE_BYTES",
             )
         data = p.read_bytes()
@@ -72,15 +74,25 @@ def read_text(path: Path | str, *, display: str | None = None, limits: Limits = 
 
 def decode_text(data: bytes, name: str) -> str:
     if b"\x00" in data[:8192]:
-        raise UserError.at(name, "binary file (contains NUL bytes), not YAML", line=1, column=1,
-                           hint="exclude it from the paths given to gitops-gen")
+        raise UserError.at(
+            name,
+            "binary file (contains NUL bytes), not YAML",
+            line=1,
+            column=1,
+            hint="exclude it from the paths given to gitops-gen",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise UserError.at(name, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line=line,
-                           column=col, hint="save the file as UTF-8") from None
+        raise UserError.at(
+            name,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            line=line,
+            column=col,
+            hint="save the file as UTF-8",
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
@@ -106,8 +118,13 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
 
     too_deep = flow_too_deep(text, limits.max_depth)
     if too_deep is not None:  # before ruamel: its scanner is quadratic in flow nesting depth
-        raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=too_deep[0],
-                           column=too_deep[1], hint="flatten the document")
+        raise UserError.at(
+            name,
+            f"nesting deeper than {limits.max_depth} levels",
+            line=too_deep[0],
+            column=too_deep[1],
+            hint="flatten the document",
+        )
     try:
         with warnings.catch_warnings():  # a re-used anchor is legal YAML; do not print a warning
             warnings.simplefilter("ignore")
@@ -128,11 +145,21 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
         # ruamel's constructor raises plain exceptions for explicit tags it cannot honour
         # (`!!int x`, `!!float .`, `!!set` on a scalar) and for integers past Python's digit limit
         line, col, what = _bad_node(text)
-        raise UserError.at(name, what or f"cannot load a value ({exc})", line=line, column=col,
-                           hint="fix the value or remove its explicit !!tag") from None
+        raise UserError.at(
+            name,
+            what or f"cannot load a value ({exc})",
+            line=line,
+            column=col,
+            hint="fix the value or remove its explicit !!tag",
+        ) from None
     except RecursionError:
-        raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=1, column=1,
-                           hint="flatten the document") from None
+        raise UserError.at(
+            name,
+            f"nesting deeper than {limits.max_depth} levels",
+            line=1,
+            column=1,
+            hint="flatten the document",
+        ) from None
     for doc in docs:
         check_bounds(doc, name, limits)
     return docs
@@ -168,8 +195,13 @@ def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
     return None
 
 
-_COLLECTION_TAGS = {"map": "MappingNode", "set": "MappingNode", "seq": "SequenceNode",
-                    "omap": "SequenceNode", "pairs": "SequenceNode"}
+_COLLECTION_TAGS = {
+    "map": "MappingNode",
+    "set": "MappingNode",
+    "seq": "SequenceNode",
+    "omap": "SequenceNode",
+    "pairs": "SequenceNode",
+}
 
 
 def _bad_node(text: str) -> tuple[int, int, str]:
@@ -196,7 +228,10 @@ def _bad_node(text: str) -> tuple[int, int, str]:
         where = (node.start_mark.line + 1, node.start_mark.column + 1)
         kind = type(node).__name__
         if short in _COLLECTION_TAGS and kind != _COLLECTION_TAGS[short]:
-            return (*where, f"!!{short} needs a {_COLLECTION_TAGS[short][:-4].lower()}, not a {kind[:-4].lower()}")
+            return (
+                *where,
+                f"!!{short} needs a {_COLLECTION_TAGS[short][:-4].lower()}, not a {kind[:-4].lower()}",
+            )
         if isinstance(node, ScalarNode):
             value = str(node.value)
             if short in ("int", "float", "bool", "null", "timestamp"):
@@ -240,13 +275,21 @@ def check_bounds(doc: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
         visited += 1
         if visited > budget:
             raise UserError.at(
-                name, f"document expands to more than {budget:,} nodes (YAML alias/anchor bomb?)",
-                line=1, column=1, hint="remove the recursive anchors/aliases",
+                name,
+                f"document expands to more than {budget:,} nodes (YAML alias/anchor bomb?)",
+                line=1,
+                column=1,
+                hint="remove the recursive anchors/aliases",
             )
         if depth > limits.max_depth:
             line, col = node_position(node)
-            raise UserError.at(name, f"nesting deeper than {limits.max_depth} levels", line=line,
-                               column=col, hint="flatten the document")
+            raise UserError.at(
+                name,
+                f"nesting deeper than {limits.max_depth} levels",
+                line=line,
+                column=col,
+                hint="flatten the document",
+            )
         if isinstance(node, dict):
             for value in node.values():
                 if isinstance(value, dict | list):
@@ -303,8 +346,9 @@ def position_of(root: Any, path: tuple[str | int, ...]) -> tuple[int, int]:
 def to_plain(node: Any) -> Any:
     """Convert ruamel containers to plain dict/list/scalars (after :func:`check_bounds`)."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, str | int | float | bool) else k: to_plain(v)
-                for k, v in node.items()}
+        return {
+            str(k) if not isinstance(k, str | int | float | bool) else k: to_plain(v) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [to_plain(v) for v in node]
     from ruamel.yaml.scalarstring import ScalarString

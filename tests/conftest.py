@@ -20,5 +20,7 @@ def repo_root() -> Path:
 def shared_dir() -> Path:
     """``../shared`` (reference specs, CRDs, corpus); skips the test when it is absent."""
     if not SHARED_DIR.is_dir():
-        pytest.skip(f"reference data {SHARED_DIR} is absent (it sits beside the checkout on dev machines and CI)")
+        pytest.skip(
+            f"reference data {SHARED_DIR} is absent (it sits beside the checkout on dev machines and CI)"
+        )
     return SHARED_DIR

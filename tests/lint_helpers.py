@@ -14,9 +14,12 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def run(paths: list[Path], **kw: Any) -> LintResult:
-    opts = LintOptions(kubernetes_version=kw.pop("kubernetes_version", "1.34"),
-                       crd_dirs=kw.pop("crd_dirs", []), schema_dirs=kw.pop("schema_dirs", []),
-                       validator=kw.pop("validator", "embedded"))
+    opts = LintOptions(
+        kubernetes_version=kw.pop("kubernetes_version", "1.34"),
+        crd_dirs=kw.pop("crd_dirs", []),
+        schema_dirs=kw.pop("schema_dirs", []),
+        validator=kw.pop("validator", "embedded"),
+    )
     settings = RunSettings(options=opts, jobs=kw.pop("jobs", 1), cache_dir=kw.pop("cache_dir", None), **kw)
     return lint_paths(paths, settings)
 
@@ -26,5 +29,7 @@ def by_rule(result: LintResult, rule: str) -> list[Finding]:
 
 
 def as_tuples(result: LintResult) -> list[tuple[Any, ...]]:
-    return [(f.rule, str(f.severity), f.file, f.line, f.column, f.resource, f.message, f.remediation)
-            for f in result.findings]
+    return [
+        (f.rule, str(f.severity), f.file, f.line, f.column, f.resource, f.message, f.remediation)
+        for f in result.findings
+    ]

@@ -41,8 +41,15 @@ def test_same_seed_same_bytes_and_exact_count(tmp_path: Path) -> None:
             loaded = yaml_rs.loads(data.decode(), parse_datetime=False)
             docs += loaded if isinstance(loaded, list) else [loaded]
     assert len(docs) == 50
-    assert {d["kind"] for d in docs} >= {"Namespace", "ConfigMap", "Deployment", "Service", "Ingress",
-                                         "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    assert {d["kind"] for d in docs} >= {
+        "Namespace",
+        "ConfigMap",
+        "Deployment",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    }
     # another seed gives another corpus
     gen.write_corpus(tmp_path / "c", 50, seed=8, defects=0.5)
     assert _tree(tmp_path / "c") != a
@@ -59,7 +66,7 @@ def test_defect_manifest_points_at_generated_objects(tmp_path: Path) -> None:
         # the first listed object starts at the recorded line
         kind, *_ns, name = rec["resources"][0].split("/")
         assert lines[rec["line"] - 1].startswith("apiVersion:")
-        assert f"kind: {kind}" in lines[rec["line"]:rec["line"] + 2]
+        assert f"kind: {kind}" in lines[rec["line"] : rec["line"] + 2]
         assert f"  name: {name}" in text
     clean = gen.generate(200, 3, 0.0)[1]
     assert clean == []

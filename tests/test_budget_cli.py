@@ -63,32 +63,42 @@ def test_reference_platform_fits_its_node(capsys: pytest.CaptureFixture[str]) ->
     pods, cpu, mem = (int(x) for x in m.groups())
     assert 0 < mem < 12188 and 0 < cpu < 4000 and pods > 10
     assert "every pod fits" in out and "Pending pods" not in out
-    for release in ("HelmRelease logging/loki [loki 6.55.0]",
-                    "HelmRelease monitoring/kube-prometheus-stack [kube-prometheus-stack 88.5.3]",
-                    "Deployment lingua-app/lingua-app", "K3s add-ons (kube-system)"):
+    for release in (
+        "HelmRelease logging/loki [loki 6.55.0]",
+        "HelmRelease monitoring/kube-prometheus-stack [kube-prometheus-stack 88.5.3]",
+        "Deployment lingua-app/lingua-app",
+        "K3s add-ons (kube-system)",
+    ):
         assert release in out
     assert "HPA 2-5, counted at 5" in out
     # the table and the JSON agree
-    code, text, _ = cli(["budget", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json"], capsys)
+    code, text, _ = cli(
+        ["budget", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json"], capsys
+    )
     data = json.loads(text)
     assert code == 0 and data["pending"] == []
     assert data["totals"]["requests"]["memory_bytes"] == mem * 2**20
     assert data["totals"]["allocatable"] == {"cpu_millis": 4000, "memory_bytes": 12188 * 2**20}
-    code, md, _ = cli(["budget", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "markdown"], capsys)
+    code, md, _ = cli(
+        ["budget", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "markdown"], capsys
+    )
     assert code == 0 and md.startswith("## Memory/CPU budget") and "| COMPONENT |" in md
 
 
 def test_reference_platform_lints_without_budget_findings(capsys: pytest.CaptureFixture[str]) -> None:
     if not (REPO / "output").is_dir():
         pytest.skip("output/ has not been rendered")
-    _code, out, _ = cli(["lint", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json",
-                        "--no-cache"], capsys)
+    _code, out, _ = cli(
+        ["lint", str(REPO / "output"), "--specs", str(REPO / "specs"), "--format", "json", "--no-cache"],
+        capsys,
+    )
     findings = json.loads(out)["findings"]
     assert not [f for f in findings if f["rule"] in ("memory-budget", "cpu-budget")], findings
 
 
-def test_chunks_cache_fails_lint_with_a_useful_finding(chunks_platform: tuple[Path, Path],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_chunks_cache_fails_lint_with_a_useful_finding(
+    chunks_platform: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     specs, out = chunks_platform
     code, text, _ = cli(["lint", str(out), "--specs", str(specs), "--format", "json", "--no-cache"], capsys)
     assert code == 1
@@ -112,8 +122,9 @@ def test_chunks_cache_fails_lint_with_a_useful_finding(chunks_platform: tuple[Pa
     assert "chunks-cache (StatefulSet loki-chunks-cache): 1 of 1 pod would stay Pending" in text
 
 
-def test_two_nodes_sum_fits_but_the_chunks_cache_fits_neither(two_nodes: tuple[Path, Path],
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_nodes_sum_fits_but_the_chunks_cache_fits_neither(
+    two_nodes: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     specs, out = two_nodes
     code, text, _ = cli(["budget", str(out), "--specs", str(specs), "--format", "json"], capsys)
     data = json.loads(text)
@@ -123,15 +134,19 @@ def test_two_nodes_sum_fits_but_the_chunks_cache_fits_neither(two_nodes: tuple[P
     [pending] = data["pending"]
     assert pending["owner"] == "HelmRelease logging/loki" and pending["component"] == "chunks-cache"
     assert pending["message"] == "0/2 nodes are available: 2 Insufficient memory."
-    assert pending["requests"]["memory_bytes"] > max(n["allocatable"]["memory_bytes"] for n in data["nodes"]) - 2**30
+    assert (
+        pending["requests"]["memory_bytes"]
+        > max(n["allocatable"]["memory_bytes"] for n in data["nodes"]) - 2**30
+    )
     code, text, _ = cli(["lint", str(out), "--specs", str(specs), "--format", "json", "--no-cache"], capsys)
     assert code == 1
     [f] = [f for f in json.loads(text)["findings"] if f["rule"] == "memory-budget"]
     assert "0/2 nodes are available: 2 Insufficient memory." in f["message"]
 
 
-def test_unknown_chart_and_flags(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_chart_and_flags(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # no specs/ here: nodes come from the flags only
     manifests = FIXTURES / "manifests"
     code, text, _ = cli(["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "2"], capsys)
@@ -141,14 +156,17 @@ def test_unknown_chart_and_flags(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert "HPA 2-6, counted at 6" in text
     assert "node-1 (2 CPU, 8Gi; allocatable 2 CPU, 8092Mi)" in text
     # api at 6 x 250m = 1500m on a 1-CPU node: 2 of the HPA's extra pods stay Pending, for CPU
-    code, text, _ = cli(["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "1", "--format", "json"],
-                        capsys)
+    code, text, _ = cli(
+        ["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "1", "--format", "json"], capsys
+    )
     assert code == 1
     [p] = json.loads(text)["pending"]
     assert (p["component"], p["phase"], p["pods"]) == ("api", "autoscaling", 2)
     assert p["message"] == "0/1 nodes are available: 1 Insufficient cpu."
-    code, text, _ = cli(["lint", str(manifests), "--node-memory", "8Gi", "--node-cpu", "1", "--format", "json",
-                         "--no-cache"], capsys)
+    code, text, _ = cli(
+        ["lint", str(manifests), "--node-memory", "8Gi", "--node-cpu", "1", "--format", "json", "--no-cache"],
+        capsys,
+    )
     rules = {(f["rule"], f["severity"]) for f in json.loads(text)["findings"]}
     assert ("cpu-budget", "error") in rules and ("memory-budget", "info") in rules
     assert ("memory-budget", "error") not in rules
@@ -157,23 +175,32 @@ def test_unknown_chart_and_flags(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert code == 0 and "no node size known" in text
 
 
-@pytest.mark.parametrize("argv", [["--node-memory", "lots", "--node-cpu", "2"], ["--nodes", "0", "--node-memory", "1Gi",
-                                                                               "--node-cpu", "1"]])
-def test_bad_node_flags_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--node-memory", "lots", "--node-cpu", "2"],
+        ["--nodes", "0", "--node-memory", "1Gi", "--node-cpu", "1"],
+    ],
+)
+def test_bad_node_flags_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(["budget", str(FIXTURES / "manifests"), *argv], capsys)
     assert code == 2 and err.startswith("error: --node")
 
 
-def test_missing_path_and_chart_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_path_and_chart_dir(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(["budget"], capsys)
     assert code == 2 and "output/ does not exist" in err
     code, _, err = cli(["budget", str(tmp_path / "nope")], capsys)
     assert code == 2 and "no such file or directory" in err
-    code, _, err = cli(["budget", str(FIXTURES / "manifests"), "--chart-dir", f"x={tmp_path / 'absent'}"], capsys)
+    code, _, err = cli(
+        ["budget", str(FIXTURES / "manifests"), "--chart-dir", f"x={tmp_path / 'absent'}"], capsys
+    )
     assert code == 2 and "--chart-dir" in err
 
 

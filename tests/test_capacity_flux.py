@@ -43,8 +43,9 @@ def _flux_workloads(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {w["name"]: w for c in data["components"] for w in c["workloads"] if w["name"] in CONTROLLERS}
 
 
-def test_controllers_counted_before_bootstrap(rendered: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_controllers_counted_before_bootstrap(
+    rendered: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert list(rendered.rglob("gotk-sync.yaml")) and not list(rendered.rglob("gotk-components.yaml"))
     data = _budget(rendered, capsys)
@@ -85,15 +86,17 @@ spec:
 """
 
 
-def test_gotk_components_counted_once(rendered: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_gotk_components_counted_once(
+    rendered: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     tree = tmp_path / "bootstrapped"
     shutil.copytree(rendered, tree)
     [sync] = list(tree.rglob("gotk-sync.yaml"))
     # after bootstrap, with only three of the default components (--components without notification)
     (sync.parent / "gotk-components.yaml").write_text(
-        "".join(GOTK.format(name=n) for n in CONTROLLERS[:3]), encoding="utf-8")
+        "".join(GOTK.format(name=n) for n in CONTROLLERS[:3]), encoding="utf-8"
+    )
     data = _budget(tree, capsys)
     assert not [c for c in data["components"] if c["owner"] == "Flux (flux bootstrap)"]
     flux = _flux_workloads(data)

@@ -50,8 +50,9 @@ def release(values: str, chart: str = "tiny", name: str = "demo") -> list[Resour
 
 
 def k3s(memory_gi: int = 8, *disable: str) -> Cluster:
-    return Cluster([Node("n1", 4000, memory_gi * 2**30, eviction_memory=100 * MI)], "k3s", "1.34",
-                   frozenset(disable))
+    return Cluster(
+        [Node("n1", 4000, memory_gi * 2**30, eviction_memory=100 * MI)], "k3s", "1.34", frozenset(disable)
+    )
 
 
 def test_helm_template_replaces_the_unknown_footprint() -> None:
@@ -76,8 +77,11 @@ def test_helm_template_replaces_the_unknown_footprint() -> None:
 def test_chart_cache_dir_and_values_change_the_result() -> None:
     charts = ChartSource.from_options([str(CHART.parent)])
     assert charts is not None and charts.find("tiny", "0.1.0") == CHART
-    a = analyze(release("{agent: {enabled: false}, replicaCount: 1, resources: {requests: {memory: 9Gi}}}"),
-                k3s(8, "traefik"), charts=charts)
+    a = analyze(
+        release("{agent: {enabled: false}, replicaCount: 1, resources: {requests: {memory: 9Gi}}}"),
+        k3s(8, "traefik"),
+        charts=charts,
+    )
     assert a.simulation is not None
     [p] = a.simulation.pending
     assert p.workload.component == "web" and p.message == "0/1 nodes are available: 1 Insufficient memory."
@@ -101,10 +105,12 @@ def test_helm_load_balancer_conflicts_with_traefik() -> None:
     assert "didn't have free ports" in p.message
 
 
-def test_lint_and_budget_cli_use_chart_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_and_budget_cli_use_chart_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "hr.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "hr.yaml").write_text(
+        textwrap.dedent("""
         apiVersion: helm.toolkit.fluxcd.io/v2
         kind: HelmRelease
         metadata: {name: demo, namespace: apps}
@@ -112,8 +118,18 @@ def test_lint_and_budget_cli_use_chart_dir(tmp_path: Path, capsys: pytest.Captur
           interval: 10m
           chart: {spec: {chart: tiny, version: 0.1.0, sourceRef: {kind: HelmRepository, name: r}}}
           values: {replicaCount: 4, resources: {requests: {memory: 3Gi, cpu: 100m}}}
-        """), encoding="utf-8")
-    argv = [str(tmp_path / "hr.yaml"), "--node-memory", "8Gi", "--node-cpu", "4", "--chart-dir", f"tiny={CHART}"]
+        """),
+        encoding="utf-8",
+    )
+    argv = [
+        str(tmp_path / "hr.yaml"),
+        "--node-memory",
+        "8Gi",
+        "--node-cpu",
+        "4",
+        "--chart-dir",
+        f"tiny={CHART}",
+    ]
     with pytest.raises(SystemExit) as exc:
         main(["budget", *argv, "--format", "json"])
     data = json.loads(capsys.readouterr().out)

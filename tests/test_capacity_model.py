@@ -25,8 +25,15 @@ def resources(text: str) -> list[Resource]:
     return [Resource(d.body, "test.yaml", d.line, d.column, d.index) for d in parsed.documents]
 
 
-def deployment(name: str, *, replicas: int | None = 1, cpu: str = "100m", memory: str = "128Mi",
-               namespace: str = "apps", extra: str = "") -> str:
+def deployment(
+    name: str,
+    *,
+    replicas: int | None = 1,
+    cpu: str = "100m",
+    memory: str = "128Mi",
+    namespace: str = "apps",
+    extra: str = "",
+) -> str:
     rep = f"\n  replicas: {replicas}" if replicas is not None else ""
     return f"""
 ---
@@ -42,21 +49,41 @@ spec:{rep}{extra}
 """
 
 
-def cluster(*nodes: tuple[str, str], distribution: str = "kubernetes", disable: frozenset[str] = frozenset(),
-            version: str = "1.34") -> Cluster:
+def cluster(
+    *nodes: tuple[str, str],
+    distribution: str = "kubernetes",
+    disable: frozenset[str] = frozenset(),
+    version: str = "1.34",
+) -> Cluster:
     from gitops_gen.quantity import cpu_millis, memory_bytes
 
     evict = default_eviction(distribution, version)
-    return Cluster([Node(f"n{i + 1}", cpu_millis(c), memory_bytes(m), eviction_memory=evict)
-                    for i, (c, m) in enumerate(nodes)], distribution, version, disable)
+    return Cluster(
+        [
+            Node(f"n{i + 1}", cpu_millis(c), memory_bytes(m), eviction_memory=evict)
+            for i, (c, m) in enumerate(nodes)
+        ],
+        distribution,
+        version,
+        disable,
+    )
 
 
 # ---------------------------------------------------------------------------------- pod requests
 def test_effective_pod_requests_follow_the_scheduler() -> None:
-    w = Workload("w", "w", "Deployment", "ns", Owner("x"), containers=[
-        Container("a", Res(100, 100 * MI)), Container("b", Res(50, 50 * MI)),
-        Container("init-big", Res(500, 10 * MI), init=True),
-        Container("sidecar", Res(10, 20 * MI), init=True, sidecar=True)])
+    w = Workload(
+        "w",
+        "w",
+        "Deployment",
+        "ns",
+        Owner("x"),
+        containers=[
+            Container("a", Res(100, 100 * MI)),
+            Container("b", Res(50, 50 * MI)),
+            Container("init-big", Res(500, 10 * MI), init=True),
+            Container("sidecar", Res(10, 20 * MI), init=True, sidecar=True),
+        ],
+    )
     # cpu: max(100+50+10, 500+10 (sidecar started before? no: it is listed after)) ; memory: 170Mi
     assert w.requests == Res(500, 170 * MI)
     # a container with a limit but no request gets the limit as request (API defaulting)
@@ -68,16 +95,27 @@ def test_effective_pod_requests_follow_the_scheduler() -> None:
     assert w.limits == Res(None, None)
 
 
-@pytest.mark.parametrize(("value", "total", "up", "expected"), [
-    (None, 5, True, 2), ("25%", 4, True, 1), ("25%", 1, True, 1), ("25%", 1, False, 0), (2, 9, True, 2),
-    ("50%", 5, False, 2), ("x", 5, True, 0)])
+@pytest.mark.parametrize(
+    ("value", "total", "up", "expected"),
+    [
+        (None, 5, True, 2),
+        ("25%", 4, True, 1),
+        ("25%", 1, True, 1),
+        ("25%", 1, False, 0),
+        (2, 9, True, 2),
+        ("50%", 5, False, 2),
+        ("x", 5, True, 0),
+    ],
+)
 def test_int_or_percent(value: object, total: int, up: bool, expected: int) -> None:
     assert resolve_int_or_percent(value, total, round_up=up, default="25%") == expected
 
 
 # ---------------------------------------------------------------------------------- manifests
 def test_plain_workloads() -> None:
-    objs = resources(deployment("web", replicas=None) + """
+    objs = resources(
+        deployment("web", replicas=None)
+        + """
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -111,7 +149,8 @@ apiVersion: monitoring.coreos.com/v1
 kind: Alertmanager
 metadata: {name: main, namespace: mon}
 spec: {replicas: 2}
-""")
+"""
+    )
     scalers = autoscaler_index(r for r in objs if r.kind == "HorizontalPodAutoscaler")
     ws = {r.name: workload_of(r, scalers) for r in objs if r.kind != "HorizontalPodAutoscaler"}
     web = ws["web"]
@@ -128,7 +167,9 @@ spec: {replicas: 2}
 
 
 def test_recreate_has_no_surge_and_bad_fields_do_not_crash() -> None:
-    objs = resources(deployment("a", replicas=3, extra="\n  strategy: {type: Recreate}") + """
+    objs = resources(
+        deployment("a", replicas=3, extra="\n  strategy: {type: Recreate}")
+        + """
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -139,7 +180,8 @@ apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: c}
 spec: {template: {spec: {containers: "nope"}}}
-""")
+"""
+    )
     ws = [workload_of(r, {}) for r in objs]
     assert ws[0] is not None and ws[0].surge == 0 and ws[0].replicas == 3
     assert ws[1] is not None and ws[1].replicas == 1 and ws[1].notes
@@ -163,8 +205,10 @@ def hr(name: str, chart: str, version: str, values: str = "{}", ns: str = "loggi
 
 
 def test_helmrelease_profile_unknown_and_version_warning() -> None:
-    objs = resources(hr("loki", "loki", "6.x", "{chunksCache: {allocatedMemory: 1024}}")
-                     + hr("podinfo", "podinfo", "6.5.0", ns="apps"))
+    objs = resources(
+        hr("loki", "loki", "6.x", "{chunksCache: {allocatedMemory: 1024}}")
+        + hr("podinfo", "podinfo", "6.5.0", ns="apps")
+    )
     a = analyze(objs, cluster(("4", "12Gi")))
     chunks = next(w for w in a.workloads if w.component == "chunks-cache")
     assert chunks.requests.memory == 1229 * MI
@@ -237,8 +281,14 @@ def test_k3s_add_ons_and_disable() -> None:
     assert names == ["coredns", "local-path-provisioner", "metrics-server", "svclb-traefik", "traefik"]
     t = a.totals()
     assert (t.cpu, t.memory) == (200, 140 * MI)  # CoreDNS + metrics-server (k3s-facts §1)
-    a = analyze([], cluster(("4", "12Gi"), distribution="k3s",
-                            disable=frozenset({"traefik", "metrics-server", "coredns", "local-storage"})))
+    a = analyze(
+        [],
+        cluster(
+            ("4", "12Gi"),
+            distribution="k3s",
+            disable=frozenset({"traefik", "metrics-server", "coredns", "local-storage"}),
+        ),
+    )
     assert not a.workloads
 
 
@@ -248,7 +298,9 @@ def test_traefik_svclb_holds_80_443_so_ingress_nginx_lb_stays_pending() -> None:
     assert a.simulation is not None
     [p] = a.simulation.pending
     assert p.workload.name == "svclb-ingress-nginx-controller"
-    assert p.message == "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports."
+    assert (
+        p.message == "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports."
+    )
     assert "--disable=traefik" in p.workload.fix
     # a port conflict is worded as one: the ports, and only the ports fix (no "lower the requests")
     from gitops_gen.capacity.report import fix_text, pending_text
@@ -268,15 +320,26 @@ def test_traefik_svclb_holds_80_443_so_ingress_nginx_lb_stays_pending() -> None:
 
 # ---------------------------------------------------------------------------------- simulation
 def test_scheduler_message_format() -> None:
-    assert scheduler_message(1, {"Insufficient memory": 1}) == "0/1 nodes are available: 1 Insufficient memory."
-    assert scheduler_message(3, {"Insufficient memory": 2, "Insufficient cpu": 1,
-                                 "node(s) didn't match Pod's node affinity/selector": 1}) == (
+    assert (
+        scheduler_message(1, {"Insufficient memory": 1}) == "0/1 nodes are available: 1 Insufficient memory."
+    )
+    assert scheduler_message(
+        3,
+        {
+            "Insufficient memory": 2,
+            "Insufficient cpu": 1,
+            "node(s) didn't match Pod's node affinity/selector": 1,
+        },
+    ) == (
         "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, "
-        "2 Insufficient memory.")
+        "2 Insufficient memory."
+    )
 
 
 def test_two_nodes_sum_fits_but_one_pod_fits_no_node() -> None:
-    objs = resources(deployment("big", memory="9Gi", cpu="100m") + deployment("small", replicas=6, memory="1Gi"))
+    objs = resources(
+        deployment("big", memory="9Gi", cpu="100m") + deployment("small", replicas=6, memory="1Gi")
+    )
     cl = cluster(("4", "8Gi"), ("4", "8Gi"))
     a = analyze(objs, cl)
     t = a.totals()
@@ -290,8 +353,9 @@ def test_two_nodes_sum_fits_but_one_pod_fits_no_node() -> None:
 
 
 def test_single_node_overflow_leaves_the_largest_pod_pending() -> None:
-    objs = resources(deployment("cache", memory="9830Mi", cpu="500m")
-                     + deployment("app", replicas=8, memory="400Mi"))
+    objs = resources(
+        deployment("cache", memory="9830Mi", cpu="500m") + deployment("app", replicas=8, memory="400Mi")
+    )
     a = analyze(objs, cluster(("4", "12Gi")))
     assert a.simulation is not None
     [p] = a.simulation.pending
@@ -299,8 +363,10 @@ def test_single_node_overflow_leaves_the_largest_pod_pending() -> None:
 
 
 def test_largest_first_packs_what_fits_and_reports_cpu() -> None:
-    objs = resources(deployment("a", replicas=3, cpu="1500m", memory="1Gi")
-                     + deployment("b", replicas=2, cpu="900m", memory="1Gi"))
+    objs = resources(
+        deployment("a", replicas=3, cpu="1500m", memory="1Gi")
+        + deployment("b", replicas=2, cpu="900m", memory="1Gi")
+    )
     a = analyze(objs, cluster(("2", "8Gi"), ("2", "8Gi")))
     assert a.simulation is not None
     # 4 CPU in all: the most pods that fit are b, b and one a (3.3 CPU); the other two 1500m pods give way
@@ -310,7 +376,9 @@ def test_largest_first_packs_what_fits_and_reports_cpu() -> None:
 
 
 def test_daemonsets_per_node_and_hpa_and_rollouts() -> None:
-    objs = resources(deployment("web", replicas=None, memory="1Gi") + """
+    objs = resources(
+        deployment("web", replicas=None, memory="1Gi")
+        + """
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -321,7 +389,8 @@ apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: ds, namespace: apps}
 spec: {template: {spec: {containers: [{name: a, resources: {requests: {memory: 512Mi}}}]}}}
-""")
+"""
+    )
     a = analyze(objs, cluster(("2", "4Gi"), ("2", "4Gi")))
     t = a.totals()
     assert t.pods == 6 + 2 and t.memory == 6 * GI + 2 * 512 * MI
@@ -334,13 +403,16 @@ spec: {template: {spec: {containers: [{name: a, resources: {requests: {memory: 5
 
 
 def test_hpa_extra_replicas_reported_as_autoscaling_phase() -> None:
-    objs = resources(deployment("web", replicas=None, memory="2Gi") + """
+    objs = resources(
+        deployment("web", replicas=None, memory="2Gi")
+        + """
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: web, namespace: apps}
 spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 2, maxReplicas: 10}
-""")
+"""
+    )
     a = analyze(objs, cluster(("4", "8Gi")))
     assert a.simulation is not None
     [p] = a.simulation.pending
@@ -379,8 +451,9 @@ metadata: {name: huge, namespace: x}
 spec: {template: {spec: {containers: [{name: a, resources: {requests: {memory: 20Gi}}}]}}}
 """)
     a = analyze(objs, cluster(("2", "8Gi"), ("2", "8Gi")))
-    assert _first_pending(a) == ("0/2 nodes are available: 1 Insufficient memory, "
-                                 "1 node(s) didn't match Pod's node affinity/selector.")
+    assert _first_pending(a) == (
+        "0/2 nodes are available: 1 Insufficient memory, 1 node(s) didn't match Pod's node affinity/selector."
+    )
     assert a.simulation is not None and a.simulation.pending[0].count == 2
 
 
@@ -392,7 +465,9 @@ def test_simulate_without_nodes_is_skipped() -> None:
 
 def test_hostile_replica_counts_are_bounded() -> None:
     """A billion replicas, a huge maxSurge or parallelism: counted, not simulated one by one."""
-    objs = resources(deployment("huge", replicas=1_000_000_000, memory="1Mi", cpu="1m") + """
+    objs = resources(
+        deployment("huge", replicas=1_000_000_000, memory="1Mi", cpu="1m")
+        + """
 ---
 apiVersion: batch/v1
 kind: Job
@@ -406,7 +481,8 @@ spec:
   chart: {spec: {chart: loki}}
   valuesFrom: "oops"
   values: {chunksCache: {replicas: 99999999999, resources: [1, 2]}, singleBinary: "x", deploymentMode: [1]}
-""")
+"""
+    )
     a = analyze(objs, cluster(("2", "8Gi")))
     assert a.simulation is not None
     huge = next(p for p in a.simulation.pending if p.workload.name == "huge")

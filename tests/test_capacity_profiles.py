@@ -23,8 +23,9 @@ from gitops_gen.values import deep_merge
 MI = 2**20
 
 
-def run(chart: str, values: dict[str, Any] | None = None, release: str | None = None,
-        namespace: str = "ns") -> tuple[Footprint, dict[str, Workload], list[str]]:
+def run(
+    chart: str, values: dict[str, Any] | None = None, release: str | None = None, namespace: str = "ns"
+) -> tuple[Footprint, dict[str, Workload], list[str]]:
     profile = profile_for(chart)
     assert profile is not None
     owner = Owner(label=f"HelmRelease {namespace}/{release or chart}", values_root="values.")
@@ -62,8 +63,9 @@ def test_loki_defaults_simple_scalable() -> None:
     assert w["chunks-cache"].name == "loki-chunks-cache"
 
 
-@pytest.mark.parametrize(("allocated", "expected"), [(8192, 9830), (1024, 1229), (1, 1), (5, 6), (100, 120),
-                                                       (2048, 2458)])
+@pytest.mark.parametrize(
+    ("allocated", "expected"), [(8192, 9830), (1024, 1229), (1, 1), (5, 6), (100, 120), (2048, 2458)]
+)
 def test_loki_memcached_formula(allocated: int, expected: int) -> None:
     # div (add (mul .allocatedMemory 12) 5) 10 : round(allocatedMemory * 1.2) with integer division
     assert memcached_memory_mi(allocated) == expected
@@ -84,10 +86,14 @@ def test_loki_cache_resources_replace_the_computation() -> None:
 
 
 def test_loki_single_binary_and_cache_toggles() -> None:
-    values = {"deploymentMode": "SingleBinary", "loki": {"storage": {"type": "filesystem"}},
-              "singleBinary": {"replicas": 3, "resources": {"requests": {"memory": "512Mi"}}},
-              "chunksCache": {"enabled": False}, "lokiCanary": {"enabled": False},
-              "memcachedExporter": {"enabled": False}}
+    values = {
+        "deploymentMode": "SingleBinary",
+        "loki": {"storage": {"type": "filesystem"}},
+        "singleBinary": {"replicas": 3, "resources": {"requests": {"memory": "512Mi"}}},
+        "chunksCache": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "memcachedExporter": {"enabled": False},
+    }
     _, w, _ = run("loki", values)
     # loki.singleBinaryReplicas: 1 without object storage, whatever singleBinary.replicas says
     assert w["single-binary"].replicas == 1
@@ -102,8 +108,9 @@ def test_loki_single_binary_and_cache_toggles() -> None:
 def test_loki_fix_mentions_the_spec_when_rendered_from_it() -> None:
     profile = profile_for("loki")
     assert profile is not None
-    owner = Owner(label="HelmRelease logging/loki", values_root="values.",
-                  spec_path="spec.components.logging.loki")
+    owner = Owner(
+        label="HelmRelease logging/loki", values_root="values.", spec_path="spec.components.logging.loki"
+    )
     fp, _ = evaluate(profile, {}, Release("loki", "logging", "loki", "6.55.0", owner))
     chunks = next(w for w in fp.workloads if w.component == "chunks-cache")
     assert "spec.components.logging.loki.chunksCache: false" in chunks.fix
@@ -122,7 +129,11 @@ def test_kube_prometheus_stack_defaults() -> None:
     assert requested == {"alertmanager": 200 * MI}
     assert w["operator"].kind == "Deployment" and w["operator"].replicas == 1
     assert w["prometheus"].kind == "StatefulSet" and w["prometheus"].replicas == 1
-    assert [c.name for c in w["grafana"].containers] == ["grafana", "grafana-sc-dashboard", "grafana-sc-datasources"]
+    assert [c.name for c in w["grafana"].containers] == [
+        "grafana",
+        "grafana-sc-dashboard",
+        "grafana-sc-datasources",
+    ]
     assert w["kube-state-metrics"].kind == "Deployment"
     ne = w["node-exporter"]
     assert ne.kind == "DaemonSet" and ne.host_ports == ((9100, "TCP"),)
@@ -131,11 +142,19 @@ def test_kube_prometheus_stack_defaults() -> None:
 
 
 def test_kube_prometheus_stack_values_paths() -> None:
-    values = {"alertmanager": {"alertmanagerSpec": {"replicas": 2, "resources": {"requests": {"memory": "64Mi"}}}},
-              "prometheus": {"prometheusSpec": {"replicas": 2, "shards": 2,
-                                                "resources": {"requests": {"memory": "1Gi", "cpu": "250m"}}}},
-              "grafana": {"enabled": False}, "nodeExporter": {"enabled": False},
-              "thanosRuler": {"enabled": True}}
+    values = {
+        "alertmanager": {"alertmanagerSpec": {"replicas": 2, "resources": {"requests": {"memory": "64Mi"}}}},
+        "prometheus": {
+            "prometheusSpec": {
+                "replicas": 2,
+                "shards": 2,
+                "resources": {"requests": {"memory": "1Gi", "cpu": "250m"}},
+            }
+        },
+        "grafana": {"enabled": False},
+        "nodeExporter": {"enabled": False},
+        "thanosRuler": {"enabled": True},
+    }
     _, w, _ = run("kube-prometheus-stack", values)
     assert w["alertmanager"].replicas == 2 and w["alertmanager"].requests.memory == 64 * MI
     assert w["prometheus"].replicas == 4 and w["prometheus"].requests.memory == 1024 * MI
@@ -157,9 +176,17 @@ def test_ingress_nginx_defaults() -> None:
 
 
 def test_ingress_nginx_values() -> None:
-    fp, w, _ = run("ingress-nginx", {"controller": {"kind": "DaemonSet", "service": {"type": "NodePort"},
-                                                    "hostPort": {"enabled": True}},
-                                     "defaultBackend": {"enabled": True}})
+    fp, w, _ = run(
+        "ingress-nginx",
+        {
+            "controller": {
+                "kind": "DaemonSet",
+                "service": {"type": "NodePort"},
+                "hostPort": {"enabled": True},
+            },
+            "defaultBackend": {"enabled": True},
+        },
+    )
     assert w["controller"].kind == "DaemonSet" and w["controller"].host_ports == ((80, "TCP"), (443, "TCP"))
     assert not fp.load_balancers
     assert "default-backend" in w
@@ -176,9 +203,15 @@ def test_cert_manager_defaults() -> None:
     solver = w["acme-solver"].containers[0]
     assert w["acme-solver"].transient
     assert (solver.requests.cpu, solver.requests.memory, solver.limits.cpu, solver.limits.memory) == (
-        10, 64 * MI, 100, 64 * MI)
-    _, w, _ = run("cert-manager", {"cainjector": {"enabled": False}, "replicaCount": 2,
-                                   "startupapicheck": {"enabled": False}})
+        10,
+        64 * MI,
+        100,
+        64 * MI,
+    )
+    _, w, _ = run(
+        "cert-manager",
+        {"cainjector": {"enabled": False}, "replicaCount": 2, "startupapicheck": {"enabled": False}},
+    )
     assert "cainjector" not in w and "startupapicheck" not in w and w["controller"].replicas == 2
 
 
@@ -199,9 +232,15 @@ def test_sealed_secrets_defaults() -> None:
 def test_promtail_defaults() -> None:
     fp, _, _ = run("promtail")
     assert [(x.kind, x.unbounded) for x in fp.workloads] == [("DaemonSet", ["promtail"])]
-    fp, _, _ = run("promtail", {"daemonset": {"enabled": False}, "deployment": {"enabled": True, "replicaCount": 2},
-                                "resources": {"requests": {"memory": "128Mi"}},
-                                "sidecar": {"configReloader": {"enabled": True}}})
+    fp, _, _ = run(
+        "promtail",
+        {
+            "daemonset": {"enabled": False},
+            "deployment": {"enabled": True, "replicaCount": 2},
+            "resources": {"requests": {"memory": "128Mi"}},
+            "sidecar": {"configReloader": {"enabled": True}},
+        },
+    )
     [dep] = fp.workloads
     assert dep.kind == "Deployment" and dep.replicas == 2 and dep.requests.memory == 128 * MI
     assert [c.name for c in dep.containers] == ["promtail", "config-reloader"]
@@ -245,10 +284,13 @@ def test_profile_cites_the_chart_facts(chart: str, shared_dir: Path) -> None:
     facts = _facts(shared_dir)
     profile: Profile = PROFILES[chart]
     module = importlib.import_module(f"gitops_gen.capacity.profiles.{chart.replace('-', '_')}")
-    assert re.search(rf"^\|[ └]*{re.escape(chart)}[^|]*\|[^|]*{re.escape(profile.VERSION)}", facts, re.M), \
+    assert re.search(rf"^\|[ └]*{re.escape(chart)}[^|]*\|[^|]*{re.escape(profile.VERSION)}", facts, re.M), (
         f"{chart} {profile.VERSION} is not in the sources table of chart-defaults.md"
+    )
     commit = re.search(r"\(([0-9a-f]{7,})\)", profile.SOURCE)
-    assert commit is not None and commit.group(1) in facts, f"{chart}: commit of {profile.SOURCE} not in the facts"
+    assert commit is not None and commit.group(1) in facts, (
+        f"{chart}: commit of {profile.SOURCE} not in the facts"
+    )
     assert profile.VERSION in (module.__doc__ or ""), "the module docstring names the chart version"
     source = Path(module.__file__).read_text(encoding="utf-8")
     cited = set(re.findall(r"\bL(\d+)\b", source))
@@ -263,7 +305,8 @@ def test_profile_cites_the_chart_facts(chart: str, shared_dir: Path) -> None:
     if chart == "ingress-nginx":
         assert "`cpu: 100m` / `memory: 90Mi`" in facts
         assert profile.DEFAULTS["controller"]["resources"] == {  # type: ignore[index]
-            "requests": {"cpu": "100m", "memory": "90Mi"}}
+            "requests": {"cpu": "100m", "memory": "90Mi"}
+        }
     if chart == "kube-prometheus-stack":
         assert 'resource.MustParse("200Mi")' in facts
 

@@ -37,8 +37,9 @@ def test_module_contract(rule_id: str) -> None:
 
 
 @pytest.mark.parametrize("rule_id", RULES)
-def test_bad_fixture_fails_and_good_is_clean(rule_id: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_fixture_fails_and_good_is_clean(
+    rule_id: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # no specs/ here
     code, findings = lint(FIXTURES / rule_id / "bad.yaml", capsys)
     mine = [f for f in findings if f["rule"] == rule_id]
@@ -48,8 +49,9 @@ def test_bad_fixture_fails_and_good_is_clean(rule_id: str, capsys: pytest.Captur
     assert [f for f in findings if f["rule"] in RULES] == []
 
 
-def test_cpu_finding_names_the_hpa_and_the_request(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cpu_finding_names_the_hpa_and_the_request(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _, findings = lint(FIXTURES / "cpu-budget" / "bad.yaml", capsys)
     [err] = [f for f in findings if f["rule"] == "cpu-budget" and f["severity"] == "error"]
@@ -57,7 +59,9 @@ def test_cpu_finding_names_the_hpa_and_the_request(capsys: pytest.CaptureFixture
     assert "added by the HPA at maxReplicas" in str(err["message"])
     assert "0/1 nodes are available: 1 Insufficient cpu." in str(err["message"])
     assert "500m CPU" in str(err["message"])
-    assert "maxReplicas" in str(err["remediation"]) and "HorizontalPodAutoscaler shop/api" in str(err["remediation"])
+    assert "maxReplicas" in str(err["remediation"]) and "HorizontalPodAutoscaler shop/api" in str(
+        err["remediation"]
+    )
 
 
 def test_nothing_without_node_sizes(tmp_path: Path) -> None:

@@ -19,8 +19,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "examples" / "ci" / "github-actions.yaml"
-GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main",
-       "-c", "commit.gpgsign=false"]
+GIT = [
+    "git",
+    "-c",
+    "user.name=Test",
+    "-c",
+    "user.email=test@example.com",
+    "-c",
+    "init.defaultBranch=main",
+    "-c",
+    "commit.gpgsign=false",
+]
 
 
 def load() -> dict[str, Any]:
@@ -54,7 +63,9 @@ def test_workflow_is_wired_as_documented() -> None:
     assert uses("actions/checkout@")["with"]["fetch-depth"] == 0
     # the SARIF the lint step writes is the file uploaded
     lint_file = re.search(r"--format sarif > (\S+)", step("lint")["run"])
-    assert lint_file and uses("github/codeql-action/upload-sarif@")["with"]["sarif_file"] == lint_file.group(1)
+    assert lint_file and uses("github/codeql-action/upload-sarif@")["with"]["sarif_file"] == lint_file.group(
+        1
+    )
     assert "always()" in uses("github/codeql-action/upload-sarif@")["if"]
     # the markdown the diff step writes is the comment posted, found again by its marker
     diff_run = step("diff")["run"]
@@ -71,8 +82,14 @@ def test_workflow_is_wired_as_documented() -> None:
 
 
 def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -87,11 +104,21 @@ def test_workflow_scripts_run_on_a_pull_request_checkout(tmp_path: Path) -> None
     bindir = Path(sys.executable).parent
     if not (bindir / "gitops-gen").exists():
         pytest.skip("the gitops-gen console script is not installed next to this interpreter")
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
-           "GITOPS_GEN_NO_CACHE": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GITOPS_GEN_NO_CACHE": "1",
+    }
     env.update({k: str(v) for k, v in next(iter(load()["jobs"].values())).get("env", {}).items()})
-    assert subprocess.run(["gitops-gen", "render", "--specs", env["SPECS"], "--out", env["OUTPUT"]], cwd=upstream,
-                          env=env, capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            ["gitops-gen", "render", "--specs", env["SPECS"], "--out", env["OUTPUT"]],
+            cwd=upstream,
+            env=env,
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     git(upstream, "add", ".")
     git(upstream, "commit", "-qm", "base")
     ci = tmp_path / "ci"

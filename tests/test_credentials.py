@@ -8,8 +8,29 @@ from hypothesis import strategies as st
 
 from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference, url_with_password
 
-WORDS = ["password", "pass", "secret", "token", "api", "key", "existing", "name", "ref", "admin", "db", "domain",
-         "access", "private", "client", "use", "file", "base", "credentials", "tls", "smtp"]
+WORDS = [
+    "password",
+    "pass",
+    "secret",
+    "token",
+    "api",
+    "key",
+    "existing",
+    "name",
+    "ref",
+    "admin",
+    "db",
+    "domain",
+    "access",
+    "private",
+    "client",
+    "use",
+    "file",
+    "base",
+    "credentials",
+    "tls",
+    "smtp",
+]
 
 
 @st.composite
@@ -23,8 +44,21 @@ def keys(draw: st.DrawFn) -> str:
     return words[0] + "".join(w.capitalize() for w in words[1:])
 
 
-VALUES = st.sampled_from(["hunter2", "", "${PW}", "op://v/i/f", "grafana-creds", "Zx81_kQ9vPn2", "/run/pw",
-                          "ENC[AES256_GCM,data:x]", "true", "{{ .Values.pw }}", "s3cr3t!"])
+VALUES = st.sampled_from(
+    [
+        "hunter2",
+        "",
+        "${PW}",
+        "op://v/i/f",
+        "grafana-creds",
+        "Zx81_kQ9vPn2",
+        "/run/pw",
+        "ENC[AES256_GCM,data:x]",
+        "true",
+        "{{ .Values.pw }}",
+        "s3cr3t!",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -41,8 +75,20 @@ def test_credential_word_anywhere_is_strict_only(key: str) -> None:
     assert credential_kind(key, strict=True) is not None
 
 
-@pytest.mark.parametrize("key", ["existingSecret", "passwordSecret", "passwordKey", "secretName", "useSecret",
-                                 "adminExistingSecret", "tokenFile", "apiKeySecret", "imagePullSecrets"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "existingSecret",
+        "passwordSecret",
+        "passwordKey",
+        "secretName",
+        "useSecret",
+        "adminExistingSecret",
+        "tokenFile",
+        "apiKeySecret",
+        "imagePullSecrets",
+    ],
+)
 def test_references_are_never_credentials(key: str) -> None:
     assert credential_kind(key) is None and credential_kind(key, strict=True) is None
 

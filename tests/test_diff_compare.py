@@ -46,8 +46,10 @@ def _container(name: str, image: str, env: str = "") -> str:
 
 def _changes(old: str, new: str) -> dict[str, list[tuple[str, str, str]]]:
     diff = compare_objects(parse_tree({"a.yaml": old}), parse_tree({"a.yaml": new}))
-    return {c.key: [(f.path_text, format_value(f.old), format_value(f.new)) for f in c.changes]
-            for c in diff.changed}
+    return {
+        c.key: [(f.path_text, format_value(f.old), format_value(f.new)) for f in c.changes]
+        for c in diff.changed
+    }
 
 
 def test_helm_values_change_is_a_value_path() -> None:
@@ -82,8 +84,9 @@ def test_added_and_removed_objects() -> None:
 def test_containers_compared_by_name_not_index() -> None:
     old = DEPLOY.format(containers=_container("app", "a:1") + _container("sidecar", "s:1"))
     # a new container inserted first: only its fields are added, the others are unchanged
-    new = DEPLOY.format(containers=_container("init", "i:1") + _container("app", "a:1")
-                        + _container("sidecar", "s:2"))
+    new = DEPLOY.format(
+        containers=_container("init", "i:1") + _container("app", "a:1") + _container("sidecar", "s:2")
+    )
     got = _changes(old, new)["Deployment/app/web"]
     assert got == [
         ("spec.template.spec.containers[name=sidecar].image", '"s:1"', '"s:2"'),
@@ -95,10 +98,14 @@ def test_env_by_name_and_quoted_keys() -> None:
     env_old = "            - {name: A, value: '1'}\n            - {name: B, value: '2'}\n"
     env_new = "            - {name: B, value: '3'}\n"
     old = DEPLOY.format(containers=_container("app", "a:1", env_old))
-    new = DEPLOY.format(containers=_container("app", "a:1", env_new)).replace("issuer\": x", "issuer\": y")
+    new = DEPLOY.format(containers=_container("app", "a:1", env_new)).replace('issuer": x', 'issuer": y')
     got = _changes(old, new)["Deployment/app/web"]
     assert ('metadata.annotations["cert-manager.io/issuer"]', '"x"', '"y"') in got
-    assert ("spec.template.spec.containers[name=app].env[name=A]", '{"name": "A", "value": "1"}', "(absent)") in got
+    assert (
+        "spec.template.spec.containers[name=app].env[name=A]",
+        '{"name": "A", "value": "1"}',
+        "(absent)",
+    ) in got
     assert ("spec.template.spec.containers[name=app].env[name=B].value", '"2"', '"3"') in got
     assert len(got) == 3  # annotation, env A, env B's value
 
@@ -108,14 +115,20 @@ def test_types_matter() -> None:
     assert [(c.path, c.old, c.new) for c in diff_values({"a": 8}, {"a": "8"})] == [(("a",), 8, "8")]
     assert list(diff_values({"a": 1}, {"a": 1.0})) == []
     assert [(c.path, c.old, c.new) for c in diff_values({"l": [1, 2]}, {"l": [2, 1]})] == [
-        (("l",), [1, 2], [2, 1])]
+        (("l",), [1, 2], [2, 1])
+    ]
     added = list(diff_values({}, {"x": {"y": {}}}))
     assert [(c.path, c.old, c.new) for c in added] == [(("x", "y"), MISSING, {})]
 
 
 def test_unnamed_list_items_by_index() -> None:
-    got = [(format_path(c.path), c.old, c.new) for c in diff_values(
-        {"rules": [{"host": "a"}, {"host": "b"}]}, {"rules": [{"host": "a"}, {"host": "c"}, {"host": "d"}]})]
+    got = [
+        (format_path(c.path), c.old, c.new)
+        for c in diff_values(
+            {"rules": [{"host": "a"}, {"host": "b"}]},
+            {"rules": [{"host": "a"}, {"host": "c"}, {"host": "d"}]},
+        )
+    ]
     # 'host' is not an identity key: index comparison
     assert got == [("rules[1].host", "b", "c"), ("rules[2].host", MISSING, "d")]
 
@@ -132,13 +145,22 @@ def test_documents_without_a_name_are_keyed_by_file() -> None:
 def test_reports_are_deterministic_and_complete() -> None:
     old = parse_tree({"a.yaml": HR.format(enabled="false")})
     new = parse_tree({"a.yaml": HR.format(enabled="true")})
-    f = Finding("memory-budget", Severity.ERROR, "x.yaml", 3, 1, "HelmRelease/logging/loki",
-                "memory requests 18Gi exceed the node's 12Gi", "disable chunksCache")
+    f = Finding(
+        "memory-budget",
+        Severity.ERROR,
+        "x.yaml",
+        3,
+        1,
+        "HelmRelease/logging/loki",
+        "memory requests 18Gi exceed the node's 12Gi",
+        "disable chunksCache",
+    )
     report = DiffReport("HEAD (abc)", "working tree", compare_objects(old, new), LintDelta.between([], [f]))
     data = json.loads(render_report(report, "json"))
     assert data["summary"]["changed"] == 1
     assert data["objects"]["changed"][0]["changes"] == [
-        {"path": "spec.values.chunksCache.enabled", "change": "changed", "old": False, "new": True}]
+        {"path": "spec.values.chunksCache.enabled", "change": "changed", "old": False, "new": True}
+    ]
     assert data["lint"]["introduced"][0]["rule"] == "memory-budget"
     md = render_report(report, "markdown")
     assert md.index("| Objects changed | 1 |") < md.index("<details>")
@@ -152,7 +174,11 @@ def test_reports_are_deterministic_and_complete() -> None:
 def test_lint_delta_matches_by_rule_resource_message_not_line() -> None:
     def f(rule: str, res: str, msg: str, line: int) -> Finding:
         return Finding(rule, Severity.ERROR, "f.yaml", line, 1, res, msg, "fix")
-    before = [f("probes", "Deployment/a/x", "no readiness probe", 10), f("image", "Deployment/a/x", "latest", 3)]
+
+    before = [
+        f("probes", "Deployment/a/x", "no readiness probe", 10),
+        f("image", "Deployment/a/x", "latest", 3),
+    ]
     after = [f("probes", "Deployment/a/x", "no readiness probe", 42), f("hpa", "HPA/a/x", "max < min", 1)]
     delta = LintDelta.between(before, after)
     assert [x.rule for x in delta.introduced] == ["hpa"]
@@ -164,9 +190,16 @@ def test_lint_delta_matches_by_rule_resource_message_not_line() -> None:
 def test_lint_delta_pairs_a_reworded_finding_of_the_same_rule_and_object() -> None:
     def f(rule: str, res: str, msg: str) -> Finding:
         return Finding(rule, Severity.ERROR, "f.yaml", 1, 1, res, msg, "fix")
-    before = [f("memory-budget", "HelmRelease/logging/loki", "8128Mi free"), f("image", "Deployment/a/x", "latest")]
-    after = [f("memory-budget", "HelmRelease/logging/loki", "7000Mi free"),
-             f("memory-budget", "Deployment/a/x", "pending"), f("image", "Deployment/a/x", "latest")]
+
+    before = [
+        f("memory-budget", "HelmRelease/logging/loki", "8128Mi free"),
+        f("image", "Deployment/a/x", "latest"),
+    ]
+    after = [
+        f("memory-budget", "HelmRelease/logging/loki", "7000Mi free"),
+        f("memory-budget", "Deployment/a/x", "pending"),
+        f("image", "Deployment/a/x", "latest"),
+    ]
     delta = LintDelta.between(before, after)
     assert [(b.message, a.message) for b, a in delta.changed] == [("8128Mi free", "7000Mi free")]
     assert [(x.rule, x.resource) for x in delta.introduced] == [("memory-budget", "Deployment/a/x")]
@@ -191,8 +224,13 @@ from hypothesis import strategies as st  # noqa: E402
 
 from gitops_gen.diff.compare import Named, same  # noqa: E402
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["a", "b", "8", ""]),
-                     st.sampled_from([1.0, 2.5]))
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from(["a", "b", "8", ""]),
+    st.sampled_from([1.0, 2.5]),
+)
 _keys = st.sampled_from(["a", "b", "c", "x.y", "cert-manager.io/issuer"])
 
 
@@ -203,8 +241,9 @@ def _named_list(children: Any) -> Any:
 
 _values = st.recursive(
     _scalars,
-    lambda children: st.one_of(st.dictionaries(_keys, children, max_size=4), st.lists(children, max_size=3),
-                               _named_list(children)),
+    lambda children: st.one_of(
+        st.dictionaries(_keys, children, max_size=4), st.lists(children, max_size=3), _named_list(children)
+    ),
     max_leaves=25,
 )
 
@@ -227,7 +266,9 @@ def _apply_step(body: Any, path: tuple[Any, ...], new: Any) -> Any:
     head, rest = path[0], path[1:]
     if isinstance(head, Named):
         items = body if isinstance(body, list) else []
-        idx = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get(head.key) == head.value), None)
+        idx = next(
+            (i for i, x in enumerate(items) if isinstance(x, dict) and x.get(head.key) == head.value), None
+        )
         current = items[idx] if idx is not None else MISSING
         value = _apply(current, rest, new)
         if value is MISSING:

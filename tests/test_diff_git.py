@@ -16,9 +16,24 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
-                           "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-                          cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.fixture()
@@ -92,8 +107,19 @@ def test_shallow_clone_says_to_fetch_history(repo: Path, tmp_path: Path) -> None
     git(repo, "commit", "-qam", "two")
     git(repo, "branch", "feature", "HEAD~1")
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", "--depth", "1", "--no-local", "--single-branch", "--branch", "main",
-        f"file://{repo}", str(clone))
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-local",
+        "--single-branch",
+        "--branch",
+        "main",
+        f"file://{repo}",
+        str(clone),
+    )
     r = gitref.find_repo(clone)
     with pytest.raises(UserError) as exc:
         gitref.resolve_ref(r, "origin/feature")

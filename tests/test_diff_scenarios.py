@@ -26,8 +26,17 @@ from gitops_gen.diff.objects import object_ref, parse_yaml_documents
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main",
-       "-c", "commit.gpgsign=false"]
+GIT = [
+    "git",
+    "-c",
+    "user.name=Test",
+    "-c",
+    "user.email=test@example.com",
+    "-c",
+    "init.defaultBranch=main",
+    "-c",
+    "commit.gpgsign=false",
+]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -38,8 +47,14 @@ def gg_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The real command line, in a subprocess."""
     env = {**os.environ, "GITOPS_GEN_NO_CACHE": "1", "NO_COLOR": "1"}
     env.pop("GITOPS_GEN_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "gitops_gen", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gitops_gen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def gg(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -135,7 +150,9 @@ def parse_path(text: str) -> list[Any]:
             parts.append(int(m.group(2)))
         elif m.group(3):
             value: Any = m.group(4)
-            parts.append((m.group(3), json.loads(value) if value.startswith('"') or value.isdigit() else value))
+            parts.append(
+                (m.group(3), json.loads(value) if value.startswith('"') or value.isdigit() else value)
+            )
         else:
             parts.append(json.loads(f'"{m.group(5)}"'))
         pos = m.end()
@@ -180,8 +197,11 @@ def test_render_check_names_exactly_the_stale_files(repo: Path, tmp_path: Path) 
     r = gg_process(repo, "render", "--check")
     assert r.returncode == 1
     fresh = rendered_copy(repo, tmp_path)
-    differing = {p.relative_to(fresh).as_posix() for p in (fresh / "output").rglob("*.yaml")
-                 if p.read_bytes() != (repo / p.relative_to(fresh)).read_bytes()}
+    differing = {
+        p.relative_to(fresh).as_posix()
+        for p in (fresh / "output").rglob("*.yaml")
+        if p.read_bytes() != (repo / p.relative_to(fresh)).read_bytes()
+    }
     assert any("hpa" in d for d in differing) and any("loki" in d for d in differing)
     listed = set(re.findall(r"(output/\S+\.yaml)", r.stdout + r.stderr))
     assert listed == differing
@@ -203,12 +223,17 @@ def test_diff_reports_exactly_the_changed_fields(repo: Path, tmp_path: Path) -> 
     changed = {c["object"]: c["changes"] for c in data["objects"]["changed"]}
     assert set(changed) == really_changed
     assert data["objects"]["added"] == [] and data["objects"]["removed"] == []
-    documents = sum(1 for p in (repo / "output").rglob("*.yaml")
-                    for d in parse_yaml_documents(p.read_text(), str(p)) if d is not None)
+    documents = sum(
+        1
+        for p in (repo / "output").rglob("*.yaml")
+        for d in parse_yaml_documents(p.read_text(), str(p))
+        if d is not None
+    )
     assert data["summary"]["unchanged"] == documents - 2  # kustomization.yaml files are compared too
     # the HPA: exactly one field
     assert changed["HorizontalPodAutoscaler/lingua-app/lingua-app"] == [
-        {"path": "spec.maxReplicas", "change": "changed", "old": 5, "new": 8}]
+        {"path": "spec.maxReplicas", "change": "changed", "old": 5, "new": 8}
+    ]
     loki = changed["HelmRelease/logging/loki"]
     assert {"path": "spec.values.chunksCache.enabled", "change": "changed", "old": False, "new": True} in loki
     assert all(c["path"].startswith("spec.values.") for c in loki)
@@ -267,12 +292,16 @@ def test_diff_against_an_older_ref_sees_committed_changes(repo: Path) -> None:
     assert json.loads(gg(repo, "diff", "--format", "json").stdout)["summary"]["changed"] == 0
     data = json.loads(gg(repo, "diff", "--base", "HEAD~1", "--format", "json").stdout)
     assert {c["object"] for c in data["objects"]["changed"]} == {
-        "HorizontalPodAutoscaler/lingua-app/lingua-app", "HelmRelease/logging/loki"}
+        "HorizontalPodAutoscaler/lingua-app/lingua-app",
+        "HelmRelease/logging/loki",
+    }
 
 
 def test_bad_refs_and_specs_exit_2_with_a_message(repo: Path, tmp_path: Path) -> None:
     r = gg_process(repo, "diff", "--base", "no-such-branch")
-    assert r.returncode == 2 and "unknown git ref 'no-such-branch'" in r.stderr and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 2 and "unknown git ref 'no-such-branch'" in r.stderr and "Traceback" not in r.stderr
+    )
     r = gg(repo, "diff", "--base", "HEAD~1")  # the first commit has no specs
     assert r.returncode == 2 and "no spec files" in r.stderr and "HEAD~1" in r.stderr
     # a spec broken at the base is located at REF:file:line:col
@@ -281,7 +310,9 @@ def test_bad_refs_and_specs_exit_2_with_a_message(repo: Path, tmp_path: Path) ->
     edit(repo / "specs" / "apps" / "lingua-app.yaml", "  prot: 3000", "  port: 3000")
     r = gg(repo, "diff")
     assert r.returncode == 2
-    assert re.search(r"HEAD:specs/apps/lingua-app\.yaml:\d+:\d+: spec\.prot: unknown field", r.stderr), r.stderr
+    assert re.search(r"HEAD:specs/apps/lingua-app\.yaml:\d+:\d+: spec\.prot: unknown field", r.stderr), (
+        r.stderr
+    )
     # a spec broken in the work tree
     edit(repo / "specs" / "apps" / "lingua-app.yaml", "maxReplicas: 5", "maxReplicas: many")
     r = gg(repo, "diff", "--base", "HEAD~1")
@@ -289,8 +320,13 @@ def test_bad_refs_and_specs_exit_2_with_a_message(repo: Path, tmp_path: Path) ->
     # outside a repository
     plain = tmp_path / "plain"
     shutil.copytree(REPO / "specs", plain / "specs")
-    r = subprocess.run([sys.executable, "-m", "gitops_gen", "diff"], cwd=plain, capture_output=True, text=True,
-                       env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    r = subprocess.run(
+        [sys.executable, "-m", "gitops_gen", "diff"],
+        cwd=plain,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path)},
+    )
     assert r.returncode == 2 and "not inside a git repository" in r.stderr
 
 
@@ -302,12 +338,16 @@ def test_output_dirs_moved_files_are_not_changes(repo: Path, tmp_path: Path) -> 
     hpa = next(new.rglob("hpa.yaml"))
     (new / "moved").mkdir()
     hpa.rename(new / "moved" / "autoscaler.yaml")
-    release = next(p for p in new.rglob("*.yaml") if "loki" in p.as_posix() and "kind: HelmRelease" in p.read_text())
+    release = next(
+        p for p in new.rglob("*.yaml") if "loki" in p.as_posix() and "kind: HelmRelease" in p.read_text()
+    )
     edit(release, "# ", "# edited comment ")  # a comment is not a change
     r = gg(repo, "diff", "--output-dir", str(old), str(new), "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["summary"]["changed"] == data["summary"]["added"] == data["summary"]["removed"] == 0
-    assert [m["object"] for m in data["objects"]["moved"]] == ["HorizontalPodAutoscaler/lingua-app/lingua-app"]
+    assert [m["object"] for m in data["objects"]["moved"]] == [
+        "HorizontalPodAutoscaler/lingua-app/lingua-app"
+    ]
     r = gg(repo, "diff", "--output-dir", str(old), str(tmp_path / "missing"))
     assert r.returncode == 2 and "does not exist" in r.stderr

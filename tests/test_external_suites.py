@@ -111,7 +111,8 @@ def test_kubeconform_messages(kubeconform_result: LintResult) -> None:
     [item] = by["list_invalid.yaml"]
     assert (item.rule, str(item.severity)) == ("schema", "error") and "spec.replicas" in item.message
     assert by["overflow.yaml"][0].message == (
-        "spec.replicas: 99999999999999999999999 does not fit in a 32-bit integer")
+        "spec.replicas: 99999999999999999999999 does not fit in a 32-bit integer"
+    )
     assert by["duplicate_property.yaml"][0].column == 7
     assert "'containers'" in by["duplicate_property.yaml"][0].message
     assert "unknown field 'annotation'" in by["metadata_extra.yaml"][0].message
@@ -119,15 +120,25 @@ def test_kubeconform_messages(kubeconform_result: LintResult) -> None:
 
 def test_kubeconform_resource_counts() -> None:
     # kubeconform: list_valid (2 here), multi_with_list 2, list_empty_valid 0, blank 0, comment 0
-    for name, count in (("list_valid.yaml", 2), ("multi_with_list.yaml", 2), ("list_empty_valid.yaml", 0),
-                        ("blank.yaml", 0), ("comment.yaml", 0), ("krm.yaml", 1)):
+    for name, count in (
+        ("list_valid.yaml", 2),
+        ("multi_with_list.yaml", 2),
+        ("list_empty_valid.yaml", 0),
+        ("blank.yaml", 0),
+        ("comment.yaml", 0),
+        ("krm.yaml", 1),
+    ):
         assert run([KUBECONFORM / name]).resources == count, name
 
 
-@pytest.mark.parametrize("data", [
-    b"apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\ndata:\r\n  a: b\r\n",
-    b"\xef\xbb\xbfapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bom\ndata:\n  a: b\n",
-], ids=["crlf", "bom"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\ndata:\r\n  a: b\r\n",
+        b"\xef\xbb\xbfapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bom\ndata:\n  a: b\n",
+    ],
+    ids=["crlf", "bom"],
+)
 def test_crlf_and_bom_are_valid(tmp_path: Path, data: bytes) -> None:
     p = tmp_path / "cm.yaml"
     p.write_bytes(data)
@@ -151,8 +162,9 @@ def test_binary_file_is_a_finding(tmp_path: Path) -> None:
 
 def test_json_files_in_directories_are_not_linted(tmp_path: Path) -> None:
     (tmp_path / "renovate.json").write_text(json.dumps({"extends": ["config:base"]}))
-    (tmp_path / "cm.json").write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                                                  "metadata": {"name": "j"}, "data": {"a": 5}}))
+    (tmp_path / "cm.json").write_text(
+        json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}, "data": {"a": 5}})
+    )
     assert run([tmp_path]).files == 0
     assert [f.rule for f in run([tmp_path / "cm.json"]).findings] == ["schema"]
 
@@ -166,10 +178,16 @@ def test_chart_yaml_and_values_are_not_half_objects(tmp_path: Path) -> None:
 
 def test_half_object_in_multi_document_file(tmp_path: Path) -> None:
     p = tmp_path / "m.yaml"
-    p.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
-                 "kind: ConfigMap\nmetadata: {name: b}\n")
+    p.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n"
+    )
     [f] = run([p]).findings
-    assert (f.rule, str(f.severity), f.line, f.message) == ("yaml", "error", 5, "document 2: missing 'apiVersion'")
+    assert (f.rule, str(f.severity), f.line, f.message) == (
+        "yaml",
+        "error",
+        5,
+        "document 2: missing 'apiVersion'",
+    )
 
 
 # ------------------------------------------------------------------------------------ kube-linter
@@ -187,7 +205,9 @@ def test_kube_linter_probe_ports(kube_linter_result: dict[str, list[Finding]]) -
     # the container does not declare and on a number not among its containerPorts; so do we.
     # Deliberate difference: a numbered probe on a container that declares no ports at all is a
     # warning (declaring ports is optional in Kubernetes), kube-linter fires.
-    found = [(str(f.severity), f.line, f.message.split(":")[0]) for f in kube_linter_result["probe-ports.yaml"]]
+    found = [
+        (str(f.severity), f.line, f.message.split(":")[0]) for f in kube_linter_result["probe-ports.yaml"]
+    ]
     assert sorted(found) == [
         ("error", 29, 'container "named-no-ports"'),
         ("error", 37, 'container "number-undeclared"'),
@@ -202,9 +222,11 @@ def test_kube_linter_security(kube_linter_result: dict[str, list[Finding]]) -> N
     # run-as-non-root, privilege-escalation-container, privileged-container: container runAsUser 0
     # overrides a pod-level non-root UID; a pod-level UID is inherited (no finding).
     found = kube_linter_result["run-as-non-root.yaml"]
-    assert _brief(found) == [("security", "error", 34, "Deployment/demo/root"),
-                             ("security", "error", 34, "Deployment/demo/root"),
-                             ("security", "error", 40, "Deployment/demo/root")]
+    assert _brief(found) == [
+        ("security", "error", 34, "Deployment/demo/root"),
+        ("security", "error", 34, "Deployment/demo/root"),
+        ("security", "error", 40, "Deployment/demo/root"),
+    ]
     text = " ".join(f.message for f in found)
     assert "runAsUser: 0" in text and "privilege escalation" in text and "privileged" in text
     assert "pod-level-uid" not in text
@@ -271,9 +293,11 @@ def test_kube_score_invalid_ingress_backends(kube_score_result: dict[str, list[F
     # kube-score's issue 363/388 inputs: no crash; old-style backends are schema errors and the
     # ingress rule stays quiet on what it cannot read; a rule without http is fine.
     found = kube_score_result["ingress-invalid.yaml"]
-    assert _brief(found) == [("schema", "error", 12, "Ingress/testspace/old-style"),
-                             ("schema", "error", 13, "Ingress/testspace/old-style"),
-                             ("schema", "error", 14, "Ingress/testspace/old-style")]
+    assert _brief(found) == [
+        ("schema", "error", 12, "Ingress/testspace/old-style"),
+        ("schema", "error", 13, "Ingress/testspace/old-style"),
+        ("schema", "error", 14, "Ingress/testspace/old-style"),
+    ]
     assert not any("internal error" in f.message for f in found)
 
 

@@ -43,8 +43,13 @@ DIFF_FUZZ = settings(FUZZ, max_examples=max(FUZZ.max_examples * 2 // 3, 1))
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
 
 
@@ -59,8 +64,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _diff(repo: Path, *args: str) -> Any:
-    outcome = run_cli(["diff", "--specs", str(repo / "specs"), "--out", str(repo / "output"), *args],
-                      timeout=90, cwd=repo)
+    outcome = run_cli(
+        ["diff", "--specs", str(repo / "specs"), "--out", str(repo / "output"), *args], timeout=90, cwd=repo
+    )
     return outcome
 
 
@@ -103,16 +109,44 @@ def test_diff_output_dirs_with_mutated_new_tree(data: Any) -> None:
         root = Path(tmp)
         _write(root / "old", old)
         _write(root / "new", new)
-        outcome = run_cli(["diff", "--output-dir", str(root / "old"), str(root / "new"), "--format", "json",
-                           "--specs", str(root / "nospecs")], timeout=90, cwd=root)
+        outcome = run_cli(
+            [
+                "diff",
+                "--output-dir",
+                str(root / "old"),
+                str(root / "new"),
+                "--format",
+                "json",
+                "--specs",
+                str(root / "nospecs"),
+            ],
+            timeout=90,
+            cwd=root,
+        )
     assert_clean(outcome, allowed=(0, 2))
     if outcome.code == 0:
         json.loads(outcome.out)
 
 
-@pytest.mark.parametrize("ref", ["--help", "-x", "HEAD; touch pwned", "$(touch pwned)", "../../etc/passwd",
-                                 "HEAD:../../", "no-such-ref", "", " ", "HEAD~999", "refs/heads/../../x",
-                                 "HEAD\nmain", "\x00", "é"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "--help",
+        "-x",
+        "HEAD; touch pwned",
+        "$(touch pwned)",
+        "../../etc/passwd",
+        "HEAD:../../",
+        "no-such-ref",
+        "",
+        " ",
+        "HEAD~999",
+        "refs/heads/../../x",
+        "HEAD\nmain",
+        "\x00",
+        "é",
+    ],
+)
 def test_hostile_base_refs_are_refused(repo: Path, ref: str) -> None:
     outcome = _diff(repo, "--base", ref)
     assert "Traceback" not in outcome.text and "internal error" not in outcome.text, outcome.text
@@ -123,7 +157,9 @@ def test_hostile_base_refs_are_refused(repo: Path, ref: str) -> None:
 
 def test_broken_specs_at_base_are_located_with_the_ref(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q", "-b", "main")
-    write_specs(tmp_path, apps=["apiVersion: gitops-gen/v1\nkind: App\nmetadata: {name: x}\nspec: {port: !!int p}\n"])
+    write_specs(
+        tmp_path, apps=["apiVersion: gitops-gen/v1\nkind: App\nmetadata: {name: x}\nspec: {port: !!int p}\n"]
+    )
     _git(tmp_path, "add", "specs")
     _git(tmp_path, "commit", "-q", "-m", "broken")
     write_specs(tmp_path)  # fixed in the work tree

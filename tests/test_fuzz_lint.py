@@ -118,9 +118,20 @@ def corpus() -> dict[str, str]:
         with tempfile.TemporaryDirectory() as tmp:
             specs = load_specs(write_specs(Path(tmp)))
             # a representative subset keeps each example cheap: Flux objects, the app, one chart
-            files.update({f"out/{rel}": text for rel, text in render_tree(specs, "").items()
-                          if rel.startswith(("clusters/", "apps/", "infrastructure/configs/",
-                                             "infrastructure/controllers/monitoring/"))})
+            files.update(
+                {
+                    f"out/{rel}": text
+                    for rel, text in render_tree(specs, "").items()
+                    if rel.startswith(
+                        (
+                            "clusters/",
+                            "apps/",
+                            "infrastructure/configs/",
+                            "infrastructure/controllers/monitoring/",
+                        )
+                    )
+                }
+            )
     return files
 
 
@@ -178,16 +189,37 @@ def test_lint_mutated_manifests(data: Any) -> None:
 @given(st.data())
 def test_lint_random_documents(data: Any) -> None:
     """Objects of real kinds with random bodies, and non-objects (lists, scalars, empty docs)."""
-    kinds = st.sampled_from([("apps/v1", "Deployment"), ("v1", "Service"), ("policy/v1", "PodDisruptionBudget"),
-                             ("autoscaling/v2", "HorizontalPodAutoscaler"), ("v1", "Secret"), ("v1", "ConfigMap"),
-                             ("helm.toolkit.fluxcd.io/v2", "HelmRelease"), ("networking.k8s.io/v1", "Ingress"),
-                             ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"), ("v1", "List"),
-                             ("apps/v1", "DaemonSet"), ("batch/v1", "CronJob"), ("x.example/v1", "Widget")])
-    obj = st.builds(lambda k, name, ns, extra, spec: {"apiVersion": k[0], "kind": k[1],
-                                                      "metadata": {"name": name, "namespace": ns, **extra},
-                                                      "spec": spec, "data": spec},
-                    kinds, st.one_of(st.sampled_from(["a", "web", ""]), values), st.sampled_from(["shop", None, 1]),
-                    st.dictionaries(st.sampled_from(["labels", "annotations"]), values, max_size=2), values)
+    kinds = st.sampled_from(
+        [
+            ("apps/v1", "Deployment"),
+            ("v1", "Service"),
+            ("policy/v1", "PodDisruptionBudget"),
+            ("autoscaling/v2", "HorizontalPodAutoscaler"),
+            ("v1", "Secret"),
+            ("v1", "ConfigMap"),
+            ("helm.toolkit.fluxcd.io/v2", "HelmRelease"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+            ("v1", "List"),
+            ("apps/v1", "DaemonSet"),
+            ("batch/v1", "CronJob"),
+            ("x.example/v1", "Widget"),
+        ]
+    )
+    obj = st.builds(
+        lambda k, name, ns, extra, spec: {
+            "apiVersion": k[0],
+            "kind": k[1],
+            "metadata": {"name": name, "namespace": ns, **extra},
+            "spec": spec,
+            "data": spec,
+        },
+        kinds,
+        st.one_of(st.sampled_from(["a", "web", ""]), values),
+        st.sampled_from(["shop", None, 1]),
+        st.dictionaries(st.sampled_from(["labels", "annotations"]), values, max_size=2),
+        values,
+    )
     docs = data.draw(st.lists(st.one_of(obj, values), min_size=1, max_size=4))
     text = data.draw(mutated_text("---\n".join(dump_yaml(d) for d in docs)))
     name = data.draw(st.sampled_from(["a.yaml", "kustomization.yaml", "b.yml"]))

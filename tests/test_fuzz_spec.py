@@ -83,10 +83,23 @@ def test_random_documents_as_specs(data: Any) -> None:
     """Not-quite-specs: other kinds, lists, scalars, several documents per file."""
     from test_hardening_support import values
 
-    docs = data.draw(st.lists(st.one_of(values, st.fixed_dictionaries(
-        {"apiVersion": st.sampled_from(["gitops-gen/v1", "v1", "gitops-gen/v2"]),
-         "kind": st.sampled_from(["App", "Platform", "app", "Deployment"]),
-         "metadata": values, "spec": values})), min_size=1, max_size=3))
+    docs = data.draw(
+        st.lists(
+            st.one_of(
+                values,
+                st.fixed_dictionaries(
+                    {
+                        "apiVersion": st.sampled_from(["gitops-gen/v1", "v1", "gitops-gen/v2"]),
+                        "kind": st.sampled_from(["App", "Platform", "app", "Deployment"]),
+                        "metadata": values,
+                        "spec": values,
+                    }
+                ),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     text = "---\n".join(dump_yaml(d) for d in docs)
     with tempfile.TemporaryDirectory() as tmp:
         specs = write_specs(Path(tmp))

@@ -34,48 +34,70 @@ def manifests(tmp_path: Path) -> Path:
 
 
 @needs("gitops_gen.lint.api")
-@pytest.mark.parametrize("args", [
-    ["--nodes", "99999999999", "--node-memory", "1Gi", "--node-cpu", "1"],
-    ["--nodes", "-1", "--node-memory", "1Gi", "--node-cpu", "1"],
-    ["--node-memory", "1e99999", "--node-cpu", "1"],
-    ["--node-memory", "-12Gi", "--node-cpu", "4"],
-    ["--node-memory", "１２Gi", "--node-cpu", "4"],
-    ["--node-memory", "9" * 5000, "--node-cpu", "4"],
-    ["--node-cpu", "1Ei", "--node-memory", "1E"],
-    ["--kubernetes-version", "../../etc"],
-    ["--kubernetes-version", "1.99"],
-    ["--schema-dir", "/nonexistent"],
-    ["--crd-dir", "/dev/null"],
-    ["--jobs", "-5"],
-    ["--jobs", "100000"],
-    ["--config", "/nonexistent.yaml"],
-    ["--config", "/dev/zero"],
-    ["--cache-dir", "/dev/null/x"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--nodes", "99999999999", "--node-memory", "1Gi", "--node-cpu", "1"],
+        ["--nodes", "-1", "--node-memory", "1Gi", "--node-cpu", "1"],
+        ["--node-memory", "1e99999", "--node-cpu", "1"],
+        ["--node-memory", "-12Gi", "--node-cpu", "4"],
+        ["--node-memory", "１２Gi", "--node-cpu", "4"],
+        ["--node-memory", "9" * 5000, "--node-cpu", "4"],
+        ["--node-cpu", "1Ei", "--node-memory", "1E"],
+        ["--kubernetes-version", "../../etc"],
+        ["--kubernetes-version", "1.99"],
+        ["--schema-dir", "/nonexistent"],
+        ["--crd-dir", "/dev/null"],
+        ["--jobs", "-5"],
+        ["--jobs", "100000"],
+        ["--config", "/nonexistent.yaml"],
+        ["--config", "/dev/zero"],
+        ["--cache-dir", "/dev/null/x"],
+    ],
+)
 def test_lint_hostile_options(manifests: Path, args: list[str]) -> None:
     outcome = run_cli(["lint", str(manifests), *args], timeout=60, cwd=manifests)
     assert_clean(outcome, path_level=True, dirs=("gitops-gen", "--nodes", "--node-memory", "--node-cpu"))
 
 
 @needs("gitops_gen.capacity.api")
-@pytest.mark.parametrize("args", [
-    ["--nodes", "99999999999", "--node-memory", "1Gi", "--node-cpu", "1"],
-    ["--nodes", "0", "--node-memory", "1Gi", "--node-cpu", "1"],
-    ["--node-memory", "1e99999", "--node-cpu", "1"],
-    ["--node-cpu", "1Ei", "--node-memory", "1E"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--nodes", "99999999999", "--node-memory", "1Gi", "--node-cpu", "1"],
+        ["--nodes", "0", "--node-memory", "1Gi", "--node-cpu", "1"],
+        ["--node-memory", "1e99999", "--node-cpu", "1"],
+        ["--node-cpu", "1Ei", "--node-memory", "1E"],
+    ],
+)
 def test_budget_hostile_options(manifests: Path, args: list[str]) -> None:
     outcome = run_cli(["budget", str(manifests), *args], timeout=60, cwd=manifests)
     assert_clean(outcome, path_level=True, dirs=("gitops-gen", "--nodes", "--node-memory", "--node-cpu"))
 
 
 @needs("gitops_gen.lint.config")
-@pytest.mark.parametrize("config", [
-    "[1, 2]", "rules: 5", "disable: 5", "exclude: {a: 1}", "severity: {probes: [x]}", laughs(9),
-    "a: !!int x", "kubernetes-version: [1]", "schema-dirs: [5]", "nodes: {memory: 1Ei, cpu: 1E, count: 99999999999}",
-    "nodes: {memory: 1Gi, cpu: 1, count: -1}", "nodes: [{memory: 1e99999, cpu: x}]", "fail-on: 5", "validator: x",
-    "disable: [nope]", "\t- x", "exclude: ['[']",
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        "[1, 2]",
+        "rules: 5",
+        "disable: 5",
+        "exclude: {a: 1}",
+        "severity: {probes: [x]}",
+        laughs(9),
+        "a: !!int x",
+        "kubernetes-version: [1]",
+        "schema-dirs: [5]",
+        "nodes: {memory: 1Ei, cpu: 1E, count: 99999999999}",
+        "nodes: {memory: 1Gi, cpu: 1, count: -1}",
+        "nodes: [{memory: 1e99999, cpu: x}]",
+        "fail-on: 5",
+        "validator: x",
+        "disable: [nope]",
+        "\t- x",
+        "exclude: ['[']",
+    ],
+)
 def test_lint_hostile_config(manifests: Path, config: str) -> None:
     (manifests / ".gitops-gen.yaml").write_text(config + "\n", encoding="utf-8")
     outcome = run_cli(["lint", str(manifests), "--no-cache"], timeout=60, cwd=manifests)
@@ -93,6 +115,8 @@ def test_lint_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_an_unwritable_output_path_is_a_usage_error_not_a_bug(tmp_path: Path) -> None:
     # OSErrors about a path (here: `schema --out` into a missing directory) name the path, exit 2
-    outcome = run_cli(["schema", "--out", str(tmp_path / "missing" / "schema.json")], timeout=60, cwd=tmp_path)
+    outcome = run_cli(
+        ["schema", "--out", str(tmp_path / "missing" / "schema.json")], timeout=60, cwd=tmp_path
+    )
     assert_clean(outcome, allowed=(2,), path_level=True)
     assert "missing/schema.json" in outcome.err

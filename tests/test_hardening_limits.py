@@ -64,8 +64,12 @@ def test_recursive_alias_is_refused_or_bounded() -> None:
 @needs("gitops_gen.lint.api")
 def test_billion_laughs_in_manifest_is_reported_by_lint(tmp_path: Path) -> None:
     target = tmp_path / "bomb.yaml"
-    target.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n"
-                      + "\n".join("  " + line for line in laughs(9).splitlines()) + "\n", encoding="utf-8")
+    target.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n"
+        + "\n".join("  " + line for line in laughs(9).splitlines())
+        + "\n",
+        encoding="utf-8",
+    )
     outcome = run_cli(["lint", str(target), "--no-cache"], timeout=60)
     assert_clean(outcome, allowed=(1, 2))
     assert "bomb.yaml:" in outcome.text
@@ -92,8 +96,13 @@ def test_nesting_within_bound_loads() -> None:
 @pytest.mark.parametrize("depth", [DEFAULT_LIMITS.max_depth + 5, 50_000])
 def test_deep_nesting_in_manifest_is_reported_by_lint(tmp_path: Path, depth: int) -> None:
     target = tmp_path / "deep.yaml"
-    target.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: "
-                      + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    target.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: "
+        + "[" * depth
+        + "]" * depth
+        + "\n",
+        encoding="utf-8",
+    )
     outcome = run_cli(["lint", str(target), "--no-cache"], timeout=60)
     assert_clean(outcome, allowed=(1, 2))
     assert "deep.yaml:" in outcome.text
@@ -118,22 +127,40 @@ def test_default_size_limit_is_a_few_megabytes() -> None:
 def _subprocess(args: list[str], env_extra: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **env_extra}
     env.pop("GITOPS_GEN_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "gitops_gen", *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gitops_gen", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_size_limit_is_configurable_by_environment(tmp_path: Path) -> None:
     """The same spec loads under the default bound and is refused (exit 2, file:line) under a small one."""
     specs = write_specs(tmp_path)
     size = (specs / "platform.yaml").stat().st_size
-    code = ("import sys; from gitops_gen.spec.loader import load_specs; from gitops_gen.errors import UserError\n"
-            "try:\n load_specs(sys.argv[1]); print('loaded')\n"
-            "except UserError as e:\n print(e); sys.exit(2)\n")
-    ok = subprocess.run([sys.executable, "-c", code, str(specs)], text=True, capture_output=True, timeout=120,
-                        env={k: v for k, v in os.environ.items() if k != "GITOPS_GEN_MAX_FILE_BYTES"})
+    code = (
+        "import sys; from gitops_gen.spec.loader import load_specs; from gitops_gen.errors import UserError\n"
+        "try:\n load_specs(sys.argv[1]); print('loaded')\n"
+        "except UserError as e:\n print(e); sys.exit(2)\n"
+    )
+    ok = subprocess.run(
+        [sys.executable, "-c", code, str(specs)],
+        text=True,
+        capture_output=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "GITOPS_GEN_MAX_FILE_BYTES"},
+    )
     assert ok.returncode == 0 and "loaded" in ok.stdout, ok.stderr
-    small = subprocess.run([sys.executable, "-c", code, str(specs)], text=True, capture_output=True,
-                           timeout=120, env={**os.environ, "GITOPS_GEN_MAX_FILE_BYTES": str(size - 1)})
+    small = subprocess.run(
+        [sys.executable, "-c", code, str(specs)],
+        text=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "GITOPS_GEN_MAX_FILE_BYTES": str(size - 1)},
+    )
     assert small.returncode == 2
     assert "platform.yaml:1:1" in small.stdout and f"over the limit of {size - 1:,}" in small.stdout
 
@@ -142,8 +169,10 @@ def test_size_limit_is_configurable_by_environment(tmp_path: Path) -> None:
 def test_lint_refuses_file_over_the_same_limit(tmp_path: Path) -> None:
     """The fast lint loader honours the same bound (and the same environment variable)."""
     target = tmp_path / "cm.yaml"
-    target.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: "
-                      + "y" * 20_000 + "\n", encoding="utf-8")
+    target.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: " + "y" * 20_000 + "\n",
+        encoding="utf-8",
+    )
     proc = _subprocess(["lint", str(target), "--no-cache"], {"GITOPS_GEN_MAX_FILE_BYTES": "10000"}, tmp_path)
     text = proc.stdout + proc.stderr
     assert "Traceback" not in text and "internal error" not in text

@@ -18,8 +18,9 @@ from gitops_gen.errors import UserError
 from gitops_gen.quantity import QuantityError, memory_bytes
 from gitops_gen.yamlio import load_positioned, read_text
 
-EXPECT: dict[str, Any] = {k: v for k, v in json.loads((REGRESSIONS / "expect.json").read_text()).items()
-                          if not k.startswith("_")}
+EXPECT: dict[str, Any] = {
+    k: v for k, v in json.loads((REGRESSIONS / "expect.json").read_text()).items() if not k.startswith("_")
+}
 FILES = sorted(k for k in EXPECT if k.startswith("yaml/"))
 SPEC_DIRS = sorted(k for k in EXPECT if k.startswith("specs/"))
 MANIFEST_DIRS = sorted(k for k in EXPECT if k.startswith("manifests/"))
@@ -27,8 +28,11 @@ CRDS = sorted(k for k in EXPECT if k.startswith("crds/"))
 
 
 def test_every_fixture_has_an_entry_and_every_entry_a_fixture() -> None:
-    on_disk = {p.relative_to(REGRESSIONS).as_posix() for p in REGRESSIONS.glob("*/*")
-               if p.parent.name in ("yaml", "manifests", "specs", "crds")}
+    on_disk = {
+        p.relative_to(REGRESSIONS).as_posix()
+        for p in REGRESSIONS.glob("*/*")
+        if p.parent.name in ("yaml", "manifests", "specs", "crds")
+    }
     assert on_disk == set(EXPECT), on_disk ^ set(EXPECT)
 
 
@@ -99,7 +103,9 @@ def test_regression_quantity(case: dict[str, Any]) -> None:
         assert memory_bytes(case["input"]) == case["bytes"]
 
 
-@pytest.mark.skipif(not has_module("gitops_gen.lint.schema.crd_import"), reason="schemas import has not landed yet")
+@pytest.mark.skipif(
+    not has_module("gitops_gen.lint.schema.crd_import"), reason="schemas import has not landed yet"
+)
 @pytest.mark.parametrize("rel", CRDS)
 def test_regression_crd_import_writes_nothing_outside_out(rel: str, tmp_path: Path) -> None:
     """`gitops-gen schemas import` turns CRD names into paths: hostile names must not escape --out."""

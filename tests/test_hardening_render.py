@@ -37,7 +37,9 @@ from test_hardening_support import (
     write_specs,
 )
 
-pytestmark = pytest.mark.skipif(not has_module("gitops_gen.render.writer"), reason="render has not landed yet")
+pytestmark = pytest.mark.skipif(
+    not has_module("gitops_gen.render.writer"), reason="render has not landed yet"
+)
 
 
 def _render(specs: Path, out: Path, *extra: str) -> Any:
@@ -76,19 +78,25 @@ def two_renders(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def _siblings(out: Path) -> list[str]:
     """Everything beside --out that a render left behind (temporary trees, old trees)."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name and "gitops-gen" in p.name
-                  and not p.name.endswith(".lock"))
+    return sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name != out.name and "gitops-gen" in p.name and not p.name.endswith(".lock")
+    )
 
 
 # ------------------------------------------------------------------------------------------ paths
-@pytest.mark.parametrize("where,value", [
-    (("metadata", "name"), "../../etc"),
-    (("metadata", "name"), "a/b"),
-    (("metadata", "name"), ".."),
-    (("spec", "namespace"), "../kube-system"),
-    (("spec", "namespace"), "/etc"),
-    (("spec", "imagePullSecret"), "../x"),
-])
+@pytest.mark.parametrize(
+    "where,value",
+    [
+        (("metadata", "name"), "../../etc"),
+        (("metadata", "name"), "a/b"),
+        (("metadata", "name"), ".."),
+        (("spec", "namespace"), "../kube-system"),
+        (("spec", "namespace"), "/etc"),
+        (("spec", "imagePullSecret"), "../x"),
+    ],
+)
 def test_path_like_app_names_refused_at_load(tmp_path: Path, where: tuple[str, str], value: str) -> None:
     app = copy.deepcopy(APP)
     app[where[0]][where[1]] = value
@@ -99,14 +107,19 @@ def test_path_like_app_names_refused_at_load(tmp_path: Path, where: tuple[str, s
     assert not (tmp_path / "out").exists() and not (tmp_path / "etc").exists()
 
 
-@pytest.mark.parametrize("where,value", [
-    (("metadata", "name"), "../../etc"),
-    (("spec", "nodes", 0, "name"), ".."),
-    (("spec", "git", "path"), "../../elsewhere"),
-    (("spec", "git", "path"), "/abs"),
-    (("spec", "components", "monitoring", "grafana", "adminSecret"), "../x"),
-])
-def test_path_like_platform_fields_refused_at_load(tmp_path: Path, where: tuple[Any, ...], value: str) -> None:
+@pytest.mark.parametrize(
+    "where,value",
+    [
+        (("metadata", "name"), "../../etc"),
+        (("spec", "nodes", 0, "name"), ".."),
+        (("spec", "git", "path"), "../../elsewhere"),
+        (("spec", "git", "path"), "/abs"),
+        (("spec", "components", "monitoring", "grafana", "adminSecret"), "../x"),
+    ],
+)
+def test_path_like_platform_fields_refused_at_load(
+    tmp_path: Path, where: tuple[Any, ...], value: str
+) -> None:
     platform = copy.deepcopy(PLATFORM)
     node: Any = platform
     for part in where[:-1]:
@@ -135,8 +148,9 @@ def outside(tmp_path: Path) -> Path:
     return victim_dir
 
 
-def test_symlink_to_outside_file_is_carried_not_followed(two_renders: tuple[Path, Path, Path],
-                                                         outside: Path) -> None:
+def test_symlink_to_outside_file_is_carried_not_followed(
+    two_renders: tuple[Path, Path, Path], outside: Path
+) -> None:
     _, b, out = two_renders
     (out / "link.yaml").symlink_to(outside / "victim.yaml")
     (out / "apps" / "dirlink").symlink_to(outside, target_is_directory=True)
@@ -147,8 +161,9 @@ def test_symlink_to_outside_file_is_carried_not_followed(two_renders: tuple[Path
     assert (out / "apps" / "dirlink").is_symlink()
 
 
-def test_symlink_where_a_generated_file_goes_is_not_written_through(two_renders: tuple[Path, Path, Path],
-                                                                    outside: Path) -> None:
+def test_symlink_where_a_generated_file_goes_is_not_written_through(
+    two_renders: tuple[Path, Path, Path], outside: Path
+) -> None:
     _, b, out = two_renders
     generated = sorted(p for p in (out / "infrastructure").rglob("*.yaml") if p.is_file())
     target = generated[0]  # B renders this path too
@@ -161,8 +176,9 @@ def test_symlink_where_a_generated_file_goes_is_not_written_through(two_renders:
     assert tree_bytes(outside) == before_outside and tree_bytes(out) == before_out
 
 
-def test_symlinked_directory_where_a_generated_dir_goes_is_refused(two_renders: tuple[Path, Path, Path],
-                                                                   outside: Path) -> None:
+def test_symlinked_directory_where_a_generated_dir_goes_is_refused(
+    two_renders: tuple[Path, Path, Path], outside: Path
+) -> None:
     _, b, out = two_renders
     clusters = out / "clusters"
     shutil.rmtree(clusters)
@@ -173,8 +189,9 @@ def test_symlinked_directory_where_a_generated_dir_goes_is_refused(two_renders: 
     assert tree_bytes(outside) == before
 
 
-def test_stale_generated_file_behind_symlink_is_not_deleted_through(two_renders: tuple[Path, Path, Path],
-                                                                    outside: Path) -> None:
+def test_stale_generated_file_behind_symlink_is_not_deleted_through(
+    two_renders: tuple[Path, Path, Path], outside: Path
+) -> None:
     """A symlink to a file that looks generated (has our header) is never treated as ours."""
     _, b, out = two_renders
     generated = sorted(p for p in out.rglob("*.yaml") if p.is_file())
@@ -246,8 +263,11 @@ def test_read_only_out_parent_is_a_clear_error(tmp_path: Path) -> None:
     with immutable(parent):
         outcome = _render(specs, parent / "out")
     assert_clean(outcome, allowed=(2,), path_level=True)
-    assert "ro" in outcome.err and ("not writable" in outcome.err or "Operation not permitted" in outcome.err
-                                    or "ermission" in outcome.err)
+    assert "ro" in outcome.err and (
+        "not writable" in outcome.err
+        or "Operation not permitted" in outcome.err
+        or "ermission" in outcome.err
+    )
 
 
 def test_read_only_existing_out_keeps_old_tree(two_renders: tuple[Path, Path, Path]) -> None:
@@ -265,10 +285,13 @@ class Injected(Exception):
 
 
 @settings(FUZZ, max_examples=max(FUZZ.max_examples // 5, 10))
-@given(n=st.integers(min_value=0, max_value=24),
-       error=st.sampled_from([OSError(28, "No space left on device"), Injected("boom"), KeyboardInterrupt()]))
-def test_exception_after_n_files_leaves_old_output(tmp_path_factory: pytest.TempPathFactory, n: int,
-                                                   error: BaseException) -> None:
+@given(
+    n=st.integers(min_value=0, max_value=24),
+    error=st.sampled_from([OSError(28, "No space left on device"), Injected("boom"), KeyboardInterrupt()]),
+)
+def test_exception_after_n_files_leaves_old_output(
+    tmp_path_factory: pytest.TempPathFactory, n: int, error: BaseException
+) -> None:
     from gitops_gen.render import writer
 
     root = tmp_path_factory.mktemp("inject")
@@ -353,8 +376,13 @@ def test_sigkill_at_random_moments_never_leaves_a_mix(two_renders: tuple[Path, P
     seen = {"a": 0, "b": 0}
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for _ in range(rounds):
-        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(a), str(b), str(out)], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(a), str(b), str(out)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
         time.sleep(rng.uniform(0.0, 0.25))
@@ -386,8 +414,9 @@ def test_second_render_is_refused_while_one_runs(two_renders: tuple[Path, Path, 
     _, b, out = two_renders
     before = tree_bytes(out)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", _LOCK_HOLDER, str(out)], env=env, stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _LOCK_HOLDER, str(out)], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         outcome = _render(b, out)
@@ -403,7 +432,9 @@ def test_second_render_is_refused_while_one_runs(two_renders: tuple[Path, Path, 
     assert outcome.code == 0, outcome.text
 
 
-def test_check_writes_nothing_and_follows_no_symlink(two_renders: tuple[Path, Path, Path], outside: Path) -> None:
+def test_check_writes_nothing_and_follows_no_symlink(
+    two_renders: tuple[Path, Path, Path], outside: Path
+) -> None:
     _, b, out = two_renders
     (out / "link.yaml").symlink_to(outside / "victim.yaml")
     before, before_outside = tree_bytes(out), tree_bytes(outside)

@@ -24,14 +24,53 @@ from gitops_gen.errors import UserError
 from gitops_gen.spec.loader import load_specs
 from gitops_gen.spec.secrets import is_credential_key
 
-CREDENTIAL_KEYS = ["password", "adminPassword", "DB_PASSWORD", "API_TOKEN", "STRIPE_SECRET_KEY", "APIKEY",
-                   "apiKey", "secretAccessKey", "bearer_token", "smtp_auth_password", "SMTP_PASS",
-                   "clientSecret", "privateKey", "GITHUB_TOKEN", "rootPassword", "AWS_SECRET_ACCESS_KEY",
-                   "JWT_SECRET", "SECRET_KEY_BASE", "api-key", "webhookSecret", "credentials"]
-REFERENCE_KEYS = ["existingSecret", "secretName", "passwordKey", "adminPasswordKey", "userKey", "tokenFile",
-                  "PASSWORD_FILE", "key", "secretKeyRef", "tokenSecretRef", "AWS_ACCESS_KEY_ID", "SECRET_NAME",
-                  "imagePullSecrets", "sortKey", "passwordSecret", "tokenTTL", "host", "secretMounts",
-                  "existingSecretPasswordKey", "TOKEN_URL", "replicas", "LOG_LEVEL"]
+CREDENTIAL_KEYS = [
+    "password",
+    "adminPassword",
+    "DB_PASSWORD",
+    "API_TOKEN",
+    "STRIPE_SECRET_KEY",
+    "APIKEY",
+    "apiKey",
+    "secretAccessKey",
+    "bearer_token",
+    "smtp_auth_password",
+    "SMTP_PASS",
+    "clientSecret",
+    "privateKey",
+    "GITHUB_TOKEN",
+    "rootPassword",
+    "AWS_SECRET_ACCESS_KEY",
+    "JWT_SECRET",
+    "SECRET_KEY_BASE",
+    "api-key",
+    "webhookSecret",
+    "credentials",
+]
+REFERENCE_KEYS = [
+    "existingSecret",
+    "secretName",
+    "passwordKey",
+    "adminPasswordKey",
+    "userKey",
+    "tokenFile",
+    "PASSWORD_FILE",
+    "key",
+    "secretKeyRef",
+    "tokenSecretRef",
+    "AWS_ACCESS_KEY_ID",
+    "SECRET_NAME",
+    "imagePullSecrets",
+    "sortKey",
+    "passwordSecret",
+    "tokenTTL",
+    "host",
+    "secretMounts",
+    "existingSecretPasswordKey",
+    "TOKEN_URL",
+    "replicas",
+    "LOG_LEVEL",
+]
 
 
 @pytest.mark.parametrize("key", CREDENTIAL_KEYS)
@@ -73,7 +112,9 @@ def test_url_with_password_refused(tmp_path: Path) -> None:
 def test_component_values_credential_refused(tmp_path: Path, component: str) -> None:
     platform = copy.deepcopy(PLATFORM)
     platform["spec"]["components"][component]["values"] = {
-        "grafana": {"adminPassword": "correct-horse"}, "admin": {"existingSecret": "grafana-creds"}}
+        "grafana": {"adminPassword": "correct-horse"},
+        "admin": {"existingSecret": "grafana-creds"},
+    }
     message = _refused(tmp_path, platform=platform)
     assert f"spec.components.{component}.values.grafana.adminPassword" in message
     assert "existingSecret" in message and "platform.yaml:" in message
@@ -82,7 +123,8 @@ def test_component_values_credential_refused(tmp_path: Path, component: str) -> 
 def test_loki_values_credential_refused(tmp_path: Path) -> None:
     platform = copy.deepcopy(PLATFORM)
     platform["spec"]["components"]["logging"]["loki"]["values"] = {
-        "loki": {"storage": {"s3": {"accessKeyId": "AKIA123", "secretAccessKey": "abc/def+ghi"}}}}
+        "loki": {"storage": {"s3": {"accessKeyId": "AKIA123", "secretAccessKey": "abc/def+ghi"}}}
+    }
     message = _refused(tmp_path, platform=platform)
     assert "secretAccessKey" in message and "accessKeyId" not in message
 
@@ -107,12 +149,29 @@ def test_every_credential_reported_at_once(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ render property
 KEYS = st.sampled_from(CREDENTIAL_KEYS + REFERENCE_KEYS + ["enabled", "size", "url", "image", "token", "tls"])
-LITERALS = st.one_of(st.sampled_from(["hunter2", "", "${PW}", "grafana-creds", "https://a:b@host/x",
-                                      "https://host/x", "Zm9vYmFy", "s3cr3t!", "admin"]), st.text(max_size=8),
-                     st.integers(0, 100), st.booleans())
-HELM_VALUES = st.recursive(st.dictionaries(KEYS, LITERALS, max_size=3),
-                           lambda inner: st.dictionaries(KEYS, st.one_of(inner, st.lists(inner, max_size=2)),
-                                                         max_size=3), max_leaves=8)
+LITERALS = st.one_of(
+    st.sampled_from(
+        [
+            "hunter2",
+            "",
+            "${PW}",
+            "grafana-creds",
+            "https://a:b@host/x",
+            "https://host/x",
+            "Zm9vYmFy",
+            "s3cr3t!",
+            "admin",
+        ]
+    ),
+    st.text(max_size=8),
+    st.integers(0, 100),
+    st.booleans(),
+)
+HELM_VALUES = st.recursive(
+    st.dictionaries(KEYS, LITERALS, max_size=3),
+    lambda inner: st.dictionaries(KEYS, st.one_of(inner, st.lists(inner, max_size=2)), max_size=3),
+    max_leaves=8,
+)
 DNS = st.from_regex(r"\A[a-z]([a-z0-9-]{0,10}[a-z0-9])?\Z")
 
 
@@ -135,14 +194,26 @@ def valid_specs(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         app["metadata"]["name"] = name
         app["spec"]["ingress"]["host"] = f"{name}.example.org"
         env = []
-        for env_name in draw(st.lists(st.sampled_from(CREDENTIAL_KEYS + REFERENCE_KEYS), max_size=4, unique=True)):
+        for env_name in draw(
+            st.lists(st.sampled_from(CREDENTIAL_KEYS + REFERENCE_KEYS), max_size=4, unique=True)
+        ):
             if env_name.replace("-", "_").replace("_", "").isalnum() and not env_name[0].isdigit():
                 if draw(st.booleans()):
-                    env.append({"name": env_name.replace("-", "_"), "value": draw(st.sampled_from(
-                        ["hunter2", "", "${X}", "debug", "postgres://u:p@db/x"]))})
+                    env.append(
+                        {
+                            "name": env_name.replace("-", "_"),
+                            "value": draw(
+                                st.sampled_from(["hunter2", "", "${X}", "debug", "postgres://u:p@db/x"])
+                            ),
+                        }
+                    )
                 else:
-                    env.append({"name": env_name.replace("-", "_"),
-                                "secretKeyRef": {"name": "app-secrets", "key": "value"}})
+                    env.append(
+                        {
+                            "name": env_name.replace("-", "_"),
+                            "secretKeyRef": {"name": "app-secrets", "key": "value"},
+                        }
+                    )
         app["spec"]["env"] = env
         apps.append(app)
     return platform, apps
@@ -168,8 +239,11 @@ def test_render_never_emits_plain_secrets(spec: tuple[dict[str, Any], list[dict[
         for rel, text in files.items():
             for doc in parse_text(text).documents:
                 body = doc.body
-                assert not (isinstance(body, dict) and body.get("kind") == "Secret"
-                            and (body.get("data") or body.get("stringData"))), rel
+                assert not (
+                    isinstance(body, dict)
+                    and body.get("kind") == "Secret"
+                    and (body.get("data") or body.get("stringData"))
+                ), rel
             assert ":p@db" not in text and "a:b@host" not in text, rel  # URL passwords never pass
         out = root / "out"
         out.mkdir()
@@ -231,7 +305,9 @@ def test_lint_reports_credentials_end_to_end(tmp_path: Path) -> None:
     findings = [f for f in json.loads(outcome.out)["findings"] if f["rule"] == "secrets"]
     by_file = {Path(f["file"]).name: f for f in findings}
     assert set(by_file) == {"helmrelease.yaml", "configmap.yaml", "secret.yaml"}, findings
-    assert by_file["helmrelease.yaml"]["line"] == 9 and "adminPassword" in by_file["helmrelease.yaml"]["message"]
+    assert (
+        by_file["helmrelease.yaml"]["line"] == 9 and "adminPassword" in by_file["helmrelease.yaml"]["message"]
+    )
     assert by_file["configmap.yaml"]["line"] == 5
     assert all(f["severity"] == "error" for f in findings)
     for leaked in ("correct-horse-battery", "hunter2", "aHVudGVyMg=="):  # findings name keys, never values

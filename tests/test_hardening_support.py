@@ -28,8 +28,13 @@ SHARED = REPO.parent / "shared"
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 
 # CI-sized property runs: bounded examples, no per-example deadline (the first example pays imports)
-FUZZ = settings(max_examples=int(os.environ.get("GITOPS_GEN_FUZZ_EXAMPLES", "100")), deadline=None,
-                suppress_health_check=list(HealthCheck), derandomize=False, database=None)
+FUZZ = settings(
+    max_examples=int(os.environ.get("GITOPS_GEN_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=False,
+    database=None,
+)
 
 
 def has_module(name: str) -> bool:
@@ -105,8 +110,13 @@ def run_cli(args: list[str], *, timeout: float = 30.0, cwd: Path | None = None) 
 _LOCATED = re.compile(r"^(?:error: )?(?P<file>[^\s:][^\n]*?):(?P<line>\d+)(?::\d+)?: ", re.MULTILINE)
 
 
-def assert_clean(outcome: Outcome, *, allowed: tuple[int, ...] = (0, 1, 2), dirs: tuple[str, ...] = (),
-                 path_level: bool = False) -> None:
+def assert_clean(
+    outcome: Outcome,
+    *,
+    allowed: tuple[int, ...] = (0, 1, 2),
+    dirs: tuple[str, ...] = (),
+    path_level: bool = False,
+) -> None:
     """Success, findings or a located error; never a traceback or an internal error.
 
     ``dirs``: messages about a whole directory (e.g. "no Platform spec found") may name it without a line.
@@ -130,23 +140,75 @@ def assert_clean(outcome: Outcome, *, allowed: tuple[int, ...] = (0, 1, 2), dirs
 
 # --------------------------------------------------------------------------------------- documents
 ODD_STRINGS = [
-    "", " ", "../../etc", "..", "/", "/etc/passwd", "a/../../b", "~", "null", "yes", "on", "0x1F", "1_000",
-    "1e9999", "-1", "1Ei", "9" * 80, "\u202eevil", "ｆｕｌｌ", "\u200b", "x" * 300, "${X}", "{{ .x }}", "*",
-    "\t", "a\nb", "é", "日本", "🙂", "\x00", "\x7f", "&a", "*a", "!!int", "%", "@", "`", "'", '"', "#",
-    "- x", ": x", "? x", "| x", "> x", "C:\\x", "\\\\server\\x", "a" * 64, "UPPER", "-start", "end-",
+    "",
+    " ",
+    "../../etc",
+    "..",
+    "/",
+    "/etc/passwd",
+    "a/../../b",
+    "~",
+    "null",
+    "yes",
+    "on",
+    "0x1F",
+    "1_000",
+    "1e9999",
+    "-1",
+    "1Ei",
+    "9" * 80,
+    "\u202eevil",
+    "ｆｕｌｌ",
+    "\u200b",
+    "x" * 300,
+    "${X}",
+    "{{ .x }}",
+    "*",
+    "\t",
+    "a\nb",
+    "é",
+    "日本",
+    "🙂",
+    "\x00",
+    "\x7f",
+    "&a",
+    "*a",
+    "!!int",
+    "%",
+    "@",
+    "`",
+    "'",
+    '"',
+    "#",
+    "- x",
+    ": x",
+    "? x",
+    "| x",
+    "> x",
+    "C:\\x",
+    "\\\\server\\x",
+    "a" * 64,
+    "UPPER",
+    "-start",
+    "end-",
 ]
 
 scalars = st.one_of(
-    st.none(), st.booleans(),
+    st.none(),
+    st.booleans(),
     st.integers(min_value=-(10**6), max_value=10**6),
     st.sampled_from([0, -1, 2**31, 2**63, 10**30, 10**300]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(ODD_STRINGS),
     st.text(max_size=12),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=3)),
-    max_leaves=6)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def all_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -171,7 +233,13 @@ def _typo(key: str, how: int) -> str:
     if not key:
         return "x"
     i = how % len(key)
-    variants = [key[:i] + key[i] + key[i:], key[:i] + key[i + 1:], key.upper(), key + " ", key[:i] + "\u0435" + key[i + 1:]]
+    variants = [
+        key[:i] + key[i] + key[i:],
+        key[:i] + key[i + 1 :],
+        key.upper(),
+        key + " ",
+        key[:i] + "\u0435" + key[i + 1 :],
+    ]
     return variants[how % len(variants)] or "x"
 
 
@@ -237,8 +305,11 @@ def mutated_text(draw: Any, text: str, max_ops: int = 2) -> str:
     for _ in range(draw(st.integers(0, max_ops))):
         lines = text.split("\n")
         n = len(lines)
-        op = draw(st.sampled_from(["tab", "anchor", "truncate", "insert", "dupline", "swap", "bom",
-                                   "crlf", "bomb", "merge"]))
+        op = draw(
+            st.sampled_from(
+                ["tab", "anchor", "truncate", "insert", "dupline", "swap", "bom", "crlf", "bomb", "merge"]
+            )
+        )
         i = draw(st.integers(0, max(n - 1, 0)))
         j = draw(st.integers(0, max(n - 1, 0)))
         if op == "tab":
@@ -295,11 +366,18 @@ PLATFORM: dict[str, Any] = {
         "nodes": [{"name": "node-a", "cpu": "2", "memory": "8Gi"}],
         "components": {
             "ingressNginx": {"enabled": True, "version": "4.15.1", "replicas": 1},
-            "certManager": {"enabled": True, "version": "v1.21.1",
-                            "acme": {"email": "admin@example.org", "issuer": "le-staging"}},
+            "certManager": {
+                "enabled": True,
+                "version": "v1.21.1",
+                "acme": {"email": "admin@example.org", "issuer": "le-staging"},
+            },
             "sealedSecrets": {"enabled": True, "version": "2.18.5"},
-            "monitoring": {"enabled": True, "version": "88.5.3", "retention": "3d",
-                           "grafana": {"host": "grafana.example.org", "adminSecret": "grafana-creds"}},
+            "monitoring": {
+                "enabled": True,
+                "version": "88.5.3",
+                "retention": "3d",
+                "grafana": {"host": "grafana.example.org", "adminSecret": "grafana-creds"},
+            },
             "logging": {"enabled": True, "loki": {"version": "6.55.0"}, "promtail": {"version": "6.17.1"}},
         },
     },
@@ -318,8 +396,10 @@ APP: dict[str, Any] = {
         "autoscaling": {"minReplicas": 2, "maxReplicas": 4, "targetCPUUtilization": 75},
         "disruptionBudget": {"maxUnavailable": 1},
         "ingress": {"host": "shop.example.org"},
-        "env": [{"name": "LOG_LEVEL", "value": "info"},
-                {"name": "DB_PASSWORD", "secretKeyRef": {"name": "shop-db", "key": "password"}}],
+        "env": [
+            {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "DB_PASSWORD", "secretKeyRef": {"name": "shop-db", "key": "password"}},
+        ],
     },
 }
 
@@ -327,11 +407,13 @@ APP: dict[str, Any] = {
 def write_specs(root: Path, platform: str | Any = PLATFORM, apps: list[str | Any] | None = None) -> Path:
     specs = root / "specs"
     (specs / "apps").mkdir(parents=True, exist_ok=True)
-    (specs / "platform.yaml").write_text(platform if isinstance(platform, str) else dump_yaml(platform),
-                                         encoding="utf-8")
+    (specs / "platform.yaml").write_text(
+        platform if isinstance(platform, str) else dump_yaml(platform), encoding="utf-8"
+    )
     for i, app in enumerate(apps if apps is not None else [APP]):
-        (specs / "apps" / f"app{i}.yaml").write_text(app if isinstance(app, str) else dump_yaml(app),
-                                                     encoding="utf-8")
+        (specs / "apps" / f"app{i}.yaml").write_text(
+            app if isinstance(app, str) else dump_yaml(app), encoding="utf-8"
+        )
     return specs
 
 

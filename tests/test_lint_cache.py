@@ -123,10 +123,12 @@ def test_cross_object_findings_follow_changes_in_other_files(tmp_path: Path) -> 
 
     # a Flux object is global (its references cross namespaces): every partition is re-checked,
     # and a reference to a missing source is found
-    flux = ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
-            "metadata: {name: apps, namespace: flux-system}\n"
-            "spec: {interval: 10m, path: ./alpha, prune: true,\n"
-            "       sourceRef: {kind: GitRepository, name: missing}}\n")
+    flux = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: apps, namespace: flux-system}\n"
+        "spec: {interval: 10m, path: ./alpha, prune: true,\n"
+        "       sourceRef: {kind: GitRepository, name: missing}}\n"
+    )
     _write(repo / "flux" / "ks.yaml", flux)
     with_flux = _same_with_cache(repo, cache)
     assert [f for f in with_flux if f[0] == "flux-refs"]
@@ -161,24 +163,57 @@ def test_a_one_file_edit_reuses_the_other_namespaces(tmp_path: Path, monkeypatch
 
 
 def test_slim_records_keep_what_the_finishing_step_reads() -> None:
-    body = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v" * 100},
-            "metadata": {"name": "n", "namespace": "ns", "labels": {"a": "b"},
-                         "annotations": {"gitops-gen.io/ignore": "schema", "other": "x"}}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "data": {"k": "v" * 100},
+        "metadata": {
+            "name": "n",
+            "namespace": "ns",
+            "labels": {"a": "b"},
+            "annotations": {"gitops-gen.io/ignore": "schema", "other": "x"},
+        },
+    }
     objects, _findings, _counted = slim(([(body, 3, 1, 0, False, 2, 9)], [], 1))
-    assert objects == [({"apiVersion": "v1", "kind": "ConfigMap",
-                         "metadata": {"name": "n", "namespace": "ns",
-                                      "annotations": {"gitops-gen.io/ignore": "schema"}}},
-                        3, 1, 0, False, 2, 9)]
+    assert objects == [
+        (
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "n",
+                    "namespace": "ns",
+                    "annotations": {"gitops-gen.io/ignore": "schema"},
+                },
+            },
+            3,
+            1,
+            0,
+            False,
+            2,
+            9,
+        )
+    ]
     assert partition_of(body, False) == "ns"
     assert partition_of(body, True) is None
     assert partition_of({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}, False) == "ns"
-    assert partition_of({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-                         "metadata": {"name": "r", "namespace": "ns"}}, False) == GLOBAL
+    assert (
+        partition_of(
+            {
+                "apiVersion": "source.toolkit.fluxcd.io/v1",
+                "kind": "GitRepository",
+                "metadata": {"name": "r", "namespace": "ns"},
+            },
+            False,
+        )
+        == GLOBAL
+    )
     assert partition_of({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, False) == GLOBAL
 
 
-def test_full_records_lost_to_a_concurrent_compaction_are_parsed_again(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_records_lost_to_a_concurrent_compaction_are_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A re-lint reads full records from the bodies file the index names; when another run has
     compacted it away meanwhile, the files of re-checked namespaces are parsed again, same results."""
     repo = _repo(tmp_path)

@@ -35,8 +35,11 @@ def test_corpus_lints_without_crash_and_no_false_schema_errors() -> None:
     result = run([need(CORPUS)], crd_dirs=[need(CRDS)], jobs=2)
     assert result.resources > 400 and result.files > 500
     assert not [f for f in result.findings if "internal error" in f.message]
-    errors = {(f.resource, f.message.split(":")[0] if not f.message.startswith("OCIRepository") else "apiVersion")
-              for f in by_rule(result, "schema") if str(f.severity) == "error"}
+    errors = {
+        (f.resource, f.message.split(":")[0] if not f.message.startswith("OCIRepository") else "apiVersion")
+        for f in by_rule(result, "schema")
+        if str(f.severity) == "error"
+    }
     assert errors == KNOWN_REAL_ERRORS
     assert not [f for f in by_rule(result, "yaml") if str(f.severity) == "error"]
 

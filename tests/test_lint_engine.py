@@ -23,19 +23,26 @@ def test_split_chunks_keeps_line_numbers() -> None:
     text = "# head\na: 1\n---\nb: 2\n...\n--- # c\nc: 3\n"
     chunks = split_chunks(text)
     assert [(s, c.strip()) for s, _e, c in chunks if c.strip()] == [
-        (0, "# head\na: 1"), (3, "b: 2"), (6, "c: 3")]
+        (0, "# head\na: 1"),
+        (3, "b: 2"),
+        (6, "c: 3"),
+    ]
 
 
-@pytest.mark.parametrize(("name", "severity", "line", "needle"), [
-    ("malformed.yaml", "error", 5, "invalid YAML"),
-    ("dupkey.yaml", "error", 2, "duplicate"),  # at the duplicate key
-    ("blob.yaml", "error", 1, "binary"),
-    ("latin1.yaml", "error", 7, "UTF-8"),
-    ("empty.yaml", "info", 1, "empty file"),
-    ("values.yaml", "info", 1, "not a Kubernetes manifest"),
-])
-def test_hostile_and_non_kubernetes_files_are_located_findings(name: str, severity: str, line: int,
-                                                              needle: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "severity", "line", "needle"),
+    [
+        ("malformed.yaml", "error", 5, "invalid YAML"),
+        ("dupkey.yaml", "error", 2, "duplicate"),  # at the duplicate key
+        ("blob.yaml", "error", 1, "binary"),
+        ("latin1.yaml", "error", 7, "UTF-8"),
+        ("empty.yaml", "info", 1, "empty file"),
+        ("values.yaml", "info", 1, "not a Kubernetes manifest"),
+    ],
+)
+def test_hostile_and_non_kubernetes_files_are_located_findings(
+    name: str, severity: str, line: int, needle: str
+) -> None:
     result = run([BAD / name])
     found = by_rule(result, "yaml")
     assert len(found) == 1, found
@@ -72,14 +79,18 @@ def test_build_lints_kubectl_kustomize_output_at_the_kustomization() -> None:
     result = run([FIXTURES / "kustomize"], build=True)
     assert result.resources == 2  # base-config (patched) + the generated "extra" ConfigMap
     # the strategic-merge patch adds a field no ConfigMap has: only the build shows it
-    assert [(f.rule, f.line, f.resource) for f in result.findings] == [("schema", 1, "ConfigMap/demo/base-config")]
+    assert [(f.rule, f.line, f.resource) for f in result.findings] == [
+        ("schema", 1, "ConfigMap/demo/base-config")
+    ]
     assert result.findings[0].file.endswith("lint/kustomize/overlay/kustomization.yaml")
     assert "labels-that-are-not-a-field" in result.findings[0].message
 
 
 def test_ignore_annotation_silences_listed_rules(tmp_path: Path) -> None:
-    doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
-           "  annotations:\n    gitops-gen.io/ignore: \"schema, probes\"\ndata:\n  a: 1\n")
+    doc = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
+        '  annotations:\n    gitops-gen.io/ignore: "schema, probes"\ndata:\n  a: 1\n'
+    )
     (tmp_path / "c.yaml").write_text(doc)
     result = run([tmp_path])
     assert by_rule(result, "schema") == []
@@ -90,8 +101,10 @@ def test_ignore_annotation_silences_listed_rules(tmp_path: Path) -> None:
 
 def test_config_disable_severity_exclude(tmp_path: Path) -> None:
     cfg = tmp_path / ".gitops-gen.yaml"
-    cfg.write_text("disable: [image]\nseverity:\n  schema: warning\nexclude: ['skip/**']\n"
-                   "nodes: {count: 2, cpu: '4', memory: 12Gi}\n")
+    cfg.write_text(
+        "disable: [image]\nseverity:\n  schema: warning\nexclude: ['skip/**']\n"
+        "nodes: {count: 2, cpu: '4', memory: 12Gi}\n"
+    )
     c = load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
     assert c.disable == {"image"} and str(c.severity["schema"]) == "warning" and c.exclude == ["skip/**"]
     assert (c.node_count, c.node_cpu, c.node_memory) == (2, "4", "12Gi")
@@ -103,12 +116,15 @@ def test_config_disable_severity_exclude(tmp_path: Path) -> None:
     assert {str(f.severity) for f in by_rule(result, "schema")} == {"warning"}
 
 
-@pytest.mark.parametrize(("text", "needle", "line", "col"), [
-    ("disable: [probes, probez]\n", "unknown rule id 'probez'", 1, 19),
-    ("severity:\n  schema: fatal\n", "unknown severity", 2, 3),
-    ("severity:\n  nosuch: error\n", "unknown rule id 'nosuch'", 2, 3),
-    ("fail_on: warning\n", "unknown setting", 1, 1),
-])
+@pytest.mark.parametrize(
+    ("text", "needle", "line", "col"),
+    [
+        ("disable: [probes, probez]\n", "unknown rule id 'probez'", 1, 19),
+        ("severity:\n  schema: fatal\n", "unknown severity", 2, 3),
+        ("severity:\n  nosuch: error\n", "unknown rule id 'nosuch'", 2, 3),
+        ("fail_on: warning\n", "unknown setting", 1, 1),
+    ],
+)
 def test_config_errors_are_located(tmp_path: Path, text: str, needle: str, line: int, col: int) -> None:
     (tmp_path / ".gitops-gen.yaml").write_text(text)
     with pytest.raises(UserError) as exc:
@@ -118,8 +134,9 @@ def test_config_errors_are_located(tmp_path: Path, text: str, needle: str, line:
 
 
 def test_pyproject_section(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.gitops-gen]\n'
-                                            'disable = ["pdb"]\nfail-on = "warning"\nbogus = 1\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.gitops-gen]\ndisable = ["pdb"]\nfail-on = "warning"\nbogus = 1\n'
+    )
     with pytest.raises(UserError) as exc:
         load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
     assert exc.value.problems[0].location.line == 7
@@ -149,8 +166,10 @@ def test_identical_results_with_and_without_cache_and_with_one_or_two_workers(tm
     assert as_tuples(run([repo], jobs=1, cache_dir=cache)) == base  # warm cache
     # change one file: the warm cache must not serve its stale result
     target = repo / "extra-schema" / "good.yaml"
-    target.write_text(target.read_text() + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\n"
-                      "  namespace: shop\ndata:\n  k: 5\n")
+    target.write_text(
+        target.read_text() + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\n"
+        "  namespace: shop\ndata:\n  k: 5\n"
+    )
     os.utime(target, ns=(1, 1))  # an old mtime, different from the recorded one
     fresh = as_tuples(run([repo], jobs=1))
     assert fresh != base
@@ -159,8 +178,13 @@ def test_identical_results_with_and_without_cache_and_with_one_or_two_workers(tm
 
 def test_cli_exit_codes_and_fail_on(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "gitops_gen", "lint", "--no-cache", *args],
-                              capture_output=True, text=True, cwd=tmp_path, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "gitops_gen", "lint", "--no-cache", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
 
     good = tmp_path / "good.yaml"
     good.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n")

@@ -32,7 +32,9 @@ def test_text_lines_and_summary() -> None:
     lines = [ln for ln in text.splitlines() if pattern.match(ln)]
     assert any(":7:3: error schema: spec.replicas" in ln for ln in lines)
     assert all(text.splitlines()[text.splitlines().index(ln) + 1].startswith("    fix: ") for ln in lines)
-    assert re.search(r"^\d+ errors?, \d+ warnings?(, \d+ info)? in 3 resources, 2 files", text.splitlines()[-1])
+    assert re.search(
+        r"^\d+ errors?, \d+ warnings?(, \d+ info)? in 3 resources, 2 files", text.splitlines()[-1]
+    )
 
 
 def test_sarif_structure() -> None:
@@ -57,8 +59,9 @@ def test_sarif_structure() -> None:
 def test_github_annotations() -> None:
     out = render(_result(), "github").splitlines()
     ann = [ln for ln in out if ln.startswith("::")]
-    assert ann and all(re.match(r"^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,title=[^:]+::.+", a)
-                       for a in ann)
+    assert ann and all(
+        re.match(r"^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,title=[^:]+::.+", a) for a in ann
+    )
     assert any(a.startswith("::error ") and ",line=7,col=3," in a for a in ann)
 
 
@@ -78,11 +81,21 @@ def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch) -> None:  # type:
     (tmp_path / "my apps").mkdir()
     (tmp_path / "my apps" / "50% #1.yaml").write_text(bad)
     monkeypatch.chdir(tmp_path)
-    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
-            for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]]
-    assert locs and all(loc == {"uri": "my%20apps/50%25%20%231.yaml", "uriBaseId": "%SRCROOT%"} for loc in locs)
+    locs = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]
+        for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]
+    ]
+    assert locs and all(
+        loc == {"uri": "my%20apps/50%25%20%231.yaml", "uriBaseId": "%SRCROOT%"} for loc in locs
+    )
     monkeypatch.chdir(FIXTURES)  # the file is now outside the working directory: an absolute file URI
-    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
-            for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]]
-    assert locs and all(loc["uri"].startswith("file:///") and loc["uri"].endswith("/my%20apps/50%25%20%231.yaml")
-                        and "uriBaseId" not in loc for loc in locs)
+    locs = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]
+        for r in json.loads(render(run([tmp_path / "my apps"]), "sarif"))["runs"][0]["results"]
+    ]
+    assert locs and all(
+        loc["uri"].startswith("file:///")
+        and loc["uri"].endswith("/my%20apps/50%25%20%231.yaml")
+        and "uriBaseId" not in loc
+        for loc in locs
+    )

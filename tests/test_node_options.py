@@ -68,18 +68,29 @@ def _budget_nodes(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[
 def _lint_pending(argv: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
     code, out, err = cli(["lint", *argv, "--format", "json", "--no-cache"], capsys)
     assert code in (0, 1), err
-    return [f["message"] for f in json.loads(out)["findings"]
-            if f["rule"] == "memory-budget" and f["severity"] == "error"]
+    return [
+        f["message"]
+        for f in json.loads(out)["findings"]
+        if f["rule"] == "memory-budget" and f["severity"] == "error"
+    ]
 
 
-@pytest.mark.parametrize(("flags", "count", "gib"), [
-    ([], 2, 12),  # the spec's nodes: the 10Gi pod fits
-    (["--node-memory", "8Gi"], 2, 8),  # size overridden, the spec's count kept
-    (["--node-memory", "8Gi", "--nodes", "3"], 3, 8),
-    (["--nodes", "1"], 1, 12),  # count overridden, the spec's size kept
-])
-def test_lint_and_budget_agree_on_nodes(two_node_spec: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
-                                        flags: list[str], count: int, gib: int) -> None:
+@pytest.mark.parametrize(
+    ("flags", "count", "gib"),
+    [
+        ([], 2, 12),  # the spec's nodes: the 10Gi pod fits
+        (["--node-memory", "8Gi"], 2, 8),  # size overridden, the spec's count kept
+        (["--node-memory", "8Gi", "--nodes", "3"], 3, 8),
+        (["--nodes", "1"], 1, 12),  # count overridden, the spec's size kept
+    ],
+)
+def test_lint_and_budget_agree_on_nodes(
+    two_node_spec: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    count: int,
+    gib: int,
+) -> None:
     specs, manifests = two_node_spec
     argv = [str(manifests), "--specs", str(specs), *flags]
     memories, pending = _budget_nodes(argv, capsys)
@@ -93,12 +104,15 @@ def test_lint_and_budget_agree_on_nodes(two_node_spec: tuple[Path, Path], capsys
         assert pending == [] and lint_pending == []
 
 
-def test_without_spec_flags_give_one_node_unless_nodes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_spec_flags_give_one_node_unless_nodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "big.yaml").write_text(BIG, encoding="utf-8")
-    for flags, count in ((["--node-memory", "8Gi", "--node-cpu", "2"], 1),
-                         (["--node-memory", "8Gi", "--node-cpu", "2", "--nodes", "2"], 2)):
+    for flags, count in (
+        (["--node-memory", "8Gi", "--node-cpu", "2"], 1),
+        (["--node-memory", "8Gi", "--node-cpu", "2", "--nodes", "2"], 2),
+    ):
         memories, pending = _budget_nodes([str(tmp_path), *flags], capsys)
         assert memories == [8 * 2**30] * count
         expected = f"0/{count} nodes are available: {count} Insufficient memory."
@@ -110,8 +124,9 @@ def test_without_spec_flags_give_one_node_unless_nodes(tmp_path: Path, capsys: p
 
 
 @pytest.mark.parametrize("command", ["lint", "budget"])
-def test_chart_dir_forms_shared(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chart_dir_forms_shared(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "big.yaml").write_text(BIG, encoding="utf-8")
     cache = tmp_path / "charts"
@@ -123,7 +138,10 @@ def test_chart_dir_forms_shared(command: str, tmp_path: Path, capsys: pytest.Cap
     for ok in ([str(cache)], [f"tiny={cache}"]):  # a chart cache DIR, or NAME=DIR
         code, _, err = cli([command, str(tmp_path / "big.yaml"), "--chart-dir", ok[0], *extra], capsys)
         assert code in (0, 1), err
-    for bad, says in ((str(tmp_path / "absent"), "does not exist"), (str(tmp_path / "big.yaml"), "not a directory"),
-                      (f"={cache}", "empty chart name")):
+    for bad, says in (
+        (str(tmp_path / "absent"), "does not exist"),
+        (str(tmp_path / "big.yaml"), "not a directory"),
+        (f"={cache}", "empty chart name"),
+    ):
         code, _, err = cli([command, str(tmp_path / "big.yaml"), "--chart-dir", bad, *extra], capsys)
         assert code == 2 and err.startswith("error: --chart-dir") and says in err, err

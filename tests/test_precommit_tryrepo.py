@@ -18,10 +18,25 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main",
-       "-c", "commit.gpgsign=false"]
-INSTALL_FAILURES = ("No matching distribution", "Could not find a version", "Failed to establish a new connection",
-                    "Temporary failure in name resolution", "NewConnectionError", "Network is unreachable")
+GIT = [
+    "git",
+    "-c",
+    "user.name=Test",
+    "-c",
+    "user.email=test@example.com",
+    "-c",
+    "init.defaultBranch=main",
+    "-c",
+    "commit.gpgsign=false",
+]
+INSTALL_FAILURES = (
+    "No matching distribution",
+    "Could not find a version",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "NewConnectionError",
+    "Network is unreachable",
+)
 
 
 def _precommit_available() -> bool:
@@ -33,7 +48,9 @@ def _precommit_available() -> bool:
 
 
 pytestmark = [
-    pytest.mark.skipif(os.environ.get("GITOPS_GEN_SKIP_PRECOMMIT") == "1", reason="GITOPS_GEN_SKIP_PRECOMMIT=1"),
+    pytest.mark.skipif(
+        os.environ.get("GITOPS_GEN_SKIP_PRECOMMIT") == "1", reason="GITOPS_GEN_SKIP_PRECOMMIT=1"
+    ),
     pytest.mark.skipif(not _precommit_available(), reason="pre-commit is not installed"),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
     pytest.mark.skipif(not (REPO / ".git").exists(), reason="this checkout is not a git repository"),
@@ -45,13 +62,27 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def try_repo(cwd: Path, home: Path, *hook: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GITOPS_GEN_NO_CACHE": "1", "NO_COLOR": "1",
-           "PRE_COMMIT_COLOR": "never", "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "GITOPS_GEN_NO_CACHE": "1",
+        "NO_COLOR": "1",
+        "PRE_COMMIT_COLOR": "never",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }
     for var in ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH"):
         env.pop(var, None)  # the hook's own virtualenv must not see this one
-    r = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *hook, "--all-files",
-                        "--verbose"], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *hook, "--all-files", "--verbose"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     text = r.stdout + r.stderr
     install_failed = "An unexpected error has occurred" in text or "CalledProcessError" in text
     if r.returncode != 0 and install_failed and any(s in text for s in INSTALL_FAILURES):
@@ -63,8 +94,13 @@ def test_hooks_under_real_pre_commit(tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(REPO / "specs", work / "specs")
     git(work, "init", "-q")
-    subprocess.run([sys.executable, "-m", "gitops_gen", "render"], cwd=work, check=True, capture_output=True,
-                   env={**os.environ, "GITOPS_GEN_NO_CACHE": "1"})
+    subprocess.run(
+        [sys.executable, "-m", "gitops_gen", "render"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "GITOPS_GEN_NO_CACHE": "1"},
+    )
     git(work, "add", ".")
     git(work, "commit", "-qm", "specs and output")
     hpa = next((work / "output").rglob("hpa.yaml"))

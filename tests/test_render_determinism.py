@@ -42,11 +42,21 @@ def test_two_renders_are_byte_identical(repo_root: Path) -> None:
 
 def test_other_process_cwd_and_hash_seed_give_the_same_bytes(repo_root: Path, tmp_path: Path) -> None:
     expected = render_tree(load_specs(repo_root / "specs"), "output")
-    for seed, cwd, arg in (("1", tmp_path, str(repo_root / "specs")), ("4242", repo_root, "specs"),
-                           ("7", repo_root / "specs" / "apps", "..")):
+    for seed, cwd, arg in (
+        ("1", tmp_path, str(repo_root / "specs")),
+        ("4242", repo_root, "specs"),
+        ("7", repo_root / "specs" / "apps", ".."),
+    ):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-c", DUMP, arg], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=60, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", DUMP, arg],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         assert json.loads(proc.stdout) == expected, (seed, cwd)
 
 
@@ -71,11 +81,15 @@ def test_order_of_keys_in_component_values_does_not_matter(repo_root: Path, tmp_
     for values in ("{b: 1, a: {y: 2, x: 1}}", "{a: {x: 1, y: 2}, b: 1}"):
         specs = tmp_path / str(len(outs)) / "specs"
         specs.mkdir(parents=True)
-        (specs / "platform.yaml").write_text(base.replace("      version: 2.18.5\n",
-                                                          f"      version: 2.18.5\n      values: {values}\n"))
+        (specs / "platform.yaml").write_text(
+            base.replace("      version: 2.18.5\n", f"      version: 2.18.5\n      values: {values}\n")
+        )
         outs.append(render_tree(load_specs(specs), "output"))
     assert outs[0] == outs[1]
-    assert "    a:\n      x: 1\n      \"y\": 2\n    b: 1\n" in outs[0]["infrastructure/controllers/sealed-secrets/release.yaml"]
+    assert (
+        '    a:\n      x: 1\n      "y": 2\n    b: 1\n'
+        in outs[0]["infrastructure/controllers/sealed-secrets/release.yaml"]
+    )
 
 
 def test_output_has_no_timestamps_or_absolute_paths(repo_root: Path) -> None:

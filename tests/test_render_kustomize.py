@@ -13,7 +13,9 @@ from gitops_gen.render.engine import render_tree
 from gitops_gen.spec.loader import load_specs
 
 KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (needed for `kubectl kustomize`)")
+pytestmark = pytest.mark.skipif(
+    KUBECTL is None, reason="kubectl is not installed (needed for `kubectl kustomize`)"
+)
 
 # `flux bootstrap` writes the Flux controllers to flux-system/gotk-components.yaml; gitops-gen does
 # not. Stand in for it with the Namespace it would contain, as a bootstrapped repository has it.
@@ -37,8 +39,9 @@ def _flux_paths(files: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("specs_rel", ["specs", "shared"])
-def test_every_flux_kustomization_path_builds(repo_root: Path, tmp_path: Path, specs_rel: str,
-                                              request: pytest.FixtureRequest) -> None:
+def test_every_flux_kustomization_path_builds(
+    repo_root: Path, tmp_path: Path, specs_rel: str, request: pytest.FixtureRequest
+) -> None:
     if specs_rel == "shared":
         specs_dir = request.getfixturevalue("shared_dir") / "design" / "reference-specs"
     else:
@@ -46,7 +49,9 @@ def test_every_flux_kustomization_path_builds(repo_root: Path, tmp_path: Path, s
     files = render_tree(load_specs(specs_dir), "output")
     repo = tmp_path / "repo"
     _write(files, repo / "output")
-    clusters = [rel.split("/")[1] for rel in files if rel.startswith("clusters/") and rel.endswith("gotk-sync.yaml")]
+    clusters = [
+        rel.split("/")[1] for rel in files if rel.startswith("clusters/") and rel.endswith("gotk-sync.yaml")
+    ]
     for cluster in clusters:
         (repo / "output/clusters" / cluster / "flux-system/gotk-components.yaml").write_text(BOOTSTRAP_STUB)
     paths = _flux_paths(files)
@@ -56,13 +61,24 @@ def test_every_flux_kustomization_path_builds(repo_root: Path, tmp_path: Path, s
         assert path.startswith("./output/"), path
         target = repo / path
         assert target.is_dir(), f"{name}: {path} does not exist"
-        proc = subprocess.run([KUBECTL or "kubectl", "kustomize", str(target)], capture_output=True,
-                              text=True, timeout=60, check=False)
+        proc = subprocess.run(
+            [KUBECTL or "kubectl", "kustomize", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert proc.returncode == 0, f"{name}: kubectl kustomize {path} failed:\n{proc.stderr}"
         built_kinds[name] = {d["kind"] for d in yaml.safe_load_all(proc.stdout) if d}
     assert {"HelmRelease", "HelmRepository", "Namespace"} <= built_kinds["infra-controllers"]
     assert built_kinds["infra-configs"] == {"ClusterIssuer"}
-    assert {"Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= built_kinds["apps"]
+    assert {
+        "Deployment",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    } <= built_kinds["apps"]
     assert {"GitRepository", "Kustomization"} <= built_kinds["flux-system"]
 
 

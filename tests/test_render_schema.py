@@ -46,16 +46,23 @@ def test_kubernetes_kinds_pass_strict_schemas(rendered: tuple[str, list[tuple[st
     validator = EmbeddedValidator(kubernetes_version=version)
     builtin = [(rel, o) for rel, o in objects if not _is_custom(o)]
     kinds = {o["kind"] for _, o in builtin}
-    assert {"Namespace", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler",
-            "PodDisruptionBudget"} <= kinds
+    assert {
+        "Namespace",
+        "Deployment",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    } <= kinds
     for rel, body in builtin:
         assert validator.has_schema(body["apiVersion"], body["kind"]), (rel, body["kind"])
         issues = validator.validate(body)
         assert issues == [], f"{rel} {body['kind']}: {issues}"
 
 
-def test_custom_kinds_pass_the_upstream_crds(rendered: tuple[str, list[tuple[str, dict[str, Any]]]],
-                                              shared_dir: Path) -> None:
+def test_custom_kinds_pass_the_upstream_crds(
+    rendered: tuple[str, list[tuple[str, dict[str, Any]]]], shared_dir: Path
+) -> None:
     version, objects = rendered
     validator = EmbeddedValidator(kubernetes_version=version, crd_dirs=[shared_dir / "crds"])
     custom = [(rel, o) for rel, o in objects if _is_custom(o)]
@@ -68,7 +75,8 @@ def test_custom_kinds_pass_the_upstream_crds(rendered: tuple[str, list[tuple[str
 
 
 def test_the_validation_is_strict_enough_to_catch_a_rendering_mistake(
-        rendered: tuple[str, list[tuple[str, dict[str, Any]]]], shared_dir: Path) -> None:
+    rendered: tuple[str, list[tuple[str, dict[str, Any]]]], shared_dir: Path
+) -> None:
     """Guard against a validator that accepts anything: typical template slips must be rejected."""
     version, objects = rendered
     validator = EmbeddedValidator(kubernetes_version=version, crd_dirs=[shared_dir / "crds"])
@@ -87,20 +95,25 @@ def test_the_validation_is_strict_enough_to_catch_a_rendering_mistake(
 def test_reference_specs_render_valid_objects_for_their_kubernetes_version(shared_dir: Path) -> None:
     specs = load_specs(shared_dir / "design" / "reference-specs")
     objects = _objects(render_tree(specs, "output"))
-    validator = EmbeddedValidator(kubernetes_version=specs.platform.spec.kubernetesVersion,
-                                  crd_dirs=[shared_dir / "crds"])
+    validator = EmbeddedValidator(
+        kubernetes_version=specs.platform.spec.kubernetesVersion, crd_dirs=[shared_dir / "crds"]
+    )
     for rel, body in objects:
         assert validator.validate(body) == [], rel
 
 
 @pytest.mark.parametrize("minor", ["1.25", "1.30", "1.37"])
-def test_kubernetes_kinds_are_valid_for_the_version_the_spec_names(repo_root: Path, tmp_path: Path,
-                                                                    minor: str) -> None:
+def test_kubernetes_kinds_are_valid_for_the_version_the_spec_names(
+    repo_root: Path, tmp_path: Path, minor: str
+) -> None:
     """Fields that only exist in newer Kubernetes (PDB unhealthyPodEvictionPolicy) follow the version."""
     specs_dir = tmp_path / "specs"
     (specs_dir / "apps").mkdir(parents=True)
-    platform = (repo_root / "specs/platform.yaml").read_text().replace('kubernetesVersion: "1.34"',
-                                                                      f'kubernetesVersion: "{minor}"')
+    platform = (
+        (repo_root / "specs/platform.yaml")
+        .read_text()
+        .replace('kubernetesVersion: "1.34"', f'kubernetesVersion: "{minor}"')
+    )
     (specs_dir / "platform.yaml").write_text(platform)
     (specs_dir / "apps/lingua-app.yaml").write_text((repo_root / "specs/apps/lingua-app.yaml").read_text())
     objects = _objects(render_tree(load_specs(specs_dir), "output"))

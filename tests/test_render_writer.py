@@ -123,8 +123,9 @@ def test_out_itself_a_symlink_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fail_after", [0, 1, 5, 11])
-def test_exception_after_n_files_leaves_old_output_byte_identical(tmp_path: Path, fail_after: int,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exception_after_n_files_leaves_old_output_byte_identical(
+    tmp_path: Path, fail_after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     write_tree(out, tree(12))
     (out / "mine.txt").write_text("hand-written\n")
@@ -145,8 +146,9 @@ def test_exception_after_n_files_leaves_old_output_byte_identical(tmp_path: Path
     assert siblings(out) == []
 
 
-def test_os_error_while_writing_is_a_user_error_and_keeps_old_output(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_os_error_while_writing_is_a_user_error_and_keeps_old_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     write_tree(out, tree(4))
     before = snapshot(out)
@@ -160,7 +162,9 @@ def test_os_error_while_writing_is_a_user_error_and_keeps_old_output(tmp_path: P
     assert snapshot(out) == before
 
 
-def test_fallback_swap_crash_between_renames_is_recovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_swap_crash_between_renames_is_recovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without renameat2, a kill between the two renames leaves only the old tree aside; the next
     render puts it back before doing anything else."""
     out = tmp_path / "out"
@@ -223,9 +227,22 @@ def test_second_render_while_one_holds_the_lock_is_refused(tmp_path: Path) -> No
 def test_second_render_process_gets_exit_2_and_a_clear_message(tmp_path: Path, repo_root: Path) -> None:
     out = tmp_path / "out"
     with render_lock(out.resolve()):
-        proc = subprocess.run([sys.executable, "-m", "gitops_gen", "render", "--specs",
-                               str(repo_root / "specs"), "--out", str(out)],
-                              capture_output=True, text=True, timeout=60, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gitops_gen",
+                "render",
+                "--specs",
+                str(repo_root / "specs"),
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert proc.returncode == 2, proc.stderr
     assert "another `gitops-gen render` is writing this directory" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -297,8 +314,9 @@ def test_check_reports_missing_stale_and_extra(tmp_path: Path) -> None:
     assert report.missing == ["new/file.yaml"]
 
 
-def test_render_check_exit_codes_and_message(tmp_path: Path, repo_root: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_check_exit_codes_and_message(
+    tmp_path: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     specs = repo_root / "specs"
     assert run_render(specs, out, check=True) == 1

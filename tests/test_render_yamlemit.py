@@ -12,19 +12,78 @@ from ruamel.yaml import YAML
 
 from gitops_gen.render.yamlemit import dump, quote
 
-TRICKY = ["y", "n", "yes", "No", "on", "OFF", "true", "null", "~", "1.34", "010", "0o17", "0x1F", "1e3", "1_000",
-          "12:30:00", "2024-04-01", ".inf", "-.5", "+1", "-", "- x", "a: b", "a #b", "#c", "*a", "&a", "!t", "%x",
-          "@x", "`x", "|", ">", "'q'", '"q"', "[x]", "{x}", "x,y", "?", "?x", ":x", "x:", "", " ", " x", "x ",
-          "\t", "a\nb", "a\nb\n", "\n", "é", "\u2028", "\x85", "<<", "="]
+TRICKY = [
+    "y",
+    "n",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "true",
+    "null",
+    "~",
+    "1.34",
+    "010",
+    "0o17",
+    "0x1F",
+    "1e3",
+    "1_000",
+    "12:30:00",
+    "2024-04-01",
+    ".inf",
+    "-.5",
+    "+1",
+    "-",
+    "- x",
+    "a: b",
+    "a #b",
+    "#c",
+    "*a",
+    "&a",
+    "!t",
+    "%x",
+    "@x",
+    "`x",
+    "|",
+    ">",
+    "'q'",
+    '"q"',
+    "[x]",
+    "{x}",
+    "x,y",
+    "?",
+    "?x",
+    ":x",
+    "x:",
+    "",
+    " ",
+    " x",
+    "x ",
+    "\t",
+    "a\nb",
+    "a\nb\n",
+    "\n",
+    "é",
+    "\u2028",
+    "\x85",
+    "<<",
+    "=",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63),
-    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(TRICKY),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(TRICKY),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
 )
 keys = st.one_of(st.sampled_from(TRICKY), st.text(min_size=1, max_size=8))
-data = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                     st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
+data = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _ruamel(text: str) -> Any:
@@ -55,7 +114,9 @@ def test_plain_where_unambiguous_quoted_otherwise() -> None:
 
 
 def test_layout_matches_kubectl_style() -> None:
-    text = dump({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}], "empty": {}, "none": []}})
+    text = dump(
+        {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}], "empty": {}, "none": []}}
+    )
     assert text == (
         "spec:\n"
         "  containers:\n"

@@ -53,8 +53,13 @@ def test_finding_points_at_the_offending_field() -> None:
 
 
 def test_ignore_annotation_silences_a_rule(tmp_path: Path) -> None:
-    text = (FIXTURES / "image" / "bad.yaml").read_text().replace(
-        "  namespace: ops\n", "  namespace: ops\n  annotations:\n    gitops-gen.io/ignore: image\n", 1)
+    text = (
+        (FIXTURES / "image" / "bad.yaml")
+        .read_text()
+        .replace(
+            "  namespace: ops\n", "  namespace: ops\n  annotations:\n    gitops-gen.io/ignore: image\n", 1
+        )
+    )
     target = tmp_path / "pod.yaml"
     target.write_text(text)
     _, report = lint(str(target))

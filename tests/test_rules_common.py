@@ -29,8 +29,11 @@ def module(rule_id: str) -> ModuleType:
 
 def resources_of(text: str, file: str = "test.yaml") -> list[Resource]:
     parsed = parse_text(text)
-    return [Resource(d.body, file, d.line, d.column, d.index) for d in parsed.documents
-            if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)]
+    return [
+        Resource(d.body, file, d.line, d.column, d.index)
+        for d in parsed.documents
+        if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)
+    ]
 
 
 def load(*paths: Path) -> list[Resource]:
@@ -134,53 +137,146 @@ def test_docs_rules_md_matches_the_docstrings() -> None:
 ODD_BODIES: list[Any] = [
     {"apiVersion": "apps/v1", "kind": "Deployment"},
     {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": None, "spec": None},
-    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": 3, "namespace": ["x"]},
-     "spec": {"replicas": "three", "selector": "app=web", "template": {"spec": {"containers": None}}}},
-    {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"metadata": {"labels": [1]},
-     "spec": {"containers": ["nginx", None, 3, {"name": None, "image": 5, "resources": "big",
-                                                "ports": "80", "env": {"A": "b"},
-                                                "livenessProbe": {"httpGet": {"port": None}},
-                                                "readinessProbe": {"tcpSocket": "80"},
-                                                "securityContext": {"runAsUser": "0"}}],
-              "initContainers": {"a": 1}, "securityContext": "root"}}}},
-    {"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"template": {"spec": {"containers": [
-        {"name": "a", "resources": {"requests": {"cpu": [], "memory": {}}, "limits": {"memory": True}},
-         "livenessProbe": {"exec": {"command": "true"}, "failureThreshold": "x"},
-         "readinessProbe": {"exec": {"command": "true"}},
-         "ports": [{"containerPort": "http", "name": 8080}, None]}]}}}},
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": 3, "namespace": ["x"]},
+        "spec": {"replicas": "three", "selector": "app=web", "template": {"spec": {"containers": None}}},
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "spec": {
+            "template": {
+                "metadata": {"labels": [1]},
+                "spec": {
+                    "containers": [
+                        "nginx",
+                        None,
+                        3,
+                        {
+                            "name": None,
+                            "image": 5,
+                            "resources": "big",
+                            "ports": "80",
+                            "env": {"A": "b"},
+                            "livenessProbe": {"httpGet": {"port": None}},
+                            "readinessProbe": {"tcpSocket": "80"},
+                            "securityContext": {"runAsUser": "0"},
+                        },
+                    ],
+                    "initContainers": {"a": 1},
+                    "securityContext": "root",
+                },
+            }
+        },
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "a",
+                            "resources": {"requests": {"cpu": [], "memory": {}}, "limits": {"memory": True}},
+                            "livenessProbe": {"exec": {"command": "true"}, "failureThreshold": "x"},
+                            "readinessProbe": {"exec": {"command": "true"}},
+                            "ports": [{"containerPort": "http", "name": 8080}, None],
+                        }
+                    ]
+                }
+            }
+        },
+    },
     {"apiVersion": "batch/v1", "kind": "CronJob", "spec": {"jobTemplate": [1]}},
-    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {"matchLabels": "x"},
-     "minAvailable": "fifty"}},
-    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {
-        "matchExpressions": [{"key": "a", "operator": "Bogus"}, "x"]}, "maxUnavailable": [0]}},
+    {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "spec": {"selector": {"matchLabels": "x"}, "minAvailable": "fifty"},
+    },
+    {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "spec": {
+            "selector": {"matchExpressions": [{"key": "a", "operator": "Bogus"}, "x"]},
+            "maxUnavailable": [0],
+        },
+    },
     {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {}, "minAvailable": 1}},
-    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "spec": {
-        "scaleTargetRef": {"kind": "Deployment", "name": ["x"]}, "minReplicas": "1", "metrics": "cpu"}},
-    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "spec": {
-        "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "metrics": [None, {"type": "Resource"},
-        {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": None}}]}},
+    {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": ["x"]},
+            "minReplicas": "1",
+            "metrics": "cpu",
+        },
+    },
+    {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "web"},
+            "metrics": [
+                None,
+                {"type": "Resource"},
+                {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": None}},
+            ],
+        },
+    },
     {"apiVersion": "v1", "kind": "Secret", "data": ["a"], "stringData": {"k": None, "n": 1}},
     {"apiVersion": "v1", "kind": "ConfigMap", "data": {"password": 12, "x": None, 3: "token=abc"}},
-    {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "spec": {
-        "values": {"a": [{"name": 1, "value": 2}, [[["deep"]]]], 5: "password"}, "chart": "x",
-        "chartRef": {"kind": "OCIRepository"}, "dependsOn": ["other", None, {"name": 5}]}},
-    {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": {"name": "k"},
-     "spec": {"dependsOn": [{"name": "k"}], "sourceRef": "git", "path": 7}},
-    {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-     "secretGenerator": [{"literals": ["password=x", 3, "novalue"]}, None]},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"annotations": {
-        "cert-manager.io/cluster-issuer": None}}, "spec": {"tls": [{"hosts": None}, "x"], "rules": [
-        None, {"host": 5, "http": {"paths": [{"backend": {"service": {"name": "web", "port": "80"}}}]}}]}},
-    {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "spec": {"backend": {
-        "serviceName": "web", "servicePort": "http"}, "tls": []}},
+    {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "spec": {
+            "values": {"a": [{"name": 1, "value": 2}, [[["deep"]]]], 5: "password"},
+            "chart": "x",
+            "chartRef": {"kind": "OCIRepository"},
+            "dependsOn": ["other", None, {"name": 5}],
+        },
+    },
+    {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": "k"},
+        "spec": {"dependsOn": [{"name": "k"}], "sourceRef": "git", "path": 7},
+    },
+    {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "secretGenerator": [{"literals": ["password=x", 3, "novalue"]}, None],
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"annotations": {"cert-manager.io/cluster-issuer": None}},
+        "spec": {
+            "tls": [{"hosts": None}, "x"],
+            "rules": [
+                None,
+                {"host": 5, "http": {"paths": [{"backend": {"service": {"name": "web", "port": "80"}}}]}},
+            ],
+        },
+    },
+    {
+        "apiVersion": "extensions/v1beta1",
+        "kind": "Ingress",
+        "spec": {"backend": {"serviceName": "web", "servicePort": "http"}, "tls": []},
+    },
 ]
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_odd_bodies_never_crash(rule_id: str) -> None:
     resources = [Resource(b, "odd.yaml", i + 1) for i, b in enumerate(ODD_BODIES)]
-    service = Resource({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-                        "spec": {"ports": "80"}}, "odd.yaml", 99)
+    service = Resource(
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": "80"}},
+        "odd.yaml",
+        99,
+    )
     for f in run(rule_id, [*resources, service], LintOptions(repo_root=FIXTURES)):
         assert f.message and f.remediation
 
@@ -209,38 +305,126 @@ def test_corpus_no_crash_and_no_false_errors() -> None:
     # the one literal credential of the corpus: kube-prometheus-stack's grafana.adminPassword
     assert all_errors == [
         "secrets HelmRelease/kube-prometheus-stack: spec.values grafana.adminPassword is a "
-        "literal credential committed to git"], all_errors
+        "literal credential committed to git"
+    ], all_errors
 
 
 # ------------------------------------------------------------------------- property-based
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
-                     st.sampled_from(["", "0", "50%", "100m", "1Gi", "latest", "${X}", "http", "a=b",
-                                      "Always", "Utilization", "cpu", "memory", "web", "flux-system"]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3),
-    st.dictionaries(st.sampled_from(["name", "port", "spec", "containers", "resources", "requests",
-                                     "limits", "cpu", "memory", "selector", "matchLabels", "app",
-                                     "metadata", "labels", "template", "minAvailable", "value",
-                                     "password", "kind", "dependsOn", "sourceRef", "tls", "hosts",
-                                     "rules", "backend", "service", "number", "securityContext",
-                                     "runAsUser", "livenessProbe", "httpGet", "metrics", "target"]),
-                    inner, max_size=4)), max_leaves=20)
-_KINDS = st.sampled_from(["Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job",
-                          "PodDisruptionBudget", "HorizontalPodAutoscaler", "Secret", "ConfigMap",
-                          "HelmRelease", "Kustomization", "Ingress", "Service"])
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "50%",
+            "100m",
+            "1Gi",
+            "latest",
+            "${X}",
+            "http",
+            "a=b",
+            "Always",
+            "Utilization",
+            "cpu",
+            "memory",
+            "web",
+            "flux-system",
+        ]
+    ),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "port",
+                    "spec",
+                    "containers",
+                    "resources",
+                    "requests",
+                    "limits",
+                    "cpu",
+                    "memory",
+                    "selector",
+                    "matchLabels",
+                    "app",
+                    "metadata",
+                    "labels",
+                    "template",
+                    "minAvailable",
+                    "value",
+                    "password",
+                    "kind",
+                    "dependsOn",
+                    "sourceRef",
+                    "tls",
+                    "hosts",
+                    "rules",
+                    "backend",
+                    "service",
+                    "number",
+                    "securityContext",
+                    "runAsUser",
+                    "livenessProbe",
+                    "httpGet",
+                    "metrics",
+                    "target",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=20,
+)
+_KINDS = st.sampled_from(
+    [
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Pod",
+        "CronJob",
+        "Job",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "Secret",
+        "ConfigMap",
+        "HelmRelease",
+        "Kustomization",
+        "Ingress",
+        "Service",
+    ]
+)
 _API = {"HelmRelease": "helm.toolkit.fluxcd.io/v2", "Kustomization": "kustomize.toolkit.fluxcd.io/v1"}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_KINDS, _VALUES, _VALUES), min_size=1, max_size=4))
 def test_random_bodies_never_crash(objs: list[tuple[str, Any, Any]]) -> None:
-    resources = [Resource({"apiVersion": _API.get(k, "v1"), "kind": k,
-                           "metadata": {"name": "web", "namespace": "shop", "labels": meta}
-                           if not isinstance(meta, dict) else meta, "spec": spec}, "r.yaml", i + 1)
-                 for i, (k, spec, meta) in enumerate(objs)]
+    resources = [
+        Resource(
+            {
+                "apiVersion": _API.get(k, "v1"),
+                "kind": k,
+                "metadata": {"name": "web", "namespace": "shop", "labels": meta}
+                if not isinstance(meta, dict)
+                else meta,
+                "spec": spec,
+            },
+            "r.yaml",
+            i + 1,
+        )
+        for i, (k, spec, meta) in enumerate(objs)
+    ]
     for rule_id in RULE_IDS:
         for f in run(rule_id, resources, LintOptions(repo_root=FIXTURES)):
             assert f.message and f.remediation

@@ -70,15 +70,29 @@ def test_no_metrics_means_default_cpu_target() -> None:
 
 
 def test_two_hpas_fight() -> None:
-    found = run("hpa", resources_of(HPA.format(name="a") + "---" + HPA.format(name="b") + "---"
-                                    + DEPLOY.replace("[{name: c, image: x:1}]",
-                                                     "[{name: c, image: x:1, resources: {requests: {cpu: 1}}}]")))
+    found = run(
+        "hpa",
+        resources_of(
+            HPA.format(name="a")
+            + "---"
+            + HPA.format(name="b")
+            + "---"
+            + DEPLOY.replace(
+                "[{name: c, image: x:1}]", "[{name: c, image: x:1, resources: {requests: {cpu: 1}}}]"
+            )
+        ),
+    )
     assert sorted(f.message for f in found) == [
         "Deployment web is also targeted by HPA a: they fight over its replicas",
-        "Deployment web is also targeted by HPA b: they fight over its replicas"]
+        "Deployment web is also targeted by HPA b: they fight over its replicas",
+    ]
 
 
 def test_partial_input_is_a_warning() -> None:
     found = run("hpa", resources_of(HPA.format(name="a")))
     assert [(f.severity, f.message) for f in found] == [
-        (Severity.WARNING, "scaleTargetRef Deployment web does not exist in namespace shop among the linted files")]
+        (
+            Severity.WARNING,
+            "scaleTargetRef Deployment web does not exist in namespace shop among the linted files",
+        )
+    ]

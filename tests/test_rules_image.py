@@ -24,14 +24,17 @@ def test_good_fixture() -> None:
     assert fixture("image", "good.yaml") == []
 
 
-@pytest.mark.parametrize(("image", "expected"), [
-    ("nginx", (None, False)),
-    ("nginx:1.27", ("1.27", False)),
-    ("host:5000/img", (None, False)),
-    ("host:5000/img:v1", ("v1", False)),
-    ("img@sha256:abc", (None, True)),
-    ("img:latest@sha256:abc", (None, True)),
-    ("a/b/c:latest", ("latest", False)),
-])
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx", (None, False)),
+        ("nginx:1.27", ("1.27", False)),
+        ("host:5000/img", (None, False)),
+        ("host:5000/img:v1", ("v1", False)),
+        ("img@sha256:abc", (None, True)),
+        ("img:latest@sha256:abc", (None, True)),
+        ("a/b/c:latest", ("latest", False)),
+    ],
+)
 def test_image_tag(image: str, expected: tuple[str | None, bool]) -> None:
     assert image_tag(image) == expected

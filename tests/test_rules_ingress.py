@@ -29,15 +29,18 @@ def test_good_fixture() -> None:
     assert fixture("ingress", "good.yaml") == []
 
 
-@pytest.mark.parametrize(("host", "tls", "expected"), [
-    ("a.example.com", ["a.example.com"], True),
-    ("A.Example.com", ["a.example.com"], True),
-    ("a.example.com", ["*.example.com"], True),
-    ("a.b.example.com", ["*.example.com"], False),
-    ("example.com", ["*.example.com"], False),
-    ("*.example.com", ["*.example.com"], True),
-    ("b.example.com", ["a.example.com"], False),
-])
+@pytest.mark.parametrize(
+    ("host", "tls", "expected"),
+    [
+        ("a.example.com", ["a.example.com"], True),
+        ("A.Example.com", ["a.example.com"], True),
+        ("a.example.com", ["*.example.com"], True),
+        ("a.b.example.com", ["*.example.com"], False),
+        ("example.com", ["*.example.com"], False),
+        ("*.example.com", ["*.example.com"], True),
+        ("b.example.com", ["a.example.com"], False),
+    ],
+)
 def test_host_covered(host: str, tls: list[str], expected: bool) -> None:
     assert host_covered(host, tls) is expected
 
@@ -55,7 +58,8 @@ spec:
 """
     found = run("ingress", resources_of(text))
     assert [(f.severity, f.message.split(":")[0]) for f in found] == [
-        (Severity.WARNING, "has the cert-manager.io/issuer annotation but no spec.tls")]
+        (Severity.WARNING, "has the cert-manager.io/issuer annotation but no spec.tls")
+    ]
 
 
 def test_legacy_backend_and_partial_input() -> None:

@@ -53,7 +53,8 @@ spec:
 def test_nothing_linted_in_namespace_is_a_warning_and_helm_namespace_is_silent() -> None:
     found = run("pdb", resources_of(PDB.format(ns="shop")))
     assert [(f.severity, f.message) for f in found] == [
-        (Severity.WARNING, "selects no workload in namespace shop among the linted files")]
+        (Severity.WARNING, "selects no workload in namespace shop among the linted files")
+    ]
     hr = """
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -67,7 +68,9 @@ def test_missing_selector_and_policy() -> None:
     text = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {}\n"
     found = run("pdb", resources_of(text))
     assert {f.message.split(",")[0] for f in found} == {
-        "has no selector", "sets neither minAvailable nor maxUnavailable: it protects nothing"}
+        "has no selector",
+        "sets neither minAvailable nor maxUnavailable: it protects nothing",
+    }
 
 
 def test_daemonset_only_checked_for_zero() -> None:
@@ -88,24 +91,35 @@ spec: {minAvailable: 5, selector: {matchLabels: {app: agent}}}
     assert run("pdb", resources_of(text)) == []
 
 
-@pytest.mark.parametrize(("selector", "labels", "expected"), [
-    ({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"}, True),
-    ({"matchLabels": {"a": "1"}}, {"a": "2"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "2"]}]}, {"a": "2"}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["1"]}]}, {}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"b": "1"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"b": "1"}, True),
-    ({}, {"x": "y"}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "In", "values": []}]}, {"a": "1"}, None),
-    ({"matchLabels": "a=1"}, {"a": "1"}, None),
-])
+@pytest.mark.parametrize(
+    ("selector", "labels", "expected"),
+    [
+        ({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"}, True),
+        ({"matchLabels": {"a": "1"}}, {"a": "2"}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "2"]}]}, {"a": "2"}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["1"]}]}, {}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"b": "1"}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"b": "1"}, True),
+        ({}, {"x": "y"}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "In", "values": []}]}, {"a": "1"}, None),
+        ({"matchLabels": "a=1"}, {"a": "1"}, None),
+    ],
+)
 def test_selector_matches(selector: object, labels: dict[str, str], expected: bool | None) -> None:
     assert selector_matches(selector, labels) is expected
 
 
-@pytest.mark.parametrize(("value", "total", "expected"), [
-    (2, 5, 2), ("50%", 1, 1), ("50%", 3, 2), ("0%", 4, 0), ("100%", 7, 7), ("34%", 3, 2),
-])
+@pytest.mark.parametrize(
+    ("value", "total", "expected"),
+    [
+        (2, 5, 2),
+        ("50%", 1, 1),
+        ("50%", 3, 2),
+        ("0%", 4, 0),
+        ("100%", 7, 7),
+        ("34%", 3, 2),
+    ],
+)
 def test_int_or_percent_rounds_up(value: object, total: int, expected: int) -> None:
     parsed = int_or_percent(value)
     assert parsed is not None and scaled(parsed, total) == expected

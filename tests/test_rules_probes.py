@@ -46,12 +46,15 @@ spec:
 def test_missing_both_probes_on_daemonset_but_not_init_containers() -> None:
     found = run("probes", resources_of(_deploy("DaemonSet", "{name: c, image: x:1}")))
     assert sorted(f.message.split(":")[0] for f in found) == [
-        'container "c" has no liveness probe', 'container "c" has no readiness probe']
+        'container "c" has no liveness probe',
+        'container "c" has no readiness probe',
+    ]
 
 
 def test_jobs_and_pods_are_exempt_but_ports_still_checked() -> None:
     job = _deploy("Job", "{name: c, image: x:1, livenessProbe: {httpGet: {port: web}}}").replace(
-        "apps/v1", "batch/v1")
+        "apps/v1", "batch/v1"
+    )
     found = run("probes", resources_of(job))
     assert len(found) == 1 and "port name 'web'" in found[0].message
 
@@ -63,8 +66,10 @@ def test_numeric_port_without_declared_ports_is_a_warning() -> None:
 
 
 def test_identical_probes_by_name_and_number_are_compared() -> None:
-    c = ("{name: c, image: x:1, ports: [{name: http, containerPort: 80}], "
-         "readinessProbe: {httpGet: {path: /h, port: http}}, livenessProbe: {httpGet: {path: /h, port: 80}}}")
+    c = (
+        "{name: c, image: x:1, ports: [{name: http, containerPort: 80}], "
+        "readinessProbe: {httpGet: {path: /h, port: http}}, livenessProbe: {httpGet: {path: /h, port: 80}}}"
+    )
     found = run("probes", resources_of(_deploy("Deployment", c)))
     assert len(found) == 1 and "gives up no later (30s vs 30s)" in found[0].message
     tolerant = c.replace("port: 80}}", "port: 80}, failureThreshold: 6}")

@@ -72,6 +72,11 @@ spec:
 
 def test_negative_and_exotic_quantities() -> None:
     found = run("resources", resources_of(_pod("{requests: {cpu: -1, memory: 1e3}, limits: {memory: 2Ki}}")))
-    assert [f.message for f in found] == ["container \"c\": requests.cpu -1 is negative"]
-    assert run("resources", resources_of(_pod(
-        "{requests: {cpu: '${CPU}', memory: 1Gi}, limits: {memory: '${MEM}'}}"))) == []
+    assert [f.message for f in found] == ['container "c": requests.cpu -1 is negative']
+    assert (
+        run(
+            "resources",
+            resources_of(_pod("{requests: {cpu: '${CPU}', memory: 1Gi}, limits: {memory: '${MEM}'}}")),
+        )
+        == []
+    )

@@ -22,8 +22,10 @@ def test_plain_secret() -> None:
 def test_helmrelease_values() -> None:
     found = fixture("secrets", "bad-helmrelease.yaml")
     assert {f.path for f in found} == {
-        ("spec", "values", "adminPassword"), ("spec", "values", "env", 0, "value"),
-        ("spec", "values", "datasources", "loki", "apiKey")}
+        ("spec", "values", "adminPassword"),
+        ("spec", "values", "env", 0, "value"),
+        ("spec", "values", "datasources", "loki", "apiKey"),
+    }
     f = only(found, contains="GF_SMTP_PASSWORD")
     assert f.severity == Severity.ERROR and "existingSecret" in f.remediation
     assert all("s3cr3t" not in x.message and "mailpass" not in x.message for x in found)
@@ -43,32 +45,35 @@ def test_good_fixture() -> None:
     assert fixture("secrets", "good.yaml") == []
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), [
-    ("password", "hunter2", True),
-    ("adminPassword", "x", True),
-    ("postgres-password", "changeme", True),
-    ("existingSecret", "my-secret", False),
-    ("existingSecretPasswordKey", "password", False),
-    ("secretName", "tls", False),
-    ("passwordSecretRef", "x", False),
-    ("password", "", False),
-    ("password", "${DB_PASSWORD}", False),
-    ("token", "op://vault/item/field", False),
-    ("apiKey", "vault:secret/data/x#key", False),
-    ("clientSecret", "oauth-client-secret", False),
-    ("clientSecret", "Zx81_kQ9vPn2", True),
-    ("api_key", "0123456789abcdef0123", True),
-    ("tokenFile", "/var/run/token", False),
-    ("password", "ENC[AES256_GCM,data:x]", False),
-    ("enabled", "true", False),
-    ("githubToken", "ghp_abcdefghijklmnop", True),
-    ("passwordSecret", "hunter2", False),
-    ("externalSecret", "hunter2", False),
-    ("user_password", "hunter2", True),
-    ("USER_TOKEN", "abc123XYZ", True),
-    ("adminTokenSecret", "x1", False),
-    ("webhookSecret", "Zx81_kQ9vPn2", True),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("password", "hunter2", True),
+        ("adminPassword", "x", True),
+        ("postgres-password", "changeme", True),
+        ("existingSecret", "my-secret", False),
+        ("existingSecretPasswordKey", "password", False),
+        ("secretName", "tls", False),
+        ("passwordSecretRef", "x", False),
+        ("password", "", False),
+        ("password", "${DB_PASSWORD}", False),
+        ("token", "op://vault/item/field", False),
+        ("apiKey", "vault:secret/data/x#key", False),
+        ("clientSecret", "oauth-client-secret", False),
+        ("clientSecret", "Zx81_kQ9vPn2", True),
+        ("api_key", "0123456789abcdef0123", True),
+        ("tokenFile", "/var/run/token", False),
+        ("password", "ENC[AES256_GCM,data:x]", False),
+        ("enabled", "true", False),
+        ("githubToken", "ghp_abcdefghijklmnop", True),
+        ("passwordSecret", "hunter2", False),
+        ("externalSecret", "hunter2", False),
+        ("user_password", "hunter2", True),
+        ("USER_TOKEN", "abc123XYZ", True),
+        ("adminTokenSecret", "x1", False),
+        ("webhookSecret", "Zx81_kQ9vPn2", True),
+    ],
+)
 def test_classifier(key: str, value: str, expected: bool) -> None:
     assert is_literal_credential(key, value) is expected
 

@@ -44,7 +44,8 @@ spec:
 """
     found = run("security", resources_of(text))
     assert [(f.message, f.path) for f in found] == [
-        ('container "inherits" runs as root (runAsUser: 0)', ("spec", "securityContext", "runAsUser"))]
+        ('container "inherits" runs as root (runAsUser: 0)', ("spec", "securityContext", "runAsUser"))
+    ]
 
 
 def test_windows_pods_skip_uid_checks() -> None:

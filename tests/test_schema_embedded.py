@@ -40,7 +40,9 @@ def test_flux_crds_unserved_version_and_unknown_field() -> None:
     crds = need_crds()
     result = run([FIXTURES / "schema" / "flux-bad.yaml"], crd_dirs=[crds])
     msgs = sorted(f.message for f in by_rule(result, "schema"))
-    assert any("helm.toolkit.fluxcd.io/v2beta1 is not served (served: helm.toolkit.fluxcd.io/v2)" in m for m in msgs)
+    assert any(
+        "helm.toolkit.fluxcd.io/v2beta1 is not served (served: helm.toolkit.fluxcd.io/v2)" in m for m in msgs
+    )
     assert "spec.valuez: unknown field 'valuez'" in msgs
     assert by_rule(run([FIXTURES / "schema" / "flux-good.yaml"], crd_dirs=[crds]), "schema") == []
 
@@ -56,11 +58,16 @@ def test_api_has_schema_and_validate() -> None:
     assert v.has_schema("apps/v1", "Deployment")
     assert not v.has_schema("v1", "Affinity")  # a type, not a kind
     assert not v.has_schema("example.com/v1", "Widget")
-    issues = v.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": 1}})
+    issues = v.validate(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": 1}}
+    )
     assert [(i.path, i.message) for i in issues] == [(("data", "a"), "expected string, got integer 1")]
     assert v.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}) == []
     # SOPS metadata is removed by kustomize-controller before apply
-    assert v.validate({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "sops": {"mac": "x"}}) == []
+    assert (
+        v.validate({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "sops": {"mac": "x"}})
+        == []
+    )
 
 
 def test_version_resolution() -> None:
@@ -70,20 +77,31 @@ def test_version_resolution() -> None:
 
 
 def test_crd_conversion_rules() -> None:
-    schema = to_json_schema({
-        "type": "object",
-        "properties": {
-            "spec": {"type": "object", "properties": {
-                "port": {"x-kubernetes-int-or-string": True},
-                "note": {"type": "string", "nullable": True},
-                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-                         "properties": {"a": {"type": "string"}}},
-                "tpl": {"type": "object", "x-kubernetes-embedded-resource": True,
-                        "x-kubernetes-preserve-unknown-fields": True},
-                "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
-            }},
-        },
-    })
+    schema = to_json_schema(
+        {
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {
+                        "port": {"x-kubernetes-int-or-string": True},
+                        "note": {"type": "string", "nullable": True},
+                        "free": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                            "properties": {"a": {"type": "string"}},
+                        },
+                        "tpl": {
+                            "type": "object",
+                            "x-kubernetes-embedded-resource": True,
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        },
+                        "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
+                    },
+                },
+            },
+        }
+    )
     spec = schema["properties"]["spec"]
     assert schema["additionalProperties"] is False and spec["additionalProperties"] is False
     assert spec["properties"]["port"]["type"] == ["integer", "string"]
@@ -95,18 +113,39 @@ def test_crd_conversion_rules() -> None:
 
 
 def test_input_crds_validate_their_custom_objects(tmp_path: Path) -> None:
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-           "metadata": {"name": "widgets.example.com"},
-           "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
-                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
-                            "size": {"type": "integer"}}}}}}},
-                                 {"name": "v0", "served": False, "storage": False}]}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
+                            },
+                        }
+                    },
+                },
+                {"name": "v0", "served": False, "storage": False},
+            ],
+        },
+    }
     assert [(c.version, c.served) for c in crd_versions(crd)] == [("v1", True), ("v0", False)]
     (tmp_path / "crd.yaml").write_text(json.dumps(crd))
-    (tmp_path / "w.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
-                                     "spec:\n  size: 3\n  colour: red\n---\napiVersion: example.com/v0\n"
-                                     "kind: Widget\nmetadata:\n  name: old\n")
+    (tmp_path / "w.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+        "spec:\n  size: 3\n  colour: red\n---\napiVersion: example.com/v0\n"
+        "kind: Widget\nmetadata:\n  name: old\n"
+    )
     found = {(f.resource, f.line, f.message) for f in by_rule(run([tmp_path]), "schema")}
     assert ("Widget/w", 7, "spec.colour: unknown field 'colour'") in found
     assert any(r == "Widget/old" and "not served (served: example.com/v1)" in m for r, _l, m in found)

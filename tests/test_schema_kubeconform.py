@@ -40,25 +40,61 @@ README_OUTPUT = """{
 
 def test_parse_readme_output() -> None:
     [r] = parse_output(README_OUTPUT)
-    assert (r.filename, r.kind, r.version, r.status) == ("fixtures/invalid.yaml", "ReplicationController", "v1",
-                                                          "invalid")
-    assert [e.message for e in r.errors] == ["Additional property templates is not allowed",
-                                              "Invalid type. Expected: [integer,null], given: string"]
+    assert (r.filename, r.kind, r.version, r.status) == (
+        "fixtures/invalid.yaml",
+        "ReplicationController",
+        "v1",
+        "invalid",
+    )
+    assert [e.message for e in r.errors] == [
+        "Additional property templates is not allowed",
+        "Invalid type. Expected: [integer,null], given: string",
+    ]
 
 
 def test_parse_current_output_with_validation_errors() -> None:
-    text = json.dumps({"resources": [
-        {"filename": "a.yaml", "kind": "Deployment", "name": "web", "version": "apps/v1",
-         "status": "statusInvalid", "msg": "...", "validationErrors": [
-             {"path": "/spec/replicas", "msg": "expected integer or null, but got string"},
-             {"path": "/spec/template/spec/containers/0", "msg": "additional properties 'x' not allowed"}]},
-        {"filename": "b.yaml", "kind": "Widget", "name": "w", "version": "example.com/v1",
-         "status": "statusError", "msg": "could not find schema for Widget"},
-        {"filename": "c.yaml", "kind": "ConfigMap", "name": "c", "version": "v1", "status": "statusValid", "msg": ""},
-    ]})
+    text = json.dumps(
+        {
+            "resources": [
+                {
+                    "filename": "a.yaml",
+                    "kind": "Deployment",
+                    "name": "web",
+                    "version": "apps/v1",
+                    "status": "statusInvalid",
+                    "msg": "...",
+                    "validationErrors": [
+                        {"path": "/spec/replicas", "msg": "expected integer or null, but got string"},
+                        {
+                            "path": "/spec/template/spec/containers/0",
+                            "msg": "additional properties 'x' not allowed",
+                        },
+                    ],
+                },
+                {
+                    "filename": "b.yaml",
+                    "kind": "Widget",
+                    "name": "w",
+                    "version": "example.com/v1",
+                    "status": "statusError",
+                    "msg": "could not find schema for Widget",
+                },
+                {
+                    "filename": "c.yaml",
+                    "kind": "ConfigMap",
+                    "name": "c",
+                    "version": "v1",
+                    "status": "statusValid",
+                    "msg": "",
+                },
+            ]
+        }
+    )
     a, b, c = parse_output(text)
     assert a.status == "invalid" and [e.path for e in a.errors] == [
-        ("spec", "replicas"), ("spec", "template", "spec", "containers", 0)]
+        ("spec", "replicas"),
+        ("spec", "template", "spec", "containers", 0),
+    ]
     assert b.status == "error" and c.status == "valid"
     assert pointer_to_path("/metadata/annotations/a~1b") == ("metadata", "annotations", "a/b")
 
@@ -79,7 +115,7 @@ def test_cache_seed_and_command(tmp_path: Path) -> None:
     assert cmd[-1] == "x.yaml"
 
 
-FAKE = r'''#!{python}
+FAKE = r"""#!{python}
 import json, sys
 files = [a for a in sys.argv[1:] if a.endswith(".yaml")]
 out = []
@@ -92,10 +128,12 @@ for f in files:
                     "status": "statusError", "msg": "could not find schema for Widget"}})
 print(json.dumps({{"resources": out, "summary": {{}}}}))
 sys.exit(1 if out else 0)
-'''
+"""
 
 
-def test_fake_kubeconform_results_become_located_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fake_kubeconform_results_become_located_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
     exe = bindir / "kubeconform"
@@ -104,8 +142,10 @@ def test_fake_kubeconform_results_become_located_findings(tmp_path: Path, monkey
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     result = run([FIXTURES / "schema" / "bad.yaml"], validator="kubeconform")
     found = {(f.line, f.column, str(f.severity), f.message) for f in by_rule(result, "schema")}
-    assert found == {(7, 3, "error", "spec.replicas: expected integer or null, but got string"),
-                     (34, 1, "warning", "no schema for Widget example.com/v1: not validated")}
+    assert found == {
+        (7, 3, "error", "spec.replicas: expected integer or null, but got string"),
+        (34, 1, "warning", "no schema for Widget example.com/v1: not validated"),
+    }
 
 
 def test_kubeconform_asked_for_but_missing_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,16 +26,25 @@ def test_bundled_specs_are_the_reference_plus_k3s_disable(repo_root: Path, share
     ours = load_specs(repo_root / "specs")
     assert ours.platform.spec.k3s.disable == ["traefik"]
     assert ref.platform.spec.k3s.disable == []
-    assert ours.platform.model_copy(update={"spec": ours.platform.spec.model_copy(
-        update={"k3s": ref.platform.spec.k3s})}) == ref.platform
+    assert (
+        ours.platform.model_copy(
+            update={"spec": ours.platform.spec.model_copy(update={"k3s": ref.platform.spec.k3s})}
+        )
+        == ref.platform
+    )
     assert ours.apps == ref.apps
 
 
 def test_committed_schema_is_current_and_validates_the_bundled_specs(repo_root: Path) -> None:
     committed = (repo_root / "specs/schema.json").read_text()
-    assert committed == schema_text(), "specs/schema.json is stale: run `gitops-gen schema --out specs/schema.json`"
+    assert committed == schema_text(), (
+        "specs/schema.json is stale: run `gitops-gen schema --out specs/schema.json`"
+    )
     schema = json.loads(committed)
-    for rel, ref in (("specs/platform.yaml", "./schema.json"), ("specs/apps/lingua-app.yaml", "../schema.json")):
+    for rel, ref in (
+        ("specs/platform.yaml", "./schema.json"),
+        ("specs/apps/lingua-app.yaml", "../schema.json"),
+    ):
         text = (repo_root / rel).read_text()
         assert text.splitlines()[0] == f"# yaml-language-server: $schema={ref}"
         jsonschema.validate(yaml.safe_load(text), schema)

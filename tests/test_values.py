@@ -40,4 +40,3 @@ def test_get_and_set_path() -> None:
 def test_dotted() -> None:
     assert dotted(("spec", "env", 2, "value")) == "spec.env[2].value"
     assert dotted(()) == ""
-

@@ -43,7 +43,9 @@ def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
         problems.extend(f"{display}:{p.line}:{p.column}: {p.message} (not counted)" for p in parsed.problems)
         for d in parsed.documents:
             if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str):
-                out.append(Resource(d.body, display, d.line, d.column, d.index, partial=role == loader.ROLE_PARTIAL))
+                out.append(
+                    Resource(d.body, display, d.line, d.column, d.index, partial=role == loader.ROLE_PARTIAL)
+                )
     return out, problems
 
 
@@ -59,26 +61,42 @@ def cluster_from_lint_options(options: LintOptions) -> Cluster | None:
     :func:`~gitops_gen.capacity.nodes.resolve_cluster`), with the spec's reservations."""
     platform, sizes = options.platform, options.nodes
     base = from_platform(platform) if platform is not None else None
-    if base is not None and [(s.name, s.cpu_millis, s.memory_bytes) for s in sizes] == \
-            [(n.name, n.cpu, n.memory) for n in base.nodes]:
+    if base is not None and [(s.name, s.cpu_millis, s.memory_bytes) for s in sizes] == [
+        (n.name, n.cpu, n.memory) for n in base.nodes
+    ]:
         return base if base.nodes else None
     if not sizes:
         return None
     # node options given: resolve_cluster made len(sizes) nodes of one size
-    return resolve_cluster(platform, str(sizes[0].memory_bytes), f"{sizes[0].cpu_millis}m", len(sizes),
-                           kubernetes_version=options.kubernetes_version)
+    return resolve_cluster(
+        platform,
+        str(sizes[0].memory_bytes),
+        f"{sizes[0].cpu_millis}m",
+        len(sizes),
+        kubernetes_version=options.kubernetes_version,
+    )
 
 
-def run_budget(paths: list[Path], fmt: str = "text", specs_dir: Path | None = None, node_memory: str | None = None,
-               node_cpu: str | None = None, node_count: int | None = None,
-               chart_dirs: tuple[str, ...] | list[str] = (), **_: Any) -> int:
+def run_budget(
+    paths: list[Path],
+    fmt: str = "text",
+    specs_dir: Path | None = None,
+    node_memory: str | None = None,
+    node_cpu: str | None = None,
+    node_count: int | None = None,
+    chart_dirs: tuple[str, ...] | list[str] = (),
+    **_: Any,
+) -> int:
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")
     if not paths:
         default = Path("output")
         if not default.exists():
-            raise UserError.at("output", "no paths given and output/ does not exist",
-                               hint="pass the manifests to budget, e.g. `gitops-gen budget path/to/manifests`")
+            raise UserError.at(
+                "output",
+                "no paths given and output/ does not exist",
+                hint="pass the manifests to budget, e.g. `gitops-gen budget path/to/manifests`",
+            )
         paths = [default]
     from gitops_gen.discover import default_specs_dir
 

@@ -126,16 +126,18 @@ class _Lookup:
         return hit
 
 
-def analyze(resources: list[Resource], cluster: Cluster | None, *, platform: Any = None,
-            charts: Any = None) -> Analysis:
+def analyze(
+    resources: list[Resource], cluster: Cluster | None, *, platform: Any = None, charts: Any = None
+) -> Analysis:
     """Everything the capacity model knows about ``resources`` (partial objects excluded).
 
     ``charts``: a :class:`gitops_gen.capacity.helm.ChartSource` for ``helm template``, or None.
     """
     resources = [r for r in resources if not r.partial]
     lookup = _Lookup(resources)
-    scalers = manifests.autoscaler_index(r for r in resources
-                                         if r.kind in ("HorizontalPodAutoscaler", "ScaledObject"))
+    scalers = manifests.autoscaler_index(
+        r for r in resources if r.kind in ("HorizontalPodAutoscaler", "ScaledObject")
+    )
     workloads: list[Workload] = []
     lbs: list[LoadBalancer] = []
     releases: list[ReleaseReport] = []
@@ -164,14 +166,17 @@ def analyze(resources: list[Resource], cluster: Cluster | None, *, platform: Any
         if cluster.servicelb:
             workloads.extend(svclb_workload(lb) for lb in lbs)
         elif any(lb.owner.resource is not None for lb in lbs):
-            notes.append("K3s ServiceLB is disabled: LoadBalancer Services get no external IP unless "
-                         "another load balancer (e.g. MetalLB) serves them")
+            notes.append(
+                "K3s ServiceLB is disabled: LoadBalancer Services get no external IP unless "
+                "another load balancer (e.g. MetalLB) serves them"
+            )
     sim = simulate(workloads, cluster) if cluster is not None and cluster.nodes else None
     return Analysis(workloads, lbs, releases, cluster, sim, notes)
 
 
-def _release(hr: Resource, lookup: _Lookup, platform: Any, charts: Any,
-             cluster: Cluster | None) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
+def _release(
+    hr: Resource, lookup: _Lookup, platform: Any, charts: Any, cluster: Cluster | None
+) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
     info = describe(hr, lookup, platform)
     notes = list(info.notes)
     if info.chart and charts is not None:
@@ -188,19 +193,33 @@ def _release(hr: Resource, lookup: _Lookup, platform: Any, charts: Any,
     profile = profile_for(info.chart) if info.chart else None
     if profile is None:
         what = f"chart {info.chart!r}" if info.chart else "its chart"
-        w = Workload(name=hr.name, component="(unknown footprint)", kind="HelmRelease",
-                     namespace=info.release.namespace, owner=info.release.owner, unknown=True,
-                     containers=[Container("?", Res(), Res())],
-                     notes=[f"no profile for {what}: footprint unknown (not counted as zero); "
-                            "pass --chart-dir NAME=DIR to render it with helm"])
+        w = Workload(
+            name=hr.name,
+            component="(unknown footprint)",
+            kind="HelmRelease",
+            namespace=info.release.namespace,
+            owner=info.release.owner,
+            unknown=True,
+            containers=[Container("?", Res(), Res())],
+            notes=[
+                f"no profile for {what}: footprint unknown (not counted as zero); "
+                "pass --chart-dir NAME=DIR to render it with helm"
+            ],
+        )
         return ReleaseReport(info, "unknown footprint", notes), [w], []
     if info.version and not same_version(profile.VERSION, info.version):
-        notes.append(f"chart version {info.version} differs from the profiled {profile.VERSION}: "
-                     "its defaults may differ (pass --chart-dir to use the real chart)")
+        notes.append(
+            f"chart version {info.version} differs from the profiled {profile.VERSION}: "
+            "its defaults may differ (pass --chart-dir to use the real chart)"
+        )
     fp, problems = evaluate(profile, info.values, info.release)
     notes.extend(problems)
     notes.extend(fp.notes)
-    return ReleaseReport(info, f"profile {profile.CHART} {profile.VERSION}", notes), fp.workloads, fp.load_balancers
+    return (
+        ReleaseReport(info, f"profile {profile.CHART} {profile.VERSION}", notes),
+        fp.workloads,
+        fp.load_balancers,
+    )
 
 
 def group_rows(analysis: Analysis) -> list[tuple[Owner, list[Workload]]]:

@@ -79,32 +79,44 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
         first = sim.nodes[0]
         left = first.free_memory
         if left < K3S_SERVER_OVERHEAD and ctx.resources:
-            biggest = max((w for w in a.workloads if w.owner.resource is not None and not w.transient),
-                          key=lambda w: (w.requests.memory or 0) * w.pods(len(cl.nodes)), default=None)
+            biggest = max(
+                (w for w in a.workloads if w.owner.resource is not None and not w.transient),
+                key=lambda w: (w.requests.memory or 0) * w.pods(len(cl.nodes)),
+                default=None,
+            )
             if biggest is not None and biggest.owner.resource is not None:
-                yield Hit(biggest.owner.resource,
-                          f"pods request all but {fmt_mem(max(left, 0))} of {first.node.name}'s allocatable "
-                          f"memory ({fmt_mem(first.node.allocatable_memory)}); the K3s server process "
-                          f"needs about {fmt_mem(K3S_SERVER_OVERHEAD)} outside pods (K3s reserves none), "
-                          "so the node will run out of memory before the scheduler notices",
-                          f"lower requests (largest: {biggest.owner.label}: {biggest.component}), or reserve "
-                          "memory for K3s in the platform spec (nodes[].reserved.memory) so the budget shows it",
-                          field_path(biggest, biggest.resources_path), Severity.WARNING)
+                yield Hit(
+                    biggest.owner.resource,
+                    f"pods request all but {fmt_mem(max(left, 0))} of {first.node.name}'s allocatable "
+                    f"memory ({fmt_mem(first.node.allocatable_memory)}); the K3s server process "
+                    f"needs about {fmt_mem(K3S_SERVER_OVERHEAD)} outside pods (K3s reserves none), "
+                    "so the node will run out of memory before the scheduler notices",
+                    f"lower requests (largest: {biggest.owner.label}: {biggest.component}), or reserve "
+                    "memory for K3s in the platform spec (nodes[].reserved.memory) so the budget shows it",
+                    field_path(biggest, biggest.resources_path),
+                    Severity.WARNING,
+                )
     for w in a.workloads:
         if w.unknown and w.owner.resource is not None:
-            yield Hit(w.owner.resource,
-                      f"{w.owner.label}: no capacity profile for chart {w.owner.chart or '(unidentified)'}: "
-                      "its pods are not in the memory/CPU budget (unknown footprint, not zero)",
-                      "pass --chart-dir NAME=DIR (with helm on PATH) to budget it from the real chart",
-                      ("spec", "chart"), Severity.INFO)
+            yield Hit(
+                w.owner.resource,
+                f"{w.owner.label}: no capacity profile for chart {w.owner.chart or '(unidentified)'}: "
+                "its pods are not in the memory/CPU budget (unknown footprint, not zero)",
+                "pass --chart-dir NAME=DIR (with helm on PATH) to budget it from the real chart",
+                ("spec", "chart"),
+                Severity.INFO,
+            )
         elif w.owner.values_root and w.unbounded and not w.transient and w.owner.resource is not None:
-            yield Hit(w.owner.resource,
-                      f"{w.owner.label}: {w.component} ({w.kind} {w.name}) runs "
-                      f"{'containers' if len(w.unbounded) > 1 else 'a container'} without a memory request "
-                      f"({', '.join(w.unbounded)}): the chart sets none, so the budget counts 0 and the pod "
-                      "is the first to be OOM-killed or evicted",
-                      f"set requests.memory at {values_path(w, w.resources_path) or 'its resources values'}",
-                      field_path(w, w.resources_path), Severity.WARNING)
+            yield Hit(
+                w.owner.resource,
+                f"{w.owner.label}: {w.component} ({w.kind} {w.name}) runs "
+                f"{'containers' if len(w.unbounded) > 1 else 'a container'} without a memory request "
+                f"({', '.join(w.unbounded)}): the chart sets none, so the budget counts 0 and the pod "
+                "is the first to be OOM-killed or evicted",
+                f"set requests.memory at {values_path(w, w.resources_path) or 'its resources values'}",
+                field_path(w, w.resources_path),
+                Severity.WARNING,
+            )
 
 
 def _belongs(p: Pending, resource: str) -> bool:

@@ -40,8 +40,11 @@ def parse_chart_dirs(entries: Iterable[str]) -> tuple[dict[str, Path], list[Path
         name, sep, path = entry.partition("=")
         target = Path(path if sep else name).expanduser()
         if not target.exists():
-            raise UserError.at("--chart-dir", f"{target} does not exist",
-                               hint="give NAME=DIR (a chart directory or .tgz) or a chart cache directory")
+            raise UserError.at(
+                "--chart-dir",
+                f"{target} does not exist",
+                hint="give NAME=DIR (a chart directory or .tgz) or a chart cache directory",
+            )
         if sep:
             if not name.strip():
                 raise UserError.at("--chart-dir", f"{entry!r}: empty chart name", hint="use NAME=DIR")
@@ -49,8 +52,9 @@ def parse_chart_dirs(entries: Iterable[str]) -> tuple[dict[str, Path], list[Path
         elif target.is_dir():
             caches.append(target)
         else:
-            raise UserError.at("--chart-dir", f"{target} is not a directory",
-                               hint="use NAME=FILE.tgz for a packaged chart")
+            raise UserError.at(
+                "--chart-dir", f"{target} is not a directory", hint="use NAME=FILE.tgz for a packaged chart"
+            )
     return named, caches
 
 
@@ -73,9 +77,12 @@ class ChartSource:
         helm = shutil.which("helm")
         if helm is None:
             if strict:
-                raise UserError.at("--chart-dir", "`helm` is not on PATH, so local charts cannot be rendered",
-                                   hint="install helm (https://helm.sh) or drop --chart-dir to use the "
-                                        "built-in chart profiles")
+                raise UserError.at(
+                    "--chart-dir",
+                    "`helm` is not on PATH, so local charts cannot be rendered",
+                    hint="install helm (https://helm.sh) or drop --chart-dir to use the "
+                    "built-in chart profiles",
+                )
             return None
         named, caches = parse_chart_dirs(entries)
         return cls(helm, named, caches)
@@ -85,8 +92,12 @@ class ChartSource:
             return self.named[chart]
         v = version.lstrip("v")
         for cache in self.caches:
-            for cand in (cache / chart, cache / f"{chart}-{version}.tgz", cache / f"{chart}-{v}.tgz",
-                         cache / f"{chart}.tgz"):
+            for cand in (
+                cache / chart,
+                cache / f"{chart}-{version}.tgz",
+                cache / f"{chart}-{v}.tgz",
+                cache / f"{chart}.tgz",
+            ):
                 if (cand / "Chart.yaml").is_file() or (cand.suffix == ".tgz" and cand.is_file()):
                     return cand
         return None
@@ -95,8 +106,14 @@ class ChartSource:
 _CACHE: dict[str, str] = {}
 
 
-def template(helm: str, release: str, namespace: str, chart: Path, values: dict[str, Any],
-             kube_version: str | None = None) -> str:
+def template(
+    helm: str,
+    release: str,
+    namespace: str,
+    chart: Path,
+    values: dict[str, Any],
+    kube_version: str | None = None,
+) -> str:
     """The rendered manifests of ``helm template`` (raises :class:`HelmError`)."""
     values_text = json.dumps(values, sort_keys=True, default=str)
     key = json.dumps([helm, release, namespace, str(chart.resolve()), values_text, kube_version])
@@ -105,16 +122,29 @@ def template(helm: str, release: str, namespace: str, chart: Path, values: dict[
     with tempfile.TemporaryDirectory(prefix="gitops-gen-helm-") as tmp:
         values_file = Path(tmp, "values.json")
         values_file.write_text(values_text, encoding="utf-8")
-        cmd = [helm, "template", release, str(chart), "--namespace", namespace, "--values", str(values_file),
-               "--skip-tests"]
+        cmd = [
+            helm,
+            "template",
+            release,
+            str(chart),
+            "--namespace",
+            namespace,
+            "--values",
+            str(values_file),
+            "--skip-tests",
+        ]
         if kube_version:
             cmd += ["--kube-version", kube_version]
         env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
-        env.update(HELM_CACHE_HOME=str(Path(tmp, "cache")), HELM_CONFIG_HOME=str(Path(tmp, "config")),
-                   HELM_DATA_HOME=str(Path(tmp, "data")))
+        env.update(
+            HELM_CACHE_HOME=str(Path(tmp, "cache")),
+            HELM_CONFIG_HOME=str(Path(tmp, "config")),
+            HELM_DATA_HOME=str(Path(tmp, "data")),
+        )
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env,
-                                  check=False)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env, check=False
+            )
         except subprocess.TimeoutExpired:
             raise HelmError(f"`helm template` of {chart} timed out after {TIMEOUT_SECONDS}s") from None
         except OSError as exc:
@@ -139,15 +169,19 @@ def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Wor
     text = template(helm, rel.name, rel.namespace, chart, info.values, kube)
     parsed = parse_text(text)
     display = f"helm template {chart.name}"
-    resources = [Resource(d.body, display, d.line, d.column, d.index) for d in parsed.documents
-                 if isinstance(d.body, dict)]
+    resources = [
+        Resource(d.body, display, d.line, d.column, d.index)
+        for d in parsed.documents
+        if isinstance(d.body, dict)
+    ]
     for r in resources:
         if not r.namespace:
             meta = r.body.get("metadata")
             if isinstance(meta, dict):
                 meta["namespace"] = rel.namespace
-    scalers = manifests.autoscaler_index(r for r in resources if r.kind in ("HorizontalPodAutoscaler",
-                                                                              "ScaledObject"))
+    scalers = manifests.autoscaler_index(
+        r for r in resources if r.kind in ("HorizontalPodAutoscaler", "ScaledObject")
+    )
     workloads: list[Workload] = []
     lbs: list[LoadBalancer] = []
     for r in resources:
@@ -169,5 +203,5 @@ def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Wor
 
 def _component(name: str, release: str) -> str:
     if name.startswith(release + "-") and len(name) > len(release) + 1:
-        return name[len(release) + 1:]
+        return name[len(release) + 1 :]
     return name

@@ -33,12 +33,18 @@ from gitops_gen.capacity.profiles._base import MI, LoadBalancer
 from gitops_gen.lint.model import Resource
 from gitops_gen.lint.workloads import as_dict, as_list
 
-CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod",
-                    "Job", "CronJob")
+CONTROLLER_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Pod",
+    "Job",
+    "CronJob",
+)
 OPERATOR_KINDS = ("Prometheus", "Alertmanager", "ThanosRuler")
 OPERATOR_MEMORY_DEFAULT = 200 * MI
-
-
 
 
 def autoscaler_index(resources: Iterable[Resource]) -> dict[tuple[str, str, str], tuple[int, int, Resource]]:
@@ -48,7 +54,11 @@ def autoscaler_index(resources: Iterable[Resource]) -> dict[tuple[str, str, str]
         spec = as_dict(r.body.get("spec"))
         ref = as_dict(spec.get("scaleTargetRef"))
         if r.kind == "HorizontalPodAutoscaler":
-            kind, lo, hi = ref.get("kind"), int_or(spec.get("minReplicas"), 1), int_or(spec.get("maxReplicas"), -1)
+            kind, lo, hi = (
+                ref.get("kind"),
+                int_or(spec.get("minReplicas"), 1),
+                int_or(spec.get("maxReplicas"), -1),
+            )
         else:  # KEDA ScaledObject
             kind = ref.get("kind") or "Deployment"
             lo, hi = int_or(spec.get("minReplicaCount"), 0), int_or(spec.get("maxReplicaCount"), 100)
@@ -70,8 +80,11 @@ def pod_containers(pod_spec: dict[str, Any], base: str) -> tuple[list[Container]
             path = f"{base}.{key}[{i}].resources"
             req, lim, probs = parse_resources(c.get("resources"))
             problems.extend(f"{path}: {p}" for p in probs)
-            out.append(Container(str(name), req, lim, path, init=init,
-                                 sidecar=init and c.get("restartPolicy") == "Always"))
+            out.append(
+                Container(
+                    str(name), req, lim, path, init=init, sidecar=init and c.get("restartPolicy") == "Always"
+                )
+            )
     return out, problems
 
 
@@ -92,7 +105,9 @@ def host_ports(pod_spec: dict[str, Any]) -> tuple[tuple[int, str], ...]:
     return tuple(seen)
 
 
-def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int, Resource]]) -> Workload | None:
+def workload_of(
+    r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int, Resource]]
+) -> Workload | None:
     """The workload of one controller object, or None (not a workload, or owned by another object)."""
     kind = r.kind
     body = r.body
@@ -107,7 +122,9 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
     if kind == "Pod":
         ps, base = spec, "spec"
     elif kind == "CronJob":
-        ps = as_dict(as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template")).get("spec"))
+        ps = as_dict(
+            as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template")).get("spec")
+        )
         base = "spec.jobTemplate.spec.template.spec"
     else:
         ps = as_dict(as_dict(spec.get("template")).get("spec"))
@@ -117,16 +134,23 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
     containers, problems = pod_containers(ps, base)
     if not containers:
         return None
-    w = Workload(name=r.name, component=r.name, kind=kind, namespace=namespace, owner=owner,
-                 containers=containers, host_ports=host_ports(ps),
-                 priority_class=str(ps.get("priorityClassName") or ""))
+    w = Workload(
+        name=r.name,
+        component=r.name,
+        kind=kind,
+        namespace=namespace,
+        owner=owner,
+        containers=containers,
+        host_ports=host_ports(ps),
+        priority_class=str(ps.get("priorityClassName") or ""),
+    )
     w.notes.extend(problems)
     if kind in ("Job", "CronJob"):
         job_spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
         w.kind = "Job"
         w.transient = True
         w.replicas = max(int_or(job_spec.get("parallelism"), 1), 1)
-        w.replicas_path = ("spec.jobTemplate.spec.parallelism" if kind == "CronJob" else "spec.parallelism")
+        w.replicas_path = "spec.jobTemplate.spec.parallelism" if kind == "CronJob" else "spec.parallelism"
         return w
     if kind == "Pod":
         w.replicas = 1
@@ -149,8 +173,9 @@ def workload_of(r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int,
         strategy = as_dict(spec.get("strategy"))
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
             top = w.steady_replicas
-            w.surge = resolve_int_or_percent(as_dict(strategy.get("rollingUpdate")).get("maxSurge"), top,
-                                             round_up=True, default="25%")
+            w.surge = resolve_int_or_percent(
+                as_dict(strategy.get("rollingUpdate")).get("maxSurge"), top, round_up=True, default="25%"
+            )
     return w
 
 
@@ -166,12 +191,21 @@ def _operator_workload(r: Resource, spec: dict[str, Any], namespace: str, owner:
     if kind == "Prometheus":
         replicas *= max(int_or(spec.get("shards"), 1), 1)
     prefix = {"Prometheus": "prometheus", "Alertmanager": "alertmanager", "ThanosRuler": "thanos-ruler"}[kind]
-    w = Workload(name=f"{prefix}-{r.name}", component=r.name, kind="StatefulSet", namespace=namespace,
-                 owner=owner, containers=[Container(main, req, lim, path)], replicas=replicas,
-                 replicas_path="spec.replicas")
+    w = Workload(
+        name=f"{prefix}-{r.name}",
+        component=r.name,
+        kind="StatefulSet",
+        namespace=namespace,
+        owner=owner,
+        containers=[Container(main, req, lim, path)],
+        replicas=replicas,
+        replicas_path="spec.replicas",
+    )
     w.notes.extend(f"spec.resources: {p}" for p in problems)
-    w.notes.append(f"StatefulSet made by prometheus-operator from {kind} {namespace}/{r.name}; "
-                   "its config-reloader sidecar is not counted")
+    w.notes.append(
+        f"StatefulSet made by prometheus-operator from {kind} {namespace}/{r.name}; "
+        "its config-reloader sidecar is not counted"
+    )
     return w
 
 

@@ -116,8 +116,11 @@ class Workload:
     @property
     def main_container(self) -> Container | None:
         """The container with the largest memory (then CPU) request."""
-        return max((c for c in self.containers if not c.init or c.sidecar), default=None,
-                   key=lambda c: (c.requests.memory or 0, c.requests.cpu or 0))
+        return max(
+            (c for c in self.containers if not c.init or c.sidecar),
+            default=None,
+            key=lambda c: (c.requests.memory or 0, c.requests.cpu or 0),
+        )
 
     @property
     def resources_path(self) -> str:
@@ -171,8 +174,9 @@ def parse_resources(raw: Any) -> tuple[Res, Res, list[str]]:
         return Res(), Res(), problems
     req = _res(raw.get("requests"), "requests", problems)
     lim = _res(raw.get("limits"), "limits", problems)
-    req = Res(req.cpu if req.cpu is not None else lim.cpu,
-              req.memory if req.memory is not None else lim.memory)
+    req = Res(
+        req.cpu if req.cpu is not None else lim.cpu, req.memory if req.memory is not None else lim.memory
+    )
     return req, lim, problems
 
 

@@ -57,8 +57,10 @@ class Node:
         return max(self.memory - self.reserved_memory - self.eviction_memory, 0)
 
     def describe(self) -> str:
-        return (f"{self.name} ({format_cpu(self.cpu)} CPU, {format_memory(self.memory)}; allocatable "
-                f"{format_cpu(self.allocatable_cpu)} CPU, {format_memory(self.allocatable_memory)})")
+        return (
+            f"{self.name} ({format_cpu(self.cpu)} CPU, {format_memory(self.memory)}; allocatable "
+            f"{format_cpu(self.allocatable_cpu)} CPU, {format_memory(self.allocatable_memory)})"
+        )
 
 
 @dataclass(slots=True)
@@ -106,19 +108,34 @@ def from_platform(platform: Any, *, source: str = "platform spec") -> Cluster:
     nodes: list[Node] = []
     for n in spec.nodes:
         reserved = n.reserved
-        nodes.append(Node(
-            name=n.name, cpu=cpu_millis(n.cpu), memory=memory_bytes(n.memory),
-            reserved_cpu=cpu_millis(reserved.cpu) if reserved is not None else 0,
-            reserved_memory=memory_bytes(reserved.memory) if reserved is not None else 0,
-            eviction_memory=memory_bytes(n.evictionHardMemory) if n.evictionHardMemory is not None else eviction))
+        nodes.append(
+            Node(
+                name=n.name,
+                cpu=cpu_millis(n.cpu),
+                memory=memory_bytes(n.memory),
+                reserved_cpu=cpu_millis(reserved.cpu) if reserved is not None else 0,
+                reserved_memory=memory_bytes(reserved.memory) if reserved is not None else 0,
+                eviction_memory=memory_bytes(n.evictionHardMemory)
+                if n.evictionHardMemory is not None
+                else eviction,
+            )
+        )
     cluster = Cluster(nodes, distribution, version, frozenset(spec.k3s.disable), source=source)
-    _explain_defaults(cluster, explicit=any(n.reserved is not None or n.evictionHardMemory is not None
-                                            for n in spec.nodes))
+    _explain_defaults(
+        cluster, explicit=any(n.reserved is not None or n.evictionHardMemory is not None for n in spec.nodes)
+    )
     return cluster
 
 
-def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: Cluster | None = None,
-               distribution: str = "kubernetes", kubernetes_version: str = "1.34") -> Cluster:
+def from_sizes(
+    memory: str | None,
+    cpu: str | None,
+    count: int | None,
+    *,
+    base: Cluster | None = None,
+    distribution: str = "kubernetes",
+    kubernetes_version: str = "1.34",
+) -> Cluster:
     """Nodes given on the command line (``--node-memory 12Gi --node-cpu 4 --nodes 2``).
 
     Sizes not given are taken from ``base`` (the platform spec) when there is one.
@@ -128,32 +145,60 @@ def from_sizes(memory: str | None, cpu: str | None, count: int | None, *, base: 
     mem = _parse(memory, memory_bytes, "--node-memory", "12Gi") if memory is not None else None
     cpus = _parse(cpu, cpu_millis, "--node-cpu", "4") if cpu is not None else None
     if count is not None and not 1 <= count <= MAX_NODES:
-        raise UserError.at("--nodes", f"{count} is not a node count",
-                           hint=f"give 1 to {MAX_NODES:,} (Kubernetes' largest supported cluster)")
+        raise UserError.at(
+            "--nodes",
+            f"{count} is not a node count",
+            hint=f"give 1 to {MAX_NODES:,} (Kubernetes' largest supported cluster)",
+        )
     template = base.nodes[0] if base is not None and base.nodes else None
     if mem is None:
         if template is None:
-            raise UserError.at("--node-memory", "node memory is unknown",
-                               hint="pass --node-memory (e.g. 12Gi) or --specs with nodes in the platform spec")
+            raise UserError.at(
+                "--node-memory",
+                "node memory is unknown",
+                hint="pass --node-memory (e.g. 12Gi) or --specs with nodes in the platform spec",
+            )
         mem = template.memory
     if cpus is None:
         if template is None:
-            raise UserError.at("--node-cpu", "node CPU is unknown",
-                               hint="pass --node-cpu (e.g. 4) or --specs with nodes in the platform spec")
+            raise UserError.at(
+                "--node-cpu",
+                "node CPU is unknown",
+                hint="pass --node-cpu (e.g. 4) or --specs with nodes in the platform spec",
+            )
         cpus = template.cpu
     n = count if count is not None else (len(base.nodes) if base is not None and base.nodes else 1)
     eviction = template.eviction_memory if template else default_eviction(distribution, kubernetes_version)
-    nodes = [Node(f"node-{i + 1}", cpus, mem,
-                  template.reserved_cpu if template else 0,
-                  template.reserved_memory if template else 0, eviction) for i in range(n)]
-    cluster = Cluster(nodes, distribution, kubernetes_version,
-                      base.k3s_disable if base is not None else frozenset(), source="command line")
+    nodes = [
+        Node(
+            f"node-{i + 1}",
+            cpus,
+            mem,
+            template.reserved_cpu if template else 0,
+            template.reserved_memory if template else 0,
+            eviction,
+        )
+        for i in range(n)
+    ]
+    cluster = Cluster(
+        nodes,
+        distribution,
+        kubernetes_version,
+        base.k3s_disable if base is not None else frozenset(),
+        source="command line",
+    )
     _explain_defaults(cluster, explicit=False)
     return cluster
 
 
-def resolve_cluster(platform: Any, memory: str | None = None, cpu: str | None = None, count: int | None = None,
-                    *, kubernetes_version: str = "1.34") -> Cluster | None:
+def resolve_cluster(
+    platform: Any,
+    memory: str | None = None,
+    cpu: str | None = None,
+    count: int | None = None,
+    *,
+    kubernetes_version: str = "1.34",
+) -> Cluster | None:
     """The nodes of ``gitops-gen lint`` and ``gitops-gen budget`` (one semantics for both commands).
 
     * No node option: the platform spec's nodes (sizes, reservations, eviction threshold), or
@@ -192,13 +237,18 @@ def _explain_defaults(cluster: Cluster, *, explicit: bool) -> None:
             what = "K3s >= v1.32: no kube/system reservations, memory.available<100Mi hard eviction"
         cluster.notes.append(
             f"allocatable = capacity - reserved - eviction threshold ({what}"
-            + ("; spec values where set" if explicit else "") + "). The K3s server process itself "
-            "(~768-896M) is not a pod and is not set aside: keep that much free.")
+            + ("; spec values where set" if explicit else "")
+            + "). The K3s server process itself "
+            "(~768-896M) is not a pod and is not set aside: keep that much free."
+        )
     else:
-        cluster.notes.append("allocatable = capacity - reserved - eviction threshold (kubelet defaults: "
-                             "no reservations, memory.available<100Mi" + ("; spec values where set" if explicit
-                                                                          else "") + "). System pods "
-                             "(CNI, kube-proxy, CoreDNS) of the distribution are not counted.")
+        cluster.notes.append(
+            "allocatable = capacity - reserved - eviction threshold (kubelet defaults: "
+            "no reservations, memory.available<100Mi"
+            + ("; spec values where set" if explicit else "")
+            + "). System pods "
+            "(CNI, kube-proxy, CoreDNS) of the distribution are not counted."
+        )
 
 
 K3S_OWNER = Owner(label="K3s add-on", group="K3s add-ons (kube-system)")
@@ -213,10 +263,20 @@ def system_workloads(cluster: Cluster) -> tuple[list[Workload], list[LoadBalance
     lbs: list[LoadBalancer] = []
 
     def add(name: str, req: Res, lim: Res, flag: str) -> None:
-        out.append(Workload(name=name, component=name, kind="Deployment", namespace="kube-system",
-                            owner=K3S_OWNER, containers=[Container(name, req, lim, "K3s manifest")],
-                            replicas=1, system=True, fix=f"start K3s with --disable={flag}",
-                            priority_class="system-cluster-critical"))
+        out.append(
+            Workload(
+                name=name,
+                component=name,
+                kind="Deployment",
+                namespace="kube-system",
+                owner=K3S_OWNER,
+                containers=[Container(name, req, lim, "K3s manifest")],
+                replicas=1,
+                system=True,
+                fix=f"start K3s with --disable={flag}",
+                priority_class="system-cluster-critical",
+            )
+        )
 
     if "coredns" not in off:
         add("coredns", Res(100, 70 * MI), Res(None, 170 * MI), "coredns")
@@ -232,13 +292,24 @@ def system_workloads(cluster: Cluster) -> tuple[list[Workload], list[LoadBalance
 
 def svclb_workload(lb: LoadBalancer) -> Workload:
     """K3s ServiceLB's DaemonSet for one LoadBalancer Service: hostPort = each service port."""
-    containers = [Container(f"lb-{proto.lower()}-{port}", Res(), Res(), "ServiceLB (klipper-lb)")
-                  for port, proto in lb.ports]
+    containers = [
+        Container(f"lb-{proto.lower()}-{port}", Res(), Res(), "ServiceLB (klipper-lb)")
+        for port, proto in lb.ports
+    ]
     fix = ""
     if lb.owner is not K3S_OWNER:
         fix = "disable K3s's Traefik (`--disable=traefik`, platform spec `spec.k3s.disable: [traefik]`) or use other ports"
-    return Workload(name=f"svclb-{lb.name}", component=f"svclb-{lb.name}", kind="DaemonSet",
-                    namespace="kube-system", owner=lb.owner, containers=containers, host_ports=lb.ports,
-                    replicas_path=lb.path, system=True, fix=fix,
-                    priority_class="system-node-critical",
-                    notes=[f"K3s ServiceLB pods for the LoadBalancer Service {lb.namespace}/{lb.name}"])
+    return Workload(
+        name=f"svclb-{lb.name}",
+        component=f"svclb-{lb.name}",
+        kind="DaemonSet",
+        namespace="kube-system",
+        owner=lb.owner,
+        containers=containers,
+        host_ports=lb.ports,
+        replicas_path=lb.path,
+        system=True,
+        fix=fix,
+        priority_class="system-node-critical",
+        notes=[f"K3s ServiceLB pods for the LoadBalancer Service {lb.namespace}/{lb.name}"],
+    )

@@ -27,7 +27,6 @@ from gitops_gen.values import deep_merge, set_path
 Lookup = Callable[[str, str, str], "Resource | None"]
 
 
-
 @dataclass(slots=True)
 class ReleaseInfo:
     resource: Resource
@@ -95,15 +94,23 @@ def describe(hr: Resource, lookup: Lookup, platform: Any = None) -> ReleaseInfo:
     if profile is not None and _spec_component_enabled(platform, profile.SPEC_COMPONENT):
         spec_path = f"spec.components.{profile.SPEC_COMPONENT}"
     label = f"HelmRelease {hr.namespace or 'default'}/{hr.name}"
-    owner = Owner(label=label, resource=hr, chart=f"{chart} {version}".strip() if chart else "",
-                  values_root="values.", spec_path=spec_path, group=label)
+    owner = Owner(
+        label=label,
+        resource=hr,
+        chart=f"{chart} {version}".strip() if chart else "",
+        values_root="values.",
+        spec_path=spec_path,
+        group=label,
+    )
     if not chart:
         notes.append(f"chart not identified ({where})")
     release = Release(rel_name, namespace, chart, version, owner)
     return ReleaseInfo(hr, chart, version, release, values, notes)
 
 
-def _values_from(entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: list[str], i: int) -> dict[str, Any] | None:
+def _values_from(
+    entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: list[str], i: int
+) -> dict[str, Any] | None:
     kind, name = entry.get("kind"), entry.get("name")
     key = str(entry["valuesKey"]) if isinstance(entry.get("valuesKey"), str) else "values.yaml"
     where = f"spec.valuesFrom[{i}]"
@@ -113,8 +120,10 @@ def _values_from(entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: lis
     src = lookup(kind, hr.namespace, name)
     if src is None:
         if not entry.get("optional"):
-            notes.append(f"{where}: {kind} {hr.namespace}/{name} is not among the inputs; "
-                         "the budget uses the other values only")
+            notes.append(
+                f"{where}: {kind} {hr.namespace}/{name} is not among the inputs; "
+                "the budget uses the other values only"
+            )
         return None
     raw: Any = as_dict(src.body.get("data")).get(key)
     if kind == "Secret":
@@ -139,7 +148,12 @@ def _values_from(entry: dict[str, Any], hr: Resource, lookup: Lookup, notes: lis
         parsed = parse_text(raw)
     except Exception:  # a broken values document is the user's problem; say so, do not crash
         parsed = None
-    if parsed is None or parsed.problems or not parsed.documents or not isinstance(parsed.documents[0].body, dict):
+    if (
+        parsed is None
+        or parsed.problems
+        or not parsed.documents
+        or not isinstance(parsed.documents[0].body, dict)
+    ):
         notes.append(f"{where}: {kind} {hr.namespace}/{name} key {key!r} is not a YAML mapping; ignored")
         return None
     body: dict[str, Any] = parsed.documents[0].body

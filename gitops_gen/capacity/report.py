@@ -15,7 +15,18 @@ from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
 from gitops_gen.capacity.simulate import PORTS, Pending
 from gitops_gen.quantity import format_cpu, format_memory
 
-HEADERS = ("COMPONENT", "NAMESPACE", "PODS", "CPU REQ", "CPU LIM", "MEM REQ", "MEM LIM", "CPU %", "MEM %", "NOTES")
+HEADERS = (
+    "COMPONENT",
+    "NAMESPACE",
+    "PODS",
+    "CPU REQ",
+    "CPU LIM",
+    "MEM REQ",
+    "MEM LIM",
+    "CPU %",
+    "MEM %",
+    "NOTES",
+)
 
 
 def _cpu(m: int | None) -> str:
@@ -67,18 +78,36 @@ def _row(w: Workload, a: Analysis) -> dict[str, Any]:
     alloc_mem = a.cluster.allocatable_memory if a.cluster else 0
     unknown = w.unknown
     return {
-        "component": w.component, "name": w.name, "kind": w.kind, "namespace": w.namespace, "pods": pods,
-        "replicas": w.replicas, "max_replicas": w.max_replicas, "per_node": w.per_node, "surge": w.surge,
-        "transient": w.transient, "unknown": unknown, "unbounded": w.unbounded,
-        "requests": {"cpu_millis": None if unknown else pods * (r.cpu or 0),
-                     "memory_bytes": None if unknown else pods * (r.memory or 0)},
-        "limits": {"cpu_millis": None if unknown or lim.cpu is None else pods * lim.cpu,
-                   "memory_bytes": None if unknown or lim.memory is None else pods * lim.memory},
-        "per_pod": {"requests": {"cpu_millis": r.cpu, "memory_bytes": r.memory},
-                    "limits": {"cpu_millis": lim.cpu, "memory_bytes": lim.memory}},
-        "share": {"cpu": None if unknown or not alloc_cpu or w.transient else pods * (r.cpu or 0) / alloc_cpu,
-                  "memory": None if unknown or not alloc_mem or w.transient else pods * (r.memory or 0) / alloc_mem},
-        "resources_path": w.resources_path, "replicas_path": w.replicas_path,
+        "component": w.component,
+        "name": w.name,
+        "kind": w.kind,
+        "namespace": w.namespace,
+        "pods": pods,
+        "replicas": w.replicas,
+        "max_replicas": w.max_replicas,
+        "per_node": w.per_node,
+        "surge": w.surge,
+        "transient": w.transient,
+        "unknown": unknown,
+        "unbounded": w.unbounded,
+        "requests": {
+            "cpu_millis": None if unknown else pods * (r.cpu or 0),
+            "memory_bytes": None if unknown else pods * (r.memory or 0),
+        },
+        "limits": {
+            "cpu_millis": None if unknown or lim.cpu is None else pods * lim.cpu,
+            "memory_bytes": None if unknown or lim.memory is None else pods * lim.memory,
+        },
+        "per_pod": {
+            "requests": {"cpu_millis": r.cpu, "memory_bytes": r.memory},
+            "limits": {"cpu_millis": lim.cpu, "memory_bytes": lim.memory},
+        },
+        "share": {
+            "cpu": None if unknown or not alloc_cpu or w.transient else pods * (r.cpu or 0) / alloc_cpu,
+            "memory": None if unknown or not alloc_mem or w.transient else pods * (r.memory or 0) / alloc_mem,
+        },
+        "resources_path": w.resources_path,
+        "replicas_path": w.replicas_path,
         "notes": workload_notes(w) + w.notes,
     }
 
@@ -94,29 +123,54 @@ def to_json(a: Analysis) -> dict[str, Any]:
     t = a.totals()
     cl = a.cluster
     out: dict[str, Any] = {
-        "nodes": [{"name": n.name, "cpu_millis": n.cpu, "memory_bytes": n.memory,
-                   "allocatable": {"cpu_millis": n.allocatable_cpu, "memory_bytes": n.allocatable_memory},
-                   "reserved": {"cpu_millis": n.reserved_cpu, "memory_bytes": n.reserved_memory},
-                   "eviction_hard_memory_bytes": n.eviction_memory, "max_pods": n.max_pods}
-                  for n in (cl.nodes if cl else [])],
+        "nodes": [
+            {
+                "name": n.name,
+                "cpu_millis": n.cpu,
+                "memory_bytes": n.memory,
+                "allocatable": {"cpu_millis": n.allocatable_cpu, "memory_bytes": n.allocatable_memory},
+                "reserved": {"cpu_millis": n.reserved_cpu, "memory_bytes": n.reserved_memory},
+                "eviction_hard_memory_bytes": n.eviction_memory,
+                "max_pods": n.max_pods,
+            }
+            for n in (cl.nodes if cl else [])
+        ],
         "distribution": cl.distribution if cl else None,
         "components": [],
-        "releases": [{"helmrelease": rep.info.release.owner.label, "chart": rep.info.chart,
-                      "version": rep.info.version, "source": rep.source, "notes": rep.notes}
-                     for rep in a.releases],
+        "releases": [
+            {
+                "helmrelease": rep.info.release.owner.label,
+                "chart": rep.info.chart,
+                "version": rep.info.version,
+                "source": rep.source,
+                "notes": rep.notes,
+            }
+            for rep in a.releases
+        ],
         "totals": _totals_json(t, a),
         "pending": [_pending_json(p) for p in (a.simulation.pending if a.simulation else [])],
         "transient_pending": [_pending_json(p) for p in (a.simulation.transient if a.simulation else [])],
         "notes": [*(cl.notes if cl else []), *a.notes],
     }
     for owner, ws in group_rows(a):
-        out["components"].append({"owner": owner.label, "group": owner.key, "chart": owner.chart or None,
-                                  "workloads": [_row(w, a) for w in ws]})
+        out["components"].append(
+            {
+                "owner": owner.label,
+                "group": owner.key,
+                "chart": owner.chart or None,
+                "workloads": [_row(w, a) for w in ws],
+            }
+        )
     if a.simulation is not None:
-        out["placement"] = [{"node": s.node.name, "pods": s.pods, "requests": {"cpu_millis": s.cpu,
-                                                                                 "memory_bytes": s.memory},
-                             "free": {"cpu_millis": s.free_cpu, "memory_bytes": s.free_memory}}
-                            for s in a.simulation.nodes]
+        out["placement"] = [
+            {
+                "node": s.node.name,
+                "pods": s.pods,
+                "requests": {"cpu_millis": s.cpu, "memory_bytes": s.memory},
+                "free": {"cpu_millis": s.free_cpu, "memory_bytes": s.free_memory},
+            }
+            for s in a.simulation.nodes
+        ]
     return out
 
 
@@ -125,23 +179,44 @@ def _totals_json(t: Totals, a: Analysis) -> dict[str, Any]:
     return {
         "pods": t.pods,
         "requests": {"cpu_millis": t.cpu, "memory_bytes": t.memory},
-        "limits": {"cpu_millis": t.cpu_limit, "memory_bytes": t.memory_limit,
-                   "pods_without_cpu_limit": t.cpu_unlimited, "pods_without_memory_limit": t.memory_unlimited},
-        "allocatable": ({"cpu_millis": cl.allocatable_cpu, "memory_bytes": cl.allocatable_memory}
-                        if cl else None),
+        "limits": {
+            "cpu_millis": t.cpu_limit,
+            "memory_bytes": t.memory_limit,
+            "pods_without_cpu_limit": t.cpu_unlimited,
+            "pods_without_memory_limit": t.memory_unlimited,
+        },
+        "allocatable": (
+            {"cpu_millis": cl.allocatable_cpu, "memory_bytes": cl.allocatable_memory} if cl else None
+        ),
         "unbounded": [f"{w.owner.label}: {w.component}" for w in t.unbounded],
         "unknown_footprint": t.unknown,
-        "largest_rollout": ({"workload": f"{t.surge_workload.owner.label}: {t.surge_workload.component}",
-                             "cpu_millis": t.surge_cpu, "memory_bytes": t.surge_memory}
-                            if t.surge_workload is not None else None),
+        "largest_rollout": (
+            {
+                "workload": f"{t.surge_workload.owner.label}: {t.surge_workload.component}",
+                "cpu_millis": t.surge_cpu,
+                "memory_bytes": t.surge_memory,
+            }
+            if t.surge_workload is not None
+            else None
+        ),
     }
 
 
 def _pending_json(p: Pending) -> dict[str, Any]:
     w = p.workload
-    return {"owner": w.owner.label, "component": w.component, "kind": w.kind, "name": w.name,
-            "namespace": w.namespace, "pods": p.count, "of": p.total, "phase": p.phase, "message": p.message,
-            "requests": {"cpu_millis": p.cpu, "memory_bytes": p.memory}, "fix": fix_text(w, p)}
+    return {
+        "owner": w.owner.label,
+        "component": w.component,
+        "kind": w.kind,
+        "name": w.name,
+        "namespace": w.namespace,
+        "pods": p.count,
+        "of": p.total,
+        "phase": p.phase,
+        "message": p.message,
+        "requests": {"cpu_millis": p.cpu, "memory_bytes": p.memory},
+        "fix": fix_text(w, p),
+    }
 
 
 # ----------------------------------------------------------------------------------- wording
@@ -180,24 +255,34 @@ def fix_text(w: Workload, p: Pending | None = None) -> str:
 
 def pending_text(p: Pending, a: Analysis) -> str:
     w = p.workload
-    what = {"steady": "", "autoscaling": " added by the HPA at maxReplicas",
-            "rollout": " added during a rolling update (maxSurge)", "job": " of the Job/hook"}[p.phase]
+    what = {
+        "steady": "",
+        "autoscaling": " added by the HPA at maxReplicas",
+        "rollout": " added during a rolling update (maxSurge)",
+        "job": " of the Job/hook",
+    }[p.phase]
     head = f"{w.owner.label}: {w.component} ({w.kind} {w.name})"
     count = f"{p.count} of {p.total} pod{'s' if p.total != 1 else ''}{what}"
     node = ""
     if a.cluster is not None and len(a.cluster.nodes) == 1:
         n = a.cluster.nodes[0]
-        node = (f" Node {n.name} ({format_memory(n.memory)} memory, {format_cpu(n.cpu)} CPU; allocatable "
-                f"{format_memory(n.allocatable_memory)}, {format_cpu(n.allocatable_cpu)} CPU)")
+        node = (
+            f" Node {n.name} ({format_memory(n.memory)} memory, {format_cpu(n.cpu)} CPU; allocatable "
+            f"{format_memory(n.allocatable_memory)}, {format_cpu(n.allocatable_cpu)} CPU)"
+        )
     elif p.best_free[0]:
         node = f" The freest node, {p.best_free[0]},"
     free = f" has {_mem(max(p.best_free[2], 0))} memory and {_cpu(max(p.best_free[1], 0))} CPU free."
     if ports_only(p):
         ports = ", ".join(f"{port}/{proto}" for port, proto in w.host_ports) or "its host ports"
-        return (f"{head}: {count} would stay Pending: {p.message} It binds host port(s) {ports}, "
-                "already bound on every node it could run on.")
-    return (f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
-            f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}")
+        return (
+            f"{head}: {count} would stay Pending: {p.message} It binds host port(s) {ports}, "
+            "already bound on every node it could run on."
+        )
+    return (
+        f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
+        f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}"
+    )
 
 
 def container_detail(w: Workload) -> str:
@@ -220,28 +305,65 @@ def _table(a: Analysis) -> list[list[str]]:
         data = [_row(w, a) for w in ws]
         steady = [d for d in data if not d["transient"] and not d["unknown"]]
         if any(d["unknown"] for d in data):
-            rows.append([_owner_title(owner, a), ws[0].namespace, "?", "?", "?", "?", "?", "?", "?",
-                         "unknown footprint (not zero)"])
+            rows.append(
+                [
+                    _owner_title(owner, a),
+                    ws[0].namespace,
+                    "?",
+                    "?",
+                    "?",
+                    "?",
+                    "?",
+                    "?",
+                    "?",
+                    "unknown footprint (not zero)",
+                ]
+            )
             continue
         pods = sum(d["pods"] for d in steady)
         cpu = sum(d["requests"]["cpu_millis"] or 0 for d in steady)
         mem = sum(d["requests"]["memory_bytes"] or 0 for d in steady)
-        clim = None if any(d["limits"]["cpu_millis"] is None for d in steady) else sum(
-            d["limits"]["cpu_millis"] for d in steady)
-        mlim = None if any(d["limits"]["memory_bytes"] is None for d in steady) else sum(
-            d["limits"]["memory_bytes"] for d in steady)
-        rows.append([_owner_title(owner, a), ws[0].namespace if len({w.namespace for w in ws}) == 1 else "*",
-                     str(pods), _cpu(cpu), _cpu(clim), _mem(mem), _mem(mlim), _pct(cpu, alloc_cpu),
-                     _pct(mem, alloc_mem), ""])
+        clim = (
+            None
+            if any(d["limits"]["cpu_millis"] is None for d in steady)
+            else sum(d["limits"]["cpu_millis"] for d in steady)
+        )
+        mlim = (
+            None
+            if any(d["limits"]["memory_bytes"] is None for d in steady)
+            else sum(d["limits"]["memory_bytes"] for d in steady)
+        )
+        rows.append(
+            [
+                _owner_title(owner, a),
+                ws[0].namespace if len({w.namespace for w in ws}) == 1 else "*",
+                str(pods),
+                _cpu(cpu),
+                _cpu(clim),
+                _mem(mem),
+                _mem(mlim),
+                _pct(cpu, alloc_cpu),
+                _pct(mem, alloc_mem),
+                "",
+            ]
+        )
         for d, w in zip(data, ws, strict=True):
             p = d["per_pod"]
             pods_s = f"({d['pods']})" if d["transient"] else str(d["pods"])
-            rows.append([f"  {w.component} ({w.kind})", w.namespace, pods_s,
-                         _cpu(d["requests"]["cpu_millis"]), _cpu(d["limits"]["cpu_millis"]),
-                         _mem(d["requests"]["memory_bytes"]), _mem(d["limits"]["memory_bytes"]),
-                         _pct(d["requests"]["cpu_millis"] or 0, alloc_cpu) if not d["transient"] else "",
-                         _pct(d["requests"]["memory_bytes"] or 0, alloc_mem) if not d["transient"] else "",
-                         "; ".join(workload_notes(w))])
+            rows.append(
+                [
+                    f"  {w.component} ({w.kind})",
+                    w.namespace,
+                    pods_s,
+                    _cpu(d["requests"]["cpu_millis"]),
+                    _cpu(d["limits"]["cpu_millis"]),
+                    _mem(d["requests"]["memory_bytes"]),
+                    _mem(d["limits"]["memory_bytes"]),
+                    _pct(d["requests"]["cpu_millis"] or 0, alloc_cpu) if not d["transient"] else "",
+                    _pct(d["requests"]["memory_bytes"] or 0, alloc_mem) if not d["transient"] else "",
+                    "; ".join(workload_notes(w)),
+                ]
+            )
             del p
     return rows
 
@@ -250,35 +372,51 @@ def _summary_lines(a: Analysis) -> list[str]:
     t = a.totals()
     cl = a.cluster
     lines: list[str] = []
-    lines.append(f"Total requests (steady state, HPA at maxReplicas, DaemonSets × {a.node_count} node"
-                 f"{'s' if a.node_count != 1 else ''}): {t.pods} pods, {_cpu(t.cpu)} CPU, {_mem(t.memory)} memory")
+    lines.append(
+        f"Total requests (steady state, HPA at maxReplicas, DaemonSets × {a.node_count} node"
+        f"{'s' if a.node_count != 1 else ''}): {t.pods} pods, {_cpu(t.cpu)} CPU, {_mem(t.memory)} memory"
+    )
     if cl is not None:
-        lines.append(f"Allocatable: {_cpu(cl.allocatable_cpu)} CPU, {_mem(cl.allocatable_memory)} memory "
-                     f"-> requests use {_pct(t.cpu, cl.allocatable_cpu)} CPU, {_pct(t.memory, cl.allocatable_memory)} memory")
+        lines.append(
+            f"Allocatable: {_cpu(cl.allocatable_cpu)} CPU, {_mem(cl.allocatable_memory)} memory "
+            f"-> requests use {_pct(t.cpu, cl.allocatable_cpu)} CPU, {_pct(t.memory, cl.allocatable_memory)} memory"
+        )
         lines.append(
             f"Limits: {_cpu(t.cpu_limit)} CPU ({_pct(t.cpu_limit, cl.allocatable_cpu)} of allocatable"
             f"{', overcommitted' if t.cpu_limit > cl.allocatable_cpu else ''}; {t.cpu_unlimited} pod(s) "
             f"without a CPU limit), {_mem(t.memory_limit)} memory ({_pct(t.memory_limit, cl.allocatable_memory)}"
             f"{', overcommitted' if t.memory_limit > cl.allocatable_memory else ''}; {t.memory_unlimited} "
-            "pod(s) without a memory limit)")
+            "pod(s) without a memory limit)"
+        )
         if cl.k3s and cl.nodes:
             first = cl.nodes[0]
             left = first.allocatable_memory - (a.simulation.nodes[0].memory if a.simulation else 0)
             if left < K3S_SERVER_OVERHEAD:
-                lines.append(f"Headroom: only {_mem(max(left, 0))} of {first.name}'s memory is left unrequested; "
-                             f"the K3s server process needs about {_mem(K3S_SERVER_OVERHEAD)} outside pods")
+                lines.append(
+                    f"Headroom: only {_mem(max(left, 0))} of {first.name}'s memory is left unrequested; "
+                    f"the K3s server process needs about {_mem(K3S_SERVER_OVERHEAD)} outside pods"
+                )
     else:
-        lines.append("Limits: " + f"{_cpu(t.cpu_limit)} CPU, {_mem(t.memory_limit)} memory "
-                     "(no node size known: pass --node-memory/--node-cpu or --specs)")
+        lines.append(
+            "Limits: " + f"{_cpu(t.cpu_limit)} CPU, {_mem(t.memory_limit)} memory "
+            "(no node size known: pass --node-memory/--node-cpu or --specs)"
+        )
     if t.surge_workload is not None and t.surge_memory:
         w = t.surge_workload
-        lines.append(f"Largest rolling update: {w.owner.label}: {w.component} adds {_cpu(t.surge_cpu)} CPU, "
-                     f"{_mem(t.surge_memory)} memory while it rolls out")
+        lines.append(
+            f"Largest rolling update: {w.owner.label}: {w.component} adds {_cpu(t.surge_cpu)} CPU, "
+            f"{_mem(t.surge_memory)} memory while it rolls out"
+        )
     if t.unbounded:
-        lines.append("Unbounded (no memory request, counted as 0): "
-                     + ", ".join(f"{w.owner.label}: {w.component}" for w in t.unbounded))
+        lines.append(
+            "Unbounded (no memory request, counted as 0): "
+            + ", ".join(f"{w.owner.label}: {w.component}" for w in t.unbounded)
+        )
     if t.unknown:
-        lines.append("Unknown footprint (no chart profile; not counted, not zero): " + ", ".join(sorted(set(t.unknown))))
+        lines.append(
+            "Unknown footprint (no chart profile; not counted, not zero): "
+            + ", ".join(sorted(set(t.unknown)))
+        )
     return lines
 
 
@@ -305,12 +443,16 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
                 cells[0] = "&nbsp;&nbsp;" + cells[0].strip()
             out.append("| " + " | ".join(cells) + " |")
     else:
-        widths = [max(len(HEADERS[i]), *(len(r[i]) for r in rows)) if rows else len(HEADERS[i])
-                  for i in range(len(HEADERS) - 1)]
+        widths = [
+            max(len(HEADERS[i]), *(len(r[i]) for r in rows)) if rows else len(HEADERS[i])
+            for i in range(len(HEADERS) - 1)
+        ]
+
         def line(cells: list[str]) -> str:
             parts = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
             parts += [cells[i].rjust(widths[i]) for i in range(2, len(widths))]
             return "  ".join(parts) + ("  " + cells[-1] if cells[-1] else "")
+
         out.append(line(list(HEADERS)).rstrip())
         out.extend(line(r).rstrip() for r in rows)
     out.append("")
@@ -324,12 +466,23 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
                 out.append(f"- {pending_text(p, a)}")
                 out.append(f"  Fix: {fix_text(p.workload, p)}")
         else:
-            out.append("Scheduling simulation: every pod fits"
-                       + (" (" + ", ".join(f"{s.node.name}: {s.pods} pods, {_mem(s.free_memory)} memory and "
-                                           f"{_cpu(s.free_cpu)} CPU free" for s in sim.nodes) + ")"))
+            out.append(
+                "Scheduling simulation: every pod fits"
+                + (
+                    " ("
+                    + ", ".join(
+                        f"{s.node.name}: {s.pods} pods, {_mem(s.free_memory)} memory and "
+                        f"{_cpu(s.free_cpu)} CPU free"
+                        for s in sim.nodes
+                    )
+                    + ")"
+                )
+            )
         if sim.transient:
             out.append("")
-            out.append("### Transient pods that would not fit" if markdown else "Transient pods that would not fit:")
+            out.append(
+                "### Transient pods that would not fit" if markdown else "Transient pods that would not fit:"
+            )
             for p in sim.transient:
                 out.append(f"- {pending_text(p, a)}")
     notes = [*(cl.notes if cl else []), *a.notes]

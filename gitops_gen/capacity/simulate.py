@@ -94,8 +94,12 @@ class _Pod:
 
 
 def _fits(state: NodeState, pod: _Pod) -> bool:
-    return (state.pods < state.max_pods and pod.cpu <= state.free_cpu and pod.memory <= state.free_memory
-            and not (pod.ports and any(p in state.ports for p in pod.ports)))
+    return (
+        state.pods < state.max_pods
+        and pod.cpu <= state.free_cpu
+        and pod.memory <= state.free_memory
+        and not (pod.ports and any(p in state.ports for p in pod.ports))
+    )
 
 
 def _place(state: NodeState, pod: _Pod, sign: int = 1) -> None:
@@ -146,8 +150,12 @@ def _best(states: list[NodeState], pod: _Pod) -> int:
     best_key = (0, 0)
     cpu, mem, ports = pod.cpu, pod.memory, pod.ports
     for i, s in enumerate(states):
-        if (s.pods < s.max_pods and cpu <= s.free_cpu and mem <= s.free_memory
-                and not (ports and any(p in s.ports for p in ports))):
+        if (
+            s.pods < s.max_pods
+            and cpu <= s.free_cpu
+            and mem <= s.free_memory
+            and not (ports and any(p in s.ports for p in ports))
+        ):
             key = (s.free_memory, s.free_cpu)
             if best < 0 or key > best_key:
                 best, best_key = i, key
@@ -180,8 +188,10 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
             for ni in range(n_nodes):
                 first.append(_Pod(wi, *size[wi], w.host_ports, ni, "steady"))
         elif w.system:
-            first.extend(_Pod(wi, *size[wi], w.host_ports, -1, "steady")
-                         for _ in range(bounded(wi, "steady", w.steady_replicas)))
+            first.extend(
+                _Pod(wi, *size[wi], w.host_ports, -1, "steady")
+                for _ in range(bounded(wi, "steady", w.steady_replicas))
+            )
     first.sort(key=lambda p: (not workloads[p.w].system, p.pin < 0))
     failed.extend(_place_each(states, first))
 
@@ -226,8 +236,9 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
     return failed + _place_each(states, later)
 
 
-def _place_each(states: list[NodeState], pods: list[_Pod],
-                placed: list[tuple[int, _Pod]] | None = None) -> list[_Pod]:
+def _place_each(
+    states: list[NodeState], pods: list[_Pod], placed: list[tuple[int, _Pod]] | None = None
+) -> list[_Pod]:
     """Place each pod, in order, on its best node; the pods that fit nowhere.
 
     ``placed`` (when given) receives ``(node index, pod)`` of each pod placed, so a caller can take them back.
@@ -244,8 +255,9 @@ def _place_each(states: list[NodeState], pods: list[_Pod],
     return failed
 
 
-def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod],
-           excess: Counter[tuple[int, str]]) -> list[Pending]:
+def _group(
+    workloads: list[Workload], states: list[NodeState], failed: list[_Pod], excess: Counter[tuple[int, str]]
+) -> list[Pending]:
     by_key: dict[tuple[int, str], list[_Pod]] = {}
     for pod in failed:
         by_key.setdefault((pod.w, pod.phase), []).append(pod)
@@ -258,20 +270,32 @@ def _group(workloads: list[Workload], states: list[NodeState], failed: list[_Pod
             total = len(states) if w.per_node else (w.steady_replicas if w.system else w.replicas)
         else:
             total = w.steady_replicas - w.replicas
-        out.append(_pending(w, len(pods) + excess[(wi, phase)], total, reasons, len(states), phase, pod, states))
+        out.append(
+            _pending(w, len(pods) + excess[(wi, phase)], total, reasons, len(states), phase, pod, states)
+        )
     return out
 
 
-def _pending(w: Workload, count: int, total: int, reasons: dict[str, int], n_nodes: int, phase: str,
-             pod: _Pod, states: list[NodeState]) -> Pending:
+def _pending(
+    w: Workload,
+    count: int,
+    total: int,
+    reasons: dict[str, int],
+    n_nodes: int,
+    phase: str,
+    pod: _Pod,
+    states: list[NodeState],
+) -> Pending:
     best = max(states, key=lambda s: (s.free_memory, s.free_cpu), default=None)
     best_free = (best.node.name, best.free_cpu, best.free_memory) if best is not None else ("", 0, 0)
-    return Pending(w, count, total, reasons, scheduler_message(n_nodes, reasons), phase, pod.cpu, pod.memory,
-                   best_free)
+    return Pending(
+        w, count, total, reasons, scheduler_message(n_nodes, reasons), phase, pod.cpu, pod.memory, best_free
+    )
 
 
-def _transients(workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]],
-                cap: int) -> list[Pending]:
+def _transients(
+    workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]], cap: int
+) -> list[Pending]:
     """Each rollout / Job on its own against the steady state (placed, then taken back)."""
     out: list[Pending] = []
     for wi, w in enumerate(workloads):
@@ -294,8 +318,18 @@ def _transients(workloads: list[Workload], states: list[NodeState], size: list[t
         failed = _place_each(states, pods, placed)
         if failed:
             reasons = _reasons(states, failed[0])
-            out.append(_pending(w, len(failed) + total - len(pods), total, reasons, len(states), failed[0].phase,
-                                failed[0], states))
+            out.append(
+                _pending(
+                    w,
+                    len(failed) + total - len(pods),
+                    total,
+                    reasons,
+                    len(states),
+                    failed[0].phase,
+                    failed[0],
+                    states,
+                )
+            )
         for ni, pod in placed:
             _place(states[ni], pod, -1)
             if states[ni].placed[pod.w] == 0:

@@ -31,9 +31,15 @@ from gitops_gen.errors import Location, UserError
 FORMATS = ("text", "markdown", "json")
 
 
-def run_diff(*, base: str = "HEAD", specs_dir: Path = Path("specs"),
-             output_dirs: tuple[Path, Path] | None = None, fmt: str = "text",
-             out_dir: Path = Path("output"), stream: TextIO | None = None) -> int:
+def run_diff(
+    *,
+    base: str = "HEAD",
+    specs_dir: Path = Path("specs"),
+    output_dirs: tuple[Path, Path] | None = None,
+    fmt: str = "text",
+    out_dir: Path = Path("output"),
+    stream: TextIO | None = None,
+) -> int:
     """Print the diff report; 0 on success (whatever changed), UserError (exit 2) on bad input."""
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
@@ -53,8 +59,11 @@ def diff_output_dirs(old_dir: Path, new_dir: Path, specs_dir: Path | None = None
     old_files = read_tree(old_dir)
     new_files = read_tree(new_dir)
     if not old_files and not new_files:
-        raise UserError.at(f"{old_dir}, {new_dir}", "no YAML files in either directory",
-                           hint="pass two directories of rendered manifests")
+        raise UserError.at(
+            f"{old_dir}, {new_dir}",
+            "no YAML files in either directory",
+            hint="pass two directories of rendered manifests",
+        )
     old = parse_tree(old_files, display=lambda rel: str(old_dir / rel))
     new = parse_tree(new_files, display=lambda rel: str(new_dir / rel))
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
@@ -75,8 +84,11 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
         base_root = tmp_root / "base"
         exported = gitref.export_path(repo, commit, rel, base_root)
         if not exported:
-            raise UserError.at(f"{base}:{rel or '.'}", f"no spec files (*.yaml) at {base} ({commit[:12]})",
-                               hint="check --specs and --base; the specs must be committed at the base ref")
+            raise UserError.at(
+                f"{base}:{rel or '.'}",
+                f"no spec files (*.yaml) at {base} ({commit[:12]})",
+                hint="check --specs and --base; the specs must be committed at the base ref",
+            )
         base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
         try:
             old_specs = load_specs(base_specs_dir, display_root=base_root)
@@ -91,15 +103,20 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve)
         old_tree = _write_tree(tmp_root / "old", deltas.tree_prefix(old_specs, out_dir), old_files)
         new_tree = _write_tree(tmp_root / "new", deltas.tree_prefix(new_specs, out_dir), new_files)
-        deltas.add_deltas(report, old_tree, new_tree, old_specs, new_specs,
-                          repo_roots=(tmp_root / "old", tmp_root / "new"))
+        deltas.add_deltas(
+            report, old_tree, new_tree, old_specs, new_specs, repo_roots=(tmp_root / "old", tmp_root / "new")
+        )
     return report
 
 
 def _at_ref(exc: UserError, ref: str) -> UserError:
     """Errors in the base specs name the ref: ``origin/main:specs/platform.yaml:12:3``."""
-    return UserError([replace(p, location=Location(f"{ref}:{p.location.file}", p.location.line,
-                                                   p.location.column)) for p in exc.problems])
+    return UserError(
+        [
+            replace(p, location=Location(f"{ref}:{p.location.file}", p.location.line, p.location.column))
+            for p in exc.problems
+        ]
+    )
 
 
 def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:

@@ -43,7 +43,6 @@ MISSING: Any = _Missing()
 IDENTITY_KEYS = ("name", "mountPath", "containerPort", "port", "devicePath", "ip", "key")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Named:
     """A list item found by its identity key: ``containers[name=app]``."""
@@ -150,16 +149,20 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
     if _is_list(old) and _is_list(new):
         o_list = old if isinstance(old, list) else []
         n_list = new if isinstance(new, list) else []
-        if (not o_list and not n_list) or (_all_scalars(o_list) and _all_scalars(n_list)) \
-                or (o_list and not n_list and new is not MISSING):
+        if (
+            (not o_list and not n_list)
+            or (_all_scalars(o_list) and _all_scalars(n_list))
+            or (o_list and not n_list and new is not MISSING)
+        ):
             yield FieldChange(path, old, new)
             return
         ident = identity_key(o_list, n_list)
         if ident is not None:
             o_by = {item[ident]: item for item in o_list}
             n_by = {item[ident]: item for item in n_list}
-            order = [item[ident] for item in o_list] + [item[ident] for item in n_list
-                                                          if item[ident] not in o_by]
+            order = [item[ident] for item in o_list] + [
+                item[ident] for item in n_list if item[ident] not in o_by
+            ]
             for value in order:
                 a, b = o_by.get(value, MISSING), n_by.get(value, MISSING)
                 if a is MISSING or b is MISSING:  # a whole item comes or goes: one change
@@ -168,8 +171,11 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
                     yield from diff_values(a, b, (*path, Named(ident, value)))
             return
         for i in range(max(len(o_list), len(n_list))):
-            yield from diff_values(o_list[i] if i < len(o_list) else MISSING,
-                                   n_list[i] if i < len(n_list) else MISSING, (*path, i))
+            yield from diff_values(
+                o_list[i] if i < len(o_list) else MISSING,
+                n_list[i] if i < len(n_list) else MISSING,
+                (*path, i),
+            )
         return
     yield FieldChange(path, old, new)
 
@@ -201,8 +207,9 @@ def identity_key(*lists: list[Any]) -> str | None:
         ok = True
         for lst in lists:
             values = [x.get(key) for x in lst]
-            if any(v is None or isinstance(v, dict | list | bool) for v in values) or \
-                    len(set(map(repr, values))) != len(values):
+            if any(v is None or isinstance(v, dict | list | bool) for v in values) or len(
+                set(map(repr, values))
+            ) != len(values):
                 ok = False
                 break
         if ok:

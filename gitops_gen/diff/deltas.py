@@ -80,15 +80,25 @@ def budget_side(tree: Path, specs: Any) -> BudgetSide:
             w = p.workload
             pending.append(f"{w.owner.label}: {w.name} ({p.count}/{p.total} pods): {p.message}")
     return BudgetSide(
-        cpu_requests_millis=totals.cpu, memory_requests_bytes=totals.memory,
+        cpu_requests_millis=totals.cpu,
+        memory_requests_bytes=totals.memory,
         cpu_allocatable_millis=cluster.allocatable_cpu if cluster is not None else None,
         memory_allocatable_bytes=cluster.allocatable_memory if cluster is not None else None,
-        cpu_limits_millis=totals.cpu_limit, memory_limits_bytes=totals.memory_limit,
-        pending=sorted(pending), unknown=sorted(set(totals.unknown)))
+        cpu_limits_millis=totals.cpu_limit,
+        memory_limits_bytes=totals.memory_limit,
+        pending=sorted(pending),
+        unknown=sorted(set(totals.unknown)),
+    )
 
 
-def add_deltas(report: DiffReport, old_tree: Path, new_tree: Path, old_specs: Any, new_specs: Any,
-               repo_roots: tuple[Path | None, Path | None] = (None, None)) -> None:
+def add_deltas(
+    report: DiffReport,
+    old_tree: Path,
+    new_tree: Path,
+    old_specs: Any,
+    new_specs: Any,
+    repo_roots: tuple[Path | None, Path | None] = (None, None),
+) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None

@@ -17,23 +17,31 @@ from pathlib import Path, PurePosixPath
 from gitops_gen.errors import UserError
 
 # What a user sees when the base ref is missing, the usual cause being a shallow CI checkout.
-SHALLOW_HINT = ("check the name; in CI fetch the history too (actions/checkout with 'fetch-depth: 0', "
-                "or 'git fetch origin <branch>')")
+SHALLOW_HINT = (
+    "check the name; in CI fetch the history too (actions/checkout with 'fetch-depth: 0', "
+    "or 'git fetch origin <branch>')"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class GitRepo:
     root: Path  # the work tree's top-level directory (resolved)
 
-    def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        self, *args: str, stdin: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
         return _git(self.root, *args, stdin=stdin, check=check)
 
 
-def _git(cwd: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    cwd: Path, *args: str, stdin: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
     git = shutil.which("git")
     if git is None:
-        raise UserError("git is not installed or not on PATH",
-                        hint="install git; `gitops-gen diff --output-dir OLD NEW` compares two rendered trees without it")
+        raise UserError(
+            "git is not installed or not on PATH",
+            hint="install git; `gitops-gen diff --output-dir OLD NEW` compares two rendered trees without it",
+        )
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         proc = subprocess.run([git, *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False)
@@ -54,9 +62,12 @@ def find_repo(path: Path) -> GitRepo:
         start = start.parent
     proc = _git(start, "rev-parse", "--show-toplevel", check=False)
     if proc.returncode != 0:
-        raise UserError.at(str(path), "is not inside a git repository, so there is no base to compare with",
-                           hint="run gitops-gen diff inside your repository, or compare two rendered "
-                                "trees with --output-dir OLD NEW")
+        raise UserError.at(
+            str(path),
+            "is not inside a git repository, so there is no base to compare with",
+            hint="run gitops-gen diff inside your repository, or compare two rendered "
+            "trees with --output-dir OLD NEW",
+        )
     root = Path(proc.stdout.decode("utf-8", "replace").strip())
     return GitRepo(root.resolve())
 
@@ -64,14 +75,18 @@ def find_repo(path: Path) -> GitRepo:
 def resolve_ref(repo: GitRepo, ref: str) -> str:
     """The commit id ``ref`` names; :class:`UserError` when it names none."""
     if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
-        raise UserError(f"invalid git ref {ref!r}", hint="pass a branch, tag or commit, e.g. --base origin/main")
+        raise UserError(
+            f"invalid git ref {ref!r}", hint="pass a branch, tag or commit, e.g. --base origin/main"
+        )
     proc = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
     if proc.returncode != 0:
         shallow = repo.run("rev-parse", "--is-shallow-repository", check=False).stdout.strip() == b"true"
         hint = SHALLOW_HINT if shallow else "check the name (`git branch -a`, `git log --oneline`)"
         if ref == "HEAD":
             hint = "the repository has no commit yet; commit your specs first, or use --output-dir OLD NEW"
-        raise UserError(f"unknown git ref {ref!r}" + (" (this clone is shallow)" if shallow else ""), hint=hint)
+        raise UserError(
+            f"unknown git ref {ref!r}" + (" (this clone is shallow)" if shallow else ""), hint=hint
+        )
     return proc.stdout.decode().strip()
 
 
@@ -81,14 +96,18 @@ def relative_to_root(repo: GitRepo, path: Path) -> str:
     try:
         rel = resolved.relative_to(repo.root)
     except ValueError:
-        raise UserError.at(str(path), f"is outside the git repository {repo.root}",
-                           hint="pass a --specs directory inside the repository") from None
+        raise UserError.at(
+            str(path),
+            f"is outside the git repository {repo.root}",
+            hint="pass a --specs directory inside the repository",
+        ) from None
     text = rel.as_posix()
     return "" if text == "." else text
 
 
-def export_path(repo: GitRepo, commit: str, relpath: str, dest: Path,
-                suffixes: tuple[str, ...] = (".yaml", ".yml")) -> list[str]:
+def export_path(
+    repo: GitRepo, commit: str, relpath: str, dest: Path, suffixes: tuple[str, ...] = (".yaml", ".yml")
+) -> list[str]:
     """Write the files under ``relpath`` at ``commit`` into ``dest`` (keeping their repository paths).
 
     Only regular files whose names end with one of ``suffixes`` are exported; symlinks and
@@ -124,7 +143,7 @@ def export_path(repo: GitRepo, commit: str, relpath: str, dest: Path,
         if len(header) != 3 or header[0].decode() != oid:
             raise UserError(f"git cat-file returned an unexpected answer for {commit[:12]}:{path}")
         size = int(header[2])
-        data = batch[eol + 1: eol + 1 + size]
+        data = batch[eol + 1 : eol + 1 + size]
         pos = eol + 1 + size + 1
         target = dest.joinpath(*PurePosixPath(path).parts)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -34,8 +34,11 @@ def render_hook(args: list[str]) -> int:
     code = _cli(["render", *args])
     if code != 0:
         return code
-    print("gitops-gen: the rendered output was stale and has been re-rendered; "
-          "review it, `git add` it and commit again.", file=sys.stderr)
+    print(
+        "gitops-gen: the rendered output was stale and has been re-rendered; "
+        "review it, `git add` it and commit again.",
+        file=sys.stderr,
+    )
     return 1
 
 

@@ -60,9 +60,13 @@ class LintDelta:
                 introduced.append(f)
         paired = {id(b) for b, _ in changed}
         fixed = [f for f in gone if id(f) not in paired]
-        return cls(introduced, fixed,
-                   sum(1 for f in before if f.severity >= Severity.ERROR),
-                   sum(1 for f in after if f.severity >= Severity.ERROR), changed)
+        return cls(
+            introduced,
+            fixed,
+            sum(1 for f in before if f.severity >= Severity.ERROR),
+            sum(1 for f in after if f.severity >= Severity.ERROR),
+            changed,
+        )
 
     def count(self, which: list[Finding], severity: Severity) -> int:
         return sum(1 for f in which if f.severity == severity)

@@ -59,8 +59,12 @@ def parse_yaml_documents(text: str, name: str) -> list[Any]:
     return [doc.body for doc in parse_documents(text, name)]
 
 
-def parse_tree(files: Mapping[str, str], *, display: Callable[[str], str] = str,
-               parser: DocumentParser = parse_yaml_documents) -> dict[str, Obj]:
+def parse_tree(
+    files: Mapping[str, str],
+    *,
+    display: Callable[[str], str] = str,
+    parser: DocumentParser = parse_yaml_documents,
+) -> dict[str, Obj]:
     """Objects of a tree given as ``{relpath: text}``; non-YAML paths are ignored.
 
     ``display`` turns a relpath into the name used in error messages.

@@ -56,14 +56,24 @@ def to_json(report: DiffReport) -> dict[str, Any]:
         "base": report.base_label,
         "new": report.new_label,
         "summary": {
-            "added": len(o.added), "removed": len(o.removed), "changed": len(o.changed),
-            "moved": len(o.moved), "unchanged": o.unchanged,
+            "added": len(o.added),
+            "removed": len(o.removed),
+            "changed": len(o.changed),
+            "moved": len(o.moved),
+            "unchanged": o.unchanged,
         },
         "objects": {
             "added": [{"object": x.key, "file": x.file} for x in o.added],
             "removed": [{"object": x.key, "file": x.file} for x in o.removed],
-            "changed": [{"object": c.key, "file": c.file, "oldFile": c.old_file,
-                         "changes": [_change_json(f) for f in c.changes]} for c in o.changed],
+            "changed": [
+                {
+                    "object": c.key,
+                    "file": c.file,
+                    "oldFile": c.old_file,
+                    "changes": [_change_json(f) for f in c.changes],
+                }
+                for c in o.changed
+            ],
             "moved": [{"object": k, "from": a, "to": b} for k, a, b in o.moved],
         },
         "lint": None,
@@ -72,10 +82,13 @@ def to_json(report: DiffReport) -> dict[str, Any]:
     }
     if report.lint is not None:
         lint = report.lint
-        out["lint"] = {"introduced": [f.to_json() for f in lint.introduced],
-                       "fixed": [f.to_json() for f in lint.fixed],
-                       "changed": [{"before": b.to_json(), "after": a.to_json()} for b, a in lint.changed],
-                       "errorsBefore": lint.before_errors, "errorsAfter": lint.after_errors}
+        out["lint"] = {
+            "introduced": [f.to_json() for f in lint.introduced],
+            "fixed": [f.to_json() for f in lint.fixed],
+            "changed": [{"before": b.to_json(), "after": a.to_json()} for b, a in lint.changed],
+            "errorsBefore": lint.before_errors,
+            "errorsAfter": lint.after_errors,
+        }
         out["summary"]["lintIntroduced"] = len(lint.introduced)
         out["summary"]["lintFixed"] = len(lint.fixed)
         out["summary"]["lintChanged"] = len(lint.changed)
@@ -156,9 +169,11 @@ def _yaml_lines(value: Any) -> list[str]:
 # ------------------------------------------------------------------------------------------- text
 def to_text(report: DiffReport) -> str:
     o = report.objects
-    out = [f"gitops-gen diff: {report.base_label} -> {report.new_label}",
-           f"objects: {len(o.added)} added, {len(o.removed)} removed, {len(o.changed)} changed, "
-           f"{len(o.moved)} moved, {o.unchanged} unchanged"]
+    out = [
+        f"gitops-gen diff: {report.base_label} -> {report.new_label}",
+        f"objects: {len(o.added)} added, {len(o.removed)} removed, {len(o.changed)} changed, "
+        f"{len(o.moved)} moved, {o.unchanged} unchanged",
+    ]
     for x in o.added:
         out.append(f"+ {x.key}  ({x.file})")
     for x in o.removed:
@@ -178,14 +193,19 @@ def to_text(report: DiffReport) -> str:
             out.append(f"> {key}  (moved {a} -> {b}, content unchanged)")
     if report.lint is not None:
         lint = report.lint
-        out.append(f"lint: {len(lint.introduced)} introduced, {len(lint.fixed)} fixed, {len(lint.changed)} "
-                   f"changed (errors {lint.before_errors} -> {lint.after_errors})")
+        out.append(
+            f"lint: {len(lint.introduced)} introduced, {len(lint.fixed)} fixed, {len(lint.changed)} "
+            f"changed (errors {lint.before_errors} -> {lint.after_errors})"
+        )
         out.extend(f"  + {_finding_line(f)}" for f in lint.introduced)
         out.extend(f"  - {_finding_line(f)}" for f in lint.fixed)
         for was, now in lint.changed:
             out.append(f"  ~ {_finding_line(now)}")
-            out.append(f"      was: {was.message}" if was.severity == now.severity
-                       else f"      was: {was.severity}: {was.message}")
+            out.append(
+                f"      was: {was.message}"
+                if was.severity == now.severity
+                else f"      was: {was.severity}: {was.message}"
+            )
     if report.budget is not None:
         for label, before, after, change, alloc in _budget_rows(report.budget):
             of = f"of {alloc} allocatable" if alloc != "?" else "(node sizes unknown: give a platform spec)"
@@ -230,10 +250,13 @@ def to_markdown(report: DiffReport) -> str:
     if o.empty and not (report.lint and (report.lint.introduced or report.lint.fixed or report.lint.changed)):
         head.append("No change to the rendered objects.")
         head.append("")
-    head += ["| | Count |", "|---|---:|",
-             f"| Objects added | {len(o.added)} |",
-             f"| Objects removed | {len(o.removed)} |",
-             f"| Objects changed | {len(o.changed)} |"]
+    head += [
+        "| | Count |",
+        "|---|---:|",
+        f"| Objects added | {len(o.added)} |",
+        f"| Objects removed | {len(o.removed)} |",
+        f"| Objects changed | {len(o.changed)} |",
+    ]
     if o.moved:
         head.append(f"| Files moved (not a change) | {len(o.moved)} |")
     lint = report.lint
@@ -245,15 +268,20 @@ def to_markdown(report: DiffReport) -> str:
     head.append("")
     if report.budget is not None:
         head += ["| Budget | Before | After | Change | Allocatable |", "|---|---:|---:|---:|---:|"]
-        head += [f"| {label} | {b} | {a} | {c} | {al} |" for label, b, a, c, al in _budget_rows(report.budget)]
+        head += [
+            f"| {label} | {b} | {a} | {c} | {al} |" for label, b, a, c, al in _budget_rows(report.budget)
+        ]
         pend = _pending_lines(report.budget, "- ")
         if pend:
             head += ["", *[_plain(line) for line in pend]]
         head.append("")
     if lint is not None and any(f.severity >= Severity.ERROR for f in lint.introduced):
         head.append("**New errors:**")
-        head += [f"- `{f.rule}` {_plain(f.resource)}: {_plain(f.message)}" for f in lint.introduced
-                 if f.severity >= Severity.ERROR]
+        head += [
+            f"- `{f.rule}` {_plain(f.resource)}: {_plain(f.message)}"
+            for f in lint.introduced
+            if f.severity >= Severity.ERROR
+        ]
         head.append("")
     sections: list[list[str]] = []
     if o.changed:
@@ -267,15 +295,26 @@ def to_markdown(report: DiffReport) -> str:
         sections.append(_details(f"Added / removed objects ({len(o.added) + len(o.removed)})", body))
     if lint is not None and (lint.introduced or lint.fixed or lint.changed):
         body = ["| | Severity | Rule | Object | Message |", "|---|---|---|---|---|"]
-        body += [f"| introduced | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
-                 for f in lint.introduced]
-        body += [f"| fixed | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
-                 for f in lint.fixed]
+        body += [
+            f"| introduced | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
+            for f in lint.introduced
+        ]
+        body += [
+            f"| fixed | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
+            for f in lint.fixed
+        ]
         for b, a in lint.changed:
-            body.append(f"| changed | {a.severity} | `{a.rule}` | {_cell(a.resource)} | {_plain(a.message)}"
-                        f"<br>was: {_plain(b.message)} |")
-        sections.append(_details(f"Lint delta ({len(lint.introduced)} introduced, {len(lint.fixed)} fixed, "
-                                 f"{len(lint.changed)} changed)", body))
+            body.append(
+                f"| changed | {a.severity} | `{a.rule}` | {_cell(a.resource)} | {_plain(a.message)}"
+                f"<br>was: {_plain(b.message)} |"
+            )
+        sections.append(
+            _details(
+                f"Lint delta ({len(lint.introduced)} introduced, {len(lint.fixed)} fixed, "
+                f"{len(lint.changed)} changed)",
+                body,
+            )
+        )
     if o.moved:
         body = [f"- {_cell(k)}: {_cell(a)} → {_cell(b)}" for k, a, b in o.moved]
         sections.append(_details(f"Moved files ({len(o.moved)})", body))
@@ -285,8 +324,10 @@ def to_markdown(report: DiffReport) -> str:
     for i, section in enumerate(sections):
         block = "\n".join(section) + "\n\n"
         if used + len(block) > MARKDOWN_LIMIT:
-            text += (f"_{len(sections) - i} more section(s) left out to stay within GitHub's comment size; "
-                     "run `gitops-gen diff` locally for everything._\n\n")
+            text += (
+                f"_{len(sections) - i} more section(s) left out to stay within GitHub's comment size; "
+                "run `gitops-gen diff` locally for everything._\n\n"
+            )
             break
         text += block
         used += len(block)
@@ -311,7 +352,9 @@ def _changed_md(c: ChangedObject) -> list[str]:
     for f in c.changes:
         diff = _multiline(f)
         if diff is None:
-            lines.append(f"| {_cell(f.path_text)} | {_cell(format_value(f.old))} | {_cell(format_value(f.new))} |")
+            lines.append(
+                f"| {_cell(f.path_text)} | {_cell(format_value(f.old))} | {_cell(format_value(f.new))} |"
+            )
         else:
             lines.append(f"| {_cell(f.path_text)} | {_short(f.old)} | {_short(f.new)}, see below |")
             texts.append((f.path_text, diff))

@@ -75,8 +75,9 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
         spec_version = _get(platform, "spec", "kubernetesVersion")
     from gitops_gen.lint.schema.embedded import resolve_version
 
-    options.kubernetes_version = resolve_version(opts.get("kubernetes_version") or cfg.kubernetes_version
-                                                 or spec_version)
+    options.kubernetes_version = resolve_version(
+        opts.get("kubernetes_version") or cfg.kubernetes_version or spec_version
+    )
     options.schema_dirs = [Path(p) for p in (opts.get("schema_dirs") or ())] + cfg.schema_dirs
     options.crd_dirs = [Path(p) for p in (opts.get("crd_dirs") or ())] + cfg.crd_dirs
     for d in options.schema_dirs + options.crd_dirs:
@@ -84,11 +85,15 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
             raise UserError.at(str(d), "no such directory", hint="check --schema-dir/--crd-dir or the config")
     for d in options.schema_dirs:  # CRD manifests may be files; a schema directory must be one
         if not d.is_dir():
-            raise UserError.at(str(d), "not a directory",
-                               hint="give --schema-dir a directory written by `gitops-gen schemas import`")
+            raise UserError.at(
+                str(d),
+                "not a directory",
+                hint="give --schema-dir a directory written by `gitops-gen schemas import`",
+            )
     flag_validator = opts.get("validator")
-    options.validator = _pick_validator(str(flag_validator) if flag_validator not in (None, "embedded")
-                                        else (cfg.validator or "embedded"))
+    options.validator = _pick_validator(
+        str(flag_validator) if flag_validator not in (None, "embedded") else (cfg.validator or "embedded")
+    )
     options.nodes = _nodes(opts, cfg, platform, options.kubernetes_version)
     options.chart_dirs = _chart_dirs(opts.get("chart_dirs") or ())
 
@@ -103,10 +108,18 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     jobs = opts.get("jobs")
     if jobs is not None and jobs < 1:
         raise UserError("--jobs must be at least 1")
-    return RunSettings(options=options, jobs=jobs, cache_dir=cache_dir, build=bool(opts.get("build")),
-                       exclude=cfg.exclude, severity=cfg.severity, disabled=cfg.disable,
-                       fail_on=str(opts.get("fail_on")) if opts.get("fail_on") not in (None, "error")
-                       else (cfg.fail_on or "error"))
+    return RunSettings(
+        options=options,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        build=bool(opts.get("build")),
+        exclude=cfg.exclude,
+        severity=cfg.severity,
+        disabled=cfg.disable,
+        fail_on=str(opts.get("fail_on"))
+        if opts.get("fail_on") not in (None, "error")
+        else (cfg.fail_on or "error"),
+    )
 
 
 def _get(obj: Any, *names: str) -> Any:
@@ -127,20 +140,26 @@ def _pick_validator(choice: str) -> str:
     if choice == "auto":
         return "kubeconform" if shutil.which("kubeconform") else "embedded"
     if choice == "kubeconform" and not shutil.which("kubeconform"):
-        raise UserError("--validator kubeconform: kubeconform is not on PATH",
-                        hint="install it (https://github.com/yannh/kubeconform) or use --validator embedded")
+        raise UserError(
+            "--validator kubeconform: kubeconform is not on PATH",
+            hint="install it (https://github.com/yannh/kubeconform) or use --validator embedded",
+        )
     return choice
 
 
 def _nodes(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> list[NodeSize]:
     """Node sizes from the flags (else the config's ``nodes``) and the platform spec, with the one
     semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
+
     def pick(flag: str, configured: Any) -> Any:
         value = opts.get(flag)
         return value if value not in (None, "") else (configured if configured not in (None, "") else None)
 
-    memory, cpu, count = (pick("node_memory", cfg.node_memory), pick("node_cpu", cfg.node_cpu),
-                          pick("node_count", cfg.node_count))
+    memory, cpu, count = (
+        pick("node_memory", cfg.node_memory),
+        pick("node_cpu", cfg.node_cpu),
+        pick("node_count", cfg.node_count),
+    )
     if platform is None and memory is None and cpu is None and count is None:
         return []  # resolve_cluster gives None here: skip importing the capacity model (~20 ms)
     from gitops_gen.capacity.nodes import resolve_cluster
@@ -178,7 +197,7 @@ def display_path(p: Path | str, cwd: Path) -> str:
     if os.path.isabs(s):
         prefix = str(cwd).rstrip(os.sep) + os.sep
         if s.startswith(prefix):
-            return s[len(prefix):].replace(os.sep, "/")
+            return s[len(prefix) :].replace(os.sep, "/")
     return s.replace(os.sep, "/")
 
 
@@ -216,7 +235,9 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     if settings.build:
         build_dirs = _root_kustomizations(roles)
     # every kustomization directory is linted through the build of the root that includes it
-    covered = [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
+    covered = (
+        [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
+    )
     cwd_s = str(cwd)
     for f in files:
         fs = str(f)
@@ -247,11 +268,17 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
         raw = raw + engine.run_phase2(tasks, asm, options, extra)
         mark("phase 2")
-    findings, ignored = engine.finalize(tasks, asm, raw, severity=settings.severity, disabled=settings.disabled)
+    findings, ignored = engine.finalize(
+        tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
+    )
     mark("finalized")
-    return LintResult(findings=findings, ignored=ignored,
-                      resources=sum(1 for r in asm.resources if not r.partial), files=asm.files,
-                      rule_docs={rid: r.summary for rid, r in rules().items()})
+    return LintResult(
+        findings=findings,
+        ignored=ignored,
+        resources=sum(1 for r in asm.resources if not r.partial),
+        files=asm.files,
+        rule_docs={rid: r.summary for rid, r in rules().items()},
+    )
 
 
 def task_sizes(tasks: list[Task]) -> list[int]:
@@ -265,8 +292,9 @@ def task_sizes(tasks: list[Task]) -> list[int]:
     return sizes
 
 
-def whole_input_schema(tasks: list[Task], asm: Any, raw: list[Any],
-                       options: LintOptions) -> tuple[list[Any], list[Any]]:
+def whole_input_schema(
+    tasks: list[Task], asm: Any, raw: list[Any], options: LintOptions
+) -> tuple[list[Any], list[Any]]:
     """Schema checks that need the whole input, before phase 2: custom objects validated against the
     CRDs of the input, and the kubeconform validator. Returns ``raw`` without the findings they
     replace, and the extra ``(rule, hit)`` pairs for phase 2 to place."""
@@ -285,14 +313,17 @@ def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> 
     if options.validator == "kubeconform":
         return raw, []
     crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
-    pending = [i for i, (_ti, f) in enumerate(raw) if f[0] == "schema" and f[5].startswith(NO_SCHEMA) and f[4] >= 0]
+    pending = [
+        i for i, (_ti, f) in enumerate(raw) if f[0] == "schema" and f[5].startswith(NO_SCHEMA) and f[4] >= 0
+    ]
     if not crds or not pending:
         return raw, []
     from gitops_gen.lint.rules.schema import hits_for
     from gitops_gen.lint.schema.embedded import EmbeddedValidator
 
-    v = EmbeddedValidator(options.kubernetes_version, options.schema_dirs, options.crd_dirs,
-                          crds=[r.body for r in crds])
+    v = EmbeddedValidator(
+        options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
+    )
     drop: set[int] = set()
     extra: list[Any] = []
     for i in pending:
@@ -322,15 +353,23 @@ def _build_task(d: Path, cwd: Path) -> Task:
     display = display_path(kfile, cwd)
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        raise UserError("--build needs kubectl on PATH (it runs `kubectl kustomize`)",
-                        hint="install kubectl, or lint without --build")
+        raise UserError(
+            "--build needs kubectl on PATH (it runs `kubectl kustomize`)",
+            hint="install kubectl, or lint without --build",
+        )
     try:
-        proc = subprocess.run([kubectl, "kustomize", str(d)], capture_output=True, text=True, timeout=120,
-                              check=False)
+        proc = subprocess.run(
+            [kubectl, "kustomize", str(d)], capture_output=True, text=True, timeout=120, check=False
+        )
     except subprocess.TimeoutExpired:
         raise UserError.at(display, "kubectl kustomize timed out after 120 s") from None
     if proc.returncode != 0:
         msg = (proc.stderr or proc.stdout).strip().splitlines()
-        raise UserError.at(display, f"kubectl kustomize failed: {msg[-1] if msg else proc.returncode}",
-                           line=1, column=1, hint="fix the kustomization (run `kubectl kustomize` to see it)")
+        raise UserError.at(
+            display,
+            f"kubectl kustomize failed: {msg[-1] if msg else proc.returncode}",
+            line=1,
+            column=1,
+            hint="fix the kustomization (run `kubectl kustomize` to see it)",
+        )
     return Task(str(kfile), display, "resource", text=proc.stdout, pin_position=True)

@@ -63,10 +63,16 @@ def settings_digest(options: LintOptions) -> str:
     code = _fingerprint_tree([code_root])
     code = [c for c in code if c[0].endswith(".py")]
     parts = [
-        FORMAT, __version__, code, options.kubernetes_version, options.validator,
+        FORMAT,
+        __version__,
+        code,
+        options.kubernetes_version,
+        options.validator,
         _fingerprint_tree([Path(p).absolute() for p in options.schema_dirs]),
         _fingerprint_tree([Path(p).absolute() for p in options.crd_dirs]),
-        repr(options.nodes), str(options.repo_root), repr(options.chart_dirs),
+        repr(options.nodes),
+        str(options.repo_root),
+        repr(options.chart_dirs),
     ]
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
@@ -147,8 +153,13 @@ class ResultCache:
         if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
             return None, None  # FIFO, /dev/zero (would block or never end), over-size: not cached, not read
         known = self.stat.get(absp)
-        if known is not None and known[4] and known[0] == st.st_size and known[1] == st.st_mtime_ns \
-                and known[2] == st.st_ino:
+        if (
+            known is not None
+            and known[4]
+            and known[0] == st.st_size
+            and known[1] == st.st_mtime_ns
+            and known[2] == st.st_ino
+        ):
             return f"{known[3]}:{role}", None
         try:
             with open(absp, "rb") as fh:

@@ -28,8 +28,17 @@ from gitops_gen.errors import Problem, Problems, UserError
 from gitops_gen.lint.model import Severity
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
-KEYS = ("disable", "severity", "exclude", "kubernetes-version", "schema-dirs", "crd-dirs", "validator",
-        "fail-on", "nodes")
+KEYS = (
+    "disable",
+    "severity",
+    "exclude",
+    "kubernetes-version",
+    "schema-dirs",
+    "crd-dirs",
+    "validator",
+    "fail-on",
+    "nodes",
+)
 NODE_KEYS = ("count", "cpu", "memory")
 
 
@@ -105,8 +114,12 @@ def _from_pyproject(path: Path, display: str, rule_ids: set[str]) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UserError.at(display, f"invalid TOML: {exc}", line=getattr(exc, "lineno", 0) or 1,
-                           column=getattr(exc, "colno", 0) or 1) from None
+        raise UserError.at(
+            display,
+            f"invalid TOML: {exc}",
+            line=getattr(exc, "lineno", 0) or 1,
+            column=getattr(exc, "colno", 0) or 1,
+        ) from None
     section = data.get("tool", {}).get("gitops-gen", {})
     lines = text.split("\n")
     start = next((i for i, ln in enumerate(lines) if ln.strip().startswith("[tool.gitops-gen")), 0)
@@ -135,8 +148,11 @@ def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], ba
             from difflib import get_close_matches
 
             close = get_close_matches(str(rid), sorted(rule_ids), n=1)
-            bad(keys, f"unknown rule id {rid!r}",
-                f"did you mean {close[0]!r}?" if close else f"known rules: {', '.join(sorted(rule_ids))}")
+            bad(
+                keys,
+                f"unknown rule id {rid!r}",
+                f"did you mean {close[0]!r}?" if close else f"known rules: {', '.join(sorted(rule_ids))}",
+            )
             return None
         return rid
 
@@ -156,8 +172,11 @@ def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], ba
             from difflib import get_close_matches
 
             close = get_close_matches(str(key), KEYS, n=1)
-            bad((key,), "unknown setting", f"did you mean {close[0]!r}?" if close else
-                f"known settings: {', '.join(KEYS)}")
+            bad(
+                (key,),
+                "unknown setting",
+                f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(KEYS)}",
+            )
     for i, rid in enumerate(str_list("disable")):
         ok = rule_id(("disable", i), rid)
         if ok:

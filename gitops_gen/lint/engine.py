@@ -83,8 +83,13 @@ def _set_options(options: LintOptions) -> None:
 
 
 def _is_object(body: Any) -> bool:
-    return (isinstance(body, dict) and isinstance(body.get("apiVersion"), str) and bool(body.get("apiVersion"))
-            and isinstance(body.get("kind"), str) and bool(body.get("kind")))
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("apiVersion"), str)
+        and bool(body.get("apiVersion"))
+        and isinstance(body.get("kind"), str)
+        and bool(body.get("kind"))
+    )
 
 
 def _half_object(body: Any) -> str:
@@ -118,13 +123,37 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
         else:
             text, problem = read_file(task.path, task.display)
         if problem is not None:
-            return [], [("yaml", int(Severity.ERROR), problem.line, problem.column, -1,
-                         problem.message, problem.hint or "fix or exclude the file", ())], 1
+            return (
+                [],
+                [
+                    (
+                        "yaml",
+                        int(Severity.ERROR),
+                        problem.line,
+                        problem.column,
+                        -1,
+                        problem.message,
+                        problem.hint or "fix or exclude the file",
+                        (),
+                    )
+                ],
+                1,
+            )
     assert text is not None
     parsed = parse_text(text)
     for p in parsed.problems:
-        findings.append(("yaml", int(Severity.ERROR), p.line, p.column, -1, p.message,
-                         p.hint or "fix the YAML syntax", ()))
+        findings.append(
+            (
+                "yaml",
+                int(Severity.ERROR),
+                p.line,
+                p.column,
+                -1,
+                p.message,
+                p.hint or "fix the YAML syntax",
+                (),
+            )
+        )
     if task.role == ROLE_KUSTOMIZATION:
         return [], findings, 1
     lines: list[str] | None = None
@@ -133,14 +162,28 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     partial = task.role == ROLE_PARTIAL
     for doc in parsed.documents:
         body = doc.body
-        if _is_object(body) and str(body.get("kind", "")).endswith("List") and isinstance(body.get("items"), list):
+        if (
+            _is_object(body)
+            and str(body.get("kind", "")).endswith("List")
+            and isinstance(body.get("items"), list)
+        ):
             if lines is None:
                 lines = text.split("\n")
             for i, item in enumerate(body["items"]):
                 if _is_object(item):
                     line, col, _d = locate(lines, doc.start, doc.end, ("items", i))
-                    objects.append((item, line or doc.line, col or doc.column, doc.index, partial,
-                                    doc.start, doc.end, ("items", i)))
+                    objects.append(
+                        (
+                            item,
+                            line or doc.line,
+                            col or doc.column,
+                            doc.index,
+                            partial,
+                            doc.start,
+                            doc.end,
+                            ("items", i),
+                        )
+                    )
             continue
         if _is_object(body):
             objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end, ()))
@@ -149,26 +192,63 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     if not partial:
         for doc in [d for d in non_objects if _half_object(d.body)]:
             non_objects.remove(doc)
-            findings.append(("yaml", int(Severity.ERROR), doc.line, doc.column, -1,
-                             f"document {doc.index + 1}: {_half_object(doc.body)}",
-                             "give every Kubernetes object both apiVersion and kind", ()))
+            findings.append(
+                (
+                    "yaml",
+                    int(Severity.ERROR),
+                    doc.line,
+                    doc.column,
+                    -1,
+                    f"document {doc.index + 1}: {_half_object(doc.body)}",
+                    "give every Kubernetes object both apiVersion and kind",
+                    (),
+                )
+            )
     if not objects and not partial:
         if not parsed.problems and not findings:
             if not parsed.documents:
-                findings.append(("yaml", int(Severity.INFO), 1, 1, -1, "empty file: no YAML document",
-                                 "remove the file, or exclude it", ()))
+                findings.append(
+                    (
+                        "yaml",
+                        int(Severity.INFO),
+                        1,
+                        1,
+                        -1,
+                        "empty file: no YAML document",
+                        "remove the file, or exclude it",
+                        (),
+                    )
+                )
             else:
                 d = parsed.documents[0]
-                findings.append(("yaml", int(Severity.INFO), d.line, d.column, -1,
-                                 "not a Kubernetes manifest (no document has apiVersion and kind); skipped",
-                                 "exclude the file if it is not meant to be a manifest", ()))
+                findings.append(
+                    (
+                        "yaml",
+                        int(Severity.INFO),
+                        d.line,
+                        d.column,
+                        -1,
+                        "not a Kubernetes manifest (no document has apiVersion and kind); skipped",
+                        "exclude the file if it is not meant to be a manifest",
+                        (),
+                    )
+                )
         return [], findings, 1
     if not partial:
         for doc in non_objects:
             what = "is not a mapping" if not isinstance(doc.body, dict) else "has no apiVersion/kind"
-            findings.append(("yaml", int(Severity.WARNING), doc.line, doc.column, -1,
-                             f"document {doc.index + 1} {what}: not a Kubernetes object",
-                             "add apiVersion and kind, or move it out of the manifests", ()))
+            findings.append(
+                (
+                    "yaml",
+                    int(Severity.WARNING),
+                    doc.line,
+                    doc.column,
+                    -1,
+                    f"document {doc.index + 1} {what}: not a Kubernetes object",
+                    "add apiVersion and kind, or move it out of the manifests",
+                    (),
+                )
+            )
     if partial or not objects:
         return objects, findings, 1
 
@@ -189,8 +269,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                     fl, fc = field_position(lines, o[5], o[6], o[0], tuple(hit.path), o[7])
                     if fl:
                         line, col = fl, fc
-                findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation,
-                                 tuple(hit.path)))
+                findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation, tuple(hit.path)))
     return objects, findings, 1
 
 
@@ -216,8 +295,13 @@ def _run_object_rule(rule: Any, res: Resource, ctx: Context) -> list[Hit]:
     try:
         return [h for h in rule.check(res, ctx) if isinstance(h, Hit)]
     except Exception as exc:  # a bug in one rule must not hide the others' findings
-        return [Hit(res, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
-                    "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)")]
+        return [
+            Hit(
+                res,
+                f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
+                "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)",
+            )
+        ]
 
 
 def _analyze_chunk(tasks: list[Task]) -> bytes:
@@ -229,8 +313,9 @@ def _analyze_chunk(tasks: list[Task]) -> bytes:
 
 
 # ------------------------------------------------------------------------------------ orchestration
-def run_phase1(tasks: list[Task], options: LintOptions, jobs: int | None,
-               sizes: list[int] | None = None) -> list[FileResult]:
+def run_phase1(
+    tasks: list[Task], options: LintOptions, jobs: int | None, sizes: list[int] | None = None
+) -> list[FileResult]:
     """Phase 1 over ``tasks`` (in order), in a pool when worthwhile."""
     if not tasks:
         return []
@@ -251,8 +336,9 @@ def run_phase1(tasks: list[Task], options: LintOptions, jobs: int | None,
     gc.freeze()
     ctx = multiprocessing.get_context("fork")
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_set_options,
-                             initargs=(options,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_set_options, initargs=(options,)
+    ) as pool:
         for blob in pool.map(_analyze_chunk, chunks):
             results.extend(marshal.loads(blob))
     return results
@@ -309,9 +395,13 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
     return Assembled(resources, spans, raw, files)
 
 
-def run_phase2(tasks: list[Task], asm: Assembled, options: LintOptions,
-               extra_hits: Iterable[tuple[str, Hit]] = (),
-               subset: list[int] | None = None) -> list[tuple[int, RawFinding]]:
+def run_phase2(
+    tasks: list[Task],
+    asm: Assembled,
+    options: LintOptions,
+    extra_hits: Iterable[tuple[str, Hit]] = (),
+    subset: list[int] | None = None,
+) -> list[tuple[int, RawFinding]]:
     """Non-local object rules and cluster rules over the whole input (or over the resources of
     ``subset``, indexes into ``asm.resources``); positions of their hits."""
     from gitops_gen.lint.registry import rules
@@ -331,22 +421,38 @@ def run_phase2(tasks: list[Task], asm: Assembled, options: LintOptions,
             try:
                 for hit in rule.check(ctx):
                     if isinstance(hit, Hit):
-                        hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
+                        hits.append(
+                            (rule.id, hit.severity if hit.severity is not None else rule.severity, hit)
+                        )
             except Exception as exc:
                 first = ctx.resources[0] if ctx.resources else None
                 if first is not None:
-                    hits.append((rule.id, Severity.ERROR, Hit(
-                        first, f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
-                        "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)")))
+                    hits.append(
+                        (
+                            rule.id,
+                            Severity.ERROR,
+                            Hit(
+                                first,
+                                f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
+                                "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)",
+                            ),
+                        )
+                    )
     for rid, hit in extra_hits:
-        sev = hit.severity if hit.severity is not None else all_rules[rid].severity if rid in all_rules \
+        sev = (
+            hit.severity
+            if hit.severity is not None
+            else all_rules[rid].severity
+            if rid in all_rules
             else Severity.ERROR
+        )
         hits.append((rid, sev, hit))
     return locate_hits(tasks, asm, index, hits)
 
 
-def locate_hits(tasks: list[Task], asm: Assembled, index: dict[int, int],
-                hits: list[tuple[str, Severity, Hit]]) -> list[tuple[int, RawFinding]]:
+def locate_hits(
+    tasks: list[Task], asm: Assembled, index: dict[int, int], hits: list[tuple[str, Severity, Hit]]
+) -> list[tuple[int, RawFinding]]:
     from gitops_gen.lint.positions import field_position
 
     out: list[tuple[int, RawFinding]] = []
@@ -379,8 +485,14 @@ def _lines_of(task: Task) -> list[str] | None:
 
 
 # ------------------------------------------------------------------------------------ finish
-def finalize(tasks: list[Task], asm: Assembled, raw: list[tuple[int, RawFinding]], *,
-             severity: dict[str, Severity], disabled: set[str]) -> tuple[list[Finding], list[Finding]]:
+def finalize(
+    tasks: list[Task],
+    asm: Assembled,
+    raw: list[tuple[int, RawFinding]],
+    *,
+    severity: dict[str, Severity],
+    disabled: set[str],
+) -> tuple[list[Finding], list[Finding]]:
     """Apply config (disabled rules, severities) and ignore annotations; sort; drop duplicates."""
     findings: list[Finding] = []
     ignored: list[Finding] = []
@@ -391,8 +503,17 @@ def finalize(tasks: list[Task], asm: Assembled, raw: list[tuple[int, RawFinding]
             continue
         sev_v = severity.get(rid, Severity(sev))
         res = asm.resources[ri] if ri >= 0 else None
-        f = Finding(rid, sev_v, tasks[ti].display, line, col, res.ref if res is not None else "",
-                    message, remediation, tuple(path))
+        f = Finding(
+            rid,
+            sev_v,
+            tasks[ti].display,
+            line,
+            col,
+            res.ref if res is not None else "",
+            message,
+            remediation,
+            tuple(path),
+        )
         key = (f.file, f.line, f.column, f.rule, f.message, f.resource)
         if key in seen:
             continue

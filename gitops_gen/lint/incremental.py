@@ -87,14 +87,18 @@ def partitionable(tasks: list[Task], options: LintOptions) -> bool:
     if len({t.display for t in tasks}) != len(tasks):
         return False
     for rule in rules().values():
-        if rule.check is not None and rule.scope == "cluster" and (
-                rule.id not in _INERT_WITHOUT_NODES or options.nodes or options.platform is not None):
+        if (
+            rule.check is not None
+            and rule.scope == "cluster"
+            and (rule.id not in _INERT_WITHOUT_NODES or options.nodes or options.platform is not None)
+        ):
             return False
     return True
 
 
-def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache: Any,
-               mark: Any) -> tuple[Assembled, list[tuple[int, RawFinding]]]:
+def run_cached(
+    tasks: list[Task], options: LintOptions, jobs: int | None, cache: Any, mark: Any
+) -> tuple[Assembled, list[tuple[int, RawFinding]]]:
     """Phases 1 and 2 with ``cache``: the assembled input and every raw finding (before finalize)."""
     n = len(tasks)
     results: list[Any] = [None] * n
@@ -144,8 +148,11 @@ def run_cached(tasks: list[Task], options: LintOptions, jobs: int | None, cache:
     for p, idx in members.items():
         part_key[p] = "p" + _digest([(p, mix), *((tasks[i].display, keys[i] or "") for i in idx)])
     cached: dict[str, Any] = {}
-    incremental = (partitionable(tasks, options) and all(k is not None for k in keys)
-                   and not any(o[0].get("kind") == "CustomResourceDefinition" for r in results for o in r[0]))
+    incremental = (
+        partitionable(tasks, options)
+        and all(k is not None for k in keys)
+        and not any(o[0].get("kind") == "CustomResourceDefinition" for r in results for o in r[0])
+    )
     if incremental:
         for p, pk in part_key.items():
             got = cache.get_part(pk)

@@ -94,14 +94,14 @@ def split_chunks(text: str) -> list[tuple[int, int, str]]:
     pos = 0
     line = 0
     for m in _MARKER.finditer(text):
-        chunk = text[pos:m.start()]
+        chunk = text[pos : m.start()]
         nlines = chunk.count("\n")
         out.append((line, line + nlines, chunk))
         line += nlines
         # the marker line: whatever follows the marker on that line belongs to the next document
         eol = text.find("\n", m.end())
         rest_end = len(text) if eol < 0 else eol + 1
-        rest = text[m.end():rest_end]
+        rest = text[m.end() : rest_end]
         pos = rest_end
         if rest.strip() and not rest.strip().startswith("#") and m.group(0) == "---":
             # "--- {a: 1}" or "--- |": keep the content, on its own line index
@@ -194,18 +194,27 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     return out
 
 
-def read_file(path: Path | str, display: str, *,
-              limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, FileProblem | None]:
+def read_file(
+    path: Path | str, display: str, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, FileProblem | None]:
     """Text of a manifest, or the problem (too big, binary, not UTF-8, unreadable)."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or /dev/zero would block or never end
-            return None, FileProblem("not a regular file (FIFO, device or socket); not read", 1, 1,
-                                     "give files or directories of YAML manifests")
+            return None, FileProblem(
+                "not a regular file (FIFO, device or socket); not read",
+                1,
+                1,
+                "give files or directories of YAML manifests",
+            )
         size = st.st_size
         if size > limits.max_file_bytes:
-            return None, FileProblem(f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
-                                     1, 1, "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES")
+            return None, FileProblem(
+                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
+                1,
+                1,
+                "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
+            )
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
@@ -259,8 +268,11 @@ def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[
         elif root.exists():
             add(root.as_posix())
         else:
-            raise UserError.at(str(root), "no such file or directory",
-                               hint="give files or directories of Kubernetes manifests")
+            raise UserError.at(
+                str(root),
+                "no such file or directory",
+                hint="give files or directories of Kubernetes manifests",
+            )
     return sorted(out)
 
 
@@ -284,7 +296,12 @@ class KustomizeRoles:
 
 
 def _local(base: Path, entry: Any) -> Path | None:
-    if not isinstance(entry, str) or "\n" in entry or "://" in entry or entry.startswith(("git@", "github.com/")):
+    if (
+        not isinstance(entry, str)
+        or "\n" in entry
+        or "://" in entry
+        or entry.startswith(("git@", "github.com/"))
+    ):
         return None
     return Path(os.path.normpath(base / entry))
 

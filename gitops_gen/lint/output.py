@@ -32,8 +32,12 @@ def render(result: LintResult, fmt: str, *, show_ignored: bool = False, color: b
 
 
 def summary(result: LintResult) -> dict[str, int]:
-    return {"errors": result.errors, "warnings": result.warnings, "resources": result.resources,
-            "files": result.files}
+    return {
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "resources": result.resources,
+        "files": result.files,
+    }
 
 
 def to_json(result: LintResult, show_ignored: bool = False) -> str:
@@ -63,11 +67,13 @@ def to_text(result: LintResult, show_ignored: bool = False, color: bool = False)
         out.append("")
     s = summary(result)
     infos = sum(1 for f in result.findings if f.severity == Severity.INFO)
-    line = (f"{s['errors']} error{'s' if s['errors'] != 1 else ''}, "
-            f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}"
-            + (f", {infos} info" if infos else "")
-            + f" in {s['resources']} resource{'s' if s['resources'] != 1 else ''}, "
-            f"{s['files']} file{'s' if s['files'] != 1 else ''}")
+    line = (
+        f"{s['errors']} error{'s' if s['errors'] != 1 else ''}, "
+        f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}"
+        + (f", {infos} info" if infos else "")
+        + f" in {s['resources']} resource{'s' if s['resources'] != 1 else ''}, "
+        f"{s['files']} file{'s' if s['files'] != 1 else ''}"
+    )
     if result.ignored:
         line += f" ({len(result.ignored)} ignored by annotation)"
     out.append(line)
@@ -87,10 +93,14 @@ def to_github(result: LintResult, show_ignored: bool = False) -> str:
     for f in result.findings:
         title = f"{f.rule}: {f.resource}" if f.resource else f.rule
         msg = f"{f.message}" + (f" — fix: {f.remediation}" if f.remediation else "")
-        out.append(f"::{level[f.severity]} file={_gh_escape(f.file, True)},line={f.line},col={f.column},"
-                   f"title={_gh_escape(title, True)}::{_gh_escape(msg)}")
+        out.append(
+            f"::{level[f.severity]} file={_gh_escape(f.file, True)},line={f.line},col={f.column},"
+            f"title={_gh_escape(title, True)}::{_gh_escape(msg)}"
+        )
     s = summary(result)
-    out.append(f"{s['errors']} errors, {s['warnings']} warnings in {s['resources']} resources, {s['files']} files")
+    out.append(
+        f"{s['errors']} errors, {s['warnings']} warnings in {s['resources']} resources, {s['files']} files"
+    )
     return "\n".join(out) + "\n"
 
 
@@ -115,14 +125,16 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
     for rid in used:
         r = all_rules.get(rid)
         text = r.doc.strip() if r else rid
-        descriptors.append({
-            "id": rid,
-            "name": rid,
-            "shortDescription": {"text": r.summary if r else rid},
-            "fullDescription": {"text": text},
-            "help": {"text": text, "markdown": text},
-            "defaultConfiguration": {"level": level[r.severity] if r else "error"},
-        })
+        descriptors.append(
+            {
+                "id": rid,
+                "name": rid,
+                "shortDescription": {"text": r.summary if r else rid},
+                "fullDescription": {"text": text},
+                "help": {"text": text, "markdown": text},
+                "defaultConfiguration": {"level": level[r.severity] if r else "error"},
+            }
+        )
 
     def result_of(f: Finding, suppressed: bool = False) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -130,14 +142,19 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
             "ruleIndex": rule_index[f.rule],
             "level": level[f.severity],
             "message": {"text": f"{f.message}" + (f" (fix: {f.remediation})" if f.remediation else "")},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": _artifact(f.file),
-                    "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
-                },
-                **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}
-                   if f.resource else {}),
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": _artifact(f.file),
+                        "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+                    },
+                    **(
+                        {"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}
+                        if f.resource
+                        else {}
+                    ),
+                }
+            ],
             "partialFingerprints": {"gitopsGen/v1": f"{f.rule}:{f.file}:{f.resource}:{f.message}"},
         }
         if suppressed:
@@ -150,12 +167,19 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
     doc: dict[str, Any] = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "gitops-gen", "version": __version__,
-                                "informationUri": "https://github.com/gitops-gen/gitops-gen",
-                                "rules": descriptors}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "gitops-gen",
+                        "version": __version__,
+                        "informationUri": "https://github.com/gitops-gen/gitops-gen",
+                        "rules": descriptors,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -34,7 +34,7 @@ def _is_skip(content: str) -> bool:
 def _key_matches(content: str, key: str) -> bool:
     for form in (key, f'"{key}"', f"'{key}'"):
         if content.startswith(form):
-            rest = content[len(form):]
+            rest = content[len(form) :]
             if rest.startswith(":") and (len(rest) == 1 or rest[1] in " \t"):
                 return True
     return False
@@ -43,12 +43,13 @@ def _key_matches(content: str, key: str) -> bool:
 def _after_colon(content: str, key: str) -> str:
     for form in (key, f'"{key}"', f"'{key}'"):
         if content.startswith(form + ":"):
-            return content[len(form) + 1:].strip()
+            return content[len(form) + 1 :].strip()
     return ""
 
 
-def _siblings(lines: Sequence[str], f: int, e: int, indent: int,
-              overrides: dict[int, tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _siblings(
+    lines: Sequence[str], f: int, e: int, indent: int, overrides: dict[int, tuple[int, str]]
+) -> Iterator[tuple[int, str]]:
     """Content lines of ``lines[f:e]`` at exactly ``indent``, up to the first line indented less
     (the entries of one block mapping or sequence, and what is nested in them skipped)."""
     for i in range(f, e):
@@ -162,8 +163,9 @@ def path_exists(body: Any, path: FieldPath) -> bool:
     return True
 
 
-def field_position(lines: Sequence[str], start: int, end: int, body: Any, path: FieldPath,
-                   prefix: FieldPath = ()) -> tuple[int, int]:
+def field_position(
+    lines: Sequence[str], start: int, end: int, body: Any, path: FieldPath, prefix: FieldPath = ()
+) -> tuple[int, int]:
     """1-based (line, column) of ``path`` in the object ``body`` whose text is ``lines[start:end]``;
     (0, 0) when not even its first part is there.
 

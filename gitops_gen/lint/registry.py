@@ -57,7 +57,8 @@ def rules() -> dict[str, Rule]:
         from gitops_gen.lint.rules import rule_modules
 
         found: dict[str, Rule] = {
-            "yaml": Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, None, True, "gitops_gen.lint.loader")}
+            "yaml": Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, None, True, "gitops_gen.lint.loader")
+        }
         for mod in rule_modules():
             rid = getattr(mod, "ID", None)
             check = getattr(mod, "check", None)
@@ -78,16 +79,34 @@ def describe_rules(fmt: str = "text") -> str:
     """Documentation of every rule: id, default severity, scope and docstring."""
     all_rules = rules()
     if fmt == "json":
-        return json.dumps([{"id": r.id, "severity": str(r.severity), "scope": r.scope,
-                            "summary": r.summary, "doc": r.doc} for r in all_rules.values()], indent=2) + "\n"
+        return (
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "severity": str(r.severity),
+                        "scope": r.scope,
+                        "summary": r.summary,
+                        "doc": r.doc,
+                    }
+                    for r in all_rules.values()
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
     out: list[str] = []
     if fmt == "markdown":
         out.append("# gitops-gen lint rules\n")
         out.append("| Rule | Severity | Scope | Summary |\n|---|---|---|---|")
-        out.extend(f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.scope} | {r.summary} |" for r in all_rules.values())
+        out.extend(
+            f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.scope} | {r.summary} |" for r in all_rules.values()
+        )
         out.append("")
         for r in all_rules.values():
-            out.append(f"## {r.id}\n\nDefault severity: **{r.severity}**; scope: {r.scope}.\n\n{r.doc.strip()}\n")
+            out.append(
+                f"## {r.id}\n\nDefault severity: **{r.severity}**; scope: {r.scope}.\n\n{r.doc.strip()}\n"
+            )
         return "\n".join(out)
     for r in all_rules.values():
         out.append(f"{r.id}  [{r.severity}, {r.scope}]")

@@ -19,6 +19,7 @@ from gitops_gen.lint.model import Context, FieldPath, Resource, Severity
 
 # --------------------------------------------------------------------------------------- basics
 
+
 def has_subst(value: object) -> bool:
     """True for a string with an unresolved Flux ``${VAR}`` (or kubelet ``$(VAR)``) substitution."""
     return isinstance(value, str) and ("${" in value or "$(" in value)
@@ -76,10 +77,19 @@ def label_map(value: object) -> dict[str, str]:
 # ----------------------------------------------------------------------------------- containers
 
 #: kinds whose pods we know how to find (``spec.template`` or the Pod itself)
-POD_TEMPLATE_KINDS = frozenset({
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
-    "CronJob", "Pod", "Rollout",
-})
+POD_TEMPLATE_KINDS = frozenset(
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "Pod",
+        "Rollout",
+    }
+)
 #: long-running controllers whose replicas a PDB or an HPA reasons about
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout"})
 
@@ -152,8 +162,15 @@ def containers(resource: Resource, *, init: bool = True) -> list[ContainerRef]:
     if init:
         for i, c in enumerate(as_list(spec.get("initContainers"))):
             if isinstance(c, dict):
-                out.append(ContainerRef(c, (*base, "initContainers", i), i, init=True,
-                                        sidecar=c.get("restartPolicy") == "Always"))
+                out.append(
+                    ContainerRef(
+                        c,
+                        (*base, "initContainers", i),
+                        i,
+                        init=True,
+                        sidecar=c.get("restartPolicy") == "Always",
+                    )
+                )
     return out
 
 
@@ -311,8 +328,9 @@ def _by_name(ctx: Context) -> dict[tuple[str, str], list[Resource]]:
     return idx
 
 
-def find(ctx: Context, kinds: str | Iterable[str], namespace: str, name: str,
-         group: str | None = None) -> Resource | None:
+def find(
+    ctx: Context, kinds: str | Iterable[str], namespace: str, name: str, group: str | None = None
+) -> Resource | None:
     """Look an object up by kind(s), namespace and name, leniently about unknown namespaces.
 
     Manifests often leave ``metadata.namespace`` to a kustomization (``namespace: apps``) or to
@@ -337,6 +355,7 @@ def find(ctx: Context, kinds: str | Iterable[str], namespace: str, name: str,
 
 def helm_namespaces(ctx: Context) -> frozenset[str]:
     """Namespaces where a HelmRelease installs a chart: its objects are not among the linted files."""
+
     def build() -> frozenset[str]:
         out: set[str] = set()
         for hr in ctx.by_kind.get("HelmRelease", ()):
@@ -400,6 +419,7 @@ def scaler_of(resource: Resource) -> Scaler | None:
 
 def scalers_by_target(ctx: Context) -> dict[tuple[str, str, str], list[Scaler]]:
     """Autoscalers by ``(namespace, target kind, target name)``."""
+
     def build() -> dict[tuple[str, str, str], list[Scaler]]:
         out: dict[tuple[str, str, str], list[Scaler]] = defaultdict(list)
         for r in ctx.kinds("HorizontalPodAutoscaler", "ScaledObject"):
@@ -435,7 +455,8 @@ def guaranteed_replicas(ctx: Context, resource: Resource) -> Replicas:
     if scalers:
         s = scalers[0]
         what = f"{s.resource.kind} {s.resource.name} " + (
-            "minReplicas" if s.resource.kind == "HorizontalPodAutoscaler" else "minReplicaCount")
+            "minReplicas" if s.resource.kind == "HorizontalPodAutoscaler" else "minReplicaCount"
+        )
         if s.min_replicas is None:
             return Replicas(None, what, s)
         return Replicas(max(s.min_replicas, 1), what, s)
@@ -536,14 +557,16 @@ def _analyse_pdb(ctx: Context, pdb: Resource) -> PdbAnalysis:
     if not a.blocking and a.allowed is not None and a.allowed <= 0 and total > 0:
         key = "minAvailable" if a.min_available is not None else "maxUnavailable"
         raw = spec.get(key)
-        a.blocking = (f"{key} {raw} >= the {total} pod(s) guaranteed at minimum scale: "
-                      "no pod may ever be evicted")
+        a.blocking = (
+            f"{key} {raw} >= the {total} pod(s) guaranteed at minimum scale: no pod may ever be evicted"
+        )
         a.blocking_path = ("spec", key)
     return a
 
 
 def pdbs_by_workload(ctx: Context) -> dict[int, list[PdbAnalysis]]:
     """PDB analyses for each workload (keyed by ``id(workload resource)``)."""
+
     def build() -> dict[int, list[PdbAnalysis]]:
         out: dict[int, list[PdbAnalysis]] = defaultdict(list)
         for pdb in ctx.by_kind.get("PodDisruptionBudget", ()):

@@ -30,16 +30,20 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
             for rel in items:
                 print(f"{label}: {shown}/{rel}")
         total = len(report.missing) + len(report.stale) + len(report.extra)
-        print(f"{shown} is out of date with {specs_dir.as_posix()} ({total} file(s)): "
-              f"run `gitops-gen render --specs {specs_dir.as_posix()} --out {shown}` and commit the result",
-              file=sys.stderr)
+        print(
+            f"{shown} is out of date with {specs_dir.as_posix()} ({total} file(s)): "
+            f"run `gitops-gen render --specs {specs_dir.as_posix()} --out {shown}` and commit the result",
+            file=sys.stderr,
+        )
         return EXIT_STALE
     written = write_tree(out_dir, files)
     if not written.changed:
         print(f"{shown}: up to date ({len(files)} files)")
     else:
-        print(f"{shown}: {len(written.written)} written, {len(written.unchanged)} unchanged, "
-              f"{len(written.removed)} stale removed, {len(written.carried)} hand-written kept")
+        print(
+            f"{shown}: {len(written.written)} written, {len(written.unchanged)} unchanged, "
+            f"{len(written.removed)} stale removed, {len(written.carried)} hand-written kept"
+        )
         for rel in written.removed:
             print(f"removed: {shown}/{rel}")
     return EXIT_OK

@@ -192,8 +192,9 @@ def render_tree(specs: Specs, path_prefix: str = "") -> dict[str, str]:
     _check(specs, components, issuer)
 
     files: dict[str, str] = {}
-    files.update(_cluster_files(platform, psrc, prefix, [specs.name_of("App", a.metadata.name)
-                                                         for a in specs.apps]))
+    files.update(
+        _cluster_files(platform, psrc, prefix, [specs.name_of("App", a.metadata.name) for a in specs.apps])
+    )
     files.update(_controller_files(components, psrc))
     files.update(_config_files(issuer, psrc))
     files.update(_app_files(specs, components, issuer))
@@ -205,30 +206,46 @@ def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None)
     platform = specs.platform
     pname = platform.metadata.name
     monitoring = platform.spec.components.monitoring
-    if (monitoring is not None and monitoring.enabled and monitoring.grafana is not None
-            and monitoring.grafana.host is not None and issuer is None):
-        problems.add(Problem(
-            specs.locate("Platform", pname, ("spec", "components", "monitoring", "grafana", "host")),
-            "Grafana's ingress needs TLS, but no certificate issuer is configured",
-            "spec.components.monitoring.grafana.host",
-            "add spec.components.certManager.acme (email, issuer), or remove grafana.host"))
+    if (
+        monitoring is not None
+        and monitoring.enabled
+        and monitoring.grafana is not None
+        and monitoring.grafana.host is not None
+        and issuer is None
+    ):
+        problems.add(
+            Problem(
+                specs.locate("Platform", pname, ("spec", "components", "monitoring", "grafana", "host")),
+                "Grafana's ingress needs TLS, but no certificate issuer is configured",
+                "spec.components.monitoring.grafana.host",
+                "add spec.components.certManager.acme (email, issuer), or remove grafana.host",
+            )
+        )
     infra_namespaces = {c.namespace for c in components}
     for app in specs.apps:
         name = app.metadata.name
         ing = app.spec.ingress
         if ing is not None and ing.tls and ing.issuer is None and issuer is None:
-            problems.add(Problem(
-                specs.locate("App", name, ("spec", "ingress", "tls")),
-                "TLS needs a certificate issuer, but neither the app nor the platform names one",
-                "spec.ingress.tls",
-                "set spec.ingress.issuer, or add spec.components.certManager.acme to the platform"))
+            problems.add(
+                Problem(
+                    specs.locate("App", name, ("spec", "ingress", "tls")),
+                    "TLS needs a certificate issuer, but neither the app nor the platform names one",
+                    "spec.ingress.tls",
+                    "set spec.ingress.issuer, or add spec.components.certManager.acme to the platform",
+                )
+            )
         if app.namespace in infra_namespaces:
-            problems.add(Problem(
-                specs.locate("App", name, ("spec", "namespace") if app.spec.namespace else ("metadata", "name")),
-                f"namespace {app.namespace!r} belongs to a platform component",
-                "spec.namespace",
-                "give the app its own namespace; a namespace owned by two Flux Kustomizations "
-                "is pruned by whichever stops listing it"))
+            problems.add(
+                Problem(
+                    specs.locate(
+                        "App", name, ("spec", "namespace") if app.spec.namespace else ("metadata", "name")
+                    ),
+                    f"namespace {app.namespace!r} belongs to a platform component",
+                    "spec.namespace",
+                    "give the app its own namespace; a namespace owned by two Flux Kustomizations "
+                    "is pruned by whichever stops listing it",
+                )
+            )
     problems.raise_if_any()
 
 
@@ -238,34 +255,74 @@ def _cluster_files(platform: Platform, psrc: str, prefix: str, app_sources: list
     base = f"clusters/{cluster}"
     interval = platform.spec.interval
     secret = git.secretRef or ("flux-system" if git.url.startswith("ssh://") else None)
-    sync = _file([psrc], [
-        _doc("gitrepository", name=FLUX_SOURCE, namespace=FLUX_NAMESPACE, interval=git.interval,
-             url=git.url, branch=git.branch, secret_ref=secret),
-        _doc("flux-kustomization", name=FLUX_SOURCE, namespace=FLUX_NAMESPACE, depends_on=[],
-             interval=interval, retry_interval="1m", timeout="5m", source=FLUX_SOURCE,
-             path=flux_path(prefix, base), wait=False),
-    ], notes=[f"Flux syncs {git.url} ({git.branch}) and applies {flux_path(prefix, base)}."])
+    sync = _file(
+        [psrc],
+        [
+            _doc(
+                "gitrepository",
+                name=FLUX_SOURCE,
+                namespace=FLUX_NAMESPACE,
+                interval=git.interval,
+                url=git.url,
+                branch=git.branch,
+                secret_ref=secret,
+            ),
+            _doc(
+                "flux-kustomization",
+                name=FLUX_SOURCE,
+                namespace=FLUX_NAMESPACE,
+                depends_on=[],
+                interval=interval,
+                retry_interval="1m",
+                timeout="5m",
+                source=FLUX_SOURCE,
+                path=flux_path(prefix, base),
+                wait=False,
+            ),
+        ],
+        notes=[f"Flux syncs {git.url} ({git.branch}) and applies {flux_path(prefix, base)}."],
+    )
 
     def ks(name: str, path: str, depends: list[str], timeout: str) -> str:
-        return _doc("flux-kustomization", name=name, namespace=FLUX_NAMESPACE, depends_on=depends,
-                    interval=interval, retry_interval="1m", timeout=timeout, source=FLUX_SOURCE,
-                    path=flux_path(prefix, path), wait=True)
+        return _doc(
+            "flux-kustomization",
+            name=name,
+            namespace=FLUX_NAMESPACE,
+            depends_on=depends,
+            interval=interval,
+            retry_interval="1m",
+            timeout=timeout,
+            source=FLUX_SOURCE,
+            path=flux_path(prefix, path),
+            wait=True,
+        )
 
     return {
-        f"{base}/kustomization.yaml": _file([psrc], [_doc("kustomization", resources=[
-            "flux-system", "infrastructure.yaml", "apps.yaml"])]),
+        f"{base}/kustomization.yaml": _file(
+            [psrc], [_doc("kustomization", resources=["flux-system", "infrastructure.yaml", "apps.yaml"])]
+        ),
         f"{base}/flux-system/gotk-sync.yaml": sync,
-        f"{base}/flux-system/kustomization.yaml": _file([psrc], [_doc("kustomization", resources=[
-            "gotk-components.yaml", "gotk-sync.yaml"])], notes=[
-            "gotk-components.yaml (the Flux controllers) is written by `flux bootstrap`; gitops-gen",
-            "does not generate it. Until bootstrap has run, this directory does not build."]),
-        f"{base}/infrastructure.yaml": _file([psrc], [
-            ks("infra-controllers", "infrastructure/controllers", [], "10m"),
-            ks("infra-configs", "infrastructure/configs", ["infra-controllers"], "5m"),
-        ]),
-        f"{base}/apps.yaml": _file([psrc], [
-            ks("apps", f"apps/{cluster}", ["infra-configs"], "5m"),
-        ]),
+        f"{base}/flux-system/kustomization.yaml": _file(
+            [psrc],
+            [_doc("kustomization", resources=["gotk-components.yaml", "gotk-sync.yaml"])],
+            notes=[
+                "gotk-components.yaml (the Flux controllers) is written by `flux bootstrap`; gitops-gen",
+                "does not generate it. Until bootstrap has run, this directory does not build.",
+            ],
+        ),
+        f"{base}/infrastructure.yaml": _file(
+            [psrc],
+            [
+                ks("infra-controllers", "infrastructure/controllers", [], "10m"),
+                ks("infra-configs", "infrastructure/configs", ["infra-controllers"], "5m"),
+            ],
+        ),
+        f"{base}/apps.yaml": _file(
+            [psrc],
+            [
+                ks("apps", f"apps/{cluster}", ["infra-configs"], "5m"),
+            ],
+        ),
     }
 
 
@@ -277,20 +334,46 @@ def _controller_files(components: list[HelmComponent], psrc: str) -> dict[str, s
         entries: list[str] = []
         if c.owns_namespace:
             files[f"{d}/namespace.yaml"] = _file([psrc], [_doc("namespace", name=c.namespace, labels={})])
-            files[f"{d}/repository.yaml"] = _file([psrc], [_doc(
-                "helmrepository", name=c.repo_name, namespace=c.namespace, interval=HELM_REPOSITORY_INTERVAL,
-                url=c.repo_url)])
+            files[f"{d}/repository.yaml"] = _file(
+                [psrc],
+                [
+                    _doc(
+                        "helmrepository",
+                        name=c.repo_name,
+                        namespace=c.namespace,
+                        interval=HELM_REPOSITORY_INTERVAL,
+                        url=c.repo_url,
+                    )
+                ],
+            )
             entries += ["namespace.yaml", "repository.yaml"]
-        files[f"{d}/release.yaml"] = _file([psrc], [_doc(
-            "helmrelease", name=c.release, namespace=c.namespace, interval=HELM_RELEASE_INTERVAL,
-            timeout=c.timeout, chart=c.chart, version=c.version, repo_name=c.repo_name,
-            repo_namespace=_repo_namespace(c, components), chart_interval=CHART_INTERVAL,
-            depends_on=list(c.depends_on), crds=c.crds, retries=REMEDIATION_RETRIES, values=c.values,
-            notes=_wrap([f"From {c.spec_path}; its `values` are deep-merged over these.", *c.notes]))])
+        files[f"{d}/release.yaml"] = _file(
+            [psrc],
+            [
+                _doc(
+                    "helmrelease",
+                    name=c.release,
+                    namespace=c.namespace,
+                    interval=HELM_RELEASE_INTERVAL,
+                    timeout=c.timeout,
+                    chart=c.chart,
+                    version=c.version,
+                    repo_name=c.repo_name,
+                    repo_namespace=_repo_namespace(c, components),
+                    chart_interval=CHART_INTERVAL,
+                    depends_on=list(c.depends_on),
+                    crds=c.crds,
+                    retries=REMEDIATION_RETRIES,
+                    values=c.values,
+                    notes=_wrap([f"From {c.spec_path}; its `values` are deep-merged over these.", *c.notes]),
+                )
+            ],
+        )
         entries.append("release.yaml")
         files[f"{d}/kustomization.yaml"] = _file([psrc], [_doc("kustomization", resources=entries)])
-    files[f"{base}/kustomization.yaml"] = _file([psrc], [_doc("kustomization", resources=[
-        c.dir for c in components])])
+    files[f"{base}/kustomization.yaml"] = _file(
+        [psrc], [_doc("kustomization", resources=[c.dir for c in components])]
+    )
     return files
 
 
@@ -308,10 +391,20 @@ def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
     files: dict[str, str] = {}
     entries: list[str] = []
     if issuer is not None:
-        files[f"{base}/cluster-issuer.yaml"] = _file([psrc], [_doc(
-            "clusterissuer", name=issuer.name, email=issuer.email, server=issuer.server,
-            account_key_secret=f"{issuer.name}-account-key", ingress_class=issuer.ingress_class)],
-            notes=["ACME HTTP-01 through the nginx ingress class; used by every Ingress with TLS."])
+        files[f"{base}/cluster-issuer.yaml"] = _file(
+            [psrc],
+            [
+                _doc(
+                    "clusterissuer",
+                    name=issuer.name,
+                    email=issuer.email,
+                    server=issuer.server,
+                    account_key_secret=f"{issuer.name}-account-key",
+                    ingress_class=issuer.ingress_class,
+                )
+            ],
+            notes=["ACME HTTP-01 through the nginx ingress class; used by every Ingress with TLS."],
+        )
         entries.append("cluster-issuer.yaml")
     files[f"{base}/kustomization.yaml"] = _file([psrc], [_doc("kustomization", resources=entries)])
     return files
@@ -330,11 +423,16 @@ def _app_files(specs: Specs, components: list[HelmComponent], issuer: Issuer | N
         namespace_owner.setdefault(app.namespace, app.metadata.name)
     for app in specs.apps:
         src = specs.name_of("App", app.metadata.name)
-        owns_ns = namespace_owner[app.namespace] == app.metadata.name and app.namespace not in SYSTEM_NAMESPACES
+        owns_ns = (
+            namespace_owner[app.namespace] == app.metadata.name and app.namespace not in SYSTEM_NAMESPACES
+        )
         files.update(_one_app(app, f"{base}/{app.metadata.name}", src, platform, issuer, owns_ns))
-    sources = [specs.name_of("Platform", cluster)] + [specs.name_of("App", a.metadata.name) for a in specs.apps]
-    files[f"{base}/kustomization.yaml"] = _file(sources, [_doc("kustomization", resources=[
-        a.metadata.name for a in specs.apps])])
+    sources = [specs.name_of("Platform", cluster)] + [
+        specs.name_of("App", a.metadata.name) for a in specs.apps
+    ]
+    files[f"{base}/kustomization.yaml"] = _file(
+        sources, [_doc("kustomization", resources=[a.metadata.name for a in specs.apps])]
+    )
     return files
 
 
@@ -343,8 +441,9 @@ def _k8s_minor(platform: Platform) -> int:
     return int(version.split(".")[1])
 
 
-def _one_app(app: App, d: str, src: str, platform: Platform, issuer: Issuer | None,
-             owns_namespace: bool) -> dict[str, str]:
+def _one_app(
+    app: App, d: str, src: str, platform: Platform, issuer: Issuer | None, owns_namespace: bool
+) -> dict[str, str]:
     s = app.spec
     name = app.metadata.name
     ns = app.namespace
@@ -353,38 +452,80 @@ def _one_app(app: App, d: str, src: str, platform: Platform, issuer: Issuer | No
     entries: list[str] = []
     if owns_namespace:
         # the app's pods meet the "restricted" Pod Security Standard by construction; enforce it
-        files[f"{d}/namespace.yaml"] = _file([src], [_doc("namespace", name=ns, labels={
-            "pod-security.kubernetes.io/enforce": "restricted"})])
+        files[f"{d}/namespace.yaml"] = _file(
+            [src], [_doc("namespace", name=ns, labels={"pod-security.kubernetes.io/enforce": "restricted"})]
+        )
         entries.append("namespace.yaml")
 
     files[f"{d}/deployment.yaml"] = _file([src], [_doc("deployment", **_deployment_context(app, labels))])
     entries.append("deployment.yaml")
-    files[f"{d}/service.yaml"] = _file([src], [_doc(
-        "service", name=name, namespace=ns, labels=labels, selector=labels, service_port=80)])
+    files[f"{d}/service.yaml"] = _file(
+        [src], [_doc("service", name=name, namespace=ns, labels=labels, selector=labels, service_port=80)]
+    )
     entries.append("service.yaml")
     if s.ingress is not None:
         ing = s.ingress
         iss = ing.issuer or (issuer.name if issuer is not None else None)
-        files[f"{d}/ingress.yaml"] = _file([src], [_doc(
-            "ingress", name=name, namespace=ns, labels=labels, issuer=iss if ing.tls else None,
-            class_name=ing.className, tls=ing.tls, host=ing.host, tls_secret=f"{name}-tls",
-            path=ing.path, service=name)])
+        files[f"{d}/ingress.yaml"] = _file(
+            [src],
+            [
+                _doc(
+                    "ingress",
+                    name=name,
+                    namespace=ns,
+                    labels=labels,
+                    issuer=iss if ing.tls else None,
+                    class_name=ing.className,
+                    tls=ing.tls,
+                    host=ing.host,
+                    tls_secret=f"{name}-tls",
+                    path=ing.path,
+                    service=name,
+                )
+            ],
+        )
         entries.append("ingress.yaml")
     if s.autoscaling is not None:
         a = s.autoscaling
-        metrics = [(r, t) for r, t in (("cpu", a.targetCPUUtilization), ("memory", a.targetMemoryUtilization))
-                   if t is not None]
-        files[f"{d}/hpa.yaml"] = _file([src], [_doc(
-            "horizontalpodautoscaler", name=name, namespace=ns, labels=labels, min_replicas=a.minReplicas,
-            max_replicas=a.maxReplicas, metrics=metrics, scale_up_window=a.scaleUpStabilizationSeconds,
-            scale_down_window=a.scaleDownStabilizationSeconds)])
+        metrics = [
+            (r, t)
+            for r, t in (("cpu", a.targetCPUUtilization), ("memory", a.targetMemoryUtilization))
+            if t is not None
+        ]
+        files[f"{d}/hpa.yaml"] = _file(
+            [src],
+            [
+                _doc(
+                    "horizontalpodautoscaler",
+                    name=name,
+                    namespace=ns,
+                    labels=labels,
+                    min_replicas=a.minReplicas,
+                    max_replicas=a.maxReplicas,
+                    metrics=metrics,
+                    scale_up_window=a.scaleUpStabilizationSeconds,
+                    scale_down_window=a.scaleDownStabilizationSeconds,
+                )
+            ],
+        )
         entries.append("hpa.yaml")
     if s.disruptionBudget is not None:
         pdb = s.disruptionBudget
-        files[f"{d}/pdb.yaml"] = _file([src], [_doc(
-            "poddisruptionbudget", name=name, namespace=ns, labels=labels, selector=labels,
-            min_available=pdb.minAvailable, max_unavailable=pdb.maxUnavailable,
-            unhealthy_pod_eviction_policy="AlwaysAllow" if _k8s_minor(platform) >= 31 else None)])
+        files[f"{d}/pdb.yaml"] = _file(
+            [src],
+            [
+                _doc(
+                    "poddisruptionbudget",
+                    name=name,
+                    namespace=ns,
+                    labels=labels,
+                    selector=labels,
+                    min_available=pdb.minAvailable,
+                    max_unavailable=pdb.maxUnavailable,
+                    unhealthy_pod_eviction_policy="AlwaysAllow" if _k8s_minor(platform) >= 31 else None,
+                )
+            ],
+        )
         entries.append("pdb.yaml")
     files[f"{d}/kustomization.yaml"] = _file([src], [_doc("kustomization", resources=entries)])
     return files
@@ -401,8 +542,17 @@ def _deployment_context(app: App, labels: dict[str, str]) -> dict[str, Any]:
             if kind == "startup":
                 continue
             # no probe in the spec: check that the app port accepts connections
-            probes.append((f"{kind}Probe", {"tcpSocket": {"port": "http"}, "periodSeconds": 10,
-                                            "timeoutSeconds": 1, "failureThreshold": 3}))
+            probes.append(
+                (
+                    f"{kind}Probe",
+                    {
+                        "tcpSocket": {"port": "http"},
+                        "periodSeconds": 10,
+                        "timeoutSeconds": 1,
+                        "failureThreshold": 3,
+                    },
+                )
+            )
             continue
         port: int | str = "http"
         if probe.port is not None and probe.port != s.port:
@@ -445,8 +595,12 @@ def _deployment_context(app: App, labels: dict[str, str]) -> dict[str, Any]:
     env: list[dict[str, Any]] = []
     for e in s.env:
         if e.secretKeyRef is not None:
-            env.append({"name": e.name, "valueFrom": {"secretKeyRef": {
-                "name": e.secretKeyRef.name, "key": e.secretKeyRef.key}}})
+            env.append(
+                {
+                    "name": e.name,
+                    "valueFrom": {"secretKeyRef": {"name": e.secretKeyRef.name, "key": e.secretKeyRef.key}},
+                }
+            )
         else:
             env.append({"name": e.name, "value": e.value})
     volume_mounts: list[dict[str, Any]] = []

@@ -100,8 +100,9 @@ def scan(out: Path) -> dict[str, Entry]:
             with os.scandir(directory) as it:
                 items = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            raise UserError.at(str(directory), f"cannot read directory: {exc.strerror or exc}",
-                               hint="check its permissions") from None
+            raise UserError.at(
+                str(directory), f"cannot read directory: {exc.strerror or exc}", hint="check its permissions"
+            ) from None
         for item in items:
             rel = f"{prefix}{item.name}"
             if item.is_symlink():
@@ -173,8 +174,12 @@ def _conflicts(entries: dict[str, Entry], files: dict[str, str]) -> list[str]:
     for rel in files:
         entry = entries.get(rel)
         if entry is not None and entry.kind in ("file", "symlink", "other", "dir"):
-            what = {"file": "a file gitops-gen did not generate (no header)", "symlink": "a symlink",
-                    "other": "a special file", "dir": "a directory"}[entry.kind]
+            what = {
+                "file": "a file gitops-gen did not generate (no header)",
+                "symlink": "a symlink",
+                "other": "a special file",
+                "dir": "a directory",
+            }[entry.kind]
             problems.append(f"{rel}: {what} is where gitops-gen writes a generated file")
     for d in sorted(needed_dirs):
         entry = entries.get(d)
@@ -194,13 +199,19 @@ def render_lock(out: Path) -> Iterator[None]:
         fcntl = None  # type: ignore[assignment]
     while True:
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | (os.O_EXCL if fcntl is None else 0)
-                         | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            fd = os.open(
+                lock_path,
+                os.O_RDWR | os.O_CREAT | (os.O_EXCL if fcntl is None else 0) | getattr(os, "O_NOFOLLOW", 0),
+                0o644,
+            )
         except FileExistsError:
             raise _locked(out, lock_path) from None
         except OSError as exc:
-            raise UserError.at(str(out.parent), f"cannot create the render lock {lock_path.name}: "
-                               f"{exc.strerror or exc}", hint="make the directory writable") from None
+            raise UserError.at(
+                str(out.parent),
+                f"cannot create the render lock {lock_path.name}: {exc.strerror or exc}",
+                hint="make the directory writable",
+            ) from None
         if fcntl is None:
             break
         try:
@@ -227,8 +238,11 @@ def render_lock(out: Path) -> Iterator[None]:
 
 
 def _locked(out: Path, lock_path: Path) -> UserError:
-    return UserError.at(str(out), "another `gitops-gen render` is writing this directory right now",
-                        hint=f"wait for it to finish and run again (lock: {lock_path})")
+    return UserError.at(
+        str(out),
+        "another `gitops-gen render` is writing this directory right now",
+        hint=f"wait for it to finish and run again (lock: {lock_path})",
+    )
 
 
 def _recover(out: Path) -> None:
@@ -319,28 +333,46 @@ def write_tree(out: Path, files: dict[str, str]) -> WriteReport:
     """Replace the generated files under ``out`` with ``files``, atomically (see module doc)."""
     out = Path(os.path.abspath(out))
     if out.parent == out:  # "/" would be scanned (and hard-linked) whole before the swap fails
-        raise UserError.at(str(out), "--out is the file-system root", hint="render into a directory such as output/")
+        raise UserError.at(
+            str(out), "--out is the file-system root", hint="render into a directory such as output/"
+        )
     if out.is_symlink():
-        raise UserError.at(str(out), "--out is a symlink; gitops-gen does not write through symlinks",
-                           hint="pass the directory it points to")
+        raise UserError.at(
+            str(out),
+            "--out is a symlink; gitops-gen does not write through symlinks",
+            hint="pass the directory it points to",
+        )
     if os.path.lexists(out) and not out.is_dir():
         raise UserError.at(str(out), "--out exists and is not a directory", hint="pass a directory")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError.at(str(out.parent), f"cannot create directory: {exc.strerror or exc}",
-                           hint="check the path and its permissions") from None
+        raise UserError.at(
+            str(out.parent),
+            f"cannot create directory: {exc.strerror or exc}",
+            hint="check the path and its permissions",
+        ) from None
     if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise UserError.at(str(out.parent), "directory is not writable",
-                           hint="gitops-gen writes a temporary tree beside --out and swaps it in")
+        raise UserError.at(
+            str(out.parent),
+            "directory is not writable",
+            hint="gitops-gen writes a temporary tree beside --out and swaps it in",
+        )
     with render_lock(out):
         _recover(out)
         entries = scan(out)
         conflicts = _conflicts(entries, files)
         if conflicts:
-            raise UserError([Problem(Location(str(out / c.split(":", 1)[0])), c.split(": ", 1)[1],
-                                     hint="move it away (or delete it) and render again")
-                             for c in conflicts])
+            raise UserError(
+                [
+                    Problem(
+                        Location(str(out / c.split(":", 1)[0])),
+                        c.split(": ", 1)[1],
+                        hint="move it away (or delete it) and render again",
+                    )
+                    for c in conflicts
+                ]
+            )
         report = WriteReport()
         for rel, entry in entries.items():
             if entry.kind == "generated" and rel not in files:
@@ -361,16 +393,20 @@ def write_tree(out: Path, files: dict[str, str]) -> WriteReport:
             _swap(tmp, out)
         except OSError as exc:
             _remove_tree(tmp)
-            raise UserError.at(str(out), f"cannot write the rendered tree: {exc.strerror or exc}",
-                               hint="the previous output is unchanged; fix the cause and render again") from None
+            raise UserError.at(
+                str(out),
+                f"cannot write the rendered tree: {exc.strerror or exc}",
+                hint="the previous output is unchanged; fix the cause and render again",
+            ) from None
         except BaseException:
             _remove_tree(tmp)
             raise
         return report
 
 
-def _build(tmp: Path, out: Path, entries: dict[str, Entry], encoded: dict[str, bytes],
-           unchanged: set[str]) -> None:
+def _build(
+    tmp: Path, out: Path, entries: dict[str, Entry], encoded: dict[str, bytes], unchanged: set[str]
+) -> None:
     tmp.mkdir(mode=0o755)
     if out.is_dir():
         with contextlib.suppress(OSError):
@@ -400,7 +436,10 @@ def _build(tmp: Path, out: Path, entries: dict[str, Entry], encoded: dict[str, b
             _write_file(dst, data)
     # drop directories that only held stale generated files (an empty directory stays empty)
     had_content = {rel.rsplit("/", 1)[0] for rel in entries if "/" in rel}
-    for rel in sorted((r for r, e in entries.items() if e.kind == "dir" and r in had_content),
-                      key=lambda r: r.count("/"), reverse=True):
+    for rel in sorted(
+        (r for r, e in entries.items() if e.kind == "dir" and r in had_content),
+        key=lambda r: r.count("/"),
+        reverse=True,
+    ):
         with contextlib.suppress(OSError):
             (tmp / rel).rmdir()  # fails (kept) unless empty

@@ -25,10 +25,38 @@ from typing import Any
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:=+-]*$")
 _RESERVED = frozenset(
     {
-        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
-        "Y", "N", "Yes", "No", "On", "Off", "True", "False", "Null",
-        "YES", "NO", "ON", "OFF", "TRUE", "FALSE", "NULL",
-        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF",
+        "y",
+        "n",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "true",
+        "false",
+        "null",
+        "~",
+        "Y",
+        "N",
+        "Yes",
+        "No",
+        "On",
+        "Off",
+        "True",
+        "False",
+        "Null",
+        "YES",
+        "NO",
+        "ON",
+        "OFF",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        ".nan",
+        ".NaN",
+        ".NAN",
+        ".inf",
+        ".Inf",
+        ".INF",
     }
 )
 _NUMBERISH = re.compile(
@@ -156,7 +184,7 @@ def _emit_item(item: Any, indent: int, out: list[str], sort_keys: bool) -> None:
     if isinstance(item, dict | list | tuple) and item:
         inner: list[str] = []
         _emit(item, indent + 2, inner, sort_keys)
-        out.append(pad + "- " + inner[0][indent + 2:])
+        out.append(pad + "- " + inner[0][indent + 2 :])
         out.extend(inner[1:])
     elif isinstance(item, dict):
         out.append(pad + "- {}\n")

@@ -35,8 +35,13 @@ from gitops_gen.yamlio import (
 # YAML at ~100-150 KB/s, so a spec at the manifests' 8 MiB limit would take a minute. 1 MiB is far above
 # any real spec (the reference platform spec is ~10 KB); GITOPS_GEN_MAX_FILE_BYTES still overrides it.
 SPEC_MAX_BYTES = 1024 * 1024
-SPEC_LIMITS = DEFAULT_LIMITS if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES") else dataclasses.replace(
-    DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes))
+SPEC_LIMITS = (
+    DEFAULT_LIMITS
+    if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
+    else dataclasses.replace(
+        DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes)
+    )
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -71,12 +76,20 @@ class Specs:
 
 def spec_files(specs_dir: Path) -> list[Path]:
     if not specs_dir.exists():
-        raise UserError.at(str(specs_dir), "specs directory does not exist",
-                           hint="pass --specs DIR pointing at your platform.yaml and apps/")
+        raise UserError.at(
+            str(specs_dir),
+            "specs directory does not exist",
+            hint="pass --specs DIR pointing at your platform.yaml and apps/",
+        )
     if specs_dir.is_file():
         return [specs_dir]
-    files = [p for p in specs_dir.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(specs_dir).parts)]
+    files = [
+        p
+        for p in specs_dir.rglob("*")
+        if p.suffix in SPEC_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(specs_dir).parts)
+    ]
     return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
 
 
@@ -95,7 +108,9 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
         spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
-            docs = load_positioned(read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS)
+            docs = load_positioned(
+                read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS
+            )
         except UserError as exc:
             problems.items.extend(exc.problems)
             continue
@@ -109,16 +124,31 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
             elif isinstance(model, App):
                 apps.append((model, name, spec_name, doc))
     if not files:
-        problems.add(Problem(Location(str(specs_dir)), "no spec files (*.yaml) found",
-                             hint="add a platform.yaml (kind: Platform) and apps/*.yaml (kind: App)"))
+        problems.add(
+            Problem(
+                Location(str(specs_dir)),
+                "no spec files (*.yaml) found",
+                hint="add a platform.yaml (kind: Platform) and apps/*.yaml (kind: App)",
+            )
+        )
     problems.raise_if_any()
     if not platforms:
-        raise UserError.at(str(specs_dir), "no Platform spec found",
-                           hint="add a file with 'apiVersion: gitops-gen/v1' and 'kind: Platform'")
+        raise UserError.at(
+            str(specs_dir),
+            "no Platform spec found",
+            hint="add a file with 'apiVersion: gitops-gen/v1' and 'kind: Platform'",
+        )
     if len(platforms) > 1:
-        raise UserError([Problem(_at(src, doc, ("kind",)), f"second Platform {p.metadata.name!r}",
-                                 hint="one specs directory describes one platform; use one --specs per cluster")
-                         for p, src, _, doc in platforms[1:]])
+        raise UserError(
+            [
+                Problem(
+                    _at(src, doc, ("kind",)),
+                    f"second Platform {p.metadata.name!r}",
+                    hint="one specs directory describes one platform; use one --specs per cluster",
+                )
+                for p, src, _, doc in platforms[1:]
+            ]
+        )
     platform, psrc, pname, pdoc = platforms[0]
     pkey = f"Platform/{platform.metadata.name}"
     sources = {pkey: psrc}
@@ -127,21 +157,32 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     seen: dict[str, str] = {}
     for app, src, spec_name, doc in apps:
         if app.metadata.name in seen:
-            problems.add(Problem(_at(src, doc, ("metadata", "name")), f"App {app.metadata.name!r} is also defined in "
-                                 f"{seen[app.metadata.name]}", key_path="metadata.name",
-                                 hint="app names must be unique"))
+            problems.add(
+                Problem(
+                    _at(src, doc, ("metadata", "name")),
+                    f"App {app.metadata.name!r} is also defined in {seen[app.metadata.name]}",
+                    key_path="metadata.name",
+                    hint="app names must be unique",
+                )
+            )
         seen.setdefault(app.metadata.name, str(_at(src, doc, ("metadata", "name"))))
         sources[f"App/{app.metadata.name}"] = src
         names[f"App/{app.metadata.name}"] = spec_name
         spec_docs[f"App/{app.metadata.name}"] = doc
         if app.spec.cluster is not None and app.spec.cluster != platform.metadata.name:
-            problems.add(Problem(_at(src, doc, ("spec", "cluster")), f"cluster {app.spec.cluster!r} is not the platform "
-                                 f"{platform.metadata.name!r}", key_path="spec.cluster",
-                                 hint="remove spec.cluster or set it to the Platform's metadata.name"))
+            problems.add(
+                Problem(
+                    _at(src, doc, ("spec", "cluster")),
+                    f"cluster {app.spec.cluster!r} is not the platform {platform.metadata.name!r}",
+                    key_path="spec.cluster",
+                    hint="remove spec.cluster or set it to the Platform's metadata.name",
+                )
+            )
     problems.raise_if_any()
     apps_sorted = sorted((a for a, _, _, _ in apps), key=lambda a: a.metadata.name)
-    return Specs(platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names,
-                 docs=spec_docs)
+    return Specs(
+        platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names, docs=spec_docs
+    )
 
 
 def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:
@@ -161,15 +202,26 @@ def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
     line, col = node_position(doc)
     line, col = line or 1, col or 1
     if not isinstance(doc, dict):
-        problems.add(Problem(Location(name, line, col), "a spec must be a mapping",
-                             hint="start with 'apiVersion: gitops-gen/v1' and 'kind: Platform' or 'App'"))
+        problems.add(
+            Problem(
+                Location(name, line, col),
+                "a spec must be a mapping",
+                hint="start with 'apiVersion: gitops-gen/v1' and 'kind: Platform' or 'App'",
+            )
+        )
         return None
     kind = doc.get("kind")
     api = doc.get("apiVersion")
     if api != API_VERSION:
         pl, pc = position_of(doc, ("apiVersion",))
-        problems.add(Problem(Location(name, pl, pc), f"apiVersion {api!r} is not {API_VERSION!r}",
-                             key_path="apiVersion", hint=f"set 'apiVersion: {API_VERSION}'"))
+        problems.add(
+            Problem(
+                Location(name, pl, pc),
+                f"apiVersion {api!r} is not {API_VERSION!r}",
+                key_path="apiVersion",
+                hint=f"set 'apiVersion: {API_VERSION}'",
+            )
+        )
         return None
     model_cls = SPEC_KINDS.get(str(kind)) if isinstance(kind, str) else None
     if model_cls is None:
@@ -202,8 +254,11 @@ def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel
         valid = _valid_keys(model_cls, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid else []
         msg = "unknown field"
-        hint = f"did you mean {close[0]!r}?" if close else (
-            f"valid fields here: {', '.join(valid)}" if valid else "remove it")
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else (f"valid fields here: {', '.join(valid)}" if valid else "remove it")
+        )
     elif etype == "missing":
         msg = "required field is missing"
         hint = f"add '{loc[-1]}:'" if loc else ""
@@ -214,8 +269,18 @@ def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel
     elif etype == "value_error":
         msg = msg.removeprefix("Value error, ")
         hint = "fix the value"
-    elif etype in ("int_type", "int_parsing", "bool_type", "bool_parsing", "string_type", "dict_type",
-                   "list_type", "model_type", "float_type", "int_from_float"):
+    elif etype in (
+        "int_type",
+        "int_parsing",
+        "bool_type",
+        "bool_parsing",
+        "string_type",
+        "dict_type",
+        "list_type",
+        "model_type",
+        "float_type",
+        "int_from_float",
+    ):
         msg = f"wrong type: {msg[0].lower() + msg[1:]} (got {type(err.get('input')).__name__} {_short(err.get('input'))})"
         hint = "see `gitops-gen schema` for the expected types"
     elif etype == "string_pattern_mismatch":
@@ -256,9 +321,19 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """Drop pydantic's union/constraint markers (``'int'``, ``'constrained-str'``...) from a loc."""
     out: list[str | int] = []
     for part in loc:
-        if isinstance(part, str) and ("[" in part or part in ("int", "str", "constrained-str",
-                                                                "constrained-int", "function-after",
-                                                                "function-before", "literal")):
+        if isinstance(part, str) and (
+            "[" in part
+            or part
+            in (
+                "int",
+                "str",
+                "constrained-str",
+                "constrained-int",
+                "function-after",
+                "function-before",
+                "literal",
+            )
+        ):
             continue
         out.append(part)
     return tuple(out)

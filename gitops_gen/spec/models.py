@@ -195,8 +195,10 @@ class GitSource(Model):
     def _check_url(self) -> GitSource:
         url = self.url
         if not re.match(r"^(ssh://|https?://)[^\s]+\Z", url):
-            raise ValueError(f"git.url {url!r} must be an ssh://, http:// or https:// URL "
-                             "(Flux does not accept scp-like git@host:org/repo)")
+            raise ValueError(
+                f"git.url {url!r} must be an ssh://, http:// or https:// URL "
+                "(Flux does not accept scp-like git@host:org/repo)"
+            )
         if self.path is not None and re.search(r"[\s\x00-\x1f\\]", self.path):
             raise ValueError(f"git.path {self.path!r} must not contain spaces, control characters or '\\'")
         if self.path is not None and (".." in self.path.split("/") or self.path.startswith("/")):
@@ -284,7 +286,9 @@ class Monitoring(Component):
 class Loki(Model):
     version: ChartVersion = "6.55.0"
     chunksCache: bool = Field(default=False, description="Loki's memcached chunks cache (9830Mi by default).")
-    resultsCache: bool = Field(default=False, description="Loki's memcached results cache (1229Mi by default).")
+    resultsCache: bool = Field(
+        default=False, description="Loki's memcached results cache (1229Mi by default)."
+    )
     retention: Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$")] | None = None
     values: Values = Field(default_factory=dict)
 
@@ -311,7 +315,9 @@ class Components(Model):
 
 class PlatformSpec(Model):
     distribution: Literal["k3s", "kubernetes"] = "kubernetes"
-    kubernetesVersion: Annotated[str, BeforeValidator(_to_str), Field(pattern=r"^v?1\.[0-9]{1,2}(\.[0-9]+)?$")] = "1.34"
+    kubernetesVersion: Annotated[
+        str, BeforeValidator(_to_str), Field(pattern=r"^v?1\.[0-9]{1,2}(\.[0-9]+)?$")
+    ] = "1.34"
     git: GitSource
     interval: Duration = Field(default="10m", description="Reconcile interval of the Flux Kustomizations.")
     nodes: list[Node] = Field(default_factory=list)
@@ -384,8 +390,12 @@ class Autoscaling(Model):
 
 
 class DisruptionBudget(Model):
-    minAvailable: Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None = None
-    maxUnavailable: Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None = None
+    minAvailable: (
+        Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None
+    ) = None
+    maxUnavailable: (
+        Annotated[int, Field(ge=0, strict=True)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_of(self) -> DisruptionBudget:
@@ -432,7 +442,9 @@ class EnvVar(Model):
 
 class AppSpec(Model):
     namespace: DnsLabel | None = Field(default=None, description="Default: the app name.")
-    cluster: DnsLabel | None = Field(default=None, description="Platform this app runs on; default: the only one.")
+    cluster: DnsLabel | None = Field(
+        default=None, description="Platform this app runs on; default: the only one."
+    )
     image: Image
     port: Port = 8080
     replicas: int = Field(default=1, ge=0, le=1000)

@@ -34,11 +34,15 @@ from gitops_gen.errors import Location, Problem
 from gitops_gen.values import dotted
 from gitops_gen.yamlio import position_of
 
-HINT_ENV = ("never commit a credential: put it in a Secret (encrypted in git with SealedSecrets: "
-            "`kubeseal`) and reference it with `secretKeyRef: {name: <secret>, key: <key>}`")
-HINT_VALUES = ("never commit a credential: put it in a Secret (encrypted in git with SealedSecrets: "
-               "`kubeseal`) and point the chart at it (most charts take an `existingSecret`-style "
-               "value; Grafana's admin: spec.components.monitoring.grafana.adminSecret)")
+HINT_ENV = (
+    "never commit a credential: put it in a Secret (encrypted in git with SealedSecrets: "
+    "`kubeseal`) and reference it with `secretKeyRef: {name: <secret>, key: <key>}`"
+)
+HINT_VALUES = (
+    "never commit a credential: put it in a Secret (encrypted in git with SealedSecrets: "
+    "`kubeseal`) and point the chart at it (most charts take an `existingSecret`-style "
+    "value; Grafana's admin: spec.components.monitoring.grafana.adminSecret)"
+)
 
 
 def is_credential_key(key: str) -> bool:
@@ -52,8 +56,10 @@ def _is_literal(value: Any) -> bool:
 
 def credential_problems(doc: Any, name: str) -> list[Problem]:
     """Every literal credential in a spec document (ruamel round-trip tree, for positions)."""
-    return [Problem(Location(name, *(_pos(doc, path))), message, dotted(path), hint)
-            for path, message, hint in _find(doc, ())]
+    return [
+        Problem(Location(name, *(_pos(doc, path))), message, dotted(path), hint)
+        for path, message, hint in _find(doc, ())
+    ]
 
 
 def _pos(doc: Any, path: tuple[str | int, ...]) -> tuple[int, int]:
@@ -93,7 +99,9 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                     stack.append((value, (*where, i), in_values))
 
 
-def _env(entries: list[Any], where: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+def _env(
+    entries: list[Any], where: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
@@ -103,5 +111,8 @@ def _env(entries: list[Any], where: tuple[str | int, ...]) -> Iterator[tuple[tup
         if isinstance(env_name, str) and is_literal_credential(env_name, value, strict=True):
             yield ((*where, i, "value"), f"literal credential in env var {env_name!r}", HINT_ENV)
         elif url_with_password(value):
-            yield ((*where, i, "value"), f"env var {env_name!r} holds a URL with a literal password",
-                   HINT_ENV)
+            yield (
+                (*where, i, "value"),
+                f"env var {env_name!r} holds a URL with a literal password",
+                HINT_ENV,
+            )

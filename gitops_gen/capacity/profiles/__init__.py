@@ -32,8 +32,14 @@ class Profile(Protocol):
     def footprint(self, v: Values, rel: Release) -> Footprint: ...
 
 
-_MODULES: tuple[ModuleType, ...] = (cert_manager, ingress_nginx, kube_prometheus_stack, loki, promtail,
-                                    sealed_secrets)
+_MODULES: tuple[ModuleType, ...] = (
+    cert_manager,
+    ingress_nginx,
+    kube_prometheus_stack,
+    loki,
+    promtail,
+    sealed_secrets,
+)
 PROFILES: dict[str, Profile] = {cast(str, m.CHART): cast(Profile, m) for m in _MODULES}
 
 

@@ -104,30 +104,59 @@ class Footprint:
     notes: list[str] = field(default_factory=list)
 
 
-def workload(release: Release, values: Values, *, component: str, kind: str, name: str,
-             containers: list[Container], replicas: int = 1, replicas_path: str = "",
-             max_replicas: int | None = None, transient: bool = False, fix: str = "",
-             host_ports: tuple[tuple[int, str], ...] = (), surge: int | None = None,
-             notes: list[str] | None = None) -> Workload:
+def workload(
+    release: Release,
+    values: Values,
+    *,
+    component: str,
+    kind: str,
+    name: str,
+    containers: list[Container],
+    replicas: int = 1,
+    replicas_path: str = "",
+    max_replicas: int | None = None,
+    transient: bool = False,
+    fix: str = "",
+    host_ports: tuple[tuple[int, str], ...] = (),
+    surge: int | None = None,
+    notes: list[str] | None = None,
+) -> Workload:
     """A workload of a chart, with the default RollingUpdate surge for Deployments (25%)."""
     if surge is None:
         surge = 0
         if kind == "Deployment" and not transient:
             top = max_replicas if max_replicas is not None else replicas
             surge = -(-25 * top // 100) if top else 0
-    return Workload(name=name, component=component, kind=kind, namespace=release.namespace,
-                    owner=release.owner, containers=containers, replicas=replicas,
-                    max_replicas=max_replicas, surge=surge, transient=transient,
-                    host_ports=host_ports, replicas_path=replicas_path, fix=fix,
-                    notes=list(notes or ()))
+    return Workload(
+        name=name,
+        component=component,
+        kind=kind,
+        namespace=release.namespace,
+        owner=release.owner,
+        containers=containers,
+        replicas=replicas,
+        max_replicas=max_replicas,
+        surge=surge,
+        transient=transient,
+        host_ports=host_ports,
+        replicas_path=replicas_path,
+        fix=fix,
+        notes=list(notes or ()),
+    )
 
 
 def operator_memory_default(container: Container, default_bytes: int, note: str) -> Container:
     """A container whose memory request an operator fills in when the user leaves it unset."""
     if container.requests.memory is not None:
         return container
-    return Container(container.name, Res(container.requests.cpu, default_bytes), container.limits,
-                     container.path + f" ({note})", container.init, container.sidecar)
+    return Container(
+        container.name,
+        Res(container.requests.cpu, default_bytes),
+        container.limits,
+        container.path + f" ({note})",
+        container.init,
+        container.sidecar,
+    )
 
 
 MI = 2**20

@@ -32,33 +32,77 @@ DEFAULTS: dict[str, object] = {
     "startupapicheck": {"enabled": True, "resources": {}},  # L1536, L1609
 }
 
-ACME_SOLVER = Container("acmesolver", Res(10, 64 * MI), Res(100, 64 * MI),
-                        "controller flags --acme-http01-solver-resource-request-cpu/-memory")
+ACME_SOLVER = Container(
+    "acmesolver",
+    Res(10, 64 * MI),
+    Res(100, 64 * MI),
+    "controller flags --acme-http01-solver-resource-request-cpu/-memory",
+)
 
 
 def footprint(v: Values, rel: Release) -> Footprint:
     fp = Footprint()
     full = rel.fullname(v)
-    fp.workloads.append(workload(
-        rel, v, component="controller", kind="Deployment", name=full,
-        containers=[v.container("cert-manager-controller", "resources")],
-        replicas=v.integer("replicaCount", 1), replicas_path="replicaCount"))
-    fp.workloads.append(workload(
-        rel, v, component="webhook", kind="Deployment", name=f"{full}-webhook",
-        containers=[v.container("cert-manager-webhook", "webhook.resources")],
-        replicas=v.integer("webhook.replicaCount", 1), replicas_path="webhook.replicaCount"))
+    fp.workloads.append(
+        workload(
+            rel,
+            v,
+            component="controller",
+            kind="Deployment",
+            name=full,
+            containers=[v.container("cert-manager-controller", "resources")],
+            replicas=v.integer("replicaCount", 1),
+            replicas_path="replicaCount",
+        )
+    )
+    fp.workloads.append(
+        workload(
+            rel,
+            v,
+            component="webhook",
+            kind="Deployment",
+            name=f"{full}-webhook",
+            containers=[v.container("cert-manager-webhook", "webhook.resources")],
+            replicas=v.integer("webhook.replicaCount", 1),
+            replicas_path="webhook.replicaCount",
+        )
+    )
     if v.enabled("cainjector.enabled", True):
-        fp.workloads.append(workload(
-            rel, v, component="cainjector", kind="Deployment", name=f"{full}-cainjector",
-            containers=[v.container("cert-manager-cainjector", "cainjector.resources")],
-            replicas=v.integer("cainjector.replicaCount", 1), replicas_path="cainjector.replicaCount"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="cainjector",
+                kind="Deployment",
+                name=f"{full}-cainjector",
+                containers=[v.container("cert-manager-cainjector", "cainjector.resources")],
+                replicas=v.integer("cainjector.replicaCount", 1),
+                replicas_path="cainjector.replicaCount",
+            )
+        )
     if v.enabled("startupapicheck.enabled", True):
-        fp.workloads.append(workload(
-            rel, v, component="startupapicheck", kind="Job", name=f"{full}-startupapicheck",
-            containers=[v.container("cert-manager-startupapicheck", "startupapicheck.resources")],
-            transient=True, replicas_path="startupapicheck.enabled"))
-    fp.workloads.append(workload(
-        rel, v, component="acme-solver", kind="Pod", name="cm-acme-http-solver",
-        containers=[ACME_SOLVER], transient=True,
-        notes=["one pod per pending ACME HTTP-01 challenge, in the namespace of the Certificate"]))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="startupapicheck",
+                kind="Job",
+                name=f"{full}-startupapicheck",
+                containers=[v.container("cert-manager-startupapicheck", "startupapicheck.resources")],
+                transient=True,
+                replicas_path="startupapicheck.enabled",
+            )
+        )
+    fp.workloads.append(
+        workload(
+            rel,
+            v,
+            component="acme-solver",
+            kind="Pod",
+            name="cm-acme-http-solver",
+            containers=[ACME_SOLVER],
+            transient=True,
+            notes=["one pod per pending ACME HTTP-01 challenge, in the namespace of the Certificate"],
+        )
+    )
     return fp

@@ -30,8 +30,10 @@ from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.profiles._base import MI
 from gitops_gen.lint.model import Resource
 
-SOURCE = ("fluxcd/{source,kustomize,helm,notification}-controller config/manager/deployment.yaml "
-          "(as shipped in fluxcd/flux2 manifests/bases -> gotk-components.yaml)")
+SOURCE = (
+    "fluxcd/{source,kustomize,helm,notification}-controller config/manager/deployment.yaml "
+    "(as shipped in fluxcd/flux2 manifests/bases -> gotk-components.yaml)"
+)
 NAMESPACE = "flux-system"
 COMPONENT = "Flux (flux bootstrap)"
 # name -> (requests cpu millis, requests memory, limits cpu millis, limits memory, Recreate strategy)
@@ -42,8 +44,11 @@ CONTROLLERS: dict[str, tuple[int, int, int, int, bool]] = {
     "notification-controller": (100, 64 * MI, 1000, 1024 * MI, False),
 }
 # every controller flux installs (default and extra components): any of them means gotk-components is here
-ALL_CONTROLLERS = frozenset(CONTROLLERS) | {"image-reflector-controller", "image-automation-controller",
-                                            "source-watcher"}
+ALL_CONTROLLERS = frozenset(CONTROLLERS) | {
+    "image-reflector-controller",
+    "image-automation-controller",
+    "source-watcher",
+}
 _SYNC_GROUPS = ("source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io")
 
 
@@ -54,18 +59,35 @@ def bootstrap_workloads(resources: Iterable[Resource]) -> list[Workload]:
     for r in resources:
         if r.kind == "Deployment" and r.name in ALL_CONTROLLERS and r.namespace in (NAMESPACE, ""):
             return []  # gotk-components.yaml is among the inputs: counted as plain workloads
-        if anchor is None and r.namespace == NAMESPACE and r.name == NAMESPACE and \
-                r.kind in ("GitRepository", "Kustomization", "OCIRepository") and r.group in _SYNC_GROUPS:
+        if (
+            anchor is None
+            and r.namespace == NAMESPACE
+            and r.name == NAMESPACE
+            and r.kind in ("GitRepository", "Kustomization", "OCIRepository")
+            and r.group in _SYNC_GROUPS
+        ):
             anchor = r
     if anchor is None:
         return []
     owner = Owner(label=COMPONENT, resource=anchor, group=COMPONENT)
     out: list[Workload] = []
     for name, (cpu, mem, cpu_lim, mem_lim, recreate) in CONTROLLERS.items():
-        out.append(Workload(
-            name=name, component=name, kind="Deployment", namespace=NAMESPACE, owner=owner,
-            containers=[Container("manager", Res(cpu, mem), Res(cpu_lim, mem_lim), "gotk-components.yaml")],
-            replicas=1, surge=0 if recreate else 1,
-            fix="patch its resources in clusters/<cluster>/flux-system/kustomization.yaml after `flux bootstrap`",
-            notes=[f"installed by `flux bootstrap` (gotk-components.yaml is not among the inputs); {SOURCE}"]))
+        out.append(
+            Workload(
+                name=name,
+                component=name,
+                kind="Deployment",
+                namespace=NAMESPACE,
+                owner=owner,
+                containers=[
+                    Container("manager", Res(cpu, mem), Res(cpu_lim, mem_lim), "gotk-components.yaml")
+                ],
+                replicas=1,
+                surge=0 if recreate else 1,
+                fix="patch its resources in clusters/<cluster>/flux-system/kustomization.yaml after `flux bootstrap`",
+                notes=[
+                    f"installed by `flux bootstrap` (gotk-components.yaml is not among the inputs); {SOURCE}"
+                ],
+            )
+        )
     return out

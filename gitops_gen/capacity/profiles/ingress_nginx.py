@@ -36,8 +36,13 @@ DEFAULTS: dict[str, object] = {
         "autoscaling": {"enabled": False, "minReplicas": 1, "maxReplicas": 11},  # L413
         "hostNetwork": False,  # L107
         "hostPort": {"enabled": False, "ports": {"http": 80, "https": 443}},
-        "service": {"enabled": True, "type": "LoadBalancer",  # L506
-                    "enableHttp": True, "enableHttps": True, "ports": {"http": 80, "https": 443}},
+        "service": {
+            "enabled": True,
+            "type": "LoadBalancer",  # L506
+            "enableHttp": True,
+            "enableHttps": True,
+            "ports": {"http": 80, "https": 443},
+        },
         "containerPort": {"http": 80, "https": 443},
         "admissionWebhooks": {
             "enabled": True,  # L761
@@ -54,39 +59,74 @@ def footprint(v: Values, rel: Release) -> Footprint:
     fp = Footprint()
     full = rel.fullname(v)
     kind = v.text("controller.kind", "Deployment")
-    kinds = ["Deployment", "DaemonSet"] if kind == "Both" else [
-        "DaemonSet" if kind == "DaemonSet" else "Deployment"]
+    kinds = (
+        ["Deployment", "DaemonSet"]
+        if kind == "Both"
+        else ["DaemonSet" if kind == "DaemonSet" else "Deployment"]
+    )
     ports: list[tuple[int, str]] = []
     if v.enabled("controller.hostNetwork"):
-        ports += [(v.integer("controller.containerPort.http", 80), "TCP"),
-                  (v.integer("controller.containerPort.https", 443), "TCP")]
+        ports += [
+            (v.integer("controller.containerPort.http", 80), "TCP"),
+            (v.integer("controller.containerPort.https", 443), "TCP"),
+        ]
     elif v.enabled("controller.hostPort.enabled"):
-        ports += [(v.integer("controller.hostPort.ports.http", 80), "TCP"),
-                  (v.integer("controller.hostPort.ports.https", 443), "TCP")]
+        ports += [
+            (v.integer("controller.hostPort.ports.http", 80), "TCP"),
+            (v.integer("controller.hostPort.ports.https", 443), "TCP"),
+        ]
     for k in kinds:
         max_replicas = None
         replicas = v.integer("controller.replicaCount", 1)
         if k == "Deployment" and v.enabled("controller.autoscaling.enabled"):
             replicas = v.integer("controller.autoscaling.minReplicas", 1)
             max_replicas = v.integer("controller.autoscaling.maxReplicas", 11)
-        fp.workloads.append(workload(
-            rel, v, component="controller", kind=k, name=f"{full}-controller",
-            containers=[v.container("controller", "controller.resources")],
-            replicas=replicas, max_replicas=max_replicas, host_ports=tuple(ports),
-            replicas_path=("controller.autoscaling.maxReplicas" if max_replicas is not None
-                           else "controller.replicaCount")))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="controller",
+                kind=k,
+                name=f"{full}-controller",
+                containers=[v.container("controller", "controller.resources")],
+                replicas=replicas,
+                max_replicas=max_replicas,
+                host_ports=tuple(ports),
+                replicas_path=(
+                    "controller.autoscaling.maxReplicas"
+                    if max_replicas is not None
+                    else "controller.replicaCount"
+                ),
+            )
+        )
     hooks = "controller.admissionWebhooks"
     if v.enabled(f"{hooks}.enabled", True) and v.enabled(f"{hooks}.patch.enabled", True):
         for comp, key in (("admission-create", "createSecretJob"), ("admission-patch", "patchWebhookJob")):
-            fp.workloads.append(workload(
-                rel, v, component=comp, kind="Job", name=f"{full}-{comp}",
-                containers=[v.container(comp.split("-")[1], f"{hooks}.{key}.resources")],
-                transient=True, replicas_path=f"{hooks}.patch.enabled"))
+            fp.workloads.append(
+                workload(
+                    rel,
+                    v,
+                    component=comp,
+                    kind="Job",
+                    name=f"{full}-{comp}",
+                    containers=[v.container(comp.split("-")[1], f"{hooks}.{key}.resources")],
+                    transient=True,
+                    replicas_path=f"{hooks}.patch.enabled",
+                )
+            )
     if v.enabled("defaultBackend.enabled"):
-        fp.workloads.append(workload(
-            rel, v, component="default-backend", kind="Deployment", name=f"{full}-defaultbackend",
-            containers=[v.container("default-backend", "defaultBackend.resources")],
-            replicas=v.integer("defaultBackend.replicaCount", 1), replicas_path="defaultBackend.replicaCount"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="default-backend",
+                kind="Deployment",
+                name=f"{full}-defaultbackend",
+                containers=[v.container("default-backend", "defaultBackend.resources")],
+                replicas=v.integer("defaultBackend.replicaCount", 1),
+                replicas_path="defaultBackend.replicaCount",
+            )
+        )
     if v.enabled("controller.service.enabled", True) and v.text("controller.service.type") == "LoadBalancer":
         lb_ports: list[tuple[int, str]] = []
         if v.enabled("controller.service.enableHttp", True):
@@ -94,6 +134,9 @@ def footprint(v: Values, rel: Release) -> Footprint:
         if v.enabled("controller.service.enableHttps", True):
             lb_ports.append((v.integer("controller.service.ports.https", 443), "TCP"))
         if lb_ports:
-            fp.load_balancers.append(LoadBalancer(f"{full}-controller", rel.namespace, tuple(lb_ports),
-                                                  rel.owner, "controller.service.type"))
+            fp.load_balancers.append(
+                LoadBalancer(
+                    f"{full}-controller", rel.namespace, tuple(lb_ports), rel.owner, "controller.service.type"
+                )
+            )
     return fp

@@ -53,12 +53,27 @@ DEFAULTS: dict[str, object] = {
     "sidecar": {"resources": {}, "rules": {"enabled": True}},  # L4117, L4145
     "memcached": {"enabled": True},  # L3570
     "memcachedExporter": {"enabled": True, "resources": {"requests": {}, "limits": {}}},  # L3613-3620
-    "resultsCache": {"enabled": True, "replicas": 1, "allocatedMemory": 1024,  # L3660, L3668, L3672
-                     "allocatedCPU": "500m", "resources": None},  # L3674, L3744
-    "chunksCache": {"enabled": True, "replicas": 1, "allocatedMemory": 8192,  # L3773, L3785, L3789
-                    "allocatedCPU": "500m", "resources": None,  # L3791, L3861
-                    "l2": {"enabled": False, "replicas": 1, "allocatedMemory": 8192,  # L3893, L3909
-                           "allocatedCPU": "500m", "resources": None}},
+    "resultsCache": {
+        "enabled": True,
+        "replicas": 1,
+        "allocatedMemory": 1024,  # L3660, L3668, L3672
+        "allocatedCPU": "500m",
+        "resources": None,
+    },  # L3674, L3744
+    "chunksCache": {
+        "enabled": True,
+        "replicas": 1,
+        "allocatedMemory": 8192,  # L3773, L3785, L3789
+        "allocatedCPU": "500m",
+        "resources": None,  # L3791, L3861
+        "l2": {
+            "enabled": False,
+            "replicas": 1,
+            "allocatedMemory": 8192,  # L3893, L3909
+            "allocatedCPU": "500m",
+            "resources": None,
+        },
+    },
     "minio": {"enabled": False},  # L4036
 }
 
@@ -95,12 +110,17 @@ def footprint(v: Values, rel: Release) -> Footprint:
     mode = v.text("deploymentMode", "SimpleScalable")
     object_storage = v.text("loki.storage.type", "s3") in OBJECT_STORAGE
     single = mode in ("SingleBinary", "SingleBinary<->SimpleScalable", "Monolithic")
-    scalable = object_storage and mode in ("SimpleScalable", "SingleBinary<->SimpleScalable",
-                                           "SimpleScalable<->Distributed")
+    scalable = object_storage and mode in (
+        "SimpleScalable",
+        "SingleBinary<->SimpleScalable",
+        "SimpleScalable<->Distributed",
+    )
     distributed = object_storage and mode in ("Distributed", "SimpleScalable<->Distributed")
     if mode in ("SimpleScalable", "Distributed") and not object_storage:
-        fp.notes.append(f"deploymentMode {mode} needs object storage (loki.storage.type is "
-                        f"{v.text('loki.storage.type')!r}): the chart refuses to render it")
+        fp.notes.append(
+            f"deploymentMode {mode} needs object storage (loki.storage.type is "
+            f"{v.text('loki.storage.type')!r}): the chart refuses to render it"
+        )
     rules_sidecar = v.enabled("sidecar.rules.enabled")
 
     def sidecar() -> list[Container]:
@@ -110,59 +130,127 @@ def footprint(v: Values, rel: Release) -> Footprint:
         replicas = 1
         if object_storage and v.integer("singleBinary.replicas", 0) > 1:
             replicas = v.integer("singleBinary.replicas", 0)
-        fp.workloads.append(workload(
-            rel, v, component="single-binary", kind="StatefulSet", name=full,
-            containers=[v.container("loki", "singleBinary.resources"), *sidecar()],
-            replicas=replicas, replicas_path="singleBinary.replicas"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="single-binary",
+                kind="StatefulSet",
+                name=full,
+                containers=[v.container("loki", "singleBinary.resources"), *sidecar()],
+                replicas=replicas,
+                replicas_path="singleBinary.replicas",
+            )
+        )
     if scalable:
-        fp.workloads.append(workload(
-            rel, v, component="write", kind="StatefulSet", name=f"{full}-write",
-            containers=[v.container("loki", "write.resources")],
-            replicas=v.integer("write.replicas", 3), replicas_path="write.replicas"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="write",
+                kind="StatefulSet",
+                name=f"{full}-write",
+                containers=[v.container("loki", "write.resources")],
+                replicas=v.integer("write.replicas", 3),
+                replicas_path="write.replicas",
+            )
+        )
         read_kind = "StatefulSet" if v.enabled("read.legacyReadTarget") else "Deployment"
-        fp.workloads.append(workload(
-            rel, v, component="read", kind=read_kind, name=f"{full}-read",
-            containers=[v.container("loki", "read.resources")],
-            replicas=v.integer("read.replicas", 3), replicas_path="read.replicas",
-            max_replicas=_hpa_max(v, "read")))
-        fp.workloads.append(workload(
-            rel, v, component="backend", kind="StatefulSet", name=f"{full}-backend",
-            containers=[v.container("loki", "backend.resources"), *sidecar()],
-            replicas=v.integer("backend.replicas", 3), replicas_path="backend.replicas"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="read",
+                kind=read_kind,
+                name=f"{full}-read",
+                containers=[v.container("loki", "read.resources")],
+                replicas=v.integer("read.replicas", 3),
+                replicas_path="read.replicas",
+                max_replicas=_hpa_max(v, "read"),
+            )
+        )
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="backend",
+                kind="StatefulSet",
+                name=f"{full}-backend",
+                containers=[v.container("loki", "backend.resources"), *sidecar()],
+                replicas=v.integer("backend.replicas", 3),
+                replicas_path="backend.replicas",
+            )
+        )
     if distributed:
         for key, kind, suffix in DISTRIBUTED:
             n = v.integer(f"{key}.replicas", 0)
             if n > 0:
-                fp.workloads.append(workload(
-                    rel, v, component=suffix, kind=kind, name=f"{full}-{suffix}",
-                    containers=[v.container(suffix, f"{key}.resources")],
-                    replicas=n, replicas_path=f"{key}.replicas", max_replicas=_hpa_max(v, key)))
+                fp.workloads.append(
+                    workload(
+                        rel,
+                        v,
+                        component=suffix,
+                        kind=kind,
+                        name=f"{full}-{suffix}",
+                        containers=[v.container(suffix, f"{key}.resources")],
+                        replicas=n,
+                        replicas_path=f"{key}.replicas",
+                        max_replicas=_hpa_max(v, key),
+                    )
+                )
     if v.enabled("gateway.enabled", True):
-        fp.workloads.append(workload(
-            rel, v, component="gateway", kind="Deployment", name=f"{full}-gateway",
-            containers=[v.container("nginx", "gateway.resources")],
-            replicas=v.integer("gateway.replicas", 1), replicas_path="gateway.replicas",
-            max_replicas=_hpa_max(v, "gateway")))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="gateway",
+                kind="Deployment",
+                name=f"{full}-gateway",
+                containers=[v.container("nginx", "gateway.resources")],
+                replicas=v.integer("gateway.replicas", 1),
+                replicas_path="gateway.replicas",
+                max_replicas=_hpa_max(v, "gateway"),
+            )
+        )
     if v.enabled("lokiCanary.enabled", True):
         kind = v.text("lokiCanary.kind", "DaemonSet")
         kind = "Deployment" if kind == "Deployment" else "DaemonSet"
-        fp.workloads.append(workload(
-            rel, v, component="canary", kind=kind, name=f"{full}-canary",
-            containers=[v.container("loki-canary", "lokiCanary.resources")],
-            replicas=v.integer("lokiCanary.replicas", 1), replicas_path="lokiCanary.enabled"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="canary",
+                kind=kind,
+                name=f"{full}-canary",
+                containers=[v.container("loki-canary", "lokiCanary.resources")],
+                replicas=v.integer("lokiCanary.replicas", 1),
+                replicas_path="lokiCanary.enabled",
+            )
+        )
     if v.enabled("memcached.enabled", True):
-        for key, comp in (("chunksCache", "chunks-cache"), ("resultsCache", "results-cache"),
-                          ("chunksCache.l2", "chunks-cache-l2")):
+        for key, comp in (
+            ("chunksCache", "chunks-cache"),
+            ("resultsCache", "results-cache"),
+            ("chunksCache.l2", "chunks-cache-l2"),
+        ):
             default_on = key != "chunksCache.l2"
             if not v.enabled(f"{key}.enabled", default_on):
                 continue
             fp.workloads.append(_memcached(v, rel, key, comp, f"{full}-{comp}"))
     if v.enabled("minio.enabled"):
-        fp.workloads.append(workload(
-            rel, v, component="minio", kind="StatefulSet", name=f"{rel.name}-minio",
-            containers=[v.container("minio", "minio.resources")],
-            replicas=v.integer("minio.replicas", 1), replicas_path="minio.replicas",
-            notes=["minio sub-chart: resources as set in values.minio.resources only"]))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="minio",
+                kind="StatefulSet",
+                name=f"{rel.name}-minio",
+                containers=[v.container("minio", "minio.resources")],
+                replicas=v.integer("minio.replicas", 1),
+                replicas_path="minio.replicas",
+                notes=["minio sub-chart: resources as set in values.minio.resources only"],
+            )
+        )
     for key in ("enterprise.enabled", "tableManager.enabled", "rollout_operator.enabled"):
         if v.enabled(key):
             fp.notes.append(f"values.{key} is true: its workloads are not modelled (footprint unknown)")
@@ -190,12 +278,23 @@ def _memcached(v: Values, rel: Release, key: str, comp: str, name: str) -> Workl
     if v.enabled("memcachedExporter.enabled", True):
         containers.append(v.container("exporter", "memcachedExporter.resources"))
     toggle = SPEC_TOGGLES.get(comp, "")
-    fix = (f"lower values.{key}.allocatedMemory (the pod requests allocatedMemory × 1.2 Mi), "
-           f"or set values.{key}.enabled: false")
+    fix = (
+        f"lower values.{key}.allocatedMemory (the pod requests allocatedMemory × 1.2 Mi), "
+        f"or set values.{key}.enabled: false"
+    )
     if toggle and rel.owner.spec_path:
         fix = f"set `{rel.owner.spec_path}.{toggle}` in the platform spec, or " + fix
-    return workload(rel, v, component=comp, kind="StatefulSet", name=name, containers=containers,
-                    replicas=v.integer(f"{key}.replicas", 1), replicas_path=f"{key}.replicas", fix=fix)
+    return workload(
+        rel,
+        v,
+        component=comp,
+        kind="StatefulSet",
+        name=name,
+        containers=containers,
+        replicas=v.integer(f"{key}.replicas", 1),
+        replicas_path=f"{key}.replicas",
+        fix=fix,
+    )
 
 
 def _parse_cpu(raw: object) -> tuple[int | None, None, list[str]]:

@@ -38,13 +38,32 @@ def footprint(v: Values, rel: Release) -> Footprint:
         return out
 
     if v.enabled("daemonset.enabled", True):
-        fp.workloads.append(workload(rel, v, component="promtail", kind="DaemonSet", name=full,
-                                     containers=containers(), replicas_path="daemonset.enabled"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="promtail",
+                kind="DaemonSet",
+                name=full,
+                containers=containers(),
+                replicas_path="daemonset.enabled",
+            )
+        )
     if v.enabled("deployment.enabled"):
         max_replicas = None
         if v.enabled("deployment.autoscaling.enabled"):
             max_replicas = v.integer("deployment.autoscaling.maxReplicas", 10)
-        fp.workloads.append(workload(rel, v, component="promtail", kind="Deployment", name=full,
-                                     containers=containers(), replicas=v.integer("deployment.replicaCount", 1),
-                                     max_replicas=max_replicas, replicas_path="deployment.replicaCount"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="promtail",
+                kind="Deployment",
+                name=full,
+                containers=containers(),
+                replicas=v.integer("deployment.replicaCount", 1),
+                max_replicas=max_replicas,
+                replicas_path="deployment.replicaCount",
+            )
+        )
     return fp

@@ -29,8 +29,16 @@ DEFAULTS: dict[str, object] = {
 def footprint(v: Values, rel: Release) -> Footprint:
     fp = Footprint()
     if v.enabled("createController", True):
-        fp.workloads.append(workload(
-            rel, v, component="controller", kind="Deployment", name=rel.fullname(v),
-            containers=[v.container("controller", "resources")],
-            replicas=1, replicas_path="(hard-coded 1)"))
+        fp.workloads.append(
+            workload(
+                rel,
+                v,
+                component="controller",
+                kind="Deployment",
+                name=rel.fullname(v),
+                containers=[v.container("controller", "resources")],
+                replicas=1,
+                replicas_path="(hard-coded 1)",
+            )
+        )
     return fp

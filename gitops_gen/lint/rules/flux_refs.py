@@ -60,6 +60,7 @@ _BOOTSTRAP = "flux-system"
 
 def _artifacts(ctx: Context) -> dict[tuple[str, str], Resource]:
     """ExternalArtifacts produced by ArtifactGenerators: ``(namespace, name) -> generator``."""
+
     def build() -> dict[tuple[str, str], Resource]:
         out: dict[tuple[str, str], Resource] = {}
         for gen in ctx.by_kind.get("ArtifactGenerator", ()):
@@ -86,8 +87,11 @@ def _find_source(ctx: Context, kind: str, ns: str, name: str) -> Resource | None
 
 
 def _missing_severity(ctx: Context, kind: str, referrer: Resource) -> Severity:
-    others = [r for r in ctx.by_kind.get(kind, ()) if r is not referrer
-              and (kind not in KINDS or r.group.endswith(_FLUX))]
+    others = [
+        r
+        for r in ctx.by_kind.get(kind, ())
+        if r is not referrer and (kind not in KINDS or r.group.endswith(_FLUX))
+    ]
     if kind == "ExternalArtifact":
         others = others or list(ctx.by_kind.get("ArtifactGenerator", ()))
     return Severity.ERROR if others else Severity.WARNING
@@ -105,8 +109,9 @@ def _ref_fields(ref: object, default_ns: str) -> tuple[str, str, str] | None:
     return kind, namespace, name
 
 
-def _check_source(ctx: Context, r: Resource, ref: object, allowed: frozenset[str],
-                  path: tuple[str, ...]) -> Iterator[Hit]:
+def _check_source(
+    ctx: Context, r: Resource, ref: object, allowed: frozenset[str], path: tuple[str, ...]
+) -> Iterator[Hit]:
     fields = _ref_fields(ref, r.namespace)
     if fields is None:
         return
@@ -119,9 +124,13 @@ def _check_source(ctx: Context, r: Resource, ref: object, allowed: frozenset[str
         return
     sev = _missing_severity(ctx, kind, r)
     extra = "" if sev == Severity.ERROR else " among the linted files"
-    yield Hit(r, f"{'.'.join(path)} {kind} {ns + '/' if ns else ''}{name} does not exist{extra}",
-              f"create the {kind} or fix the reference's name/namespace", (*path, "name"),
-              severity=sev)
+    yield Hit(
+        r,
+        f"{'.'.join(path)} {kind} {ns + '/' if ns else ''}{name} does not exist{extra}",
+        f"create the {kind} or fix the reference's name/namespace",
+        (*path, "name"),
+        severity=sev,
+    )
 
 
 # ------------------------------------------------------------------------------ dependencies
@@ -143,6 +152,7 @@ def _deps(ctx: Context, r: Resource) -> list[tuple[int, str, str, Resource | Non
 
 def _cycles(ctx: Context, kind: str) -> dict[int, list[Resource]]:
     """For each dependsOn cycle among Flux objects of ``kind``: reporter id -> the loop."""
+
     def build() -> dict[int, list[Resource]]:
         nodes = [r for r in ctx.by_kind.get(kind, ()) if r.group.endswith(_FLUX)]
         edges: dict[int, list[Resource]] = {}
@@ -233,15 +243,23 @@ def _check_depends(ctx: Context, r: Resource) -> Iterator[Hit]:
         if target is None:
             sev = _missing_severity(ctx, r.kind, r)
             extra = "" if sev == Severity.ERROR else " among the linted files"
-            yield Hit(r, f"dependsOn {r.kind} {ns + '/' if ns else ''}{name} does not exist{extra}: "
-                      "Flux waits for it forever",
-                      "fix the name/namespace, or remove the dependency",
-                      ("spec", "dependsOn", i), severity=sev)
+            yield Hit(
+                r,
+                f"dependsOn {r.kind} {ns + '/' if ns else ''}{name} does not exist{extra}: "
+                "Flux waits for it forever",
+                "fix the name/namespace, or remove the dependency",
+                ("spec", "dependsOn", i),
+                severity=sev,
+            )
     loop = _cycles(ctx, r.kind).get(id(r))
     if loop:
         names = " -> ".join(x.name for x in [*loop, loop[0]])
-        yield Hit(r, f"dependsOn cycle: {names}; none of them will ever reconcile",
-                  "remove one dependsOn edge of the loop", ("spec", "dependsOn"))
+        yield Hit(
+            r,
+            f"dependsOn cycle: {names}; none of them will ever reconcile",
+            "remove one dependsOn edge of the loop",
+            ("spec", "dependsOn"),
+        )
 
 
 # ------------------------------------------------------------------------------------ paths
@@ -264,9 +282,12 @@ def _check_path(ctx: Context, r: Resource, spec: dict[str, Any]) -> Iterator[Hit
         return
     exists = path_exists_under(ctx, start, raw)
     if exists is False:
-        yield Hit(r, f"spec.path {raw!r} does not exist in the repository: the Kustomization fails "
-                  "to build", "point spec.path at a directory of the repository (relative to its root)",
-                  ("spec", "path"))
+        yield Hit(
+            r,
+            f"spec.path {raw!r} does not exist in the repository: the Kustomization fails to build",
+            "point spec.path at a directory of the repository (relative to its root)",
+            ("spec", "path"),
+        )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
@@ -280,7 +301,12 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         yield from _check_depends(ctx, resource)
         yield from _check_path(ctx, resource, spec)
     elif resource.kind == "HelmRelease":
-        yield from _check_source(ctx, resource, dig(spec, "chart", "spec", "sourceRef"), _HR_SOURCES,
-                                 ("spec", "chart", "spec", "sourceRef"))
+        yield from _check_source(
+            ctx,
+            resource,
+            dig(spec, "chart", "spec", "sourceRef"),
+            _HR_SOURCES,
+            ("spec", "chart", "spec", "sourceRef"),
+        )
         yield from _check_source(ctx, resource, spec.get("chartRef"), _HR_CHARTREFS, ("spec", "chartRef"))
         yield from _check_depends(ctx, resource)

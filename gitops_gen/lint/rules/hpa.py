@@ -65,8 +65,11 @@ def _utilization_metrics(resource: Resource) -> Iterator[tuple[str, str | None, 
     """``(resource name, container or None, path)`` for each utilization metric."""
     spec = as_dict(resource.body.get("spec"))
     if resource.api_version == "autoscaling/v1" or "targetCPUUtilizationPercentage" in spec:
-        path: FieldPath = (("spec", "targetCPUUtilizationPercentage")
-                           if "targetCPUUtilizationPercentage" in spec else ("spec",))
+        path: FieldPath = (
+            ("spec", "targetCPUUtilizationPercentage")
+            if "targetCPUUtilizationPercentage" in spec
+            else ("spec",)
+        )
         yield "cpu", None, path
         return
     metrics = spec.get("metrics")
@@ -91,17 +94,20 @@ def _utilization_metrics(resource: Resource) -> Iterator[tuple[str, str | None, 
         if not isinstance(name, str) or has_subst(name):
             continue
         target = as_dict(body.get("target"))
-        utilization = (target.get("type") == "Utilization"
-                       or ("averageUtilization" in target and "type" not in target)
-                       or "targetAverageUtilization" in body)
+        utilization = (
+            target.get("type") == "Utilization"
+            or ("averageUtilization" in target and "type" not in target)
+            or "targetAverageUtilization" in body
+        )
         if utilization:
             yield name, container, ("spec", "metrics", i)
 
 
 def _has_request(c: ContainerRef, name: str) -> bool:
     res = as_dict(c.container.get("resources"))
-    return (as_dict(res.get("requests")).get(name) is not None
-            or as_dict(res.get("limits")).get(name) is not None)
+    return (
+        as_dict(res.get("requests")).get(name) is not None or as_dict(res.get("limits")).get(name) is not None
+    )
 
 
 def _check_metrics(resource: Resource, target: Resource) -> Iterator[Hit]:
@@ -112,9 +118,13 @@ def _check_metrics(resource: Resource, target: Resource) -> Iterator[Hit]:
         if container is not None:
             found = [c for c in regular if c.container.get("name") == container]
             if not found:
-                yield Hit(resource, f"ContainerResource metric names container {container!r}, which "
-                          f"{target.kind} {target.name} does not have",
-                          "name one of the target's containers", path)
+                yield Hit(
+                    resource,
+                    f"ContainerResource metric names container {container!r}, which "
+                    f"{target.kind} {target.name} does not have",
+                    "name one of the target's containers",
+                    path,
+                )
                 continue
             scope = found
         else:
@@ -122,11 +132,15 @@ def _check_metrics(resource: Resource, target: Resource) -> Iterator[Hit]:
         missing = [c for c in scope if not _has_request(c, name)]
         if missing:
             names = ", ".join(c.label for c in missing)
-            yield Hit(resource, f"scales on {name} utilization, but in {target.kind} {target.name} "
-                      f"{names} {'has' if len(missing) == 1 else 'have'} no {name} request: "
-                      "the HPA cannot compute utilization and stops scaling",
-                      f"set resources.requests.{name} on every container of {target.kind} "
-                      f"{target.name}, or use an AverageValue target", path)
+            yield Hit(
+                resource,
+                f"scales on {name} utilization, but in {target.kind} {target.name} "
+                f"{names} {'has' if len(missing) == 1 else 'have'} no {name} request: "
+                "the HPA cannot compute utilization and stops scaling",
+                f"set resources.requests.{name} on every container of {target.kind} "
+                f"{target.name}, or use an AverageValue target",
+                path,
+            )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
@@ -136,48 +150,72 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     min_r = as_int(spec.get("minReplicas", 1))
     max_r = as_int(spec.get("maxReplicas"))
     if min_r is not None and max_r is not None and min_r > max_r:
-        yield Hit(resource, f"minReplicas {min_r} is above maxReplicas {max_r}",
-                  "set minReplicas <= maxReplicas", ("spec", "minReplicas"))
+        yield Hit(
+            resource,
+            f"minReplicas {min_r} is above maxReplicas {max_r}",
+            "set minReplicas <= maxReplicas",
+            ("spec", "minReplicas"),
+        )
     ref = as_dict(spec.get("scaleTargetRef"))
     kind, name = as_str(ref.get("kind")), as_str(ref.get("name"))
     if kind not in TARGET_KINDS or not name or has_subst(name) or has_subst(resource.namespace):
         return
     ns = resource.namespace
-    rivals = [s for s in scalers_by_target(ctx).get((ns, kind, name), [])
-              if s.resource is not resource and s.resource.kind == "HorizontalPodAutoscaler"]
+    rivals = [
+        s
+        for s in scalers_by_target(ctx).get((ns, kind, name), [])
+        if s.resource is not resource and s.resource.kind == "HorizontalPodAutoscaler"
+    ]
     if rivals:
-        yield Hit(resource, f"{kind} {name} is also targeted by HPA "
-                  f"{', '.join(s.resource.name for s in rivals)}: they fight over its replicas",
-                  "keep one HPA per workload (list several metrics in it instead)",
-                  ("spec", "scaleTargetRef"))
+        yield Hit(
+            resource,
+            f"{kind} {name} is also targeted by HPA "
+            f"{', '.join(s.resource.name for s in rivals)}: they fight over its replicas",
+            "keep one HPA per workload (list several metrics in it instead)",
+            ("spec", "scaleTargetRef"),
+        )
     target = find(ctx, kind, ns, name)
     if target is None:
         sev = absence_severity(ctx, ns, (kind,))
         if sev is not None:
             extra = "" if sev == Severity.ERROR else " among the linted files"
-            yield Hit(resource, f"scaleTargetRef {kind} {name} does not exist in namespace "
-                      f"{ns or '(unset)'}{extra}",
-                      "point scaleTargetRef at an existing workload in the same namespace",
-                      ("spec", "scaleTargetRef", "name"), severity=sev)
+            yield Hit(
+                resource,
+                f"scaleTargetRef {kind} {name} does not exist in namespace {ns or '(unset)'}{extra}",
+                "point scaleTargetRef at an existing workload in the same namespace",
+                ("spec", "scaleTargetRef", "name"),
+                severity=sev,
+            )
         return
     yield from _check_metrics(resource, target)
     tspec = as_dict(target.body.get("spec"))
-    first = next((s for s in scalers_by_target(ctx).get((ns, kind, name), [])
-                  if s.resource.kind == "HorizontalPodAutoscaler"), None)
+    first = next(
+        (
+            s
+            for s in scalers_by_target(ctx).get((ns, kind, name), [])
+            if s.resource.kind == "HorizontalPodAutoscaler"
+        ),
+        None,
+    )
     if tspec.get("replicas") is not None and (first is None or first.resource is resource):
-        yield Hit(target, f"sets spec.replicas ({tspec.get('replicas')}) but HPA {resource.name} "
-                  "scales it: Flux re-applies this count at every reconciliation, undoing the HPA",
-                  "delete spec.replicas from the manifest and let the HPA own the replica count",
-                  ("spec", "replicas"))
+        yield Hit(
+            target,
+            f"sets spec.replicas ({tspec.get('replicas')}) but HPA {resource.name} "
+            "scales it: Flux re-applies this count at every reconciliation, undoing the HPA",
+            "delete spec.replicas from the manifest and let the HPA own the replica count",
+            ("spec", "replicas"),
+        )
     for pa in pdbs_by_workload(ctx).get(id(target), []):
         if not pa.blocking or pa.min_available is None:
             continue
         if not any(s.resource is resource for s in pa.scalers):
             continue
         raw = as_dict(pa.pdb.body.get("spec")).get("minAvailable")
-        yield Hit(resource, f"PodDisruptionBudget {pa.pdb.name} requires minAvailable {raw} but "
-                  f"this HPA may scale down to {min_r if min_r is not None else '?'} "
-                  f"replica(s): at minimum scale no pod can be evicted and node drains hang",
-                  "raise minReplicas above the PDB's minAvailable, or lower the PDB "
-                  "(e.g. maxUnavailable: 1)",
-                  ("spec", "minReplicas") if "minReplicas" in spec else ("spec",))
+        yield Hit(
+            resource,
+            f"PodDisruptionBudget {pa.pdb.name} requires minAvailable {raw} but "
+            f"this HPA may scale down to {min_r if min_r is not None else '?'} "
+            f"replica(s): at minimum scale no pod can be evicted and node drains hang",
+            "raise minReplicas above the PDB's minAvailable, or lower the PDB (e.g. maxUnavailable: 1)",
+            ("spec", "minReplicas") if "minReplicas" in spec else ("spec",),
+        )

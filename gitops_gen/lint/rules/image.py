@@ -41,7 +41,7 @@ def image_tag(image: str) -> tuple[str | None, bool]:
     slash = ref.rfind("/")
     colon = ref.rfind(":")
     if colon > slash:
-        return ref[colon + 1:], False
+        return ref[colon + 1 :], False
     return None, False
 
 
@@ -57,9 +57,16 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             continue
         path = (*c.path, "image")
         if not tag:
-            yield Hit(resource, f"{c.label}: image {image!r} has no tag, so it runs whatever "
-                      "'latest' is at pull time",
-                      f"pin a version: {image.strip()}:<version> (or @sha256:<digest>)", path)
+            yield Hit(
+                resource,
+                f"{c.label}: image {image!r} has no tag, so it runs whatever 'latest' is at pull time",
+                f"pin a version: {image.strip()}:<version> (or @sha256:<digest>)",
+                path,
+            )
         elif tag == "latest":
-            yield Hit(resource, f"{c.label}: image {image!r} uses the mutable 'latest' tag",
-                      "pin a released version tag (or @sha256:<digest>)", path)
+            yield Hit(
+                resource,
+                f"{c.label}: image {image!r} uses the mutable 'latest' tag",
+                "pin a released version tag (or @sha256:<digest>)",
+                path,
+            )

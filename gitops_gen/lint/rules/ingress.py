@@ -77,10 +77,13 @@ def _check_tls(r: Resource, spec: dict[str, Any]) -> Iterator[Hit]:
         if not isinstance(host, str) or not host or has_subst(host):
             continue
         if not host_covered(host, hosts):
-            yield Hit(r, f"host {host!r} is not covered by any spec.tls hosts ({', '.join(hosts)}): "
-                      "it is served with the controller's default, self-signed certificate",
-                      f"add {host} (or a covering *.domain wildcard) to spec.tls[].hosts",
-                      ("spec", "rules", i, "host"))
+            yield Hit(
+                r,
+                f"host {host!r} is not covered by any spec.tls hosts ({', '.join(hosts)}): "
+                "it is served with the controller's default, self-signed certificate",
+                f"add {host} (or a covering *.domain wildcard) to spec.tls[].hosts",
+                ("spec", "rules", i, "host"),
+            )
 
 
 def _check_issuer(r: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
@@ -93,15 +96,23 @@ def _check_issuer(r: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[H
     path: FieldPath = ("metadata", "annotations", key)
     tls = as_list(spec.get("tls"))
     if not tls:
-        yield Hit(r, f"has the {key} annotation but no spec.tls: cert-manager issues no certificate",
-                  "add spec.tls with the hosts and a secretName for the certificate", path,
-                  severity=Severity.WARNING)
+        yield Hit(
+            r,
+            f"has the {key} annotation but no spec.tls: cert-manager issues no certificate",
+            "add spec.tls with the hosts and a secretName for the certificate",
+            path,
+            severity=Severity.WARNING,
+        )
     else:
         for i, entry in enumerate(tls):
             if not as_str(as_dict(entry).get("secretName")):
-                yield Hit(r, f"spec.tls[{i}] has no secretName: cert-manager has nowhere to store "
-                          "the certificate", "set spec.tls[].secretName", ("spec", "tls", i),
-                          severity=Severity.WARNING)
+                yield Hit(
+                    r,
+                    f"spec.tls[{i}] has no secretName: cert-manager has nowhere to store the certificate",
+                    "set spec.tls[].secretName",
+                    ("spec", "tls", i),
+                    severity=Severity.WARNING,
+                )
     if group not in ("cert-manager.io", "") or issuer_kind not in ("", "Issuer", "ClusterIssuer"):
         return  # an external issuer
     name = ann[key]
@@ -110,12 +121,20 @@ def _check_issuer(r: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[H
     if key in _CLUSTER_ISSUER or issuer_kind == "ClusterIssuer":
         if ctx.by_kind.get("ClusterIssuer") and find(ctx, "ClusterIssuer", "", name) is None:
             known = ", ".join(sorted({x.name for x in ctx.by_kind["ClusterIssuer"]}))
-            yield Hit(r, f"ClusterIssuer {name!r} does not exist (linted: {known})",
-                      "use the name of an existing ClusterIssuer", path)
+            yield Hit(
+                r,
+                f"ClusterIssuer {name!r} does not exist (linted: {known})",
+                "use the name of an existing ClusterIssuer",
+                path,
+            )
     elif ctx.by_kind.get("Issuer") and find(ctx, "Issuer", r.namespace, name) is None:
-        yield Hit(r, f"Issuer {name!r} does not exist in namespace {r.namespace or '(unset)'}",
-                  "create the Issuer in the Ingress's namespace, or use a ClusterIssuer "
-                  "(cert-manager.io/cluster-issuer)", path)
+        yield Hit(
+            r,
+            f"Issuer {name!r} does not exist in namespace {r.namespace or '(unset)'}",
+            "create the Issuer in the Ingress's namespace, or use a ClusterIssuer "
+            "(cert-manager.io/cluster-issuer)",
+            path,
+        )
 
 
 def _backends(spec: dict[str, Any]) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
@@ -156,10 +175,14 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
         sev = absence_severity(ctx, r.namespace, ("Service",))
         if sev is not None:
             extra = "" if sev == Severity.ERROR else " among the linted files"
-            yield Hit(r, f"backend Service {name!r} does not exist in namespace "
-                      f"{r.namespace or '(unset)'}{extra}: requests get 503",
-                      "point the backend at an existing Service in the Ingress's namespace",
-                      name_path, severity=sev)
+            yield Hit(
+                r,
+                f"backend Service {name!r} does not exist in namespace "
+                f"{r.namespace or '(unset)'}{extra}: requests get 503",
+                "point the backend at an existing Service in the Ingress's namespace",
+                name_path,
+                severity=sev,
+            )
         return
     sspec = as_dict(service.body.get("spec"))
     ports = [p for p in as_list(sspec.get("ports")) if isinstance(p, dict)]
@@ -173,8 +196,12 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
     if (num is not None and num in numbers) or (num is None and str(port) in names):
         return
     declared = ", ".join([*(str(n) for n in sorted(numbers)), *sorted(names)])
-    yield Hit(r, f"backend port {port!r} is not a port of Service {name!r} ({declared})",
-              "use one of the Service's spec.ports (port number or name)", port_path)
+    yield Hit(
+        r,
+        f"backend port {port!r} is not a port of Service {name!r} ({declared})",
+        "use one of the Service's spec.ports (port number or name)",
+        port_path,
+    )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:

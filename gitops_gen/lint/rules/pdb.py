@@ -50,30 +50,48 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     raw_sel = spec.get("selector")
     a = analyse_pdb(ctx, resource)
     if raw_sel is None:
-        yield Hit(resource, "has no selector, so it selects no pods",
-                  "add spec.selector.matchLabels matching the pod template labels of the workload",
-                  ("spec",) if "spec" in resource.body else ())
+        yield Hit(
+            resource,
+            "has no selector, so it selects no pods",
+            "add spec.selector.matchLabels matching the pod template labels of the workload",
+            ("spec",) if "spec" in resource.body else (),
+        )
     if a.blocking:
         detail = f" ({'; '.join(a.sources)})" if a.sources else ""
-        yield Hit(resource, f"{a.blocking}{detail}; node drains hang",
-                  "allow at least one disruption: maxUnavailable: 1, or a minAvailable below the "
-                  "guaranteed replica count (or raise replicas / HPA minReplicas)",
-                  a.blocking_path)
+        yield Hit(
+            resource,
+            f"{a.blocking}{detail}; node drains hang",
+            "allow at least one disruption: maxUnavailable: 1, or a minAvailable below the "
+            "guaranteed replica count (or raise replicas / HPA minReplicas)",
+            a.blocking_path,
+        )
     if "minAvailable" not in spec and "maxUnavailable" not in spec:
-        yield Hit(resource, "sets neither minAvailable nor maxUnavailable: it protects nothing",
-                  "set maxUnavailable: 1 (or a minAvailable below the replica count)",
-                  ("spec",) if "spec" in resource.body else (), severity=Severity.WARNING)
+        yield Hit(
+            resource,
+            "sets neither minAvailable nor maxUnavailable: it protects nothing",
+            "set maxUnavailable: 1 (or a minAvailable below the replica count)",
+            ("spec",) if "spec" in resource.body else (),
+            severity=Severity.WARNING,
+        )
     if a.selector is not None and not a.matched and not has_subst(resource.namespace):
         sev = absence_severity(ctx, resource.namespace, POD_TEMPLATE_KINDS)
         if sev is not None:
             where = f"namespace {resource.namespace}" if resource.namespace else "its namespace"
             extra = "" if sev == Severity.ERROR else " among the linted files"
-            yield Hit(resource, f"selects no workload in {where}{extra}",
-                      "make spec.selector match the pod template labels of a Deployment/StatefulSet "
-                      "in the same namespace, or delete the PDB",
-                      ("spec", "selector"), severity=sev)
+            yield Hit(
+                resource,
+                f"selects no workload in {where}{extra}",
+                "make spec.selector match the pod template labels of a Deployment/StatefulSet "
+                "in the same namespace, or delete the PDB",
+                ("spec", "selector"),
+                severity=sev,
+            )
     if not a.blocking and a.expected == 1 and a.allowed is not None and a.allowed >= 1:
-        yield Hit(resource, f"covers a single guaranteed pod ({'; '.join(a.sources)}): it still "
-                  "allows that pod's eviction, so it cannot prevent an outage",
-                  "run at least 2 replicas (spec.replicas or HPA minReplicas), or drop the PDB",
-                  ("spec",), severity=Severity.WARNING)
+        yield Hit(
+            resource,
+            f"covers a single guaranteed pod ({'; '.join(a.sources)}): it still "
+            "allows that pod's eviction, so it cannot prevent an outage",
+            "run at least 2 replicas (spec.replicas or HPA minReplicas), or drop the PDB",
+            ("spec",),
+            severity=Severity.WARNING,
+        )

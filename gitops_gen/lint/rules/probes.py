@@ -97,8 +97,12 @@ def _handler(probe: dict[str, Any], names: dict[str, int]) -> tuple[str, Any] | 
             cmd = body.get("command")
             return h, tuple(str(x) for x in cmd) if isinstance(cmd, list) else None
         if h == "httpGet":
-            return h, (str(body.get("path") or "/"), _resolve(body.get("port"), names),
-                       str(body.get("host") or ""), str(body.get("scheme") or "HTTP").upper())
+            return h, (
+                str(body.get("path") or "/"),
+                _resolve(body.get("port"), names),
+                str(body.get("host") or ""),
+                str(body.get("scheme") or "HTTP").upper(),
+            )
         if h == "grpc":
             return h, (_resolve(body.get("port"), names), str(body.get("service") or ""))
         return h, (_resolve(body.get("port"), names),)
@@ -132,22 +136,33 @@ def _check_ports(r: Resource, c: ContainerRef) -> Iterator[Hit]:
             if isinstance(port, str) and not port.isdigit():
                 if port not in names:
                     declared = ", ".join(sorted(names)) or "none"
-                    yield Hit(r, f"{c.label}: {pname} uses port name {port!r}, which the container "
-                              f"does not declare (named ports: {declared})",
-                              f"add a ports entry with name: {port}, or use the port number", path)
+                    yield Hit(
+                        r,
+                        f"{c.label}: {pname} uses port name {port!r}, which the container "
+                        f"does not declare (named ports: {declared})",
+                        f"add a ports entry with name: {port}, or use the port number",
+                        path,
+                    )
                 continue
             n = int(port) if isinstance(port, str) else as_int(port)
             if n is None or n in numbers:
                 continue
             if numbers or names:
-                yield Hit(r, f"{c.label}: {pname} probes port {n}, which is not one of its "
-                          f"containerPorts ({', '.join(str(x) for x in sorted(numbers))})",
-                          f"probe a port the container listens on, or declare containerPort: {n}",
-                          path)
+                yield Hit(
+                    r,
+                    f"{c.label}: {pname} probes port {n}, which is not one of its "
+                    f"containerPorts ({', '.join(str(x) for x in sorted(numbers))})",
+                    f"probe a port the container listens on, or declare containerPort: {n}",
+                    path,
+                )
             else:
-                yield Hit(r, f"{c.label}: {pname} probes port {n} but the container declares no ports",
-                          f"declare it: ports: [{{containerPort: {n}}}]", path,
-                          severity=Severity.WARNING)
+                yield Hit(
+                    r,
+                    f"{c.label}: {pname} probes port {n} but the container declares no ports",
+                    f"declare it: ports: [{{containerPort: {n}}}]",
+                    path,
+                    severity=Severity.WARNING,
+                )
 
 
 def _check_identical(r: Resource, c: ContainerRef) -> Iterator[Hit]:
@@ -163,14 +178,20 @@ def _check_identical(r: Resource, c: ContainerRef) -> Iterator[Hit]:
     if live_ft == 1:
         why = "and restarts it after a single failure (failureThreshold: 1, a hair trigger)"
     elif live_tol <= ready_tol:
-        why = (f"and gives up no later ({live_tol}s vs {ready_tol}s): a slow pod is restarted "
-               "the moment it leaves rotation")
+        why = (
+            f"and gives up no later ({live_tol}s vs {ready_tol}s): a slow pod is restarted "
+            "the moment it leaves rotation"
+        )
     else:
         return
-    yield Hit(r, f"{c.label}: the liveness probe is the same check as the readiness probe {why}",
-              "make liveness a cheaper check (or the same one) with a higher failureThreshold than "
-              "readiness, so only a real hang restarts the container",
-              (*c.path, "livenessProbe"), severity=Severity.WARNING)
+    yield Hit(
+        r,
+        f"{c.label}: the liveness probe is the same check as the readiness probe {why}",
+        "make liveness a cheaper check (or the same one) with a higher failureThreshold than "
+        "readiness, so only a real hang restarts the container",
+        (*c.path, "livenessProbe"),
+        severity=Severity.WARNING,
+    )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
@@ -185,10 +206,17 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         if not required:
             continue
         if not isinstance(c.container.get("readinessProbe"), dict):
-            yield Hit(resource, f"{c.label} has no readiness probe: rollouts and Services treat it "
-                      "as ready the moment it starts",
-                      "add a readinessProbe (httpGet/tcpSocket/grpc on the serving port)", c.path)
+            yield Hit(
+                resource,
+                f"{c.label} has no readiness probe: rollouts and Services treat it "
+                "as ready the moment it starts",
+                "add a readinessProbe (httpGet/tcpSocket/grpc on the serving port)",
+                c.path,
+            )
         if not isinstance(c.container.get("livenessProbe"), dict):
-            yield Hit(resource, f"{c.label} has no liveness probe: a hung process is never restarted",
-                      "add a cheap livenessProbe with a tolerant failureThreshold (e.g. 5)", c.path)
-
+            yield Hit(
+                resource,
+                f"{c.label} has no liveness probe: a hung process is never restarted",
+                "add a cheap livenessProbe with a tolerant failureThreshold (e.g. 5)",
+                c.path,
+            )

@@ -58,18 +58,28 @@ def _deepest(c: ContainerRef, *keys: str) -> FieldPath:
     return path
 
 
-def _parse(r: Resource, c: ContainerRef, section: str, res: str, value: object) -> tuple[Fraction | None, Hit | None]:
+def _parse(
+    r: Resource, c: ContainerRef, section: str, res: str, value: object
+) -> tuple[Fraction | None, Hit | None]:
     if value is None or has_subst(value):
         return None, None
     path = (*c.path, "resources", section, res)
     try:
         q = parse_quantity(value)
     except QuantityError as exc:
-        return None, Hit(r, f"{c.label}: {section}.{res} {value!r} is not a quantity ({exc})",
-                         f"write a Kubernetes quantity, e.g. {res}: {_EXAMPLE.get(res, '1')}", path)
+        return None, Hit(
+            r,
+            f"{c.label}: {section}.{res} {value!r} is not a quantity ({exc})",
+            f"write a Kubernetes quantity, e.g. {res}: {_EXAMPLE.get(res, '1')}",
+            path,
+        )
     if q < 0:
-        return None, Hit(r, f"{c.label}: {section}.{res} {value!r} is negative",
-                         f"use a positive quantity, e.g. {_EXAMPLE.get(res, '1')}", path)
+        return None, Hit(
+            r,
+            f"{c.label}: {section}.{res} {value!r} is negative",
+            f"use a positive quantity, e.g. {_EXAMPLE.get(res, '1')}",
+            path,
+        )
     return q, None
 
 
@@ -89,22 +99,38 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
                     yield h
             if req_raw is None:
                 if lim_raw is not None:
-                    yield Hit(resource, f"{c.label} has no {name} request (it defaults to the "
-                              f"{name} limit {lim_raw})",
-                              f"set resources.requests.{name} explicitly (usually below the limit)",
-                              _deepest(c, "requests"), severity=Severity.WARNING)
+                    yield Hit(
+                        resource,
+                        f"{c.label} has no {name} request (it defaults to the {name} limit {lim_raw})",
+                        f"set resources.requests.{name} explicitly (usually below the limit)",
+                        _deepest(c, "requests"),
+                        severity=Severity.WARNING,
+                    )
                 else:
-                    what = ("the scheduler cannot account for it" if name == "cpu"
-                            else "the scheduler may place it on a node without room")
-                    yield Hit(resource, f"{c.label} has no {name} request: {what}",
-                              f"set resources.requests.{name} (e.g. {_EXAMPLE[name]}) to what it "
-                              "needs at steady state", _deepest(c, "requests"))
+                    what = (
+                        "the scheduler cannot account for it"
+                        if name == "cpu"
+                        else "the scheduler may place it on a node without room"
+                    )
+                    yield Hit(
+                        resource,
+                        f"{c.label} has no {name} request: {what}",
+                        f"set resources.requests.{name} (e.g. {_EXAMPLE[name]}) to what it "
+                        "needs at steady state",
+                        _deepest(c, "requests"),
+                    )
             if name == "memory" and lim_raw is None:
-                yield Hit(resource, f"{c.label} has no memory limit: a leak can exhaust the node",
-                          "set resources.limits.memory (e.g. the observed peak plus headroom)",
-                          _deepest(c, "limits"))
+                yield Hit(
+                    resource,
+                    f"{c.label} has no memory limit: a leak can exhaust the node",
+                    "set resources.limits.memory (e.g. the observed peak plus headroom)",
+                    _deepest(c, "limits"),
+                )
             if req is not None and lim is not None and req > lim:
-                yield Hit(resource, f"{c.label}: {name} request {req_raw} is above its limit "
-                          f"{lim_raw} (the API server rejects the pod)",
-                          f"lower requests.{name} or raise limits.{name}",
-                          (*c.path, "resources", "requests", name))
+                yield Hit(
+                    resource,
+                    f"{c.label}: {name} request {req_raw} is above its limit "
+                    f"{lim_raw} (the API server rejects the pod)",
+                    f"lower requests.{name} or raise limits.{name}",
+                    (*c.path, "resources", "requests", name),
+                )

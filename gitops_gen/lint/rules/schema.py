@@ -52,8 +52,10 @@ SCOPE = "object"
 LOCAL = True  # reads only its object (and the options): results are cached per file
 
 NO_SCHEMA = "no schema for "
-REMEDIATION_NO_SCHEMA = ("add its CRD with --crd-dir DIR, or schemas with --schema-dir DIR "
-                         "(`gitops-gen schemas import CRD.yaml --out DIR`)")
+REMEDIATION_NO_SCHEMA = (
+    "add its CRD with --crd-dir DIR, or schemas with --schema-dir DIR "
+    "(`gitops-gen schemas import CRD.yaml --out DIR`)"
+)
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
@@ -64,8 +66,12 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         return
     meta = resource.body.get("metadata")
     if not isinstance(meta, dict) or (not meta.get("name") and not meta.get("generateName")):
-        yield Hit(resource, "object has no metadata.name",
-                  "give the object a name (metadata.name)", ("metadata",) if isinstance(meta, dict) else ())
+        yield Hit(
+            resource,
+            "object has no metadata.name",
+            "give the object a name (metadata.name)",
+            ("metadata",) if isinstance(meta, dict) else (),
+        )
     validator = shared_validator(options)
     yield from hits_for(resource, validator)
     found = validator.lookup(resource.api_version, resource.kind)
@@ -81,13 +87,23 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
         return
     found = validator.lookup(resource.api_version, resource.kind)
     if found.status == "unserved":
-        yield Hit(resource, unserved_message(resource.api_version, resource.kind, found.served),
-                  f"change apiVersion to {found.served[-1]}" if found.served else
-                  "use an apiVersion the cluster serves", ("apiVersion",))
+        yield Hit(
+            resource,
+            unserved_message(resource.api_version, resource.kind, found.served),
+            f"change apiVersion to {found.served[-1]}"
+            if found.served
+            else "use an apiVersion the cluster serves",
+            ("apiVersion",),
+        )
         return
     if found.status != "found":
-        yield Hit(resource, f"{NO_SCHEMA}{resource.kind} {resource.api_version}: not validated",
-                  REMEDIATION_NO_SCHEMA, ("apiVersion",), Severity.WARNING)
+        yield Hit(
+            resource,
+            f"{NO_SCHEMA}{resource.kind} {resource.api_version}: not validated",
+            REMEDIATION_NO_SCHEMA,
+            ("apiVersion",),
+            Severity.WARNING,
+        )
         return
     for issue in validator.validate(resource.body):
         yield Hit(resource, _message(issue.path, issue.message), _remediation(issue.message), issue.path)
@@ -97,8 +113,9 @@ def metadata_hits(resource: Resource, builtin: bool) -> Iterator[Hit]:
     from gitops_gen.lint.schema.metadata import metadata_issues
 
     for path, message in metadata_issues(resource.body, resource.kind, builtin):
-        yield Hit(resource, message, "fix the name or key: the API server rejects it (kubectl apply fails)",
-                  path)
+        yield Hit(
+            resource, message, "fix the name or key: the API server rejects it (kubectl apply fails)", path
+        )
 
 
 def _message(path: tuple[str | int, ...], message: str) -> str:

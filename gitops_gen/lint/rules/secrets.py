@@ -85,33 +85,49 @@ def _secret(r: Resource) -> Iterator[Hit]:
         data = body.get(section)
         if not isinstance(data, dict):
             continue
-        literal = [str(k) for k, v in data.items()
-                   if isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                   and not (isinstance(v, str) and is_reference(v))]
+        literal = [
+            str(k)
+            for k, v in data.items()
+            if isinstance(v, (str, int, float))
+            and not isinstance(v, bool)
+            and not (isinstance(v, str) and is_reference(v))
+        ]
         if literal:
-            yield Hit(r, f"plain Secret with literal {section} ({', '.join(literal)}) committed to git: "
-                      "anyone who can read the repository (or its history) has it",
-                      "encrypt it: a SealedSecret (kubeseal), SOPS, or an ExternalSecret from a "
-                      "secret store; then rotate the exposed credential",
-                      (section, literal[0]))
+            yield Hit(
+                r,
+                f"plain Secret with literal {section} ({', '.join(literal)}) committed to git: "
+                "anyone who can read the repository (or its history) has it",
+                "encrypt it: a SealedSecret (kubeseal), SOPS, or an ExternalSecret from a "
+                "secret store; then rotate the exposed credential",
+                (section, literal[0]),
+            )
             return  # one finding per Secret is enough
 
 
 def _values(r: Resource, base: FieldPath, value: object, what: str) -> Iterator[Hit]:
     for path, key, text in walk_strings(value, base):
-        where = ".".join(str(p) for p in path[len(base):])
+        where = ".".join(str(p) for p in path[len(base) :])
         if key != path[-1]:
             where += f" ({key})"
         if is_literal_credential(key, text):
-            yield Hit(r, f"{what} {where} is a literal credential committed to git",
-                      "reference a Secret instead (chart's existingSecret option, or HelmRelease "
-                      "spec.valuesFrom with kind: Secret), sealed or from a secret store; then "
-                      "rotate it", path)
+            yield Hit(
+                r,
+                f"{what} {where} is a literal credential committed to git",
+                "reference a Secret instead (chart's existingSecret option, or HelmRelease "
+                "spec.valuesFrom with kind: Secret), sealed or from a secret store; then "
+                "rotate it",
+                path,
+            )
         else:
             for key2 in _embedded(text):
-                yield Hit(r, f"{what} {where} embeds a literal {key2!r} setting",
-                          "load the credential from a Secret (mounted file or env var) rather than "
-                          "writing it into the configuration", path, severity=Severity.WARNING)
+                yield Hit(
+                    r,
+                    f"{what} {where} embeds a literal {key2!r} setting",
+                    "load the credential from a Secret (mounted file or env var) rather than "
+                    "writing it into the configuration",
+                    path,
+                    severity=Severity.WARNING,
+                )
 
 
 def _configmap(r: Resource) -> Iterator[Hit]:
@@ -122,15 +138,22 @@ def _configmap(r: Resource) -> Iterator[Hit]:
         if not isinstance(value, str):
             continue
         if is_literal_credential(str(key), value) and "\n" not in value:
-            yield Hit(r, f"ConfigMap key {key!r} holds a literal credential: ConfigMaps are not "
-                      "secret (readable by anyone with view rights)",
-                      "move it to a Secret (sealed or from a secret store) and use secretKeyRef",
-                      ("data", str(key)))
+            yield Hit(
+                r,
+                f"ConfigMap key {key!r} holds a literal credential: ConfigMaps are not "
+                "secret (readable by anyone with view rights)",
+                "move it to a Secret (sealed or from a secret store) and use secretKeyRef",
+                ("data", str(key)),
+            )
             continue
         for key2 in _embedded(value):
-            yield Hit(r, f"ConfigMap key {key!r} embeds a literal {key2!r} setting",
-                      "move the credential to a Secret and load it from a file or env var",
-                      ("data", str(key)), severity=Severity.WARNING)
+            yield Hit(
+                r,
+                f"ConfigMap key {key!r} embeds a literal {key2!r} setting",
+                "move the credential to a Secret and load it from a file or env var",
+                ("data", str(key)),
+                severity=Severity.WARNING,
+            )
 
 
 def _env(r: Resource) -> Iterator[Hit]:
@@ -140,9 +163,12 @@ def _env(r: Resource) -> Iterator[Hit]:
                 continue
             name, value = e.get("name"), e.get("value")
             if isinstance(name, str) and is_literal_credential(name, value):
-                yield Hit(r, f"{c.label}: env var {name} holds a literal credential",
-                          "use valueFrom.secretKeyRef pointing at a (sealed) Secret",
-                          (*c.path, "env", i, "value"))
+                yield Hit(
+                    r,
+                    f"{c.label}: env var {name} holds a literal credential",
+                    "use valueFrom.secretKeyRef pointing at a (sealed) Secret",
+                    (*c.path, "env", i, "value"),
+                )
 
 
 def _kustomize(r: Resource) -> Iterator[Hit]:
@@ -154,9 +180,12 @@ def _kustomize(r: Resource) -> Iterator[Hit]:
                 continue
             key, _, value = lit.partition("=")
             if is_literal_credential(key.strip(), value):
-                yield Hit(r, f"secretGenerator literal {key.strip()!r} is a credential committed to git",
-                          "generate it from an encrypted file (SOPS) or use a SealedSecret",
-                          ("secretGenerator", i, "literals", j))
+                yield Hit(
+                    r,
+                    f"secretGenerator literal {key.strip()!r} is a credential committed to git",
+                    "generate it from an encrypted file (SOPS) or use a SealedSecret",
+                    ("secretGenerator", i, "literals", j),
+                )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:

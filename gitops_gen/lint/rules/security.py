@@ -61,19 +61,29 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         sc_path: FieldPath = (*c.path, "securityContext") if isinstance(raw_sc, dict) else c.path
 
         if sc.get("privileged") is True:
-            yield Hit(resource, f"{c.label} is privileged: it has root access to the node",
-                      "remove securityContext.privileged (grant only the capabilities it needs)",
-                      (*c.path, "securityContext", "privileged"))
+            yield Hit(
+                resource,
+                f"{c.label} is privileged: it has root access to the node",
+                "remove securityContext.privileged (grant only the capabilities it needs)",
+                (*c.path, "securityContext", "privileged"),
+            )
 
         ape = sc.get("allowPrivilegeEscalation")
         if ape is True:
-            yield Hit(resource, f"{c.label} allows privilege escalation",
-                      "set securityContext.allowPrivilegeEscalation: false",
-                      (*c.path, "securityContext", "allowPrivilegeEscalation"))
+            yield Hit(
+                resource,
+                f"{c.label} allows privilege escalation",
+                "set securityContext.allowPrivilegeEscalation: false",
+                (*c.path, "securityContext", "allowPrivilegeEscalation"),
+            )
         elif ape is None and sc.get("privileged") is not True:
-            yield Hit(resource, f"{c.label} does not set allowPrivilegeEscalation, which defaults "
-                      "to allowed", "set securityContext.allowPrivilegeEscalation: false",
-                      sc_path, severity=Severity.WARNING)
+            yield Hit(
+                resource,
+                f"{c.label} does not set allowPrivilegeEscalation, which defaults to allowed",
+                "set securityContext.allowPrivilegeEscalation: false",
+                sc_path,
+                severity=Severity.WARNING,
+            )
 
         if windows:
             continue
@@ -88,13 +98,18 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             continue
         uid = as_int(uid_raw)
         if uid == 0:
-            extra = (" and runAsNonRoot: true, so the kubelet refuses to start it"
-                     if nonroot is True else "")
-            yield Hit(resource, f"{c.label} runs as root (runAsUser: 0){extra}",
-                      "run as a non-zero UID (e.g. runAsUser: 65532) with runAsNonRoot: true",
-                      uid_path)
+            extra = " and runAsNonRoot: true, so the kubelet refuses to start it" if nonroot is True else ""
+            yield Hit(
+                resource,
+                f"{c.label} runs as root (runAsUser: 0){extra}",
+                "run as a non-zero UID (e.g. runAsUser: 65532) with runAsNonRoot: true",
+                uid_path,
+            )
         elif uid is None and nonroot is not True:
             why = "runAsNonRoot is false" if nonroot is False else "neither runAsNonRoot nor runAsUser is set"
-            yield Hit(resource, f"{c.label} may run as root: {why}",
-                      "set securityContext.runAsNonRoot: true (pod or container level), or a "
-                      "non-zero runAsUser", sc_path)
+            yield Hit(
+                resource,
+                f"{c.label} may run as root: {why}",
+                "set securityContext.runAsNonRoot: true (pod or container level), or a non-zero runAsUser",
+                sc_path,
+            )

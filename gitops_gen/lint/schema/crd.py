@@ -34,8 +34,11 @@ class CrdVersion:
 
 
 def is_crd(doc: Any) -> bool:
-    return (isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"
-            and str(doc.get("apiVersion", "")).startswith("apiextensions.k8s.io/"))
+    return (
+        isinstance(doc, dict)
+        and doc.get("kind") == "CustomResourceDefinition"
+        and str(doc.get("apiVersion", "")).startswith("apiextensions.k8s.io/")
+    )
 
 
 def crd_versions(doc: dict[str, Any]) -> list[CrdVersion]:
@@ -49,7 +52,11 @@ def crd_versions(doc: dict[str, Any]) -> list[CrdVersion]:
     if not group or not kind:
         return []
     out: list[CrdVersion] = []
-    shared = spec.get("validation", {}).get("openAPIV3Schema") if isinstance(spec.get("validation"), dict) else None
+    shared = (
+        spec.get("validation", {}).get("openAPIV3Schema")
+        if isinstance(spec.get("validation"), dict)
+        else None
+    )
     versions = spec.get("versions")
     if isinstance(versions, list) and versions:
         for v in versions:
@@ -59,11 +66,25 @@ def crd_versions(doc: dict[str, Any]) -> list[CrdVersion]:
             if isinstance(v.get("schema"), dict):
                 raw = v["schema"].get("openAPIV3Schema")
             raw = raw if isinstance(raw, dict) else shared
-            out.append(CrdVersion(group, kind, str(v["name"]), bool(v.get("served", True)),
-                                  to_json_schema(raw) if isinstance(raw, dict) else None))
+            out.append(
+                CrdVersion(
+                    group,
+                    kind,
+                    str(v["name"]),
+                    bool(v.get("served", True)),
+                    to_json_schema(raw) if isinstance(raw, dict) else None,
+                )
+            )
     elif spec.get("version"):
-        out.append(CrdVersion(group, kind, str(spec["version"]), True,
-                              to_json_schema(shared) if isinstance(shared, dict) else None))
+        out.append(
+            CrdVersion(
+                group,
+                kind,
+                str(spec["version"]),
+                True,
+                to_json_schema(shared) if isinstance(shared, dict) else None,
+            )
+        )
     return out
 
 

@@ -27,12 +27,20 @@ def _docs(path: Path) -> list[Any]:
 
     text, problem = read_file(path, str(path))
     if problem is not None or text is None:
-        raise UserError.at(str(path), problem.message if problem else "cannot read",
-                           line=problem.line if problem else 0, column=problem.column if problem else 0)
+        raise UserError.at(
+            str(path),
+            problem.message if problem else "cannot read",
+            line=problem.line if problem else 0,
+            column=problem.column if problem else 0,
+        )
     out = []
     for doc in parse_documents(text, str(path)):
         body = doc.body
-        if isinstance(body, dict) and isinstance(body.get("items"), list) and str(body.get("kind", "")).endswith("List"):
+        if (
+            isinstance(body, dict)
+            and isinstance(body.get("items"), list)
+            and str(body.get("kind", "")).endswith("List")
+        ):
             out.extend(body["items"])
         else:
             out.append(body)
@@ -45,7 +53,9 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
     paths: list[Path] = []
     for f in files:
         if f.is_dir():
-            paths.extend(sorted(p for p in f.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()))
+            paths.extend(
+                sorted(p for p in f.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+            )
         elif f.exists():
             paths.append(f)
         else:
@@ -62,8 +72,12 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
                     continue
                 if not (_GROUP.match(cv.group) and _KIND.match(cv.kind) and _VERSION.match(cv.version)):
                     # these become a path: "../../x" would write outside --out
-                    raise UserError.at(str(p), f"CRD {cv.group!r}/{cv.kind!r}/{cv.version!r}: group, kind or "
-                                       "version is not a valid Kubernetes name", hint="fix or remove this CRD")
+                    raise UserError.at(
+                        str(p),
+                        f"CRD {cv.group!r}/{cv.kind!r}/{cv.version!r}: group, kind or "
+                        "version is not a valid Kubernetes name",
+                        hint="fix or remove this CRD",
+                    )
                 target = out_dir / cv.group / f"{cv.kind.lower()}_{cv.version}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_suffix(f".{os.getpid()}.tmp")
@@ -71,8 +85,10 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
                 os.replace(tmp, target)
                 written.append(target)
     if not found:
-        raise UserError(f"no CustomResourceDefinition found in {', '.join(map(str, files))}",
-                        hint="pass CRD manifests, e.g. from `kubectl get crd -o yaml`")
+        raise UserError(
+            f"no CustomResourceDefinition found in {', '.join(map(str, files))}",
+            hint="pass CRD manifests, e.g. from `kubectl get crd -o yaml`",
+        )
     return written
 
 

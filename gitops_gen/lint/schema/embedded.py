@@ -85,8 +85,10 @@ def resolve_version(requested: str | None) -> str:
     if not m:
         from gitops_gen.errors import UserError
 
-        raise UserError(f"--kubernetes-version {requested!r} is not a version like 1.34",
-                        hint=f"use one of {versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]}")
+        raise UserError(
+            f"--kubernetes-version {requested!r} is not a version like 1.34",
+            hint=f"use one of {versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]}",
+        )
     want = (int(m.group(1)), int(m.group(2)))
     older = [v for v in versions if v <= want]
     major, minor = older[-1] if older else versions[0]
@@ -109,8 +111,13 @@ def _builtin_filename(group: str, version: str, kind: str) -> str:
 class EmbeddedValidator:
     """Strict JSON-schema validation of Kubernetes and custom objects, fully offline."""
 
-    def __init__(self, kubernetes_version: str | None = None, schema_dirs: Sequence[Path | str] = (),
-                 crd_dirs: Sequence[Path | str] = (), crds: Iterable[dict[str, Any]] = ()) -> None:
+    def __init__(
+        self,
+        kubernetes_version: str | None = None,
+        schema_dirs: Sequence[Path | str] = (),
+        crd_dirs: Sequence[Path | str] = (),
+        crds: Iterable[dict[str, Any]] = (),
+    ) -> None:
         self.kubernetes_version = resolve_version(kubernetes_version)
         self.k8s_dir = schemas_root() / f"v{self.kubernetes_version}.0-local-strict"
         self._k8s_files: set[str] | None = None
@@ -119,7 +126,9 @@ class EmbeddedValidator:
         self._lookups: dict[tuple[str, str], Lookup] = {}
         # custom schemas: (group or "", kind lower, version) -> path or CrdVersion
         self._custom: dict[tuple[str, str, str], Path | CrdVersion] = {}
-        self._custom_kinds: dict[tuple[str, str], list[tuple[str, bool]]] = {}  # (group, kind) -> [(version, served)]
+        self._custom_kinds: dict[
+            tuple[str, str], list[tuple[str, bool]]
+        ] = {}  # (group, kind) -> [(version, served)]
         for d in schema_dirs:
             self._index_schema_dir(Path(d))
         for d in crd_dirs:
@@ -132,8 +141,11 @@ class EmbeddedValidator:
         if not root.is_dir():
             from gitops_gen.errors import UserError
 
-            raise UserError.at(str(root), "schema directory does not exist",
-                               hint="pass a directory written by `gitops-gen schemas import`")
+            raise UserError.at(
+                str(root),
+                "schema directory does not exist",
+                hint="pass a directory written by `gitops-gen schemas import`",
+            )
         for dirpath, _dirs, files in os.walk(root):
             rel = Path(dirpath).relative_to(root)
             for name in files:
@@ -153,11 +165,17 @@ class EmbeddedValidator:
         from gitops_gen.errors import UserError
         from gitops_gen.lint.loader import parse_documents
 
-        paths = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+        paths = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+        )
         if not root.exists():
-            raise UserError.at(str(root), "CRD directory does not exist",
-                               hint="pass a directory of CustomResourceDefinition manifests")
+            raise UserError.at(
+                str(root),
+                "CRD directory does not exist",
+                hint="pass a directory of CustomResourceDefinition manifests",
+            )
         for p in paths:
             try:
                 docs = parse_documents(p.read_text(encoding="utf-8"), str(p))
@@ -219,9 +237,13 @@ class EmbeddedValidator:
 
     def _served_custom(self, group: str, kind: str) -> list[str]:
         out = [f"{group}/{v}" for v, served in self._custom_kinds.get((group, kind.lower()), []) if served]
-        for (g, k, v) in self._custom:
-            if g == group and k == kind.lower() and f"{g}/{v}" not in out and not isinstance(
-                    self._custom[(g, k, v)], CrdVersion):
+        for g, k, v in self._custom:
+            if (
+                g == group
+                and k == kind.lower()
+                and f"{g}/{v}" not in out
+                and not isinstance(self._custom[(g, k, v)], CrdVersion)
+            ):
                 out.append(f"{g}/{v}")
         return sorted(out)
 
@@ -247,8 +269,10 @@ class EmbeddedValidator:
         return [g for g in gvk if isinstance(g, dict)] if isinstance(gvk, list) else []
 
     def _builtin_gvk_matches(self, fname: str, group: str, version: str, kind: str) -> bool:
-        return any(g.get("kind") == kind and (g.get("group") or "") == group and g.get("version") == version
-                   for g in self._builtin_gvk(fname))
+        return any(
+            g.get("kind") == kind and (g.get("group") or "") == group and g.get("version") == version
+            for g in self._builtin_gvk(fname)
+        )
 
     def has_schema(self, api_version: str, kind: str) -> bool:
         return self.lookup(api_version, kind).status == "found"
@@ -271,13 +295,17 @@ class EmbeddedValidator:
         group, version = split_api_version(api_version)
         validator: Any = None
         fname = _builtin_filename(group, version, kind)
-        if (group.endswith(".k8s.io") or "." not in group) and fname in self.k8s_files \
-                and self._builtin_gvk_matches(fname, group, version, kind):
+        if (
+            (group.endswith(".k8s.io") or "." not in group)
+            and fname in self.k8s_files
+            and self._builtin_gvk_matches(fname, group, version, kind)
+        ):
             with open(self.k8s_dir / fname, encoding="utf-8") as fh:
                 schema = json.load(fh)
             bound_integers(schema)
-            validator = jsonschema_rs.validator_for(schema, registry=self._k8s_registry(),
-                                                    validate_formats=False)
+            validator = jsonschema_rs.validator_for(
+                schema, registry=self._k8s_registry(), validate_formats=False
+            )
         else:
             src = self._custom_source(group, kind, version)
             schema_obj: Any = None
@@ -408,8 +436,7 @@ def _bound_object(node: dict[str, Any]) -> dict[str, Any]:
 
 def unserved_message(api_version: str, kind: str, served: list[str]) -> str:
     if served:
-        return (f"{kind} {api_version} is not served (served: {', '.join(served)}); "
-                f"move to {served[-1]}")
+        return f"{kind} {api_version} is not served (served: {', '.join(served)}); move to {served[-1]}"
     return f"{kind} {api_version} is not served"
 
 
@@ -423,8 +450,15 @@ def _dedupe(issues: list[SchemaIssue]) -> list[SchemaIssue]:
     return out
 
 
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-               float: "number", type(None): "null"}
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 def _json_type(value: Any) -> str:
@@ -449,17 +483,25 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
     if name == "AdditionalProperties":
         unexpected = list(getattr(kind, "unexpected", []) or [])
         return [SchemaIssue((*path, u), f"unknown field {u!r}") for u in unexpected] or [
-            SchemaIssue(path, err.message)]
+            SchemaIssue(path, err.message)
+        ]
     if _is_substitution(instance):
         return []
     if name == "Type":
         types = getattr(kind, "types", None)
-        expected = [t for t in (types if isinstance(types, list) else [types]) if t and t != "null"] \
-            if types is not None else []
+        expected = (
+            [t for t in (types if isinstance(types, list) else [types]) if t and t != "null"]
+            if types is not None
+            else []
+        )
         if not expected:
             return [SchemaIssue(path, err.message)]
-        return [SchemaIssue(path, f"expected {' or '.join(map(str, expected))}, got "
-                                  f"{_json_type(instance)} {_short(instance)}")]
+        return [
+            SchemaIssue(
+                path,
+                f"expected {' or '.join(map(str, expected))}, got {_json_type(instance)} {_short(instance)}",
+            )
+        ]
     if name in ("Maximum", "Minimum") and isinstance(instance, int) and not isinstance(instance, bool):
         limit = getattr(kind, "limit", None)
         if isinstance(limit, int) and abs(limit) in (2**31 - 1, 2**31, 2**63 - 1, 2**63):
@@ -467,11 +509,17 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
             return [SchemaIssue(path, f"{instance} does not fit in a {bits}-bit integer")]
     if name == "Required":
         prop = getattr(kind, "property", None)
-        return [SchemaIssue(path, f"missing required field {prop!r}" if isinstance(prop, str) else err.message)]
+        return [
+            SchemaIssue(path, f"missing required field {prop!r}" if isinstance(prop, str) else err.message)
+        ]
     if name == "Enum":
         options = getattr(kind, "options", None)
-        return [SchemaIssue(path, f"{_short(instance)} is not one of {_short(options)}" if options is not None
-                            else err.message)]
+        return [
+            SchemaIssue(
+                path,
+                f"{_short(instance)} is not one of {_short(options)}" if options is not None else err.message,
+            )
+        ]
     if name in ("OneOfNotValid", "AnyOf"):
         alts: list[str] = []
         for branch in getattr(kind, "context", None) or []:
@@ -480,8 +528,14 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
                 if type(sub.kind).__name__ == "Type" and isinstance(sub_types, list):
                     alts.extend(t for t in sub_types if t != "null" and t not in alts)
         if alts:
-            return [SchemaIssue(path, f"expected {' or '.join(alts)}, got {_json_type(instance)} {_short(instance)}")]
-        return [SchemaIssue(path, f"{_json_type(instance)} {_short(instance)} does not match any allowed form")]
+            return [
+                SchemaIssue(
+                    path, f"expected {' or '.join(alts)}, got {_json_type(instance)} {_short(instance)}"
+                )
+            ]
+        return [
+            SchemaIssue(path, f"{_json_type(instance)} {_short(instance)} does not match any allowed form")
+        ]
     return [SchemaIssue(path, err.message)]
 
 
@@ -490,9 +544,11 @@ _SHARED: dict[tuple[Any, ...], EmbeddedValidator] = {}
 
 def shared_validator(options: Any) -> EmbeddedValidator:
     """One validator per process for the options' version and schema/CRD dirs (compiled kinds reused)."""
-    key = (getattr(options, "kubernetes_version", None),
-           tuple(str(p) for p in getattr(options, "schema_dirs", ()) or ()),
-           tuple(str(p) for p in getattr(options, "crd_dirs", ()) or ()))
+    key = (
+        getattr(options, "kubernetes_version", None),
+        tuple(str(p) for p in getattr(options, "schema_dirs", ()) or ()),
+        tuple(str(p) for p in getattr(options, "crd_dirs", ()) or ()),
+    )
     v = _SHARED.get(key)
     if v is None:
         v = EmbeddedValidator(key[0], schema_dirs=list(key[1]), crd_dirs=list(key[2]))

@@ -54,9 +54,18 @@ class KcResult:
     errors: list[KcError] = field(default_factory=list)
 
 
-_STATUS = {"statusvalid": "valid", "valid": "valid", "statusinvalid": "invalid", "invalid": "invalid",
-           "statuserror": "error", "error": "error", "statusskipped": "skipped", "skipped": "skipped",
-           "statusempty": "empty", "empty": "empty"}
+_STATUS = {
+    "statusvalid": "valid",
+    "valid": "valid",
+    "statusinvalid": "invalid",
+    "invalid": "invalid",
+    "statuserror": "error",
+    "error": "error",
+    "statusskipped": "skipped",
+    "skipped": "skipped",
+    "statusempty": "empty",
+    "empty": "empty",
+}
 
 
 def pointer_to_path(pointer: str) -> tuple[str | int, ...]:
@@ -83,8 +92,10 @@ def parse_output(text: str) -> list[KcResult]:
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise UserError(f"kubeconform printed output that is not JSON: {exc}",
-                        hint="run kubeconform by hand to see what went wrong") from None
+        raise UserError(
+            f"kubeconform printed output that is not JSON: {exc}",
+            hint="run kubeconform by hand to see what went wrong",
+        ) from None
     items = doc.get("resources") if isinstance(doc, dict) else None
     if not isinstance(items, list):
         raise UserError("kubeconform JSON has no 'resources' list", hint="is this kubeconform -output json?")
@@ -93,8 +104,14 @@ def parse_output(text: str) -> list[KcResult]:
         if not isinstance(it, dict):
             continue
         status = _STATUS.get(str(it.get("status", "")).lower(), "error")
-        r = KcResult(str(it.get("filename", "")), str(it.get("kind", "")), str(it.get("name", "")),
-                     str(it.get("version", "")), status, str(it.get("msg", "") or ""))
+        r = KcResult(
+            str(it.get("filename", "")),
+            str(it.get("kind", "")),
+            str(it.get("name", "")),
+            str(it.get("version", "")),
+            status,
+            str(it.get("msg", "") or ""),
+        )
         verrs = it.get("validationErrors")
         if isinstance(verrs, list):
             for e in verrs:
@@ -120,10 +137,27 @@ def seed_cache(cache_dir: Path, definitions: Path) -> Path:
     return target
 
 
-def command(binary: str, files: list[str], k8s_dir: Path, kubernetes_version: str, cache_dir: Path,
-            schema_dirs: list[Path]) -> list[str]:
-    cmd = [binary, "-output", "json", "-strict", "-summary", "-kubernetes-version", f"{kubernetes_version}.0",
-           "-cache", str(cache_dir), "-schema-location", str(k8s_dir / K8S_TEMPLATE)]
+def command(
+    binary: str,
+    files: list[str],
+    k8s_dir: Path,
+    kubernetes_version: str,
+    cache_dir: Path,
+    schema_dirs: list[Path],
+) -> list[str]:
+    cmd = [
+        binary,
+        "-output",
+        "json",
+        "-strict",
+        "-summary",
+        "-kubernetes-version",
+        f"{kubernetes_version}.0",
+        "-cache",
+        str(cache_dir),
+        "-schema-location",
+        str(k8s_dir / K8S_TEMPLATE),
+    ]
     for d in schema_dirs:
         cmd += ["-schema-location", str(d / GROUP_TEMPLATE), "-schema-location", str(d / FLAT_TEMPLATE)]
     return cmd + files
@@ -139,8 +173,10 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
 
     binary = shutil.which("kubeconform")
     if binary is None:
-        raise UserError("--validator kubeconform: kubeconform is not on PATH",
-                        hint="install it or use --validator embedded")
+        raise UserError(
+            "--validator kubeconform: kubeconform is not on PATH",
+            hint="install it or use --validator embedded",
+        )
     k8s_dir = schemas_root() / f"v{options.kubernetes_version}.0-local-strict"
     with tempfile.TemporaryDirectory(prefix="gitops-gen-kc-") as tmp:
         tmpd = Path(tmp)
@@ -153,7 +189,9 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
         for d in options.crd_dirs:
             for p in sorted(Path(d).rglob("*.y*ml")) if Path(d).is_dir() else [Path(d)]:
                 try:
-                    crd_docs.extend(doc.body for doc in parse_documents(p.read_text(encoding="utf-8"), str(p)))
+                    crd_docs.extend(
+                        doc.body for doc in parse_documents(p.read_text(encoding="utf-8"), str(p))
+                    )
                 except (UserError, OSError, UnicodeDecodeError):
                     continue
         for doc in crd_docs:
@@ -176,8 +214,14 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
             by_file[path] = i
         if not files:
             return []
-        cmd = command(binary, files, k8s_dir, options.kubernetes_version, cache_dir,
-                      [Path(p) for p in options.schema_dirs] + ([crd_dir] if crd_dir.exists() else []))
+        cmd = command(
+            binary,
+            files,
+            k8s_dir,
+            options.kubernetes_version,
+            cache_dir,
+            [Path(p) for p in options.schema_dirs] + ([crd_dir] if crd_dir.exists() else []),
+        )
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -198,12 +242,31 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
             continue  # files we report ourselves (YAML errors, non-Kubernetes documents)
         if r.status == "invalid":
             for e in r.errors or [KcError((), r.msg)]:
-                hits.append(("schema", Hit(res, _message(e.path, e.message),
-                                           "fix the value to match the schema of this kind", e.path)))
+                hits.append(
+                    (
+                        "schema",
+                        Hit(
+                            res,
+                            _message(e.path, e.message),
+                            "fix the value to match the schema of this kind",
+                            e.path,
+                        ),
+                    )
+                )
         elif r.status == "error":
             if "could not find schema" in r.msg:
-                hits.append(("schema", Hit(res, f"{NO_SCHEMA}{res.kind} {res.api_version}: not validated",
-                                           REMEDIATION_NO_SCHEMA, ("apiVersion",), Severity.WARNING)))
+                hits.append(
+                    (
+                        "schema",
+                        Hit(
+                            res,
+                            f"{NO_SCHEMA}{res.kind} {res.api_version}: not validated",
+                            REMEDIATION_NO_SCHEMA,
+                            ("apiVersion",),
+                            Severity.WARNING,
+                        ),
+                    )
+                )
             else:
                 hits.append(("schema", Hit(res, f"kubeconform: {r.msg}", "fix the object", ())))
     return hits

@@ -46,17 +46,23 @@ def name_problem(name: str, kind: str, builtin: bool) -> str:
         return ""
     if kind in _DNS1035_KINDS:
         if len(name) > 63 or not _DNS_1035.fullmatch(name):
-            return (f"name {name!r} is not a valid DNS-1035 label (a {kind} name: lower-case letters, "
-                    "digits and '-', starting with a letter, at most 63 characters)")
+            return (
+                f"name {name!r} is not a valid DNS-1035 label (a {kind} name: lower-case letters, "
+                "digits and '-', starting with a letter, at most 63 characters)"
+            )
         return ""
     if kind in _LABEL_NAME_KINDS:
         if len(name) > 63 or not _DNS_LABEL.fullmatch(name):
-            return (f"name {name!r} is not a valid DNS-1123 label (lower-case letters, digits and '-', "
-                    "at most 63 characters)")
+            return (
+                f"name {name!r} is not a valid DNS-1123 label (lower-case letters, digits and '-', "
+                "at most 63 characters)"
+            )
         return ""
     if len(name) > 253 or not _SUBDOMAIN.fullmatch(name):
-        return (f"name {name!r} is not a valid DNS-1123 subdomain (lower-case letters, digits, '-' and '.', "
-                "starting and ending with a letter or digit, at most 253 characters)")
+        return (
+            f"name {name!r} is not a valid DNS-1123 subdomain (lower-case letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit, at most 253 characters)"
+        )
     return ""
 
 
@@ -68,15 +74,19 @@ def key_problem(key: str) -> str:
     if prefix and (len(prefix) > 253 or not _SUBDOMAIN.fullmatch(prefix)):
         return f"key {key!r}: prefix {prefix!r} is not a DNS-1123 subdomain"
     if not name or len(name) > 63 or not _QUALIFIED_NAME.fullmatch(name):
-        return (f"key {key!r}: name part must be 1-63 characters of letters, digits, '-', '_' and '.', "
-                "starting and ending with a letter or digit")
+        return (
+            f"key {key!r}: name part must be 1-63 characters of letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit"
+        )
     return ""
 
 
 def label_value_problem(value: str) -> str:
     if value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value)):
-        return (f"label value {value!r} must be at most 63 characters of letters, digits, '-', '_' and '.', "
-                "starting and ending with a letter or digit (or empty)")
+        return (
+            f"label value {value!r} must be at most 63 characters of letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit (or empty)"
+        )
     return ""
 
 
@@ -92,10 +102,13 @@ def metadata_issues(body: dict[str, Any], kind: str, builtin: bool) -> list[tupl
         if problem:
             out.append((("metadata", "name"), problem))
     namespace = meta.get("namespace")
-    if (isinstance(namespace, str) and namespace and not _substituted(namespace)
-            and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace))):
-        out.append((("metadata", "namespace"),
-                    f"namespace {namespace!r} is not a valid DNS-1123 label"))
+    if (
+        isinstance(namespace, str)
+        and namespace
+        and not _substituted(namespace)
+        and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace))
+    ):
+        out.append((("metadata", "namespace"), f"namespace {namespace!r} is not a valid DNS-1123 label"))
     for field in ("labels", "annotations"):
         mapping = meta.get(field)
         if not isinstance(mapping, dict):

@@ -18,8 +18,16 @@ from typing import Any
 from gitops_gen.spec.models import Platform
 from gitops_gen.values import deep_merge, set_path
 
-__all__ = ["HelmComponent", "Issuer", "apply_resources", "build_all", "deep_merge", "issuer_of", "resources",
-           "set_path"]
+__all__ = [
+    "HelmComponent",
+    "Issuer",
+    "apply_resources",
+    "build_all",
+    "deep_merge",
+    "issuer_of",
+    "resources",
+    "set_path",
+]
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,14 @@ def _modules() -> list[Callable[[Platform], HelmComponent | None]]:
         sealed_secrets,
     )
 
-    return [ingress_nginx.build, cert_manager.build, sealed_secrets.build, kube_prometheus_stack.build,
-            loki.build, promtail.build]
+    return [
+        ingress_nginx.build,
+        cert_manager.build,
+        sealed_secrets.build,
+        kube_prometheus_stack.build,
+        loki.build,
+        promtail.build,
+    ]
 
 
 def build_all(platform: Platform) -> list[HelmComponent]:

@@ -39,9 +39,17 @@ def build(platform: Platform) -> HelmComponent | None:
     values: dict[str, Any] = {"crds": {"enabled": True, "keep": True}}
     apply_resources(values, RESOURCES)
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=REPO_NAME,
+        repo_url=REPO_URL,
+        values=deep_merge(values, spec.values),
         spec_path="spec.components.certManager",
-        notes=("CRDs are chart templates here: crds.enabled installs them, crds.keep keeps them",
-               "(and every Certificate) if this HelmRelease is ever deleted."),
+        notes=(
+            "CRDs are chart templates here: crds.enabled installs them, crds.keep keeps them",
+            "(and every Certificate) if this HelmRelease is ever deleted.",
+        ),
     )

@@ -54,13 +54,26 @@ def build(platform: Platform) -> HelmComponent | None:
         values["controller"]["minAvailable"] = 1
     apply_resources(values, RESOURCES)
     notes: tuple[str, ...] = NOTES
-    if platform.spec.distribution == "k3s" and "traefik" not in platform.spec.k3s.disable and \
-            spec.serviceType == "LoadBalancer":
-        notes = (*notes, "WARNING: K3s runs Traefik, whose svclb already binds ports 80/443: this",
-                 "LoadBalancer Service stays Pending unless K3s runs with --disable traefik",
-                 "(set spec.k3s.disable: [traefik] in the platform spec once it does).")
+    if (
+        platform.spec.distribution == "k3s"
+        and "traefik" not in platform.spec.k3s.disable
+        and spec.serviceType == "LoadBalancer"
+    ):
+        notes = (
+            *notes,
+            "WARNING: K3s runs Traefik, whose svclb already binds ports 80/443: this",
+            "LoadBalancer Service stays Pending unless K3s runs with --disable traefik",
+            "(set spec.k3s.disable: [traefik] in the platform spec once it does).",
+        )
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
-        spec_path="spec.components.ingressNginx", notes=notes,
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=REPO_NAME,
+        repo_url=REPO_URL,
+        values=deep_merge(values, spec.values),
+        spec_path="spec.components.ingressNginx",
+        notes=notes,
     )

@@ -90,8 +90,10 @@ def build(platform: Platform) -> HelmComponent | None:
             "userKey": "admin-user",
             "passwordKey": "admin-password",
         }
-        notes.append(f"Grafana's admin credentials come from the Secret {grafana.adminSecret!r} "
-                     f"(keys admin-user, admin-password) in namespace {NAMESPACE}: commit it as a SealedSecret.")
+        notes.append(
+            f"Grafana's admin credentials come from the Secret {grafana.adminSecret!r} "
+            f"(keys admin-user, admin-password) in namespace {NAMESPACE}: commit it as a SealedSecret."
+        )
         if grafana.host is not None:
             annotations: dict[str, str] = {}
             issuer = issuer_of(platform)
@@ -112,12 +114,29 @@ def build(platform: Platform) -> HelmComponent | None:
     if platform.spec.distribution == "k3s":
         for key in K3S_EMBEDDED:
             values[key] = {"enabled": False}
-        notes.append("K3s runs the controller-manager, scheduler, proxy and etcd inside its own process: "
-                     "their scrape targets are disabled.")
-    apply_resources(values, {path: block for path, block in RESOURCES.items()
-                             if grafana is not None or not path.startswith("grafana.")})
+        notes.append(
+            "K3s runs the controller-manager, scheduler, proxy and etcd inside its own process: "
+            "their scrape targets are disabled."
+        )
+    apply_resources(
+        values,
+        {
+            path: block
+            for path, block in RESOURCES.items()
+            if grafana is not None or not path.startswith("grafana.")
+        },
+    )
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
-        spec_path="spec.components.monitoring", crds="CreateReplace", timeout="10m", notes=tuple(notes),
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=REPO_NAME,
+        repo_url=REPO_URL,
+        values=deep_merge(values, spec.values),
+        spec_path="spec.components.monitoring",
+        crds="CreateReplace",
+        timeout="10m",
+        notes=tuple(notes),
     )

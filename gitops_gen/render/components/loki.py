@@ -98,10 +98,20 @@ def build(platform: Platform) -> HelmComponent | None:
     apply_resources(values, RESOURCES)
     notes = [f"Log shippers push to {push_url()}."]
     if spec.chunksCache:
-        notes.append("chunksCache is on: the chart requests round(1.2 x allocatedMemory) Mi for it "
-                     "(9830Mi by default).")
+        notes.append(
+            "chunksCache is on: the chart requests round(1.2 x allocatedMemory) Mi for it "
+            "(9830Mi by default)."
+        )
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
-        spec_path="spec.components.logging.loki", timeout="10m", notes=tuple(notes),
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=REPO_NAME,
+        repo_url=REPO_URL,
+        values=deep_merge(values, spec.values),
+        spec_path="spec.components.logging.loki",
+        timeout="10m",
+        notes=tuple(notes),
     )

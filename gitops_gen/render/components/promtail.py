@@ -40,9 +40,16 @@ def build(platform: Platform) -> HelmComponent | None:
     values: dict[str, Any] = {"config": {"clients": [{"url": loki.push_url()}]}}
     apply_resources(values, RESOURCES)
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=loki.REPO_NAME, repo_url=loki.REPO_URL, values=deep_merge(values, spec.values),
-        spec_path="spec.components.logging.promtail", owns_namespace=False,
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=loki.REPO_NAME,
+        repo_url=loki.REPO_URL,
+        values=deep_merge(values, spec.values),
+        spec_path="spec.components.logging.promtail",
+        owns_namespace=False,
         depends_on=((loki.RELEASE, loki.NAMESPACE),),
         notes=(*NOTES, f"Pushes to the rendered Loki: {loki.push_url()}"),
     )

@@ -34,9 +34,18 @@ def build(platform: Platform) -> HelmComponent | None:
     values: dict[str, Any] = {"fullnameOverride": CONTROLLER_NAME}
     apply_resources(values, RESOURCES)
     return HelmComponent(
-        dir=DIR, release=RELEASE, namespace=NAMESPACE, chart=CHART, version=spec.version,
-        repo_name=REPO_NAME, repo_url=REPO_URL, values=deep_merge(values, spec.values),
-        spec_path="spec.components.sealedSecrets", crds="CreateReplace",
-        notes=(f"kubeseal finds this controller with: kubeseal --controller-name {CONTROLLER_NAME} "
-               f"--controller-namespace {NAMESPACE}",),
+        dir=DIR,
+        release=RELEASE,
+        namespace=NAMESPACE,
+        chart=CHART,
+        version=spec.version,
+        repo_name=REPO_NAME,
+        repo_url=REPO_URL,
+        values=deep_merge(values, spec.values),
+        spec_path="spec.components.sealedSecrets",
+        crds="CreateReplace",
+        notes=(
+            f"kubeseal finds this controller with: kubeseal --controller-name {CONTROLLER_NAME} "
+            f"--controller-namespace {NAMESPACE}",
+        ),
     )
