@@ -46,7 +46,8 @@ def main() -> int:
     args = ap.parse_args()
     t0 = time.process_time()
     w0 = time.perf_counter()
-    from gitops_gen.lint import api, engine, loader, output, registry
+    from gitops_gen.k8s import loader
+    from gitops_gen.lint import api, engine, output, registry
     from gitops_gen.lint import cache as cache_mod
 
     COUNTERS["import lint api"] = time.process_time() - t0

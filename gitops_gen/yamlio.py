@@ -5,7 +5,7 @@ Two readers share the same limits:
 * :func:`load_positioned` — ruamel.yaml round-trip load. Slow, but every mapping and sequence
   knows the line and column of its keys and items. Used for specs (few, small files) and to
   recover exact positions of findings in manifests.
-* the fast manifest reader lives in :mod:`gitops_gen.lint.loader` (Rust-backed ``yaml_rs``).
+* the fast manifest reader lives in :mod:`gitops_gen.k8s.loader` (Rust-backed ``yaml_rs``).
 
 Limits (:class:`Limits`) guard against hostile input: file size, nesting depth and alias
 expansion (a "billion laughs" document is refused, not expanded).

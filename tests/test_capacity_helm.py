@@ -18,8 +18,8 @@ from gitops_gen.capacity.budget import analyze
 from gitops_gen.capacity.helm import ChartSource
 from gitops_gen.capacity.nodes import Cluster, Node
 from gitops_gen.cli import main
-from gitops_gen.lint.loader import parse_text
-from gitops_gen.lint.model import Resource
+from gitops_gen.k8s.loader import parse_text
+from gitops_gen.k8s.model import Resource
 
 REPO = Path(__file__).resolve().parents[1]
 CHART = REPO / "tests" / "charts" / "tiny"

@@ -7,13 +7,14 @@ import textwrap
 import pytest
 
 from gitops_gen.capacity.budget import Analysis, analyze
-from gitops_gen.capacity.manifests import autoscaler_index, workload_of
-from gitops_gen.capacity.model import Container, Owner, Res, Workload, parse_resources, resolve_int_or_percent
+from gitops_gen.capacity.manifests import workload_of
+from gitops_gen.capacity.model import Container, Owner, Res, Workload, parse_resources
 from gitops_gen.capacity.nodes import Cluster, Node, default_eviction, from_sizes
 from gitops_gen.capacity.simulate import scheduler_message, simulate
 from gitops_gen.errors import UserError
-from gitops_gen.lint.loader import parse_text
-from gitops_gen.lint.model import Resource
+from gitops_gen.k8s.loader import parse_text
+from gitops_gen.k8s.model import ObjectIndex, Resource
+from gitops_gen.k8s.workloads import int_or_percent, scaled
 
 MI = 2**20
 GI = 2**30
@@ -108,7 +109,8 @@ def test_effective_pod_requests_follow_the_scheduler() -> None:
     ],
 )
 def test_int_or_percent(value: object, total: int, up: bool, expected: int) -> None:
-    assert resolve_int_or_percent(value, total, round_up=up, default="25%") == expected
+    parsed = int_or_percent("25%" if value is None else value)
+    assert (max(scaled(parsed, total, round_up=up), 0) if parsed is not None else 0) == expected
 
 
 # ---------------------------------------------------------------------------------- manifests
@@ -151,8 +153,8 @@ metadata: {name: main, namespace: mon}
 spec: {replicas: 2}
 """
     )
-    scalers = autoscaler_index(r for r in objs if r.kind == "HorizontalPodAutoscaler")
-    ws = {r.name: workload_of(r, scalers) for r in objs if r.kind != "HorizontalPodAutoscaler"}
+    index = ObjectIndex(objs)
+    ws = {r.name: workload_of(r, index) for r in objs if r.kind != "HorizontalPodAutoscaler"}
     web = ws["web"]
     assert web is not None and (web.replicas, web.max_replicas, web.steady_replicas) == (2, 5, 5)
     assert web.surge == 2  # 25% of 5, rounded up
@@ -182,7 +184,7 @@ metadata: {name: c}
 spec: {template: {spec: {containers: "nope"}}}
 """
     )
-    ws = [workload_of(r, {}) for r in objs]
+    ws = [workload_of(r, ObjectIndex(objs)) for r in objs]
     assert ws[0] is not None and ws[0].surge == 0 and ws[0].replicas == 3
     assert ws[1] is not None and ws[1].replicas == 1 and ws[1].notes
     assert ws[2] is None

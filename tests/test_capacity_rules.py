@@ -66,8 +66,8 @@ def test_cpu_finding_names_the_hpa_and_the_request(
 
 def test_nothing_without_node_sizes(tmp_path: Path) -> None:
     from gitops_gen.capacity.findings import hits
-    from gitops_gen.lint.loader import parse_text
-    from gitops_gen.lint.model import Resource
+    from gitops_gen.k8s.loader import parse_text
+    from gitops_gen.k8s.model import Resource
 
     text = (FIXTURES / "memory-budget" / "bad.yaml").read_text(encoding="utf-8")
     res = [Resource(d.body, "bad.yaml", d.line, d.column, d.index) for d in parse_text(text).documents]

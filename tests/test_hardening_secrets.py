@@ -223,7 +223,7 @@ def valid_specs(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 @settings(FUZZ, max_examples=FUZZ.max_examples)
 @given(valid_specs())
 def test_render_never_emits_plain_secrets(spec: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-    from gitops_gen.lint.loader import parse_text
+    from gitops_gen.k8s.loader import parse_text
     from gitops_gen.render.engine import render_tree
 
     platform, apps = spec

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lint_helpers import SHARED, by_rule, run
 
-from gitops_gen.lint.loader import parse_text
+from gitops_gen.k8s.loader import parse_text
 from gitops_gen.lint.positions import locate
 from gitops_gen.yamlio import iter_paths, load_positioned, position_of
 

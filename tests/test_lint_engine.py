@@ -12,8 +12,8 @@ import pytest
 from lint_helpers import FIXTURES, SHARED, as_tuples, by_rule, run
 
 from gitops_gen.errors import UserError
+from gitops_gen.k8s.loader import split_chunks
 from gitops_gen.lint.config import load_config
-from gitops_gen.lint.loader import split_chunks
 from gitops_gen.lint.registry import rules
 
 BAD = FIXTURES / "bad"

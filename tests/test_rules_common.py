@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from gitops_gen.lint.loader import parse_text
-from gitops_gen.lint.model import Context, FieldPath, Hit, LintOptions, Resource, Severity
+from gitops_gen.k8s.loader import parse_text
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.lint.model import Context, Hit, LintOptions, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from test_rules_common import fixture, only, resources_of, run
 
+from gitops_gen.k8s.workloads import int_or_percent, scaled, selector_matches
 from gitops_gen.lint.model import Severity
-from gitops_gen.lint.workloads import int_or_percent, scaled, selector_matches
 
 
 def test_min_available_equal_to_replicas() -> None:

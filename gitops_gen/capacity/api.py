@@ -15,14 +15,15 @@ from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
 from gitops_gen.capacity.nodes import Cluster, from_platform, resolve_cluster
 from gitops_gen.errors import UserError
-from gitops_gen.lint.model import LintOptions, Resource
+from gitops_gen.k8s.model import Resource
+from gitops_gen.lint.model import LintOptions
 
 EXIT_OK, EXIT_PENDING = 0, 1
 
 
 def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
     """Kubernetes objects under ``paths`` (kustomize patches marked partial) and file problems."""
-    from gitops_gen.lint import loader
+    from gitops_gen.k8s import loader
 
     files = loader.discover(paths)
     roles = loader.kustomize_roles(files)

@@ -16,7 +16,6 @@ then runs the scheduling simulation (:mod:`.simulate`) when the nodes are known.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +25,10 @@ from gitops_gen.capacity.nodes import Cluster, svclb_workload, system_workloads
 from gitops_gen.capacity.profiles import evaluate, profile_for, same_version
 from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.capacity.profiles.flux import bootstrap_workloads
-from gitops_gen.capacity.releases import ReleaseInfo, describe
+from gitops_gen.capacity.releases import Lookup, ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
-from gitops_gen.lint.model import Resource
+from gitops_gen.k8s.model import ObjectIndex, Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 
 RELEASE_KINDS = ("HelmRelease",)
 
@@ -102,30 +102,6 @@ class Totals:
     surge_workload: Workload | None = None
 
 
-class _Lookup:
-    """(kind, namespace, name) -> Resource, with a namespace-lenient fallback."""
-
-    def __init__(self, resources: Iterable[Resource]) -> None:
-        self.resources = resources
-        self.by_key: dict[tuple[str, str, str], Resource] = {}
-        self.by_name: dict[tuple[str, str], Resource] = {}
-        self.built = False
-
-    def __call__(self, kind: str, namespace: str, name: str) -> Resource | None:
-        if not self.built:  # only HelmReleases look things up: index on first use
-            self.built = True
-            for r in self.resources:
-                if r.kind in ("ConfigMap", "Secret", "OCIRepository", "HelmChart"):
-                    self.by_key.setdefault((r.kind, r.namespace, r.name), r)
-                    self.by_name.setdefault((r.kind, r.name), r)
-        hit = self.by_key.get((kind, namespace, name))
-        if hit is None:
-            cand = self.by_name.get((kind, name))
-            if cand is not None and (not cand.namespace or not namespace):
-                hit = cand
-        return hit
-
-
 def analyze(
     resources: list[Resource], cluster: Cluster | None, *, platform: Any = None, charts: Any = None
 ) -> Analysis:
@@ -134,10 +110,7 @@ def analyze(
     ``charts``: a :class:`gitops_gen.capacity.helm.ChartSource` for ``helm template``, or None.
     """
     resources = [r for r in resources if not r.partial]
-    lookup = _Lookup(resources)
-    scalers = manifests.autoscaler_index(
-        r for r in resources if r.kind in ("HorizontalPodAutoscaler", "ScaledObject")
-    )
+    index = ObjectIndex(resources)
     workloads: list[Workload] = []
     lbs: list[LoadBalancer] = []
     releases: list[ReleaseReport] = []
@@ -148,12 +121,12 @@ def analyze(
         lbs.extend(sys_lbs)
     for r in resources:
         kind = r.kind
-        if kind in manifests.CONTROLLER_KINDS or kind in manifests.OPERATOR_KINDS:
-            w = manifests.workload_of(r, scalers)
+        if kind in POD_TEMPLATE_KINDS or kind in manifests.OPERATOR_KINDS:
+            w = manifests.workload_of(r, index)
             if w is not None:
                 workloads.append(w)
         elif kind == "HelmRelease":
-            rep, wl, rl = _release(r, lookup, platform, charts, cluster)
+            rep, wl, rl = _release(r, index.find, platform, charts, cluster)
             releases.append(rep)
             workloads.extend(wl)
             lbs.extend(rl)
@@ -175,7 +148,7 @@ def analyze(
 
 
 def _release(
-    hr: Resource, lookup: _Lookup, platform: Any, charts: Any, cluster: Cluster | None
+    hr: Resource, lookup: Lookup, platform: Any, charts: Any, cluster: Cluster | None
 ) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
     info = describe(hr, lookup, platform)
     notes = list(info.notes)

@@ -15,7 +15,8 @@ from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
 from gitops_gen.capacity.report import fix_text, fmt_mem, pending_text, values_path
 from gitops_gen.capacity.simulate import NO_CPU, NO_MEMORY, Pending
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.lint.model import Context, Hit, Severity
 
 _INDEX = re.compile(r"\[(\d+)\]")
 

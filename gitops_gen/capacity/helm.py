@@ -26,7 +26,8 @@ from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.errors import UserError
-from gitops_gen.lint.model import Resource
+from gitops_gen.k8s.model import ObjectIndex, Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 
 TIMEOUT_SECONDS = 120
 
@@ -160,7 +161,7 @@ def template(
 
 def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Workload], list[LoadBalancer]]:
     """Workloads of one HelmRelease (a :class:`ReleaseInfo`) from ``helm template``."""
-    from gitops_gen.lint.loader import parse_text
+    from gitops_gen.k8s.loader import parse_text
 
     rel = info.release
     kube = f"v{cluster.kubernetes_version.lstrip('v')}" if cluster is not None else None
@@ -179,14 +180,12 @@ def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Wor
             meta = r.body.get("metadata")
             if isinstance(meta, dict):
                 meta["namespace"] = rel.namespace
-    scalers = manifests.autoscaler_index(
-        r for r in resources if r.kind in ("HorizontalPodAutoscaler", "ScaledObject")
-    )
+    index = ObjectIndex(resources)
     workloads: list[Workload] = []
     lbs: list[LoadBalancer] = []
     for r in resources:
-        if r.kind in manifests.CONTROLLER_KINDS or r.kind in manifests.OPERATOR_KINDS:
-            w = manifests.workload_of(r, scalers)
+        if r.kind in POD_TEMPLATE_KINDS or r.kind in manifests.OPERATOR_KINDS:
+            w = manifests.workload_of(r, index)
             if w is None:
                 continue
             w.owner = rel.owner

@@ -17,74 +17,48 @@ Every object is looked at once; autoscalers are indexed by target (no pairwise l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from gitops_gen.capacity.model import (
-    Container,
-    Owner,
-    Res,
-    Workload,
-    int_or,
-    parse_resources,
-    resolve_int_or_percent,
-)
+from gitops_gen.capacity.model import Container, Owner, Res, Workload, parse_resources
 from gitops_gen.capacity.profiles._base import MI, LoadBalancer
-from gitops_gen.lint.model import Resource
-from gitops_gen.lint.workloads import as_dict, as_list
-
-CONTROLLER_KINDS = (
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Pod",
-    "Job",
-    "CronJob",
+from gitops_gen.k8s.model import ObjectIndex, Resource
+from gitops_gen.k8s.workloads import (
+    as_count,
+    as_dict,
+    as_list,
+    containers,
+    int_or_percent,
+    pod_spec_of,
+    scaled,
+    scalers_of,
 )
+from gitops_gen.values import dotted
+
 OPERATOR_KINDS = ("Prometheus", "Alertmanager", "ThanosRuler")
 OPERATOR_MEMORY_DEFAULT = 200 * MI
 
 
-def autoscaler_index(resources: Iterable[Resource]) -> dict[tuple[str, str, str], tuple[int, int, Resource]]:
-    """(namespace, kind, name) of a scale target -> (minReplicas, maxReplicas, autoscaler)."""
-    out: dict[tuple[str, str, str], tuple[int, int, Resource]] = {}
-    for r in resources:
-        spec = as_dict(r.body.get("spec"))
-        ref = as_dict(spec.get("scaleTargetRef"))
-        if r.kind == "HorizontalPodAutoscaler":
-            kind, lo, hi = (
-                ref.get("kind"),
-                int_or(spec.get("minReplicas"), 1),
-                int_or(spec.get("maxReplicas"), -1),
-            )
-        else:  # KEDA ScaledObject
-            kind = ref.get("kind") or "Deployment"
-            lo, hi = int_or(spec.get("minReplicaCount"), 0), int_or(spec.get("maxReplicaCount"), 100)
-        name = ref.get("name")
-        if isinstance(kind, str) and isinstance(name, str) and hi >= 0:
-            out[(r.namespace, kind, name)] = (lo, max(hi, lo), r)
-    return out
+def count(value: object, default: int) -> int:
+    """A count field (see :func:`~gitops_gen.k8s.workloads.as_count`), ``default`` when unknown."""
+    n = as_count(value)
+    return default if n is None else n
 
 
-def pod_containers(pod_spec: dict[str, Any], base: str) -> tuple[list[Container], list[str]]:
-    """Containers of a pod spec with their effective requests/limits (API defaulting applied)."""
+def surge(value: object, total: int, default: str) -> int:
+    """Extra pods of a rollout: an int-or-percent of ``total``, rounded up (unset: ``default``)."""
+    parsed = int_or_percent(default if value is None else value)
+    return max(scaled(parsed, total), 0) if parsed is not None else 0
+
+
+def pod_containers(r: Resource) -> tuple[list[Container], list[str]]:
+    """Containers of a workload with their effective requests/limits (API defaulting applied)."""
     out: list[Container] = []
     problems: list[str] = []
-    for key, init in (("containers", False), ("initContainers", True)):
-        for i, c in enumerate(as_list(pod_spec.get(key))):
-            if not isinstance(c, dict):
-                continue
-            name = c.get("name") if isinstance(c.get("name"), str) else f"#{i}"
-            path = f"{base}.{key}[{i}].resources"
-            req, lim, probs = parse_resources(c.get("resources"))
-            problems.extend(f"{path}: {p}" for p in probs)
-            out.append(
-                Container(
-                    str(name), req, lim, path, init=init, sidecar=init and c.get("restartPolicy") == "Always"
-                )
-            )
+    for ref in containers(r):
+        path = dotted((*ref.path, "resources"))
+        req, lim, probs = parse_resources(ref.container.get("resources"))
+        problems.extend(f"{path}: {p}" for p in probs)
+        out.append(Container(ref.name, req, lim, path, init=ref.init, sidecar=ref.sidecar))
     return out, problems
 
 
@@ -105,34 +79,24 @@ def host_ports(pod_spec: dict[str, Any]) -> tuple[tuple[int, str], ...]:
     return tuple(seen)
 
 
-def workload_of(
-    r: Resource, scalers: dict[tuple[str, str, str], tuple[int, int, Resource]]
-) -> Workload | None:
-    """The workload of one controller object, or None (not a workload, or owned by another object)."""
+def workload_of(r: Resource, index: ObjectIndex) -> Workload | None:
+    """The workload of one controller object, or None (not a workload, or owned by another object).
+
+    ``index`` holds the autoscalers of the same input (an HPA or ScaledObject targeting ``r``)."""
     kind = r.kind
-    body = r.body
-    spec = as_dict(body.get("spec"))
-    meta = as_dict(body.get("metadata"))
-    if kind in ("Pod", "ReplicaSet", "Job") and as_list(meta.get("ownerReferences")):
+    spec = as_dict(r.body.get("spec"))
+    if kind in ("Pod", "ReplicaSet", "Job") and as_list(r.metadata.get("ownerReferences")):
         return None  # created by a controller that is itself in the input
     namespace = r.namespace or "default"
     owner = Owner(label=f"{kind} {namespace}/{r.name}", resource=r, group=f"{kind} {namespace}/{r.name}")
     if kind in OPERATOR_KINDS:
         return _operator_workload(r, spec, namespace, owner)
-    if kind == "Pod":
-        ps, base = spec, "spec"
-    elif kind == "CronJob":
-        ps = as_dict(
-            as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template")).get("spec")
-        )
-        base = "spec.jobTemplate.spec.template.spec"
-    else:
-        ps = as_dict(as_dict(spec.get("template")).get("spec"))
-        base = "spec.template.spec"
-    if not ps:
+    found = pod_spec_of(r)
+    if found is None or not found[0]:
         return None
-    containers, problems = pod_containers(ps, base)
-    if not containers:
+    ps = found[0]
+    pod, problems = pod_containers(r)
+    if not pod:
         return None
     w = Workload(
         name=r.name,
@@ -140,7 +104,7 @@ def workload_of(
         kind=kind,
         namespace=namespace,
         owner=owner,
-        containers=containers,
+        containers=pod,
         host_ports=host_ports(ps),
         priority_class=str(ps.get("priorityClassName") or ""),
     )
@@ -149,7 +113,7 @@ def workload_of(
         job_spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
         w.kind = "Job"
         w.transient = True
-        w.replicas = max(int_or(job_spec.get("parallelism"), 1), 1)
+        w.replicas = max(count(job_spec.get("parallelism"), 1), 1)
         w.replicas_path = "spec.jobTemplate.spec.parallelism" if kind == "CronJob" else "spec.parallelism"
         return w
     if kind == "Pod":
@@ -158,24 +122,31 @@ def workload_of(
     if kind == "DaemonSet":
         strategy = as_dict(spec.get("updateStrategy"))
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
-            surge = as_dict(strategy.get("rollingUpdate")).get("maxSurge")
-            w.surge = 1 if resolve_int_or_percent(surge, 1, round_up=True, default="0") > 0 else 0
+            w.surge = 1 if surge(as_dict(strategy.get("rollingUpdate")).get("maxSurge"), 1, "0") > 0 else 0
         return w
-    w.replicas = int_or(spec.get("replicas"), 1)
+    w.replicas = count(spec.get("replicas"), 1)
     w.replicas_path = "spec.replicas"
-    scaler = scalers.get((r.namespace, kind, r.name))
-    if scaler is not None:
-        lo, hi, hpa = scaler
-        w.replicas = lo
-        w.max_replicas = hi
-        w.replicas_path = f"{hpa.kind} {hpa.namespace or namespace}/{hpa.name} spec.maxReplicas"
+    scalers = scalers_of(index, r)
+    if scalers:
+        s = scalers[0]
+        default_min = 1 if s.resource.kind == "HorizontalPodAutoscaler" else 0
+        lo = default_min if s.min_replicas is None else max(s.min_replicas, 0)
+        if s.max_replicas is not None and s.max_replicas >= 0:
+            w.replicas = lo
+            w.max_replicas = max(s.max_replicas, lo)
+            hpa = s.resource
+            w.replicas_path = f"{hpa.kind} {hpa.namespace or namespace}/{hpa.name} spec.maxReplicas"
     if kind == "Deployment":
         strategy = as_dict(spec.get("strategy"))
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
-            top = w.steady_replicas
-            w.surge = resolve_int_or_percent(
-                as_dict(strategy.get("rollingUpdate")).get("maxSurge"), top, round_up=True, default="25%"
-            )
+            w.surge = surge(as_dict(strategy.get("rollingUpdate")).get("maxSurge"), w.steady_replicas, "25%")
+    elif kind == "Rollout":  # Argo Rollouts: a canary surges like a Deployment; blue-green runs a preview set
+        strategy = as_dict(spec.get("strategy"))
+        if "blueGreen" in strategy:
+            preview = as_dict(strategy.get("blueGreen")).get("previewReplicaCount")
+            w.surge = count(preview, w.steady_replicas)
+        else:
+            w.surge = surge(as_dict(strategy.get("canary")).get("maxSurge"), w.steady_replicas, "25%")
     return w
 
 
@@ -187,9 +158,9 @@ def _operator_workload(r: Resource, spec: dict[str, Any], namespace: str, owner:
     if kind != "Prometheus" and req.memory is None:
         req = Res(req.cpu, OPERATOR_MEMORY_DEFAULT)
         path += " (memory 200Mi set by the operator)"
-    replicas = int_or(spec.get("replicas"), 1)
+    replicas = count(spec.get("replicas"), 1)
     if kind == "Prometheus":
-        replicas *= max(int_or(spec.get("shards"), 1), 1)
+        replicas *= max(count(spec.get("shards"), 1), 1)
     prefix = {"Prometheus": "prometheus", "Alertmanager": "alertmanager", "ThanosRuler": "thanos-ruler"}[kind]
     w = Workload(
         name=f"{prefix}-{r.name}",

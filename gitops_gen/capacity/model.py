@@ -18,10 +18,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
 if TYPE_CHECKING:
-    from gitops_gen.lint.model import Resource
-
-# Kinds a workload can have. "Job" covers hook Jobs and CronJob runs (transient pods).
-STEADY_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod")
+    from gitops_gen.k8s.model import Resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,34 +210,3 @@ def _quantity(value: Any, conv: Any, where: str, problems: list[str]) -> int | N
         problems.append(f"{where} {value!r} is negative")
         return None
     return n
-
-
-def resolve_int_or_percent(value: Any, total: int, *, round_up: bool, default: str) -> int:
-    """Kubernetes' intstr for maxSurge/maxUnavailable: an int, or 'N%' of total (rounded)."""
-    if value is None:
-        value = default
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return max(value, 0)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("%") and text[:-1].isdigit():
-            pct = int(text[:-1])
-            num = pct * total
-            return max(-(-num // 100) if round_up else num // 100, 0)
-        if text.isdigit():
-            return int(text)
-    return 0
-
-
-def int_or(value: Any, default: int) -> int:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return max(value, 0)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return max(int(value), 0)
-    return default

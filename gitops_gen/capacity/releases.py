@@ -20,8 +20,8 @@ from typing import Any
 from gitops_gen.capacity.model import Owner
 from gitops_gen.capacity.profiles import profile_for
 from gitops_gen.capacity.profiles._base import Release
-from gitops_gen.lint.model import Resource
-from gitops_gen.lint.workloads import as_dict
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import as_dict
 from gitops_gen.values import deep_merge, set_path
 
 Lookup = Callable[[str, str, str], "Resource | None"]
@@ -143,7 +143,7 @@ def _values_from(
         set_path(out, target, raw.strip())
         return out
     try:
-        from gitops_gen.lint.loader import parse_text
+        from gitops_gen.k8s.loader import parse_text
 
         parsed = parse_text(raw)
     except Exception:  # a broken values document is the user's problem; say so, do not crash

@@ -54,7 +54,7 @@ def parse_yaml_documents(text: str, name: str) -> list[Any]:
 
     Raises :class:`UserError` at ``name:line:col`` for the first unreadable document.
     """
-    from gitops_gen.lint.loader import parse_documents
+    from gitops_gen.k8s.loader import parse_documents
 
     return [doc.body for doc in parse_documents(text, name)]
 

@@ -216,8 +216,8 @@ def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintRe
 def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     import time
 
+    from gitops_gen.k8s.loader import ROLE_RESOURCE, discover_names, kustomize_roles
     from gitops_gen.lint import engine
-    from gitops_gen.lint.loader import ROLE_RESOURCE, discover_names, kustomize_roles
     from gitops_gen.lint.registry import rules
 
     timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
@@ -347,7 +347,7 @@ def _root_kustomizations(roles: Any) -> list[Path]:
 def _build_task(d: Path, cwd: Path) -> Task:
     import subprocess
 
-    from gitops_gen.lint.loader import KUSTOMIZATION_NAMES
+    from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES
 
     kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
     display = display_path(kfile, cwd)

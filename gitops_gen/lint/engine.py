@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_gen.lint.loader import (
+from gitops_gen.k8s.loader import (
     ROLE_AUX,
     ROLE_KUSTOMIZATION,
     ROLE_PARTIAL,
@@ -32,7 +32,8 @@ from gitops_gen.lint.loader import (
     parse_text,
     read_file,
 )
-from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Resource, Severity
+from gitops_gen.k8s.model import Resource
+from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Severity
 
 # one finding as computed per file: (rule, severity, line, column, resource index or -1, message,
 # remediation, path). Tuples of plain values: cheap to pickle/marshal (process pool, cache).

@@ -1,9 +1,8 @@
 """The objects every lint rule works with.
 
-* :class:`Resource` — one Kubernetes object from a manifest file, known by ``Kind/namespace/name``
-  and by where it starts (file, line, column). ``body`` is the plain parsed dict.
 * :class:`Finding` — what the linter reports (rule, severity, place, message, remediation).
-* :class:`Context` — the whole input for cross-object rules, with indexes (never all-pairs loops).
+* :class:`Context` — the whole input for cross-object rules: the :class:`~gitops_gen.k8s.model.ObjectIndex`
+  of the run's objects (never all-pairs loops) and the run's options.
 
 A rule module (``gitops_gen/lint/rules/<rule>.py``) has::
 
@@ -18,11 +17,13 @@ config, file/line/column — exact field positions recovered only for files that
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
 
 
 class Severity(IntEnum):
@@ -39,67 +40,6 @@ class Severity(IntEnum):
             return cls[text.upper()]
         except KeyError:
             raise ValueError(f"unknown severity {text!r}; use error, warning or info") from None
-
-
-FieldPath = tuple[str | int, ...]
-
-
-@dataclass(slots=True)
-class Resource:
-    """One object of a manifest file."""
-
-    body: dict[str, Any]
-    file: str  # path as shown to the user (relative to the current directory when possible)
-    line: int  # 1-based line where the object starts
-    column: int = 1
-    doc_index: int = 0  # index of the YAML document in the file
-    partial: bool = False  # a kustomize patch: a partial object, not a resource
-
-    @property
-    def api_version(self) -> str:
-        v = self.body.get("apiVersion")
-        return v if isinstance(v, str) else ""
-
-    @property
-    def kind(self) -> str:
-        v = self.body.get("kind")
-        return v if isinstance(v, str) else ""
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        m = self.body.get("metadata")
-        return m if isinstance(m, dict) else {}
-
-    @property
-    def name(self) -> str:
-        v = self.metadata.get("name")
-        return v if isinstance(v, str) else ""
-
-    @property
-    def namespace(self) -> str:
-        v = self.metadata.get("namespace")
-        return v if isinstance(v, str) else ""
-
-    @property
-    def group(self) -> str:
-        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
-
-    @property
-    def ref(self) -> str:
-        """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped or namespace-less objects)."""
-        if self.namespace:
-            return f"{self.kind}/{self.namespace}/{self.name}"
-        return f"{self.kind}/{self.name}"
-
-    @property
-    def labels(self) -> dict[str, str]:
-        v = self.metadata.get("labels")
-        return {str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else {}
-
-    @property
-    def annotations(self) -> dict[str, str]:
-        v = self.metadata.get("annotations")
-        return {str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else {}
 
 
 @dataclass(slots=True)
@@ -163,38 +103,9 @@ class LintOptions:
     chart_dirs: tuple[str, ...] = ()  # --chart-dir NAME=DIR or DIR (budget rules; capacity.helm parses)
 
 
-class Context:
-    """All resources of one lint run, with indexes for cross-object rules."""
+class Context(ObjectIndex):
+    """All resources of one lint run, with indexes for cross-object rules, and the run's options."""
 
-    def __init__(self, resources: list[Resource], options: LintOptions | None = None) -> None:
-        self.resources = [r for r in resources if not r.partial]
+    def __init__(self, resources: Iterable[Resource], options: LintOptions | None = None) -> None:
+        super().__init__(resources)
         self.options = options or LintOptions()
-        self.by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self.by_key: dict[tuple[str, str, str], Resource] = {}
-        self.by_namespace_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-        for r in self.resources:
-            self.by_kind[r.kind].append(r)
-            self.by_key.setdefault((r.kind, r.namespace, r.name), r)
-            self.by_namespace_kind[(r.namespace, r.kind)].append(r)
-        self._cache: dict[str, Any] = {}
-
-    def get(self, kind: str, namespace: str, name: str) -> Resource | None:
-        return self.by_key.get((kind, namespace, name))
-
-    def kinds(self, *kinds: str) -> list[Resource]:
-        out: list[Resource] = []
-        for k in kinds:
-            out.extend(self.by_kind.get(k, ()))
-        return out
-
-    def in_namespace(self, namespace: str, *kinds: str) -> list[Resource]:
-        out: list[Resource] = []
-        for k in kinds:
-            out.extend(self.by_namespace_kind.get((namespace, k), ()))
-        return out
-
-    def memo(self, key: str, factory: Any) -> Any:
-        """Compute a derived index once per run (e.g. workloads by label selector)."""
-        if key not in self._cache:
-            self._cache[key] = factory()
-        return self._cache[key]

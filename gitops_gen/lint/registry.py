@@ -57,7 +57,7 @@ def rules() -> dict[str, Rule]:
         from gitops_gen.lint.rules import rule_modules
 
         found: dict[str, Rule] = {
-            "yaml": Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, None, True, "gitops_gen.lint.loader")
+            "yaml": Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, None, True, "gitops_gen.k8s.loader")
         }
         for mod in rule_modules():
             rid = getattr(mod, "ID", None)

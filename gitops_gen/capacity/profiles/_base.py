@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_gen.capacity.model import Container, Owner, Res, Workload, int_or, parse_resources
+from gitops_gen.capacity.model import Container, Owner, Res, Workload, parse_resources
+from gitops_gen.k8s.workloads import as_count
 from gitops_gen.values import get_path
 
 
@@ -43,8 +44,8 @@ class Values:
         value = self.get(path, None)
         if value is None:
             return default
-        n = int_or(value, -1)
-        if n < 0:
+        n = as_count(value)
+        if n is None:
             self.problems.append(f"values.{path}: {value!r} is not a non-negative integer; using {default}")
             return default
         return n

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.profiles._base import MI
-from gitops_gen.lint.model import Resource
+from gitops_gen.k8s.model import Resource
 
 SOURCE = (
     "fluxcd/{source,kustomize,helm,notification}-controller config/manager/deployment.yaml "

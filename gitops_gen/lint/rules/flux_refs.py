@@ -43,8 +43,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gitops_gen.lint.model import Context, Hit, Resource, Severity
-from gitops_gen.lint.workloads import as_dict, as_list, as_str, dig, find, has_subst, path_exists_under
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import as_dict, as_list, as_str, dig, has_subst
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import path_exists_under
 
 ID = "flux-refs"
 SEVERITY = "error"
@@ -75,7 +77,7 @@ def _artifacts(ctx: Context) -> dict[tuple[str, str], Resource]:
 
 
 def _find_source(ctx: Context, kind: str, ns: str, name: str) -> Resource | None:
-    hit = find(ctx, kind, ns, name)
+    hit = ctx.find(kind, ns, name)
     if hit is not None or kind != "ExternalArtifact":
         return hit
     arts = _artifacts(ctx)
@@ -146,7 +148,7 @@ def _deps(ctx: Context, r: Resource) -> list[tuple[int, str, str, Resource | Non
         if fields is None:
             continue
         _, ns, name = fields
-        out.append((i, ns, name, find(ctx, r.kind, ns, name, group=_FLUX)))
+        out.append((i, ns, name, ctx.find(r.kind, ns, name, group=_FLUX)))
     return out
 
 

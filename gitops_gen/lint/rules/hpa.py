@@ -38,20 +38,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.lint.workloads import (
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.k8s.workloads import (
     ContainerRef,
-    absence_severity,
     as_dict,
     as_int,
     as_list,
     as_str,
     containers,
-    find,
     has_subst,
-    pdbs_by_workload,
     scalers_by_target,
 )
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import absence_severity, pdbs_by_workload
 
 ID = "hpa"
 SEVERITY = "error"
@@ -174,7 +173,7 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             "keep one HPA per workload (list several metrics in it instead)",
             ("spec", "scaleTargetRef"),
         )
-    target = find(ctx, kind, ns, name)
+    target = ctx.find(kind, ns, name)
     if target is None:
         sev = absence_severity(ctx, ns, (kind,))
         if sev is not None:

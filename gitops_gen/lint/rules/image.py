@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_gen.lint.model import Context, Hit, Resource
-from gitops_gen.lint.workloads import POD_TEMPLATE_KINDS, containers, has_subst
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, containers, has_subst
+from gitops_gen.lint.model import Context, Hit
 
 ID = "image"
 SEVERITY = "error"

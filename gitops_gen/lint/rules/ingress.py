@@ -36,8 +36,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.lint.workloads import absence_severity, as_dict, as_int, as_list, as_str, find, has_subst
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.k8s.workloads import as_dict, as_int, as_list, as_str, has_subst
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import absence_severity
 
 ID = "ingress"
 SEVERITY = "error"
@@ -119,7 +121,7 @@ def _check_issuer(r: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[H
     if not name or has_subst(name):
         return
     if key in _CLUSTER_ISSUER or issuer_kind == "ClusterIssuer":
-        if ctx.by_kind.get("ClusterIssuer") and find(ctx, "ClusterIssuer", "", name) is None:
+        if ctx.by_kind.get("ClusterIssuer") and ctx.find("ClusterIssuer", "", name) is None:
             known = ", ".join(sorted({x.name for x in ctx.by_kind["ClusterIssuer"]}))
             yield Hit(
                 r,
@@ -127,7 +129,7 @@ def _check_issuer(r: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[H
                 "use the name of an existing ClusterIssuer",
                 path,
             )
-    elif ctx.by_kind.get("Issuer") and find(ctx, "Issuer", r.namespace, name) is None:
+    elif ctx.by_kind.get("Issuer") and ctx.find("Issuer", r.namespace, name) is None:
         yield Hit(
             r,
             f"Issuer {name!r} does not exist in namespace {r.namespace or '(unset)'}",
@@ -170,7 +172,7 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
         return  # a resource backend
     if not isinstance(name, str) or not name or has_subst(name):
         return
-    service = find(ctx, "Service", r.namespace, name)
+    service = ctx.find("Service", r.namespace, name)
     if service is None:
         sev = absence_severity(ctx, r.namespace, ("Service",))
         if sev is not None:

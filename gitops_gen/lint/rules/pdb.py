@@ -34,8 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_gen.lint.model import Context, Hit, Resource, Severity
-from gitops_gen.lint.workloads import POD_TEMPLATE_KINDS, absence_severity, analyse_pdb, as_dict, has_subst
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, has_subst
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import absence_severity, analyse_pdb
 
 ID = "pdb"
 SEVERITY = "error"

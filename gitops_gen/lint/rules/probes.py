@@ -42,15 +42,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_gen.lint.model import Context, Hit, Resource, Severity
-from gitops_gen.lint.workloads import (
-    POD_TEMPLATE_KINDS,
-    ContainerRef,
-    as_int,
-    as_list,
-    containers,
-    has_subst,
-)
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_int, as_list, containers, has_subst
+from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "probes"
 SEVERITY = "error"

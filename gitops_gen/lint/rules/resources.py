@@ -33,8 +33,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.lint.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_dict, containers, has_subst
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_dict, containers, has_subst
+from gitops_gen.lint.model import Context, Hit, Severity
 from gitops_gen.quantity import QuantityError, parse_quantity
 
 ID = "resources"

@@ -43,7 +43,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_gen.lint.model import Context, Hit, Resource, Severity
+from gitops_gen.k8s.model import Resource
+from gitops_gen.lint.model import Context, Hit, Severity
 from gitops_gen.values import dotted
 
 ID = "schema"

@@ -41,14 +41,10 @@ import re
 from collections.abc import Iterator
 
 from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.lint.workloads import (
-    POD_TEMPLATE_KINDS,
-    as_dict,
-    as_list,
-    containers,
-    walk_strings,
-)
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, containers
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import walk_strings
 
 ID = "secrets"
 SEVERITY = "error"

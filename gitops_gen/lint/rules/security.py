@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_gen.lint.model import Context, FieldPath, Hit, Resource, Severity
-from gitops_gen.lint.workloads import (
+from gitops_gen.k8s.model import FieldPath, Resource
+from gitops_gen.k8s.workloads import (
     POD_TEMPLATE_KINDS,
     as_dict,
     as_int,
@@ -38,6 +38,7 @@ from gitops_gen.lint.workloads import (
     has_subst,
     pod_spec_of,
 )
+from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "security"
 SEVERITY = "error"

@@ -23,7 +23,7 @@ _VERSION = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _docs(path: Path) -> list[Any]:
-    from gitops_gen.lint.loader import parse_documents, read_file
+    from gitops_gen.k8s.loader import parse_documents, read_file
 
     text, problem = read_file(path, str(path))
     if problem is not None or text is None:

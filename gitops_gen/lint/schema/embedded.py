@@ -163,7 +163,7 @@ class EmbeddedValidator:
 
     def _index_crd_dir(self, root: Path) -> None:
         from gitops_gen.errors import UserError
-        from gitops_gen.lint.loader import parse_documents
+        from gitops_gen.k8s.loader import parse_documents
 
         paths = (
             [root]

@@ -165,7 +165,7 @@ def command(
 
 def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str, Any]]:
     """Validate the resource files with kubeconform; return ("schema", Hit) pairs."""
-    from gitops_gen.lint.loader import ROLE_RESOURCE
+    from gitops_gen.k8s.loader import ROLE_RESOURCE
     from gitops_gen.lint.model import Hit, Severity
     from gitops_gen.lint.rules.schema import NO_SCHEMA, REMEDIATION_NO_SCHEMA, _message
     from gitops_gen.lint.schema.crd import crd_versions, is_crd
@@ -184,7 +184,7 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
         seed_cache(cache_dir, k8s_dir / "_definitions.json")
         crd_dir = tmpd / "crds"
         crd_docs = [r.body for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
-        from gitops_gen.lint.loader import parse_documents
+        from gitops_gen.k8s.loader import parse_documents
 
         for d in options.crd_dirs:
             for p in sorted(Path(d).rglob("*.y*ml")) if Path(d).is_dir() else [Path(d)]:

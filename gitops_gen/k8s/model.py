@@ -1,0 +1,142 @@
+"""Kubernetes objects as every part of gitops-gen reads them.
+
+* :class:`Resource` — one object of a manifest file, known by ``Kind/namespace/name`` and by where it
+  starts (file, line, column). ``body`` is the plain parsed dict.
+* :class:`ObjectIndex` — a set of objects with indexes by kind, by key and by namespace (the only
+  place where lookups tolerate a missing namespace).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class Resource:
+    """One object of a manifest file."""
+
+    body: dict[str, Any]
+    file: str  # path as shown to the user (relative to the current directory when possible)
+    line: int  # 1-based line where the object starts
+    column: int = 1
+    doc_index: int = 0  # index of the YAML document in the file
+    partial: bool = False  # a kustomize patch: a partial object, not a resource
+
+    @property
+    def api_version(self) -> str:
+        v = self.body.get("apiVersion")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def kind(self) -> str:
+        v = self.body.get("kind")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        m = self.body.get("metadata")
+        return m if isinstance(m, dict) else {}
+
+    @property
+    def name(self) -> str:
+        v = self.metadata.get("name")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def namespace(self) -> str:
+        v = self.metadata.get("namespace")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped or namespace-less objects)."""
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        v = self.metadata.get("labels")
+        return {str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else {}
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        v = self.metadata.get("annotations")
+        return {str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else {}
+
+
+class ObjectIndex:
+    """Objects of one input (kustomize patches left out), indexed by kind, key and namespace."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.resources = [r for r in resources if not r.partial]
+        self.by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self.by_key: dict[tuple[str, str, str], Resource] = {}
+        self.by_namespace_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for r in self.resources:
+            self.by_kind[r.kind].append(r)
+            self.by_key.setdefault((r.kind, r.namespace, r.name), r)
+            self.by_namespace_kind[(r.namespace, r.kind)].append(r)
+        self._memo: dict[str, object] = {}
+
+    def get(self, kind: str, namespace: str, name: str) -> Resource | None:
+        return self.by_key.get((kind, namespace, name))
+
+    def kinds(self, *kinds: str) -> list[Resource]:
+        out: list[Resource] = []
+        for k in kinds:
+            out.extend(self.by_kind.get(k, ()))
+        return out
+
+    def in_namespace(self, namespace: str, *kinds: str) -> list[Resource]:
+        out: list[Resource] = []
+        for k in kinds:
+            out.extend(self.by_namespace_kind.get((namespace, k), ()))
+        return out
+
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """Compute a derived index once per index (e.g. workloads by label selector)."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]  # type: ignore[return-value]  # one factory type per key
+
+    def find(
+        self, kinds: str | Iterable[str], namespace: str, name: str, group: str | None = None
+    ) -> Resource | None:
+        """Look an object up by kind(s), namespace and name, leniently about unknown namespaces.
+
+        Manifests often leave ``metadata.namespace`` to a kustomization (``namespace: apps``) or to
+        ``kubectl -n``. So an object without a namespace matches any namespace, and a reference
+        from an object without a namespace (``namespace == ""``) matches the name in any namespace.
+        ``group`` (e.g. ``"toolkit.fluxcd.io"``) keeps same-named kinds of other API groups apart.
+        """
+        kind_list = [kinds] if isinstance(kinds, str) else list(kinds)
+        for kind in kind_list:
+            hit = self.get(kind, namespace, name)
+            if hit is not None and (group is None or hit.group.endswith(group)):
+                return hit
+        by_name = self.memo("k8s.by_name", self._by_name)
+        for kind in kind_list:
+            for r in by_name.get((kind, name), ()):
+                if group is not None and not r.group.endswith(group):
+                    continue
+                if r.namespace == namespace or not namespace or not r.namespace:
+                    return r
+        return None
+
+    def _by_name(self) -> dict[tuple[str, str], list[Resource]]:
+        out: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for r in self.resources:
+            out[(r.kind, r.name)].append(r)
+        return out
