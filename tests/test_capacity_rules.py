@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.cli import main
-from gitops_gen.lint.model import Context, LintOptions, NodeSize, Severity
+from gitops_gen.lint.model import Context, LintOptions, Severity
 from gitops_gen.lint.registry import rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "capacity" / "rules"
@@ -65,14 +66,14 @@ def test_cpu_finding_names_the_hpa_and_the_request(
 
 
 def test_nothing_without_node_sizes(tmp_path: Path) -> None:
-    from gitops_gen.capacity.findings import hits
     from gitops_gen.k8s.loader import parse_text
     from gitops_gen.k8s.model import Resource
+    from gitops_gen.lint.rules._capacity import hits
 
     text = (FIXTURES / "memory-budget" / "bad.yaml").read_text(encoding="utf-8")
     res = [Resource(d.body, "bad.yaml", d.line, d.column, d.index) for d in parse_text(text).documents]
     assert list(hits(Context(res, LintOptions()), "memory")) == []
-    found = list(hits(Context(res, LintOptions(nodes=[NodeSize("n", 2000, 4 * 2**30)])), "memory"))
+    found = list(hits(Context(res, LintOptions(cluster=resolve_cluster(None, "4Gi", "2", 1))), "memory"))
     assert [h.severity for h in found] == [None]  # the rule's default severity: error
     assert found[0].path[:3] == ("spec", "values", "chunksCache")
     assert Severity.parse("error") == Severity.ERROR

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_gen.diff import hooks
+from gitops_gen import hooks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_manifest_defines_both_hooks() -> None:
     assert re.search(by_id["gitops-gen-render"]["files"], "output/clusters/vps/apps.yaml")
     assert not re.search(by_id["gitops-gen-render"]["files"], "README.md")
     assert re.search(by_id["gitops-gen-lint"]["files"], "infrastructure/app.yml")
-    assert by_id["gitops-gen-render"]["entry"] == "python -m gitops_gen.diff.hooks render"
+    assert by_id["gitops-gen-render"]["entry"] == "python -m gitops_gen.hooks render"
     assert by_id["gitops-gen-lint"]["entry"].split()[:2] == ["gitops-gen", "lint"]
 
 

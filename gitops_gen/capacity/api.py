@@ -6,76 +6,17 @@ pods Pending, 2 for bad input (raised as :class:`UserError`).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
-from gitops_gen.capacity.nodes import Cluster, from_platform, resolve_cluster
+from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.errors import UserError
-from gitops_gen.k8s.model import Resource
-from gitops_gen.lint.model import LintOptions
+from gitops_gen.k8s.loader import load_resources
 
 EXIT_OK, EXIT_PENDING = 0, 1
-
-
-def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
-    """Kubernetes objects under ``paths`` (kustomize patches marked partial) and file problems."""
-    from gitops_gen.k8s import loader
-
-    files = loader.discover(paths)
-    roles = loader.kustomize_roles(files)
-    out: list[Resource] = []
-    problems: list[str] = []
-    cwd = Path.cwd().resolve()
-    for f in files:
-        role = roles.roles.get(os.path.normpath(str(f.absolute())), loader.ROLE_RESOURCE)
-        if role in (loader.ROLE_KUSTOMIZATION, loader.ROLE_AUX):
-            continue
-        display = _display(f, cwd)
-        text, problem = loader.read_file(f, display)
-        if text is None:
-            if problem is not None:
-                problems.append(f"{display}:{problem.line}:{problem.column}: {problem.message} (not counted)")
-            continue
-        parsed = loader.parse_text(text)
-        problems.extend(f"{display}:{p.line}:{p.column}: {p.message} (not counted)" for p in parsed.problems)
-        for d in parsed.documents:
-            if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str):
-                out.append(
-                    Resource(d.body, display, d.line, d.column, d.index, partial=role == loader.ROLE_PARTIAL)
-                )
-    return out, problems
-
-
-def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def cluster_from_lint_options(options: LintOptions) -> Cluster | None:
-    """The lint rules' view of the nodes lint resolved (``options.nodes``, from
-    :func:`~gitops_gen.capacity.nodes.resolve_cluster`), with the spec's reservations."""
-    platform, sizes = options.platform, options.nodes
-    base = from_platform(platform) if platform is not None else None
-    if base is not None and [(s.name, s.cpu_millis, s.memory_bytes) for s in sizes] == [
-        (n.name, n.cpu, n.memory) for n in base.nodes
-    ]:
-        return base if base.nodes else None
-    if not sizes:
-        return None
-    # node options given: resolve_cluster made len(sizes) nodes of one size
-    return resolve_cluster(
-        platform,
-        str(sizes[0].memory_bytes),
-        f"{sizes[0].cpu_millis}m",
-        len(sizes),
-        kubernetes_version=options.kubernetes_version,
-    )
 
 
 def run_budget(

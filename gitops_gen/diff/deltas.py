@@ -65,9 +65,9 @@ def _relative(file: str, tree: Path) -> str:
 def budget_side(tree: Path, specs: Any) -> BudgetSide:
     """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
     as ``gitops-gen budget`` computes them."""
-    from gitops_gen.capacity.api import load_resources
     from gitops_gen.capacity.budget import analyze
     from gitops_gen.capacity.nodes import resolve_cluster
+    from gitops_gen.k8s.loader import load_resources
 
     resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
     platform = specs.platform if specs is not None else None

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from gitops_gen.errors import UserError
+from gitops_gen.k8s.model import Resource
+from gitops_gen.paths import display_path
 from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -373,3 +375,28 @@ def kustomize_roles(files: Sequence[Path | str]) -> KustomizeRoles:
         if isinstance(openapi, dict):
             mark(openapi.get("path"), ROLE_AUX)
     return out
+
+
+def load_resources(paths: list[Path]) -> tuple[list[Resource], list[str]]:
+    """Kubernetes objects under ``paths`` (kustomize patches marked partial) and file problems."""
+    files = discover(paths)
+    roles = kustomize_roles(files)
+    out: list[Resource] = []
+    problems: list[str] = []
+    cwd = Path.cwd()
+    for f in files:
+        role = roles.roles.get(os.path.normpath(str(f.absolute())), ROLE_RESOURCE)
+        if role in (ROLE_KUSTOMIZATION, ROLE_AUX):
+            continue
+        display = display_path(f, cwd)
+        text, problem = read_file(f, display)
+        if text is None:
+            if problem is not None:
+                problems.append(f"{display}:{problem.line}:{problem.column}: {problem.message} (not counted)")
+            continue
+        parsed = parse_text(text)
+        problems.extend(f"{display}:{p.line}:{p.column}: {p.message} (not counted)" for p in parsed.problems)
+        for d in parsed.documents:
+            if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str):
+                out.append(Resource(d.body, display, d.line, d.column, d.index, partial=role == ROLE_PARTIAL))
+    return out, problems

@@ -9,11 +9,15 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.engine import LintResult, Task
-from gitops_gen.lint.model import LintOptions, NodeSize, Severity
+from gitops_gen.lint.model import LintOptions, Severity
+from gitops_gen.paths import display_path, git_root
+
+if TYPE_CHECKING:
+    from gitops_gen.capacity.nodes import Cluster
 
 DEFAULT_PATH = Path("output")
 
@@ -94,7 +98,7 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     options.validator = _pick_validator(
         str(flag_validator) if flag_validator not in (None, "embedded") else (cfg.validator or "embedded")
     )
-    options.nodes = _nodes(opts, cfg, platform, options.kubernetes_version)
+    options.cluster = _cluster(opts, cfg, platform, options.kubernetes_version)
     options.chart_dirs = _chart_dirs(opts.get("chart_dirs") or ())
 
     cache_dir: Path | None = None
@@ -147,8 +151,8 @@ def _pick_validator(choice: str) -> str:
     return choice
 
 
-def _nodes(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> list[NodeSize]:
-    """Node sizes from the flags (else the config's ``nodes``) and the platform spec, with the one
+def _cluster(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> Cluster | None:
+    """The nodes from the flags (else the config's ``nodes``) and the platform spec, with the one
     semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
 
     def pick(flag: str, configured: Any) -> Any:
@@ -161,11 +165,10 @@ def _nodes(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: st
         pick("node_count", cfg.node_count),
     )
     if platform is None and memory is None and cpu is None and count is None:
-        return []  # resolve_cluster gives None here: skip importing the capacity model (~20 ms)
+        return None  # resolve_cluster gives None here: skip importing the capacity model (~20 ms)
     from gitops_gen.capacity.nodes import resolve_cluster
 
-    cluster = resolve_cluster(platform, memory, cpu, count, kubernetes_version=kubernetes_version)
-    return [NodeSize(n.name, n.cpu, n.memory) for n in cluster.nodes] if cluster is not None else []
+    return resolve_cluster(platform, memory, cpu, count, kubernetes_version=kubernetes_version)
 
 
 def _chart_dirs(items: Any) -> tuple[str, ...]:
@@ -177,28 +180,6 @@ def _chart_dirs(items: Any) -> tuple[str, ...]:
 
     parse_chart_dirs(entries)
     return entries
-
-
-def git_root(start: Path) -> Path | None:
-    d = start.resolve()
-    if d.is_file():
-        d = d.parent
-    while True:
-        if (d / ".git").exists():
-            return d
-        if d.parent == d:
-            return None
-        d = d.parent
-
-
-def display_path(p: Path | str, cwd: Path) -> str:
-    """``p`` as shown to the user: relative to the current directory when inside it."""
-    s = os.path.normpath(str(p))
-    if os.path.isabs(s):
-        prefix = str(cwd).rstrip(os.sep) + os.sep
-        if s.startswith(prefix):
-            return s[len(prefix) :].replace(os.sep, "/")
-    return s.replace(os.sep, "/")
 
 
 # ------------------------------------------------------------------------------------ library

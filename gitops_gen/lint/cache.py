@@ -70,7 +70,10 @@ def settings_digest(options: LintOptions) -> str:
         options.validator,
         _fingerprint_tree([Path(p).absolute() for p in options.schema_dirs]),
         _fingerprint_tree([Path(p).absolute() for p in options.crd_dirs]),
-        repr(options.nodes),
+        repr(
+            options.cluster
+            and (options.cluster.nodes, options.cluster.distribution, sorted(options.cluster.k3s_disable))
+        ),
         str(options.repo_root),
         repr(options.chart_dirs),
     ]

@@ -26,6 +26,7 @@ from typing import Any
 from gitops_gen.errors import Location as Loc
 from gitops_gen.errors import Problem, Problems, UserError
 from gitops_gen.lint.model import Severity
+from gitops_gen.paths import display_path
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 KEYS = (
@@ -80,7 +81,7 @@ def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_id
             return Config()
     if not path.is_file():
         raise UserError.at(str(path), "config file not found", hint="check --config")
-    display = _display(path, cwd)
+    display = display_path(path, cwd)
     if path.name == "pyproject.toml":
         return _from_pyproject(path, display, rule_ids)
     from gitops_gen.yamlio import load_positioned, read_text
@@ -241,10 +242,3 @@ def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], ba
                         bad(("nodes", k), f"not a quantity: {exc}")
     problems.raise_if_any()
     return cfg
-
-
-def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -90,7 +90,7 @@ def partitionable(tasks: list[Task], options: LintOptions) -> bool:
         if (
             rule.check is not None
             and rule.scope == "cluster"
-            and (rule.id not in _INERT_WITHOUT_NODES or options.nodes or options.platform is not None)
+            and (rule.id not in _INERT_WITHOUT_NODES or options.cluster is not None)
         ):
             return False
     return True

@@ -21,9 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
+
+if TYPE_CHECKING:  # imported only when a run has nodes (keeps one-file lint start-up small)
+    from gitops_gen.capacity.nodes import Cluster
+    from gitops_gen.spec.models import Platform
 
 
 class Severity(IntEnum):
@@ -82,20 +86,13 @@ class Finding:
 
 
 @dataclass
-class NodeSize:
-    name: str
-    cpu_millis: int
-    memory_bytes: int
-
-
-@dataclass
 class LintOptions:
     """Settings that rules read (from flags, `.gitops-gen.yaml` and the platform spec)."""
 
-    nodes: list[NodeSize] = field(default_factory=list)  # empty: budget rules have nothing to check
+    cluster: Cluster | None = None  # the nodes; None: the budget rules have nothing to check
     repo_root: Path | None = None  # git repository root, for flux-refs path checks
     kubernetes_version: str = "1.34"
-    platform: Any = None  # gitops_gen.spec.models.Platform when a platform spec is known
+    platform: Platform | None = None  # when a platform spec is known
     # schema validation (rule `schema`)
     schema_dirs: list[Path] = field(default_factory=list)  # kubeconform-layout JSON schemas
     crd_dirs: list[Path] = field(default_factory=list)  # CRD manifests

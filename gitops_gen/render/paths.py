@@ -16,17 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
-def git_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` that holds ``.git`` (dir or file), or None."""
-    current = Path(os.path.abspath(start))
-    # --out may not exist yet: start from its nearest existing ancestor
-    while not current.exists() and current != current.parent:
-        current = current.parent
-    for candidate in (current, *current.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
+from gitops_gen.paths import git_root
 
 
 def derive_prefix(out_dir: Path) -> str:

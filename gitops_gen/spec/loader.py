@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
+from gitops_gen.paths import display_path
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.values import dotted
@@ -104,7 +105,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
     names_prefix = names_root.resolve().name
     for path in files:
-        name = _display(path, base)
+        name = display_path(path, base)
         rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
         spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
@@ -189,13 +190,6 @@ def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:
     """Where ``path`` is in a spec document (not line 1 of its file: a file may hold several documents)."""
     line, col = position_of(doc, path)
     return Location(src, line or 1, col or 1)
-
-
-def _display(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:

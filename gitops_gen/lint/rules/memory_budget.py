@@ -40,8 +40,8 @@ SCOPE = "cluster"
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    if ctx.options.platform is None and not ctx.options.nodes:
+    if ctx.options.cluster is None:
         return  # no node size known: nothing to check, and the capacity model is not even imported
-    from gitops_gen.capacity.findings import hits
+    from gitops_gen.lint.rules._capacity import hits
 
     yield from hits(ctx, "memory")

@@ -1,4 +1,5 @@
-"""The capacity model as lint hits, for the ``memory-budget`` and ``cpu-budget`` rules.
+"""The capacity model as lint hits, for the ``memory-budget`` and ``cpu-budget`` rules (the adapter
+from :mod:`gitops_gen.capacity` results to lint hits lives here, with the rules: capacity knows no lint).
 
 One analysis per lint run (``ctx.memo``), shared by both rules. Nothing is reported when no node
 size is known (no platform spec nodes, no ``--node-memory``/``--node-cpu``).
@@ -23,9 +24,7 @@ _INDEX = re.compile(r"\[(\d+)\]")
 
 def analysis_for(ctx: Context) -> Analysis | None:
     def build() -> Analysis | None:
-        from gitops_gen.capacity.api import cluster_from_lint_options
-
-        cluster = cluster_from_lint_options(ctx.options)
+        cluster = ctx.options.cluster
         if cluster is None or not cluster.nodes:
             return None
         charts = _charts(ctx.options.chart_dirs) if getattr(ctx.options, "chart_dirs", None) else None

@@ -1,6 +1,6 @@
 """Entry points of the pre-commit hooks (``.pre-commit-hooks.yaml``).
 
-``python -m gitops_gen.diff.hooks render [--specs DIR] [--out DIR]`` behaves as a formatter does:
+``python -m gitops_gen.hooks render [--specs DIR] [--out DIR]`` behaves as a formatter does:
 when ``gitops-gen render --check`` finds the output stale, it re-renders it and fails, so the
 commit stops, the fresh files are in the work tree, and ``git add`` + commit again succeeds.
 Exit codes: 0 up to date; 1 stale (and re-rendered); 2 bad specs or usage (nothing written).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-USAGE = "usage: python -m gitops_gen.diff.hooks render [--specs DIR] [--out DIR]"
+USAGE = "usage: python -m gitops_gen.hooks render [--specs DIR] [--out DIR]"
 
 
 def _cli(argv: list[str]) -> int:
