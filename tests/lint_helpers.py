@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gitops_gen.lint.api import RunSettings, lint_paths
 from gitops_gen.lint.engine import LintResult
 from gitops_gen.lint.model import Finding, LintOptions
+from gitops_gen.lint.run import RunSettings, lint_paths
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lint"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

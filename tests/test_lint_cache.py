@@ -13,8 +13,9 @@ from lint_helpers import as_tuples, by_rule, run
 
 from gitops_gen.lint import engine
 from gitops_gen.lint.cache import ResultCache
-from gitops_gen.lint.incremental import GLOBAL, partition_of, slim
+from gitops_gen.lint.engine import FileResult, RawObject
 from gitops_gen.lint.model import LintOptions
+from gitops_gen.lint.run import GLOBAL, partition_of, slim
 
 DEPLOY = """apiVersion: apps/v1
 kind: Deployment
@@ -174,7 +175,7 @@ def test_slim_records_keep_what_the_finishing_step_reads() -> None:
             "annotations": {"gitops-gen.io/ignore": "schema", "other": "x"},
         },
     }
-    objects, _findings, _counted = slim(([(body, 3, 1, 0, False, 2, 9)], [], 1))
+    objects, _findings, _counted = slim(FileResult([RawObject(body, 3, 1, 0, False, 2, 9, ())], [], 1))
     assert objects == [
         (
             {
@@ -192,6 +193,7 @@ def test_slim_records_keep_what_the_finishing_step_reads() -> None:
             False,
             2,
             9,
+            (),
         )
     ]
     assert partition_of(body, False) == "ns"

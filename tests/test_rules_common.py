@@ -18,6 +18,7 @@ import pytest
 from gitops_gen.k8s.loader import parse_text
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.lint.model import Context, Hit, LintOptions, Severity
+from gitops_gen.lint.registry import rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -55,19 +56,21 @@ class F:
 
 
 def run(rule_id: str, resources: list[Resource], options: LintOptions | None = None) -> list[F]:
-    mod = module(rule_id)
+    rule = rules()[rule_id]  # as the engine runs it: only on the kinds the rule declares
     ctx = Context(resources, options)
     out: list[F] = []
     hits: list[Hit] = []
-    if mod.SCOPE == "cluster":
-        hits.extend(mod.check(ctx))
+    if rule.cluster_check is not None:
+        hits.extend(rule.cluster_check(ctx))
     else:
+        assert rule.object_check is not None
         for r in ctx.resources:
-            hits.extend(mod.check(r, ctx))
+            if rule.applies_to(r):
+                hits.extend(rule.object_check(r, ctx))
     for h in hits:
         assert isinstance(h, Hit)
-        sev = h.severity if h.severity is not None else Severity.parse(mod.SEVERITY)
-        out.append(F(mod.ID, sev, h.resource.ref, h.message, tuple(h.path), h.remediation))
+        sev = h.severity if h.severity is not None else rule.severity
+        out.append(F(rule.id, sev, h.resource.ref, h.message, tuple(h.path), h.remediation))
     return out
 
 

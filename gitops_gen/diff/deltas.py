@@ -36,7 +36,8 @@ def lint_findings(tree: Path, specs_dir: Path | None, repo_root: Path | None) ->
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
     Flux paths resolve (the tree's place in its repository).
     """
-    from gitops_gen.lint.api import lint_paths, settings_from_options
+    from gitops_gen.lint.api import settings_from_options
+    from gitops_gen.lint.run import lint_paths
 
     opts: dict[str, Any] = {"no_cache": True}
     if specs_dir is not None:

@@ -1,39 +1,24 @@
-"""`gitops-gen lint` entry points: :func:`run_lint` (CLI: prints, returns the exit code) and
-:func:`lint_paths` (library: returns a :class:`LintResult`)."""
+"""`gitops-gen lint` from the command line: flags, the config file and the platform spec merged into
+:class:`~gitops_gen.lint.run.RunSettings`, the run (:func:`~gitops_gen.lint.run.lint_paths`), printing
+and the exit code."""
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
-from gitops_gen.lint.engine import LintResult, Task
 from gitops_gen.lint.model import LintOptions, Severity
-from gitops_gen.paths import display_path, git_root
+from gitops_gen.lint.run import RunSettings, lint_paths
+from gitops_gen.paths import git_root
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import Cluster
 
 DEFAULT_PATH = Path("output")
-
-
-@dataclass
-class RunSettings:
-    """Everything a lint run needs beyond the paths (flags merged with the config file)."""
-
-    options: LintOptions = field(default_factory=LintOptions)
-    jobs: int | None = None
-    cache_dir: Path | None = None  # None: no cache
-    build: bool = False
-    exclude: list[str] = field(default_factory=list)
-    severity: dict[str, Severity] = field(default_factory=dict)
-    disabled: set[str] = field(default_factory=set)
-    fail_on: str = "error"
 
 
 def run_lint(paths: list[Path], **opts: Any) -> int:
@@ -180,177 +165,3 @@ def _chart_dirs(items: Any) -> tuple[str, ...]:
 
     parse_chart_dirs(entries)
     return entries
-
-
-# ------------------------------------------------------------------------------------ library
-def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
-    """Lint ``paths`` (files/directories) and return every finding (config and ignores applied)."""
-    gc_was = gc.isenabled()
-    gc.disable()  # the loaded objects are acyclic trees: collecting them is pure overhead
-    try:
-        return _lint(paths, settings or RunSettings())
-    finally:
-        if gc_was:
-            gc.enable()
-
-
-def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
-    import time
-
-    from gitops_gen.k8s.loader import ROLE_RESOURCE, discover_names, kustomize_roles
-    from gitops_gen.lint import engine
-    from gitops_gen.lint.registry import rules
-
-    timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
-    t0 = time.perf_counter()
-
-    def mark(what: str) -> None:
-        if timing:
-            sys.stderr.write(f"timing: {what}: {time.perf_counter() - t0:.3f} s\n")
-
-    cwd = Path.cwd()
-    files = discover_names(paths, settings.exclude)
-    roles = kustomize_roles(files)
-    tasks: list[Task] = []
-    build_dirs: list[Path] = []
-    if settings.build:
-        build_dirs = _root_kustomizations(roles)
-    # every kustomization directory is linted through the build of the root that includes it
-    covered = (
-        [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
-    )
-    cwd_s = str(cwd)
-    for f in files:
-        fs = str(f)
-        absf = os.path.normpath(fs if os.path.isabs(fs) else os.path.join(cwd_s, fs))
-        if covered and any(absf.startswith(c) for c in covered):
-            continue
-        role = roles.roles.get(absf, ROLE_RESOURCE)
-        tasks.append(Task(fs, display_path(fs, cwd), role))
-    for d in build_dirs:
-        tasks.append(_build_task(d, cwd))
-    options = settings.options
-    from gitops_gen.lint.cache import ResultCache
-
-    if settings.cache_dir:
-        from gitops_gen.lint.schema import embedded
-
-        embedded.DEFINITIONS_CACHE_DIR = Path(settings.cache_dir) / "schemas"
-
-    cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
-    if cache is not None:
-        from gitops_gen.lint.incremental import run_cached
-
-        asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
-    else:
-        results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
-        mark(f"phase 1 ({len(tasks)} files parsed)")
-        asm = engine.assemble(tasks, results)
-        raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
-        raw = raw + engine.run_phase2(tasks, asm, options, extra)
-        mark("phase 2")
-    findings, ignored = engine.finalize(
-        tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
-    )
-    mark("finalized")
-    return LintResult(
-        findings=findings,
-        ignored=ignored,
-        resources=sum(1 for r in asm.resources if not r.partial),
-        files=asm.files,
-        rule_docs={rid: r.summary for rid, r in rules().items()},
-    )
-
-
-def task_sizes(tasks: list[Task]) -> list[int]:
-    """Bytes of each task's input (0 when it cannot be read: the read reports why)."""
-    sizes = []
-    for t in tasks:
-        try:
-            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
-        except OSError:
-            sizes.append(0)
-    return sizes
-
-
-def whole_input_schema(
-    tasks: list[Task], asm: Any, raw: list[Any], options: LintOptions
-) -> tuple[list[Any], list[Any]]:
-    """Schema checks that need the whole input, before phase 2: custom objects validated against the
-    CRDs of the input, and the kubeconform validator. Returns ``raw`` without the findings they
-    replace, and the extra ``(rule, hit)`` pairs for phase 2 to place."""
-    raw, extra = _recheck_with_input_crds(asm, raw, options)
-    if options.validator == "kubeconform":
-        from gitops_gen.lint.schema.kubeconform import run_kubeconform
-
-        extra.extend(run_kubeconform(tasks, asm, options))
-    return raw, extra
-
-
-def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
-    """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
-    from gitops_gen.lint.rules.schema import NO_SCHEMA
-
-    if options.validator == "kubeconform":
-        return raw, []
-    crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
-    pending = [
-        i for i, (_ti, f) in enumerate(raw) if f[0] == "schema" and f[5].startswith(NO_SCHEMA) and f[4] >= 0
-    ]
-    if not crds or not pending:
-        return raw, []
-    from gitops_gen.lint.rules.schema import hits_for
-    from gitops_gen.lint.schema.embedded import EmbeddedValidator
-
-    v = EmbeddedValidator(
-        options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
-    )
-    drop: set[int] = set()
-    extra: list[Any] = []
-    for i in pending:
-        res = asm.resources[raw[i][1][4]]
-        if v.lookup(res.api_version, res.kind).status == "missing":
-            continue
-        drop.add(i)
-        extra.extend(("schema", h) for h in hits_for(res, v))
-    return [x for i, x in enumerate(raw) if i not in drop], extra
-
-
-def _root_kustomizations(roles: Any) -> list[Path]:
-    """Kustomization directories that no other kustomization of the input includes."""
-    out = []
-    for d in roles.kustomization_dirs:
-        if os.path.normpath(str(d.absolute())) not in roles.referenced_dirs:
-            out.append(d)
-    return sorted(set(out), key=lambda p: p.as_posix())
-
-
-def _build_task(d: Path, cwd: Path) -> Task:
-    import subprocess
-
-    from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES
-
-    kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
-    display = display_path(kfile, cwd)
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        raise UserError(
-            "--build needs kubectl on PATH (it runs `kubectl kustomize`)",
-            hint="install kubectl, or lint without --build",
-        )
-    try:
-        proc = subprocess.run(
-            [kubectl, "kustomize", str(d)], capture_output=True, text=True, timeout=120, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise UserError.at(display, "kubectl kustomize timed out after 120 s") from None
-    if proc.returncode != 0:
-        msg = (proc.stderr or proc.stdout).strip().splitlines()
-        raise UserError.at(
-            display,
-            f"kubectl kustomize failed: {msg[-1] if msg else proc.returncode}",
-            line=1,
-            column=1,
-            hint="fix the kustomization (run `kubectl kustomize` to see it)",
-        )
-    return Task(str(kfile), display, "resource", text=proc.stdout, pin_position=True)

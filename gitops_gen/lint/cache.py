@@ -16,7 +16,7 @@ together now and then (compaction: a new bodies file, then the index that names 
 reads the index (slim records only: ~1/10 of the bytes), unmarshals the slim records, and reads from
 the bodies file only the full records of the files whose namespaces must be re-checked.
 Besides files, the cache holds the cross-object (phase 2) findings per partition (see
-:mod:`gitops_gen.lint.incremental`), keyed by the digest of the files that make up the partition.
+:mod:`gitops_gen.lint.run`), keyed by the digest of the files that make up the partition.
 Anything unreadable (another version, a torn write) is dropped: a cache can only make a run faster,
 never different — a test checks that results are identical with and without it.
 """
@@ -181,7 +181,7 @@ class ResultCache:
         return key in self.entries
 
     def get_slim(self, key: str) -> Any:
-        """The slim record of a file (see :func:`gitops_gen.lint.incremental.slim`), or None."""
+        """The slim record of a file (see :func:`gitops_gen.lint.run.slim`), or None."""
         e = self.entries.get(key)
         return None if e is None else marshal.loads(e[0])
 

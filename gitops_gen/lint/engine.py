@@ -21,7 +21,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_gen.k8s.loader import (
     ROLE_AUX,
@@ -32,16 +32,63 @@ from gitops_gen.k8s.loader import (
     parse_text,
     read_file,
 )
-from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Severity
 
-# one finding as computed per file: (rule, severity, line, column, resource index or -1, message,
-# remediation, path). Tuples of plain values: cheap to pickle/marshal (process pool, cache).
-RawFinding = tuple[str, int, int, int, int, str, str, tuple[Any, ...]]
-# one object: (body, line, column, doc index, partial, chunk start line, chunk end line, its path in
-# the document: () or ("items", i) for an item of a List)
-RawObject = tuple[Any, int, int, int, bool, int, int, tuple[Any, ...]]
-FileResult = tuple[list[RawObject], list[RawFinding], int]  # objects, findings, 1 if the file counts
+if TYPE_CHECKING:
+    from gitops_gen.lint.registry import Rule
+
+
+class RawFinding(NamedTuple):
+    """A finding as computed per file, before config and ignores: plain values, so that
+    :func:`plain` turns it into a tuple cheap to marshal (process pool, cache)."""
+
+    rule: str
+    severity: int
+    line: int
+    column: int
+    resource: int  # index of its object in the file (phase 1) or in the run (assembled); -1: none
+    message: str
+    remediation: str
+    path: FieldPath
+
+
+class RawObject(NamedTuple):
+    """An object of a file as phase 1 found it."""
+
+    body: dict[str, Any]
+    line: int
+    column: int
+    doc_index: int
+    partial: bool
+    start: int  # first line of its YAML document
+    end: int  # line after its YAML document
+    item_path: FieldPath  # its path in the document: () or ("items", i) for an item of a List
+
+
+class FileResult(NamedTuple):
+    objects: list[RawObject]
+    findings: list[RawFinding]
+    counted: int  # 1 if the file counts in "N files"
+
+
+PlainResult = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]
+
+
+def plain(result: FileResult) -> PlainResult:
+    """``result`` as plain tuples (what marshal stores: the pool's replies, the cache's records)."""
+    return [tuple(o) for o in result.objects], [tuple(f) for f in result.findings], result.counted
+
+
+def unplain(data: PlainResult) -> FileResult:
+    objects, findings, counted = data
+    return FileResult([RawObject._make(o) for o in objects], [RawFinding._make(f) for f in findings], counted)
+
+
+def _yaml(severity: Severity, line: int, column: int, message: str, remediation: str) -> RawFinding:
+    """A finding of the engine's own ``yaml`` rule (not about one object)."""
+    return RawFinding("yaml", int(severity), line, column, -1, message, remediation, ())
+
 
 IGNORE_ANNOTATION = "gitops-gen.io/ignore"
 POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
@@ -114,7 +161,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     from gitops_gen.lint.positions import field_position, locate
 
     if task.role == ROLE_AUX:
-        return [], [], 0
+        return FileResult([], [], 0)
     findings: list[RawFinding] = []
     text = task.text
     if text is None:
@@ -124,39 +171,16 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
         else:
             text, problem = read_file(task.path, task.display)
         if problem is not None:
-            return (
-                [],
-                [
-                    (
-                        "yaml",
-                        int(Severity.ERROR),
-                        problem.line,
-                        problem.column,
-                        -1,
-                        problem.message,
-                        problem.hint or "fix or exclude the file",
-                        (),
-                    )
-                ],
-                1,
+            hint = problem.hint or "fix or exclude the file"
+            return FileResult(
+                [], [_yaml(Severity.ERROR, problem.line, problem.column, problem.message, hint)], 1
             )
     assert text is not None
     parsed = parse_text(text)
     for p in parsed.problems:
-        findings.append(
-            (
-                "yaml",
-                int(Severity.ERROR),
-                p.line,
-                p.column,
-                -1,
-                p.message,
-                p.hint or "fix the YAML syntax",
-                (),
-            )
-        )
+        findings.append(_yaml(Severity.ERROR, p.line, p.column, p.message, p.hint or "fix the YAML syntax"))
     if task.role == ROLE_KUSTOMIZATION:
-        return [], findings, 1
+        return FileResult([], findings, 1)
     lines: list[str] | None = None
     objects: list[RawObject] = []
     non_objects = []
@@ -174,7 +198,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                 if _is_object(item):
                     line, col, _d = locate(lines, doc.start, doc.end, ("items", i))
                     objects.append(
-                        (
+                        RawObject(
                             item,
                             line or doc.line,
                             col or doc.column,
@@ -187,74 +211,58 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                     )
             continue
         if _is_object(body):
-            objects.append((body, doc.line, doc.column, doc.index, partial, doc.start, doc.end, ()))
+            objects.append(RawObject(body, doc.line, doc.column, doc.index, partial, doc.start, doc.end, ()))
         else:
             non_objects.append(doc)
     if not partial:
         for doc in [d for d in non_objects if _half_object(d.body)]:
             non_objects.remove(doc)
             findings.append(
-                (
-                    "yaml",
-                    int(Severity.ERROR),
+                _yaml(
+                    Severity.ERROR,
                     doc.line,
                     doc.column,
-                    -1,
                     f"document {doc.index + 1}: {_half_object(doc.body)}",
                     "give every Kubernetes object both apiVersion and kind",
-                    (),
                 )
             )
     if not objects and not partial:
         if not parsed.problems and not findings:
             if not parsed.documents:
                 findings.append(
-                    (
-                        "yaml",
-                        int(Severity.INFO),
-                        1,
-                        1,
-                        -1,
-                        "empty file: no YAML document",
-                        "remove the file, or exclude it",
-                        (),
+                    _yaml(
+                        Severity.INFO, 1, 1, "empty file: no YAML document", "remove the file, or exclude it"
                     )
                 )
             else:
                 d = parsed.documents[0]
                 findings.append(
-                    (
-                        "yaml",
-                        int(Severity.INFO),
+                    _yaml(
+                        Severity.INFO,
                         d.line,
                         d.column,
-                        -1,
                         "not a Kubernetes manifest (no document has apiVersion and kind); skipped",
                         "exclude the file if it is not meant to be a manifest",
-                        (),
                     )
                 )
-        return [], findings, 1
+        return FileResult([], findings, 1)
     if not partial:
         for doc in non_objects:
             what = "is not a mapping" if not isinstance(doc.body, dict) else "has no apiVersion/kind"
             findings.append(
-                (
-                    "yaml",
-                    int(Severity.WARNING),
+                _yaml(
+                    Severity.WARNING,
                     doc.line,
                     doc.column,
-                    -1,
                     f"document {doc.index + 1} {what}: not a Kubernetes object",
                     "add apiVersion and kind, or move it out of the manifests",
-                    (),
                 )
             )
     if partial or not objects:
-        return objects, findings, 1
+        return FileResult(objects, findings, 1)
 
     local_rules = _local_rules()
-    resources = [Resource(o[0], task.display, o[1], o[2], o[3], o[4]) for o in objects]
+    resources = [Resource(o.body, task.display, o.line, o.column, o.doc_index, o.partial) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
     ctx = _local_context(options)
     for i, res in enumerate(resources):
@@ -262,39 +270,44 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             for hit in _run_object_rule(rule, res, ctx):
                 ri = index.get(id(hit.resource), i)
                 sev = int(hit.severity if hit.severity is not None else rule.severity)
-                line, col = objects[ri][1], objects[ri][2]
+                o = objects[ri]
+                line, col = o.line, o.column
                 if hit.path and not task.pin_position:
                     if lines is None:
                         lines = text.split("\n")
-                    o = objects[ri]
-                    fl, fc = field_position(lines, o[5], o[6], o[0], tuple(hit.path), o[7])
+                    fl, fc = field_position(lines, o.start, o.end, o.body, tuple(hit.path), o.item_path)
                     if fl:
                         line, col = fl, fc
-                findings.append((rule.id, sev, line, col, ri, hit.message, hit.remediation, tuple(hit.path)))
-    return objects, findings, 1
+                findings.append(
+                    RawFinding(rule.id, sev, line, col, ri, hit.message, hit.remediation, tuple(hit.path))
+                )
+    return FileResult(objects, findings, 1)
 
 
-_LOCAL: tuple[list[Any], LintOptions | None, Context | None] = ([], None, None)
+_LOCAL: tuple[LintOptions | None, Context | None] = (None, None)
 
 
-def _local_rules() -> list[Any]:
+def _local_rules() -> list[Rule]:
     from gitops_gen.lint.registry import rules
 
-    return [r for r in rules().values() if r.local and r.check is not None]
+    return [r for r in rules().values() if r.local and r.object_check is not None]
 
 
 def _local_context(options: LintOptions) -> Context:
     """The Context local rules see: options only (they promise not to look at other objects), shared."""
     global _LOCAL
-    if _LOCAL[1] is not options or _LOCAL[2] is None:
-        _LOCAL = ([], options, Context([], options))
-    assert _LOCAL[2] is not None
-    return _LOCAL[2]
+    if _LOCAL[0] is not options or _LOCAL[1] is None:
+        _LOCAL = (options, Context([], options))
+    assert _LOCAL[1] is not None
+    return _LOCAL[1]
 
 
-def _run_object_rule(rule: Any, res: Resource, ctx: Context) -> list[Hit]:
+def _run_object_rule(rule: Rule, res: Resource, ctx: Context) -> list[Hit]:
+    """The hits of an object rule on ``res`` (none when the rule does not look at its kind)."""
+    if rule.object_check is None or not rule.applies_to(res):
+        return []
     try:
-        return [h for h in rule.check(res, ctx) if isinstance(h, Hit)]
+        return [h for h in rule.object_check(res, ctx) if isinstance(h, Hit)]
     except Exception as exc:  # a bug in one rule must not hide the others' findings
         return [
             Hit(
@@ -310,7 +323,7 @@ def _analyze_chunk(tasks: list[Task]) -> bytes:
 
     gc.disable()
     assert _OPTIONS is not None
-    return marshal.dumps([analyze_file(t, _OPTIONS) for t in tasks])
+    return marshal.dumps([plain(analyze_file(t, _OPTIONS)) for t in tasks])
 
 
 # ------------------------------------------------------------------------------------ orchestration
@@ -341,7 +354,7 @@ def run_phase1(
         max_workers=workers, mp_context=ctx, initializer=_set_options, initargs=(options,)
     ) as pool:
         for blob in pool.map(_analyze_chunk, chunks):
-            results.extend(marshal.loads(blob))
+            results.extend(unplain(r) for r in marshal.loads(blob))
     return results
 
 
@@ -386,13 +399,13 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
         files += counted
         base = len(resources)
         for o in objects:
-            line, col = (1, 1) if task.pin_position else (o[1], o[2])
-            resources.append(Resource(o[0], task.display, line, col, o[3], o[4]))
-            spans.append((ti, o[5], o[6], o[7]))
+            line, col = (1, 1) if task.pin_position else (o.line, o.column)
+            resources.append(Resource(o.body, task.display, line, col, o.doc_index, o.partial))
+            spans.append((ti, o.start, o.end, o.item_path))
         for f in findings:
-            ri = f[4] + base if f[4] >= 0 else -1
-            line, col = (1, 1) if task.pin_position else (f[2], f[3])
-            raw.append((ti, (f[0], f[1], line, col, ri, f[5], f[6], f[7])))
+            ri = f.resource + base if f.resource >= 0 else -1
+            line, col = (1, 1) if task.pin_position else (f.line, f.column)
+            raw.append((ti, f._replace(line=line, column=col, resource=ri)))
     return Assembled(resources, spans, raw, files)
 
 
@@ -412,15 +425,15 @@ def run_phase2(
     hits: list[tuple[str, Severity, Hit]] = []
     all_rules = rules()
     for rule in all_rules.values():
-        if rule.check is None or rule.local:
+        if rule.local:
             continue
-        if rule.scope == "object":
+        if rule.object_check is not None:
             for res in ctx.resources:
                 for hit in _run_object_rule(rule, res, ctx):
                     hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
-        elif rule.scope == "cluster":
+        elif rule.cluster_check is not None:
             try:
-                for hit in rule.check(ctx):
+                for hit in rule.cluster_check(ctx):
                     if isinstance(hit, Hit):
                         hits.append(
                             (rule.id, hit.severity if hit.severity is not None else rule.severity, hit)
@@ -474,7 +487,9 @@ def locate_hits(
                 fl, fc = field_position(lines, start, end, res.body, tuple(hit.path), prefix)
                 if fl:
                     line, col = fl, fc
-        out.append((ti, (rid, int(sev), line, col, ri, hit.message, hit.remediation, tuple(hit.path))))
+        out.append(
+            (ti, RawFinding(rid, int(sev), line, col, ri, hit.message, hit.remediation, tuple(hit.path)))
+        )
     return out
 
 

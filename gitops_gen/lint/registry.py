@@ -1,4 +1,6 @@
-"""The rules known to this run: id, default severity, scope, documentation (`gitops-gen rules`).
+"""The rule registry: an explicit table of rule modules, each checked against the rule protocol when
+the registry is built (a malformed rule fails loudly, not silently at run time); id, default severity,
+scope, kinds and documentation (`gitops-gen rules`).
 
 Besides the rule modules, two engine-level rule ids exist: ``yaml`` (files that cannot be read as
 YAML, or hold no Kubernetes object) and ``schema`` (a module like any other rule).
@@ -10,9 +12,10 @@ import inspect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from gitops_gen.lint.model import Severity
+from gitops_gen.k8s.model import Resource
+from gitops_gen.lint.model import Context, Hit, Severity
 
 YAML_RULE_DOC = """Files must be readable YAML holding Kubernetes objects.
 
@@ -32,46 +35,147 @@ partial objects (not linted as resources).
 """
 
 
+class ObjectRule(Protocol):
+    """A rule module checked once per object (``SCOPE = "object"``)."""
+
+    ID: str
+    SEVERITY: str
+    SCOPE: str
+
+    def check(self, resource: Resource, ctx: Context, /) -> Iterator[Hit]: ...
+
+
+class ClusterRule(Protocol):
+    """A rule module checked once per run over the whole input (``SCOPE = "cluster"``)."""
+
+    ID: str
+    SEVERITY: str
+    SCOPE: str
+
+    def check(self, ctx: Context, /) -> Iterator[Hit]: ...
+
+
+ObjectCheck = Callable[[Resource, Context], Iterator[Hit]]
+ClusterCheck = Callable[[Context], Iterator[Hit]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     severity: Severity
-    scope: str  # "object" | "cluster"
+    scope: str  # "object" | "cluster" | "file" (the engine's own ``yaml``)
     doc: str
-    check: Callable[..., Iterator[Any]] | None
-    local: bool  # object rule that reads only its object (results cacheable per file)
     module: str
+    local: bool = False  # object rule that reads only its object (results cacheable per file)
+    kinds: frozenset[str] | None = None  # object rules: the kinds the engine gives it (None: all)
+    object_check: ObjectCheck | None = None
+    cluster_check: ClusterCheck | None = None
 
     @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
+    def applies_to(self, resource: Resource) -> bool:
+        return self.kinds is None or resource.kind in self.kinds
 
-_RULES: dict[str, Rule] | None = None
+
+def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
+    """The registry table: every rule module, by scope. A new rule is a module plus a line here."""
+    from gitops_gen.lint.rules import (
+        cpu_budget,
+        flux_refs,
+        hpa,
+        image,
+        ingress,
+        memory_budget,
+        pdb,
+        probes,
+        resources,
+        schema,
+        secrets,
+        security,
+    )
+
+    object_rules: list[ObjectRule] = [
+        flux_refs,
+        hpa,
+        image,
+        ingress,
+        pdb,
+        probes,
+        resources,
+        schema,
+        secrets,
+        security,
+    ]
+    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
+    return object_rules, cluster_rules
+
+
+class RuleDefinitionError(RuntimeError):
+    """A rule module that does not follow the rule contract (docs/ARCHITECTURE.md): a bug, raised at import."""
+
+
+def _make(module: ObjectRule | ClusterRule, scope: str) -> Rule:
+    name = getattr(module, "__name__", repr(module))
+
+    def bad(what: str) -> RuleDefinitionError:
+        return RuleDefinitionError(f"lint rule module {name}: {what}")
+
+    rid = getattr(module, "ID", None)
+    if not isinstance(rid, str) or not rid or rid != rid.strip().lower():
+        raise bad(f"ID must be a lower-case rule id, not {rid!r}")
+    try:
+        severity = Severity.parse(str(getattr(module, "SEVERITY", "")))
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    if getattr(module, "SCOPE", None) != scope:
+        raise bad(f"SCOPE is {getattr(module, 'SCOPE', None)!r} but the table lists it as a {scope} rule")
+    check = getattr(module, "check", None)
+    if not callable(check):
+        raise bad("has no check() function")
+    want = 2 if scope == "object" else 1
+    if len(inspect.signature(check).parameters) != want:
+        raise bad(f"check() of a{'n' if scope == 'object' else ''} {scope} rule takes {want} argument(s)")
+    doc = inspect.getdoc(module) or ""
+    if not doc.strip():
+        raise bad("has no docstring (it is the rule's documentation)")
+    kinds = getattr(module, "KINDS", None)
+    if kinds is not None and (
+        not isinstance(kinds, frozenset) or not kinds or not all(isinstance(k, str) for k in kinds)
+    ):
+        raise bad("KINDS must be a non-empty frozenset of kind names")
+    local = getattr(module, "LOCAL", False)
+    if not isinstance(local, bool) or (local and scope != "object"):
+        raise bad("LOCAL must be a bool, and only object rules can be local")
+    if scope == "object":
+        return Rule(rid, severity, scope, doc, name, local, kinds, object_check=check)
+    if kinds is not None:
+        raise bad("a cluster rule sees the whole input: KINDS does not apply")
+    return Rule(rid, severity, scope, doc, name, cluster_check=check)
+
+
+def build(object_rules: list[ObjectRule], cluster_rules: list[ClusterRule]) -> dict[str, Rule]:
+    """The registry of these rule modules (+ the engine's ``yaml``) by id, in id order; raises
+    :class:`RuleDefinitionError` for a module that breaks the contract or an id defined twice."""
+    found = [Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, "gitops_gen.k8s.loader")]
+    found += [_make(m, "object") for m in object_rules]
+    found += [_make(m, "cluster") for m in cluster_rules]
+    by_id: dict[str, Rule] = {}
+    for r in found:
+        if r.id in by_id:
+            raise RuleDefinitionError(
+                f"lint rule id {r.id!r} is defined twice ({by_id[r.id].module}, {r.module})"
+            )
+        by_id[r.id] = r
+    return dict(sorted(by_id.items()))
+
+
+_RULES = build(*_table())  # at import: a malformed rule module fails here, loudly
 
 
 def rules() -> dict[str, Rule]:
-    """All rules by id (rule modules + the engine's ``yaml``), in id order."""
-    global _RULES
-    if _RULES is None:
-        from gitops_gen.lint.rules import rule_modules
-
-        found: dict[str, Rule] = {
-            "yaml": Rule("yaml", Severity.ERROR, "file", YAML_RULE_DOC, None, True, "gitops_gen.k8s.loader")
-        }
-        for mod in rule_modules():
-            rid = getattr(mod, "ID", None)
-            check = getattr(mod, "check", None)
-            if not isinstance(rid, str) or not callable(check):
-                continue  # a helper module, not a rule
-            try:
-                sev = Severity.parse(str(getattr(mod, "SEVERITY", "error")))
-            except ValueError:
-                sev = Severity.ERROR
-            scope = str(getattr(mod, "SCOPE", "object"))
-            local = bool(getattr(mod, "LOCAL", False)) and scope == "object"
-            found[rid] = Rule(rid, sev, scope, inspect.getdoc(mod) or "", check, local, mod.__name__)
-        _RULES = dict(sorted(found.items()))
+    """All rules by id (the table's modules + the engine's ``yaml``), in id order."""
     return _RULES
 
 

@@ -143,8 +143,6 @@ def _check_metrics(resource: Resource, target: Resource) -> Iterator[Hit]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind != "HorizontalPodAutoscaler":
-        return
     spec = as_dict(resource.body.get("spec"))
     min_r = as_int(spec.get("minReplicas", 1))
     max_r = as_int(spec.get("maxReplicas"))

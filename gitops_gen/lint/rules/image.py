@@ -47,8 +47,6 @@ def image_tag(image: str) -> tuple[str | None, bool]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind not in KINDS:
-        return
     for c in containers(resource):
         image = c.container.get("image")
         if not isinstance(image, str) or not image.strip() or has_subst(image):

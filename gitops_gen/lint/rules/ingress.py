@@ -207,8 +207,6 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind != "Ingress":
-        return
     spec = resource.body.get("spec")
     if not isinstance(spec, dict):
         return

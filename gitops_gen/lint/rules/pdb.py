@@ -46,8 +46,6 @@ KINDS = frozenset({"PodDisruptionBudget"})
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind != "PodDisruptionBudget":
-        return
     spec = as_dict(resource.body.get("spec"))
     raw_sel = spec.get("selector")
     a = analyse_pdb(ctx, resource)

@@ -189,8 +189,6 @@ def _check_identical(r: Resource, c: ContainerRef) -> Iterator[Hit]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind not in KINDS:
-        return
     required = resource.kind in REQUIRED_KINDS
     for c in containers(resource):
         yield from _check_ports(resource, c)

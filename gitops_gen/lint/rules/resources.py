@@ -85,8 +85,6 @@ def _parse(
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind not in KINDS:
-        return
     for c in containers(resource):
         res = as_dict(c.container.get("resources"))
         requests = as_dict(res.get("requests"))

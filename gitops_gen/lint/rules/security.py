@@ -48,8 +48,6 @@ KINDS = POD_TEMPLATE_KINDS
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    if resource.kind not in KINDS:
-        return
     found = pod_spec_of(resource)
     if found is None:
         return

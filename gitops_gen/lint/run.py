@@ -1,0 +1,431 @@
+"""One lint run, start to end: which files, phase 1 (parse + per-file rules, in a process pool), the
+whole-input schema checks, phase 2 (cross-object rules), and the on-disk cache of both phases.
+
+:func:`lint_paths` is the library entry point (``gitops_gen.lint.api`` adds the CLI's flags, config file
+and printing). With a cache, phase 1 is reused per file by content hash and phase 2 per *partition*:
+
+* one partition per namespace ``N``: the namespaced objects of ``N`` that are not Flux objects, plus
+  the ``Namespace`` object named ``N``;
+* one ``global`` partition: everything else (cluster-scoped objects, objects without a namespace,
+  Flux objects, whose references cross namespaces).
+
+A partition's key is a digest of the files (path as shown and content hash) that hold its objects;
+when the ``global`` partition is not empty, the digest of *every* file is mixed into every key (its
+objects may look at anything). The cross-object rules of Kubernetes look within a namespace (an
+Ingress at its Services, an HPA at its target, a PDB at the pods it selects) or at global objects, so
+the findings on the objects of a partition depend only on that partition (and the global one). A
+re-lint reuses the findings of every partition whose key is known, and runs the cross-object rules
+only over the objects of the others (with the global objects in the context); with no changed file,
+nothing runs at all. Only those partitions' files have their full records (object bodies) loaded;
+the others contribute a slim record (findings, and per object only what the finishing step reads).
+
+A run falls back to the whole-input phase 2 (still storing the per-partition results) when the
+result could depend on more than a partition: a cluster rule with something to check (node sizes or
+a platform spec), the kubeconform validator, ``--build`` output, or two files shown under one path.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UserError
+from gitops_gen.lint import engine
+from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
+from gitops_gen.lint.model import LintOptions, Severity
+from gitops_gen.paths import display_path
+
+
+@dataclass
+class RunSettings:
+    """Everything a lint run needs beyond the paths (flags merged with the config file)."""
+
+    options: LintOptions = field(default_factory=LintOptions)
+    jobs: int | None = None
+    cache_dir: Path | None = None  # None: no cache
+    build: bool = False
+    exclude: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    disabled: set[str] = field(default_factory=set)
+    fail_on: str = "error"
+
+
+def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
+    """Lint ``paths`` (files/directories) and return every finding (config and ignores applied)."""
+    gc_was = gc.isenabled()
+    gc.disable()  # the loaded objects are acyclic trees: collecting them is pure overhead
+    try:
+        return _lint(paths, settings or RunSettings())
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
+    import time
+
+    from gitops_gen.k8s.loader import ROLE_RESOURCE, discover_names, kustomize_roles
+    from gitops_gen.lint import engine
+    from gitops_gen.lint.registry import rules
+
+    timing = bool(os.environ.get("GITOPS_GEN_TIMING"))
+    t0 = time.perf_counter()
+
+    def mark(what: str) -> None:
+        if timing:
+            sys.stderr.write(f"timing: {what}: {time.perf_counter() - t0:.3f} s\n")
+
+    cwd = Path.cwd()
+    files = discover_names(paths, settings.exclude)
+    roles = kustomize_roles(files)
+    tasks: list[Task] = []
+    build_dirs: list[Path] = []
+    if settings.build:
+        build_dirs = _root_kustomizations(roles)
+    # every kustomization directory is linted through the build of the root that includes it
+    covered = (
+        [os.path.normpath(str(d.absolute())) + os.sep for d in roles.kustomization_dirs] if build_dirs else []
+    )
+    cwd_s = str(cwd)
+    for f in files:
+        fs = str(f)
+        absf = os.path.normpath(fs if os.path.isabs(fs) else os.path.join(cwd_s, fs))
+        if covered and any(absf.startswith(c) for c in covered):
+            continue
+        role = roles.roles.get(absf, ROLE_RESOURCE)
+        tasks.append(Task(fs, display_path(fs, cwd), role))
+    for d in build_dirs:
+        tasks.append(_build_task(d, cwd))
+    options = settings.options
+    from gitops_gen.lint.cache import ResultCache
+
+    if settings.cache_dir:
+        from gitops_gen.lint.schema import embedded
+
+        embedded.DEFINITIONS_CACHE_DIR = Path(settings.cache_dir) / "schemas"
+
+    cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
+    if cache is not None:
+        asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
+    else:
+        results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
+        mark(f"phase 1 ({len(tasks)} files parsed)")
+        asm = engine.assemble(tasks, results)
+        raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
+        raw = raw + engine.run_phase2(tasks, asm, options, extra)
+        mark("phase 2")
+    findings, ignored = engine.finalize(
+        tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
+    )
+    mark("finalized")
+    return LintResult(
+        findings=findings,
+        ignored=ignored,
+        resources=sum(1 for r in asm.resources if not r.partial),
+        files=asm.files,
+        rule_docs={rid: r.summary for rid, r in rules().items()},
+    )
+
+
+def task_sizes(tasks: list[Task]) -> list[int]:
+    """Bytes of each task's input (0 when it cannot be read: the read reports why)."""
+    sizes = []
+    for t in tasks:
+        try:
+            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
+def whole_input_schema(
+    tasks: list[Task], asm: Any, raw: list[Any], options: LintOptions
+) -> tuple[list[Any], list[Any]]:
+    """Schema checks that need the whole input, before phase 2: custom objects validated against the
+    CRDs of the input, and the kubeconform validator. Returns ``raw`` without the findings they
+    replace, and the extra ``(rule, hit)`` pairs for phase 2 to place."""
+    raw, extra = _recheck_with_input_crds(asm, raw, options)
+    if options.validator == "kubeconform":
+        from gitops_gen.lint.schema.kubeconform import run_kubeconform
+
+        extra.extend(run_kubeconform(tasks, asm, options))
+    return raw, extra
+
+
+def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
+    """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
+    from gitops_gen.lint.rules.schema import NO_SCHEMA
+
+    if options.validator == "kubeconform":
+        return raw, []
+    crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
+    pending = [
+        i
+        for i, (_ti, f) in enumerate(raw)
+        if f.rule == "schema" and f.message.startswith(NO_SCHEMA) and f.resource >= 0
+    ]
+    if not crds or not pending:
+        return raw, []
+    from gitops_gen.lint.rules.schema import hits_for
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator
+
+    v = EmbeddedValidator(
+        options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
+    )
+    drop: set[int] = set()
+    extra: list[Any] = []
+    for i in pending:
+        res = asm.resources[raw[i][1][4]]
+        if v.lookup(res.api_version, res.kind).status == "missing":
+            continue
+        drop.add(i)
+        extra.extend(("schema", h) for h in hits_for(res, v))
+    return [x for i, x in enumerate(raw) if i not in drop], extra
+
+
+def _root_kustomizations(roles: Any) -> list[Path]:
+    """Kustomization directories that no other kustomization of the input includes."""
+    out = []
+    for d in roles.kustomization_dirs:
+        if os.path.normpath(str(d.absolute())) not in roles.referenced_dirs:
+            out.append(d)
+    return sorted(set(out), key=lambda p: p.as_posix())
+
+
+def _build_task(d: Path, cwd: Path) -> Task:
+    import subprocess
+
+    from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES
+
+    kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
+    display = display_path(kfile, cwd)
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise UserError(
+            "--build needs kubectl on PATH (it runs `kubectl kustomize`)",
+            hint="install kubectl, or lint without --build",
+        )
+    try:
+        proc = subprocess.run(
+            [kubectl, "kustomize", str(d)], capture_output=True, text=True, timeout=120, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise UserError.at(display, "kubectl kustomize timed out after 120 s") from None
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip().splitlines()
+        raise UserError.at(
+            display,
+            f"kubectl kustomize failed: {msg[-1] if msg else proc.returncode}",
+            line=1,
+            column=1,
+            hint="fix the kustomization (run `kubectl kustomize` to see it)",
+        )
+    return Task(str(kfile), display, "resource", text=proc.stdout, pin_position=True)
+
+
+# ------------------------------------------------------------------------------- the cache
+GLOBAL = "\0global"
+_FLUX = "fluxcd.io"
+# cluster rules that yield nothing without node sizes or a platform spec (they return at once)
+_INERT_WITHOUT_NODES = frozenset({"cpu-budget", "memory-budget"})
+
+
+def slim(result: FileResult) -> FileResult:
+    """``result`` with each object body cut to apiVersion, kind, name, namespace, ignore annotation."""
+    out = []
+    for o in result.objects:
+        body = o.body
+        stub: dict[str, Any] = {"apiVersion": body.get("apiVersion"), "kind": body.get("kind")}
+        meta = body.get("metadata")
+        if isinstance(meta, dict):
+            m: dict[str, Any] = {}
+            for k in ("name", "namespace"):
+                if k in meta:
+                    m[k] = meta[k] if isinstance(meta[k], str) else None
+            ann = meta.get("annotations")
+            if isinstance(ann, dict):
+                m["annotations"] = {k: v for k, v in ann.items() if str(k) == IGNORE_ANNOTATION}
+            stub["metadata"] = m
+        out.append(o._replace(body=stub))
+    return result._replace(objects=out)
+
+
+def partition_of(body: Any, partial: bool) -> str | None:
+    """The partition of an object (None: a partial object, which phase 2 does not see)."""
+    if partial:
+        return None
+    meta = body.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    kind = body.get("kind")
+    api = body.get("apiVersion")
+    if kind == "Namespace" and api == "v1":
+        name = meta.get("name")
+        return name if isinstance(name, str) and name else GLOBAL
+    ns = meta.get("namespace")
+    if not isinstance(ns, str) or not ns:
+        return GLOBAL
+    group = api.rsplit("/", 1)[0] if isinstance(api, str) and "/" in api else ""
+    if group.endswith(_FLUX):
+        return GLOBAL
+    return ns
+
+
+def partitionable(tasks: list[Task], options: LintOptions) -> bool:
+    from gitops_gen.lint.registry import rules
+
+    if options.validator == "kubeconform" or any(t.text is not None for t in tasks):
+        return False
+    if len({t.display for t in tasks}) != len(tasks):
+        return False
+    for rule in rules().values():
+        if rule.cluster_check is not None and (
+            rule.id not in _INERT_WITHOUT_NODES or options.cluster is not None
+        ):
+            return False
+    return True
+
+
+def run_cached(
+    tasks: list[Task], options: LintOptions, jobs: int | None, cache: Any, mark: Any
+) -> tuple[Assembled, list[tuple[int, RawFinding]]]:
+    """Phases 1 and 2 with ``cache``: the assembled input and every raw finding (before finalize)."""
+    n = len(tasks)
+    results: list[FileResult] = [FileResult([], [], 0)] * n  # each filled below (cached or parsed)
+    full = [False] * n  # results[i] holds bodies (fresh, or loaded in full)
+    keys: list[str | None] = [None] * n
+    todo: list[int] = []
+    kept = 0  # bytes kept for phase 1 (beyond a pool's worth, workers read the files themselves)
+    for i, t in enumerate(tasks):
+        if t.text is None:
+            key, t.data = cache.key_and_bytes(t.path, t.role)
+            keys[i] = key
+            if key is not None and cache.has(key):
+                results[i] = engine.unplain(cache.get_slim(key))
+                t.data = None
+                continue
+            if t.data is not None:
+                kept += len(t.data)
+                if kept > engine.POOL_MIN_BYTES:
+                    t.data = None
+        todo.append(i)
+    parse = [tasks[i] for i in todo]
+    fresh = engine.run_phase1(parse, options, jobs, task_sizes(parse))
+    for i, r in zip(todo, fresh, strict=True):
+        results[i] = r
+        full[i] = True
+        k = keys[i]
+        if k:
+            cache.put(k, engine.plain(slim(r)), engine.plain(r))
+    mark(f"phase 1 ({len(todo)} of {n} files parsed)")
+
+    # partitions and their keys
+    members: dict[str, list[int]] = {}  # partition -> task indices holding its objects
+    obj_part: list[str | None] = []  # per object, in input order (slim and full records agree on it)
+    for i, (objects, _f, _c) in enumerate(results):
+        seen: set[str] = set()
+        for o in objects:
+            p = partition_of(o.body, o.partial)
+            obj_part.append(p)
+            if p is not None and p not in seen:
+                seen.add(p)
+                members.setdefault(p, []).append(i)
+    part_key: dict[str, str] = {}
+    everything = _digest([(t.display, keys[i] or "") for i, t in enumerate(tasks)])
+    mix = everything if GLOBAL in members else ""
+    for p, idx in members.items():
+        part_key[p] = "p" + _digest([(p, mix), *((tasks[i].display, keys[i] or "") for i in idx)])
+    cached: dict[str, Any] = {}
+    incremental = (
+        partitionable(tasks, options)
+        and all(k is not None for k in keys)
+        and not any(o.body.get("kind") == "CustomResourceDefinition" for r in results for o in r.objects)
+    )
+    if incremental:
+        for p, pk in part_key.items():
+            got = cache.get_part(pk)
+            if got is not None:
+                cached[p] = got
+    dirty = set(part_key) - set(cached)
+    whole = not incremental or (GLOBAL in dirty)
+    if whole:  # the whole input is checked again: nothing is reused
+        cached, dirty = {}, set(part_key)
+    need = range(n) if whole else sorted({i for p in dirty for i in members[p]})
+    for i in need:
+        if not full[i]:
+            k = keys[i]
+            assert k is not None
+            stored = cache.get(k)
+            got = engine.unplain(stored) if stored is not None else None
+            if got is None:  # its stored copy is gone (compacted away by a concurrent run): parse again
+                got = engine.run_phase1([tasks[i]], options, 1, [0])[0]
+            results[i] = got
+            full[i] = True
+    mark(f"cache: {len(cached)} of {len(part_key)} partitions reused, {len(dirty)} to check")
+
+    asm = engine.assemble(tasks, results)
+    raw = asm.raw
+    extra: list[tuple[str, Any]] = []
+    if whole:
+        raw, extra = whole_input_schema(tasks, asm, raw, options)
+    obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
+    for ti, (objects, _f, _c) in enumerate(results):
+        obj_pos.extend((ti, j) for j in range(len(objects)))
+    assert len(obj_pos) == len(obj_part)
+    if dirty:
+        subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
+        phase2 = engine.run_phase2(tasks, asm, options, extra, subset=subset)
+    else:
+        phase2 = []
+    mark("phase 2")
+    if all(k is not None for k in keys):
+        by_part: dict[str, list[Any]] = {p: [] for p in dirty}
+        for ti, f in phase2:
+            p = obj_part[f.resource]
+            if p in by_part:
+                oti, j = obj_pos[f.resource]
+                by_part[p].append(
+                    (
+                        tasks[oti].display,
+                        j,
+                        ti,
+                        f.rule,
+                        f.severity,
+                        f.line,
+                        f.column,
+                        f.message,
+                        f.remediation,
+                        f.path,
+                    )
+                )
+        for p, found in by_part.items():
+            cache.put_part(part_key[p], found)
+        for p in cached:
+            cache.used_parts.add(part_key[p])
+    restored: list[tuple[int, RawFinding]] = []
+    if cached:
+        first_obj: dict[str, int] = {}  # display -> resource index of its first object
+        base = 0
+        for ti, (objects, _f, _c) in enumerate(results):
+            first_obj[tasks[ti].display] = base
+            base += len(objects)
+        by_display = {t.display: ti for ti, t in enumerate(tasks)}
+        for found in cached.values():
+            for display, j, _ti, rid, sev, line, col, msg, rem, path in found:
+                ri = first_obj[display] + j
+                restored.append(
+                    (by_display[display], RawFinding(rid, sev, line, col, ri, msg, rem, tuple(path)))
+                )
+    cache.save()
+    cache.close()
+    mark("cache saved")
+    return asm, raw + restored + phase2
+
+
+def _digest(items: list[tuple[str, str]]) -> str:
+    return hashlib.blake2b(repr(sorted(items)).encode(), digest_size=16).hexdigest()
