@@ -47,7 +47,7 @@ def main() -> int:
     t0 = time.process_time()
     w0 = time.perf_counter()
     from gitops_gen.k8s import loader
-    from gitops_gen.lint import api, engine, output, registry
+    from gitops_gen.lint import api, engine, output, registry, run
     from gitops_gen.lint import cache as cache_mod
 
     COUNTERS["import lint api"] = time.process_time() - t0
@@ -69,22 +69,17 @@ def main() -> int:
     rules = registry.rules()
     COUNTERS["load rule modules"] = time.process_time() - t
     for rule in rules.values():
-        if rule.check is not None:
-            where = "phase1 (local)" if rule.local else "phase2"
-            object.__setattr__(
-                rule, "check", timed(f"{where} rule {rule.id}", rule.check)
-            )  # frozen dataclass
-    opts: dict[str, Any] = {
-        "fmt": args.format,
-        "jobs": 1,
-        "no_cache": args.cache_dir is None,
-        "cache_dir": args.cache_dir,
-    }
+        where = "phase1 (local)" if rule.local else "phase2"
+        for attr in ("object_check", "cluster_check"):
+            fn = getattr(rule, attr)
+            if fn is not None:
+                object.__setattr__(rule, attr, timed(f"{where} rule {rule.id}", fn))  # frozen dataclass
+    flags = api.LintFlags(fmt=args.format, jobs=1, no_cache=args.cache_dir is None, cache_dir=args.cache_dir)
     t = time.process_time()
-    settings = api.settings_from_options(args.paths, opts)
+    settings = api.settings_from_options(args.paths, flags)
     COUNTERS["settings_from_options"] = time.process_time() - t
     t = time.process_time()
-    result = api.lint_paths(args.paths, settings)
+    result = run.lint_paths(args.paths, settings)
     COUNTERS["lint_paths total"] = time.process_time() - t
     t = time.process_time()
     text = output.render(result, args.format, show_ignored=False, color=False)

@@ -155,9 +155,9 @@ def schema(out_file: Path | None) -> None:
 )
 def lint(paths: tuple[Path, ...], **options: Any) -> None:
     """Lint manifests (default: output/) against schemas and the small-cluster rules."""
-    from gitops_gen.lint.api import run_lint
+    from gitops_gen.lint.api import LintFlags, run_lint
 
-    sys.exit(run_lint(list(paths), **options))
+    sys.exit(run_lint(list(paths), LintFlags(**options)))
 
 
 @cli.command()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
@@ -27,7 +26,6 @@ def run_budget(
     node_cpu: str | None = None,
     node_count: int | None = None,
     chart_dirs: tuple[str, ...] | list[str] = (),
-    **_: Any,
 ) -> int:
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")

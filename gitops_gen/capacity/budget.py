@@ -17,7 +17,7 @@ then runs the scheduling simulation (:mod:`.simulate`) when the nodes are known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
@@ -29,6 +29,10 @@ from gitops_gen.capacity.releases import Lookup, ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
 from gitops_gen.k8s.model import ObjectIndex, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
+
+if TYPE_CHECKING:
+    from gitops_gen.capacity.helm import ChartSource
+    from gitops_gen.spec.models import Platform
 
 RELEASE_KINDS = ("HelmRelease",)
 
@@ -103,7 +107,11 @@ class Totals:
 
 
 def analyze(
-    resources: list[Resource], cluster: Cluster | None, *, platform: Any = None, charts: Any = None
+    resources: list[Resource],
+    cluster: Cluster | None,
+    *,
+    platform: Platform | None = None,
+    charts: ChartSource | None = None,
 ) -> Analysis:
     """Everything the capacity model knows about ``resources`` (partial objects excluded).
 
@@ -148,7 +156,11 @@ def analyze(
 
 
 def _release(
-    hr: Resource, lookup: Lookup, platform: Any, charts: Any, cluster: Cluster | None
+    hr: Resource,
+    lookup: Lookup,
+    platform: Platform | None,
+    charts: ChartSource | None,
+    cluster: Cluster | None,
 ) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
     info = describe(hr, lookup, platform)
     notes = list(info.notes)

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
@@ -28,6 +28,10 @@ from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.model import ObjectIndex, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
+
+if TYPE_CHECKING:
+    from gitops_gen.capacity.nodes import Cluster
+    from gitops_gen.capacity.releases import ReleaseInfo
 
 TIMEOUT_SECONDS = 120
 
@@ -159,7 +163,9 @@ def template(
     return proc.stdout
 
 
-def footprint(info: Any, chart: Path, cluster: Any, helm: str) -> tuple[list[Workload], list[LoadBalancer]]:
+def footprint(
+    info: ReleaseInfo, chart: Path, cluster: Cluster | None, helm: str
+) -> tuple[list[Workload], list[LoadBalancer]]:
     """Workloads of one HelmRelease (a :class:`ReleaseInfo`) from ``helm template``."""
     from gitops_gen.k8s.loader import parse_text
 

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.profiles._base import MI, LoadBalancer
 from gitops_gen.errors import UserError
 from gitops_gen.quantity import QuantityError, cpu_millis, format_cpu, format_memory, memory_bytes
+
+if TYPE_CHECKING:
+    from gitops_gen.spec.models import Platform
 
 DEFAULT_EVICTION = 100 * MI
 K3S_SERVER_OVERHEAD = 896 * 10**6  # k3s-facts §3: "K3s server with a workload", embedded etcd: 896 M
@@ -100,7 +103,7 @@ def _minor(version: str) -> int:
     return int(m.group(1)) if m else 99
 
 
-def from_platform(platform: Any, *, source: str = "platform spec") -> Cluster:
+def from_platform(platform: Platform, *, source: str = "platform spec") -> Cluster:
     spec = platform.spec
     distribution = str(spec.distribution)
     version = str(spec.kubernetesVersion)
@@ -192,7 +195,7 @@ def from_sizes(
 
 
 def resolve_cluster(
-    platform: Any,
+    platform: Platform | None,
     memory: str | None = None,
     cpu: str | None = None,
     count: int | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity.model import Owner
 from gitops_gen.capacity.profiles import profile_for
@@ -23,6 +23,9 @@ from gitops_gen.capacity.profiles._base import Release
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import as_dict
 from gitops_gen.values import deep_merge, set_path
+
+if TYPE_CHECKING:
+    from gitops_gen.spec.models import Platform
 
 Lookup = Callable[[str, str, str], "Resource | None"]
 
@@ -71,7 +74,7 @@ def _basename(text: str) -> str:
     return name.split("@", 1)[0].split(":", 1)[0]
 
 
-def describe(hr: Resource, lookup: Lookup, platform: Any = None) -> ReleaseInfo:
+def describe(hr: Resource, lookup: Lookup, platform: Platform | None = None) -> ReleaseInfo:
     spec = as_dict(hr.body.get("spec"))
     chart, version, where = chart_of(hr, lookup)
     notes: list[str] = []
@@ -160,7 +163,7 @@ def _values_from(
     return body
 
 
-def _spec_component_enabled(platform: Any, component: str) -> bool:
+def _spec_component_enabled(platform: Platform | None, component: str) -> bool:
     """Is ``spec.components.<component>`` (``logging.loki``) present and enabled in the platform?"""
     if platform is None:
         return False

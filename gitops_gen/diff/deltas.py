@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
 
+if TYPE_CHECKING:
+    from gitops_gen.spec.loader import Specs
 
-def render(specs: Any, out_dir: Path) -> dict[str, str]:
+
+def render(specs: Specs, out_dir: Path) -> dict[str, str]:
     """The rendered tree ``{relpath: text}`` of ``specs``, in memory, exactly as ``render`` writes it."""
     from gitops_gen.render.engine import render_tree
     from gitops_gen.render.paths import derive_prefix
@@ -21,7 +24,7 @@ def render(specs: Any, out_dir: Path) -> dict[str, str]:
     return render_tree(specs, derive_prefix(out_dir))
 
 
-def tree_prefix(specs: Any, out_dir: Path) -> str:
+def tree_prefix(specs: Specs, out_dir: Path) -> str:
     """Where the rendered tree sits in the repository Flux syncs ('' for its root), as rendered."""
     from gitops_gen.render.engine import repo_prefix
     from gitops_gen.render.paths import derive_prefix
@@ -36,13 +39,10 @@ def lint_findings(tree: Path, specs_dir: Path | None, repo_root: Path | None) ->
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
     Flux paths resolve (the tree's place in its repository).
     """
-    from gitops_gen.lint.api import settings_from_options
+    from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
 
-    opts: dict[str, Any] = {"no_cache": True}
-    if specs_dir is not None:
-        opts["specs_dir"] = specs_dir
-    settings = settings_from_options([tree], opts)
+    settings = settings_from_options([tree], LintFlags(specs_dir=specs_dir, no_cache=True))
     if repo_root is not None:
         settings.options.repo_root = repo_root
     result = lint_paths([tree], settings)
@@ -63,7 +63,7 @@ def _relative(file: str, tree: Path) -> str:
     return file
 
 
-def budget_side(tree: Path, specs: Any) -> BudgetSide:
+def budget_side(tree: Path, specs: Specs | None) -> BudgetSide:
     """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
     as ``gitops-gen budget`` computes them."""
     from gitops_gen.capacity.budget import analyze
@@ -96,8 +96,8 @@ def add_deltas(
     report: DiffReport,
     old_tree: Path,
     new_tree: Path,
-    old_specs: Any,
-    new_specs: Any,
+    old_specs: Specs | None,
+    new_specs: Specs | None,
     repo_roots: tuple[Path | None, Path | None] = (None, None),
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintOptions, Severity
@@ -17,18 +18,44 @@ from gitops_gen.paths import git_root
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import Cluster
+    from gitops_gen.lint.config import Config as LintConfig
+    from gitops_gen.spec.models import Platform
 
 DEFAULT_PATH = Path("output")
+T = TypeVar("T")
 
 
-def run_lint(paths: list[Path], **opts: Any) -> int:
-    """CLI entry: lint, print in ``fmt``, return 0 (clean), 1 (findings at the fail-on level)."""
+@dataclass
+class LintFlags:
+    """The command line of ``gitops-gen lint`` (click's option names); ``None``: not given."""
+
+    fmt: str = "text"
+    validator: str | None = None
+    kubernetes_version: str | None = None
+    schema_dirs: tuple[Path, ...] = ()
+    crd_dirs: tuple[Path, ...] = ()
+    specs_dir: Path | None = None
+    node_memory: str | None = None
+    node_cpu: str | None = None
+    node_count: int | None = None
+    build: bool = False
+    config_file: Path | None = None
+    fail_on: str | None = None
+    show_ignored: bool = False
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    chart_dirs: tuple[str, ...] = ()
+
+
+def run_lint(paths: list[Path], flags: LintFlags) -> int:
+    """CLI entry: lint, print in ``flags.fmt``, return 0 (clean), 1 (findings at the fail-on level)."""
     from gitops_gen.lint.output import render
 
-    fmt = opts.get("fmt") or "text"
-    settings = settings_from_options(paths, opts)
+    fmt = flags.fmt or "text"
+    settings = settings_from_options(paths, flags)
     result = lint_paths(paths or [DEFAULT_PATH], settings)
-    text = render(result, fmt, show_ignored=bool(opts.get("show_ignored")), color=_color(fmt))
+    text = render(result, fmt, show_ignored=flags.show_ignored, color=_color(fmt))
     sys.stdout.write(text)
     sys.stdout.flush()
     threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR
@@ -39,7 +66,7 @@ def _color(fmt: str) -> bool:
     return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSettings:
+def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
     """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`."""
     from gitops_gen.lint.config import load_config
     from gitops_gen.lint.registry import rules
@@ -47,10 +74,10 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     cwd = Path.cwd()
     first = (paths or [DEFAULT_PATH])[0]
     repo_root = git_root(first if first.exists() else cwd)
-    cfg = load_config(opts.get("config_file"), cwd=cwd, repo_root=repo_root, rule_ids=set(rules()))
+    cfg = load_config(flags.config_file, cwd=cwd, repo_root=repo_root, rule_ids=set(rules()))
     options = LintOptions(repo_root=repo_root)
 
-    specs_dir = opts.get("specs_dir")
+    specs_dir = flags.specs_dir
     platform = None
     if specs_dir is None:
         from gitops_gen.discover import default_specs_dir
@@ -59,16 +86,14 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
     if specs_dir is not None:
         platform = _load_platform(Path(specs_dir))
     options.platform = platform
-    spec_version = None
-    if platform is not None:
-        spec_version = _get(platform, "spec", "kubernetesVersion")
+    spec_version = str(platform.spec.kubernetesVersion) if platform is not None else None
     from gitops_gen.lint.schema.embedded import resolve_version
 
     options.kubernetes_version = resolve_version(
-        opts.get("kubernetes_version") or cfg.kubernetes_version or spec_version
+        flags.kubernetes_version or cfg.kubernetes_version or spec_version
     )
-    options.schema_dirs = [Path(p) for p in (opts.get("schema_dirs") or ())] + cfg.schema_dirs
-    options.crd_dirs = [Path(p) for p in (opts.get("crd_dirs") or ())] + cfg.crd_dirs
+    options.schema_dirs = [Path(p) for p in flags.schema_dirs] + cfg.schema_dirs
+    options.crd_dirs = [Path(p) for p in flags.crd_dirs] + cfg.crd_dirs
     for d in options.schema_dirs + options.crd_dirs:
         if not d.exists():
             raise UserError.at(str(d), "no such directory", hint="check --schema-dir/--crd-dir or the config")
@@ -79,47 +104,37 @@ def settings_from_options(paths: list[Path], opts: dict[str, Any]) -> RunSetting
                 "not a directory",
                 hint="give --schema-dir a directory written by `gitops-gen schemas import`",
             )
-    flag_validator = opts.get("validator")
+    flag_validator = flags.validator
     options.validator = _pick_validator(
         str(flag_validator) if flag_validator not in (None, "embedded") else (cfg.validator or "embedded")
     )
-    options.cluster = _cluster(opts, cfg, platform, options.kubernetes_version)
-    options.chart_dirs = _chart_dirs(opts.get("chart_dirs") or ())
+    options.cluster = _cluster(flags, cfg, platform, options.kubernetes_version)
+    options.chart_dirs = _chart_dirs(flags.chart_dirs)
 
     cache_dir: Path | None = None
-    if not opts.get("no_cache"):
-        if opts.get("cache_dir"):
-            cache_dir = Path(opts["cache_dir"])
+    if not flags.no_cache:
+        if flags.cache_dir:
+            cache_dir = Path(flags.cache_dir)
         elif not os.environ.get("GITOPS_GEN_NO_CACHE"):
             from platformdirs import user_cache_dir
 
             cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
-    jobs = opts.get("jobs")
+    jobs = flags.jobs
     if jobs is not None and jobs < 1:
         raise UserError("--jobs must be at least 1")
     return RunSettings(
         options=options,
         jobs=jobs,
         cache_dir=cache_dir,
-        build=bool(opts.get("build")),
+        build=flags.build,
         exclude=cfg.exclude,
         severity=cfg.severity,
         disabled=cfg.disable,
-        fail_on=str(opts.get("fail_on"))
-        if opts.get("fail_on") not in (None, "error")
-        else (cfg.fail_on or "error"),
+        fail_on=str(flags.fail_on) if flags.fail_on not in (None, "error") else (cfg.fail_on or "error"),
     )
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for n in names:
-        obj = getattr(obj, n, None)
-        if obj is None:
-            return None
-    return obj
-
-
-def _load_platform(specs_dir: Path) -> Any:
+def _load_platform(specs_dir: Path) -> Platform:
     from gitops_gen.spec.loader import load_specs
 
     return load_specs(specs_dir).platform
@@ -136,19 +151,18 @@ def _pick_validator(choice: str) -> str:
     return choice
 
 
-def _cluster(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: str) -> Cluster | None:
+def _cluster(
+    flags: LintFlags, cfg: LintConfig, platform: Platform | None, kubernetes_version: str
+) -> Cluster | None:
     """The nodes from the flags (else the config's ``nodes``) and the platform spec, with the one
     semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
 
-    def pick(flag: str, configured: Any) -> Any:
-        value = opts.get(flag)
+    def pick(value: T | None, configured: T | None) -> T | None:
         return value if value not in (None, "") else (configured if configured not in (None, "") else None)
 
-    memory, cpu, count = (
-        pick("node_memory", cfg.node_memory),
-        pick("node_cpu", cfg.node_cpu),
-        pick("node_count", cfg.node_count),
-    )
+    memory = pick(flags.node_memory, cfg.node_memory)
+    cpu = pick(flags.node_cpu, cfg.node_cpu)
+    count = pick(flags.node_count, cfg.node_count)
     if platform is None and memory is None and cpu is None and count is None:
         return None  # resolve_cluster gives None here: skip importing the capacity model (~20 ms)
     from gitops_gen.capacity.nodes import resolve_cluster
@@ -156,7 +170,7 @@ def _cluster(opts: dict[str, Any], cfg: Any, platform: Any, kubernetes_version: 
     return resolve_cluster(platform, memory, cpu, count, kubernetes_version=kubernetes_version)
 
 
-def _chart_dirs(items: Any) -> tuple[str, ...]:
+def _chart_dirs(items: tuple[str, ...]) -> tuple[str, ...]:
     """``--chart-dir`` entries (NAME=DIR or a chart cache DIR), checked as ``budget`` checks them."""
     entries = tuple(str(e) for e in items if str(e).strip())
     if not entries:

@@ -31,15 +31,19 @@ import hashlib
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint import engine
 from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
-from gitops_gen.lint.model import LintOptions, Severity
+from gitops_gen.lint.model import Hit, LintOptions, Severity
 from gitops_gen.paths import display_path
+
+if TYPE_CHECKING:
+    from gitops_gen.lint.cache import ResultCache
 
 
 @dataclass
@@ -144,9 +148,13 @@ def task_sizes(tasks: list[Task]) -> list[int]:
     return sizes
 
 
+Located = list[tuple[int, RawFinding]]  # (task index, finding)
+ExtraHits = list[tuple[str, Hit]]  # (rule id, hit) for phase 2 to place
+
+
 def whole_input_schema(
-    tasks: list[Task], asm: Any, raw: list[Any], options: LintOptions
-) -> tuple[list[Any], list[Any]]:
+    tasks: list[Task], asm: Assembled, raw: Located, options: LintOptions
+) -> tuple[Located, ExtraHits]:
     """Schema checks that need the whole input, before phase 2: custom objects validated against the
     CRDs of the input, and the kubeconform validator. Returns ``raw`` without the findings they
     replace, and the extra ``(rule, hit)`` pairs for phase 2 to place."""
@@ -158,7 +166,7 @@ def whole_input_schema(
     return raw, extra
 
 
-def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
+def _recheck_with_input_crds(asm: Assembled, raw: Located, options: LintOptions) -> tuple[Located, ExtraHits]:
     """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
     from gitops_gen.lint.rules.schema import NO_SCHEMA
 
@@ -292,8 +300,8 @@ def partitionable(tasks: list[Task], options: LintOptions) -> bool:
 
 
 def run_cached(
-    tasks: list[Task], options: LintOptions, jobs: int | None, cache: Any, mark: Any
-) -> tuple[Assembled, list[tuple[int, RawFinding]]]:
+    tasks: list[Task], options: LintOptions, jobs: int | None, cache: ResultCache, mark: Callable[[str], None]
+) -> tuple[Assembled, Located]:
     """Phases 1 and 2 with ``cache``: the assembled input and every raw finding (before finalize)."""
     n = len(tasks)
     results: list[FileResult] = [FileResult([], [], 0)] * n  # each filled below (cached or parsed)

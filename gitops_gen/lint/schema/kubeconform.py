@@ -27,9 +27,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitops_gen.errors import UserError
+
+if TYPE_CHECKING:
+    from gitops_gen.k8s.model import Resource
+    from gitops_gen.lint.engine import Assembled, Task
+    from gitops_gen.lint.model import Hit, LintOptions
 
 DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
 K8S_TEMPLATE = "{{.ResourceKind}}{{.KindSuffix}}.json"
@@ -163,7 +168,7 @@ def command(
     return cmd + files
 
 
-def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str, Any]]:
+def run_kubeconform(tasks: list[Task], asm: Assembled, options: LintOptions) -> list[tuple[str, Hit]]:
     """Validate the resource files with kubeconform; return ("schema", Hit) pairs."""
     from gitops_gen.k8s.loader import ROLE_RESOURCE
     from gitops_gen.lint.model import Hit, Severity
@@ -230,11 +235,10 @@ def run_kubeconform(tasks: list[Any], asm: Any, options: Any) -> list[tuple[str,
             raise UserError(f"kubeconform failed (exit {proc.returncode}): {proc.stderr.strip()[:500]}")
         results = parse_output(proc.stdout)
 
-    index: dict[tuple[int, str, str, str], Any] = {}
-    for ri, res in enumerate(asm.resources):
-        ti = asm.spans[ri][0]
-        index.setdefault((ti, res.kind, res.name, res.api_version), res)
-    hits: list[tuple[str, Any]] = []
+    index: dict[tuple[int, str, str, str], Resource] = {}
+    for ri, obj in enumerate(asm.resources):
+        index.setdefault((asm.spans[ri][0], obj.kind, obj.name, obj.api_version), obj)
+    hits: list[tuple[str, Hit]] = []
     for r in results:
         ti = by_file.get(r.filename, by_file.get(os.path.normpath(r.filename), -1))
         res = index.get((ti, r.kind, r.name, r.version))
