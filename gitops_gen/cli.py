@@ -21,6 +21,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def node_options(command: F) -> F:
+    """The node-size flags of ``lint`` and ``budget`` (one semantics: ``capacity.nodes.resolve_cluster``)."""
+    command = click.option(
+        "--nodes",
+        "node_count",
+        type=int,
+        default=None,
+        help="Number of nodes of that size (default: the spec's node count, else 1).",
+    )(command)
+    command = click.option(
+        "--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's)."
+    )(command)
+    return click.option(
+        "--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's)."
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gitops-gen")
 def cli() -> None:
@@ -123,15 +140,7 @@ def schema(out_file: Path | None) -> None:
     default=None,
     help="Platform spec directory (node sizes, Kubernetes version). Default: ./specs/ when the given paths are inside the current directory.",
 )
-@click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
-@click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
-@click.option(
-    "--nodes",
-    "node_count",
-    type=int,
-    default=None,
-    help="Number of nodes of that size (default: the spec's node count, else 1).",
-)
+@node_options
 @click.option(
     "--build", is_flag=True, help="Lint what `kubectl kustomize` builds for each kustomization dir."
 )
@@ -206,15 +215,7 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
     default=None,
     help="Platform spec directory (nodes). Default: ./specs/ when the given paths are inside the current directory.",
 )
-@click.option("--node-memory", default=None, help="Memory of each node, e.g. 12Gi (overrides the spec's).")
-@click.option("--node-cpu", default=None, help="CPU of each node, e.g. 4 (overrides the spec's).")
-@click.option(
-    "--nodes",
-    "node_count",
-    type=int,
-    default=None,
-    help="Number of nodes of that size (default: the spec's node count, else 1).",
-)
+@node_options
 @click.option(
     "--chart-dir",
     "chart_dirs",
@@ -278,7 +279,7 @@ def diff(base: str, specs_dir: Path, out_dir: Path, output_dirs: tuple[Path, Pat
     Renders the specs at --base and in the work tree (in memory; nothing is written) and compares
     the objects by Kind/namespace/name. Exit 0 whatever changed; 2 for a bad ref or bad specs.
     """
-    from gitops_gen.diff import run_diff
+    from gitops_gen.diff.api import run_diff
 
     sys.exit(run_diff(base=base, specs_dir=specs_dir, output_dirs=output_dirs, fmt=fmt, out_dir=out_dir))
 
