@@ -1,4 +1,4 @@
-"""The lint engine: loading (hostile files, kustomize roles, --build), annotations, config, determinism."""
+"""The lint engine: loading (hostile files, kustomize roles, --build), annotations, determinism."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from lint_helpers import FIXTURES, SHARED, as_tuples, by_rule, run
 
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import split_chunks
-from gitops_gen.lint.config import load_config
-from gitops_gen.lint.registry import rules
 
 BAD = FIXTURES / "bad"
 
@@ -97,52 +95,6 @@ def test_ignore_annotation_silences_listed_rules(tmp_path: Path) -> None:
     assert [f.rule for f in result.ignored] == ["schema"] and result.ignored[0].line == 9
     (tmp_path / "c.yaml").write_text(doc.replace("schema, probes", "probes"))
     assert len(by_rule(run([tmp_path]), "schema")) == 1
-
-
-def test_config_disable_severity_exclude(tmp_path: Path) -> None:
-    cfg = tmp_path / ".gitops-gen.yaml"
-    cfg.write_text(
-        "disable: [image]\nseverity:\n  schema: warning\nexclude: ['skip/**']\n"
-        "nodes: {count: 2, cpu: '4', memory: 12Gi}\n"
-    )
-    c = load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
-    assert c.disable == {"image"} and str(c.severity["schema"]) == "warning" and c.exclude == ["skip/**"]
-    assert (c.node_count, c.node_cpu, c.node_memory) == (2, "4", "12Gi")
-    (tmp_path / "skip").mkdir()
-    shutil.copy(FIXTURES / "schema" / "bad.yaml", tmp_path / "skip" / "bad.yaml")
-    shutil.copy(FIXTURES / "schema" / "bad.yaml", tmp_path / "bad.yaml")
-    result = run([tmp_path], exclude=c.exclude, severity=c.severity, disabled=c.disable)
-    assert {f.file for f in result.findings} == {(tmp_path / "bad.yaml").as_posix()}
-    assert {str(f.severity) for f in by_rule(result, "schema")} == {"warning"}
-
-
-@pytest.mark.parametrize(
-    ("text", "needle", "line", "col"),
-    [
-        ("disable: [probes, probez]\n", "unknown rule id 'probez'", 1, 19),
-        ("severity:\n  schema: fatal\n", "unknown severity", 2, 3),
-        ("severity:\n  nosuch: error\n", "unknown rule id 'nosuch'", 2, 3),
-        ("fail_on: warning\n", "unknown setting", 1, 1),
-    ],
-)
-def test_config_errors_are_located(tmp_path: Path, text: str, needle: str, line: int, col: int) -> None:
-    (tmp_path / ".gitops-gen.yaml").write_text(text)
-    with pytest.raises(UserError) as exc:
-        load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
-    p = exc.value.problems[0]
-    assert needle in p.message and (p.location.line, p.location.column) == (line, col)
-
-
-def test_pyproject_section(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.gitops-gen]\ndisable = ["pdb"]\nfail-on = "warning"\nbogus = 1\n'
-    )
-    with pytest.raises(UserError) as exc:
-        load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
-    assert exc.value.problems[0].location.line == 7
-    (tmp_path / "pyproject.toml").write_text('[tool.gitops-gen]\ndisable = ["pdb"]\nfail-on = "warning"\n')
-    c = load_config(None, cwd=tmp_path, repo_root=tmp_path, rule_ids=set(rules()))
-    assert c.disable == {"pdb"} and c.fail_on == "warning"
 
 
 def _corpus_copy(tmp_path: Path) -> Path:

@@ -4,7 +4,7 @@ Looked up in the current directory, then its parents up to the git repository ro
 wins); ``--config FILE`` names one explicitly. Keys (all optional)::
 
     disable: [probes, image]            # rule ids to turn off
-    severity: {hpa: warning}            # error | warning | info per rule id
+    severity: {hpa: warning}            # error | warning | info | off per rule id
     exclude: ["charts/**", "*.sops.yaml"]  # glob patterns of paths not to lint
     kubernetes-version: "1.34"
     schema-dirs: [schemas/]             # relative to the config file
@@ -13,34 +13,33 @@ wins); ``--config FILE`` names one explicitly. Keys (all optional)::
     fail-on: error                      # error | warning
     nodes: {count: 1, cpu: "4", memory: 12Gi}
 
-Unknown keys, unknown rule ids and bad values are errors naming ``file:line:col`` (exit 2), never
-silently ignored.
+The file is validated by :class:`ConfigFile` with the machinery the specs use
+(:mod:`gitops_gen.validation`): unknown keys, unknown rule ids and bad values are errors naming
+``file:line:col``, the key path and the closest valid name (exit 2), never silently ignored. The
+``pyproject.toml`` table gets the same positions from :func:`toml_positioned`.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from gitops_gen.errors import Location as Loc
-from gitops_gen.errors import Problem, Problems, UserError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from gitops_gen.capacity.nodes import MAX_NODES
+from gitops_gen.errors import Problems, UserError
 from gitops_gen.lint.model import Severity
 from gitops_gen.paths import display_path
+from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
-KEYS = (
-    "disable",
-    "severity",
-    "exclude",
-    "kubernetes-version",
-    "schema-dirs",
-    "crd-dirs",
-    "validator",
-    "fail-on",
-    "nodes",
-)
-NODE_KEYS = ("count", "cpu", "memory")
+TYPES_HINT = "see docs/lint.md (Configuration) for the settings and their types"
+OFF = ("off", "none", "disable", "disabled")
 
 
 @dataclass
@@ -59,6 +58,111 @@ class Config:
     node_memory: str | None = None
 
 
+def _one_or_list(value: object) -> object:
+    """``disable: probes`` means ``disable: [probes]``."""
+    return [value] if isinstance(value, str) else value
+
+
+def _rule_id(value: object, info: ValidationInfo) -> object:
+    known: set[str] = (info.context or {}).get("rule_ids", set())
+    if isinstance(value, str) and value in known:
+        return value
+    close = difflib.get_close_matches(str(value), sorted(known), n=1)
+    raise PydanticCustomError(
+        "unknown_rule",
+        "unknown rule id {rule}",
+        {
+            "rule": repr(value),
+            "hint": f"did you mean {close[0]!r}?" if close else f"known rules: {', '.join(sorted(known))}",
+        },
+    )
+
+
+def _severity(value: object) -> Severity | None:
+    """error | warning | info (any case), or off (also ``false``, none, disable, disabled): None."""
+    if value is False or (isinstance(value, str) and value.lower() in OFF):
+        return None
+    if isinstance(value, str) and value.upper() in Severity.__members__:
+        return Severity[value.upper()]
+    raise PydanticCustomError(
+        "unknown_severity",
+        "unknown severity {value}",
+        {"value": repr(value), "hint": "use error, warning, info or off"},
+    )
+
+
+def _quantity(parse: Callable[[object], int]) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise PydanticCustomError(
+                "quantity",
+                "not a quantity: {value}",
+                {"value": repr(value), "hint": "e.g. cpu: '4', memory: 12Gi"},
+            )
+        try:
+            parse(value)
+        except QuantityError as exc:
+            raise PydanticCustomError(
+                "quantity",
+                "not a quantity: {detail}",
+                {"detail": str(exc), "hint": "e.g. cpu: '4', memory: 12Gi"},
+            ) from None
+        return str(value)
+
+    return check
+
+
+def _node_count(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_NODES:
+        return value
+    raise PydanticCustomError(
+        "node_count",
+        "expected an integer from 1 to {most} (got {value})",
+        {
+            "most": f"{MAX_NODES:,}",
+            "value": repr(value),
+            "hint": "give the number of nodes (5,000 is Kubernetes' largest cluster)",
+        },
+    )
+
+
+def _version(value: object) -> object:
+    """``kubernetes-version: 1.34`` (a YAML/TOML number) means the string "1.34"."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+RuleId = Annotated[str, BeforeValidator(_rule_id)]
+Strings = Annotated[list[str], BeforeValidator(_one_or_list)]
+
+
+class NodesConfig(BaseModel):
+    """``nodes``: the node size for memory-budget / cpu-budget (as ``--nodes/--node-cpu/--node-memory``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    count: Annotated[int, BeforeValidator(_node_count)] | None = None
+    cpu: Annotated[str, BeforeValidator(_quantity(cpu_millis))] | None = None
+    memory: Annotated[str, BeforeValidator(_quantity(memory_bytes))] | None = None
+
+
+class ConfigFile(BaseModel):
+    """The settings of ``.gitops-gen.yaml`` / ``[tool.gitops-gen]``, keys as written in the file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disable: Annotated[list[RuleId], BeforeValidator(_one_or_list)] = []
+    severity: dict[RuleId, Annotated[Severity | None, BeforeValidator(_severity)]] = {}
+    exclude: Strings = []
+    kubernetes_version: Annotated[str | None, BeforeValidator(_version)] = Field(
+        None, alias="kubernetes-version"
+    )
+    schema_dirs: Strings = Field([], alias="schema-dirs")
+    crd_dirs: Strings = Field([], alias="crd-dirs")
+    validator: Literal["embedded", "kubeconform", "auto"] | None = None
+    fail_on: Literal["error", "warning"] | None = Field(None, alias="fail-on")
+    nodes: NodesConfig | None = None
+
+
 def find_config(start: Path, stop: Path | None) -> Path | None:
     d = start.resolve()
     while True:
@@ -74,7 +178,6 @@ def find_config(start: Path, stop: Path | None) -> Path | None:
 
 
 def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_ids: set[str]) -> Config:
-    explicit = path is not None
     if path is None:
         path = find_config(cwd, repo_root)
         if path is None:
@@ -83,162 +186,216 @@ def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_id
         raise UserError.at(str(path), "config file not found", hint="check --config")
     display = display_path(path, cwd)
     if path.name == "pyproject.toml":
-        return _from_pyproject(path, display, rule_ids)
-    from gitops_gen.yamlio import load_positioned, read_text
+        doc = _pyproject(path, display)
+    else:
+        from gitops_gen.yamlio import load_positioned, node_position, read_text
 
-    docs = load_positioned(read_text(path, display=display), display)
-    doc = docs[0] if docs else None
-    if doc is None:
-        return Config(source=display)
-    if not isinstance(doc, dict):
-        raise UserError.at(display, "the config must be a mapping of settings", line=1, column=1)
-    del explicit
-
-    def where(keys: tuple[str | int, ...]) -> tuple[int, int]:
-        from gitops_gen.yamlio import position_of
-
-        return position_of(doc, keys)
-
-    return _build(_plain(doc), display, where, rule_ids, base=path.parent)
-
-
-def _plain(node: Any) -> Any:
-    from gitops_gen.yamlio import to_plain
-
-    return to_plain(node)
+        docs = [d for d in load_positioned(read_text(path, display=display), display) if d is not None]
+        if len(docs) > 1:
+            line, col = node_position(docs[1])
+            raise UserError.at(
+                display,
+                "a second YAML document",
+                line=line or 1,
+                column=col or 1,
+                hint="keep one mapping of settings",
+            )
+        doc = docs[0] if docs else None
+        if doc is None:
+            return Config(source=display)
+        if not isinstance(doc, dict):
+            raise UserError.at(display, "the config must be a mapping of settings", line=1, column=1)
+    return _build(doc, display, rule_ids, base=path.parent)
 
 
-def _from_pyproject(path: Path, display: str, rule_ids: set[str]) -> Config:
+def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
+    from gitops_gen.validation import validate_positioned
+
+    problems = Problems()
+    model = validate_positioned(
+        ConfigFile, doc, display, problems, context={"rule_ids": rule_ids}, types_hint=TYPES_HINT
+    )
+    problems.raise_if_any()
+    assert model is not None  # no problems: validated
+    nodes = model.nodes or NodesConfig()
+    return Config(
+        source=display,
+        disable=set(model.disable) | {rid for rid, sev in model.severity.items() if sev is None},
+        severity={rid: sev for rid, sev in model.severity.items() if sev is not None},
+        exclude=list(model.exclude),
+        kubernetes_version=model.kubernetes_version,
+        schema_dirs=[base / p for p in model.schema_dirs],
+        crd_dirs=[base / p for p in model.crd_dirs],
+        validator=model.validator,
+        fail_on=model.fail_on,
+        node_count=nodes.count,
+        node_cpu=nodes.cpu,
+        node_memory=nodes.memory,
+    )
+
+
+def _pyproject(path: Path, display: str) -> Any:
     import tomllib
 
     text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # Python < 3.14 has the position only in the message
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
         raise UserError.at(
             display,
-            f"invalid TOML: {exc}",
-            line=getattr(exc, "lineno", 0) or 1,
-            column=getattr(exc, "colno", 0) or 1,
+            f"invalid TOML: {problem}",
+            line=int(at.group(1)) if at else (text.count("\n") + 1 if "end of document" in str(exc) else 1),
+            column=int(at.group(2)) if at else 1,
+            hint="fix the TOML syntax",
         ) from None
     section = data.get("tool", {}).get("gitops-gen", {})
+    if not isinstance(section, dict):
+        raise UserError.at(display, "[tool.gitops-gen] must be a table of settings", line=1, column=1)
+    return toml_positioned(section, text)
+
+
+# --- positions in TOML ---------------------------------------------------------------------------------
+# tomllib gives values without positions; this scanner finds where each key, value and array item of the
+# [tool.gitops-gen] table is written (headers [tool.gitops-gen.x], dotted keys, inline tables, arrays over
+# several lines) and puts the values into ruamel containers carrying those positions, so that
+# gitops_gen.validation locates errors in pyproject.toml exactly as in YAML.
+
+_HEADER = re.compile(r"\s*\[\s*([^\[\]]*?)\s*\]\s*(?:#.*)?$")
+_PART = re.compile(r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'""")
+_KEY = re.compile(
+    r"""\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*=\s*"""
+)
+_TOKEN = re.compile(
+    r"""\s+|#.*|"{3}[\s\S]*?"{3}|'{3}[\s\S]*?'{3}|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[\[\]{},=]|[^\s\[\]{},=#]+"""
+)
+
+Path_ = tuple[str | int, ...]
+Where = Callable[[int], tuple[int, int]]  # offset in the text -> 0-based (line, column)
+Spots = dict[Path_, tuple[int, int, int, int]]  # path -> 0-based (key line, key col, value line, value col)
+
+
+def toml_positioned(section: dict[str, Any], text: str) -> Any:
+    """``section`` (the parsed ``[tool.gitops-gen]`` table) as ruamel containers with ``text``'s positions."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    spots: Spots = {}
+    root = _scan(text, spots)
+
+    def build(value: Any, path: Path_, line: int, col: int) -> Any:
+        if isinstance(value, dict):
+            node: Any = CommentedMap()
+            items: Any = value.items()
+        elif isinstance(value, list):
+            node = CommentedSeq()
+            items = enumerate(value)
+        else:
+            return value
+        node.lc.line, node.lc.col = line, col
+        for key, item in items:
+            kl, kc, vl, vc = spots.get((*path, key), (line, col, line, col))
+            if isinstance(node, CommentedSeq):
+                node.append(build(item, (*path, key), vl, vc))
+                node.lc.add_kv_line_col(key, [kl, kc])
+            else:
+                node[key] = build(item, (*path, key), vl, vc)
+                node.lc.add_kv_line_col(key, [kl, kc, vl, vc])
+        return node
+
+    return build(section, (), *root)
+
+
+def _parts(text: str) -> list[str]:
+    return [p[1:-1] if p[0] in "\"'" else p for p in _PART.findall(text)]
+
+
+def _scan(text: str, spots: Spots) -> tuple[int, int]:
+    """Fill ``spots`` for the [tool.gitops-gen] table of ``text``; return where the table starts."""
     lines = text.split("\n")
-    start = next((i for i, ln in enumerate(lines) if ln.strip().startswith("[tool.gitops-gen")), 0)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln) + 1)
 
-    def where(keys: tuple[str | int, ...]) -> tuple[int, int]:
-        want = str(keys[-1]) if keys else ""
-        for i in range(start, len(lines)):
-            s = lines[i].lstrip()
-            if want and (s.startswith(want) or s.startswith(f'"{want}"')):
-                return i + 1, len(lines[i]) - len(s) + 1
-        return start + 1, 1
+    def where(pos: int) -> tuple[int, int]:
+        import bisect
 
-    return _build(section, display, where, rule_ids, base=path.parent)
+        row = bisect.bisect_right(offsets, pos) - 1
+        return row, pos - offsets[row]
+
+    root: tuple[int, int] | None = None
+    prefix: Path_ | None = None
+    row = 0
+    while row < len(lines):
+        line = lines[row]
+        header = _HEADER.match(line) if line.lstrip().startswith("[") else None
+        if header and not line.lstrip().startswith("[["):
+            parts = _parts(header.group(1))
+            prefix = tuple(parts[2:]) if parts[:2] == ["tool", "gitops-gen"] else None
+            if prefix == () and root is None:
+                root = (row, len(line) - len(line.lstrip()))
+            elif prefix:
+                col = len(line) - len(line.lstrip())
+                spots.setdefault(prefix, (row, col, row, col))
+            row += 1
+            continue
+        key = _KEY.match(line) if prefix is not None else None
+        if key is None:
+            row += 1
+            continue
+        path = _record_key(prefix or (), key.group(1), offsets[row] + key.start(1), where, spots)
+        row = _scan_value(text, offsets[row] + key.end(), path, where, spots)
+    return root or (0, 0)
 
 
-def _build(doc: dict[str, Any], display: str, where: Any, rule_ids: set[str], base: Path) -> Config:
-    problems = Problems()
-    cfg = Config(source=display)
+def _record_key(base: Path_, written: str, start: int, where: Where, spots: Spots) -> Path_:
+    path = base
+    for m in _PART.finditer(written):
+        part = m.group()
+        path = (*path, part[1:-1] if part[0] in "\"'" else part)
+        kl, kc = where(start + m.start())
+        spots.setdefault(path, (kl, kc, kl, kc))
+    return path
 
-    def bad(keys: tuple[str | int, ...], message: str, hint: str = "") -> None:
-        line, col = where(keys)
-        problems.add(Problem(Loc(display, line, col), message, ".".join(map(str, keys)), hint))
 
-    def rule_id(keys: tuple[str | int, ...], rid: Any) -> str | None:
-        if not isinstance(rid, str) or rid not in rule_ids:
-            from difflib import get_close_matches
+def _scan_value(text: str, pos: int, path: Path_, where: Where, spots: Spots) -> int:
+    """Record the value at ``pos`` (and the items and keys inside it); return the row after it."""
+    stack: list[list[Any]] = []  # [kind "[" or "{", path, next index (arrays) / key expected (tables)]
+    want: Path_ | None = path  # the path the next value is for
+    for m in _TOKEN.finditer(text, pos):
+        tok = m.group()
+        if tok[0].isspace() and "\n" in tok and not stack:  # `key =` and no value: next line
+            return where(m.start())[0] + 1
+        if tok[0].isspace() or tok[0] == "#":
+            continue
+        if tok == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][2] += 1
+            elif stack:
+                stack[-1][2] = True
+            continue
+        if tok in "]}":
+            if stack:
+                stack.pop()
+            if not stack:
+                return where(m.end())[0] + 1
+            continue
+        if stack and stack[-1][0] == "{" and stack[-1][2]:  # a key of an inline table
+            if tok != "=":
+                want = _record_key(stack[-1][1], tok, m.start(), where, spots)
+            else:
+                stack[-1][2] = False
+            continue
+        if want is None and stack and stack[-1][0] == "[":
+            want = (*stack[-1][1], stack[-1][2])
+        if want is not None:
+            vl, vc = where(m.start())
+            kl, kc, _, _ = spots.get(want, (vl, vc, vl, vc))
+            spots[want] = (kl, kc, vl, vc)
+        if tok in "[{":
+            stack.append([tok, want, 0 if tok == "[" else True])
+        elif not stack:
+            return where(m.end())[0] + 1
+        want = None
+    return where(len(text))[0] + 1
 
-            close = get_close_matches(str(rid), sorted(rule_ids), n=1)
-            bad(
-                keys,
-                f"unknown rule id {rid!r}",
-                f"did you mean {close[0]!r}?" if close else f"known rules: {', '.join(sorted(rule_ids))}",
-            )
-            return None
-        return rid
-
-    def str_list(key: str) -> list[str]:
-        v = doc.get(key)
-        if v is None:
-            return []
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            bad((key,), "expected a list of strings")
-            return []
-        return list(v)
-
-    for key in doc:
-        if key not in KEYS:
-            from difflib import get_close_matches
-
-            close = get_close_matches(str(key), KEYS, n=1)
-            bad(
-                (key,),
-                "unknown setting",
-                f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(KEYS)}",
-            )
-    for i, rid in enumerate(str_list("disable")):
-        ok = rule_id(("disable", i), rid)
-        if ok:
-            cfg.disable.add(ok)
-    sev = doc.get("severity")
-    if sev is not None:
-        if not isinstance(sev, dict):
-            bad(("severity",), "expected a mapping of rule id to error|warning|info")
-        else:
-            for rid, value in sev.items():
-                ok = rule_id(("severity", rid), rid)
-                if not ok:
-                    continue
-                if value in (False, "off", "none", "disable", "disabled"):
-                    cfg.disable.add(ok)
-                    continue
-                try:
-                    cfg.severity[ok] = Severity.parse(str(value))
-                except ValueError as exc:
-                    bad(("severity", rid), str(exc))
-    cfg.exclude = str_list("exclude")
-    kv = doc.get("kubernetes-version")
-    if kv is not None:
-        cfg.kubernetes_version = str(kv)
-    cfg.schema_dirs = [base / p for p in str_list("schema-dirs")]
-    cfg.crd_dirs = [base / p for p in str_list("crd-dirs")]
-    val = doc.get("validator")
-    if val is not None:
-        if val not in ("embedded", "kubeconform", "auto"):
-            bad(("validator",), f"unknown validator {val!r}", "use embedded, kubeconform or auto")
-        else:
-            cfg.validator = str(val)
-    fo = doc.get("fail-on")
-    if fo is not None:
-        if fo not in ("error", "warning"):
-            bad(("fail-on",), f"unknown fail-on {fo!r}", "use error or warning")
-        else:
-            cfg.fail_on = str(fo)
-    nodes = doc.get("nodes")
-    if nodes is not None:
-        if not isinstance(nodes, dict):
-            bad(("nodes",), "expected a mapping with count, cpu, memory")
-        else:
-            from gitops_gen.capacity.nodes import MAX_NODES
-            from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
-
-            for k in nodes:
-                if k not in NODE_KEYS:
-                    bad(("nodes", k), "unknown setting", f"known: {', '.join(NODE_KEYS)}")
-            if "count" in nodes:
-                c = nodes["count"]
-                if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= MAX_NODES:
-                    bad(("nodes", "count"), f"expected an integer from 1 to {MAX_NODES:,}")
-                else:
-                    cfg.node_count = c
-            for k, fn in (("cpu", cpu_millis), ("memory", memory_bytes)):
-                if k in nodes:
-                    try:
-                        fn(nodes[k])
-                        setattr(cfg, f"node_{k}", str(nodes[k]))
-                    except (QuantityError, ValueError) as exc:
-                        bad(("nodes", k), f"not a quantity: {exc}")
-    problems.raise_if_any()
-    return cfg

@@ -10,26 +10,23 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.paths import display_path
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
 from gitops_gen.spec.secrets import credential_problems
-from gitops_gen.values import dotted
+from gitops_gen.validation import validate_positioned
 from gitops_gen.yamlio import (
     DEFAULT_LIMITS,
     load_positioned,
     node_position,
     position_of,
     read_text,
-    to_plain,
 )
 
 # Specs are small hand-written files; the round-trip reader that gives exact positions reads flow-style
@@ -224,148 +221,4 @@ def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
         hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(SPEC_KINDS)}"
         problems.add(Problem(Location(name, pl, pc), f"unknown kind {kind!r}", key_path="kind", hint=hint))
         return None
-    try:
-        return model_cls.model_validate(to_plain(doc))
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            problems.add(_problem_from_error(err, doc, name, model_cls))
-        return None
-    except RecursionError:
-        problems.add(Problem(Location(name, line, col), "document nests too deeply"))
-        return None
-
-
-def _problem_from_error(err: Any, doc: Any, name: str, model_cls: type[BaseModel]) -> Problem:
-    loc = _clean_loc(tuple(err.get("loc", ())))
-    key_path = dotted(loc)
-    line, col = position_of(doc, loc)
-    etype = err.get("type", "")
-    msg = str(err.get("msg", "invalid value"))
-    hint = ""
-    if etype not in ("extra_forbidden", "missing"):
-        line, col = _value_position(doc, loc) or (line, col)
-    if etype == "extra_forbidden":
-        valid = _valid_keys(model_cls, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid else []
-        msg = "unknown field"
-        hint = (
-            f"did you mean {close[0]!r}?"
-            if close
-            else (f"valid fields here: {', '.join(valid)}" if valid else "remove it")
-        )
-    elif etype == "missing":
-        msg = "required field is missing"
-        hint = f"add '{loc[-1]}:'" if loc else ""
-        line, col = position_of(doc, loc[:-1])
-    elif etype.startswith("literal_error"):
-        hint = msg.replace("Input should be", "use")
-        msg = f"invalid value {err.get('input')!r}"
-    elif etype == "value_error":
-        msg = msg.removeprefix("Value error, ")
-        hint = "fix the value"
-    elif etype in (
-        "int_type",
-        "int_parsing",
-        "bool_type",
-        "bool_parsing",
-        "string_type",
-        "dict_type",
-        "list_type",
-        "model_type",
-        "float_type",
-        "int_from_float",
-    ):
-        msg = f"wrong type: {msg[0].lower() + msg[1:]} (got {type(err.get('input')).__name__} {_short(err.get('input'))})"
-        hint = "see `gitops-gen schema` for the expected types"
-    elif etype == "string_pattern_mismatch":
-        msg = f"invalid value {_short(err.get('input'))}: {msg[0].lower() + msg[1:]}"
-        hint = "fix the value"
-    else:
-        hint = "fix the value"
-    return Problem(Location(name, line or 1, col or 1), msg, key_path, hint)
-
-
-def _value_position(doc: Any, loc: tuple[str | int, ...]) -> tuple[int, int] | None:
-    """1-based position of the scalar *value* at ``loc`` (``port: eighty`` -> the 'e'), if known."""
-    if not loc:
-        return None
-    node = doc
-    for part in loc[:-1]:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    key = loc[-1]
-    lc = getattr(node, "lc", None)
-    if lc is None or not isinstance(node, dict) or key not in node or isinstance(node[key], dict | list):
-        return None
-    try:
-        line, col = lc.value(key)
-    except (KeyError, TypeError):
-        return None
-    return (line + 1, col + 1)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union/constraint markers (``'int'``, ``'constrained-str'``...) from a loc."""
-    out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, str) and (
-            "[" in part
-            or part
-            in (
-                "int",
-                "str",
-                "constrained-str",
-                "constrained-int",
-                "function-after",
-                "function-before",
-                "literal",
-            )
-        ):
-            continue
-        out.append(part)
-    return tuple(out)
-
-
-def _valid_keys(model_cls: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    """The field names valid at ``loc`` below ``model_cls`` (for 'did you mean' hints)."""
-    current: Any = model_cls
-    for part in loc:
-        if isinstance(part, int):
-            current = _unwrap_list(current)
-            continue
-        cls = _model_in(current)
-        if cls is None or part not in cls.model_fields:
-            return []
-        current = cls.model_fields[part].annotation
-    cls = _model_in(_unwrap_list(current)) or _model_in(current)
-    return sorted(cls.model_fields) if cls is not None else []
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _model_in(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _unwrap_list(annotation: Any) -> Any:
-    origin = typing.get_origin(annotation)
-    if origin is list:
-        return typing.get_args(annotation)[0]
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            if typing.get_origin(arg) is list:
-                return typing.get_args(arg)[0]
-    return annotation
+    return validate_positioned(model_cls, doc, name, problems)
