@@ -79,23 +79,28 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     yield from metadata_hits(resource, found.source.startswith("kubernetes "))
 
 
+def unserved_hit(resource: Resource, served: list[str]) -> Hit:
+    """An apiVersion the kind is not served at (the same finding from both schema back ends)."""
+    from gitops_gen.lint.schema.embedded import unserved_message
+
+    return Hit(
+        resource,
+        unserved_message(resource.api_version, resource.kind, served),
+        f"change apiVersion to {served[-1]}" if served else "use an apiVersion the cluster serves",
+        ("apiVersion",),
+    )
+
+
 def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
     """Findings of one object against an :class:`EmbeddedValidator` (also used for input CRDs)."""
-    from gitops_gen.lint.schema.embedded import EmbeddedValidator, unserved_message
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator
 
     assert isinstance(validator, EmbeddedValidator)
     if validator.quick_valid(resource.body):
         return
     found = validator.lookup(resource.api_version, resource.kind)
     if found.status == "unserved":
-        yield Hit(
-            resource,
-            unserved_message(resource.api_version, resource.kind, found.served),
-            f"change apiVersion to {found.served[-1]}"
-            if found.served
-            else "use an apiVersion the cluster serves",
-            ("apiVersion",),
-        )
+        yield unserved_hit(resource, found.served)
         return
     if found.status != "found":
         yield Hit(

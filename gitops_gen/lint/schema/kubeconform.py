@@ -172,9 +172,12 @@ def run_kubeconform(tasks: list[Task], asm: Assembled, options: LintOptions) -> 
     """Validate the resource files with kubeconform; return ("schema", Hit) pairs."""
     from gitops_gen.k8s.loader import ROLE_RESOURCE
     from gitops_gen.lint.model import Hit, Severity
-    from gitops_gen.lint.rules.schema import NO_SCHEMA, REMEDIATION_NO_SCHEMA, _message
+    from gitops_gen.lint.rules.schema import NO_SCHEMA, REMEDIATION_NO_SCHEMA, _message, unserved_hit
     from gitops_gen.lint.schema.crd import crd_versions, is_crd
-    from gitops_gen.lint.schema.embedded import schemas_root
+    from gitops_gen.lint.schema.embedded import Lookup, schemas_root, shared_validator
+
+    def unserved(res: Any) -> Lookup:
+        return shared_validator(options).lookup(res.api_version, res.kind)
 
     binary = shutil.which("kubeconform")
     if binary is None:
@@ -258,7 +261,10 @@ def run_kubeconform(tasks: list[Task], asm: Assembled, options: LintOptions) -> 
                     )
                 )
         elif r.status == "error":
-            if "could not find schema" in r.msg:
+            if "could not find schema" in r.msg and unserved(res).status == "unserved":
+                # a built-in kind at a version no longer served: an error, as the embedded back end says
+                hits.append(("schema", unserved_hit(res, unserved(res).served)))
+            elif "could not find schema" in r.msg:
                 hits.append(
                     (
                         "schema",
