@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gitops_gen.diff.compare import MISSING, compare_objects, diff_values, format_path, format_value
 from gitops_gen.diff.model import DiffReport, LintDelta
 from gitops_gen.diff.objects import parse_tree
@@ -306,6 +308,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_values, _values)
 def test_changes_replayed_on_old_give_new(old: Any, new: Any) -> None:

@@ -337,6 +337,7 @@ KNOWN_CORPUS_SCHEMA_ERRORS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir() or not CRDS.is_dir(), reason="../shared/corpus or crds absent")
 def test_corpus_schema_errors_are_only_the_known_invalid_objects() -> None:
     seen = set()

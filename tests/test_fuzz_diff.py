@@ -19,23 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from test_hardening_support import (
+from hardening_helpers import (
     APP,
     FUZZ,
     PLATFORM,
     assert_clean,
+    corpus,
+    docs_of,
     dump_yaml,
-    has_module,
     mutated_doc,
     mutated_text,
     run_cli,
+    write_files,
     write_specs,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytestmark = [
-    pytest.mark.skipif(not has_module("gitops_gen.diff.api"), reason="diff has not landed yet"),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
 
@@ -70,6 +71,7 @@ def _diff(repo: Path, *args: str) -> Any:
     return outcome
 
 
+@pytest.mark.slow
 @DIFF_FUZZ
 @given(st.data())
 def test_diff_against_head_with_mutated_work_tree(repo: Path, data: Any) -> None:
@@ -89,15 +91,14 @@ def test_diff_against_head_with_mutated_work_tree(repo: Path, data: Any) -> None
         json.loads(outcome.out)
 
 
+@pytest.mark.slow
 @DIFF_FUZZ
 @given(st.data())
 def test_diff_output_dirs_with_mutated_new_tree(data: Any) -> None:
-    from test_fuzz_lint import _docs, _write, corpus
-
     old = dict(corpus())
     new = dict(old)
     for rel in data.draw(st.lists(st.sampled_from(sorted(new)), min_size=1, max_size=3, unique=True)):
-        docs = _docs(new[rel])
+        docs = docs_of(new[rel])
         if docs and data.draw(st.booleans()):
             i = data.draw(st.integers(0, len(docs) - 1))
             docs[i] = data.draw(mutated_doc(docs[i]))
@@ -107,8 +108,8 @@ def test_diff_output_dirs_with_mutated_new_tree(data: Any) -> None:
         old, new = new, old
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _write(root / "old", old)
-        _write(root / "new", new)
+        write_files(root / "old", old)
+        write_files(root / "new", new)
         outcome = run_cli(
             [
                 "diff",

@@ -9,8 +9,6 @@ with a ``file:line`` message. Never a traceback or an internal error, never a ha
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import shutil
 import tempfile
@@ -18,132 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from test_hardening_support import (
+from hardening_helpers import (
     FUZZ,
+    HAND_WRITTEN,
+    SHARED,
     assert_clean,
+    corpus,
+    docs_of,
     dump_yaml,
-    has_module,
     mutated_doc,
     mutated_text,
     run_cli,
     values,
-    write_specs,
+    write_files,
 )
-
-pytestmark = pytest.mark.skipif(not has_module("gitops_gen.lint.api"), reason="lint has not landed yet")
-
-HAND_WRITTEN = {
-    "misc/configmap.yaml": """apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-  namespace: shop
-data:
-  LOG_LEVEL: info
-  app.properties: |
-    cache.size=128
-""",
-    "misc/statefulset.yaml": """apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-  namespace: shop
-spec:
-  serviceName: db
-  replicas: 1
-  selector:
-    matchLabels: {app: db}
-  template:
-    metadata:
-      labels: {app: db}
-    spec:
-      securityContext: {runAsNonRoot: true, runAsUser: 999}
-      containers:
-        - name: db
-          image: docker.io/library/postgres:16.4
-          ports: [{containerPort: 5432, name: pg}]
-          env:
-            - name: POSTGRES_PASSWORD
-              valueFrom: {secretKeyRef: {name: db, key: password}}
-          resources:
-            requests: {cpu: 100m, memory: 256Mi}
-            limits: {memory: 512Mi}
-          readinessProbe: {tcpSocket: {port: pg}}
-          livenessProbe: {tcpSocket: {port: 5432}, failureThreshold: 6}
-          securityContext: {allowPrivilegeEscalation: false}
-""",
-    "misc/kustomization.yaml": """apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - configmap.yaml
-  - statefulset.yaml
-patches:
-  - path: patch.yaml
-""",
-    "misc/patch.yaml": """apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-  namespace: shop
-spec:
-  replicas: 1
-""",
-    "misc/multi.yaml": """apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
----
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: shop
-  namespace: shop
-...
----
-# a comment-only document
-""",
-}
-
-
-@functools.lru_cache(maxsize=1)
-def corpus() -> dict[str, str]:
-    """Rendered reference-like platform (when render has landed) plus the hand-written files."""
-    files = dict(HAND_WRITTEN)
-    if has_module("gitops_gen.render.engine"):
-        from gitops_gen.render.engine import render_tree
-        from gitops_gen.spec.loader import load_specs
-
-        with tempfile.TemporaryDirectory() as tmp:
-            specs = load_specs(write_specs(Path(tmp)))
-            # a representative subset keeps each example cheap: Flux objects, the app, one chart
-            files.update(
-                {
-                    f"out/{rel}": text
-                    for rel, text in render_tree(specs, "").items()
-                    if rel.startswith(
-                        (
-                            "clusters/",
-                            "apps/",
-                            "infrastructure/configs/",
-                            "infrastructure/controllers/monitoring/",
-                        )
-                    )
-                }
-            )
-    return files
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(text: str) -> list[Any]:
-    from gitops_gen.yamlio import load_positioned, to_plain
-
-    return [to_plain(d) for d in load_positioned(text, "x.yaml") if d is not None]
-
-
-def _docs(text: str) -> list[Any]:
-    return copy.deepcopy(_parsed(text))
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def _lint(root: Path, fmt: str) -> None:
@@ -161,19 +49,13 @@ def _lint(root: Path, fmt: str) -> None:
         assert json.loads(outcome.out)["version"] == "2.1.0"
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_lint_mutated_manifests(data: Any) -> None:
     files = dict(corpus())
     for rel in data.draw(st.lists(st.sampled_from(sorted(files)), min_size=1, max_size=3, unique=True)):
-        docs = _docs(files[rel])
+        docs = docs_of(files[rel])
         if docs and data.draw(st.booleans()):
             i = data.draw(st.integers(0, len(docs) - 1))
             docs[i] = data.draw(mutated_doc(docs[i]))
@@ -181,10 +63,11 @@ def test_lint_mutated_manifests(data: Any) -> None:
         files[rel] = data.draw(mutated_text(text, max_ops=3))
     fmt = data.draw(st.sampled_from(["json", "json", "text", "sarif", "github"]))
     with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), files)
+        write_files(Path(tmp), files)
         _lint(Path(tmp), fmt)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_lint_random_documents(data: Any) -> None:
@@ -224,13 +107,13 @@ def test_lint_random_documents(data: Any) -> None:
     text = data.draw(mutated_text("---\n".join(dump_yaml(d) for d in docs)))
     name = data.draw(st.sampled_from(["a.yaml", "kustomization.yaml", "b.yml"]))
     with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), {name: text, "ok.yaml": HAND_WRITTEN["misc/statefulset.yaml"]})
+        write_files(Path(tmp), {name: text, "ok.yaml": HAND_WRITTEN["misc/statefulset.yaml"]})
         _lint(Path(tmp), "json")
 
 
 def test_unmutated_corpus_lints_without_errors_of_its_own(tmp_path: Path) -> None:
     """The base of the fuzzing is sane: the clean corpus lints with exit 0 or 1, no yaml findings."""
-    _write(tmp_path, corpus())
+    write_files(tmp_path, corpus())
     outcome = run_cli(["lint", str(tmp_path), "--no-cache", "--format", "json"], timeout=60, cwd=tmp_path)
     assert_clean(outcome, allowed=(0, 1))
     findings = json.loads(outcome.out)["findings"]
@@ -238,8 +121,6 @@ def test_unmutated_corpus_lints_without_errors_of_its_own(tmp_path: Path) -> Non
 
 
 def _shared_corpus() -> list[Path]:
-    from test_hardening_support import SHARED
-
     root = SHARED / "corpus"
     if not root.is_dir():
         return []
@@ -247,6 +128,7 @@ def _shared_corpus() -> list[Path]:
 
 
 @pytest.mark.skipif(not _shared_corpus(), reason="../shared/corpus (real public Flux repositories) is absent")
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_lint_mutated_real_world_files(data: Any) -> None:
@@ -254,7 +136,7 @@ def test_lint_mutated_real_world_files(data: Any) -> None:
     src = data.draw(st.sampled_from(_shared_corpus()))
     text = src.read_text(encoding="utf-8", errors="replace")
     try:
-        docs = _docs(text)
+        docs = docs_of(text)
     except Exception:  # a corpus file ruamel refuses: damage its text only
         docs = []
     if docs and data.draw(st.booleans()):

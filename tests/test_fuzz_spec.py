@@ -12,20 +12,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-from test_hardening_support import (
+import pytest
+from hardening_helpers import (
     APP,
     FUZZ,
     PLATFORM,
     assert_clean,
     dump_yaml,
+    laughs,
     mutated_doc,
     mutated_text,
-    needs,
     run_cli,
     write_specs,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gitops_gen.errors import UserError
 from gitops_gen.spec.loader import Specs, load_specs
@@ -59,6 +60,7 @@ def test_base_specs_are_valid(tmp_path: Path) -> None:
     assert specs is not None and [a.metadata.name for a in specs.apps] == ["shop"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_mutated_platform_spec(data: Any) -> None:
@@ -68,6 +70,7 @@ def test_mutated_platform_spec(data: Any) -> None:
         _check_load(write_specs(Path(tmp), platform=text))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_mutated_app_spec(data: Any) -> None:
@@ -77,11 +80,12 @@ def test_mutated_app_spec(data: Any) -> None:
         _check_load(write_specs(Path(tmp), apps=[text, APP]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_random_documents_as_specs(data: Any) -> None:
     """Not-quite-specs: other kinds, lists, scalars, several documents per file."""
-    from test_hardening_support import values
+    from hardening_helpers import values
 
     docs = data.draw(
         st.lists(
@@ -107,7 +111,7 @@ def test_random_documents_as_specs(data: Any) -> None:
         _check_load(specs)
 
 
-@needs("gitops_gen.render.api")
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_render_mutated_specs_cli(data: Any) -> None:
@@ -126,3 +130,12 @@ def test_render_mutated_specs_cli(data: Any) -> None:
             for p in rendered:  # nothing outside --out, nothing that is not text
                 assert p.resolve().is_relative_to((root / "out").resolve())
                 p.read_text(encoding="utf-8")
+
+
+def test_helpers_dump_and_mutate_roundtrip() -> None:
+    """The base documents survive a dump/load round trip (so mutations start from valid input)."""
+    from gitops_gen.yamlio import load_positioned, to_plain
+
+    for doc in (PLATFORM, APP):
+        assert to_plain(load_positioned(dump_yaml(doc), "x.yaml")[0]) == doc
+    assert len(laughs(3)) < 300

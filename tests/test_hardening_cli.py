@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_hardening_support import assert_clean, laughs, needs, run_cli
+from hardening_helpers import assert_clean, laughs, run_cli
 
 DEPLOY = """apiVersion: apps/v1
 kind: Deployment
@@ -33,7 +33,6 @@ def manifests(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@needs("gitops_gen.lint.api")
 @pytest.mark.parametrize(
     "args",
     [
@@ -60,7 +59,6 @@ def test_lint_hostile_options(manifests: Path, args: list[str]) -> None:
     assert_clean(outcome, path_level=True, dirs=("gitops-gen", "--nodes", "--node-memory", "--node-cpu"))
 
 
-@needs("gitops_gen.capacity.api")
 @pytest.mark.parametrize(
     "args",
     [
@@ -75,7 +73,6 @@ def test_budget_hostile_options(manifests: Path, args: list[str]) -> None:
     assert_clean(outcome, path_level=True, dirs=("gitops-gen", "--nodes", "--node-memory", "--node-cpu"))
 
 
-@needs("gitops_gen.lint.config")
 @pytest.mark.parametrize(
     "config",
     [
@@ -106,7 +103,6 @@ def test_lint_hostile_config(manifests: Path, config: str) -> None:
         assert ".gitops-gen.yaml:" in outcome.err, outcome.err
 
 
-@needs("gitops_gen.lint.api")
 def test_lint_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     outcome = run_cli(["lint", str(tmp_path / "nope")], timeout=60, cwd=tmp_path)
     assert_clean(outcome, allowed=(2,), path_level=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_hardening_support import REGRESSIONS, assert_clean, has_module, run_cli
+from hardening_helpers import REGRESSIONS, assert_clean, run_cli
 
 from gitops_gen.errors import UserError
 from gitops_gen.quantity import QuantityError, memory_bytes
@@ -51,7 +51,6 @@ def test_regression_file_positioned_loader(rel: str) -> None:
     assert problem.location.file == rel
 
 
-@pytest.mark.skipif(not has_module("gitops_gen.lint.api"), reason="gitops_gen.lint.api has not landed yet")
 @pytest.mark.parametrize("rel", FILES)
 def test_regression_file_lint_cli(rel: str, tmp_path: Path) -> None:
     """The same file through `gitops-gen lint` (fast loader + position recovery): no crash, located."""
@@ -64,7 +63,6 @@ def test_regression_file_lint_cli(rel: str, tmp_path: Path) -> None:
         assert outcome.code in (1, 2), outcome.text
 
 
-@pytest.mark.skipif(not has_module("gitops_gen.lint.api"), reason="gitops_gen.lint.api has not landed yet")
 @pytest.mark.parametrize("rel", MANIFEST_DIRS)
 def test_regression_manifest_dir_lint_cli(rel: str, tmp_path: Path) -> None:
     """A directory of manifests that once crashed `gitops-gen lint`."""
@@ -103,9 +101,6 @@ def test_regression_quantity(case: dict[str, Any]) -> None:
         assert memory_bytes(case["input"]) == case["bytes"]
 
 
-@pytest.mark.skipif(
-    not has_module("gitops_gen.lint.schema.crd_import"), reason="schemas import has not landed yet"
-)
 @pytest.mark.parametrize("rel", CRDS)
 def test_regression_crd_import_writes_nothing_outside_out(rel: str, tmp_path: Path) -> None:
     """`gitops-gen schemas import` turns CRD names into paths: hostile names must not escape --out."""

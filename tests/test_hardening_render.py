@@ -23,23 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from test_hardening_support import (
+from hardening_helpers import (
     APP,
     FUZZ,
     PLATFORM,
     REPO,
     assert_clean,
-    has_module,
     run_cli,
     tree_bytes,
     write_specs,
 )
-
-pytestmark = pytest.mark.skipif(
-    not has_module("gitops_gen.render.writer"), reason="render has not landed yet"
-)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def _render(specs: Path, out: Path, *extra: str) -> Any:
@@ -284,6 +279,7 @@ class Injected(Exception):
     pass
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(FUZZ.max_examples // 5, 10))
 @given(
     n=st.integers(min_value=0, max_value=24),
@@ -362,6 +358,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_a_mix(two_renders: tuple[Path, Path, Path]) -> None:
     """A child swaps between the A and B trees in a loop; we SIGKILL it at random moments. After
     every kill --out is exactly the A tree or exactly the B tree, and the next render recovers."""

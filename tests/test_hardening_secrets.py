@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hardening_helpers import APP, FUZZ, PLATFORM, assert_clean, dump_yaml, run_cli, write_specs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_hardening_support import APP, FUZZ, PLATFORM, assert_clean, dump_yaml, needs, run_cli, write_specs
 
 from gitops_gen.errors import UserError
 from gitops_gen.spec.loader import load_specs
@@ -219,7 +219,7 @@ def valid_specs(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return platform, apps
 
 
-@needs("gitops_gen.render.engine")
+@pytest.mark.slow
 @settings(FUZZ, max_examples=FUZZ.max_examples)
 @given(valid_specs())
 def test_render_never_emits_plain_secrets(spec: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
@@ -296,7 +296,6 @@ spec:
 }
 
 
-@needs("gitops_gen.lint.rules.secrets")
 def test_lint_reports_credentials_end_to_end(tmp_path: Path) -> None:
     for name, text in LEAKY.items():
         (tmp_path / name).write_text(text, encoding="utf-8")

@@ -2,9 +2,9 @@
 
 Slow (pre-commit builds a virtualenv and pip-installs this package and its dependencies, through
 pip's own configuration: index, find-links, cache). Exactly two try-repo runs: a stale output is
-refused (and re-rendered), then the fresh output passes both hooks. Skipped with a reason when
-pre-commit is missing, this checkout is not a git repository, GITOPS_GEN_SKIP_PRECOMMIT=1, or the
-package cannot be installed (no index reachable).
+refused (and re-rendered), then the fresh output passes both hooks. Marked slow
+(`pytest -m "not slow"` leaves it out); skipped with a reason when this checkout is not a git
+repository or the package cannot be installed (no index reachable).
 """
 
 from __future__ import annotations
@@ -39,19 +39,8 @@ INSTALL_FAILURES = (
 )
 
 
-def _precommit_available() -> bool:
-    try:
-        import pre_commit  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 pytestmark = [
-    pytest.mark.skipif(
-        os.environ.get("GITOPS_GEN_SKIP_PRECOMMIT") == "1", reason="GITOPS_GEN_SKIP_PRECOMMIT=1"
-    ),
-    pytest.mark.skipif(not _precommit_available(), reason="pre-commit is not installed"),
+    pytest.mark.slow,
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
     pytest.mark.skipif(not (REPO / ".git").exists(), reason="this checkout is not a git repository"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,6 +91,7 @@ def _ruamel(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(st.dictionaries(keys, data, max_size=5))
 def test_round_trip_through_yaml_11_and_12_parsers(value: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_rules_common import FIXTURES, RULE_IDS
+from rules_helpers import FIXTURES, RULE_IDS
 
 from gitops_gen.cli import cli
 

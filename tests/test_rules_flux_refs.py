@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_rules_common import FIXTURES, fixture, only, resources_of, run
+from rules_helpers import FIXTURES, fixture, only, resources_of, run
 
 from gitops_gen.lint.model import LintOptions, Severity
 

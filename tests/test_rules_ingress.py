@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_rules_common import fixture, only, resources_of, run
+from rules_helpers import fixture, only, resources_of, run
 
 from gitops_gen.lint.model import Severity
 from gitops_gen.lint.rules.ingress import host_covered

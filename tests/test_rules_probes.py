@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_rules_common import fixture, only, resources_of, run
+from rules_helpers import fixture, only, resources_of, run
 
 from gitops_gen.lint.model import Severity
 

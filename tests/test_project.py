@@ -1,7 +1,9 @@
-"""Packaging: one version (gitops_gen.__version__) everywhere, py.typed and templates in the wheel, a changelog entry."""
+"""Project habits: one version (gitops_gen.__version__) everywhere, py.typed and templates in the wheel,
+a changelog entry, and the test suite's own rules (helpers live in helper modules, markers are declared)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -51,3 +53,24 @@ def test_the_changelog_has_this_version_and_an_unreleased_section() -> None:
     text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "\n## [Unreleased]\n" in text
     assert re.search(rf"^## \[{re.escape(gitops_gen.__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M)
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in conftest.py or a helpers module (lint_helpers.py, ...), never in a test_*.py."""
+    offenders = []
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            offenders += [
+                f"{path.name}:{node.lineno} imports {n}" for n in names if n.split(".")[0].startswith("test_")
+            ]
+    assert not offenders
+
+
+def test_markers_are_declared_and_enforced() -> None:
+    pytest_ini = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"][
+        "ini_options"
+    ]
+    assert "--strict-markers" in pytest_ini["addopts"].split()  # a typo'd @pytest.mark.slwo is an error
+    assert any(m.startswith("slow:") for m in pytest_ini["markers"])
