@@ -20,6 +20,7 @@ LEAVES = {
     "quantity": {"errors"},
     "values": {"errors"},
     "yamlio": {"errors"},
+    "validation": {"errors", "values", "yamlio"},
     "credentials": {"errors", "values"},
     "discover": {"paths"},
 }

@@ -78,6 +78,8 @@ def test_no_config_and_an_empty_config_change_nothing(tmp_path: Path) -> None:
     assert _load(tmp_path) == Config()
     (tmp_path / ".gitops-gen.yml").write_text("# nothing yet\n")
     assert _load(tmp_path) == Config(source=".gitops-gen.yml")
+    (tmp_path / ".gitops-gen.yml").write_text("disable:\n#  - probes\nseverity:\nnodes:\nvalidator:\n")
+    assert _load(tmp_path) == Config(source=".gitops-gen.yml")  # keys left empty: the defaults
 
 
 # (file text, line, column, key path, message part, hint part): one row per class of error

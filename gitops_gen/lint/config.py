@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from gitops_gen.capacity.nodes import MAX_NODES
@@ -91,23 +91,16 @@ def _severity(value: object) -> Severity | None:
     )
 
 
-def _quantity(parse: Callable[[object], int]) -> Callable[[object], str]:
+def _quantity(parse: Callable[[object], int], example: str) -> Callable[[object], str]:
     def check(value: object) -> str:
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise PydanticCustomError(
-                "quantity",
-                "not a quantity: {value}",
-                {"value": repr(value), "hint": "e.g. cpu: '4', memory: 12Gi"},
-            )
         try:
-            parse(value)
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                parse(value)
+                return str(value)
+            detail = repr(value)
         except QuantityError as exc:
-            raise PydanticCustomError(
-                "quantity",
-                "not a quantity: {detail}",
-                {"detail": str(exc), "hint": "e.g. cpu: '4', memory: 12Gi"},
-            ) from None
-        return str(value)
+            detail = str(exc)
+        raise PydanticCustomError("quantity", "not a quantity: {detail}", {"detail": detail, "hint": example})
 
     return check
 
@@ -121,7 +114,7 @@ def _node_count(value: object) -> object:
         {
             "most": f"{MAX_NODES:,}",
             "value": repr(value),
-            "hint": "give the number of nodes (5,000 is Kubernetes' largest cluster)",
+            "hint": f"give the number of nodes ({MAX_NODES:,} is Kubernetes' largest cluster)",
         },
     )
 
@@ -141,8 +134,8 @@ class NodesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     count: Annotated[int, BeforeValidator(_node_count)] | None = None
-    cpu: Annotated[str, BeforeValidator(_quantity(cpu_millis))] | None = None
-    memory: Annotated[str, BeforeValidator(_quantity(memory_bytes))] | None = None
+    cpu: Annotated[str, BeforeValidator(_quantity(cpu_millis, "e.g. cpu: '4' or 500m"))] | None = None
+    memory: Annotated[str, BeforeValidator(_quantity(memory_bytes, "e.g. memory: 12Gi"))] | None = None
 
 
 class ConfigFile(BaseModel):
@@ -161,6 +154,12 @@ class ConfigFile(BaseModel):
     validator: Literal["embedded", "kubeconform", "auto"] | None = None
     fail_on: Literal["error", "warning"] | None = Field(None, alias="fail-on")
     nodes: NodesConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: object) -> object:
+        """``disable:`` with no value (items commented out) means the default, as if the key were absent."""
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
 def find_config(start: Path, stop: Path | None) -> Path | None:
