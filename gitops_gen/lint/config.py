@@ -397,4 +397,3 @@ def _scan_value(text: str, pos: int, path: Path_, where: Where, spots: Spots) ->
             return where(m.end())[0] + 1
         want = None
     return where(len(text))[0] + 1
-
