@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from gitops_gen.errors import Location, Problem, Problems
 from gitops_gen.values import dotted
@@ -53,7 +54,7 @@ def validate_positioned(
 
 
 def problem_from_error(
-    err: Any, doc: Any, name: str, model_cls: type[BaseModel], *, types_hint: str = TYPES_HINT
+    err: ErrorDetails, doc: Any, name: str, model_cls: type[BaseModel], *, types_hint: str = TYPES_HINT
 ) -> Problem:
     """One Pydantic error (an item of ``ValidationError.errors()``) as a located :class:`Problem`."""
     raw = tuple(err.get("loc", ()))

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -36,6 +36,9 @@ from gitops_gen.errors import Problems, UserError
 from gitops_gen.lint.model import Severity
 from gitops_gen.paths import display_path
 from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 TYPES_HINT = "see docs/lint.md (Configuration) for the settings and their types"
@@ -185,26 +188,24 @@ def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_id
         raise UserError.at(str(path), "config file not found", hint="check --config")
     display = display_path(path, cwd)
     if path.name == "pyproject.toml":
-        doc = _pyproject(path, display)
-    else:
-        from gitops_gen.yamlio import load_positioned, node_position, read_text
+        return _build(_pyproject(path, display), display, rule_ids, base=path.parent)
+    from gitops_gen.yamlio import load_positioned, node_position, read_text
 
-        docs = [d for d in load_positioned(read_text(path, display=display), display) if d is not None]
-        if len(docs) > 1:
-            line, col = node_position(docs[1])
-            raise UserError.at(
-                display,
-                "a second YAML document",
-                line=line or 1,
-                column=col or 1,
-                hint="keep one mapping of settings",
-            )
-        doc = docs[0] if docs else None
-        if doc is None:
-            return Config(source=display)
-        if not isinstance(doc, dict):
-            raise UserError.at(display, "the config must be a mapping of settings", line=1, column=1)
-    return _build(doc, display, rule_ids, base=path.parent)
+    docs = [d for d in load_positioned(read_text(path, display=display), display) if d is not None]
+    if len(docs) > 1:
+        line, col = node_position(docs[1])
+        raise UserError.at(
+            display,
+            "a second YAML document",
+            line=line or 1,
+            column=col or 1,
+            hint="keep one mapping of settings",
+        )
+    if not docs:
+        return Config(source=display)
+    if not isinstance(docs[0], dict):
+        raise UserError.at(display, "the config must be a mapping of settings", line=1, column=1)
+    return _build(docs[0], display, rule_ids, base=path.parent)
 
 
 def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
@@ -233,7 +234,7 @@ def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
     )
 
 
-def _pyproject(path: Path, display: str) -> Any:
+def _pyproject(path: Path, display: str) -> CommentedMap:
     import tomllib
 
     text = path.read_text(encoding="utf-8")
@@ -275,7 +276,7 @@ Where = Callable[[int], tuple[int, int]]  # offset in the text -> 0-based (line,
 Spots = dict[Path_, tuple[int, int, int, int]]  # path -> 0-based (key line, key col, value line, value col)
 
 
-def toml_positioned(section: dict[str, Any], text: str) -> Any:
+def toml_positioned(section: dict[str, Any], text: str) -> CommentedMap:
     """``section`` (the parsed ``[tool.gitops-gen]`` table) as ruamel containers with ``text``'s positions."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -302,7 +303,8 @@ def toml_positioned(section: dict[str, Any], text: str) -> Any:
                 node.lc.add_kv_line_col(key, [kl, kc, vl, vc])
         return node
 
-    return build(section, (), *root)
+    positioned: CommentedMap = build(section, (), *root)
+    return positioned
 
 
 def _parts(text: str) -> list[str]:

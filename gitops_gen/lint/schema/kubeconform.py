@@ -176,7 +176,7 @@ def run_kubeconform(tasks: list[Task], asm: Assembled, options: LintOptions) -> 
     from gitops_gen.lint.schema.crd import crd_versions, is_crd
     from gitops_gen.lint.schema.embedded import Lookup, schemas_root, shared_validator
 
-    def unserved(res: Any) -> Lookup:
+    def unserved(res: Resource) -> Lookup:
         return shared_validator(options).lookup(res.api_version, res.kind)
 
     binary = shutil.which("kubeconform")
