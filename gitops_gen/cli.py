@@ -223,6 +223,20 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
     help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): use `helm template` for that chart "
     "instead of its built-in profile. Needs helm on PATH.",
 )
+@click.option(
+    "--chart-cache",
+    "chart_cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Chart cache filled by `gitops-gen charts pull` (default: the user cache dir, or "
+    "$GITOPS_GEN_CHART_CACHE). Releases whose chart is cached are rendered with `helm template`, offline.",
+)
+@click.option(
+    "--fail-on-unknown",
+    is_flag=True,
+    default=False,
+    help="Exit 1 when a HelmRelease is not counted (unknown footprint).",
+)
 def budget(paths: tuple[Path, ...], **options: Any) -> None:
     """Memory/CPU budget of everything the manifests will run (default: output/), and which pods stay Pending.
 
@@ -231,6 +245,33 @@ def budget(paths: tuple[Path, ...], **options: Any) -> None:
     from gitops_gen.capacity.api import run_budget
 
     sys.exit(run_budget(list(paths), **options))
+
+
+# --------------------------------------------------------------------------------------- charts
+@cli.group()
+def charts() -> None:
+    """The chart cache: charts of HelmReleases, pulled once, rendered offline by budget and lint."""
+
+
+@charts.command("pull")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--chart-cache",
+    "chart_cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Cache directory (default: the user cache dir, or $GITOPS_GEN_CHART_CACHE).",
+)
+def charts_pull(paths: tuple[Path, ...], chart_cache: Path | None) -> None:
+    """Pull the chart of every HelmRelease under PATHS (default: .) into the chart cache.
+
+    HelmRepository (HTTP(S) index.yaml, or type oci), OCIRepository and HelmChart sources; version
+    ranges resolve to the newest match, as Flux does. Needs helm on PATH. Exit 1 when a chart
+    could not be pulled. See docs/capacity.md.
+    """
+    from gitops_gen.charts.api import run_pull
+
+    sys.exit(run_pull(list(paths) or [Path(".")], chart_cache))
 
 
 # --------------------------------------------------------------------------------------- diff

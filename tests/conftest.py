@@ -24,3 +24,9 @@ def shared_dir() -> Path:
             f"reference data {SHARED_DIR} is absent (it sits beside the checkout on dev machines and CI)"
         )
     return SHARED_DIR
+
+
+@pytest.fixture(autouse=True)
+def _no_user_chart_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's chart cache: the default one is an empty, absent directory."""
+    monkeypatch.setenv("GITOPS_GEN_CHART_CACHE", str(tmp_path_factory.getbasetemp() / "no-chart-cache"))

@@ -148,7 +148,23 @@ def test_unknown_chart_and_flags(
     code, text, _ = cli(["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "2"], capsys)
     assert code == 0
     assert "HelmRelease apps/podinfo" in text and "unknown footprint (not zero)" in text
-    assert "Unknown footprint (no chart profile; not counted, not zero): HelmRelease apps/podinfo" in text
+    assert "Unknown footprint (not counted, not zero; " in text and "): HelmRelease apps/podinfo" in text
+    # honest totals: the unknown release is said next to the total, and "every pod fits" is qualified
+    assert "(1 of 1 HelmRelease not counted: at least this much)" in text
+    assert "every counted pod fits, but 1 of 1 HelmRelease not counted" in text
+    assert "every pod fits" not in text
+    code, _, err = cli(
+        ["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "2", "--fail-on-unknown"], capsys
+    )
+    assert code == 1 and "1 of 1 HelmRelease not counted (--fail-on-unknown)" in err
+    code, text, _ = cli(["budget", str(manifests), "--format", "json"], capsys)
+    assert json.loads(text)["totals"]["releases"] == {
+        "total": 1,
+        "counted": 0,
+        "not_counted": 1,
+        "complete": False,
+        "summary": "1 of 1 HelmRelease not counted",
+    }
     assert "HPA 2-6, counted at 6" in text
     assert "node-1 (2 CPU, 8Gi; allocatable 2 CPU, 8092Mi)" in text
     # api at 6 x 250m = 1500m on a 1-CPU node: 2 of the HPA's extra pods stay Pending, for CPU

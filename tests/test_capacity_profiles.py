@@ -278,7 +278,11 @@ def _leaves(node: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, node)]
 
 
-@pytest.mark.parametrize("chart", sorted(PROFILES))
+#: profiles of charts with defaults (chart-defaults.md); app-template's facts are in app-template.md
+SEED_PROFILES = sorted(c for c in PROFILES if c != "app-template")
+
+
+@pytest.mark.parametrize("chart", SEED_PROFILES)
 def test_profile_cites_the_chart_facts(chart: str, shared_dir: Path) -> None:
     """The version and commit of each profile, and each `# L<n>` citation, are in chart-defaults.md."""
     facts = _facts(shared_dir)
@@ -311,8 +315,20 @@ def test_profile_cites_the_chart_facts(chart: str, shared_dir: Path) -> None:
         assert 'resource.MustParse("200Mi")' in facts
 
 
+def test_app_template_profile_cites_its_design_note(shared_dir: Path) -> None:
+    note = shared_dir / "design" / "app-template.md"
+    if not note.is_file():
+        pytest.skip(f"{note} is not present")
+    text = note.read_text(encoding="utf-8")
+    profile = PROFILES["app-template"]
+    assert "app-template.md" in profile.SOURCE
+    for version in ("3.7.3", "4.1.1", "5.1.0"):
+        assert version in text and version in profile.VERSIONS  # type: ignore[attr-defined]
+
+
 def test_every_profile_module_is_complete() -> None:
-    for chart, profile in PROFILES.items():
+    for chart in SEED_PROFILES:
+        profile = PROFILES[chart]
         assert chart == profile.CHART
         assert profile.SOURCE and profile.SPEC_COMPONENT and isinstance(profile.DEFAULTS, dict)
         assert all(path for path, _ in _leaves(profile.DEFAULTS))

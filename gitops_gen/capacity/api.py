@@ -1,11 +1,13 @@
 """``gitops-gen budget``: load manifests and the node sizes, analyze, print, return the exit code.
 
 Exit 0 when every steady-state pod fits (or no node size is known), 1 when the simulation leaves
-pods Pending, 2 for bad input (raised as :class:`UserError`).
+pods Pending (or, with ``--fail-on-unknown``, a HelmRelease is not counted), 2 for bad input
+(raised as :class:`UserError`).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,6 +28,8 @@ def run_budget(
     node_cpu: str | None = None,
     node_count: int | None = None,
     chart_dirs: tuple[str, ...] | list[str] = (),
+    chart_cache: Path | None = None,
+    fail_on_unknown: bool = False,
 ) -> int:
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")
@@ -48,7 +52,17 @@ def run_budget(
 
         platform = load_specs(specs_dir).platform
     cluster = resolve_cluster(platform, node_memory, node_cpu, node_count)
-    charts = ChartSource.from_options(chart_dirs or ())
+    charts = ChartSource.from_options(chart_dirs or (), chart_cache=chart_cache)
+    if charts is None and shutil.which("helm") is None:
+        from gitops_gen.charts.cache import default_dir
+
+        root = chart_cache if chart_cache is not None else default_dir()
+        if root.is_dir():
+            print(
+                f"warning: `helm` is not on PATH, so the charts in the chart cache {root} are not rendered; "
+                "releases are counted from profiles and app-template values only (install helm)",
+                file=sys.stderr,
+            )
     resources, problems = load_resources(list(paths))
     for p in problems:
         print(f"warning: {p}", file=sys.stderr)
@@ -56,7 +70,15 @@ def run_budget(
     from gitops_gen.capacity.report import render
 
     sys.stdout.write(render(analysis, fmt))
-    return exit_code(analysis)
+    code = exit_code(analysis)
+    if fail_on_unknown and analysis.not_counted:
+        print(
+            f"error: {analysis.counted_phrase()} (--fail-on-unknown); "
+            "run `gitops-gen charts pull` so helm can render their charts",
+            file=sys.stderr,
+        )
+        code = EXIT_PENDING
+    return code
 
 
 def exit_code(analysis: Analysis) -> int:

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.nodes import Cluster, svclb_workload, system_workloads
-from gitops_gen.capacity.profiles import evaluate, profile_for, same_version
+from gitops_gen.capacity.profiles import evaluate, profile_for, supports
 from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.capacity.profiles.flux import bootstrap_workloads
 from gitops_gen.capacity.releases import Lookup, ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
+from gitops_gen.charts.sources import chart_ref
+from gitops_gen.k8s import app_template
 from gitops_gen.k8s.model import ObjectIndex, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from gitops_gen.spec.models import Platform
 
 RELEASE_KINDS = ("HelmRelease",)
+UNKNOWN = "unknown footprint"
 
 
 @dataclass(slots=True)
@@ -52,6 +55,16 @@ class Analysis:
     cluster: Cluster | None
     simulation: Simulation | None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def not_counted(self) -> list[ReleaseReport]:
+        """HelmReleases whose pods are not in the totals (unknown footprint)."""
+        return [r for r in self.releases if r.source == UNKNOWN]
+
+    def counted_phrase(self) -> str:
+        """``"37 of 79 HelmReleases not counted"`` (``""`` when every release is counted)."""
+        n, m = len(self.not_counted), len(self.releases)
+        return f"{n} of {m} HelmRelease{'s' if m != 1 else ''} not counted" if n else ""
 
     @property
     def node_count(self) -> int:
@@ -162,20 +175,35 @@ def _release(
     charts: ChartSource | None,
     cluster: Cluster | None,
 ) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:
+    """One HelmRelease, by the first of: ``helm template`` of its chart (cache or ``--chart-dir``),
+    the chart's profile, app-template's layout (chart not identified), else an unknown footprint."""
     info = describe(hr, lookup, platform)
     notes = list(info.notes)
     if info.chart and charts is not None:
-        chart_dir = charts.find(info.chart, info.version)
+        ref, _ = chart_ref(hr, lookup)
+        chart_dir = charts.find(info.chart, info.version, ref)
         if chart_dir is not None:
             from gitops_gen.capacity import helm
 
             try:
                 wl, lbs = helm.footprint(info, chart_dir, cluster, charts.helm)
             except helm.HelmError as exc:
-                notes.append(f"helm template failed, using the profile instead: {exc}")
+                notes.append(f"helm template failed, falling back: {exc}")
             else:
-                return ReleaseReport(info, f"helm template {chart_dir}", notes), wl, lbs
+                label = str(chart_dir)
+                if charts.cache is not None and chart_dir.is_relative_to(charts.cache.root):
+                    label = f"{info.chart} {_cached_version(charts, ref)} (chart cache)"
+                return ReleaseReport(info, f"helm template {label}", notes), wl, lbs
+        elif charts.cache is not None:
+            notes.append(
+                f"chart {info.chart} {info.version} is not in the chart cache (run `gitops-gen charts pull`)"
+            )
     profile = profile_for(info.chart) if info.chart else None
+    if profile is None and app_template.looks_like(info.values) and not info.chart:
+        profile = profile_for("app-template")
+        notes.append(
+            "chart not identified, but the values follow app-template's layout: read as app-template"
+        )
     if profile is None:
         what = f"chart {info.chart!r}" if info.chart else "its chart"
         w = Workload(
@@ -188,23 +216,29 @@ def _release(
             containers=[Container("?", Res(), Res())],
             notes=[
                 f"no profile for {what}: footprint unknown (not counted as zero); "
-                "pass --chart-dir NAME=DIR to render it with helm"
+                "run `gitops-gen charts pull` (or pass --chart-dir NAME=DIR) to render it with helm"
             ],
         )
-        return ReleaseReport(info, "unknown footprint", notes), [w], []
-    if info.version and not same_version(profile.VERSION, info.version):
+        return ReleaseReport(info, UNKNOWN, notes), [w], []
+    if info.version and not supports(profile, info.version):
         notes.append(
-            f"chart version {info.version} differs from the profiled {profile.VERSION}: "
-            "its defaults may differ (pass --chart-dir to use the real chart)"
+            f"chart version {info.version} differs from the profiled "
+            f"{getattr(profile, 'VERSIONS', profile.VERSION)}: its defaults may differ "
+            "(run `gitops-gen charts pull` to use the real chart)"
         )
     fp, problems = evaluate(profile, info.values, info.release)
     notes.extend(problems)
     notes.extend(fp.notes)
-    return (
-        ReleaseReport(info, f"profile {profile.CHART} {profile.VERSION}", notes),
-        fp.workloads,
-        fp.load_balancers,
-    )
+    if profile.CHART == "app-template":
+        source = f"app-template values ({info.version or 'version unknown'})"
+    else:
+        source = f"profile {profile.CHART} {profile.VERSION}"
+    return ReleaseReport(info, source, notes), fp.workloads, fp.load_balancers
+
+
+def _cached_version(charts: Any, ref: Any) -> str:
+    hit = charts.cache.lookup(ref) if ref is not None else None
+    return str(hit[1].version) if hit is not None else ""
 
 
 def group_rows(analysis: Analysis) -> list[tuple[Owner, list[Workload]]]:

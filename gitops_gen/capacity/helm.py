@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.profiles._base import LoadBalancer
+from gitops_gen.charts.cache import ChartCache, default_dir
+from gitops_gen.charts.sources import ChartRef
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.model import ObjectIndex, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
@@ -72,13 +74,21 @@ class ChartSource:
     helm: str
     named: dict[str, Path] = field(default_factory=dict)
     caches: list[Path] = field(default_factory=list)
+    cache: ChartCache | None = None  # the chart cache of `gitops-gen charts pull`
 
     @classmethod
-    def from_options(cls, chart_dirs: Iterable[str], *, strict: bool = True) -> ChartSource | None:
-        """Parse ``--chart-dir`` values; None when none are given (or, non-strict, helm is missing)."""
+    def from_options(
+        cls, chart_dirs: Iterable[str], *, strict: bool = True, chart_cache: Path | None = None
+    ) -> ChartSource | None:
+        """Parse ``--chart-dir`` values and open the chart cache (``chart_cache``, else the default
+        one when it exists). None when there is nothing to render from, or helm is missing (an
+        error when ``--chart-dir`` was given and ``strict``)."""
         entries = [str(e) for e in chart_dirs if str(e).strip()]
+        root = chart_cache if chart_cache is not None else default_dir()
+        cache = ChartCache(root) if root.is_dir() else None
         if not entries:
-            return None
+            helm = shutil.which("helm")
+            return cls(helm, cache=cache) if cache is not None and helm is not None else None
         helm = shutil.which("helm")
         if helm is None:
             if strict:
@@ -90,11 +100,17 @@ class ChartSource:
                 )
             return None
         named, caches = parse_chart_dirs(entries)
-        return cls(helm, named, caches)
+        return cls(helm, named, caches, cache)
 
-    def find(self, chart: str, version: str) -> Path | None:
+    def find(self, chart: str, version: str, ref: ChartRef | None = None) -> Path | None:
+        """The chart to render: ``--chart-dir NAME=DIR``, the chart cache (by the release's
+        reference), then ``--chart-dir DIR`` directories."""
         if chart in self.named:
             return self.named[chart]
+        if ref is not None and self.cache is not None:
+            hit = self.cache.lookup(ref)
+            if hit is not None:
+                return hit[0]
         v = version.lstrip("v")
         for cache in self.caches:
             for cand in (

@@ -190,6 +190,13 @@ def _totals_json(t: Totals, a: Analysis) -> dict[str, Any]:
         ),
         "unbounded": [f"{w.owner.label}: {w.component}" for w in t.unbounded],
         "unknown_footprint": t.unknown,
+        "releases": {
+            "total": len(a.releases),
+            "counted": len(a.releases) - len(a.not_counted),
+            "not_counted": len(a.not_counted),
+            "complete": not a.not_counted,
+            "summary": a.counted_phrase() or f"all {len(a.releases)} HelmReleases counted",
+        },
         "largest_rollout": (
             {
                 "workload": f"{t.surge_workload.owner.label}: {t.surge_workload.component}",
@@ -273,6 +280,14 @@ def pending_text(p: Pending, a: Analysis) -> str:
     elif p.best_free[0]:
         node = f" The freest node, {p.best_free[0]},"
     free = f" has {_mem(max(p.best_free[2], 0))} memory and {_cpu(max(p.best_free[1], 0))} CPU free."
+    unknown = ""
+    if a.not_counted:
+        # unknown releases only add pods: what is Pending stays Pending, free room is at most this
+        free = free.replace(" has ", " has at most ", 1)
+        unknown = (
+            f" At least this stays Pending: {a.counted_phrase()} (unknown footprint), and "
+            "their pods need room too."
+        )
     if ports_only(p):
         ports = ", ".join(f"{port}/{proto}" for port, proto in w.host_ports) or "its host ports"
         return (
@@ -281,7 +296,7 @@ def pending_text(p: Pending, a: Analysis) -> str:
         )
     return (
         f"{head}: {count} would stay Pending: {p.message} Each requests {_cpu(p.cpu)} CPU and "
-        f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}"
+        f"{_mem(p.memory)} memory{container_detail(w)}.{node}{free if node else ''}{unknown}"
     )
 
 
@@ -375,6 +390,7 @@ def _summary_lines(a: Analysis) -> list[str]:
     lines.append(
         f"Total requests (steady state, HPA at maxReplicas, DaemonSets × {a.node_count} node"
         f"{'s' if a.node_count != 1 else ''}): {t.pods} pods, {_cpu(t.cpu)} CPU, {_mem(t.memory)} memory"
+        + (f" ({a.counted_phrase()}: at least this much)" if a.not_counted else "")
     )
     if cl is not None:
         lines.append(
@@ -412,9 +428,22 @@ def _summary_lines(a: Analysis) -> list[str]:
             "Unbounded (no memory request, counted as 0): "
             + ", ".join(f"{w.owner.label}: {w.component}" for w in t.unbounded)
         )
+    if a.releases:
+        by_source: dict[str, int] = {}
+        for rep in a.releases:
+            kind = rep.source.split(" (", 1)[0] if rep.source.startswith("app-template") else rep.source
+            kind = "helm template" if kind.startswith("helm template") else kind
+            kind = "chart profile" if kind.startswith("profile ") else kind
+            by_source[kind] = by_source.get(kind, 0) + 1
+        lines.append(
+            f"HelmReleases: {len(a.releases)} ("
+            + ", ".join(f"{n} {k}" for k, n in sorted(by_source.items()))
+            + ")"
+            + (f"; {a.counted_phrase()}" if a.not_counted else "; all counted")
+        )
     if t.unknown:
         lines.append(
-            "Unknown footprint (no chart profile; not counted, not zero): "
+            "Unknown footprint (not counted, not zero; `gitops-gen charts pull` lets helm render them): "
             + ", ".join(sorted(set(t.unknown)))
         )
     return lines
@@ -467,7 +496,12 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
                 out.append(f"  Fix: {fix_text(p.workload, p)}")
         else:
             out.append(
-                "Scheduling simulation: every pod fits"
+                (
+                    f"Scheduling simulation: every counted pod fits, but {a.counted_phrase()}, "
+                    "so the cluster may still not fit"
+                    if a.not_counted
+                    else "Scheduling simulation: every pod fits"
+                )
                 + (
                     " ("
                     + ", ".join(

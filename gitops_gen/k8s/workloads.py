@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
@@ -137,6 +137,18 @@ class ContainerRef:
     index: int
     init: bool = False  # listed under initContainers
     sidecar: bool = False  # an init container with restartPolicy: Always (runs for the pod's life)
+    #: where a field of ``container`` is written when not at ``path + (field,)`` (chart values, e.g.
+    #: app-template's ``defaultContainerOptions.resources``, ``image.tag``); see :meth:`at`
+    origins: dict[str, FieldPath] = field(default_factory=dict)
+
+    def at(self, *keys: str | int) -> FieldPath:
+        """Field path of ``container[keys[0]][keys[1]]...`` in the object the container comes from."""
+        if keys and isinstance(keys[0], str) and keys[0] in self.origins:
+            base = self.origins[keys[0]]
+            if keys[0] == "image":  # rendered from values (repository, tag): point at the values
+                return base
+            return (*base, *keys[1:])
+        return (*self.path, *keys)
 
     @property
     def name(self) -> str:

@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any, Protocol, cast
 
 from gitops_gen.capacity.profiles import (
+    app_template,
     cert_manager,
     ingress_nginx,
     kube_prometheus_stack,
@@ -33,6 +34,7 @@ class Profile(Protocol):
 
 
 _MODULES: tuple[ModuleType, ...] = (
+    app_template,
     cert_manager,
     ingress_nginx,
     kube_prometheus_stack,
@@ -52,6 +54,15 @@ def same_version(profiled: str, wanted: str) -> bool:
     return profiled.lstrip("vV") == wanted.strip().lstrip("vV")
 
 
+def supports(profile: Profile, wanted: str) -> bool:
+    """Does the profile describe chart version ``wanted``? A profile that reads several versions
+    has a ``supports(version)`` function; the others describe exactly their ``VERSION``."""
+    check = getattr(profile, "supports", None)
+    if callable(check):
+        return bool(check(wanted))
+    return same_version(profile.VERSION, wanted)
+
+
 def evaluate(profile: Profile, user_values: dict[str, Any], release: Release) -> tuple[Footprint, list[str]]:
     """Run a profile on the defaults coalesced with the HelmRelease's values (a null deletes)."""
     values = Values(deep_merge(profile.DEFAULTS, user_values, null_deletes=True))
@@ -59,4 +70,14 @@ def evaluate(profile: Profile, user_values: dict[str, Any], release: Release) ->
     return fp, values.problems
 
 
-__all__ = ["PROFILES", "Footprint", "Profile", "Release", "Values", "evaluate", "profile_for", "same_version"]
+__all__ = [
+    "PROFILES",
+    "Footprint",
+    "Profile",
+    "Release",
+    "Values",
+    "evaluate",
+    "profile_for",
+    "same_version",
+    "supports",
+]

@@ -27,7 +27,7 @@ def analysis_for(ctx: Context) -> Analysis | None:
         cluster = ctx.options.cluster
         if cluster is None or not cluster.nodes:
             return None
-        charts = _charts(ctx.options.chart_dirs) if getattr(ctx.options, "chart_dirs", None) else None
+        charts = _charts(getattr(ctx.options, "chart_dirs", None) or ())  # --chart-dir, and the chart cache
         return analyze(ctx.resources, cluster, platform=ctx.options.platform, charts=charts)
 
     result: Analysis | None = ctx.memo("capacity.analysis", build)
@@ -102,7 +102,8 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
                 w.owner.resource,
                 f"{w.owner.label}: no capacity profile for chart {w.owner.chart or '(unidentified)'}: "
                 "its pods are not in the memory/CPU budget (unknown footprint, not zero)",
-                "pass --chart-dir NAME=DIR (with helm on PATH) to budget it from the real chart",
+                "run `gitops-gen charts pull` (or pass --chart-dir NAME=DIR; needs helm on PATH) to budget "
+                "it from the real chart",
                 ("spec", "chart"),
                 Severity.INFO,
             )

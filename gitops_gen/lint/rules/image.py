@@ -1,7 +1,8 @@
 """Container images are pinned: no ``:latest`` tag and no missing tag.
 
 **What.** Every container, init container and sidecar of any workload (Pod, Deployment,
-StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) names its image with an explicit tag other
+StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, and the controllers of a HelmRelease's values in
+bjw-s app-template's layout, reported at ``image.tag``) names its image with an explicit tag other
 than ``latest``, or pins it by digest (``image@sha256:...``, with or without a tag, is fine).
 An image without a tag (``nginx``, ``ghcr.io/org/app``) pulls ``latest`` implicitly. A
 registry with a port is not a tag: ``registry:5000/app`` is untagged.
@@ -21,15 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gitops_gen.k8s.app_template import helmrelease_controllers
 from gitops_gen.k8s.model import Resource
-from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, containers, has_subst
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, containers, has_subst
+from gitops_gen.lint.chart_values import in_values
 from gitops_gen.lint.model import Context, Hit
 
 ID = "image"
 SEVERITY = "error"
 SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
-KINDS = POD_TEMPLATE_KINDS
+KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}  # HelmRelease: bjw-s app-template values
 
 
 def image_tag(image: str) -> tuple[str | None, bool]:
@@ -47,14 +50,22 @@ def image_tag(image: str) -> tuple[str | None, bool]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    for c in containers(resource):
+    if resource.kind == "HelmRelease":
+        for ctrl in helmrelease_controllers(resource):
+            yield from in_values(ctrl, _check(resource, ctrl.container_refs()))
+        return
+    yield from _check(resource, containers(resource))
+
+
+def _check(resource: Resource, refs: list[ContainerRef]) -> Iterator[Hit]:
+    for c in refs:
         image = c.container.get("image")
-        if not isinstance(image, str) or not image.strip() or has_subst(image):
+        if not isinstance(image, str) or not image.strip() or has_subst(image) or "{{" in image:
             continue
         tag, pinned = image_tag(image)
         if pinned:
             continue
-        path = (*c.path, "image")
+        path = c.at("image")
         if not tag:
             yield Hit(
                 resource,

@@ -1,6 +1,9 @@
 """Long-running containers have readiness and liveness probes, on ports they really open.
 
-**What.**
+**What.** (For a HelmRelease whose values follow bjw-s app-template's layout, the same checks run on
+the probes the chart renders, at the values' lines, except the port checks: app-template probes the
+Service's port. An enabled non-custom probe on a controller without a Service is silently dropped by
+the chart: error, at its ``enabled`` line.)
 
 * Every container of a Deployment, StatefulSet or DaemonSet has a ``readinessProbe`` and a
   ``livenessProbe`` (error).
@@ -42,15 +45,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from gitops_gen.k8s.app_template import AppController, helmrelease_controllers
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_int, as_list, containers, has_subst
+from gitops_gen.lint.chart_values import in_values
 from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "probes"
 SEVERITY = "error"
 SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
-KINDS = POD_TEMPLATE_KINDS
+KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}  # HelmRelease: bjw-s app-template values
 
 REQUIRED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 _PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
@@ -183,32 +188,69 @@ def _check_identical(r: Resource, c: ContainerRef) -> Iterator[Hit]:
         f"{c.label}: the liveness probe is the same check as the readiness probe {why}",
         "make liveness a cheaper check (or the same one) with a higher failureThreshold than "
         "readiness, so only a real hang restarts the container",
-        (*c.path, "livenessProbe"),
+        c.at("livenessProbe"),
         severity=Severity.WARNING,
     )
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if resource.kind == "HelmRelease":
+        for ctrl in helmrelease_controllers(resource):
+            yield from in_values(ctrl, _check_values(resource, ctrl))
+        return
     required = resource.kind in REQUIRED_KINDS
     for c in containers(resource):
         yield from _check_ports(resource, c)
         if c.init:
             continue
         yield from _check_identical(resource, c)
-        if not required:
+        if required:
+            yield from _check_present(resource, c)
+
+
+def _check_present(resource: Resource, c: ContainerRef, values: bool = False) -> Iterator[Hit]:
+    where = "probes.readiness (enabled, with a Service port, or custom)" if values else "a readinessProbe"
+    if not isinstance(c.container.get("readinessProbe"), dict):
+        yield Hit(
+            resource,
+            f"{c.label} has no readiness probe: rollouts and Services treat it as ready the moment it starts",
+            f"add {where} (httpGet/tcpSocket/grpc on the serving port)",
+            c.path,
+        )
+    where = "probes.liveness (enabled, with a Service port, or custom)" if values else "a cheap livenessProbe"
+    if not isinstance(c.container.get("livenessProbe"), dict):
+        yield Hit(
+            resource,
+            f"{c.label} has no liveness probe: a hung process is never restarted",
+            f"add {where} with a tolerant failureThreshold (e.g. 5)",
+            c.path,
+        )
+
+
+def _check_values(resource: Resource, ctrl: AppController) -> Iterator[Hit]:
+    """app-template: the probes the chart renders (ports come from the Services, so the container's
+    declared ports are not checked); an enabled probe the chart drops is reported where it is enabled."""
+    required = ctrl.kind in REQUIRED_KINDS
+    for c in ctrl.container_refs():
+        if not c.init:
+            yield from _check_identical(resource, c)
+    for ac in ctrl.containers:
+        c = ac.ref(0)
+        for pname, ppath in ac.dropped_probes:
+            yield Hit(
+                resource,
+                f"{c.label}: probes.{pname} is enabled but the chart renders no {pname} probe: "
+                f"controller {ctrl.ident!r} has no Service with a port for it to probe",
+                f"add a Service for controller {ctrl.ident} (service.<id>.controller: {ctrl.ident}), "
+                "or make it a custom probe (custom: true with a spec)",
+                (*ppath, "enabled"),
+            )
+        if ac.init or not required:
             continue
-        if not isinstance(c.container.get("readinessProbe"), dict):
-            yield Hit(
-                resource,
-                f"{c.label} has no readiness probe: rollouts and Services treat it "
-                "as ready the moment it starts",
-                "add a readinessProbe (httpGet/tcpSocket/grpc on the serving port)",
-                c.path,
-            )
-        if not isinstance(c.container.get("livenessProbe"), dict):
-            yield Hit(
-                resource,
-                f"{c.label} has no liveness probe: a hung process is never restarted",
-                "add a cheap livenessProbe with a tolerant failureThreshold (e.g. 5)",
-                c.path,
-            )
+        dropped = {name for name, _ in ac.dropped_probes}
+        for h in _check_present(resource, c, values=True):
+            if ("readiness" in dropped and "readiness probe" in h.message) or (
+                "liveness" in dropped and "liveness probe" in h.message
+            ):
+                continue  # said above, at the line that enables it
+            yield h

@@ -2,7 +2,8 @@
 
 **What.** For every container, init container and sidecar (an init container with
 ``restartPolicy: Always``) of a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or
-CronJob:
+CronJob, and of every controller in a HelmRelease's values in bjw-s app-template's layout (reported
+at the values' lines, ``defaultContainerOptions`` applied as the chart applies them):
 
 * ``resources.requests.cpu`` and ``resources.requests.memory`` are set;
 * ``resources.limits.memory`` is set;
@@ -33,8 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
+from gitops_gen.k8s.app_template import helmrelease_controllers
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_dict, containers, has_subst
+from gitops_gen.lint.chart_values import in_values
 from gitops_gen.lint.model import Context, Hit, Severity
 from gitops_gen.quantity import QuantityError, parse_quantity
 
@@ -42,21 +45,21 @@ ID = "resources"
 SEVERITY = "error"
 SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
-KINDS = POD_TEMPLATE_KINDS
+KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}  # HelmRelease: bjw-s app-template values
 
 _EXAMPLE = {"cpu": "100m", "memory": "128Mi"}
 
 
 def _deepest(c: ContainerRef, *keys: str) -> FieldPath:
     """The path of the deepest existing node along ``resources.<keys>`` of a container."""
-    path: FieldPath = c.path
+    walked: list[str] = []
     node: object = c.container
     for k in ("resources", *keys):
         if not isinstance(node, dict) or k not in node:
             break
         node = node[k]
-        path = (*path, k)
-    return path
+        walked.append(k)
+    return c.at(*walked)
 
 
 def _parse(
@@ -64,7 +67,7 @@ def _parse(
 ) -> tuple[Fraction | None, Hit | None]:
     if value is None or has_subst(value):
         return None, None
-    path = (*c.path, "resources", section, res)
+    path = c.at("resources", section, res)
     try:
         q = parse_quantity(value)
     except QuantityError as exc:
@@ -85,7 +88,15 @@ def _parse(
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    for c in containers(resource):
+    if resource.kind == "HelmRelease":
+        for ctrl in helmrelease_controllers(resource):
+            yield from in_values(ctrl, _check(resource, ctrl.container_refs()))
+        return
+    yield from _check(resource, containers(resource))
+
+
+def _check(resource: Resource, refs: list[ContainerRef]) -> Iterator[Hit]:
+    for c in refs:
         res = as_dict(c.container.get("resources"))
         requests = as_dict(res.get("requests"))
         limits = as_dict(res.get("limits"))
@@ -131,5 +142,5 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
                     f"{c.label}: {name} request {req_raw} is above its limit "
                     f"{lim_raw} (the API server rejects the pod)",
                     f"lower requests.{name} or raise limits.{name}",
-                    (*c.path, "resources", "requests", name),
+                    c.at("resources", "requests", name),
                 )

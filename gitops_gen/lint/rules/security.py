@@ -1,6 +1,8 @@
 """Containers do not run as root, cannot escalate privileges, and are not privileged.
 
-**What.** For every container, init container and sidecar of any workload:
+**What.** For every container, init container and sidecar of any workload (and of every controller
+of a HelmRelease's values in bjw-s app-template's layout: ``defaultPodOptions`` / ``pod`` are the pod's
+securityContext, reported at the values' lines):
 
 * *Not root*: the effective ``runAsUser`` (the container's ``securityContext`` overrides the
   pod's) is a non-zero UID, or, when no UID is set, the effective ``runAsNonRoot`` is ``true``
@@ -27,10 +29,13 @@ as ``${VAR}`` are not judged.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from gitops_gen.k8s.app_template import helmrelease_controllers
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import (
     POD_TEMPLATE_KINDS,
+    ContainerRef,
     as_dict,
     as_int,
     containers,
@@ -38,33 +43,47 @@ from gitops_gen.k8s.workloads import (
     has_subst,
     pod_spec_of,
 )
+from gitops_gen.lint.chart_values import in_values
 from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "security"
 SEVERITY = "error"
 SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
-KINDS = POD_TEMPLATE_KINDS
+KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}  # HelmRelease: bjw-s app-template values
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if resource.kind == "HelmRelease":
+        for ctrl in helmrelease_controllers(resource):
+            sc_path = ctrl.pod_origins.get("securityContext", (*ctrl.path, "pod", "securityContext"))
+            yield from in_values(ctrl, _check(resource, ctrl.pod, sc_path, ctrl.container_refs()))
+        return
     found = pod_spec_of(resource)
     if found is None:
         return
     spec, spec_path = found
+    yield from _check(resource, spec, (*spec_path, "securityContext"), containers(resource))
+
+
+def _check(
+    resource: Resource, spec: dict[str, Any], pod_sc_path: FieldPath, refs: list[ContainerRef]
+) -> Iterator[Hit]:
+    """``spec``: the pod spec (or app-template's pod options); ``pod_sc_path``: where its
+    securityContext is written."""
     pod_sc = as_dict(spec.get("securityContext"))
     windows = dig(spec, "os", "name") == "windows"
-    for c in containers(resource):
+    for c in refs:
         raw_sc = c.container.get("securityContext")
         sc = as_dict(raw_sc)
-        sc_path: FieldPath = (*c.path, "securityContext") if isinstance(raw_sc, dict) else c.path
+        sc_path: FieldPath = c.at("securityContext") if isinstance(raw_sc, dict) else c.path
 
         if sc.get("privileged") is True:
             yield Hit(
                 resource,
                 f"{c.label} is privileged: it has root access to the node",
                 "remove securityContext.privileged (grant only the capabilities it needs)",
-                (*c.path, "securityContext", "privileged"),
+                c.at("securityContext", "privileged"),
             )
 
         ape = sc.get("allowPrivilegeEscalation")
@@ -73,7 +92,7 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
                 resource,
                 f"{c.label} allows privilege escalation",
                 "set securityContext.allowPrivilegeEscalation: false",
-                (*c.path, "securityContext", "allowPrivilegeEscalation"),
+                c.at("securityContext", "allowPrivilegeEscalation"),
             )
         elif ape is None and sc.get("privileged") is not True:
             yield Hit(
@@ -87,9 +106,9 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         if windows:
             continue
         if sc.get("runAsUser") is not None:
-            uid_raw, uid_path = sc.get("runAsUser"), (*c.path, "securityContext", "runAsUser")
+            uid_raw, uid_path = sc.get("runAsUser"), c.at("securityContext", "runAsUser")
         else:
-            uid_raw, uid_path = pod_sc.get("runAsUser"), (*spec_path, "securityContext", "runAsUser")
+            uid_raw, uid_path = pod_sc.get("runAsUser"), (*pod_sc_path, "runAsUser")
         nonroot = sc.get("runAsNonRoot")
         if nonroot is None:
             nonroot = pod_sc.get("runAsNonRoot")
