@@ -239,10 +239,11 @@ class _Ctx:
             name = self.fullname
             override = obj.get("nameOverride")
             if isinstance(override, str) and override:
-                name = f"{name}-{self.tpl(override)}"
-            elif count > 1:
+                if self.tpl(override) != name:
+                    name = f"{name}-{self.tpl(override)}"
+            elif count > 1 and ident != name:
                 name = f"{name}-{ident}"
-            return name.lower()
+            return name
         force = obj.get("forceRename")
         if isinstance(force, str) and force:
             return self.tpl(force).lower()
