@@ -12,4 +12,11 @@ if ! command -v helm >/dev/null 2>&1 && [ ! -x bin/helm ]; then
   rm -rf "$tmp"
 fi
 [ -x bin/helm ] && echo "helm: $(bin/helm version --short 2>/dev/null)"
+# the reference OCI registry (distribution), for the chart cache tests (charts pulled over oci://)
+if ! command -v docker-registry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-registry >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-registry >/dev/null 2>&1; } \
+    || true
+fi
+command -v docker-registry >/dev/null 2>&1 && echo "docker-registry: $(docker-registry --version 2>/dev/null)"
 exit 0
