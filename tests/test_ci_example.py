@@ -152,3 +152,33 @@ def test_workflow_scripts_run_on_a_pull_request_checkout(tmp_path: Path) -> None
     comment = (ci / "gitops-gen-diff.md").read_text()
     assert comment.startswith("<!-- gitops-gen-diff -->\n### gitops-gen diff: origin/main")
     assert "| Objects changed | 1 |" in comment and "`spec.maxReplicas` | `5` | `8`" in comment
+
+
+def test_chart_cache_recipe_is_wired() -> None:
+    """examples/ci/chart-cache.yaml caches the directory that `charts pull` fills and `budget` reads."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load((REPO / "examples" / "ci" / "chart-cache.yaml").read_text())
+    job = data["jobs"]["budget"]
+    steps = job["steps"]
+    cache = next(s for s in steps if str(s.get("uses", "")).startswith("actions/cache@"))
+    assert cache["with"]["path"] == "${{ env.GITOPS_GEN_CHART_CACHE }}"
+    runs = [s["run"] for s in steps if "run" in s]
+    pull = next(r for r in runs if "charts pull" in r)
+    budget = next(r for r in runs if "gitops-gen budget" in r)
+    assert (
+        steps.index(cache)
+        < [s.get("run") for s in steps].index(pull)
+        < [s.get("run") for s in steps].index(budget)
+    )
+    for script in (pull, budget):
+        assert '--chart-cache "$GITOPS_GEN_CHART_CACHE"' in script
+    assert "--fail-on-unknown" in budget
+    # the options the recipe uses exist
+    from click.testing import CliRunner
+
+    from gitops_gen.cli import cli
+
+    help_text = CliRunner().invoke(cli, ["budget", "--help"]).output
+    assert "--chart-cache" in help_text and "--fail-on-unknown" in help_text
+    assert "--chart-cache" in CliRunner().invoke(cli, ["charts", "pull", "--help"]).output
