@@ -379,3 +379,43 @@ def test_corpus_cases_of_the_design_note() -> None:
     assert jellyfin["resources"]["claims"] == [{"name": "gpu"}] and "startupProbe" not in jellyfin
     # the memini chart follows the layout but ships its own defaults (images): not read as app-template
     assert read["memini"] == []
+
+
+def test_replicas_null_under_an_external_hpa(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """T13: `replicas: null` leaves the count to an HPA; the budget counts the HPA's maximum."""
+    (tmp_path / "r.yaml").write_text(
+        textwrap.dedent(
+            """\
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: rel, namespace: apps}
+            spec:
+              chart: {spec: {chart: app-template, version: 4.1.1, sourceRef: {kind: HelmRepository, name: bjw-s}}}
+              values:
+                controllers:
+                  web:
+                    replicas: null
+                    strategy: RollingUpdate
+                    containers:
+                      app:
+                        image: {repository: nginx, tag: "1.27"}
+                        resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 128Mi}}
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: rel, namespace: apps}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: rel}
+              minReplicas: 2
+              maxReplicas: 6
+            """
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit):
+        main(["budget", str(tmp_path), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    [web] = [w for c in data["components"] for w in c["workloads"] if w["component"] == "web"]
+    assert (web["replicas"], web["max_replicas"], web["pods"], web["surge"]) == (2, 6, 6, 2)
+    assert "scaled by HorizontalPodAutoscaler rel of the inputs: 2-6" in web["notes"]
+    assert not any("replicas is null" in n for n in web["notes"])

@@ -30,7 +30,7 @@ from gitops_gen.capacity.simulate import Simulation, simulate
 from gitops_gen.charts.sources import chart_ref
 from gitops_gen.k8s import app_template
 from gitops_gen.k8s.model import ObjectIndex, Resource
-from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, scalers_by_target
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.helm import ChartSource
@@ -149,6 +149,7 @@ def analyze(
         elif kind == "HelmRelease":
             rep, wl, rl = _release(r, index.find, platform, charts, cluster)
             releases.append(rep)
+            _external_autoscalers(wl, index)
             workloads.extend(wl)
             lbs.extend(rl)
         elif kind == "Service":
@@ -234,6 +235,27 @@ def _release(
     else:
         source = f"profile {profile.CHART} {profile.VERSION}"
     return ReleaseReport(info, source, notes), fp.workloads, fp.load_balancers
+
+
+def _external_autoscalers(workloads: list[Workload], index: ObjectIndex) -> None:
+    """A chart's Deployment/StatefulSet scaled by an HPA (or KEDA ScaledObject) of the inputs, not the
+    chart's (app-template's ``replicas: null`` idiom, §2.5): counted at the autoscaler's maximum."""
+    targets = scalers_by_target(index)
+    for w in workloads:
+        if w.max_replicas is not None or w.kind not in ("Deployment", "StatefulSet") or w.unknown:
+            continue
+        found = targets.get((w.namespace, w.kind, w.name)) or targets.get(("", w.kind, w.name))
+        if not found or found[0].max_replicas is None:
+            continue
+        s = found[0]
+        w.replicas = s.min_replicas if s.min_replicas is not None else w.replicas
+        w.max_replicas = s.max_replicas
+        if w.surge:  # RollingUpdate: 25% of the largest count, rounded up
+            w.surge = -(-25 * s.max_replicas // 100)
+        w.notes = [n for n in w.notes if "replicas is null" not in n]
+        w.notes.append(
+            f"scaled by {s.resource.kind} {s.resource.name} of the inputs: {w.replicas}-{s.max_replicas}"
+        )
 
 
 def _cached_version(charts: Any, ref: Any) -> str:
