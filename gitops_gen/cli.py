@@ -162,10 +162,20 @@ def schema(out_file: Path | None) -> None:
     multiple=True,
     help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): budget rules use `helm template`.",
 )
-def lint(paths: tuple[Path, ...], **options: Any) -> None:
+@click.option(
+    "--chart-cache",
+    "chart_cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Chart cache of `gitops-gen charts pull` for the budget rules (default: the user cache dir, "
+    "or $GITOPS_GEN_CHART_CACHE).",
+)
+def lint(paths: tuple[Path, ...], chart_cache: Path | None, **options: Any) -> None:
     """Lint manifests (default: output/) against schemas and the small-cluster rules."""
     from gitops_gen.lint.api import LintFlags, run_lint
 
+    if chart_cache is not None:  # read by the budget rules (gitops_gen.charts.cache.default_dir)
+        os.environ["GITOPS_GEN_CHART_CACHE"] = str(chart_cache)
     sys.exit(run_lint(list(paths), LintFlags(**options)))
 
 

@@ -258,6 +258,13 @@ def test_http_repository_pull_then_offline_budget(
     assert isinstance(totals, dict) and totals["releases"]["complete"] is True
     code, out, _ = _cli(["charts", "pull", str(repo), "--chart-cache", str(cache)], capsys)
     assert code == 0 and ": cached: demo 1.2.0 sha256:" in out
+    # lint's budget rules render from the same cache: 2 x 100Mi do not fit a 256Mi node
+    argv = ["lint", str(repo), "--chart-cache", str(cache), "--node-memory", "256Mi", "--node-cpu", "1"]
+    code, out, _ = _cli([*argv, "--format", "json", "--no-cache"], capsys)
+    pending = [f for f in json.loads(out)["findings"] if f["rule"] == "memory-budget"]
+    assert any(
+        "v1-2-0 (Deployment web-v1-2-0): 1 of 2 pods would stay Pending" in f["message"] for f in pending
+    ), [f["message"] for f in pending]
 
     # without the chart, the same release is an unknown footprint, said plainly
     empty = tmp_path / "empty-cache"

@@ -247,11 +247,11 @@ def _external_autoscalers(workloads: list[Workload], index: ObjectIndex) -> None
         found = targets.get((w.namespace, w.kind, w.name)) or targets.get(("", w.kind, w.name))
         if not found or found[0].max_replicas is None:
             continue
-        s = found[0]
+        s, top = found[0], found[0].max_replicas
         w.replicas = s.min_replicas if s.min_replicas is not None else w.replicas
-        w.max_replicas = s.max_replicas
+        w.max_replicas = top
         if w.surge:  # RollingUpdate: 25% of the largest count, rounded up
-            w.surge = -(-25 * s.max_replicas // 100)
+            w.surge = -(-25 * top // 100)
         w.notes = [n for n in w.notes if "replicas is null" not in n]
         w.notes.append(
             f"scaled by {s.resource.kind} {s.resource.name} of the inputs: {w.replicas}-{s.max_replicas}"
