@@ -157,8 +157,8 @@ def test_unknown_chart_and_flags(
         ["budget", str(manifests), "--node-memory", "8Gi", "--node-cpu", "2", "--fail-on-unknown"], capsys
     )
     assert code == 1 and "1 of 1 HelmRelease not counted (--fail-on-unknown)" in err
-    code, text, _ = cli(["budget", str(manifests), "--format", "json"], capsys)
-    assert json.loads(text)["totals"]["releases"] == {
+    code, jtext, _ = cli(["budget", str(manifests), "--format", "json"], capsys)
+    assert json.loads(jtext)["totals"]["releases"] == {
         "total": 1,
         "counted": 0,
         "not_counted": 1,
