@@ -419,3 +419,30 @@ def test_replicas_null_under_an_external_hpa(tmp_path: Path, capsys: pytest.Capt
     assert (web["replicas"], web["max_replicas"], web["pods"], web["surge"]) == (2, 6, 6, 2)
     assert "scaled by HorizontalPodAutoscaler rel of the inputs: 2-6" in web["notes"]
     assert not any("replicas is null" in n for n in web["notes"])
+
+
+def test_a_number_tag_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    text = textwrap.dedent(
+        """\
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata: {name: rel, namespace: apps}
+        spec:
+          values:
+            controllers:
+              app:
+                containers:
+                  app:
+                    image:
+                      repository: ghcr.io/example/app
+                      tag: 1.20
+                  other:
+                    image:
+                      repository: ghcr.io/example/other
+                      tag: 41
+        """
+    )
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    [hit] = by_rule(run([tmp_path]), "image")
+    assert (hit.line, str(hit.severity)) == (_line(text, "tag: 1.20"), "warning")
+    assert "image.tag is the number 1.2, so the chart renders 'ghcr.io/example/app:1.2'" in hit.message

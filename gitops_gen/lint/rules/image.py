@@ -15,7 +15,9 @@ say exactly what runs.
 **What we chose.** Both cases are errors (kube-score, kube-linter ``latest-tag`` and Polaris
 ``tagNotSpecified`` agree). A digest counts as pinned even next to ``:latest``. Images built
 from unresolved Flux ``${VAR}`` substitutions are not judged. Other mutable tags
-(``stable``, ``main``) are not flagged: we cannot tell them from release names.
+(``stable``, ``main``) are not flagged: we cannot tell them from release names. In app-template
+values, a tag written as a YAML number with a fraction (``tag: 1.20``) is a warning: YAML reads
+1.2 and the chart renders ``:1.2``.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from collections.abc import Iterator
 
 from gitops_gen.k8s.app_template import helmrelease_controllers
 from gitops_gen.k8s.model import Resource
-from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, containers, has_subst
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, containers, dig, has_subst
 from gitops_gen.lint.chart_values import in_values
-from gitops_gen.lint.model import Context, Hit
+from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "image"
 SEVERITY = "error"
@@ -52,9 +54,28 @@ def image_tag(image: str) -> tuple[str | None, bool]:
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     if resource.kind == "HelmRelease":
         for ctrl in helmrelease_controllers(resource):
-            yield from in_values(ctrl, _check(resource, ctrl.container_refs()))
+            refs = ctrl.container_refs()
+            yield from in_values(ctrl, _check(resource, refs))
+            yield from in_values(ctrl, _number_tags(resource, refs))
         return
     yield from _check(resource, containers(resource))
+
+
+def _number_tags(resource: Resource, refs: list[ContainerRef]) -> Iterator[Hit]:
+    """app-template: an ``image.tag`` written as a YAML float is rendered as Helm prints the number."""
+    for c in refs:
+        path = c.at("image")
+        raw = dig(resource.body, *path)
+        if path and path[-1] == "tag" and isinstance(raw, float):
+            image = c.container.get("image")
+            yield Hit(
+                resource,
+                f"{c.label}: image.tag is the number {raw!r}, so the chart renders {image!r} "
+                "(YAML drops trailing zeros: 1.20 is 1.2)",
+                "quote the tag, e.g. tag: \"1.20\"",
+                path,
+                severity=Severity.WARNING,
+            )
 
 
 def _check(resource: Resource, refs: list[ContainerRef]) -> Iterator[Hit]:
