@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from lint_helpers import by_rule, run
 
-from gitops_gen.capacity.api import load_resources
 from gitops_gen.capacity.releases import chart_of
 from gitops_gen.cli import main
 from gitops_gen.k8s import app_template as at
+from gitops_gen.k8s.loader import load_resources
 from gitops_gen.k8s.model import ObjectIndex, Resource
 
 CORPUS = (

@@ -27,7 +27,7 @@ from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.capacity.profiles.flux import bootstrap_workloads
 from gitops_gen.capacity.releases import Lookup, ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
-from gitops_gen.charts.sources import chart_ref
+from gitops_gen.charts.sources import ChartRef, chart_ref
 from gitops_gen.k8s import app_template
 from gitops_gen.k8s.model import ObjectIndex, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, scalers_by_target
@@ -258,8 +258,8 @@ def _external_autoscalers(workloads: list[Workload], index: ObjectIndex) -> None
         )
 
 
-def _cached_version(charts: Any, ref: Any) -> str:
-    hit = charts.cache.lookup(ref) if ref is not None else None
+def _cached_version(charts: ChartSource, ref: ChartRef | None) -> str:
+    hit = charts.cache.lookup(ref) if ref is not None and charts.cache is not None else None
     return str(hit[1].version) if hit is not None else ""
 
 

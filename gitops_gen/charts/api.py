@@ -7,7 +7,6 @@ repository (a GitRepository path, a source that is not among the inputs) are lis
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,24 +19,12 @@ from gitops_gen.k8s.model import Resource
 
 
 def load(paths: list[Path]) -> list[Resource]:
-    """Objects of the YAML files under ``paths`` (kustomize patches and unreadable files left out)."""
+    """Objects of the YAML files under ``paths`` (unreadable files are left out: lint reports them)."""
     for p in paths:
         if not p.exists():
             raise UserError.at(str(p), "does not exist", hint="pass the repository or manifests directory")
-    files = loader.discover(paths)
-    roles = loader.kustomize_roles(files)
-    out: list[Resource] = []
-    for f in files:
-        role = roles.roles.get(os.path.normpath(str(f.absolute())), loader.ROLE_RESOURCE)
-        if role != loader.ROLE_RESOURCE:
-            continue
-        text, _ = loader.read_file(f, str(f))
-        if text is None:
-            continue
-        for d in loader.parse_text(text).documents:
-            if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str):
-                out.append(Resource(d.body, str(f), d.line, d.column, d.index))
-    return out
+    resources, _ = loader.load_resources(paths)
+    return [r for r in resources if not r.partial]
 
 
 def run_pull(paths: list[Path], chart_cache: Path | None = None) -> int:

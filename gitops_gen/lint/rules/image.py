@@ -72,7 +72,7 @@ def _number_tags(resource: Resource, refs: list[ContainerRef]) -> Iterator[Hit]:
                 resource,
                 f"{c.label}: image.tag is the number {raw!r}, so the chart renders {image!r} "
                 "(YAML drops trailing zeros: 1.20 is 1.2)",
-                "quote the tag, e.g. tag: \"1.20\"",
+                'quote the tag, e.g. tag: "1.20"',
                 path,
                 severity=Severity.WARNING,
             )
