@@ -446,3 +446,18 @@ def test_a_number_tag_is_a_warning_at_its_line(tmp_path: Path) -> None:
     [hit] = by_rule(run([tmp_path]), "image")
     assert (hit.line, str(hit.severity)) == (_line(text, "tag: 1.20"), "warning")
     assert "image.tag is the number 1.2, so the chart renders 'ghcr.io/example/app:1.2'" in hit.message
+
+
+def test_diff_says_when_its_budget_totals_leave_releases_out() -> None:
+    from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, ObjectDiff
+    from gitops_gen.diff.report import render_report
+
+    after = BudgetSide(100, 2**30, unknown=["HelmRelease apps/podinfo"])
+    report = DiffReport(
+        "HEAD", "working tree", ObjectDiff(), budget=BudgetDelta(BudgetSide(100, 2**30), after)
+    )
+    expected = "1 HelmRelease(s) not counted (unknown footprint), so the totals are at least this much"
+    assert f"budget: {expected}: HelmRelease apps/podinfo" in render_report(report, "text")
+    assert expected in render_report(report, "markdown")
+    report.budget = BudgetDelta(BudgetSide(100, 2**30), BudgetSide(100, 2**30))
+    assert "not counted" not in render_report(report, "text")

@@ -211,6 +211,8 @@ def to_text(report: DiffReport) -> str:
             of = f"of {alloc} allocatable" if alloc != "?" else "(node sizes unknown: give a platform spec)"
             out.append(f"budget: {label} {before} -> {after} ({change}) {of}")
         out.extend(_pending_lines(report.budget, "  "))
+        if _uncounted(report.budget):
+            out.append(f"budget: {_uncounted(report.budget)}")
     out.extend(f"note: {n}" for n in report.notes)
     return "\n".join(out) + "\n"
 
@@ -221,6 +223,17 @@ def _short(value: Any) -> str:
     if isinstance(value, str):
         return "(text)"
     return "(mapping)" if isinstance(value, dict) else "(list)"
+
+
+def _uncounted(delta: BudgetDelta) -> str:
+    """The "after" totals leave HelmReleases out (unknown footprint): say so next to them."""
+    unknown = delta.after.unknown if delta.after is not None else []
+    if not unknown:
+        return ""
+    return (
+        f"{len(unknown)} HelmRelease(s) not counted (unknown footprint), so the totals are at least this "
+        f"much: {', '.join(unknown)}"
+    )
 
 
 def _pending_lines(delta: BudgetDelta, indent: str) -> list[str]:
@@ -274,6 +287,8 @@ def to_markdown(report: DiffReport) -> str:
         pend = _pending_lines(report.budget, "- ")
         if pend:
             head += ["", *[_plain(line) for line in pend]]
+        if _uncounted(report.budget):
+            head += ["", f"- {_plain(_uncounted(report.budget))}"]
         head.append("")
     if lint is not None and any(f.severity >= Severity.ERROR for f in lint.introduced):
         head.append("**New errors:**")
