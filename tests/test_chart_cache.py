@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -31,6 +32,21 @@ from gitops_gen.cli import main
 
 HELM = shutil.which("helm")
 REGISTRY = shutil.which("docker-registry")
+SDK_INSTALLED = importlib.util.find_spec("helm_python") is not None
+
+
+@pytest.fixture(params=["binary", "sdk"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pull and render with the helm binary, then with Helm's Go SDK (helm-python-sdk)."""
+    if request.param == "sdk":
+        if not SDK_INSTALLED:
+            pytest.skip("helm-python-sdk is not installed (pip install 'gitops-gen[helm]')")
+        monkeypatch.setenv("GITOPS_GEN_HELM", "sdk")
+    else:
+        monkeypatch.setenv("GITOPS_GEN_HELM", "helm")
+    return str(request.param)
+
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(HELM is None, reason="helm is not on PATH (.ci/install-tools.sh installs it)"),
@@ -228,7 +244,10 @@ def _workloads(data: dict[str, object]) -> dict[str, dict[str, object]]:
 
 
 def test_http_repository_pull_then_offline_budget(
-    tmp_path: Path, http_repo: tuple[str, http.server.ThreadingHTTPServer], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    http_repo: tuple[str, http.server.ThreadingHTTPServer],
+    capsys: pytest.CaptureFixture[str],
+    backend: str,
 ) -> None:
     url, server = http_repo
     repo = _repo(tmp_path, url, None)
@@ -248,6 +267,7 @@ def test_http_repository_pull_then_offline_budget(
     data = _budget(repo, cache, capsys)
     [rel] = data["releases"]  # type: ignore[misc]
     assert rel["source"] == "helm template demo 1.2.0 (chart cache)"
+    assert any("rendered by helm-python-sdk" in n for n in rel["notes"]) == (backend == "sdk")
     web = _workloads(data)["web-v1-2-0"]
     # valuesFrom (replicas 2) merged under the inline values (resources), as helm-controller merges
     assert web["replicas"] == 2 and web["per_pod"]["requests"] == {
@@ -284,7 +304,10 @@ def test_pull_failure_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_oci_registry_pull_then_offline_budget(
-    tmp_path: Path, oci_registry: tuple[str, subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    oci_registry: tuple[str, subprocess.Popen[bytes]],
+    capsys: pytest.CaptureFixture[str],
+    backend: str,
 ) -> None:
     url, proc = oci_registry
     repo = _repo(tmp_path, None, url)

@@ -25,6 +25,7 @@ from gitops_gen.capacity.budget import analyze
 from gitops_gen.capacity.helm import ChartSource
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.profiles import PROFILES
+from gitops_gen.charts.backend import SDK, sdk_installed
 from gitops_gen.k8s.model import Resource
 
 HELM = shutil.which("helm")
@@ -509,11 +510,14 @@ def test_every_seed_profile_is_covered() -> None:
     assert sorted(c.name for c in CHARTS) == sorted(c for c in PROFILES if c != "app-template")
 
 
+@pytest.mark.parametrize("renderer", ["binary", "sdk"])
 @pytest.mark.parametrize("chart", CHARTS, ids=[c.name for c in CHARTS])
-def test_profile_and_helm_template_agree(chart: Chart, tmp_path: Path) -> None:
+def test_profile_and_helm_template_agree(chart: Chart, renderer: str, tmp_path: Path) -> None:
     assert HELM is not None
+    if renderer == "sdk" and not sdk_installed():
+        pytest.skip("helm-python-sdk is not installed (pip install 'gitops-gen[helm]')")
     archive = _build(chart, tmp_path)
-    charts = ChartSource(HELM, named={chart.name: archive})
+    charts = ChartSource(HELM if renderer == "binary" else SDK, named={chart.name: archive})
     for values in chart.scenarios:
         hr = _release(chart, values)
         by_profile = analyze([hr], None)

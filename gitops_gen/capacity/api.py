@@ -7,13 +7,13 @@ pods Pending (or, with ``--fail-on-unknown``, a HelmRelease is not counted), 2 f
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
 from gitops_gen.capacity.nodes import resolve_cluster
+from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
 
@@ -53,7 +53,7 @@ def run_budget(
         platform = load_specs(specs_dir).platform
     cluster = resolve_cluster(platform, node_memory, node_cpu, node_count)
     charts = ChartSource.from_options(chart_dirs or (), chart_cache=chart_cache)
-    if charts is None and shutil.which("helm") is None:
+    if charts is None and find_helm() is None:
         from gitops_gen.charts.cache import default_dir
 
         root = chart_cache if chart_cache is not None else default_dir()

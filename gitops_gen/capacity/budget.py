@@ -27,6 +27,7 @@ from gitops_gen.capacity.profiles._base import LoadBalancer
 from gitops_gen.capacity.profiles.flux import bootstrap_workloads
 from gitops_gen.capacity.releases import Lookup, ReleaseInfo, describe
 from gitops_gen.capacity.simulate import Simulation, simulate
+from gitops_gen.charts.backend import SDK
 from gitops_gen.charts.sources import ChartRef, chart_ref
 from gitops_gen.k8s import app_template
 from gitops_gen.k8s.model import ObjectIndex, Resource
@@ -194,6 +195,11 @@ def _release(
                 label = str(chart_dir)
                 if charts.cache is not None and chart_dir.is_relative_to(charts.cache.root):
                     label = f"{info.chart} {_cached_version(charts, ref)} (chart cache)"
+                if charts.helm == SDK:
+                    notes.append(
+                        f"rendered by {SDK} (no helm binary): templates that depend on the Kubernetes "
+                        "version saw Helm's default, not the cluster's"
+                    )
                 return ReleaseReport(info, f"helm template {label}", notes), wl, lbs
         elif charts.cache is not None:
             notes.append(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.profiles._base import LoadBalancer
+from gitops_gen.charts.backend import SDK, SdkError, find_helm, sdk_template
 from gitops_gen.charts.cache import ChartCache, default_dir
 from gitops_gen.charts.sources import ChartRef
 from gitops_gen.errors import UserError
@@ -86,10 +86,9 @@ class ChartSource:
         entries = [str(e) for e in chart_dirs if str(e).strip()]
         root = chart_cache if chart_cache is not None else default_dir()
         cache = ChartCache(root) if root.is_dir() else None
+        helm = find_helm()
         if not entries:
-            helm = shutil.which("helm")
             return cls(helm, cache=cache) if cache is not None and helm is not None else None
-        helm = shutil.which("helm")
         if helm is None:
             if strict:
                 raise UserError.at(
@@ -139,6 +138,12 @@ def template(
     values_text = json.dumps(values, sort_keys=True, default=str)
     key = json.dumps([helm, release, namespace, str(chart.resolve()), values_text, kube_version])
     if key in _CACHE:
+        return _CACHE[key]
+    if helm == SDK:
+        try:
+            _CACHE[key] = sdk_template(release, namespace, chart, values)
+        except SdkError as exc:
+            raise HelmError(f"rendering {chart} with {SDK} failed: {exc}") from None
         return _CACHE[key]
     with tempfile.TemporaryDirectory(prefix="gitops-gen-helm-") as tmp:
         values_file = Path(tmp, "values.json")

@@ -7,10 +7,10 @@ repository (a GitRepository path, a source that is not among the inputs) are lis
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
+from gitops_gen.charts.backend import find_helm
 from gitops_gen.charts.cache import ChartCache, default_dir
 from gitops_gen.charts.pull import pull_all
 from gitops_gen.errors import UserError
@@ -28,12 +28,13 @@ def load(paths: list[Path]) -> list[Resource]:
 
 
 def run_pull(paths: list[Path], chart_cache: Path | None = None) -> int:
-    helm = shutil.which("helm")
+    helm = find_helm()
     if helm is None:
         raise UserError.at(
             "helm",
-            "`helm` is not on PATH, so charts cannot be pulled",
-            hint="install helm (https://helm.sh/docs/intro/install/) and run `gitops-gen charts pull` again",
+            "`helm` is not on PATH (and helm-python-sdk is not installed), so charts cannot be pulled",
+            hint="install helm (https://helm.sh/docs/intro/install/) or `pip install 'gitops-gen[helm]'`, "
+            "and run `gitops-gen charts pull` again",
         )
     root = chart_cache if chart_cache is not None else default_dir()
     cache = ChartCache(root)

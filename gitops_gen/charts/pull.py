@@ -1,6 +1,7 @@
 """``gitops-gen charts pull``: fetch the chart of every HelmRelease into the chart cache.
 
-Resolution and download are done by the real ``helm pull`` (the Helm binary on PATH): for an HTTP(S)
+Resolution and download are done by the real ``helm pull`` (the Helm binary on PATH, else Helm's
+Go SDK from ``helm-python-sdk``, see :mod:`.backend`): for an HTTP(S)
 repository it reads ``<url>/index.yaml`` and picks the newest version matching the range, for an OCI
 repository it lists the tags and does the same. Helm and Flux's source-controller both resolve ranges
 with the Masterminds semver library, so ``^1.2``, ``~1.2``, ``>=1.0 <2``, ``1.x`` and ``*`` pick the
@@ -18,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_gen.charts.backend import SDK, SdkError, sdk_pull
 from gitops_gen.charts.cache import ChartCache, Entry
 from gitops_gen.charts.sources import ChartRef, chart_ref
 from gitops_gen.k8s.model import ObjectIndex, Resource
@@ -75,6 +77,21 @@ def pull_one(ref: ChartRef, cache: ChartCache, helm: str) -> Entry:
     with tempfile.TemporaryDirectory(prefix="gitops-gen-pull-") as tmp:
         dest = Path(tmp, "out")
         dest.mkdir()
+        if helm == SDK:
+            target = (
+                (f"{ref.url}@{ref.digest}" if ref.digest else ref.url) if ref.kind == "oci" else ref.chart
+            )
+            try:
+                sdk_pull(
+                    target,
+                    dest,
+                    version="" if ref.digest else ref.version,
+                    repo_url=ref.url if ref.kind == "http" else None,
+                    plain_http=ref.kind == "oci" and ref.insecure,
+                )
+            except SdkError as exc:
+                raise PullError(f"pulling {ref} with {SDK} failed: {exc}") from None
+            return _store(ref, dest, cache)
         if ref.kind == "oci":
             target = f"{ref.url}@{ref.digest}" if ref.digest else ref.url
             cmd = [helm, "pull", target, "--destination", str(dest)]
@@ -106,9 +123,13 @@ def pull_one(ref: ChartRef, cache: ChartCache, helm: str) -> Entry:
             raise PullError(
                 f"`helm pull` of {ref} failed: {(errors[0] if errors else f'exit {proc.returncode}')[:400]}"
             )
-        archives = sorted(dest.glob("*.tgz"))
-        if len(archives) != 1:
-            raise PullError(f"`helm pull` of {ref} left {len(archives)} archives, expected one")
-        m = re.fullmatch(re.escape(ref.chart) + r"-(.+)\.tgz", archives[0].name)
-        version = m.group(1) if m else ""
-        return cache.store(ref, archives[0], version)
+        return _store(ref, dest, cache)
+
+
+def _store(ref: ChartRef, dest: Path, cache: ChartCache) -> Entry:
+    archives = sorted(dest.glob("*.tgz"))
+    if len(archives) != 1:
+        raise PullError(f"pulling {ref} left {len(archives)} archives, expected one")
+    m = re.fullmatch(re.escape(ref.chart) + r"-(.+)\.tgz", archives[0].name)
+    version = m.group(1) if m else ""
+    return cache.store(ref, archives[0], version)
