@@ -6,6 +6,9 @@ Imports of the heavy modules happen inside the commands so that ``--help`` start
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -343,8 +346,14 @@ def main(argv: list[str] | None = None) -> None:
         import gc
 
         gc.disable()  # lint makes no cyclic garbage worth collecting; its lazy imports run ~10% faster
+    from gitops_gen.textsafe import escape_control
+
+    _guard_stdout()
     try:
-        cli.main(args=argv, prog_name="gitops-gen", standalone_mode=False)
+        try:
+            cli.main(args=argv, prog_name="gitops-gen", standalone_mode=False)
+        finally:
+            _flush_stdout()
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -353,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     except UserError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {escape_control(str(problem), keep_newlines=False)}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -362,12 +371,23 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    except _StdoutError as exc:
+        with contextlib.suppress(OSError):  # nothing more can be written there: drop what is buffered
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        if exc.errno == errno.EPIPE:
+            sys.exit(EXIT_OK)
+        click.echo(
+            f"error: cannot write the output: {exc.strerror or exc}; check where stdout goes", err=True
+        )
+        sys.exit(EXIT_USAGE)
     except OSError as exc:
         if exc.filename is None:
             _report_internal(exc)
         # a path the user gave (or its parent) is missing, not writable, a directory...: not a bug
         click.echo(
-            f"error: {exc.filename}: {exc.strerror or exc}; check the path and its permissions", err=True
+            f"error: {escape_control(str(exc.filename), keep_newlines=False)}: {exc.strerror or exc}; "
+            "check the path and its permissions",
+            err=True,
         )
         sys.exit(EXIT_USAGE)
     except RecursionError:
@@ -379,6 +399,50 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last line of defence: a bug, reported without a traceback
         _report_internal(exc)
     sys.exit(EXIT_OK)
+
+
+class _StdoutError(OSError):
+    """Standard output cannot be written (``> /dev/full``, a closed pipe, an I/O error)."""
+
+
+class _GuardedStdout(io.TextIOWrapper):
+    """The process's stdout, whose write errors are told apart from errors on the user's files, and
+    which never fails to encode (an undecodable file name held as a lone surrogate is escaped)."""
+
+    def write(self, s: str) -> int:
+        try:
+            return super().write(s)
+        except OSError as exc:
+            raise _StdoutError(exc.errno, exc.strerror) from None
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as exc:
+            raise _StdoutError(exc.errno, exc.strerror) from None
+
+
+def _guard_stdout() -> None:
+    out = sys.stdout
+    if out is not sys.__stdout__ or not isinstance(out, io.TextIOWrapper):
+        return  # captured (tests) or replaced by the caller: leave it alone
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        out.flush()
+        sys.stdout = _GuardedStdout(
+            out.detach(),
+            encoding=out.encoding,
+            errors="backslashreplace",
+            line_buffering=out.line_buffering,
+        )
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except _StdoutError:
+        raise
+    except OSError as exc:  # a stream that is not ours (tests, embedding)
+        raise _StdoutError(exc.errno, exc.strerror) from None
 
 
 def _report_internal(exc: Exception) -> None:

@@ -15,28 +15,31 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     """
     from gitops_gen.render.engine import render_tree
     from gitops_gen.render.paths import derive_prefix
-    from gitops_gen.render.writer import check_tree, write_tree
+    from gitops_gen.render.writer import check_tree, validate_out, write_tree
     from gitops_gen.spec.loader import load_specs
+    from gitops_gen.textsafe import escape_control
 
+    validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
     specs = load_specs(specs_dir)
     files = render_tree(specs, derive_prefix(out_dir))
-    shown = out_dir.as_posix().rstrip("/") or "."
+    shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
-        report = check_tree(out_dir, files)
+        report = check_tree(out_dir, files, specs_dir=specs_dir)
         if report.clean:
             print(f"{shown}: up to date ({len(files)} files)")
             return EXIT_OK
         for label, items in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
             for rel in items:
-                print(f"{label}: {shown}/{rel}")
+                print(f"{label}: {shown}/{escape_control(rel, keep_newlines=False)}")
         total = len(report.missing) + len(report.stale) + len(report.extra)
         print(
-            f"{shown} is out of date with {specs_dir.as_posix()} ({total} file(s)): "
-            f"run `gitops-gen render --specs {specs_dir.as_posix()} --out {shown}` and commit the result",
+            f"{shown} is out of date with {escape_control(specs_dir.as_posix())} ({total} file(s)): "
+            f"run `gitops-gen render --specs {escape_control(specs_dir.as_posix())} --out {shown}` "
+            "and commit the result",
             file=sys.stderr,
         )
         return EXIT_STALE
-    written = write_tree(out_dir, files)
+    written = write_tree(out_dir, files, specs_dir=specs_dir)
     if not written.changed:
         print(f"{shown}: up to date ({len(files)} files)")
     else:
@@ -45,5 +48,5 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
             f"{len(written.removed)} stale removed, {len(written.carried)} hand-written kept"
         )
         for rel in written.removed:
-            print(f"removed: {shown}/{rel}")
+            print(f"removed: {shown}/{escape_control(rel, keep_newlines=False)}")
     return EXIT_OK
