@@ -18,10 +18,18 @@ Otherwise it is a credential when it **ends** in ``password``, ``passwd``, ``pas
 ``token``, ``secret``, ``apiKey``, ``privateKey``, ``secretKey``, ``clientSecret``,
 ``credentials``... (case, ``-``, ``_`` and ``.`` ignored).
 
-A *value* is a reference, not a credential, when it is empty, a placeholder resolved elsewhere
-(``${VAR}`` Flux substitution, ``$(VAR)``, ``$VAR``, ``{{ .Values.x }}``, ``<...>``), a
-secret-store URI (``op://``, ``vault:``, ``ref+``, ``<path:``...), SOPS-encrypted (``ENC[...]``),
-an absolute path, or a YAML-ish switch (``true``, ``no``, ``~``...).
+A *value* is a reference, not a credential, only when the **whole** value is one: empty, made
+only of placeholders resolved elsewhere (``${VAR}`` Flux substitution, ``$(VAR)``, ``$VAR``,
+``{{ .Values.x }}``, ``<...>``), a secret-store URI (``op://``, ``vault:``, ``ref+``,
+``<path:``...), SOPS-encrypted (``ENC[...]``), or a YAML-ish switch (``true``, ``no``, ``~``...).
+``hunter2${X}`` is a literal (with a placeholder in it); so is ``/Zm9v...`` (one base64 secret in
+64 starts with ``/``: a path is not told apart from a secret by its first character). A number
+under a credential key (``redisPassword: 31415926``) is a literal too; a boolean is a switch.
+
+A *URL with a password* is ``scheme://user:password@host`` with a password that is not a
+reference, the user possibly empty (``redis://:pass@host``). It is found without a backtracking
+regular expression (the input is a pull request's: a 1 MiB string must not take minutes): each
+``://`` is looked at once, its authority ends at the next ``/``, so the work is linear.
 
 **One parameter, two policies: ``strict``.**
 
@@ -38,13 +46,16 @@ an absolute path, or a YAML-ish switch (``true``, ``no``, ``~``...).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 __all__ = [
+    "as_text",
     "credential_kind",
     "is_credential_key",
     "is_literal_credential",
     "is_reference",
+    "url_userinfo",
     "url_with_password",
 ]
 
@@ -200,12 +211,19 @@ _REFERENCE_PREFIXES = (
     "k8s://",
 )
 _SWITCHES = frozenset({"true", "false", "yes", "no", "null", "none", "~", "-", "''", '""'})
-_ENV_REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_REF = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 _NAME_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_URL_WITH_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
+# the whole value is placeholders (no nesting: the classes exclude the closing characters, so
+# matching is linear)
+_PLACEHOLDERS = re.compile(r"(?:\s*(?:\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}))+\s*")
+_AUTHORITY = re.compile(r"[^/?#\s]*")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+MAX_KEY = 256  # keys longer than this are judged by their first 64 and last 192 characters
 
 
 def _words(key: str) -> list[str]:
+    if len(key) > MAX_KEY:
+        key = f"{key[:64]} {key[-(MAX_KEY - 64) :]}"
     return [w.lower() for w in _WORD.findall(key)]
 
 
@@ -241,24 +259,37 @@ def is_credential_key(key: str, *, strict: bool = False) -> bool:
 
 
 def is_reference(value: str) -> bool:
-    """A value resolved outside git (substitution, secret-store URI, placeholder, path) or empty."""
+    """The whole value is resolved outside git (substitution, secret-store URI, placeholder) or empty."""
     v = value.strip()
     if not v or v.lower() in _SWITCHES:
         return True
-    if "${" in v or "$(" in v or "{{" in v or _ENV_REF.match(v):
+    if _PLACEHOLDERS.fullmatch(v) or _ENV_REF.fullmatch(v):
         return True
-    if v.lower().startswith(_REFERENCE_PREFIXES) or v.startswith("/"):
+    if v.lower().startswith(_REFERENCE_PREFIXES):
         return True
-    return v.startswith("<") and v.endswith(">")
+    return v.startswith("<") and v.endswith(">") and "<" not in v[1:] and ">" not in v[:-1]
+
+
+def as_text(value: object) -> str | None:
+    """The text of a scalar that can hold a credential: a string or a number (not a boolean)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def is_literal_credential(key: str, value: object, *, strict: bool = False) -> bool:
     """Is ``key: value`` a credential written in plain text? ``strict``: see the module doc."""
-    if not isinstance(value, str):
+    text = as_text(value)
+    if text is None:
         return False
     kind = credential_kind(key, strict=strict)
-    if kind is None or is_reference(value):
+    if kind is None or is_reference(text):
         return False
+    if not isinstance(value, str):
+        return True  # redisPassword: 31415926
+    value = text
     if not strict and kind == "other" and "\n" not in value:
         v = value.strip()
         if len(v) <= 63 and _NAME_LIKE.match(v) and ("-" in v or "." in v or v.isalpha()):
@@ -266,9 +297,31 @@ def is_literal_credential(key: str, value: object, *, strict: bool = False) -> b
     return True
 
 
+def url_userinfo(value: str) -> Iterator[tuple[int, str, str | None]]:
+    """``(offset of the URL, user, password or None)`` for every ``scheme://user[:password]@``
+    in ``value``, in linear time (see the module doc)."""
+    start = 0
+    while True:
+        i = value.find("://", start)
+        if i < 0:
+            return
+        start = i + 3
+        j = i
+        while j > 0 and i - j < 32 and value[j - 1] in _SCHEME_CHARS:
+            j -= 1
+        if j == i or not value[j].isascii() or not value[j].isalpha():
+            continue
+        match = _AUTHORITY.match(value, start)
+        authority = match.group(0) if match else ""
+        at = authority.rfind("@")
+        if at < 0:
+            continue
+        user, colon, password = authority[:at].partition(":")
+        yield j, user, password if colon else None
+
+
 def url_with_password(value: object) -> bool:
-    """A URL with a literal password in it (``postgres://app:hunter2@db/app``)."""
-    if not isinstance(value, str):
+    """A URL with a literal password in it (``postgres://app:hunter2@db/app``, ``redis://:pw@h``)."""
+    if not isinstance(value, str) or "://" not in value:
         return False
-    match = _URL_WITH_PASSWORD.search(value)
-    return match is not None and not is_reference(match.group(1))
+    return any(pw and not is_reference(pw) for _at, _user, pw in url_userinfo(value))

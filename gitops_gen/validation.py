@@ -65,6 +65,10 @@ def problem_from_error(
     msg = str(err.get("msg", "invalid value"))
     ctx = err.get("ctx") or {}
     hint = ""
+    if _sensitive(doc, loc, err.get("input")):  # never echo what may be a credential
+        err = {**err, "input": _REDACTED}
+        if etype == "value_error":
+            msg = "Value error, invalid value (not shown: it may be a credential)"
     if etype not in ("extra_forbidden", "missing") and "[key]" not in raw:
         line, col = _value_position(doc, loc) or (line, col)
     if isinstance(ctx.get("hint"), str):
@@ -110,6 +114,37 @@ def problem_from_error(
     else:
         hint = "fix the value"
     return Problem(Location(name, line or 1, col or 1), msg, key_path, hint)
+
+
+class _Redacted:
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+
+_REDACTED = _Redacted()
+
+
+def _sensitive(doc: Any, loc: tuple[str | int, ...], value: Any) -> bool:
+    """A value under a credential key (or an env entry named like one), or holding a URL with a
+    password: error messages must not show it."""
+    from gitops_gen.credentials import credential_kind, url_with_password
+
+    def credential(key: object) -> bool:
+        return isinstance(key, str) and credential_kind(key, strict=True) is not None
+
+    if isinstance(value, str) and (url_with_password(value) or ("@" in value and "://" in value)):
+        return True
+    if any(credential(part) for part in loc):
+        return True
+    if loc and loc[-1] == "value":  # {name: DB_PASSWORD, value: ...}
+        node = doc
+        for part in loc[:-1]:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return isinstance(node, dict) and credential(node.get("name"))
+    return False
 
 
 def _value_position(doc: Any, loc: tuple[str | int, ...]) -> tuple[int, int] | None:

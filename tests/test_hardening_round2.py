@@ -218,3 +218,167 @@ def _app(**spec: Any) -> dict[str, Any]:
     a = copy.deepcopy(APP)
     a["spec"].update(spec)
     return a
+
+
+# ------------------------------------------------------------------------------------ 3 credentials
+def _load_err(tmp_path: Path, platform: Any = PLATFORM, apps: list[Any] | None = None) -> str:
+    specs = write_specs(tmp_path, platform, apps)
+    result = run_cli(["render", "--specs", str(specs), "--out", str(tmp_path / "out")], timeout=60)
+    assert result.code == 2, result.text
+    return result.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x-access-token:ghp_abcdefghijklmnop0123456789@github.com/org/fleet.git",
+        "https://ghp_abcdefghijklmnop0123456789@github.com/org/fleet.git",
+        "ssh://git:hunter2@github.com/org/fleet.git",
+    ],
+)
+def test_h13_03_git_url_userinfo_refused(tmp_path: Path, url: str) -> None:
+    err = _load_err(tmp_path, _platform(url=url))
+    assert "git.url" in err
+    assert "ghp_" not in err and "hunter2" not in err  # never echoed
+
+
+@pytest.mark.parametrize(
+    ("values", "secret"),
+    [
+        ({"auth": {"redisPassword": 31415926}}, "31415926"),
+        ({"auth": {"password": "/Zm9vYmFyYmF6cXV4"}}, "/Zm9vYmFyYmF6cXV4"),
+        ({"auth": {"password": "hunter2${SUFFIX}"}}, "hunter2"),
+        ({"auth": {"token": "abc{{ x }}def"}}, "abc"),
+        ({"auth": {"password": "s3cr3t$(X)"}}, "s3cr3t"),
+        ({"cache": {"url": "redis://:hunter2@redis:6379/0"}}, "hunter2"),
+    ],
+)
+def test_h13_03_literal_credentials_refused(tmp_path: Path, values: dict[str, Any], secret: str) -> None:
+    p = copy.deepcopy(PLATFORM)
+    p["spec"]["components"]["ingressNginx"]["values"] = values
+    err = _load_err(tmp_path, p)
+    assert "credential" in err or "password" in err, err
+    assert secret not in err
+
+
+def test_h13_03_whole_value_references_still_accepted() -> None:
+    from gitops_gen.credentials import is_literal_credential, is_reference, url_with_password
+
+    for ref in ("${DB_PASSWORD}", "$(PW)", "{{ .Values.pw }}", "${A}${B}", " ${X} ", "$PW", "<path:a/b#c>"):
+        assert is_reference(ref), ref
+        assert not is_literal_credential("password", ref, strict=True), ref
+    assert not url_with_password("postgres://app:${PW}@db/app")
+    assert url_with_password("redis://:pw@host") and url_with_password("x amqp://u:p@q/ y")
+    assert not is_literal_credential("password", True, strict=True)  # a switch, not a password
+
+
+# ------------------------------------------------------------------------------------ 4 regexes
+def test_h13_04_hostile_strings_are_linear(tmp_path: Path) -> None:
+    import time
+
+    from gitops_gen.credentials import url_with_password
+    from gitops_gen.spec.models import _email
+
+    hostile = [
+        "a" * 200_000,  # the old scheme pattern started a scan at every letter
+        "a://" + "b" * 200_000,
+        "x://a:" * 40_000,
+        "::@@//" * 40_000,
+    ]
+    start = time.perf_counter()
+    for text in hostile:
+        url_with_password(text)
+    with pytest.raises(ValueError):
+        _email("a@" + "a." * 60_000 + "@")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_h13_04_one_mib_hostile_spec_loads_in_seconds(tmp_path: Path) -> None:
+    import time
+
+    p = copy.deepcopy(PLATFORM)
+    chunk = "a" * 1000 + "://" + "b:" * 500 + "@" * 10  # scheme-like runs, colons and at-signs
+    p["spec"]["components"]["ingressNginx"]["values"] = {f"k{i}": chunk for i in range(450)}
+    p["spec"]["components"]["certManager"]["acme"]["email"] = "a@" + "a." * 60_000 + "@"
+    specs = write_specs(tmp_path, p)
+    size = (specs / "platform.yaml").stat().st_size
+    assert 900_000 < size <= 1024 * 1024, size
+    start = time.perf_counter()
+    result = run_cli(["render", "--check", "--specs", str(specs), "--out", str(tmp_path / "o")], timeout=60)
+    elapsed = time.perf_counter() - start
+    assert result.code == 2 and "e-mail" in result.err, result.text
+    assert elapsed < 20, elapsed  # ruamel reads ~100-150 KB/s of this: bounded by parsing, not matching
+
+
+# ------------------------------------------------------------------------------------ 9 controls
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("url", "https://git.example.org/ops/fleet.git\x1b[2K"),
+        ("url", "https://git.example.org/ops/\x7ffleet.git"),
+        ("branch", "main\x1b]0;x\x07"),
+        ("branch", "ma\x85in"),
+    ],
+)
+def test_h13_09_control_characters_in_git_refused(tmp_path: Path, field: str, value: str) -> None:
+    err = _load_err(tmp_path, _platform(**{field: value}))
+    assert f"git.{field}" in err, err
+    assert "control character" in err or "pattern" in err, err  # \x85 is also white space
+    assert not any(c in err for c in "\x1b\x7f\x85\x07")  # and not printed raw either
+
+
+# ------------------------------------------------------------------------------------ 18 plain data
+@pytest.mark.parametrize(
+    ("yaml_value", "what"),
+    [
+        ("!!set {a, b}", "a set"),
+        ("!!binary aGVsbG8=", "binary data"),
+        ("!!pairs [{a: 1}]", "a pair"),
+        ("!!omap [{a: 1}]", "an ordered map"),
+        ("!custom x", "custom tag"),
+        ("{? [a, b] : 1}", "used as a key"),
+    ],
+)
+def test_h13_18_exotic_yaml_values_refused(tmp_path: Path, yaml_value: str, what: str) -> None:
+    from test_hardening_support import dump_yaml
+
+    p = copy.deepcopy(PLATFORM)
+    p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
+    text = dump_yaml(p).replace("PLACEHOLDER", yaml_value)
+    err = _load_err(tmp_path, text)
+    assert what in err and "not plain YAML data" in err, err
+    assert "set(" not in err and "b'" not in err
+
+
+@pytest.mark.parametrize("field", ["replicas", "port"])
+def test_h13_18_booleans_are_not_integers(tmp_path: Path, field: str) -> None:
+    err = _load_err(tmp_path, apps=[_app(**{field: True})])
+    assert f"spec.{field}" in err and "integer" in err, err
+
+
+def test_h13_18_standard_tags_still_accepted(tmp_path: Path) -> None:
+    from test_hardening_support import dump_yaml
+
+    p = copy.deepcopy(PLATFORM)
+    p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
+    specs = write_specs(tmp_path, dump_yaml(p).replace("PLACEHOLDER", "!!str 2024-01-01"))
+    result = run_cli(["render", "--specs", str(specs), "--out", str(tmp_path / "out")], timeout=60)
+    assert result.code == 0, result.text
+
+
+# ------------------------------------------------------------------------------------ 22 expansion
+def test_h13_22_alias_expansion_bounded_in_rendered_size(tmp_path: Path) -> None:
+    from test_hardening_support import dump_yaml
+
+    p = copy.deepcopy(PLATFORM)
+    p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
+    big = "x" * 4000
+    bomb = (
+        f"{{a: &a ['{big}', '{big}', '{big}', '{big}', '{big}', '{big}', '{big}', '{big}'],"
+        " b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a],"
+        " c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], d: [*c, *c, *c]}"
+    )
+    text = dump_yaml(p).replace("PLACEHOLDER", bomb)
+    assert len(text) < 40_000
+    err = _load_err(tmp_path, text)
+    assert "over the limit" in err and "platform.yaml" in err, err

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_gen.errors import Problem, Problems
+from gitops_gen.errors import Location, Problem, Problems
 from gitops_gen.render import yamlemit
 
 if TYPE_CHECKING:
@@ -198,7 +198,32 @@ def render_tree(specs: Specs, path_prefix: str = "") -> dict[str, str]:
     files.update(_controller_files(components, psrc))
     files.update(_config_files(issuer, psrc))
     files.update(_app_files(specs, components, issuer))
+    _check_sizes(specs, files)
     return dict(sorted(files.items()))
+
+
+def _check_sizes(specs: Specs, files: dict[str, str]) -> None:
+    """A rendered file is at most as big as lint reads (a few hundred bytes of spec can expand
+    through YAML aliases to megabytes; what we render, our own lint and kubectl must take)."""
+    from gitops_gen.yamlio import DEFAULT_LIMITS
+
+    limit = DEFAULT_LIMITS.max_file_bytes
+    by_name = {name: specs.sources.get(key, name) for key, name in specs.names.items()}
+    problems = Problems()
+    for rel, text in sorted(files.items()):
+        if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
+            continue
+        first = text.split("\n", 1)[0].removeprefix(f"{HEADER_PREFIX} from ").split(", ")[0]
+        source = by_name.get(first.removesuffix("; do not edit."), first)
+        problems.add(
+            Problem(
+                Location(source),
+                f"renders {rel} of {len(text.encode('utf-8'))} bytes, over the limit of {limit} bytes "
+                "(YAML aliases repeating large values?)",
+                hint="make the values smaller; a manifest this size is refused by gitops-gen lint too",
+            )
+        )
+    problems.raise_if_any()
 
 
 def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None) -> None:

@@ -21,6 +21,7 @@ from gitops_gen.paths import display_path
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
+from gitops_gen.values import dotted
 from gitops_gen.yamlio import (
     DEFAULT_LIMITS,
     load_positioned,
@@ -116,6 +117,10 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
             if doc is None:
                 continue
             problems.items.extend(credential_problems(doc, name))  # plain-text secrets refused
+            exotic = _not_plain_data(doc, name)
+            if exotic:
+                problems.items.extend(exotic)
+                continue
             model = _validate_doc(doc, name, problems)
             if isinstance(model, Platform):
                 platforms.append((model, name, spec_name, doc))
@@ -181,6 +186,56 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     return Specs(
         platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names, docs=spec_docs
     )
+
+
+def _not_plain_data(doc: Any, name: str) -> list[Problem]:
+    """Values that are not plain YAML data (mapping, sequence, string, number, boolean, null, date):
+    ``!!set``, ``!!binary``, ``!!pairs``/``!!omap``, custom tags, mappings or sequences as keys. They
+    would be rendered as Python reprs (``set(...)``, ``b'...'``), which no tool downstream reads."""
+    from ruamel.yaml.comments import (
+        CommentedKeyMap,
+        CommentedKeySeq,
+        CommentedOrderedMap,
+        CommentedSet,
+        TaggedScalar,
+    )
+
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    seen: set[int] = set()
+    while stack and len(problems) < 20:
+        node, path = stack.pop()
+        what = None
+        if isinstance(node, CommentedSet):
+            what = "a set (!!set)"
+        elif isinstance(node, CommentedOrderedMap):
+            what = "an ordered map (!!omap)"
+        elif isinstance(node, bytes | bytearray):
+            what = "binary data (!!binary)"
+        elif isinstance(node, tuple):
+            what = "a pair (!!pairs)"
+        elif isinstance(node, TaggedScalar) and not str(node.tag.value).startswith("tag:yaml.org,2002:"):
+            what = f"a value with the custom tag {str(node.tag.value)[:40]!r}"
+        if what is None and isinstance(node, dict | list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, value in items:
+                if isinstance(key, CommentedKeyMap | CommentedKeySeq | tuple | frozenset):
+                    what = "a mapping or sequence used as a key"
+                    break
+                stack.append((value, (*path, key)))
+        if what is not None:
+            problems.append(
+                Problem(
+                    _at(name, doc, path),
+                    f"{what} is not plain YAML data",
+                    key_path=dotted(path),
+                    hint="use plain mappings, lists, strings, numbers and booleans (quote text that looks like a tag)",
+                )
+            )
+    return problems
 
 
 def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:

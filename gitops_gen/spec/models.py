@@ -35,6 +35,8 @@ _CHART_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?\Z|^[
 _HTTP_PATH = re.compile(r"^/[^\s]*\Z")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+# C0/C1 controls, DEL, line separators and bidi overrides: never meaningful in a URL or branch name
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _dns_label(value: str) -> str:
@@ -96,13 +98,13 @@ def _host(value: str) -> str:
 
 
 def _image(value: str) -> str:
-    if not _IMAGE.match(value) or len(value) > 512:
+    if len(value) > 512 or not _IMAGE.match(value):
         raise ValueError(f"{value!r} is not a container image reference (example: ghcr.io/org/app:1.2.3)")
     return value
 
 
 def _chart_version(value: str) -> str:
-    if not _CHART_VERSION.match(value) or len(value) > 64:
+    if len(value) > 64 or not _CHART_VERSION.match(value):
         raise ValueError(f"{value!r} is not a chart version or SemVer range (example: 4.15.1)")
     return value
 
@@ -114,7 +116,8 @@ def _http_path(value: str) -> str:
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    # bounded before matching (RFC 5321: 254 characters): the pattern backtracks on long input
+    if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value
 
@@ -194,9 +197,21 @@ class GitSource(Model):
     @model_validator(mode="after")
     def _check_url(self) -> GitSource:
         url = self.url
-        if not re.match(r"^(ssh://|https?://)[^\s]+\Z", url):
+        for what, text in (("git.url", url), ("git.branch", self.branch)):
+            bad = _CONTROL.search(text)
+            if bad:  # Flux and kustomize reject the YAML comment it would land in
+                raise ValueError(
+                    f"{what} contains the control character U+{ord(bad.group(0)):04X}; remove it"
+                )
+        if url.startswith(("http://", "https://")) and "@" in url.split("/", 3)[2]:
             raise ValueError(
-                f"git.url {url!r} must be an ssh://, http:// or https:// URL "
+                "git.url carries a user or token (user@host): it would be committed to git and printed "
+                "in logs; keep the URL plain and put the credentials in the Secret named by git.secretRef"
+            )
+        if len(url) > 2048 or not re.match(r"^(ssh://|https?://)[^\s]+\Z", url):
+            shown = f" {url!r}" if "@" not in url and len(url) <= 200 else ""  # may carry a credential
+            raise ValueError(
+                f"git.url{shown} must be an ssh://, http:// or https:// URL "
                 "(Flux does not accept scp-like git@host:org/repo)"
             )
         if self.path is not None and re.search(r"[\s\x00-\x1f\\]", self.path):
@@ -244,7 +259,7 @@ class Component(Model):
 
 class IngressNginx(Component):
     version: ChartVersion = "4.15.1"
-    replicas: int = Field(default=1, ge=1, le=100)
+    replicas: int = Field(strict=True, default=1, ge=1, le=100)
     serviceType: Literal["LoadBalancer", "NodePort", "ClusterIP"] = "LoadBalancer"
 
 
@@ -349,11 +364,11 @@ class Platform(Model):
 class Probe(Model):
     path: HttpPath = "/"
     port: Port | None = Field(default=None, description="Default: the app port.")
-    initialDelaySeconds: int = Field(default=0, ge=0, le=3600)
-    periodSeconds: int = Field(default=10, ge=1, le=3600)
-    timeoutSeconds: int = Field(default=1, ge=1, le=3600)
-    failureThreshold: int = Field(default=3, ge=1, le=100)
-    successThreshold: int = Field(default=1, ge=1, le=100)
+    initialDelaySeconds: int = Field(strict=True, default=0, ge=0, le=3600)
+    periodSeconds: int = Field(strict=True, default=10, ge=1, le=3600)
+    timeoutSeconds: int = Field(strict=True, default=1, ge=1, le=3600)
+    failureThreshold: int = Field(strict=True, default=3, ge=1, le=100)
+    successThreshold: int = Field(strict=True, default=1, ge=1, le=100)
 
 
 class Probes(Model):
@@ -371,12 +386,12 @@ class Probes(Model):
 
 
 class Autoscaling(Model):
-    minReplicas: int = Field(default=1, ge=1, le=1000)
-    maxReplicas: int = Field(ge=1, le=1000)
+    minReplicas: int = Field(strict=True, default=1, ge=1, le=1000)
+    maxReplicas: int = Field(strict=True, ge=1, le=1000)
     targetCPUUtilization: Percent | None = 80
     targetMemoryUtilization: Percent | None = None
-    scaleUpStabilizationSeconds: int = Field(default=0, ge=0, le=3600)
-    scaleDownStabilizationSeconds: int = Field(default=300, ge=0, le=3600)
+    scaleUpStabilizationSeconds: int = Field(strict=True, default=0, ge=0, le=3600)
+    scaleDownStabilizationSeconds: int = Field(strict=True, default=300, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _bounds(self) -> Autoscaling:
@@ -415,9 +430,11 @@ class Ingress(Model):
 
 
 class SecurityContext(Model):
-    runAsUser: int = Field(default=1001, ge=1, le=2147483647, description="Non-zero UID (root is refused).")
-    runAsGroup: int | None = Field(default=None, ge=0, le=2147483647)
-    fsGroup: int | None = Field(default=None, ge=0, le=2147483647)
+    runAsUser: int = Field(
+        strict=True, default=1001, ge=1, le=2147483647, description="Non-zero UID (root is refused)."
+    )
+    runAsGroup: int | None = Field(strict=True, default=None, ge=0, le=2147483647)
+    fsGroup: int | None = Field(strict=True, default=None, ge=0, le=2147483647)
     readOnlyRootFilesystem: bool = False
 
 
@@ -447,7 +464,7 @@ class AppSpec(Model):
     )
     image: Image
     port: Port = 8080
-    replicas: int = Field(default=1, ge=0, le=1000)
+    replicas: int = Field(strict=True, default=1, ge=0, le=1000)
     resources: Resources
     probes: Probes = Field(default_factory=Probes)
     autoscaling: Autoscaling | None = None

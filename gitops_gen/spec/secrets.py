@@ -12,7 +12,9 @@ What counts as a credential:
   ``API_TOKEN``, ``STRIPE_SECRET_KEY``, ``APIKEY``...) with a literal non-empty ``value``;
 * a key inside a component's ``values`` mapping that looks like a credential (``adminPassword``,
   ``secretAccessKey``, ``bearer_token``, ``apiKey``...) with a literal non-empty string;
-* anywhere in those places, a URL with a password in it (``postgres://app:hunter2@db/app``).
+* anywhere in a spec (``git.url`` included), a URL with a password in it
+  (``postgres://app:hunter2@db/app``, ``https://x-access-token:ghp_...@github.com/...``);
+* a number under a credential key (``redisPassword: 31415926``): a literal, not a reference.
 
 Not credentials: references to secrets (``existingSecret``, ``secretName``, ``secretKeyRef``,
 ``passwordKey`` — the *name of a key* inside a Secret — ``tokenFile``, ``*_PATH``...), and
@@ -29,7 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference, url_with_password
+from gitops_gen.credentials import (
+    as_text,
+    credential_kind,
+    is_literal_credential,
+    is_reference,
+    url_with_password,
+)
 from gitops_gen.errors import Location, Problem
 from gitops_gen.values import dotted
 from gitops_gen.yamlio import position_of
@@ -44,6 +52,11 @@ HINT_VALUES = (
     "value; Grafana's admin: spec.components.monitoring.grafana.adminSecret)"
 )
 
+HINT_GIT = (
+    "never commit a credential: Flux reads git credentials from a Secret (`flux create secret git`, "
+    "sealed with SealedSecrets); name it in spec.git.secretRef and keep the URL without user and password"
+)
+
 
 def is_credential_key(key: str) -> bool:
     """True for keys/env names that hold a credential (``adminPassword``, ``DB_TOKEN``, ``apiKey``)."""
@@ -51,7 +64,8 @@ def is_credential_key(key: str) -> bool:
 
 
 def _is_literal(value: Any) -> bool:
-    return isinstance(value, str) and not is_reference(value)
+    text = as_text(value)
+    return text is not None and not is_reference(text)
 
 
 def credential_problems(doc: Any, name: str) -> list[Problem]:
@@ -86,15 +100,18 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                 if in_values and isinstance(key, str) and is_literal_credential(key, value, strict=True):
                     yield (sub, f"literal credential in Helm values ({key!r})", HINT_VALUES)
                     continue
-                if in_values and url_with_password(value):
-                    yield (sub, "URL with a literal password in Helm values", HINT_VALUES)
+                if url_with_password(value):
+                    git = sub[-2:] == ("git", "url")
+                    place = " in Helm values" if in_values else " in git.url" if git else ""
+                    yield (sub, f"URL with a literal password{place}", HINT_GIT if git else HINT_VALUES)
                     continue
                 if isinstance(value, dict | list):
                     stack.append((value, sub, in_values or key == "values"))
         elif isinstance(current, list):
             for i, value in enumerate(current):
-                if in_values and url_with_password(value):
-                    yield ((*where, i), "URL with a literal password in Helm values", HINT_VALUES)
+                if url_with_password(value):
+                    what = " in Helm values" if in_values else ""
+                    yield ((*where, i), f"URL with a literal password{what}", HINT_VALUES)
                 elif isinstance(value, dict | list):
                     stack.append((value, (*where, i), in_values))
 
