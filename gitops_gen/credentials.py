@@ -23,7 +23,9 @@ only of placeholders resolved elsewhere (``${VAR}`` Flux substitution, ``$(VAR)`
 ``{{ .Values.x }}``, ``<...>``), a secret-store URI (``op://``, ``vault:``, ``ref+``,
 ``<path:``...), SOPS-encrypted (``ENC[...]``), or a YAML-ish switch (``true``, ``no``, ``~``...).
 ``hunter2${X}`` is a literal (with a placeholder in it); so is ``/Zm9v...`` (one base64 secret in
-64 starts with ``/``: a path is not told apart from a secret by its first character). A number
+64 starts with ``/``: a path is not told apart from a secret by its first character). Lenient
+(lint) still takes a value shaped like a path of two or more components with a ``.``, ``-`` or
+``_`` in it (``/data/signing/ed25519.pub``) for a path; strict (specs) refuses it too. A number
 under a credential key (``redisPassword: 31415926``) is a literal too; a boolean is a switch.
 
 A *URL with a password* is ``scheme://user:password@host`` with a password that is not a
@@ -218,6 +220,9 @@ _NAME_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _PLACEHOLDERS = re.compile(r"(?:\s*(?:\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}))+\s*")
 _AUTHORITY = re.compile(r"[^/?#\s]*")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+# lenient only: an absolute path of two or more components, at least one with a '.', '-' or '_'
+# (/data/signing/key.pub, /run/secrets/db-password), which a base64 secret rarely is
+_ABS_PATH = re.compile(r"(?=[^\s]*[._-])(?:/[A-Za-z0-9._@-]+){2,}/?")
 MAX_KEY = 256  # keys longer than this are judged by their first 64 and last 192 characters
 
 
@@ -290,6 +295,8 @@ def is_literal_credential(key: str, value: object, *, strict: bool = False) -> b
     if not isinstance(value, str):
         return True  # redisPassword: 31415926
     value = text
+    if not strict and _ABS_PATH.fullmatch(value.strip()):
+        return False  # SIGNING_KEY: /data/signing/ed25519.pub (lenient only: see the module doc)
     if not strict and kind == "other" and "\n" not in value:
         v = value.strip()
         if len(v) <= 63 and _NAME_LIKE.match(v) and ("-" in v or "." in v or v.isalpha()):

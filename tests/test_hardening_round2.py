@@ -382,3 +382,71 @@ def test_h13_22_alias_expansion_bounded_in_rendered_size(tmp_path: Path) -> None
     assert len(text) < 40_000
     err = _load_err(tmp_path, text)
     assert "over the limit" in err and "platform.yaml" in err, err
+
+
+# ------------------------------------------------------------------------------------ 5 lint secrets
+LINT_SECRETS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: app}
+data:
+  DATABASE_URL: postgres://app:hunter2@db:5432/app
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: cache, namespace: app}
+spec:
+  interval: 30m
+  chart: {spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}}
+  values:
+    auth: {redisPassword: 31415926}
+    upstream: {url: "redis://:hunter2@redis:6379/0"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1.0.0
+          env:
+            - {name: BROKER, value: "amqp://user:hunter2@mq/"}
+"""
+
+
+def test_h13_05_lint_secrets_urls_and_numbers(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(LINT_SECRETS)
+    result = run_cli(["lint", "--no-cache", "--format", "json", str(tmp_path)], timeout=60)
+    import json
+
+    found = [f for f in json.loads(result.out)["findings"] if f["rule"] == "secrets"]
+    messages = sorted(f["message"] for f in found)
+    assert any("DATABASE_URL" in m and "URL with a literal password" in m for m in messages), messages
+    assert any("auth.redisPassword" in m and "a number" in m for m in messages), messages
+    assert any("upstream.url" in m and "URL with a literal password" in m for m in messages), messages
+    assert any("BROKER" in m and "URL with a literal password" in m for m in messages), messages
+    assert "hunter2" not in result.out and "31415926" not in result.out
+
+
+def test_h13_05_one_classifier_for_loader_and_lint() -> None:
+    """Whatever the lint rule (lenient) reports, the spec loader (strict) refuses."""
+    from gitops_gen.credentials import is_literal_credential, url_with_password
+
+    cases: list[tuple[str, object]] = [
+        ("redisPassword", 31415926),
+        ("password", "hunter2${X}"),
+        ("token", "abc{{ x }}"),
+        ("password", "/Zm9vYmFyYmF6"),
+        ("password", "/data/secret/pw.txt"),
+        ("apiKey", 12.5),
+    ]
+    for key, value in cases:
+        if is_literal_credential(key, value):
+            assert is_literal_credential(key, value, strict=True), (key, value)
+    assert is_literal_credential("redisPassword", 31415926)
+    assert is_literal_credential("password", "/Zm9vYmFyYmF6")
+    assert url_with_password("redis://:hunter2@redis:6379/0")

@@ -21,6 +21,10 @@
   line inside a file kept in a ConfigMap (or in a multi-line HelmRelease value): warning.
 * A container ``env`` entry with a credential name and a literal ``value``, and a kustomize
   ``secretGenerator`` literal with a credential name: error.
+* A URL with a literal password (``postgres://app:hunter2@db/app``, ``redis://:pw@host``) in env,
+  a ConfigMap or HelmRelease values, and a number under a credential key
+  (``redisPassword: 31415926``): error. The classifier is the spec loader's
+  (:mod:`gitops_gen.credentials`): what the loader refuses, this rule reports.
 
 Findings name the key, never the value.
 
@@ -40,7 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference
+from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference, url_with_password
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, containers
 from gitops_gen.lint.model import Context, Hit, Severity
@@ -100,12 +104,42 @@ def _secret(r: Resource) -> Iterator[Hit]:
             return  # one finding per Secret is enough
 
 
+_URL_HINT = "put the URL (or its password) in a Secret and reference it; then rotate the password"
+
+
+def _numbers(value: object, path: FieldPath) -> Iterator[tuple[FieldPath, str, object]]:
+    """``(path, key, number)`` for every number under a mapping key (``redisPassword: 31415926``)."""
+    stack: list[tuple[object, FieldPath]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if len(where) - len(path) > 64:
+            continue
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, v in items:
+            if isinstance(v, int | float) and not isinstance(v, bool) and isinstance(k, str):
+                yield (*where, k), k, v
+            elif isinstance(v, dict | list):
+                stack.append((v, (*where, k if isinstance(k, int) else str(k))))
+
+
 def _values(r: Resource, base: FieldPath, value: object, what: str) -> Iterator[Hit]:
+    for path, key, number in sorted(_numbers(value, base), key=lambda t: [str(p) for p in t[0]]):
+        if is_literal_credential(key, number):
+            where = ".".join(str(p) for p in path[len(base) :])
+            yield Hit(
+                r,
+                f"{what} {where} is a literal credential (a number) committed to git",
+                "reference a Secret instead (chart's existingSecret option, or HelmRelease "
+                "spec.valuesFrom with kind: Secret); then rotate it",
+                path,
+            )
     for path, key, text in walk_strings(value, base):
         where = ".".join(str(p) for p in path[len(base) :])
         if key != path[-1]:
             where += f" ({key})"
-        if is_literal_credential(key, text):
+        if url_with_password(text):
+            yield Hit(r, f"{what} {where} holds a URL with a literal password", _URL_HINT, path)
+        elif is_literal_credential(key, text):
             yield Hit(
                 r,
                 f"{what} {where} is a literal credential committed to git",
@@ -132,6 +166,14 @@ def _configmap(r: Resource) -> Iterator[Hit]:
         return
     for key, value in data.items():
         if not isinstance(value, str):
+            continue
+        if url_with_password(value):
+            yield Hit(
+                r,
+                f"ConfigMap key {key!r} holds a URL with a literal password: ConfigMaps are not secret",
+                _URL_HINT,
+                ("data", str(key)),
+            )
             continue
         if is_literal_credential(str(key), value) and "\n" not in value:
             yield Hit(
@@ -162,6 +204,13 @@ def _env(r: Resource) -> Iterator[Hit]:
                 yield Hit(
                     r,
                     f"{c.label}: env var {name} holds a literal credential",
+                    "use valueFrom.secretKeyRef pointing at a (sealed) Secret",
+                    (*c.path, "env", i, "value"),
+                )
+            elif url_with_password(value):
+                yield Hit(
+                    r,
+                    f"{c.label}: env var {name} holds a URL with a literal password",
                     "use valueFrom.secretKeyRef pointing at a (sealed) Secret",
                     (*c.path, "env", i, "value"),
                 )
