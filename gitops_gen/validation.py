@@ -14,6 +14,7 @@ bad value at the value.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any, TypeVar
@@ -75,7 +76,7 @@ def problem_from_error(
         hint = ctx["hint"]  # a PydanticCustomError of ours: its message and hint as written
     elif etype == "extra_forbidden":
         valid = _valid_keys(model_cls, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid else []
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6) if valid and loc else []
         msg = "unknown field"
         hint = (
             f"did you mean {close[0]!r}?"
@@ -173,12 +174,16 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_MARKER = re.compile(r"[a-z][a-z-]*\[")  # function-after[...], list[...], tagged-union[...]
+
+
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """Drop pydantic's union/constraint markers (``'int'``, ``'constrained-str'``, ``'[key]'``...) from a loc."""
     out: list[str | int] = []
     for part in loc:
         if isinstance(part, str) and (
-            "[" in part
+            part == "[key]"
+            or _MARKER.match(part) is not None  # a user's key may hold '[' ("S[PEC"): kept
             or part
             in (
                 "int",

@@ -450,3 +450,137 @@ def test_h13_05_one_classifier_for_loader_and_lint() -> None:
     assert is_literal_credential("redisPassword", 31415926)
     assert is_literal_credential("password", "/Zm9vYmFyYmF6")
     assert url_with_password("redis://:hunter2@redis:6379/0")
+
+
+# ------------------------------------------------------------------------------------ 2, 6, 13 diff
+HOSTILE_VALUES = [
+    "``](https://evil.example/x) ![i](https://evil.example/i.png) <img src=x>",
+    "` @octocat </details><h1>pwned</h1> [x](http://e.example)",
+    "a`b``c```d````",
+    "https://evil.example/autolink www.evil.example",
+    "<script>alert(1)</script>",
+    "*emph* _emph_ ~~strike~~ # heading",
+    "| cell | breaker |",
+    "line one\n</details>\n<h1>x</h1>\n@octocat",
+    "\\|`\\`|",
+]
+
+
+def _report_with(values: list[str], *, kind: str = "ConfigMap") -> Any:
+    from test_hardening_support import dump_yaml
+
+    from gitops_gen.diff.compare import compare_objects
+    from gitops_gen.diff.model import DiffReport, LintDelta
+    from gitops_gen.diff.objects import parse_tree
+    from gitops_gen.lint.model import Finding, Severity
+
+    def tree(tag: str) -> dict[str, str]:
+        docs = {
+            f"f{i}.yaml": dump_yaml(
+                {
+                    "apiVersion": "v1",
+                    "kind": kind,
+                    "metadata": {"name": f"c{i}", "namespace": "n"},
+                    "data": {v[:60] or "k": v + tag, "config.ini": f"a = 1\n{v}\n{tag}"},
+                }
+            )
+            for i, v in enumerate(values)
+        }
+        return docs
+
+    old, new = parse_tree(tree("")), parse_tree(tree("2"))
+    findings = [
+        Finding("secrets", Severity.ERROR, "f.yaml", 1, 1, f"ConfigMap/n/{v}", v, "fix") for v in values
+    ]
+    return DiffReport(values[0], values[-1], compare_objects(old, new), LintDelta.between([], findings))
+
+
+def test_h13_02_markdown_no_injection() -> None:
+    from gfm_check import injected
+
+    from gitops_gen.diff.report import render_report
+
+    md = render_report(_report_with(HOSTILE_VALUES), "markdown")
+    assert injected(md) == []
+
+
+def test_h13_06_diff_redacts_secret_values() -> None:
+    import json
+
+    from gitops_gen.diff.compare import compare_objects
+    from gitops_gen.diff.model import DiffReport
+    from gitops_gen.diff.objects import parse_tree
+    from gitops_gen.diff.report import render_report
+
+    def tree(pw: str, n: int) -> dict[str, str]:
+        return {
+            "s.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: n}}\n"
+            f"stringData: {{password: {pw}}}\ndata: {{token: {pw}==}}\n",
+            "h.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h, namespace: n}\n"
+            f"spec:\n  values:\n    auth: {{redisPassword: {n}, url: 'redis://:{pw}@r:6379'}}\n"
+            f'    conf: "a = 1\\npassword = {pw}\\n"\n',
+            "d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\n"
+            "spec:\n  template:\n    spec:\n      containers:\n        - name: c\n          env:\n"
+            f"            - {{name: DB_PASSWORD, value: {pw}}}\n",
+        }
+
+    old, new = parse_tree(tree("oldsecret1", 31415926)), parse_tree(tree("newsecret2", 27182818))
+    report = DiffReport("a", "b", compare_objects(old, new))
+    for fmt in ("text", "markdown", "json"):
+        out = render_report(report, fmt)
+        for secret in ("oldsecret1", "newsecret2", "31415926", "27182818"):
+            assert secret not in out, (fmt, secret, out)
+        assert "(redacted)" in out
+    changes = json.loads(render_report(report, "json"))["objects"]["changed"]
+    assert {c["object"] for c in changes} == {"Secret/n/s", "HelmRelease/n/h", "Deployment/n/d"}
+
+
+def test_h13_06_schema_findings_do_not_echo_secret_values(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ndata:\n  pw: 31415926\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec:\n"
+        "  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n"
+        "      containers:\n        - name: c\n          image: c:1\n          env:\n"
+        "            - {name: API_TOKEN, value: 27182818}\n"
+    )
+    result = run_cli(["lint", "--no-cache", str(tmp_path)], timeout=60)
+    assert "schema" in result.out and "(value not shown)" in result.out, result.text
+    assert "31415926" not in result.text and "27182818" not in result.text
+
+
+def test_h13_06_spec_errors_do_not_echo_secret_values(tmp_path: Path) -> None:
+    err = _load_err(tmp_path, apps=[_app(env=[{"name": "DB_PASSWORD", "value": ["hunter2", "x"]}])])
+    assert "hunter2" not in err and "env" in err, err
+
+
+def test_h13_13_markdown_stays_under_github_limit() -> None:
+    from gitops_gen.diff.compare import compare_objects
+    from gitops_gen.diff.model import DiffReport, LintDelta
+    from gitops_gen.diff.objects import parse_tree
+    from gitops_gen.diff.report import render_report
+    from gitops_gen.lint.model import Finding, Severity
+
+    def tree(tag: str) -> dict[str, str]:
+        return {
+            f"apps/a{i}/d.yaml": f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a{i}, namespace: a{i}}}\n"
+            f"spec:\n  replicas: {len(tag)}\n  template:\n    metadata: {{annotations: {{x: '{tag * 50}'}}}}\n"
+            f"    spec: {{containers: [{{name: c, image: 'img:{tag}', args: ['{tag * 300}']}}]}}\n"
+            for i in range(600)
+        }
+
+    findings = [
+        Finding("memory-budget", Severity.ERROR, "f.yaml", 1, 1, f"Deployment/a{i}/a{i}", "x" * 300, "fix")
+        for i in range(600)
+    ]
+    report = DiffReport(
+        "HEAD",
+        "work",
+        compare_objects(parse_tree(tree("a")), parse_tree(tree("bb"))),
+        LintDelta.between([], findings),
+    )
+    md = render_report(report, "markdown")
+    assert len(md) <= 65_536
+    assert "more change(s) not shown" in md
+    from gfm_check import injected
+
+    assert injected(md) == []

@@ -6,7 +6,9 @@ All three are deterministic: objects sorted by key, fields in document order.
 from __future__ import annotations
 
 import difflib
+import html
 import json
+import re
 from typing import Any
 
 from gitops_gen.diff.compare import MISSING, ChangedObject, FieldChange, format_value
@@ -19,6 +21,11 @@ MARKDOWN_LIMIT = 60_000
 
 
 def render_report(report: DiffReport, fmt: str) -> str:
+    from dataclasses import replace
+
+    from gitops_gen.diff.redact import redact_objects
+
+    report = replace(report, objects=redact_objects(report.objects))  # no secret in any format
     if fmt == "json":
         return json.dumps(to_json(report), indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
     if fmt == "markdown":
@@ -245,21 +252,68 @@ def _pending_lines(delta: BudgetDelta, indent: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- markdown
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell, as inline code."""
-    text = text.replace("\r", "").replace("\n", "⏎")
-    fence = "``" if "`" in text else "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+# Everything a pull request controls (object names, file names, field paths, values, lint messages,
+# ref labels) is written as a code span: inside one, Markdown, HTML, autolinks and @-mentions are
+# all inert. The span's fence is longer than any backtick run inside (CommonMark), so no value can
+# close it. Only our own words are plain text.
+_BACKTICKS = re.compile(r"`+")
+MAX_CELL = 200  # characters of a value shown in a table cell (the rest is in the text report)
+MAX_DIFF_LINES = 200  # lines of one multi-line value's diff
+MAX_LINE = 500  # characters of one line of such a diff
+
+
+def _code(text: str, *, table: bool = True) -> str:
+    """``text`` as an inline code span that nothing inside can close or escape from."""
+    text = text.replace("\r\n", "⏎").replace("\r", "⏎").replace("\n", "⏎")
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
+    if table:
+        text = text.replace("|", "\\|")  # GFM splits table cells before code spans are read
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# kept for callers of the old name
+_cell = _code
 
 
 def _plain(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    """Our own words with a number in them (never a value from the input)."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+class _Budget:
+    """Lines of the comment, kept under GitHub's size limit: what does not fit is counted, and said."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.lines: list[str] = []
+
+    def fits(self, lines: list[str], reserve: int = 0) -> bool:
+        return self.used + sum(len(x) + 1 for x in lines) + reserve <= self.limit
+
+    def add(self, lines: list[str]) -> None:
+        self.lines.extend(lines)
+        self.used += sum(len(x) + 1 for x in lines)
+
+
+_RESERVE = 600  # room kept for closing a section, the "N more" line and the notes
+
+
+def _fence_for(lines: list[str]) -> str:
+    longest = max((len(m) for line in lines for m in _BACKTICKS.findall(line)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def to_markdown(report: DiffReport) -> str:
     o = report.objects
-    head = [f"### gitops-gen diff: {_plain(report.base_label)} → {_plain(report.new_label)}", ""]
+    head = [
+        f"### gitops-gen diff: {_code(report.base_label, table=False)} → {_code(report.new_label, table=False)}",
+        "",
+    ]
     if o.empty and not (report.lint and (report.lint.introduced or report.lint.fixed or report.lint.changed)):
         head.append("No change to the rendered objects.")
         head.append("")
@@ -284,71 +338,96 @@ def to_markdown(report: DiffReport) -> str:
         head += [
             f"| {label} | {b} | {a} | {c} | {al} |" for label, b, a, c, al in _budget_rows(report.budget)
         ]
-        pend = _pending_lines(report.budget, "- ")
+        pend = _pending_lines(report.budget, "")
         if pend:
-            head += ["", *[_plain(line) for line in pend]]
-        if _uncounted(report.budget):
-            head += ["", f"- {_plain(_uncounted(report.budget))}"]
+            head += ["", *[f"- {_code(line, table=False)}" for line in pend[:50]]]
+            if len(pend) > 50:
+                head.append(f"- … {len(pend) - 50} more")
+        if _uncounted(report.budget):  # names HelmReleases: a code span, cut at MAX_CELL
+            head += ["", f"- {_code(_uncounted(report.budget), table=False)}"]
         head.append("")
-    if lint is not None and any(f.severity >= Severity.ERROR for f in lint.introduced):
+    errors = [f for f in lint.introduced if f.severity >= Severity.ERROR] if lint is not None else []
+    if errors:
         head.append("**New errors:**")
         head += [
-            f"- `{f.rule}` {_plain(f.resource)}: {_plain(f.message)}"
-            for f in lint.introduced
-            if f.severity >= Severity.ERROR
+            f"- {_code(f.rule, table=False)} {_code(f.resource, table=False)}: {_code(f.message, table=False)}"
+            for f in errors[:50]
         ]
+        if len(errors) > 50:
+            head.append(f"- … {len(errors) - 50} more (all of them in the lint delta below)")
         head.append("")
-    sections: list[list[str]] = []
+
+    sections: list[tuple[str, list[str], list[list[str]]]] = []  # (summary, lines before, items)
     if o.changed:
-        body: list[str] = []
-        for c in o.changed:
-            body += _changed_md(c)
-        sections.append(_details(f"Changed objects ({len(o.changed)})", body))
+        sections.append(
+            (f"Changed objects ({len(o.changed)})", [], [item for c in o.changed for item in _changed_md(c)])
+        )
     if o.added or o.removed:
-        body = [f"- added {_cell(x.key)} ({_cell(x.file)})" for x in o.added]
-        body += [f"- removed {_cell(x.key)} ({_cell(x.file)})" for x in o.removed]
-        sections.append(_details(f"Added / removed objects ({len(o.added) + len(o.removed)})", body))
+        items = [[f"- added {_code(x.key, table=False)} ({_code(x.file, table=False)})"] for x in o.added]
+        items += [
+            [f"- removed {_code(x.key, table=False)} ({_code(x.file, table=False)})"] for x in o.removed
+        ]
+        sections.append((f"Added / removed objects ({len(o.added) + len(o.removed)})", [], items))
     if lint is not None and (lint.introduced or lint.fixed or lint.changed):
-        body = ["| | Severity | Rule | Object | Message |", "|---|---|---|---|---|"]
-        body += [
-            f"| introduced | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
+        table = ["| | Severity | Rule | Object | Message |", "|---|---|---|---|---|"]
+        items = [
+            [f"| introduced | {f.severity} | {_code(f.rule)} | {_code(f.resource)} | {_code(f.message)} |"]
             for f in lint.introduced
         ]
-        body += [
-            f"| fixed | {f.severity} | `{f.rule}` | {_cell(f.resource)} | {_plain(f.message)} |"
+        items += [
+            [f"| fixed | {f.severity} | {_code(f.rule)} | {_code(f.resource)} | {_code(f.message)} |"]
             for f in lint.fixed
         ]
-        for b, a in lint.changed:
-            body.append(
-                f"| changed | {a.severity} | `{a.rule}` | {_cell(a.resource)} | {_plain(a.message)}"
-                f"<br>was: {_plain(b.message)} |"
-            )
+        items += [
+            [
+                f"| changed | {a.severity} | {_code(a.rule)} | {_code(a.resource)} | {_code(a.message)}"
+                f"<br>was: {_code(b.message)} |"
+            ]
+            for b, a in lint.changed
+        ]
         sections.append(
-            _details(
+            (
                 f"Lint delta ({len(lint.introduced)} introduced, {len(lint.fixed)} fixed, "
                 f"{len(lint.changed)} changed)",
-                body,
+                table,
+                items,
             )
         )
     if o.moved:
-        body = [f"- {_cell(k)}: {_cell(a)} → {_cell(b)}" for k, a, b in o.moved]
-        sections.append(_details(f"Moved files ({len(o.moved)})", body))
-    tail = [f"_Note: {_plain(n)}_" for n in report.notes]
-    text = "\n".join(head) + "\n"
-    used = len(text) + sum(len(t) + 1 for t in tail)
-    for i, section in enumerate(sections):
-        block = "\n".join(section) + "\n\n"
-        if used + len(block) > MARKDOWN_LIMIT:
-            text += (
-                f"_{len(sections) - i} more section(s) left out to stay within GitHub's comment size; "
-                "run `gitops-gen diff` locally for everything._\n\n"
-            )
-            break
-        text += block
-        used += len(block)
-    if tail:
-        text += "\n".join(tail) + "\n"
-    return text
+        items = [
+            [f"- {_code(k, table=False)}: {_code(a, table=False)} → {_code(b, table=False)}"]
+            for k, a, b in o.moved
+        ]
+        sections.append((f"Moved files ({len(o.moved)})", [], items))
+    tail = [f"_Note:_ {_code(n, table=False)}" for n in report.notes[:20]]
+
+    out = _Budget(MARKDOWN_LIMIT)
+    out.add(head)
+    reserve = _RESERVE + sum(len(t) + 1 for t in tail)
+    left_out = 0
+    for summary, before, items in sections:
+        opening = ["<details>", f"<summary>{_plain(summary)}</summary>", "", *before]
+        if left_out or not out.fits(opening, reserve):
+            left_out += len(items)
+            continue
+        out.add(opening)
+        for n, item in enumerate(items):
+            if not out.fits(item, reserve):
+                left_out += len(items) - n
+                break
+            out.add(item)
+        out.add(["", "</details>", ""])
+    if left_out:
+        out.add(
+            [
+                f"_{left_out} more change(s) not shown, to stay within GitHub's comment size; "
+                "run `gitops-gen diff` locally for everything._",
+                "",
+            ]
+        )
+    out.add(tail)
+    text = "\n".join(out.lines).rstrip("\n") + "\n"
+    return text if len(text) <= MARKDOWN_LIMIT else text[: MARKDOWN_LIMIT - 2] + "\n"
 
 
 def _count_text(lint: LintDelta, which: list[Finding]) -> str:
@@ -356,24 +435,35 @@ def _count_text(lint: LintDelta, which: list[Finding]) -> str:
     return f"{len(which)} ({errors} error{'s' if errors != 1 else ''})" if which else "0"
 
 
-def _details(summary: str, body: list[str]) -> list[str]:
-    return ["<details>", f"<summary>{_plain(summary)}</summary>", "", *body, "", "</details>"]
-
-
-def _changed_md(c: ChangedObject) -> list[str]:
+def _changed_md(c: ChangedObject) -> list[list[str]]:
+    """One object's changes as items (lines kept together): the heading with the table header,
+    one item per table row, one per multi-line diff."""
     where = c.file if c.file == c.old_file else f"{c.old_file} → {c.file}"
-    lines = [f"**{_plain(c.key)}** ({_cell(where)})", "", "| Field | Before | After |", "|---|---|---|"]
+    items = [
+        [
+            f"**{_code(c.key, table=False)}** ({_code(where, table=False)})",
+            "",
+            "| Field | Before | After |",
+            "|---|---|---|",
+        ]
+    ]
     texts: list[tuple[str, list[str]]] = []
     for f in c.changes:
         diff = _multiline(f)
         if diff is None:
-            lines.append(
-                f"| {_cell(f.path_text)} | {_cell(format_value(f.old))} | {_cell(format_value(f.new))} |"
+            items.append(
+                [f"| {_code(f.path_text)} | {_code(format_value(f.old))} | {_code(format_value(f.new))} |"]
             )
         else:
-            lines.append(f"| {_cell(f.path_text)} | {_short(f.old)} | {_short(f.new)}, see below |")
+            items.append([f"| {_code(f.path_text)} | {_short(f.old)} | {_short(f.new)}, see below |"])
             texts.append((f.path_text, diff))
-    lines.append("")
+    items[-1] = [*items[-1], ""]
     for path, diff in texts:
-        lines += [f"`{path}`:", "```diff", *[d.replace("```", "ˋˋˋ") for d in diff], "```", ""]
-    return lines
+        shown = [
+            line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…" for line in diff[:MAX_DIFF_LINES]
+        ]
+        if len(diff) > MAX_DIFF_LINES:
+            shown.append(f"… {len(diff) - MAX_DIFF_LINES} more lines")
+        fence = _fence_for(shown)
+        items.append([f"{_code(path, table=False)}:", f"{fence}diff", *shown, fence, ""])
+    return items

@@ -357,7 +357,7 @@ class EmbeddedValidator:
                 return []
             issues: list[SchemaIssue] = []
             for err in validator.iter_errors(body):
-                issues.extend(_issues_from_error(err))
+                issues.extend(_issues_from_error(err, secret=kind == "Secret"))
                 if len(issues) >= MAX_ISSUES_PER_OBJECT:
                     break
         except (ValueError, TypeError, OverflowError) as exc:  # values JSON cannot express
@@ -466,6 +466,8 @@ def _json_type(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if value is _HIDDEN:
+        return "(value not shown)"
     text = json.dumps(value, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -475,17 +477,45 @@ def _is_substitution(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def _issues_from_error(err: Any) -> list[SchemaIssue]:
+def _sensitive(path: tuple[Any, ...], instance: Any, secret: bool) -> bool:
+    """A value a finding must not show: a Secret's ``data``/``stringData``, an env var's
+    value, a value under a credential-named key, a URL with a password."""
+    from gitops_gen.credentials import is_credential_key, url_with_password
+
+    if secret and path[:1] in (("data",), ("stringData",)):
+        return True
+    if len(path) >= 3 and path[-3] == "env" and path[-1] == "value":  # its name is not at hand here
+        return True
+    if any(isinstance(p, str) and is_credential_key(p, strict=True) for p in path):
+        return True
+    return isinstance(instance, str) and url_with_password(instance)
+
+
+def _issues_from_error(err: Any, *, secret: bool = False) -> list[SchemaIssue]:
+    path = tuple(err.instance_path)
+    if _sensitive(path, err.instance, secret):
+        return _issues(err, _HIDDEN, "invalid value (not shown: it may be a credential)")
+    return _issues(err, err.instance, err.message)
+
+
+class _Hidden:
+    """Stands for a value that must not be shown (see :func:`_short`)."""
+
+
+_HIDDEN = _Hidden()
+
+
+def _issues(err: Any, instance: Any, message: str) -> list[SchemaIssue]:
     path = tuple(err.instance_path)
     kind = err.kind
     name = type(kind).__name__
-    instance = err.instance
+    instance_type = _json_type(err.instance)
     if name == "AdditionalProperties":
         unexpected = list(getattr(kind, "unexpected", []) or [])
         return [SchemaIssue((*path, u), f"unknown field {u!r}") for u in unexpected] or [
-            SchemaIssue(path, err.message)
+            SchemaIssue(path, message)
         ]
-    if _is_substitution(instance):
+    if _is_substitution(err.instance):
         return []
     if name == "Type":
         types = getattr(kind, "types", None)
@@ -495,11 +525,11 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
             else []
         )
         if not expected:
-            return [SchemaIssue(path, err.message)]
+            return [SchemaIssue(path, message)]
         return [
             SchemaIssue(
                 path,
-                f"expected {' or '.join(map(str, expected))}, got {_json_type(instance)} {_short(instance)}",
+                f"expected {' or '.join(map(str, expected))}, got {instance_type} {_short(instance)}",
             )
         ]
     if name in ("Maximum", "Minimum") and isinstance(instance, int) and not isinstance(instance, bool):
@@ -509,15 +539,13 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
             return [SchemaIssue(path, f"{instance} does not fit in a {bits}-bit integer")]
     if name == "Required":
         prop = getattr(kind, "property", None)
-        return [
-            SchemaIssue(path, f"missing required field {prop!r}" if isinstance(prop, str) else err.message)
-        ]
+        return [SchemaIssue(path, f"missing required field {prop!r}" if isinstance(prop, str) else message)]
     if name == "Enum":
         options = getattr(kind, "options", None)
         return [
             SchemaIssue(
                 path,
-                f"{_short(instance)} is not one of {_short(options)}" if options is not None else err.message,
+                f"{_short(instance)} is not one of {_short(options)}" if options is not None else message,
             )
         ]
     if name in ("OneOfNotValid", "AnyOf"):
@@ -529,14 +557,10 @@ def _issues_from_error(err: Any) -> list[SchemaIssue]:
                     alts.extend(t for t in sub_types if t != "null" and t not in alts)
         if alts:
             return [
-                SchemaIssue(
-                    path, f"expected {' or '.join(alts)}, got {_json_type(instance)} {_short(instance)}"
-                )
+                SchemaIssue(path, f"expected {' or '.join(alts)}, got {instance_type} {_short(instance)}")
             ]
-        return [
-            SchemaIssue(path, f"{_json_type(instance)} {_short(instance)} does not match any allowed form")
-        ]
-    return [SchemaIssue(path, err.message)]
+        return [SchemaIssue(path, f"{instance_type} {_short(instance)} does not match any allowed form")]
+    return [SchemaIssue(path, message)]
 
 
 _SHARED: dict[tuple[Any, ...], EmbeddedValidator] = {}
