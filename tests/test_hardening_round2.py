@@ -584,3 +584,198 @@ def test_h13_13_markdown_stays_under_github_limit() -> None:
     from gfm_check import injected
 
     assert injected(md) == []
+
+
+# ------------------------------------------------------------------------------------ 7, 8, 16 cache
+def _lint_json(paths: list[Path], *extra: str, cwd: Path | None = None) -> tuple[int, list[Any]]:
+    import json
+
+    result = run_cli(["lint", "--format", "json", *extra, *map(str, paths)], timeout=120, cwd=cwd)
+    assert result.code in (0, 1), result.text
+    findings = json.loads(result.out)["findings"]
+    return result.code, sorted(json.dumps(f, sort_keys=True) for f in findings)
+
+
+def _cached_equals_uncached(
+    paths: list[Path], cache: Path, *extra: str, cwd: Path | None = None
+) -> list[Any]:
+    cached = _lint_json(paths, "--cache-dir", str(cache), *extra, cwd=cwd)
+    fresh = _lint_json(paths, "--no-cache", *extra, cwd=cwd)
+    assert cached == fresh
+    return cached[1]
+
+
+SECRET_MANIFEST = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: app}
+stringData: {password: Tr0ub4dor-and-3-horse}
+data: {token: c3VwZXJzZWNyZXQtdG9rZW4tdmFsdWU=}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: cache, namespace: app}
+spec:
+  interval: 30m
+  chart: {spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}}
+  values: {auth: {password: correct-horse-battery-staple}}
+"""
+
+
+def test_h13_07_cache_private_and_without_secret_payloads(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "secret.yaml").write_text(SECRET_MANIFEST)
+    cache = tmp_path / "cache"
+    for _ in range(2):  # the second run reads and rewrites the cache (journal)
+        _cached_equals_uncached([tmp_path / "m"], cache)
+    os.utime(tmp_path / "m" / "secret.yaml")  # and compaction-era rewrites
+    _cached_equals_uncached([tmp_path / "m"], cache)
+    stored = [p for p in cache.rglob("*")]
+    assert stored
+    for p in stored:
+        mode = p.lstat().st_mode & 0o777
+        if p.is_dir() and p.name != "schemas":
+            assert mode == 0o700, (p, oct(mode))
+        elif p.is_file() and p.parent.name != "schemas":
+            assert mode == 0o600, (p, oct(mode))
+            data = p.read_bytes()
+            for secret in (b"Tr0ub4dor", b"c3VwZXJzZWNyZXQt", b"correct-horse"):
+                assert secret not in data, (p, secret)
+
+
+FLUX_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps/prod
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 1m
+  url: https://git.example.org/fleet.git
+  ref: {branch: main}
+"""
+
+
+def test_h13_08_cache_flux_path_deleted_and_created(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "clusters").mkdir()
+    (repo / "clusters" / "sync.yaml").write_text(FLUX_KS)
+    (repo / "apps" / "prod").mkdir(parents=True)
+    (repo / "apps" / "prod" / "README.md").write_text("x\n")
+    cache = tmp_path / "cache"
+    target = [repo / "clusters"]
+    missing = "spec.path './apps/prod' does not exist"
+    assert not any(missing in f for f in _cached_equals_uncached(target, cache, cwd=repo))
+    shutil.rmtree(repo / "apps" / "prod")
+    assert any(missing in f for f in _cached_equals_uncached(target, cache, cwd=repo))
+    (repo / "apps" / "prod").mkdir()
+    assert not any(missing in f for f in _cached_equals_uncached(target, cache, cwd=repo))
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: TYPE}
+"""
+
+
+def test_h13_08_cache_crd_edit_keeping_size_and_mtime(tmp_path: Path) -> None:
+    crds, manifests = tmp_path / "crds", tmp_path / "m"
+    crds.mkdir()
+    manifests.mkdir()
+    crd = crds / "widget.yaml"
+    crd.write_text(CRD.replace("TYPE", "string"))
+    (manifests / "w.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: a}\nspec: {size: 3}\n"
+    )
+    cache = tmp_path / "cache"
+    first = _cached_equals_uncached([manifests], cache, "--crd-dir", str(crds))
+    assert any("size" in f and "expected string" in f for f in first), first
+    st = crd.stat()
+    crd.write_text(CRD.replace("TYPE", "number"))  # same size ("string" / "number")
+    os.utime(crd, ns=(st.st_atime_ns, st.st_mtime_ns))  # cp -p, rsync -a, tar x keep the mtime
+    assert crd.stat().st_size == st.st_size and crd.stat().st_mtime_ns == st.st_mtime_ns
+    from gitops_gen.lint.schema import embedded
+
+    embedded._SHARED.clear()  # the in-process validator memo (a CLI run is a new process)
+    second = _cached_equals_uncached([manifests], cache, "--crd-dir", str(crds))
+    assert not any("expected string" in f for f in second), second
+
+
+def test_h13_08_cache_manifest_edit_keeping_size_and_mtime(tmp_path: Path) -> None:
+    m = tmp_path / "m"
+    m.mkdir()
+    f = m / "cm.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\ndata: {k: v}\n")
+    cache = tmp_path / "cache"
+    import time
+
+    time.sleep(2.1)  # past the racy window: the stat shortcut is trusted from now on
+    _cached_equals_uncached([m], cache)
+    st = f.stat()
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\ndata: {k: 7}\n")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = _cached_equals_uncached([m], cache)
+    assert any("expected string" in x for x in after), after
+
+
+def test_h13_16_cache_corrupt_records_are_misses(tmp_path: Path) -> None:
+    import random
+
+    m = tmp_path / "m"
+    m.mkdir()
+    for i in range(6):
+        (m / f"cm{i}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: n{i % 2}}}\ndata: {{k: {i}}}\n"
+        )
+    (m / "secret.yaml").write_text(SECRET_MANIFEST)
+    expected = _lint_json([m], "--no-cache")
+    cache = tmp_path / "cache"
+    rng = random.Random(13)
+    for round_ in range(24):
+        assert _lint_json([m], "--cache-dir", str(cache)) == expected, round_
+        files = sorted(p for p in cache.rglob("*") if p.is_file() and "schemas" not in p.parts)
+        victim = rng.choice(files)
+        data = bytearray(victim.read_bytes())
+        how = rng.choice(["flip", "truncate", "garbage", "zero"])
+        if how == "flip" and data:
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif how == "truncate":
+            del data[rng.randrange(len(data) + 1) :]
+        elif how == "garbage":
+            data[rng.randrange(len(data) + 1) :] = rng.randbytes(rng.randint(1, 64))
+        else:
+            data = bytearray(len(data))
+        victim.write_bytes(bytes(data))
+        if round_ % 5 == 0:
+            (m / f"cm{round_ % 6}.yaml").write_text(
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{round_}, namespace: n1}}\ndata: {{k: v}}\n"
+            )
+            expected = _lint_json([m], "--no-cache")

@@ -36,58 +36,164 @@ from gitops_gen import __version__
 from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
 
-FORMAT = 4  # 4: objects carry their path in the document (List items)
+FORMAT = 5  # 5: sealed records (length + checksum), ctime in file stats, no Secret bodies
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
 
 
-def _fingerprint_tree(paths: list[Path]) -> list[tuple[str, int, int]]:
-    out = []
+def _walk_files(paths: list[Path], suffixes: tuple[str, ...] = ()) -> list[str]:
+    out: list[str] = []
     for root in paths:
         if root.is_file():
-            st = root.stat()
-            out.append((str(root), st.st_size, st.st_mtime_ns))
+            out.append(str(root))
             continue
         for dirpath, _dirs, files in os.walk(root):
-            for name in files:
-                p = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(p)
-                except OSError:
-                    continue
-                out.append((p, st.st_size, st.st_mtime_ns))
+            out.extend(os.path.join(dirpath, n) for n in files if not suffixes or n.endswith(suffixes))
     return sorted(out)
 
 
+def _fingerprint_content(paths: list[Path], suffixes: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(path, content hash) of every file: an edit that keeps size and mtime (``cp -p``,
+    ``rsync -a``, ``tar x``) still changes it."""
+    out = []
+    for p in _walk_files(paths, suffixes):
+        h = hashlib.blake2b(digest_size=16)
+        try:
+            with open(p, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+        except OSError:
+            continue
+        out.append((p, h.hexdigest()))
+    return out
+
+
+def _fingerprint_stat(paths: list[Path]) -> list[tuple[str, int, int, int, int]]:
+    """(path, size, mtime, ctime, inode) of every file: for big trees (chart caches). The ctime and
+    inode change with every write, whatever a tool does to the mtime."""
+    out = []
+    for p in _walk_files(paths):
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        out.append((p, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return out
+
+
+def _chart_paths(chart_dirs: tuple[str, ...]) -> list[Path]:
+    return [
+        Path(d.split("=", 1)[1] if "=" in d and not os.path.exists(d) else d).absolute() for d in chart_dirs
+    ]
+
+
 def settings_digest(options: LintOptions) -> str:
-    code_root = Path(__file__).resolve().parent
-    code = _fingerprint_tree([code_root])
-    code = [c for c in code if c[0].endswith(".py")]
+    """Everything besides the files themselves that a cached result depends on."""
+    code_root = Path(__file__).resolve().parent.parent  # all of gitops_gen: rules read capacity, k8s...
     parts = [
         FORMAT,
         __version__,
-        code,
+        _fingerprint_content([code_root], (".py",)),
         options.kubernetes_version,
         options.validator,
-        _fingerprint_tree([Path(p).absolute() for p in options.schema_dirs]),
-        _fingerprint_tree([Path(p).absolute() for p in options.crd_dirs]),
+        _fingerprint_content([Path(p).absolute() for p in options.schema_dirs]),
+        _fingerprint_content([Path(p).absolute() for p in options.crd_dirs]),
         repr(
             options.cluster
             and (options.cluster.nodes, options.cluster.distribution, sorted(options.cluster.k3s_disable))
         ),
+        repr(options.platform),
         str(options.repo_root),
         repr(options.chart_dirs),
+        _fingerprint_stat(_chart_paths(options.chart_dirs)),
     ]
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def directories_digest(root: Path | None) -> str:
+    """The directories that exist under ``root`` (the repository being linted): a Flux
+    Kustomization's ``spec.path`` is checked against them, so creating or deleting one changes the
+    cross-object results although no linted file changed."""
+    if root is None:
+        return ""
+    h = hashlib.blake2b(digest_size=16)
+    for dirpath, dirs, _files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        h.update(os.fsencode(dirpath) + b"\0")
+    return h.hexdigest()
+
+
+_MAGIC = b"GGLC\x00\x05\r\n"
+_SUM = 16  # bytes of the BLAKE2b checksum in front of every stored record
+
+
+def _sum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_SUM).digest()
+
+
+def _seal(payload: bytes) -> bytes:
+    """``length + checksum + payload``: a torn or altered record is recognised before it is read."""
+    return len(payload).to_bytes(8, "little") + _sum(payload) + payload
+
+
+def _unseal(data: bytes, offset: int = 0) -> tuple[bytes, int] | None:
+    """The payload sealed at ``offset`` and the offset after it, or None (torn, altered, foreign)."""
+    head = data[offset : offset + 8 + _SUM]
+    if len(head) < 8 + _SUM:
+        return None
+    n = int.from_bytes(head[:8], "little")
+    start = offset + 8 + _SUM
+    payload = data[start : start + n]
+    if len(payload) != n or _sum(payload) != head[8:]:
+        return None
+    return payload, start + n
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) readable by the user only; tighten it if it exists."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.stat(path)
+    if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.getuid():
+        os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, data: bytes, *, append: bool = False) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _holds_secret_payload(result: Any) -> bool:
+    """Does a file's phase-1 result hold a Secret's data or a credential the ``secrets`` rule
+    found? Then its object bodies are not stored (the slim record, without bodies, is)."""
+    try:
+        objects, findings, _counted = result
+        for o in objects:
+            body = o[0]
+            if body.get("kind") == "Secret" and (body.get("data") or body.get("stringData")):
+                return True
+        return any(f[0] == "secrets" for f in findings)
+    except (TypeError, ValueError, IndexError, AttributeError, KeyError):
+        return True  # an unexpected shape: do not store what we cannot judge
+
+
+_NOT_STORED = b""  # the full record of a file holding secrets: parsed again when needed
 
 
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
-        self.stat: dict[str, tuple[int, int, int, str, bool]] = {}
-        # key -> (slim blob, full blob or its (offset, length) in the bodies file)
-        self.entries: dict[str, tuple[bytes, bytes | tuple[int, int]]] = {}
+        self.stat: dict[str, tuple[int, int, int, int, str, bool]] = {}
+        # key -> (slim blob, full blob or its (offset, length, checksum) in the bodies file)
+        self.entries: dict[str, tuple[bytes, bytes | tuple[int, int, bytes]]] = {}
         self.parts: dict[str, bytes] = {}
-        self.new_stat: dict[str, tuple[int, int, int, str, bool]] = {}
+        self.new_stat: dict[str, tuple[int, int, int, int, str, bool]] = {}
         self.new_entries: dict[str, tuple[bytes, bytes]] = {}
         self.new_parts: dict[str, bytes] = {}
         self.used_parts: set[str] = set()
@@ -100,6 +206,7 @@ class ResultCache:
     @classmethod
     def open(cls, root: Path, options: LintOptions) -> ResultCache | None:
         try:
+            _private_dir(Path(root))
             directory = Path(root) / settings_digest(options)
             cache = cls(directory)
             cache._load()
@@ -117,26 +224,35 @@ class ResultCache:
             except FileNotFoundError:
                 data = b""
             if data:
+                sealed = _unseal(data, len(_MAGIC)) if data.startswith(_MAGIC) else None
+                if sealed is None:
+                    raise ValueError("torn or foreign index")
                 self.index_bytes = len(data)
-                self.stat, self.entries, self.parts, self.bodies_name = marshal.loads(data)
+                self.stat, self.entries, self.parts, self.bodies_name = marshal.loads(sealed[0])
                 try:  # kept open: a compaction by a concurrent run may unlink it
                     self.bodies = open(self.dir / self.bodies_name, "rb")  # noqa: SIM115
                 except OSError:  # already gone: slim records still serve, full ones are parsed again
                     self.bodies = None
-            if journal.is_file():
+            try:
                 with open(journal, "rb") as fh:
-                    while True:
-                        try:
-                            stat, entries, parts = marshal.load(fh)
-                        except EOFError:
-                            break
-                        self.stat.update(stat)
-                        self.entries.update(entries)
-                        self.parts.update(parts)
-                    self.journal_bytes = fh.tell()
-        except (ValueError, TypeError, EOFError, OSError):  # torn or foreign: start afresh
+                    jdata = fh.read()
+            except FileNotFoundError:
+                jdata = b""
+            offset = 0
+            while offset < len(jdata):
+                rec = _unseal(jdata, offset)
+                if rec is None:  # a torn tail (killed while appending): what came before stands
+                    break
+                stat_, entries, parts = marshal.loads(rec[0])
+                self.stat.update(stat_)
+                self.entries.update(entries)
+                self.parts.update(parts)
+                offset = rec[1]
+            self.journal_bytes = offset
+        except Exception:  # torn, altered or foreign, whatever the error: start afresh (a miss)
             self.stat, self.entries, self.parts = {}, {}, {}
             self.bodies = None
+            self.journal_bytes = self.index_bytes = 0
             for p in (index, journal):
                 with contextlib.suppress(OSError):
                     p.unlink()
@@ -147,7 +263,10 @@ class ResultCache:
         return key
 
     def key_and_bytes(self, path: str, role: str) -> tuple[str | None, bytes | None]:
-        """Cache key of ``path``, and its bytes when they had to be read to hash them (else None)."""
+        """Cache key of ``path``, and its bytes when they had to be read to hash them (else None).
+
+        The content hash is reused without reading the file only when size, mtime, ctime and inode
+        all match (ctime: an edit that restores size and mtime, ``cp -p``, still changes it)."""
         absp = os.path.abspath(path)
         try:
             st = os.stat(absp)
@@ -158,20 +277,19 @@ class ResultCache:
         known = self.stat.get(absp)
         if (
             known is not None
-            and known[4]
-            and known[0] == st.st_size
-            and known[1] == st.st_mtime_ns
-            and known[2] == st.st_ino
+            and known[5]
+            and known[:4] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         ):
-            return f"{known[3]}:{role}", None
+            return f"{known[4]}:{role}", None
         try:
             with open(absp, "rb") as fh:
                 data = fh.read()
         except OSError:
             return None, None
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        trusted = time.time_ns() - st.st_mtime_ns > RACY_NS
-        entry = (st.st_size, st.st_mtime_ns, st.st_ino, digest, trusted)
+        now = time.time_ns()
+        trusted = now - st.st_mtime_ns > RACY_NS and now - st.st_ctime_ns > RACY_NS
+        entry = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, digest, trusted)
         if known != entry:
             self.stat[absp] = entry
             self.new_stat[absp] = entry
@@ -183,34 +301,40 @@ class ResultCache:
     def get_slim(self, key: str) -> Any:
         """The slim record of a file (see :func:`gitops_gen.lint.run.slim`), or None."""
         e = self.entries.get(key)
-        return None if e is None else marshal.loads(e[0])
+        if e is None:
+            return None
+        try:
+            return marshal.loads(e[0])
+        except Exception:
+            return None
 
-    def _full_blob(self, ref: bytes | tuple[int, int]) -> bytes | None:
+    def _full_blob(self, ref: bytes | tuple[int, int, bytes]) -> bytes | None:
         if isinstance(ref, bytes):
-            return ref
+            return ref or None  # _NOT_STORED
         if self.bodies is None:
             return None
-        offset, length = ref
         try:
+            offset, length, checksum = ref
             self.bodies.seek(offset)
             blob = self.bodies.read(length)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError, OverflowError):
             return None
-        return blob if len(blob) == length else None
+        return blob if len(blob) == length and _sum(blob) == checksum else None
 
     def get(self, key: str) -> Any:
-        """The full phase-1 result of a file, or None (unknown, or its stored copy is unreadable)."""
+        """The full phase-1 result of a file, or None (unknown, not stored, or unreadable)."""
         e = self.entries.get(key)
         blob = None if e is None else self._full_blob(e[1])
         if blob is None:
             return None
         try:
             return marshal.loads(blob)
-        except (ValueError, TypeError, EOFError):
+        except Exception:
             return None
 
     def put(self, key: str, slim_record: Any, result: Any) -> None:
-        e = (marshal.dumps(slim_record), marshal.dumps(result))
+        full = _NOT_STORED if _holds_secret_payload(result) else marshal.dumps(result)
+        e = (marshal.dumps(slim_record), full)
         self.entries[key] = e
         self.new_entries[key] = e
 
@@ -219,8 +343,12 @@ class ResultCache:
         blob = self.parts.get(key)
         if blob is None:
             return None
+        try:
+            found = marshal.loads(blob)
+        except Exception:
+            return None
         self.used_parts.add(key)
-        return marshal.loads(blob)
+        return found
 
     def put_part(self, key: str, findings: Any) -> None:
         blob = marshal.dumps(findings)
@@ -233,13 +361,12 @@ class ResultCache:
         if not self.new_stat and not self.new_entries and not self.new_parts:
             return
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            record = marshal.dumps((self.new_stat, self.new_entries, self.new_parts))
+            _private_dir(self.dir)
+            record = _seal(marshal.dumps((self.new_stat, self.new_entries, self.new_parts)))
             if self.journal_bytes + len(record) > max(self.index_bytes, 1_000_000):
                 self._compact()
             else:
-                with open(self.dir / "journal.marshal", "ab") as fh:
-                    fh.write(record)
+                _write_private(self.dir / "journal.marshal", record, append=True)
             self.new_stat, self.new_entries, self.new_parts = {}, {}, {}
         except (OSError, ValueError):
             pass  # a cache that cannot be written is no cache; the run's results are unaffected
@@ -250,27 +377,31 @@ class ResultCache:
             self.bodies = None
 
     def _compact(self) -> None:
-        """Rewrite everything: the bodies (full records) to a new file, then the index naming it."""
-        live = {f"{v[3]}:" for v in self.stat.values()}
-        entries: dict[str, tuple[bytes, int, int]] = {}
+        """Rewrite everything: the bodies (full records) to a new file, then the index naming it.
+        Entries of files that no longer exist go (with them, whatever they held)."""
+        live = {f"{v[4]}:" for p, v in self.stat.items() if os.path.exists(p)}
+        self.stat = {p: v for p, v in self.stat.items() if f"{v[4]}:" in live}
+        entries: dict[str, tuple[bytes, bytes | tuple[int, int, bytes]]] = {}
         name = f"bodies-{os.getpid()}-{time.time_ns()}.bin"
         tmp = self.dir / f"{name}.tmp"
         offset = 0
-        with open(tmp, "wb") as out:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
             for k, (slim_blob, ref) in self.entries.items():
                 if k[: k.index(":") + 1] not in live:
                     continue
                 blob = self._full_blob(ref)
                 if blob is None:
+                    entries[k] = (slim_blob, _NOT_STORED)
                     continue
                 out.write(blob)
-                entries[k] = (slim_blob, offset, len(blob))
+                entries[k] = (slim_blob, (offset, len(blob), _sum(blob)))
                 offset += len(blob)
         os.replace(tmp, self.dir / name)
         parts = {k: v for k, v in self.parts.items() if k in self.used_parts}
-        index = marshal.dumps((self.stat, {k: (e[0], (e[1], e[2])) for k, e in entries.items()}, parts, name))
+        index = _MAGIC + _seal(marshal.dumps((self.stat, entries, parts, name)))
         tmp = self.dir / f"index.{os.getpid()}.tmp"
-        tmp.write_bytes(index)
+        _write_private(tmp, index)
         os.replace(tmp, self.dir / "index.marshal")
         with contextlib.suppress(OSError):
             (self.dir / "journal.marshal").unlink()

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
+from gitops_gen.lint import cache as cache_mod
 from gitops_gen.lint import engine
 from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
 from gitops_gen.lint.model import Hit, LintOptions, Severity
@@ -345,7 +346,8 @@ def run_cached(
                 members.setdefault(p, []).append(i)
     part_key: dict[str, str] = {}
     everything = _digest([(t.display, keys[i] or "") for i, t in enumerate(tasks)])
-    mix = everything if GLOBAL in members else ""
+    # the global partition (Flux objects) also depends on which directories exist (spec.path)
+    mix = everything + cache_mod.directories_digest(options.repo_root) if GLOBAL in members else ""
     for p, idx in members.items():
         part_key[p] = "p" + _digest([(p, mix), *((tasks[i].display, keys[i] or "") for i in idx)])
     cached: dict[str, Any] = {}

@@ -373,7 +373,7 @@ DEFINITIONS_CACHE_DIR: Path | None = None
 def _load_definitions(path: Path) -> Any:
     """The shared definitions with integer bounds, from a marshal copy in ``DEFINITIONS_CACHE_DIR``
     when there is one: 1.5 MB of JSON takes ~11 ms to parse (+1 ms to bound, in an object hook;
-    :func:`bound_integers` after parsing took 12 ms); the copy loads in ~5 ms. The copy is named by the file's path, size and mtime and this module's size and mtime."""
+    :func:`bound_integers` after parsing took 12 ms); the copy loads in ~5 ms. The copy is named by the file's path, size, mtime and ctime and this module's."""
     import marshal
 
     copy: Path | None = None
@@ -382,7 +382,17 @@ def _load_definitions(path: Path) -> Any:
 
         try:
             st, me = os.stat(path), os.stat(__file__)
-            key = repr((str(path), st.st_size, st.st_mtime_ns, me.st_size, me.st_mtime_ns))
+            key = repr(
+                (
+                    str(path),
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ctime_ns,
+                    me.st_size,
+                    me.st_mtime_ns,
+                    me.st_ctime_ns,
+                )
+            )
             copy = DEFINITIONS_CACHE_DIR / f"defs-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
                 return marshal.load(fh)
