@@ -779,3 +779,132 @@ def test_h13_16_cache_corrupt_records_are_misses(tmp_path: Path) -> None:
                 f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{round_}, namespace: n1}}\ndata: {{k: v}}\n"
             )
             expected = _lint_json([m], "--no-cache")
+
+
+# ------------------------------------------------------------------------------------ 11 unreadable
+def _unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run gitops-gen where permissions apply: as ``nobody`` (setpriv) when the tests run as root."""
+    import shutil
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: permissions are not enforced")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    cmd = [*prefix, sys.executable, "-m", "gitops_gen", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_h13_11_unreadable_subdirectory_is_an_error() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.chmod(root, 0o755)
+        m = root / "m"
+        (m / "locked").mkdir(parents=True)
+        (m / "locked" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+        (m / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: x}\n")
+        specs = write_specs(root / "s")
+        (specs / "apps" / "locked").mkdir()
+        for p in [*root.rglob("*")]:
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)
+        os.chmod(m / "locked", 0)
+        os.chmod(specs / "apps" / "locked", 0)
+        try:
+            result = _unprivileged(["lint", "--no-cache", "m"], root)
+            assert result.returncode == 2, result
+            assert "m/locked: cannot read directory" in result.stderr
+            result = _unprivileged(["render", "--specs", "s/specs", "--out", "o", "--check"], root)
+            assert result.returncode == 2, result
+            assert "locked: cannot read directory" in result.stderr
+        finally:
+            os.chmod(m / "locked", 0o755)
+            os.chmod(specs / "apps" / "locked", 0o755)
+
+
+# ------------------------------------------------------------------------------------ 15 file names
+def test_h13_15_non_utf8_file_names(tmp_path: Path) -> None:
+    import json
+
+    m = tmp_path / "m"
+    m.mkdir()
+    name = os.fsdecode(b"\xff\x1b[31m.yaml")
+    (m / name).write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b}\ndata: {k: 1}\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for fmt in ("sarif", "json", "text", "github"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "gitops_gen", "lint", "--no-cache", "--format", fmt, "m"],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+            env=env,
+        )
+        assert proc.returncode == 1, (fmt, proc.stderr)
+        assert b"internal error" not in proc.stderr
+        proc.stdout.decode("utf-8")  # always valid UTF-8
+        if fmt == "sarif":
+            doc = json.loads(proc.stdout)
+            uris = [
+                loc["physicalLocation"]["artifactLocation"]["uri"]
+                for r in doc["runs"][0]["results"]
+                for loc in r["locations"]
+            ]
+            assert "m/%FF%1B%5B31m.yaml" in uris
+    specs = write_specs(tmp_path / "s")
+    out = tmp_path / "out"
+    assert _render(specs, out).code == 0
+    (out / os.fsdecode(b"stale-\xfe.yaml")).write_text(HDR + "kind: X\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_gen", "render", "--specs", str(specs), "--out", str(out)],
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"removed: " in proc.stdout and b"stale-\\xfe.yaml" in proc.stdout
+
+
+# ------------------------------------------------------------------------------------ 20 escapes
+def test_h13_20_escape_control_in_our_output(tmp_path: Path) -> None:
+    from gitops_gen.diff.compare import compare_objects
+    from gitops_gen.diff.model import DiffReport
+    from gitops_gen.diff.objects import parse_tree
+    from gitops_gen.diff.report import render_report
+    from gitops_gen.textsafe import escape_control
+
+    assert escape_control("a\x1b[2Kb\rc\u202ed\ud8ff") == "a\\x1b[2Kb\\x0dc\\u202ed\\ud8ff"
+    assert escape_control(os.fsdecode(b"\xff")) == "\\xff"
+    assert escape_control("tab\tnl\n") == "tab\tnl\n"
+    fake = "\r\x1b[2K0 errors\n"
+    old = parse_tree({"a.yaml": "kind: ConfigMap\nmetadata: {name: c}\ndata: {k: a}\n"})
+    new = parse_tree(
+        {"a.yaml": f"kind: ConfigMap\nmetadata: {{name: c}}\ndata: {{k: {fake!r}}}\n".replace("'", '"')}
+    )
+    for fmt in ("text", "markdown"):
+        out = render_report(DiffReport("a", "b", compare_objects(old, new)), fmt)
+        assert "\x1b" not in out and "\r" not in out, (fmt, out)
+    err = _load_err(tmp_path, apps=[_app(image="web\x1b[2K:1")])
+    assert "\x1b" not in err and "\\x1b" in err, err
+
+
+# ------------------------------------------------------------------------------------ 19 schemas import
+def test_h13_19_schemas_import_does_not_write_through_symlinks(tmp_path: Path) -> None:
+    crds = tmp_path / "crds"
+    crds.mkdir()
+    (crds / "w.yaml").write_text(CRD.replace("TYPE", "string"))
+    out = tmp_path / "schemas"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "example.com").symlink_to(elsewhere)
+    result = run_cli(["schemas", "import", str(crds), "--out", str(out)], timeout=60)
+    assert result.code == 2 and "symlink" in result.err, result.text
+    assert list(elsewhere.iterdir()) == []
+    (out / "example.com").unlink()
+    result = run_cli(["schemas", "import", str(crds), "--out", str(out)], timeout=60)
+    assert result.code == 0, result.text
+    assert (out / "example.com" / "widget_v1.json").is_file()

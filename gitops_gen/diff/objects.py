@@ -8,6 +8,7 @@ YAML) are kept too, keyed by their file, so a change to them is still seen.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,17 @@ def read_tree(root: Path) -> dict[str, str]:
         return {root.name: read_text(root, display=str(root))}
     files: dict[str, str] = {}
     real_root = root.resolve()
-    for path in sorted(root.rglob("*")):
+
+    def unreadable(exc: OSError) -> None:
+        raise UserError.at(
+            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
+        )
+
+    found: list[Path] = []
+    for d, dirs, names in os.walk(root, onerror=unreadable):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        found.extend(Path(d) / n for n in names)
+    for path in sorted(found):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not path.name.endswith(YAML_SUFFIXES):
             continue

@@ -28,9 +28,11 @@ def render_report(report: DiffReport, fmt: str) -> str:
     report = replace(report, objects=redact_objects(report.objects))  # no secret in any format
     if fmt == "json":
         return json.dumps(to_json(report), indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
+    from gitops_gen.textsafe import escape_control
+
     if fmt == "markdown":
-        return to_markdown(report)
-    return to_text(report)
+        return escape_control(to_markdown(report))
+    return escape_control(to_text(report))  # a value cannot rewrite the terminal (ESC, CR, bidi)
 
 
 # ------------------------------------------------------------------------------------------- json

@@ -260,7 +260,7 @@ def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[
 
     for root in paths:
         if root.is_dir():
-            for dirpath, dirs, files in os.walk(root):
+            for dirpath, dirs, files in os.walk(root, onerror=_unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(f"{dirpath}/{d}"))
                 for name in sorted(files):
                     if name.startswith("."):
@@ -276,6 +276,16 @@ def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[
                 hint="give files or directories of Kubernetes manifests",
             )
     return sorted(out)
+
+
+def _unreadable(exc: OSError) -> None:
+    """A directory that cannot be listed is an error, never silently skipped (its manifests would go
+    unchecked and lint would pass)."""
+    raise UserError.at(
+        str(exc.filename),
+        f"cannot read directory: {exc.strerror or exc}",
+        hint="fix its permissions, or leave it out with --exclude",
+    )
 
 
 def is_kustomize_config(body: Any, filename: str) -> bool:

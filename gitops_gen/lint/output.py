@@ -11,6 +11,7 @@ With ``--show-ignored`` the JSON also carries ``"ignored": [...]`` (same finding
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from gitops_gen import __version__
@@ -44,7 +45,7 @@ def to_json(result: LintResult, show_ignored: bool = False) -> str:
     doc: dict[str, Any] = {"findings": [f.to_json() for f in result.findings], "summary": summary(result)}
     if show_ignored:
         doc["ignored"] = [f.to_json() for f in result.ignored]
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _json_text(doc)
 
 
 def to_text(result: LintResult, show_ignored: bool = False, color: bool = False) -> str:
@@ -104,14 +105,23 @@ def to_github(result: LintResult, show_ignored: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _json_text(doc: Any) -> str:
+    """JSON that can always be written as UTF-8: a non-UTF-8 file name (held as lone surrogates)
+    is kept as its JSON escape (``\\udcff``) instead of failing the whole output."""
+    import re
+
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _artifact(path: str) -> dict[str, str]:
     """SARIF artifactLocation of a shown path: a percent-encoded URI (spaces, '#', '%' are not URI
     characters), relative to %SRCROOT% unless the path is absolute (outside the working directory)."""
     from urllib.parse import quote
 
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path)}
-    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(os.fsencode(path))}  # fsencode: the bytes of a non-UTF-8 name
+    return {"uri": quote(os.fsencode(path)), "uriBaseId": "%SRCROOT%"}
 
 
 def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
@@ -182,4 +192,4 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _json_text(doc)

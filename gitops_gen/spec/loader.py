@@ -82,13 +82,19 @@ def spec_files(specs_dir: Path) -> list[Path]:
         )
     if specs_dir.is_file():
         return [specs_dir]
-    files = [
-        p
-        for p in specs_dir.rglob("*")
-        if p.suffix in SPEC_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(specs_dir).parts)
-    ]
+
+    def unreadable(exc: OSError) -> None:
+        raise UserError.at(
+            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
+        )
+
+    files: list[Path] = []
+    for dirpath, dirs, names in os.walk(specs_dir, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for n in names:
+            p = Path(dirpath) / n
+            if p.suffix in SPEC_SUFFIXES and not n.startswith(".") and p.is_file():
+                files.append(p)
     return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
 
 

@@ -79,10 +79,7 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
                         hint="fix or remove this CRD",
                     )
                 target = out_dir / cv.group / f"{cv.kind.lower()}_{cv.version}.json"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(cv.schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-                os.replace(tmp, target)
+                _write_inside(out_dir, target, json.dumps(cv.schema, indent=2, sort_keys=True) + "\n")
                 written.append(target)
     if not found:
         raise UserError(
@@ -90,6 +87,28 @@ def import_crds(files: list[Path], out_dir: Path) -> list[Path]:
             hint="pass CRD manifests, e.g. from `kubectl get crd -o yaml`",
         )
     return written
+
+
+def _write_inside(out_dir: Path, target: Path, text: str) -> None:
+    """Write ``target`` (``out_dir/<group>/<file>``) without following a symlink below ``out_dir``:
+    a symlinked group directory would send the schema anywhere the link points."""
+    group_dir = target.parent
+    if group_dir.is_symlink():
+        raise UserError.at(
+            str(group_dir),
+            "is a symlink inside --out; gitops-gen does not write through symlinks",
+            hint="remove the link (or pass the directory it points to as --out)",
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        group_dir.mkdir(exist_ok=True)
+    except FileExistsError:
+        raise UserError.at(str(group_dir), "exists and is not a directory", hint="move it away") from None
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, target)  # replaces a symlink at target itself, never writes through it
 
 
 def run_import(files: list[Path], out_dir: Path) -> int:
