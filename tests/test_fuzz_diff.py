@@ -167,3 +167,85 @@ def test_broken_specs_at_base_are_located_with_the_ref(tmp_path: Path) -> None:
     outcome = _diff(tmp_path, "--base", "HEAD")
     assert_clean(outcome, allowed=(2,))
     assert "HEAD:" in outcome.err and "app0.yaml:4:" in outcome.err
+
+
+# ------------------------------------------------------------------------------ markdown injection
+# what a pull request can put into a value: Markdown and HTML syntax, backtick runs, mentions,
+# autolinks, table pipes, line breaks, entities, control characters
+_MD_PIECES = st.sampled_from(
+    [
+        "`",
+        "``",
+        "```",
+        "````",
+        "|",
+        "\\",
+        "<",
+        ">",
+        "</details>",
+        "<h1>",
+        "<img src=x>",
+        "<a href=x>",
+        "](",
+        "![",
+        "[x]",
+        "(http://e.example)",
+        "https://e.example/p",
+        "www.e.example",
+        "@octocat",
+        "@org/team",
+        "*",
+        "_",
+        "~~",
+        "#",
+        "&amp;",
+        "&lt;",
+        "\n",
+        "\r",
+        " ",
+        "\t",
+        "x",
+        "é",
+        "\x1b[2K",
+        "<!--",
+        "-->",
+        ":",
+        "---",
+        "> ",
+        "1. ",
+    ]
+)
+_MD_VALUES = st.lists(_MD_PIECES, min_size=1, max_size=12).map("".join)
+
+
+@DIFF_FUZZ
+@given(values=st.lists(_MD_VALUES, min_size=1, max_size=4), key=_MD_VALUES, name=_MD_VALUES)
+def test_markdown_diff_never_renders_injected_elements(values: list[str], key: str, name: str) -> None:
+    """Random values through `diff --format markdown`, rendered by cmark-gfm: only our elements."""
+    from gfm_check import injected
+
+    from gitops_gen.diff.compare import compare_objects
+    from gitops_gen.diff.model import DiffReport, LintDelta
+    from gitops_gen.diff.objects import parse_tree
+    from gitops_gen.diff.report import render_report
+    from gitops_gen.lint.model import Finding, Severity
+
+    def tree(suffix: str) -> dict[str, str]:
+        docs = [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"cm{i}", "namespace": "n"},
+                "data": {key or "k": v + suffix, "multi": f"a\n{v}\n{suffix}", "same": name},
+            }
+            for i, v in enumerate(values)
+        ]
+        return {f"{name[:20]}{i}.yaml": dump_yaml(d) for i, d in enumerate(docs)}
+
+    old, new = parse_tree(tree("")), parse_tree(tree("~"))
+    findings = [
+        Finding("secrets", Severity.ERROR, name, 1, 1, f"ConfigMap/n/{v}", v + key, "fix") for v in values
+    ]
+    report = DiffReport(name, key, compare_objects(old, new), LintDelta.between([], findings), notes=[name])
+    md = render_report(report, "markdown")
+    assert injected(md) == [], md
