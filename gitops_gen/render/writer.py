@@ -1,13 +1,15 @@
 """Write a rendered tree safely, or check it (``--check``).
 
-:func:`write_tree` never leaves a mix of old and new files in ``--out``:
+:func:`write_tree` writes only into a directory it owns (:func:`validate_out`: not the current
+directory or a parent of it, not a repository root, not the specs, and when not empty, marked by
+:data:`MARKER` from an earlier render), and never leaves a mix of old and new files in ``--out``:
 
 1. take a lock (``.<out>.gitops-gen.lock`` beside ``--out``; ``flock``, so a killed render never
    leaves a stale lock): a second render at the same time is refused with a clear message;
 2. recover from a render that was killed earlier (remove its temporary directories; if it died
    between the two renames of the fallback swap, put the old tree back);
-3. scan ``--out`` without following symlinks: a file whose first line is the gitops-gen header is
-   ours; anything else (hand-written files, symlinks, other file types) is carried over untouched.
+3. scan ``--out`` without following symlinks: a file whose whole first line is the gitops-gen header
+   (naming its spec files) is ours; anything else (hand-written files, symlinks, other file types) is carried over untouched.
    A hand-written file where we want to write is an error, never overwritten;
 4. build the complete new tree in a temporary sibling directory (same file system): generated files
    are written (or hard-linked from the old tree when unchanged, keeping their timestamps), carried
