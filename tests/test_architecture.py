@@ -20,8 +20,9 @@ LEAVES = {
     "quantity": {"errors"},
     "values": {"errors"},
     "yamlio": {"errors"},
-    "validation": {"errors", "values", "yamlio"},
+    "validation": {"errors", "values", "yamlio", "credentials"},
     "credentials": {"errors", "values"},
+    "textsafe": set(),
     "discover": {"paths"},
 }
 LEAF_NAMES = set(LEAVES)

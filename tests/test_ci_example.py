@@ -150,7 +150,9 @@ def test_workflow_scripts_run_on_a_pull_request_checkout(tmp_path: Path) -> None
     r = bash(step("diff")["run"], ci, {**env, **{k: "main" for k in step("diff")["env"]}})
     assert r.returncode == 0, r.stderr
     comment = (ci / "gitops-gen-diff.md").read_text()
-    assert comment.startswith("<!-- gitops-gen-diff -->\n### gitops-gen diff: origin/main")
+    assert comment.startswith(
+        "<!-- gitops-gen-diff -->\n### gitops-gen diff: `origin/main"
+    )  # labels are code spans
     assert "| Objects changed | 1 |" in comment and "`spec.maxReplicas` | `5` | `8`" in comment
 
 

@@ -16,10 +16,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hardening_helpers import FUZZ
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lint_helpers import as_tuples
-from test_hardening_support import FUZZ
 
 from gitops_gen.lint.api import RunSettings, lint_paths
 from gitops_gen.lint.model import LintOptions
@@ -228,6 +229,7 @@ def _step(root: Path, cache: Path, step: str, rng: random.Random) -> None:
             victim.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 @CACHE_FUZZ
 @given(seed=st.integers(0, 2**32 - 1), steps=st.lists(st.sampled_from(STEPS), min_size=1, max_size=8))
 def test_cached_lint_equals_uncached_after_mutations(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_hardening_support import APP, PLATFORM, REPO, run_cli, write_specs
+from hardening_helpers import APP, PLATFORM, REPO, run_cli, write_specs
 
 from gitops_gen.render import writer
 from gitops_gen.render.engine import HEADER_PREFIX
@@ -340,7 +340,7 @@ def test_h13_09_control_characters_in_git_refused(tmp_path: Path, field: str, va
     ],
 )
 def test_h13_18_exotic_yaml_values_refused(tmp_path: Path, yaml_value: str, what: str) -> None:
-    from test_hardening_support import dump_yaml
+    from hardening_helpers import dump_yaml
 
     p = copy.deepcopy(PLATFORM)
     p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
@@ -357,7 +357,7 @@ def test_h13_18_booleans_are_not_integers(tmp_path: Path, field: str) -> None:
 
 
 def test_h13_18_standard_tags_still_accepted(tmp_path: Path) -> None:
-    from test_hardening_support import dump_yaml
+    from hardening_helpers import dump_yaml
 
     p = copy.deepcopy(PLATFORM)
     p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
@@ -368,7 +368,7 @@ def test_h13_18_standard_tags_still_accepted(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ 22 expansion
 def test_h13_22_alias_expansion_bounded_in_rendered_size(tmp_path: Path) -> None:
-    from test_hardening_support import dump_yaml
+    from hardening_helpers import dump_yaml
 
     p = copy.deepcopy(PLATFORM)
     p["spec"]["components"]["ingressNginx"]["values"] = {"extra": "PLACEHOLDER"}
@@ -467,7 +467,7 @@ HOSTILE_VALUES = [
 
 
 def _report_with(values: list[str], *, kind: str = "ConfigMap") -> Any:
-    from test_hardening_support import dump_yaml
+    from hardening_helpers import dump_yaml
 
     from gitops_gen.diff.compare import compare_objects
     from gitops_gen.diff.model import DiffReport, LintDelta
