@@ -285,9 +285,14 @@ def test_h13_04_hostile_strings_are_linear(tmp_path: Path) -> None:
         "x://a:" * 40_000,
         "::@@//" * 40_000,
     ]
+    hostile += ["${a} " * 100_000 + "x", "{{ }}  " * 50_000 + "x", "<" * 100_000 + ">", "A" * 100_000 + "b"]
     start = time.perf_counter()
+    from gitops_gen.credentials import credential_kind, is_literal_credential
+
     for text in hostile:
         url_with_password(text)
+        is_literal_credential("password", text, strict=True)
+        credential_kind(text)
     with pytest.raises(ValueError):
         _email("a@" + "a." * 60_000 + "@")
     assert time.perf_counter() - start < 1.0
