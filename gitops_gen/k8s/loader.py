@@ -35,6 +35,11 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
 _POS = re.compile(r"line (\d+), column (\d+)")
 _DEEP_INDENT = re.compile(r"\n {160}")
+# Characters YAML 1.2 does not allow in a stream (c-printable), which Go YAML (and so kubectl, kustomize
+# and Flux) refuses with "control characters are not allowed": C0 controls but tab, LF and CR; DEL; C1
+# controls but NEL; surrogates; U+FFFE and U+FFFF. Escapes in double-quoted scalars ("\x07") are fine.
+_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_GO_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 # Roles of a file, decided from the kustomizations that mention it.
 ROLE_RESOURCE = "resource"
@@ -159,6 +164,24 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         first = _first_content(lines, start, min(end, len(lines)))
         if first is None:
             continue  # only comments / directives
+        bad = _NON_PRINTABLE.search(chunk)
+        if bad is not None:
+            before = chunk[: bad.start()]
+            line = start + before.count("\n") + 1
+            col = bad.start() - (before.rfind("\n") + 1) + 1
+            out.problems.append(
+                FileProblem(
+                    f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed "
+                    "(kubectl, kustomize and Flux refuse the file)",
+                    line,
+                    col,
+                    'remove it, or write it as an escape inside a double-quoted string ("\\x07")',
+                )
+            )
+            index += 1
+            continue
+        if _GO_BREAKS.search(chunk):  # Go YAML (YAML 1.1) breaks lines at NEL, LS and PS; YAML 1.2 does not
+            chunk = _GO_BREAKS.sub("\n", chunk)
         try:
             body = yaml_rs.loads(chunk, parse_datetime=False, alias_limits=_LIMITS)
         except yaml_rs.YAMLDecodeError as exc:
