@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from gitops_gen.render.components import HelmComponent, Issuer
+    from gitops_gen.render.workloads import AppContext
     from gitops_gen.spec.loader import Specs
     from gitops_gen.spec.models import App, Platform
 
@@ -428,7 +429,9 @@ def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
                     ingress_class=issuer.ingress_class,
                 )
             ],
-            notes=["ACME HTTP-01 through the nginx ingress class; used by every Ingress with TLS."],
+            notes=[
+                f"ACME HTTP-01 through the {issuer.ingress_class} ingress class; used by every Ingress with TLS."
+            ],
         )
         entries.append("cluster-issuer.yaml")
     files[f"{base}/kustomization.yaml"] = _file([psrc], [_doc("kustomization", resources=entries)])
@@ -466,192 +469,40 @@ def _k8s_minor(platform: Platform) -> int:
     return int(version.split(".")[1])
 
 
+def app_context(platform: Platform, issuer: Issuer | None) -> AppContext:
+    from gitops_gen.render.components import ingress_class_of
+    from gitops_gen.render.workloads import AppContext
+
+    return AppContext(
+        issuer=issuer.name if issuer is not None else None,
+        ingress_class=ingress_class_of(platform),
+        k8s_minor=_k8s_minor(platform),
+        nodes=len(platform.spec.nodes),
+    )
+
+
 def _one_app(
     app: App, d: str, src: str, platform: Platform, issuer: Issuer | None, owns_namespace: bool
 ) -> dict[str, str]:
-    s = app.spec
-    name = app.metadata.name
-    ns = app.namespace
-    labels = {"app.kubernetes.io/name": name}
+    from gitops_gen.render.workloads import app_files
+
     files: dict[str, str] = {}
     entries: list[str] = []
     if owns_namespace:
-        # the app's pods meet the "restricted" Pod Security Standard by construction; enforce it
         files[f"{d}/namespace.yaml"] = _file(
-            [src], [_doc("namespace", name=ns, labels={"pod-security.kubernetes.io/enforce": "restricted"})]
+            [src], [_doc("namespace", name=app.namespace, labels=_ns_labels(app))]
         )
         entries.append("namespace.yaml")
-
-    files[f"{d}/deployment.yaml"] = _file([src], [_doc("deployment", **_deployment_context(app, labels))])
-    entries.append("deployment.yaml")
-    files[f"{d}/service.yaml"] = _file(
-        [src], [_doc("service", name=name, namespace=ns, labels=labels, selector=labels, service_port=80)]
-    )
-    entries.append("service.yaml")
-    if s.ingress is not None:
-        ing = s.ingress
-        iss = ing.issuer or (issuer.name if issuer is not None else None)
-        files[f"{d}/ingress.yaml"] = _file(
-            [src],
-            [
-                _doc(
-                    "ingress",
-                    name=name,
-                    namespace=ns,
-                    labels=labels,
-                    issuer=iss if ing.tls else None,
-                    class_name=ing.className,
-                    tls=ing.tls,
-                    host=ing.host,
-                    tls_secret=f"{name}-tls",
-                    path=ing.path,
-                    service=name,
-                )
-            ],
-        )
-        entries.append("ingress.yaml")
-    if s.autoscaling is not None:
-        a = s.autoscaling
-        metrics = [
-            (r, t)
-            for r, t in (("cpu", a.targetCPUUtilization), ("memory", a.targetMemoryUtilization))
-            if t is not None
-        ]
-        files[f"{d}/hpa.yaml"] = _file(
-            [src],
-            [
-                _doc(
-                    "horizontalpodautoscaler",
-                    name=name,
-                    namespace=ns,
-                    labels=labels,
-                    min_replicas=a.minReplicas,
-                    max_replicas=a.maxReplicas,
-                    metrics=metrics,
-                    scale_up_window=a.scaleUpStabilizationSeconds,
-                    scale_down_window=a.scaleDownStabilizationSeconds,
-                )
-            ],
-        )
-        entries.append("hpa.yaml")
-    if s.disruptionBudget is not None:
-        pdb = s.disruptionBudget
-        files[f"{d}/pdb.yaml"] = _file(
-            [src],
-            [
-                _doc(
-                    "poddisruptionbudget",
-                    name=name,
-                    namespace=ns,
-                    labels=labels,
-                    selector=labels,
-                    min_available=pdb.minAvailable,
-                    max_unavailable=pdb.maxUnavailable,
-                    unhealthy_pod_eviction_policy="AlwaysAllow" if _k8s_minor(platform) >= 31 else None,
-                )
-            ],
-        )
-        entries.append("pdb.yaml")
+    for name, template, context in app_files(app, app_context(platform, issuer)):
+        files[f"{d}/{name}"] = _file([src], [_doc(template, **context)])
+        entries.append(name)
     files[f"{d}/kustomization.yaml"] = _file([src], [_doc("kustomization", resources=entries)])
     return files
 
 
-def _deployment_context(app: App, labels: dict[str, str]) -> dict[str, Any]:
-    s = app.spec
-    sc = s.securityContext
-    ports: list[dict[str, Any]] = [{"name": "http", "containerPort": s.port, "protocol": "TCP"}]
-    probes: list[tuple[str, dict[str, Any]]] = []
-    for kind in ("startup", "liveness", "readiness"):
-        probe = getattr(s.probes, kind)
-        if probe is None:
-            if kind == "startup":
-                continue
-            # no probe in the spec: check that the app port accepts connections
-            probes.append(
-                (
-                    f"{kind}Probe",
-                    {
-                        "tcpSocket": {"port": "http"},
-                        "periodSeconds": 10,
-                        "timeoutSeconds": 1,
-                        "failureThreshold": 3,
-                    },
-                )
-            )
-            continue
-        port: int | str = "http"
-        if probe.port is not None and probe.port != s.port:
-            port = f"probe-{probe.port}"
-            if not any(p["name"] == port for p in ports):
-                ports.append({"name": port, "containerPort": probe.port, "protocol": "TCP"})
-        body: dict[str, Any] = {
-            "httpGet": {"path": probe.path, "port": port},
-            "initialDelaySeconds": probe.initialDelaySeconds,
-            "periodSeconds": probe.periodSeconds,
-            "timeoutSeconds": probe.timeoutSeconds,
-            "failureThreshold": probe.failureThreshold,
-            "successThreshold": probe.successThreshold,
-        }
-        probes.append((f"{kind}Probe", body))
-    pod_security: dict[str, Any] = {"runAsNonRoot": True, "runAsUser": sc.runAsUser}
-    if sc.runAsGroup is not None:
-        pod_security["runAsGroup"] = sc.runAsGroup
-    if sc.fsGroup is not None:
-        pod_security["fsGroup"] = sc.fsGroup
-    pod_security["seccompProfile"] = {"type": "RuntimeDefault"}
-    container_security: dict[str, Any] = {
-        "runAsNonRoot": True,
-        "runAsUser": sc.runAsUser,
-        "allowPrivilegeEscalation": False,
-        "privileged": False,
-        "readOnlyRootFilesystem": sc.readOnlyRootFilesystem,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-    res: dict[str, Any] = {"requests": {}, "limits": {}}
-    for section in ("requests", "limits"):
-        rl = getattr(s.resources, section)
-        for key in ("cpu", "memory"):
-            value = getattr(rl, key)
-            if value is not None:
-                res[section][key] = value
-    if not res["limits"]:
-        del res["limits"]
-    env: list[dict[str, Any]] = []
-    for e in s.env:
-        if e.secretKeyRef is not None:
-            env.append(
-                {
-                    "name": e.name,
-                    "valueFrom": {"secretKeyRef": {"name": e.secretKeyRef.name, "key": e.secretKeyRef.key}},
-                }
-            )
-        else:
-            env.append({"name": e.name, "value": e.value})
-    volume_mounts: list[dict[str, Any]] = []
-    volumes: list[dict[str, Any]] = []
-    if sc.readOnlyRootFilesystem:
-        # a read-only root file system still needs a writable /tmp for most runtimes
-        volume_mounts.append({"name": "tmp", "mountPath": "/tmp"})
-        volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}})
-    a = s.autoscaling
-    return {
-        "name": app.metadata.name,
-        "namespace": app.namespace,
-        "labels": labels,
-        "selector": labels,
-        "replicas": None if a is not None else s.replicas,
-        "min_replicas": a.minReplicas if a is not None else None,
-        "max_replicas": a.maxReplicas if a is not None else None,
-        "image_pull_secret": s.imagePullSecret,
-        "pod_security": pod_security,
-        "container": app.metadata.name,
-        "image": s.image,
-        "ports": ports,
-        "env": env,
-        "resources": res,
-        "probes": probes,
-        "container_security": container_security,
-        "volume_mounts": volume_mounts,
-        "volumes": volumes,
-    }
+def _ns_labels(app: App) -> dict[str, str]:
+    if app.spec.workload == "helm":
+        # a chart's pods are not ours: warn (not refuse) where they break the restricted standard
+        return {"pod-security.kubernetes.io/warn": "restricted"}
+    # the app's pods meet the "restricted" Pod Security Standard by construction; enforce it
+    return {"pod-security.kubernetes.io/enforce": "restricted"}

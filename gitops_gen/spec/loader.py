@@ -175,6 +175,8 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
                 )
             )
         seen.setdefault(app.metadata.name, str(_at(src, doc, ("metadata", "name"))))
+        for where, message, hint in app.spec.problems():
+            problems.add(Problem(_at(src, doc, where), message, dotted(where), hint))
         sources[f"App/{app.metadata.name}"] = src
         names[f"App/{app.metadata.name}"] = spec_name
         spec_docs[f"App/{app.metadata.name}"] = doc

@@ -338,6 +338,11 @@ class PlatformSpec(Model):
     nodes: list[Node] = Field(default_factory=list)
     k3s: K3s = Field(default_factory=K3s)
     components: Components = Field(default_factory=Components)
+    ingressClass: DnsSubdomain | None = Field(
+        default=None,
+        description="Ingress class of the cluster's ingress controller when gitops-gen does not render "
+        "it (e.g. traefik, haproxy); default: nginx with ingressNginx, traefik on K3s without it.",
+    )
 
     @model_validator(mode="after")
     def _unique_nodes(self) -> PlatformSpec:
@@ -362,13 +367,26 @@ class Platform(Model):
 
 
 class Probe(Model):
-    path: HttpPath = "/"
+    path: HttpPath | None = Field(
+        default=None, description="HTTP GET path (default '/' unless command is set)."
+    )
+    command: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="An exec check instead of HTTP (e.g. [cat, /tmp/healthy]); for workers without a port.",
+    )
     port: Port | None = Field(default=None, description="Default: the app port.")
     initialDelaySeconds: int = Field(strict=True, default=0, ge=0, le=3600)
     periodSeconds: int = Field(strict=True, default=10, ge=1, le=3600)
     timeoutSeconds: int = Field(strict=True, default=1, ge=1, le=3600)
     failureThreshold: int = Field(strict=True, default=3, ge=1, le=100)
     successThreshold: int = Field(strict=True, default=1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _one_handler(self) -> Probe:
+        if self.command is not None and (self.path is not None or self.port is not None):
+            raise ValueError("set either command (exec) or path/port (HTTP GET), not both")
+        return self
 
 
 class Probes(Model):
@@ -423,7 +441,11 @@ class Ingress(Model):
     host: Host
     path: HttpPath = "/"
     tls: bool = True
-    className: DnsSubdomain = "nginx"
+    className: DnsSubdomain | None = Field(
+        default=None,
+        description="Ingress class; default: the platform's ingress controller (nginx with "
+        "ingressNginx, traefik on K3s without it, else spec.ingressClass).",
+    )
     issuer: DnsSubdomain | None = Field(
         default=None, description="cert-manager ClusterIssuer; default: the platform's acme.issuer."
     )
@@ -441,31 +463,202 @@ class SecurityContext(Model):
 class SecretKeyRef(Model):
     name: DnsSubdomain
     key: Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[-._a-zA-Z0-9]+$")]
+    optional: bool | None = None
+
+
+class ConfigMapKeyRef(SecretKeyRef):
+    pass
 
 
 class EnvVar(Model):
     name: Annotated[str, Field(min_length=1, max_length=256)]
     value: str | None = None
     secretKeyRef: SecretKeyRef | None = None
+    configMapKeyRef: ConfigMapKeyRef | None = None
 
     @model_validator(mode="after")
     def _check(self) -> EnvVar:
         if not _ENV_NAME.match(self.name):
             raise ValueError(f"env name {self.name!r} is not a valid environment variable name")
-        if (self.value is None) == (self.secretKeyRef is None):
-            raise ValueError(f"env {self.name}: set exactly one of value or secretKeyRef")
+        if sum(x is not None for x in (self.value, self.secretKeyRef, self.configMapKeyRef)) != 1:
+            raise ValueError(f"env {self.name}: set exactly one of value, secretKeyRef or configMapKeyRef")
         return self
 
 
+class EnvFrom(Model):
+    secretRef: DnsSubdomain | None = Field(default=None, description="Every key of this Secret.")
+    configMapRef: DnsSubdomain | None = Field(default=None, description="Every key of this ConfigMap.")
+    prefix: Annotated[str, Field(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> EnvFrom:
+        if (self.secretRef is None) == (self.configMapRef is None):
+            raise ValueError("set exactly one of secretRef or configMapRef")
+        return self
+
+
+AbsPath = Annotated[str, Field(pattern=r"^/[^\s:]*$", max_length=1024)]
+FileName = Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+PortName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=15)]
+
+
+class ExtraPort(Model):
+    name: PortName = Field(description="Port name (IANA service name: at most 15 characters).")
+    port: Port
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    expose: bool = Field(default=True, description="Also expose it on the app's Service.")
+
+
+class ConfigFiles(Model):
+    mountPath: AbsPath = Field(description="Directory the files appear in (read-only).")
+    files: dict[FileName, str] = Field(
+        min_length=1, description="File name -> content (ConfigMap <app>-config)."
+    )
+
+
+class EmptyDir(Model):
+    sizeLimit: Quantity | None = None
+    medium: Literal["", "Memory"] = ""
+
+
+class Volume(Model):
+    name: DnsLabel
+    mountPath: AbsPath
+    readOnly: bool = False
+    emptyDir: EmptyDir | None = None
+    secret: DnsSubdomain | None = Field(default=None, description="Mount an existing Secret.")
+    configMap: DnsSubdomain | None = Field(default=None, description="Mount an existing ConfigMap.")
+    persistentVolumeClaim: DnsSubdomain | None = Field(default=None, description="Mount an existing PVC.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Volume:
+        sources = (self.emptyDir, self.secret, self.configMap, self.persistentVolumeClaim)
+        if sum(x is not None for x in sources) != 1:
+            raise ValueError(
+                f"volume {self.name}: set exactly one of emptyDir, secret, configMap or persistentVolumeClaim"
+            )
+        return self
+
+
+class Persistence(Model):
+    name: DnsLabel
+    mountPath: AbsPath
+    size: Quantity
+    storageClass: DnsSubdomain | None = Field(
+        default=None, description="Default: the cluster's default class."
+    )
+    accessMode: Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany", "ReadOnlyMany"] = (
+        "ReadWriteOnce"
+    )
+
+
+_CRON = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)\Z")
+
+
+def _cron(value: str) -> str:
+    if not _CRON.match(value.strip()) or "TZ=" in value:
+        raise ValueError(
+            f"{value!r} is not a cron schedule (five fields, e.g. '*/15 * * * *', or @hourly/@daily); "
+            "set the time zone with timeZone"
+        )
+    return value
+
+
+class CronJobSettings(Model):
+    schedule: Annotated[str, AfterValidator(_cron)]
+    timeZone: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$")] | None = Field(
+        default=None, description="IANA time zone (e.g. Europe/Paris); default: the controller's (UTC)."
+    )
+    concurrencyPolicy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
+    successfulJobsHistoryLimit: int = Field(default=3, ge=0, le=100)
+    failedJobsHistoryLimit: int = Field(default=1, ge=0, le=100)
+    startingDeadlineSeconds: int | None = Field(default=None, ge=1)
+    activeDeadlineSeconds: int | None = Field(default=None, ge=1, description="Kill a run after this long.")
+    backoffLimit: int = Field(default=2, ge=0, le=100)
+    restartPolicy: Literal["OnFailure", "Never"] = "OnFailure"
+    suspend: bool = False
+
+
+class ValuesReference(Model):
+    kind: Literal["Secret", "ConfigMap"]
+    name: DnsSubdomain
+    valuesKey: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")] | None = Field(
+        default=None, description="Key holding the values (default values.yaml)."
+    )
+    targetPath: str | None = Field(default=None, description="Put the value at this values path.")
+    optional: bool = False
+
+
+class Chart(Model):
+    repository: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]+$")] = Field(
+        description="Helm repository URL (https://...) or OCI repository of the chart "
+        "(oci://registry/path: the chart is <repository>/<name>, fetched through an OCIRepository)."
+    )
+    name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$", max_length=253)]
+    version: ChartVersion
+    values: Values = Field(default_factory=dict)
+    valuesFrom: list[ValuesReference] = Field(default_factory=list)
+
+
+WorkloadKind = Literal["web", "worker", "cronjob", "statefulset", "helm"]
+WORKLOAD_DOC = {
+    "web": "Deployment + Service (+ Ingress, HPA, PDB)",
+    "worker": "Deployment without Service or port (+ HPA, PDB)",
+    "cronjob": "CronJob (spec.cronjob)",
+    "statefulset": "StatefulSet with a headless Service and volumeClaimTemplates (spec.persistence)",
+    "helm": "a HelmRelease of a chart (spec.chart) from a Helm or OCI repository",
+}
+# Which app fields each workload kind takes (the rest are refused at their spec line).
+_POD = {"image", "resources", "env", "envFrom", "configFiles", "volumes", "command", "args"}
+_POD |= {"securityContext", "imagePullSecret"}
+WORKLOAD_FIELDS: dict[str, frozenset[str]] = {
+    "web": frozenset(
+        _POD
+        | {"port", "ports", "replicas", "probes", "autoscaling", "disruptionBudget", "ingress", "persistence"}
+    ),
+    "worker": frozenset(
+        _POD | {"port", "ports", "replicas", "probes", "autoscaling", "disruptionBudget", "persistence"}
+    ),
+    "cronjob": frozenset(_POD | {"cronjob"}),
+    "statefulset": frozenset(
+        _POD | {"port", "ports", "replicas", "probes", "disruptionBudget", "persistence", "ingress"}
+    ),
+    "helm": frozenset({"chart"}),
+}
+WORKLOAD_REQUIRED: dict[str, tuple[str, ...]] = {
+    "web": ("image", "resources"),
+    "worker": ("image", "resources"),
+    "cronjob": ("image", "resources", "cronjob"),
+    "statefulset": ("image", "resources", "persistence"),
+    "helm": ("chart",),
+}
+# fields every kind takes
+_COMMON_FIELDS = frozenset({"workload", "namespace", "cluster"})
+
+SpecProblem = tuple[tuple[str | int, ...], str, str]  # (key path, message, hint)
+
+
 class AppSpec(Model):
+    workload: WorkloadKind = Field(
+        default="web", description="; ".join(f"{k}: {v}" for k, v in WORKLOAD_DOC.items())
+    )
     namespace: DnsLabel | None = Field(default=None, description="Default: the app name.")
     cluster: DnsLabel | None = Field(
-        default=None, description="Platform this app runs on; default: the only one."
+        default=None, description="Platform this app runs on; default: every platform (or the only one)."
     )
-    image: Image
-    port: Port = 8080
+    image: Image | None = Field(
+        default=None, description="Pinned image (a tag other than latest, or a digest)."
+    )
+    command: list[str] | None = Field(
+        default=None, description="Container entrypoint (overrides the image's)."
+    )
+    args: list[str] | None = Field(default=None, description="Arguments (override the image's CMD).")
+    port: Port | None = Field(
+        default=None, description="Container port named http (default 8080; workers: none)."
+    )
+    ports: list[ExtraPort] = Field(default_factory=list, description="Extra container ports.")
     replicas: int = Field(strict=True, default=1, ge=0, le=1000)
-    resources: Resources
+    resources: Resources | None = None
     probes: Probes = Field(default_factory=Probes)
     autoscaling: Autoscaling | None = None
     disruptionBudget: DisruptionBudget | None = None
@@ -473,14 +666,28 @@ class AppSpec(Model):
     securityContext: SecurityContext = Field(default_factory=SecurityContext)
     imagePullSecret: DnsSubdomain | None = None
     env: list[EnvVar] = Field(default_factory=list)
+    envFrom: list[EnvFrom] = Field(default_factory=list)
+    configFiles: ConfigFiles | None = None
+    volumes: list[Volume] = Field(default_factory=list)
+    persistence: list[Persistence] = Field(
+        default_factory=list,
+        description="Persistent volumes: volumeClaimTemplates of a statefulset, else PersistentVolumeClaims.",
+    )
+    cronjob: CronJobSettings | None = None
+    chart: Chart | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AppSpec:
         r = self.resources
-        if r.requests.cpu is None or r.requests.memory is None:
-            raise ValueError("resources.requests needs cpu and memory (the scheduler places pods by them)")
-        if r.limits.memory is None:
-            raise ValueError("resources.limits.memory is required (without it one pod can starve the node)")
+        if r is not None:
+            if r.requests.cpu is None or r.requests.memory is None:
+                raise ValueError(
+                    "resources.requests needs cpu and memory (the scheduler places pods by them)"
+                )
+            if r.limits.memory is None:
+                raise ValueError(
+                    "resources.limits.memory is required (without it one pod can starve the node)"
+                )
         a = self.autoscaling
         pdb = self.disruptionBudget
         if pdb is not None:
@@ -498,9 +705,99 @@ class AppSpec(Model):
             raise ValueError(f"env names must be unique: {', '.join(dup)}")
         return self
 
+    def problems(self) -> list[SpecProblem]:
+        """What does not fit the workload kind, each at its key path (the loader adds file:line:col)."""
+        out: list[SpecProblem] = []
+        kind = self.workload
+        allowed = WORKLOAD_FIELDS[kind] | _COMMON_FIELDS
+        for key in sorted(self.model_fields_set - allowed):
+            out.append(
+                (
+                    ("spec", key),
+                    f"{key} does not apply to a {kind} app ({WORKLOAD_DOC[kind]})",
+                    "remove it, or set spec.workload to one that takes it",
+                )
+            )
+        for key in WORKLOAD_REQUIRED[kind]:
+            if getattr(self, key) in (None, []):
+                out.append((("spec",), f"a {kind} app needs spec.{key}", f"add '{key}:'"))
+        if self.image is not None:
+            from gitops_gen.images import unpinned_reason
+
+            why = unpinned_reason(self.image)
+            if why is not None:
+                out.append(
+                    (
+                        ("spec", "image"),
+                        f"image {self.image!r} {why}",
+                        "pin a released version tag (ghcr.io/org/app:1.2.3) or a digest (@sha256:...)",
+                    )
+                )
+        out.extend(self._name_problems())
+        if kind == "worker" and self.port is None and self.probes.liveness is None:
+            out.append(
+                (
+                    ("spec", "workload"),
+                    "a worker has no port to check: it needs probes.liveness",
+                    "add probes.liveness.command (an exec check, e.g. [test, -f, /tmp/alive]) "
+                    "or a port and probes.liveness.path",
+                )
+            )
+        for which in ("liveness", "readiness", "startup"):
+            p = getattr(self.probes, which)
+            if (
+                p is not None
+                and p.command is None
+                and p.port is None
+                and self.port is None
+                and kind == "worker"
+            ):
+                out.append(
+                    (
+                        ("spec", "probes", which),
+                        f"probes.{which} is an HTTP check but the worker has no port",
+                        "set probes.<probe>.port or spec.port, or use probes.<probe>.command",
+                    )
+                )
+        return out
+
+    def _name_problems(self) -> list[SpecProblem]:
+        out: list[SpecProblem] = []
+        ports = [("http", self.port)] if self.port is not None else []
+        seen: dict[str, int] = {}
+        for name, number in ports + [(p.name, p.port) for p in self.ports]:
+            if name in seen:
+                out.append(
+                    (("spec", "ports"), f"port name {name!r} is used twice", "give each port its own name")
+                )
+            seen[name] = number or 0
+        numbers = Counter(n for n in seen.values())
+        for n, c in numbers.items():
+            if c > 1:
+                out.append((("spec", "ports"), f"port {n} is declared twice", "declare each port once"))
+        mounts = [v.mountPath for v in self.volumes] + [p.mountPath for p in self.persistence]
+        if self.configFiles is not None:
+            mounts.append(self.configFiles.mountPath)
+        for m, c in Counter(mounts).items():
+            if c > 1:
+                out.append(
+                    (("spec", "volumes"), f"mountPath {m} is used twice", "mount each volume at its own path")
+                )
+        vnames = [v.name for v in self.volumes] + [p.name for p in self.persistence]
+        for vname, c in Counter(vnames).items():
+            if c > 1 or vname in ("tmp", "config"):
+                out.append(
+                    (
+                        ("spec", "volumes"),
+                        f"volume name {vname!r} is used twice or reserved (tmp and config are gitops-gen's)",
+                        "rename the volume",
+                    )
+                )
+        return out
+
 
 class App(Model):
-    """One application: Deployment, Service, Ingress, HPA and PDB in its own namespace."""
+    """One application: a web service, worker, CronJob, StatefulSet or Helm chart in its own namespace."""
 
     apiVersion: Literal["gitops-gen/v1"]
     kind: Literal["App"]

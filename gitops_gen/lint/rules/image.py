@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gitops_gen.images import image_tag as image_tag  # re-exported: tests and older imports
 from gitops_gen.k8s.app_template import helmrelease_controllers
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, containers, dig, has_subst
@@ -35,20 +36,6 @@ SEVERITY = "error"
 SCOPE = "object"
 LOCAL = True  # reads only its object: runs per file (process pool, cache)
 KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}  # HelmRelease: bjw-s app-template values
-
-
-def image_tag(image: str) -> tuple[str | None, bool]:
-    """``(tag or None, pinned by digest)`` of an image reference."""
-    ref = image.strip()
-    if "@" in ref:
-        ref, _, digest = ref.partition("@")
-        if digest:
-            return None, True
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        return ref[colon + 1 :], False
-    return None, False
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:

@@ -24,6 +24,7 @@ __all__ = [
     "apply_resources",
     "build_all",
     "deep_merge",
+    "ingress_class_of",
     "issuer_of",
     "resources",
     "set_path",
@@ -97,8 +98,26 @@ class Issuer:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def ingress_class_of(platform: Platform) -> str:
+    """The ingress class of the platform's ingress controller: ``spec.ingressClass`` when set, else
+    ingress-nginx's when it is rendered, else K3s's bundled Traefik unless it is disabled."""
+    if platform.spec.ingressClass is not None:
+        return platform.spec.ingressClass
+    nginx = platform.spec.components.ingressNginx
+    if nginx is not None and nginx.enabled:
+        return "nginx"
+    if platform.spec.distribution == "k3s" and "traefik" not in platform.spec.k3s.disable:
+        return "traefik"
+    return "nginx"
+
+
 def issuer_of(platform: Platform) -> Issuer | None:
     cm = platform.spec.components.certManager
     if cm is None or not cm.enabled or cm.acme is None:
         return None
-    return Issuer(name=cm.acme.issuer, email=cm.acme.email, server=cm.acme.server)
+    return Issuer(
+        name=cm.acme.issuer,
+        email=cm.acme.email,
+        server=cm.acme.server,
+        ingress_class=ingress_class_of(platform),
+    )

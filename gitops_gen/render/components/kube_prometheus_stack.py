@@ -29,7 +29,7 @@ from gitops_gen.render.components import (
     HelmComponent,
     apply_resources,
     deep_merge,
-    ingress_nginx,
+    ingress_class_of,
     issuer_of,
     loki,
     resources,
@@ -101,7 +101,7 @@ def build(platform: Platform) -> HelmComponent | None:
                 annotations["cert-manager.io/cluster-issuer"] = issuer.name
             values["grafana"]["ingress"] = {
                 "enabled": True,
-                "ingressClassName": ingress_nginx.INGRESS_CLASS,
+                "ingressClassName": ingress_class_of(platform),
                 "annotations": annotations,
                 "hosts": [grafana.host],
                 "path": "/",
