@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_gen.render.engine import HEADER_PREFIX, render_tree
+from gitops_gen.render.extras import find_extras
 from gitops_gen.render.paths import derive_prefix
 from gitops_gen.render.writer import check_tree, scan
 from gitops_gen.spec.loader import load_specs
@@ -12,7 +13,7 @@ from gitops_gen.spec.loader import load_specs
 
 def test_committed_output_equals_a_fresh_render(repo_root: Path) -> None:
     out = repo_root / "output"
-    files = render_tree(load_specs(repo_root / "specs"), derive_prefix(out))
+    files = render_tree(load_specs(repo_root / "specs"), derive_prefix(out), find_extras(out))
     report = check_tree(out, files)
     assert report.clean, (
         f"output/ is stale: missing={report.missing} stale={report.stale} extra={report.extra}; "

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 def render(specs: Specs, out_dir: Path) -> dict[str, str]:
     """The rendered tree ``{relpath: text}`` of ``specs``, in memory, exactly as ``render`` writes it."""
     from gitops_gen.render.engine import render_tree
+    from gitops_gen.render.extras import find_extras
     from gitops_gen.render.paths import derive_prefix
 
-    return render_tree(specs, derive_prefix(out_dir))
+    return render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
 
 
 def tree_prefix(specs: Specs, out_dir: Path) -> str:

@@ -14,6 +14,7 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     Bad specs raise :class:`~gitops_gen.errors.UserError` (exit 2, located messages).
     """
     from gitops_gen.render.engine import render_tree
+    from gitops_gen.render.extras import find_extras
     from gitops_gen.render.paths import derive_prefix
     from gitops_gen.render.writer import check_tree, validate_out, write_tree
     from gitops_gen.spec.loader import load_specs
@@ -21,10 +22,11 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
 
     validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
     specs = load_specs(specs_dir)
-    files = render_tree(specs, derive_prefix(out_dir))
+    files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
         report = check_tree(out_dir, files, specs_dir=specs_dir)
+        _warn_unapplied(out_dir, files, shown)
         if report.clean:
             print(f"{shown}: up to date ({len(files)} files)")
             return EXIT_OK
@@ -40,6 +42,7 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
         )
         return EXIT_STALE
     written = write_tree(out_dir, files, specs_dir=specs_dir)
+    _warn_unapplied(out_dir, files, shown)
     if not written.changed:
         print(f"{shown}: up to date ({len(files)} files)")
     else:
@@ -50,3 +53,17 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
         for rel in written.removed:
             print(f"removed: {shown}/{escape_control(rel, keep_newlines=False)}")
     return EXIT_OK
+
+
+def _warn_unapplied(out_dir: Path, files: dict[str, str], shown: str) -> None:
+    """Say which hand-written manifests in ``out_dir`` Flux never applies (no exit code change)."""
+    from gitops_gen.render.extras import unapplied
+    from gitops_gen.textsafe import escape_control
+
+    for rel in unapplied(out_dir, files):
+        print(
+            f"{shown}/{escape_control(rel, keep_newlines=False)}: warning: hand-written manifest that no kustomization.yaml lists, so Flux "
+            "never applies it; move it to apps/<cluster>/<app>/extras/ or clusters/<cluster>/extras/ "
+            "(see docs/render.md#hand-written-manifests)",
+            file=sys.stderr,
+        )

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import Location, Problem, Problems
 from gitops_gen.render import yamlemit
+from gitops_gen.render.extras import EXTRAS_DIR, Extras
 
 if TYPE_CHECKING:
     import jinja2
@@ -175,12 +176,15 @@ def repo_prefix(platform: Platform, path_prefix: str = "") -> str:
 # ----------------------------------------------------------------------------------- render_tree
 
 
-def render_tree(specs: Specs, path_prefix: str = "") -> dict[str, str]:
+def render_tree(specs: Specs, path_prefix: str = "", extras: Extras | None = None) -> dict[str, str]:
     """Render every file. ``path_prefix`` is where the tree sits in the git repository Flux syncs
     (``output`` for ``./output/clusters/<cluster>``); ``spec.git.path`` overrides it.
 
     Raises :class:`~gitops_gen.errors.UserError` (located in the spec) for specs that are valid
     one by one but do not fit together (e.g. TLS without a certificate issuer).
+
+    ``extras`` are the hand-written manifests found in ``--out``'s extras directories
+    (:func:`gitops_gen.render.extras.find_extras`): the generated kustomizations list them.
     """
     from gitops_gen.render.components import build_all, issuer_of
 
@@ -192,13 +196,20 @@ def render_tree(specs: Specs, path_prefix: str = "") -> dict[str, str]:
     issuer = issuer_of(platform)
     _check(specs, components, issuer)
 
+    extras = extras or {}
     files: dict[str, str] = {}
     files.update(
-        _cluster_files(platform, psrc, prefix, [specs.name_of("App", a.metadata.name) for a in specs.apps])
+        _cluster_files(
+            platform,
+            psrc,
+            prefix,
+            [specs.name_of("App", a.metadata.name) for a in specs.apps],
+            extras.get(f"clusters/{cluster}/{EXTRAS_DIR}", ()),
+        )
     )
     files.update(_controller_files(components, psrc))
     files.update(_config_files(issuer, psrc))
-    files.update(_app_files(specs, components, issuer))
+    files.update(_app_files(specs, components, issuer, extras))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
 
@@ -275,7 +286,9 @@ def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None)
     problems.raise_if_any()
 
 
-def _cluster_files(platform: Platform, psrc: str, prefix: str, app_sources: list[str]) -> dict[str, str]:
+def _cluster_files(
+    platform: Platform, psrc: str, prefix: str, app_sources: list[str], cluster_extras: Sequence[str] = ()
+) -> dict[str, str]:
     cluster = platform.metadata.name
     git = platform.spec.git
     base = f"clusters/{cluster}"
@@ -309,7 +322,7 @@ def _cluster_files(platform: Platform, psrc: str, prefix: str, app_sources: list
         notes=[f"Flux syncs {git.url} ({git.branch}) and applies {flux_path(prefix, base)}."],
     )
 
-    def ks(name: str, path: str, depends: list[str], timeout: str) -> str:
+    def ks(name: str, path: str, depends: list[str], timeout: str, wait: bool = True) -> str:
         return _doc(
             "flux-kustomization",
             name=name,
@@ -320,10 +333,28 @@ def _cluster_files(platform: Platform, psrc: str, prefix: str, app_sources: list
             timeout=timeout,
             source=FLUX_SOURCE,
             path=flux_path(prefix, path),
-            wait=True,
+            wait=wait,
         )
 
-    return {
+    infra = [
+        ks("infra-controllers", "infrastructure/controllers", [], "10m"),
+        ks("infra-configs", "infrastructure/configs", ["infra-controllers"], "5m"),
+    ]
+    apps_depend = ["infra-configs"]
+    files: dict[str, str] = {}
+    if cluster_extras:
+        extras_dir = f"{base}/{EXTRAS_DIR}"
+        # no dependsOn: retried until the namespaces and CRDs it needs exist (see render/extras.py)
+        infra.append(ks("infra-extras", extras_dir, [], "5m", wait=False))
+        apps_depend.append("infra-extras")
+        files[f"{extras_dir}/kustomization.yaml"] = _file(
+            [psrc],
+            [_doc("kustomization", resources=list(cluster_extras))],
+            notes=[
+                "The hand-written manifests of this directory, applied by the Flux Kustomization infra-extras."
+            ],
+        )
+    return files | {
         f"{base}/kustomization.yaml": _file(
             [psrc], [_doc("kustomization", resources=["flux-system", "infrastructure.yaml", "apps.yaml"])]
         ),
@@ -336,19 +367,8 @@ def _cluster_files(platform: Platform, psrc: str, prefix: str, app_sources: list
                 "does not generate it. Until bootstrap has run, this directory does not build.",
             ],
         ),
-        f"{base}/infrastructure.yaml": _file(
-            [psrc],
-            [
-                ks("infra-controllers", "infrastructure/controllers", [], "10m"),
-                ks("infra-configs", "infrastructure/configs", ["infra-controllers"], "5m"),
-            ],
-        ),
-        f"{base}/apps.yaml": _file(
-            [psrc],
-            [
-                ks("apps", f"apps/{cluster}", ["infra-configs"], "5m"),
-            ],
-        ),
+        f"{base}/infrastructure.yaml": _file([psrc], infra),
+        f"{base}/apps.yaml": _file([psrc], [ks("apps", f"apps/{cluster}", apps_depend, "5m")]),
     }
 
 
@@ -441,7 +461,9 @@ def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------- apps
 
 
-def _app_files(specs: Specs, components: list[HelmComponent], issuer: Issuer | None) -> dict[str, str]:
+def _app_files(
+    specs: Specs, components: list[HelmComponent], issuer: Issuer | None, extras: Extras
+) -> dict[str, str]:
     platform = specs.platform
     cluster = platform.metadata.name
     base = f"apps/{cluster}"
@@ -454,7 +476,8 @@ def _app_files(specs: Specs, components: list[HelmComponent], issuer: Issuer | N
         owns_ns = (
             namespace_owner[app.namespace] == app.metadata.name and app.namespace not in SYSTEM_NAMESPACES
         )
-        files.update(_one_app(app, f"{base}/{app.metadata.name}", src, platform, issuer, owns_ns))
+        d = f"{base}/{app.metadata.name}"
+        files.update(_one_app(app, d, src, platform, issuer, owns_ns, extras.get(f"{d}/{EXTRAS_DIR}", ())))
     sources = [specs.name_of("Platform", cluster)] + [
         specs.name_of("App", a.metadata.name) for a in specs.apps
     ]
@@ -482,7 +505,13 @@ def app_context(platform: Platform, issuer: Issuer | None) -> AppContext:
 
 
 def _one_app(
-    app: App, d: str, src: str, platform: Platform, issuer: Issuer | None, owns_namespace: bool
+    app: App,
+    d: str,
+    src: str,
+    platform: Platform,
+    issuer: Issuer | None,
+    owns_namespace: bool,
+    app_extras: Sequence[str] = (),
 ) -> dict[str, str]:
     from gitops_gen.render.workloads import app_files
 
@@ -493,6 +522,8 @@ def _one_app(
             [src], [_doc("namespace", name=app.namespace, labels=_ns_labels(app))]
         )
         entries.append("namespace.yaml")
+    # hand-written manifests (pull secret, SealedSecrets) before the workload that needs them
+    entries += [f"{EXTRAS_DIR}/{f}" for f in app_extras]
     for name, template, context in app_files(app, app_context(platform, issuer)):
         files[f"{d}/{name}"] = _file([src], [_doc(template, **context)])
         entries.append(name)
