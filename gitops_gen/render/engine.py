@@ -186,30 +186,43 @@ def render_tree(specs: Specs, path_prefix: str = "", extras: Extras | None = Non
     ``extras`` are the hand-written manifests found in ``--out``'s extras directories
     (:func:`gitops_gen.render.extras.find_extras`): the generated kustomizations list them.
     """
+    extras = extras or {}
+    if specs.fleet:
+        from gitops_gen.render.fleet import render_fleet
+
+        fleet_files: dict[str, str] = render_fleet(specs, path_prefix, extras)
+        return fleet_files
+    return render_cluster(specs, specs.platform, path_prefix, extras)
+
+
+def render_cluster(
+    specs: Specs, platform: Platform, path_prefix: str, extras: Extras, *, fleet: bool = False
+) -> dict[str, str]:
+    """The whole tree of one cluster, in the single-cluster layout (``fleet``: its Flux
+    Kustomizations point at the per-cluster overlays ``infrastructure/<cluster>/...`` instead)."""
     from gitops_gen.render.components import build_all, issuer_of
 
-    platform = specs.platform
     prefix = repo_prefix(platform, path_prefix)
     cluster = platform.metadata.name
+    apps = specs.cluster_apps[cluster]
     psrc = specs.name_of("Platform", cluster)
     components = build_all(platform)
     issuer = issuer_of(platform)
-    _check(specs, components, issuer)
+    _check(specs, platform, apps, components, issuer)
 
-    extras = extras or {}
     files: dict[str, str] = {}
     files.update(
         _cluster_files(
             platform,
             psrc,
             prefix,
-            [specs.name_of("App", a.metadata.name) for a in specs.apps],
             extras.get(f"clusters/{cluster}/{EXTRAS_DIR}", ()),
+            infra=f"infrastructure/{cluster}" if fleet else "infrastructure",
         )
     )
     files.update(_controller_files(components, psrc))
     files.update(_config_files(issuer, psrc))
-    files.update(_app_files(specs, components, issuer, extras))
+    files.update(_app_files(specs, platform, apps, issuer, extras))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
 
@@ -238,9 +251,10 @@ def _check_sizes(specs: Specs, files: dict[str, str]) -> None:
     problems.raise_if_any()
 
 
-def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None) -> None:
+def _check(
+    specs: Specs, platform: Platform, apps: list[App], components: list[HelmComponent], issuer: Issuer | None
+) -> None:
     problems = Problems()
-    platform = specs.platform
     pname = platform.metadata.name
     monitoring = platform.spec.components.monitoring
     if (
@@ -259,9 +273,22 @@ def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None)
             )
         )
     infra_namespaces = {c.namespace for c in components}
-    for app in specs.apps:
+    routes: dict[tuple[str, str], str] = {}
+    for app in apps:
         name = app.metadata.name
         ing = app.spec.ingress
+        if ing is not None:
+            other = routes.setdefault((ing.host, ing.path), name)
+            if other != name:
+                problems.add(
+                    Problem(
+                        specs.locate("App", name, ("spec", "ingress", "host")),
+                        f"app {other!r} already serves {ing.host}{ing.path} on cluster {pname!r}",
+                        "spec.ingress.host",
+                        "give each app its own host or path (two Ingresses for one route split "
+                        "traffic unpredictably)",
+                    )
+                )
         if ing is not None and ing.tls and ing.issuer is None and issuer is None:
             problems.add(
                 Problem(
@@ -287,7 +314,11 @@ def _check(specs: Specs, components: list[HelmComponent], issuer: Issuer | None)
 
 
 def _cluster_files(
-    platform: Platform, psrc: str, prefix: str, app_sources: list[str], cluster_extras: Sequence[str] = ()
+    platform: Platform,
+    psrc: str,
+    prefix: str,
+    cluster_extras: Sequence[str] = (),
+    infra: str = "infrastructure",
 ) -> dict[str, str]:
     cluster = platform.metadata.name
     git = platform.spec.git
@@ -336,16 +367,16 @@ def _cluster_files(
             wait=wait,
         )
 
-    infra = [
-        ks("infra-controllers", "infrastructure/controllers", [], "10m"),
-        ks("infra-configs", "infrastructure/configs", ["infra-controllers"], "5m"),
+    infra_docs = [
+        ks("infra-controllers", f"{infra}/controllers", [], "10m"),
+        ks("infra-configs", f"{infra}/configs", ["infra-controllers"], "5m"),
     ]
     apps_depend = ["infra-configs"]
     files: dict[str, str] = {}
     if cluster_extras:
         extras_dir = f"{base}/{EXTRAS_DIR}"
         # no dependsOn: retried until the namespaces and CRDs it needs exist (see render/extras.py)
-        infra.append(ks("infra-extras", extras_dir, [], "5m", wait=False))
+        infra_docs.append(ks("infra-extras", extras_dir, [], "5m", wait=False))
         apps_depend.append("infra-extras")
         files[f"{extras_dir}/kustomization.yaml"] = _file(
             [psrc],
@@ -367,7 +398,7 @@ def _cluster_files(
                 "does not generate it. Until bootstrap has run, this directory does not build.",
             ],
         ),
-        f"{base}/infrastructure.yaml": _file([psrc], infra),
+        f"{base}/infrastructure.yaml": _file([psrc], infra_docs),
         f"{base}/apps.yaml": _file([psrc], [ks("apps", f"apps/{cluster}", apps_depend, "5m")]),
     }
 
@@ -462,29 +493,32 @@ def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
 
 
 def _app_files(
-    specs: Specs, components: list[HelmComponent], issuer: Issuer | None, extras: Extras
+    specs: Specs, platform: Platform, apps: list[App], issuer: Issuer | None, extras: Extras
 ) -> dict[str, str]:
-    platform = specs.platform
     cluster = platform.metadata.name
     base = f"apps/{cluster}"
     files: dict[str, str] = {}
-    namespace_owner: dict[str, str] = {}
-    for app in specs.apps:  # sorted by name: the first app of a namespace owns its Namespace object
-        namespace_owner.setdefault(app.namespace, app.metadata.name)
-    for app in specs.apps:
+    for app in apps:
         src = specs.name_of("App", app.metadata.name)
-        owns_ns = (
-            namespace_owner[app.namespace] == app.metadata.name and app.namespace not in SYSTEM_NAMESPACES
-        )
         d = f"{base}/{app.metadata.name}"
-        files.update(_one_app(app, d, src, platform, issuer, owns_ns, extras.get(f"{d}/{EXTRAS_DIR}", ())))
-    sources = [specs.name_of("Platform", cluster)] + [
-        specs.name_of("App", a.metadata.name) for a in specs.apps
-    ]
+        files.update(
+            _one_app(
+                app, d, src, platform, issuer, owns_namespace(app, apps), extras.get(f"{d}/{EXTRAS_DIR}", ())
+            )
+        )
+    sources = [specs.name_of("Platform", cluster)] + [specs.name_of("App", a.metadata.name) for a in apps]
     files[f"{base}/kustomization.yaml"] = _file(
-        sources, [_doc("kustomization", resources=[a.metadata.name for a in specs.apps])]
+        sources, [_doc("kustomization", resources=[a.metadata.name for a in apps])]
     )
     return files
+
+
+def owns_namespace(app: App, apps: list[App]) -> bool:
+    """Whether ``app`` renders its Namespace: the first app of a namespace (by name) owns it."""
+    if app.namespace in SYSTEM_NAMESPACES:
+        return False
+    first = min(a.metadata.name for a in apps if a.namespace == app.namespace)
+    return first == app.metadata.name
 
 
 def _k8s_minor(platform: Platform) -> int:

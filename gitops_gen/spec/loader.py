@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.paths import display_path
-from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, Platform
+from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, AppOverride, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
 from gitops_gen.values import dotted
@@ -49,7 +49,7 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 class Specs:
     """Everything under a specs directory: exactly one Platform and any number of Apps."""
 
-    platform: Platform
+    platform: Platform  # the first platform by name (the only one, in a single-cluster specs directory)
     apps: list[App] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (as shown in errors)
     root: Path = Path(".")
@@ -57,6 +57,20 @@ class Specs:
     # the working directory, so rendered headers are deterministic.
     names: dict[str, str] = field(default_factory=dict)
     docs: dict[str, Any] = field(default_factory=dict, repr=False)  # "Kind/name" -> ruamel document
+    platforms: list[Platform] = field(default_factory=list)  # every cluster, sorted by name
+    # cluster -> the apps it runs, with its overrides applied (sorted by name)
+    cluster_apps: dict[str, list[App]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.platforms:
+            self.platforms = [self.platform]
+        if not self.cluster_apps:
+            self.cluster_apps = {p.metadata.name: list(self.apps) for p in self.platforms}
+
+    @property
+    def fleet(self) -> bool:
+        """Several clusters: rendered with shared bases and per-cluster overlays."""
+        return len(self.platforms) > 1
 
     def source_of(self, kind: str, name: str) -> str:
         return self.sources.get(f"{kind}/{name}", "")
@@ -119,6 +133,17 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         except UserError as exc:
             problems.items.extend(exc.problems)
             continue
+        if all(doc is None for doc in docs):
+            # deleting an app must be a deliberate removal of its file, not an emptied file
+            problems.add(
+                Problem(
+                    Location(name, 1, 1),
+                    "empty spec file",
+                    hint="write a spec (apiVersion: gitops-gen/v1, kind: Platform or App), "
+                    "or delete the file to remove what it described",
+                )
+            )
+            continue
         for doc in docs:
             if doc is None:
                 continue
@@ -147,22 +172,25 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
             "no Platform spec found",
             hint="add a file with 'apiVersion: gitops-gen/v1' and 'kind: Platform'",
         )
-    if len(platforms) > 1:
-        raise UserError(
-            [
+    platforms.sort(key=lambda item: item[0].metadata.name)
+    pnames = [p.metadata.name for p, _, _, _ in platforms]
+    sources: dict[str, str] = {}
+    names: dict[str, str] = {}
+    spec_docs: dict[str, Any] = {}
+    for p, psrc, pname, pdoc in platforms:
+        pkey = f"Platform/{p.metadata.name}"
+        if pkey in sources:
+            problems.add(
                 Problem(
-                    _at(src, doc, ("kind",)),
-                    f"second Platform {p.metadata.name!r}",
-                    hint="one specs directory describes one platform; use one --specs per cluster",
+                    _at(psrc, pdoc, ("metadata", "name")),
+                    f"Platform {p.metadata.name!r} is also defined in {sources[pkey]}",
+                    key_path="metadata.name",
+                    hint="cluster names must be unique",
                 )
-                for p, src, _, doc in platforms[1:]
-            ]
-        )
-    platform, psrc, pname, pdoc = platforms[0]
-    pkey = f"Platform/{platform.metadata.name}"
-    sources = {pkey: psrc}
-    names = {pkey: pname}
-    spec_docs: dict[str, Any] = {pkey: pdoc}
+            )
+            continue
+        sources[pkey], names[pkey], spec_docs[pkey] = psrc, pname, pdoc
+    platform = platforms[0][0]
     seen: dict[str, str] = {}
     for app, src, spec_name, doc in apps:
         if app.metadata.name in seen:
@@ -180,19 +208,30 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         sources[f"App/{app.metadata.name}"] = src
         names[f"App/{app.metadata.name}"] = spec_name
         spec_docs[f"App/{app.metadata.name}"] = doc
-        if app.spec.cluster is not None and app.spec.cluster != platform.metadata.name:
+        if app.spec.cluster is not None and app.spec.cluster not in pnames:
             problems.add(
                 Problem(
                     _at(src, doc, ("spec", "cluster")),
-                    f"cluster {app.spec.cluster!r} is not the platform {platform.metadata.name!r}",
+                    f"cluster {app.spec.cluster!r} is not a platform (platforms: {', '.join(pnames)})",
                     key_path="spec.cluster",
-                    hint="remove spec.cluster or set it to the Platform's metadata.name",
+                    hint="remove spec.cluster or set it to a Platform's metadata.name",
                 )
             )
     problems.raise_if_any()
     apps_sorted = sorted((a for a, _, _, _ in apps), key=lambda a: a.metadata.name)
+    cluster_apps: dict[str, list[App]] = {}
+    for p, psrc, _, pdoc in platforms:
+        cluster_apps[p.metadata.name] = _cluster_apps(p, apps_sorted, psrc, pdoc, problems)
+    problems.raise_if_any()
     return Specs(
-        platform=platform, apps=apps_sorted, sources=sources, root=specs_dir, names=names, docs=spec_docs
+        platform=platform,
+        apps=apps_sorted,
+        sources=sources,
+        root=specs_dir,
+        names=names,
+        docs=spec_docs,
+        platforms=[p for p, _, _, _ in platforms],
+        cluster_apps=cluster_apps,
     )
 
 
@@ -244,6 +283,99 @@ def _not_plain_data(doc: Any, name: str) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _cluster_apps(platform: Platform, apps: list[App], psrc: str, pdoc: Any, problems: Problems) -> list[App]:
+    """The apps ``platform`` runs, with its ``spec.apps`` overrides applied and validated again."""
+    cluster = platform.metadata.name
+    mine = [a for a in apps if a.spec.cluster in (None, cluster)]
+    overrides = platform.spec.apps
+    if overrides is None:
+        return mine
+    by_name = {a.metadata.name: a for a in mine}
+    out: list[App] = []
+    for name, override in overrides.items():
+        where: tuple[str | int, ...] = ("spec", "apps", name)
+        app = by_name.get(name)
+        if app is None:
+            other = next((a for a in apps if a.metadata.name == name), None)
+            why = (
+                f"app {name!r} runs on cluster {other.spec.cluster!r} only (its spec.cluster)"
+                if other is not None
+                else f"no App named {name!r}"
+            )
+            close = difflib.get_close_matches(name, list(by_name), n=1)
+            problems.add(
+                Problem(
+                    _at(psrc, pdoc, where),
+                    why,
+                    dotted(where),
+                    f"did you mean {close[0]!r}?" if close else "add the App spec, or remove this entry",
+                )
+            )
+            continue
+        if not override.enabled:
+            continue
+        try:
+            merged = apply_override(app, override)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+                problems.add(
+                    Problem(
+                        _at(psrc, pdoc, where),
+                        f"with this cluster's overrides, app {name!r} is invalid: {msg}",
+                        dotted(where),
+                        "fix the override (or the App spec)",
+                    )
+                )
+            continue
+        except ValueError as exc:
+            problems.add(Problem(_at(psrc, pdoc, where), str(exc), dotted(where), "remove the override"))
+            continue
+        for sub, message, _hint in merged.spec.problems():
+            problems.add(
+                Problem(
+                    _at(psrc, pdoc, where),
+                    f"with this cluster's overrides, app {name!r}: {message} ({dotted(sub)})",
+                    dotted(where),
+                    "fix the override (or the App spec)",
+                )
+            )
+        out.append(merged)
+    return sorted(out, key=lambda a: a.metadata.name)
+
+
+def apply_override(app: App, override: AppOverride) -> App:
+    """``app`` as one cluster runs it. Raises ValueError (override does not fit the app) or
+    ValidationError (the result is not a valid App)."""
+    data = app.model_dump(mode="python", exclude_unset=True)
+    spec: dict[str, Any] = data["spec"]
+    changed = override.model_dump(exclude_unset=True, exclude={"enabled"})
+    if app.spec.workload == "helm" and changed:
+        raise ValueError(f"a helm app takes no overrides but enabled (got {', '.join(sorted(changed))})")
+    if override.replicas is not None:
+        spec["replicas"] = override.replicas
+    if override.autoscaling is not None:
+        spec["autoscaling"] = override.autoscaling.model_dump(exclude_unset=True)
+    if override.tag is not None:
+        image = app.spec.image or ""
+        repo = image.split("@", 1)[0]
+        if repo.rfind(":") > repo.rfind("/"):
+            repo = repo[: repo.rfind(":")]
+        spec["image"] = f"{repo}:{override.tag}"
+    if override.host is not None:
+        if app.spec.ingress is None:
+            raise ValueError(f"app {app.metadata.name!r} has no ingress whose host this cluster could set")
+        spec["ingress"]["host"] = override.host
+    if override.resources is not None:
+        spec["resources"] = override.resources.model_dump(exclude_unset=True)
+    if override.env:
+        env = {e["name"]: e for e in spec.get("env", [])}
+        for e in override.env:
+            env[e.name] = e.model_dump(exclude_unset=True)
+        spec["env"] = list(env.values())
+    return App.model_validate(data)
 
 
 def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:

@@ -328,6 +328,22 @@ class Components(Model):
     logging: Logging | None = None
 
 
+class AppOverride(Model):
+    """What one cluster changes in an app it runs (the rest comes from the App spec)."""
+
+    enabled: bool = Field(default=True, description="false: this cluster does not run the app.")
+    replicas: int | None = Field(default=None, ge=0, le=1000)
+    autoscaling: Autoscaling | None = None
+    tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None = Field(
+        default=None, description="Image tag in this cluster (the App's image with another tag)."
+    )
+    host: Host | None = Field(default=None, description="Ingress host in this cluster.")
+    resources: Resources | None = None
+    env: list[EnvVar] = Field(
+        default_factory=list, description="Env vars set or replaced (by name) in this cluster."
+    )
+
+
 class PlatformSpec(Model):
     distribution: Literal["k3s", "kubernetes"] = "kubernetes"
     kubernetesVersion: Annotated[
@@ -338,6 +354,11 @@ class PlatformSpec(Model):
     nodes: list[Node] = Field(default_factory=list)
     k3s: K3s = Field(default_factory=K3s)
     components: Components = Field(default_factory=Components)
+    apps: dict[Dns1035Label, AppOverride] | None = Field(
+        default=None,
+        description="The apps this cluster runs, by name, each with its overrides ({} for none). "
+        "Default: every app whose spec.cluster is unset or names this platform.",
+    )
     ingressClass: DnsSubdomain | None = Field(
         default=None,
         description="Ingress class of the cluster's ingress controller when gitops-gen does not render "
@@ -808,5 +829,9 @@ class App(Model):
     def namespace(self) -> str:
         return self.spec.namespace or self.metadata.name
 
+
+AppOverride.model_rebuild()
+PlatformSpec.model_rebuild()
+Platform.model_rebuild()
 
 SPEC_KINDS: dict[str, type[Model]] = {"Platform": Platform, "App": App}
