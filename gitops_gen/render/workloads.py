@@ -357,14 +357,13 @@ def _probes(app: App, ports: list[dict[str, Any]]) -> list[tuple[str, dict[str, 
             out.append((f"{kind}Probe", _probe(probe, ports, http_port)))
         elif kind == "startup":
             continue
-        elif s.workload == "worker":
-            live = s.probes.liveness
-            if kind == "readiness" and live is not None:
+        elif s.workload == "worker" and s.probes.liveness is not None:
+            if kind == "readiness":
                 # gate rollouts on the liveness check, without its tolerance
-                body = _probe(live, ports, http_port)
+                body = _probe(s.probes.liveness, ports, http_port)
                 body.update(initialDelaySeconds=0, failureThreshold=1, successThreshold=1)
                 out.append(("readinessProbe", body))
-        else:
+        elif http_port is not None:
             # no probe in the spec: check that the app port accepts connections
             failures = DEFAULT_LIVENESS_FAILURES if kind == "liveness" else DEFAULT_PROBE["failureThreshold"]
             out.append(
