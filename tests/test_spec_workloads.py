@@ -190,3 +190,47 @@ def test_duplicate_platform_names_are_refused(tmp_path: Path) -> None:
     assert problem.startswith(
         "specs/prod.yaml:4:3: metadata.name: Platform 'prod' is also defined in specs/again.yaml"
     )
+
+
+def test_oci_chart_source_only_where_upstream_publishes_one(tmp_path: Path) -> None:
+    root = _specs(tmp_path, {"a": _web("a")})
+    text = (
+        (root / "prod.yaml")
+        .read_text()
+        .replace("  components:\n", "  components:\n    ingressNginx: {version: 4.15.1, chartSource: oci}\n")
+    )
+    (root / "prod.yaml").write_text(text)
+    with pytest.raises(UserError) as info:
+        render_tree(_load(root))
+    (problem,) = [str(p) for p in info.value.problems]
+    assert problem.startswith("specs/prod.yaml:11:") and "spec.components.ingressNginx.chartSource" in problem
+    assert "ingress-nginx has no OCI chart" in problem
+
+
+def test_component_release_policy_and_oci_source_are_rendered(tmp_path: Path) -> None:
+    root = _specs(tmp_path, {"a": _web("a")})
+    text = (
+        (root / "prod.yaml")
+        .read_text()
+        .replace(
+            "      version: v1.21.1\n",
+            "      version: v1.21.1\n      chartSource: oci\n      driftDetection: warn\n"
+            "      installStrategy: RetryOnFailure\n      upgradeRemediation: uninstall\n"
+            "      valuesFrom: [{kind: Secret, name: cm-values, valuesKey: extra.yaml}]\n",
+        )
+    )
+    (root / "prod.yaml").write_text(text)
+    files = render_tree(_load(root))
+    repo = files["infrastructure/controllers/cert-manager/repository.yaml"]
+    assert "kind: OCIRepository" in repo and "url: oci://quay.io/jetstack/charts/cert-manager" in repo
+    assert "tag: v1.21.1" in repo
+    release = files["infrastructure/controllers/cert-manager/release.yaml"]
+    for needle in (
+        "chartRef:\n    kind: OCIRepository\n    name: cert-manager",
+        "driftDetection:\n    mode: warn",
+        "strategy:\n      name: RetryOnFailure",
+        "strategy: uninstall",
+        "valuesFrom:\n    - kind: Secret\n      name: cm-values\n      valuesKey: extra.yaml",
+    ):
+        assert needle in release
+    assert "chart:\n    spec:" not in release

@@ -272,6 +272,17 @@ def _check(
                 "add spec.components.certManager.acme (email, issuer), or remove grafana.host",
             )
         )
+    for c in components:
+        if c.chart_source == "oci" and not c.oci_available:
+            problems.add(
+                Problem(
+                    specs.locate("Platform", pname, (*c.spec_path.split("."), "chartSource")),
+                    f"{c.chart} has no OCI chart gitops-gen knows of",
+                    f"{c.spec_path}.chartSource",
+                    "use chartSource: helm (its Helm repository); OCI charts: cert-manager, "
+                    "kube-prometheus-stack",
+                )
+            )
     infra_namespaces = {c.namespace for c in components}
     routes: dict[tuple[str, str], str] = {}
     for app in apps:
@@ -411,18 +422,24 @@ def _controller_files(components: list[HelmComponent], psrc: str) -> dict[str, s
         entries: list[str] = []
         if c.owns_namespace:
             files[f"{d}/namespace.yaml"] = _file([psrc], [_doc("namespace", name=c.namespace, labels={})])
-            files[f"{d}/repository.yaml"] = _file(
-                [psrc],
-                [
-                    _doc(
-                        "helmrepository",
-                        name=c.repo_name,
-                        namespace=c.namespace,
-                        interval=HELM_REPOSITORY_INTERVAL,
-                        url=c.repo_url,
-                    )
-                ],
-            )
+            if c.oci_url is not None:
+                source = _doc(
+                    "ocirepository",
+                    name=c.release,
+                    namespace=c.namespace,
+                    interval=CHART_INTERVAL,
+                    url=c.oci_url,
+                    ref=oci_ref(c.version),
+                )
+            else:
+                source = _doc(
+                    "helmrepository",
+                    name=c.repo_name,
+                    namespace=c.namespace,
+                    interval=HELM_REPOSITORY_INTERVAL,
+                    url=c.repo_url,
+                )
+            files[f"{d}/repository.yaml"] = _file([psrc], [source])
             entries += ["namespace.yaml", "repository.yaml"]
         files[f"{d}/release.yaml"] = _file(
             [psrc],
@@ -443,6 +460,9 @@ def _controller_files(components: list[HelmComponent], psrc: str) -> dict[str, s
                     retries=REMEDIATION_RETRIES,
                     values=c.values,
                     notes=_wrap([f"From {c.spec_path}; its `values` are deep-merged over these.", *c.notes]),
+                    chart_ref=c.release if c.oci_url is not None else None,
+                    values_from=list(c.values_from),
+                    **dict(c.policy),
                 )
             ],
         )
@@ -452,6 +472,14 @@ def _controller_files(components: list[HelmComponent], psrc: str) -> dict[str, s
         [psrc], [_doc("kustomization", resources=[c.dir for c in components])]
     )
     return files
+
+
+def oci_ref(version: str) -> dict[str, str]:
+    """An OCIRepository ``ref``: the tag of an exact version, else the SemVer range."""
+    import re
+
+    exact = re.fullmatch(r"v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?", version)
+    return {"tag": version} if exact else {"semver": version}
 
 
 def _repo_namespace(c: HelmComponent, components: list[HelmComponent]) -> str:

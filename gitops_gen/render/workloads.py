@@ -262,6 +262,9 @@ def _pdb(app: App, ctx: AppContext) -> dict[str, Any]:
 
 
 def _helm(app: App) -> list[File]:
+    from gitops_gen.render.components import release_policy, values_reference
+    from gitops_gen.render.engine import oci_ref
+
     chart = app.spec.chart
     assert chart is not None
     name, ns = app.metadata.name, app.namespace
@@ -275,7 +278,7 @@ def _helm(app: App) -> list[File]:
                 "namespace": ns,
                 "interval": CHART_INTERVAL,
                 "url": f"{chart.repository.rstrip('/')}/{chart.name}",
-                "version": chart.version,
+                "ref": oci_ref(chart.version),
             },
         )
     else:
@@ -284,16 +287,7 @@ def _helm(app: App) -> list[File]:
             "helmrepository",
             {"name": name, "namespace": ns, "interval": HELM_REPOSITORY_INTERVAL, "url": chart.repository},
         )
-    values_from = []
-    for ref in chart.valuesFrom:
-        item: dict[str, Any] = {"kind": ref.kind, "name": ref.name}
-        if ref.valuesKey is not None:
-            item["valuesKey"] = ref.valuesKey
-        if ref.targetPath is not None:
-            item["targetPath"] = ref.targetPath
-        if ref.optional:
-            item["optional"] = True
-        values_from.append(item)
+    values_from = [values_reference(ref) for ref in chart.valuesFrom]
     release = {
         "name": name,
         "namespace": ns,
@@ -311,6 +305,7 @@ def _helm(app: App) -> list[File]:
         "values": chart.values,
         "values_from": values_from,
         "notes": [f"The chart {chart.name} {chart.version} from {chart.repository}."],
+        **dict(release_policy(chart)),
     }
     return [source, ("release.yaml", "helmrelease", release)]
 

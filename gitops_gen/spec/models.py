@@ -248,7 +248,47 @@ class K3s(Model):
     )
 
 
-class Component(Model):
+class ValuesReference(Model):
+    kind: Literal["Secret", "ConfigMap"]
+    name: DnsSubdomain
+    valuesKey: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")] | None = Field(
+        default=None, description="Key holding the values (default values.yaml)."
+    )
+    targetPath: str | None = Field(default=None, description="Put the value at this values path.")
+    optional: bool = False
+
+
+class ReleasePolicy(Model):
+    """How Flux installs, upgrades and watches a HelmRelease (every field optional: Flux's defaults)."""
+
+    driftDetection: Literal["enabled", "warn", "disabled"] | None = Field(
+        default=None,
+        description="Compare the cluster with the release and correct (enabled) or report (warn) drift.",
+    )
+    installStrategy: Literal["RemediateOnFailure", "RetryOnFailure"] | None = Field(
+        default=None, description="Flux's install strategy (default RemediateOnFailure)."
+    )
+    upgradeStrategy: Literal["RemediateOnFailure", "RetryOnFailure"] | None = Field(
+        default=None, description="Flux's upgrade strategy (default RemediateOnFailure)."
+    )
+    upgradeRemediation: Literal["rollback", "uninstall"] | None = Field(
+        default=None, description="What a failed upgrade's remediation does (default rollback)."
+    )
+
+
+class ChartSourced(ReleasePolicy):
+    chartSource: Literal["helm", "oci"] = Field(
+        default="helm",
+        description="helm: the chart's Helm repository (HelmRepository); oci: the chart's OCI artifact "
+        "(OCIRepository + chartRef), for components whose upstream publishes one "
+        "(cert-manager, kube-prometheus-stack).",
+    )
+    valuesFrom: list[ValuesReference] = Field(
+        default_factory=list, description="Helm values from Secrets/ConfigMaps (merged over values)."
+    )
+
+
+class Component(ChartSourced):
     enabled: bool = True
     version: ChartVersion
     values: Values = Field(
@@ -298,7 +338,7 @@ class Monitoring(Component):
     grafana: Grafana | None = None
 
 
-class Loki(Model):
+class Loki(ChartSourced):
     version: ChartVersion = "6.55.0"
     chunksCache: bool = Field(default=False, description="Loki's memcached chunks cache (9830Mi by default).")
     resultsCache: bool = Field(
@@ -308,7 +348,7 @@ class Loki(Model):
     values: Values = Field(default_factory=dict)
 
 
-class Promtail(Model):
+class Promtail(ChartSourced):
     enabled: bool = True
     version: ChartVersion = "6.17.1"
     values: Values = Field(default_factory=dict)
@@ -600,17 +640,7 @@ class CronJobSettings(Model):
     suspend: bool = False
 
 
-class ValuesReference(Model):
-    kind: Literal["Secret", "ConfigMap"]
-    name: DnsSubdomain
-    valuesKey: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")] | None = Field(
-        default=None, description="Key holding the values (default values.yaml)."
-    )
-    targetPath: str | None = Field(default=None, description="Put the value at this values path.")
-    optional: bool = False
-
-
-class Chart(Model):
+class Chart(ReleasePolicy):
     repository: Annotated[str, Field(pattern=r"^(https?|oci)://[^\s]+$")] = Field(
         description="Helm repository URL (https://...) or OCI repository of the chart "
         "(oci://registry/path: the chart is <repository>/<name>, fetched through an OCIRepository)."

@@ -11,11 +11,12 @@ HelmRelease under ``infrastructure/controllers/<dir>/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import ModuleType
 from typing import Any
 
-from gitops_gen.spec.models import Platform
+from gitops_gen.spec.models import ChartSourced, Platform, ReleasePolicy, ValuesReference
 from gitops_gen.values import deep_merge, set_path
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "deep_merge",
     "ingress_class_of",
     "issuer_of",
+    "release_policy",
     "resources",
     "set_path",
+    "values_reference",
 ]
 
 
@@ -49,6 +52,12 @@ class HelmComponent:
     depends_on: tuple[tuple[str, str], ...] = ()  # (name, namespace) of HelmReleases to wait for
     timeout: str = "5m"
     notes: tuple[str, ...] = ()  # comment lines above the HelmRelease
+    # set by build_all from the component's spec (ChartSourced fields) and module (OCI_URL):
+    oci_url: str | None = None  # chart from this OCI artifact (OCIRepository + chartRef) instead
+    oci_available: bool = False  # the upstream publishes an OCI chart gitops-gen knows
+    chart_source: str = "helm"  # what the spec asked for
+    values_from: tuple[dict[str, Any], ...] = ()
+    policy: tuple[tuple[str, str], ...] = ()  # (template variable, value): drift/install/upgrade
 
 
 def resources(cpu_req: str, mem_req: str, cpu_lim: str, mem_lim: str) -> dict[str, dict[str, str]]:
@@ -61,7 +70,7 @@ def apply_resources(values: dict[str, Any], table: Mapping[str, dict[str, dict[s
         set_path(values, path, block)
 
 
-def _modules() -> list[Callable[[Platform], HelmComponent | None]]:
+def _modules() -> list[ModuleType]:
     from gitops_gen.render.components import (
         cert_manager,
         ingress_nginx,
@@ -71,20 +80,59 @@ def _modules() -> list[Callable[[Platform], HelmComponent | None]]:
         sealed_secrets,
     )
 
-    return [
-        ingress_nginx.build,
-        cert_manager.build,
-        sealed_secrets.build,
-        kube_prometheus_stack.build,
-        loki.build,
-        promtail.build,
-    ]
+    return [ingress_nginx, cert_manager, sealed_secrets, kube_prometheus_stack, loki, promtail]
 
 
 def build_all(platform: Platform) -> list[HelmComponent]:
     """The enabled components of ``platform``, sorted by directory name (stable output)."""
-    built = [c for c in (build(platform) for build in _modules()) if c is not None]
+    built: list[HelmComponent] = []
+    for module in _modules():
+        c: HelmComponent | None = module.build(platform)
+        if c is None:
+            continue
+        spec = _spec_at(platform, c.spec_path)
+        oci: str | None = getattr(module, "OCI_URL", None)
+        if spec is not None:
+            c = replace(
+                c,
+                oci_url=oci if spec.chartSource == "oci" else None,
+                oci_available=oci is not None,
+                chart_source=spec.chartSource,
+                values_from=tuple(values_reference(r) for r in spec.valuesFrom),
+                policy=release_policy(spec),
+            )
+        built.append(c)
     return sorted(built, key=lambda c: c.dir)
+
+
+def _spec_at(platform: Platform, spec_path: str) -> ChartSourced | None:
+    node: Any = platform
+    for part in spec_path.split("."):
+        node = getattr(node, part, None)
+    return node if isinstance(node, ChartSourced) else None
+
+
+def values_reference(ref: ValuesReference) -> dict[str, Any]:
+    """A HelmRelease ``valuesFrom`` item."""
+    item: dict[str, Any] = {"kind": ref.kind, "name": ref.name}
+    if ref.valuesKey is not None:
+        item["valuesKey"] = ref.valuesKey
+    if ref.targetPath is not None:
+        item["targetPath"] = ref.targetPath
+    if ref.optional:
+        item["optional"] = True
+    return item
+
+
+def release_policy(spec: ReleasePolicy) -> tuple[tuple[str, str], ...]:
+    """The helmrelease template variables set by a :class:`ReleasePolicy`."""
+    pairs = (
+        ("drift_detection", spec.driftDetection),
+        ("install_strategy", spec.installStrategy),
+        ("upgrade_strategy", spec.upgradeStrategy),
+        ("remediation_strategy", spec.upgradeRemediation),
+    )
+    return tuple((k, v) for k, v in pairs if v is not None)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ NAMESPACE = "cert-manager"
 CHART = "cert-manager"
 REPO_NAME = "jetstack"
 REPO_URL = "https://charts.jetstack.io"
+# the upstream also publishes the chart as an OCI artifact (chartSource: oci)
+OCI_URL = "oci://quay.io/jetstack/charts/cert-manager"
 
 RESOURCES = {
     "resources": resources("25m", "96Mi", "200m", "256Mi"),

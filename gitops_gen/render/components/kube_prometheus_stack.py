@@ -42,6 +42,8 @@ NAMESPACE = "monitoring"
 CHART = "kube-prometheus-stack"
 REPO_NAME = "prometheus-community"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
+# the upstream also publishes the chart as an OCI artifact (chartSource: oci)
+OCI_URL = "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack"
 
 RESOURCES = {
     "prometheusOperator.resources": resources("50m", "128Mi", "200m", "256Mi"),
