@@ -237,3 +237,18 @@ def test_staging_ingress_and_issuer_follow_traefik(fleet: tuple[Specs, Path, dic
     )
     assert "value: traefik" in files["apps/staging/shop/kustomization.yaml"]
     assert "ingressClassName: nginx" in files["apps/base/shop/ingress.yaml"]
+
+
+def test_fleet_specs_validate_against_the_committed_json_schema(repo_root: Path) -> None:
+    import json
+
+    import jsonschema
+
+    schema = json.loads((repo_root / "specs/schema.json").read_text())
+    files = sorted((repo_root / "examples/fleet/specs").rglob("*.yaml"))
+    assert len(files) == 7
+    for path in files:
+        text = path.read_text()
+        assert text.startswith("# yaml-language-server: $schema=../../../../specs/schema.json\n"), path
+        for doc in yaml.safe_load_all(text):
+            jsonschema.validate(doc, schema)
