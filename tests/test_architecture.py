@@ -24,6 +24,7 @@ LEAVES = {
     "credentials": {"errors", "values"},
     "textsafe": set(),
     "discover": {"paths"},
+    "images": set(),
 }
 LEAF_NAMES = set(LEAVES)
 ALLOWED: dict[str, set[str]] = {
