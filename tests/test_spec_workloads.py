@@ -234,3 +234,44 @@ def test_component_release_policy_and_oci_source_are_rendered(tmp_path: Path) ->
     ):
         assert needle in release
     assert "chart:\n    spec:" not in release
+
+
+@pytest.mark.parametrize(
+    ("extra_spec", "components", "klass"),
+    [
+        ("distribution: k3s\n", "", "traefik"),  # K3s's bundled Traefik serves ingresses
+        ("distribution: k3s\n", "    ingressNginx: {version: 4.15.1}\n", "nginx"),
+        ("ingressClass: haproxy\n", "", "haproxy"),
+    ],
+)
+def test_issuer_grafana_and_app_ingresses_follow_the_ingress_controller(
+    tmp_path: Path, extra_spec: str, components: str, klass: str
+) -> None:
+    root = _specs(tmp_path, {"a": _web("a", "ingress: {host: a.example.com}\n")})
+    text = (
+        (root / "prod.yaml").read_text().replace("spec:\n", "spec:\n" + textwrap.indent(extra_spec, "  "), 1)
+    )
+    text = text.replace(
+        "  components:\n",
+        "  components:\n"
+        + components
+        + "    monitoring: {version: 88.5.3, grafana: {host: g.example.com, adminSecret: grafana-admin}}\n",
+    )
+    (root / "prod.yaml").write_text(text)
+    files = render_tree(_load(root))
+    assert f"ingressClassName: {klass}" in files["infrastructure/configs/cluster-issuer.yaml"]
+    assert (
+        f"ingressClassName: {klass}" in files["infrastructure/controllers/kube-prometheus-stack/release.yaml"]
+    )
+    assert f"ingressClassName: {klass}" in files["apps/prod/a/ingress.yaml"]
+
+
+def test_config_files_with_a_password_in_a_url_are_refused(tmp_path: Path) -> None:
+    files = (
+        "configFiles:\n  mountPath: /etc/a\n  files:\n    db.conf: 'url = postgres://app:hunter2@db/app'\n"
+    )
+    (problem,) = _problems(_specs(tmp_path, {"a": _web("a", files)}))
+    assert problem.startswith("specs/apps/a.yaml:13:7: spec.configFiles.files.db.conf: URL with a literal password")
+    assert "hunter2" not in problem and "SealedSecrets" in problem
+    ok = "configFiles:\n  mountPath: /etc/a\n  files:\n    db.conf: 'url = postgres://app@db/app'\n"
+    assert _load(_specs(tmp_path / "ok", {"a": _web("a", ok)})).apps
