@@ -372,7 +372,7 @@ class AppOverride(Model):
     """What one cluster changes in an app it runs (the rest comes from the App spec)."""
 
     enabled: bool = Field(default=True, description="false: this cluster does not run the app.")
-    replicas: int | None = Field(default=None, ge=0, le=1000)
+    replicas: int | None = Field(strict=True, default=None, ge=0, le=1000)
     autoscaling: Autoscaling | None = None
     tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None = Field(
         default=None, description="Image tag in this cluster (the App's image with another tag)."
@@ -631,11 +631,13 @@ class CronJobSettings(Model):
         default=None, description="IANA time zone (e.g. Europe/Paris); default: the controller's (UTC)."
     )
     concurrencyPolicy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
-    successfulJobsHistoryLimit: int = Field(default=3, ge=0, le=100)
-    failedJobsHistoryLimit: int = Field(default=1, ge=0, le=100)
-    startingDeadlineSeconds: int | None = Field(default=None, ge=1)
-    activeDeadlineSeconds: int | None = Field(default=None, ge=1, description="Kill a run after this long.")
-    backoffLimit: int = Field(default=2, ge=0, le=100)
+    successfulJobsHistoryLimit: int = Field(strict=True, default=3, ge=0, le=100)
+    failedJobsHistoryLimit: int = Field(strict=True, default=1, ge=0, le=100)
+    startingDeadlineSeconds: int | None = Field(strict=True, default=None, ge=1, le=2147483647)
+    activeDeadlineSeconds: int | None = Field(
+        strict=True, default=None, ge=1, le=2147483647, description="Kill a run after this long."
+    )
+    backoffLimit: int = Field(strict=True, default=2, ge=0, le=100)
     restartPolicy: Literal["OnFailure", "Never"] = "OnFailure"
     suspend: bool = False
 
