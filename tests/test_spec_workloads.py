@@ -271,7 +271,9 @@ def test_config_files_with_a_password_in_a_url_are_refused(tmp_path: Path) -> No
         "configFiles:\n  mountPath: /etc/a\n  files:\n    db.conf: 'url = postgres://app:hunter2@db/app'\n"
     )
     (problem,) = _problems(_specs(tmp_path, {"a": _web("a", files)}))
-    assert problem.startswith("specs/apps/a.yaml:13:7: spec.configFiles.files.db.conf: URL with a literal password")
+    assert problem.startswith(
+        "specs/apps/a.yaml:13:7: spec.configFiles.files.db.conf: URL with a literal password"
+    )
     assert "hunter2" not in problem and "SealedSecrets" in problem
     ok = "configFiles:\n  mountPath: /etc/a\n  files:\n    db.conf: 'url = postgres://app@db/app'\n"
     assert _load(_specs(tmp_path / "ok", {"a": _web("a", ok)})).apps
