@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_render_property import _app
+from spec_strategies import app_spec
 
 from gitops_gen.render.engine import render_cluster, render_tree
 from gitops_gen.spec.loader import load_specs
@@ -71,7 +71,7 @@ def _cluster(draw: st.DrawFn, name: str, apps: list[dict[str, Any]]) -> dict[str
 
 @st.composite
 def _fleet(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    apps = [draw(_app(f"app{i}", f"app{i}.example.com")) for i in range(draw(st.integers(1, 3)))]
+    apps = [draw(app_spec(f"app{i}", f"app{i}.example.com")) for i in range(draw(st.integers(1, 3)))]
     clusters = [draw(_cluster(n, apps)) for n in ("alpha", "beta", "gamma")[: draw(st.integers(2, 3))]]
     return clusters, apps
 
