@@ -206,6 +206,13 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             continue
         if body is None:
             continue
+        if "<<" in chunk:
+            try:
+                body = resolve_merge_keys(body)
+            except ValueError as exc:
+                out.problems.append(FileProblem(f"invalid YAML: {exc}", first[0] + 1, first[1]))
+                index += 1
+                continue
         if maybe_deep and (_DEEP_INDENT.search(chunk) or chunk.count("[") > 1000 or chunk.count("{") > 1000):
             try:
                 check_bounds(body, "<doc>", limits)
@@ -216,6 +223,30 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 continue
         out.documents.append(Document(body, first[0] + 1, first[1], index, start, min(end, len(lines))))
         index += 1
+    return out
+
+
+def resolve_merge_keys(node: Any) -> Any:
+    """``node`` with YAML merge keys (``<<: *anchor``, ``<<: [*a, *b]``) resolved as Go YAML does.
+
+    ``yaml_rs`` expands aliases but keeps ``<<`` as a plain key; Go YAML (so kustomize and Flux)
+    merges: keys written in the mapping win over merged ones, and in a list of maps an earlier map
+    wins over a later one. A merge value that is not a map or a list of maps is an error.
+    """
+    if isinstance(node, list):
+        return [resolve_merge_keys(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: resolve_merge_keys(v) for k, v in node.items() if k != "<<"}
+    if "<<" not in node:
+        return out
+    merged = resolve_merge_keys(node["<<"])
+    sources = merged if isinstance(merged, list) else [merged]
+    if not all(isinstance(m, dict) for m in sources):
+        raise ValueError("map merge requires a map or a sequence of maps as the value of <<")
+    for m in sources:
+        for k, v in m.items():
+            out.setdefault(k, v)
     return out
 
 
