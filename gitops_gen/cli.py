@@ -148,6 +148,19 @@ def schema(out_file: Path | None) -> None:
     "--build", is_flag=True, help="Lint what `kubectl kustomize` builds for each kustomization dir."
 )
 @click.option(
+    "--cluster",
+    "clusters",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Lint what this cluster directory applies (default: every */flux-system/gotk-sync.yaml found).",
+)
+@click.option(
+    "--all-files", is_flag=True, help="Also lint files no cluster applies (they are reported as not applied)."
+)
+@click.option(
+    "--no-clusters", is_flag=True, help="Plain file mode: lint every file as written, not per cluster."
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path),

@@ -1,4 +1,4 @@
-"""Imports run one way (docs/ARCHITECTURE.md): entry points -> diff -> lint -> capacity -> k8s -> leaves.
+"""Imports run one way (docs/ARCHITECTURE.md): entry points -> diff -> lint -> capacity -> cluster -> k8s -> leaves.
 
 Every import of the package is read from the source, function-local and ``TYPE_CHECKING`` imports
 included, and checked against the table below: a room may import only rooms listed under it.
@@ -33,10 +33,11 @@ ALLOWED: dict[str, set[str]] = {
     "render": LEAF_NAMES | {"spec"},
     "k8s": LEAF_NAMES,
     "charts": LEAF_NAMES | {"k8s"},
-    "capacity": LEAF_NAMES | {"spec", "k8s", "charts"},
-    "lint": LEAF_NAMES | {"spec", "k8s", "charts", "capacity"},
-    "diff": LEAF_NAMES | {"spec", "render", "k8s", "charts", "capacity", "lint"},
-    "cli": LEAF_NAMES | {"spec", "render", "k8s", "charts", "capacity", "lint", "diff"},
+    "cluster": LEAF_NAMES | {"k8s"},
+    "capacity": LEAF_NAMES | {"spec", "k8s", "charts", "cluster"},
+    "lint": LEAF_NAMES | {"spec", "k8s", "charts", "cluster", "capacity"},
+    "diff": LEAF_NAMES | {"spec", "render", "k8s", "charts", "cluster", "capacity", "lint"},
+    "cli": LEAF_NAMES | {"spec", "render", "k8s", "charts", "cluster", "capacity", "lint", "diff"},
     "hooks": {"cli"},
     "__main__": {"cli"},
     "__init__": set(),

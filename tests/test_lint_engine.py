@@ -109,13 +109,13 @@ def _corpus_copy(tmp_path: Path) -> Path:
 
 
 def test_identical_results_with_and_without_cache_and_with_one_or_two_workers(tmp_path: Path) -> None:
-    repo = _corpus_copy(tmp_path)
+    repo = _corpus_copy(tmp_path)  # plain file mode: the cache is per file (cluster mode: test_cluster_view)
     cache = tmp_path / "cache"
-    base = as_tuples(run([repo], jobs=1))
+    base = as_tuples(run([repo], plain=True, jobs=1))
     assert base  # the bad fixtures guarantee findings
-    assert as_tuples(run([repo], jobs=2)) == base
-    assert as_tuples(run([repo], jobs=2, cache_dir=cache)) == base  # cold cache
-    assert as_tuples(run([repo], jobs=1, cache_dir=cache)) == base  # warm cache
+    assert as_tuples(run([repo], plain=True, jobs=2)) == base
+    assert as_tuples(run([repo], plain=True, jobs=2, cache_dir=cache)) == base  # cold cache
+    assert as_tuples(run([repo], plain=True, jobs=1, cache_dir=cache)) == base  # warm cache
     # change one file: the warm cache must not serve its stale result
     target = repo / "extra-schema" / "good.yaml"
     target.write_text(
@@ -123,9 +123,9 @@ def test_identical_results_with_and_without_cache_and_with_one_or_two_workers(tm
         "  namespace: shop\ndata:\n  k: 5\n"
     )
     os.utime(target, ns=(1, 1))  # an old mtime, different from the recorded one
-    fresh = as_tuples(run([repo], jobs=1))
+    fresh = as_tuples(run([repo], plain=True, jobs=1))
     assert fresh != base
-    assert as_tuples(run([repo], jobs=2, cache_dir=cache)) == fresh
+    assert as_tuples(run([repo], plain=True, jobs=2, cache_dir=cache)) == fresh
 
 
 def test_cli_exit_codes_and_fail_on(tmp_path: Path) -> None:

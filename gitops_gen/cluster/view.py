@@ -35,35 +35,57 @@ class Entry:
     name: str
     sync_file: str | None  # .../flux-system/gotk-sync.yaml, or None for --cluster DIR without one
     directory: str  # the cluster directory (absolute)
+    root: str = ""  # the repository root (Flux's artifact root: spec.path is relative to it)
 
 
-def find_entries(root: str) -> list[Entry]:
-    """Every ``*/flux-system/gotk-sync.yaml`` under ``root`` (hidden directories skipped)."""
+def find_entries(top: str) -> list[Entry]:
+    """Every ``*/flux-system/gotk-sync.yaml`` under ``top`` (hidden directories skipped)."""
     out: list[Entry] = []
-    for dirpath, dirs, names in os.walk(root):
+    for dirpath, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         if os.path.basename(dirpath) != "flux-system":
             continue
         for n in SYNC_NAMES:
             if n in names:
                 cluster_dir = os.path.dirname(os.path.abspath(dirpath))
-                out.append(
-                    Entry(
-                        os.path.basename(cluster_dir), os.path.join(os.path.abspath(dirpath), n), cluster_dir
-                    )
-                )
+                sync = os.path.join(os.path.abspath(dirpath), n)
+                out.append(Entry(os.path.basename(cluster_dir), sync, cluster_dir, _root_of(sync, top)))
                 break
-    return sorted(out, key=lambda e: (e.name, e.directory))
+    return sorted(out, key=lambda e: (e.root, e.name, e.directory))
 
 
-def entry_for_dir(d: str) -> Entry:
+def entry_for_dir(d: str, root: str) -> Entry:
     """``--cluster DIR``: its ``flux-system/gotk-sync.yaml`` when there is one, else the directory."""
     d = os.path.abspath(d)
     for n in SYNC_NAMES:
         p = os.path.join(d, "flux-system", n)
         if os.path.isfile(p):
-            return Entry(os.path.basename(d), p, d)
-    return Entry(os.path.basename(d), None, d)
+            return Entry(os.path.basename(d), p, d, os.path.abspath(root))
+    return Entry(os.path.basename(d), None, d, os.path.abspath(root))
+
+
+def _root_of(sync_file: str, top: str) -> str:
+    """The repository root of a bootstrap: the cluster directory minus the sync ``spec.path``
+    (``./clusters/staging``: two levels up); for a placeholder file, the parent of ``clusters/``;
+    never above ``top`` (the directory the user gave)."""
+    from gitops_gen.k8s.loader import parse_text, read_file
+
+    top = os.path.normpath(os.path.abspath(top))
+    cluster_dir = os.path.dirname(os.path.dirname(sync_file))
+    text, _problem = read_file(sync_file, sync_file)
+    depth = 2 if os.path.basename(os.path.dirname(cluster_dir)) == "clusters" else 1
+    for doc in parse_text(text or "").documents:
+        b = doc.body
+        if isinstance(b, dict) and is_flux_kustomization(b) and isinstance(_spec(b).get("path"), str):
+            parts = os.path.normpath(str(_spec(b)["path"]).lstrip("/")).split(os.sep)
+            depth = len([x for x in parts if x not in (".", "")])
+            break
+    root = cluster_dir
+    for _ in range(depth):
+        if root == top or not root.startswith(top + os.sep):
+            break
+        root = os.path.dirname(root)
+    return root
 
 
 def is_flux_kustomization(body: dict[str, Any]) -> bool:
@@ -135,8 +157,8 @@ def _dir_prefix(p: str) -> str:
 class ClusterBuilder:
     """Builds the view of one cluster."""
 
-    def __init__(self, root: str, entry: Entry, files: Files) -> None:
-        self.root = os.path.normpath(os.path.abspath(root))
+    def __init__(self, entry: Entry, files: Files) -> None:
+        self.root = os.path.normpath(os.path.abspath(entry.root))
         self.entry = entry
         self.builder = Builder(self.root, files)
         self.view = ClusterView(entry.name, entry.sync_file or entry.directory)
@@ -397,10 +419,19 @@ def _data_of(o: Obj, env: envsubst.Variables) -> dict[str, str]:
     return out
 
 
-def build_views(root: str, entries: Iterable[Entry], files: Files | None = None) -> list[ClusterView]:
-    """The view of every cluster in ``entries``, sharing one parsed-file cache."""
+def build_views(entries: Iterable[Entry], files: Files | None = None) -> list[ClusterView]:
+    """The view of every cluster in ``entries``, sharing one parsed-file cache. When the entries
+    come from several repositories, each cluster is named ``<repository dir>/<cluster>``."""
     files = files or Files()
-    return [ClusterBuilder(root, e, files).build() for e in entries]
+    entries = list(entries)
+    several = len({e.root for e in entries}) > 1
+    views = []
+    for e in entries:
+        v = ClusterBuilder(e, files).build()
+        if several:
+            v.name = f"{os.path.basename(e.root)}/{e.name}"
+        views.append(v)
+    return views
 
 
 def not_applied_reason(path: str, views: list[ClusterView], root: str) -> str:

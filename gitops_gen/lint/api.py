@@ -46,6 +46,9 @@ class LintFlags:
     cache_dir: Path | None = None
     no_cache: bool = False
     chart_dirs: tuple[str, ...] = ()
+    clusters: tuple[Path, ...] = ()  # --cluster DIR
+    all_files: bool = False
+    no_clusters: bool = False
 
 
 def run_lint(paths: list[Path], flags: LintFlags) -> int:
@@ -130,6 +133,9 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
         exclude=cfg.exclude,
         severity=cfg.severity,
         disabled=cfg.disable,
+        clusters=list(flags.clusters),
+        all_files=flags.all_files,
+        plain=flags.no_clusters,
         fail_on=str(flags.fail_on) if flags.fail_on not in (None, "error") else (cfg.fail_on or "error"),
     )
 

@@ -102,6 +102,10 @@ class Task:
     text: str | None = None  # given instead of reading the file (``--build`` output)
     pin_position: bool = False  # every finding at (1, 1) of ``display`` (``--build``)
     data: bytes | None = None  # the file's bytes, when already read (hashed for the cache): not read again
+    # the objects of the file as a cluster applies them (built, patched, substituted), given instead
+    # of parsing the file; the file's text still gives field positions. ``cluster`` names the cluster.
+    objects: list[RawObject] | None = None
+    cluster: str = ""
 
 
 @dataclass
@@ -158,7 +162,7 @@ def _half_object(body: Any) -> str:
 
 def analyze_file(task: Task, options: LintOptions) -> FileResult:
     """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
-    from gitops_gen.lint.positions import field_position, locate
+    from gitops_gen.lint.positions import locate
 
     if task.role == ROLE_AUX:
         return FileResult([], [], 0)
@@ -176,6 +180,8 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                 [], [_yaml(Severity.ERROR, problem.line, problem.column, problem.message, hint)], 1
             )
     assert text is not None
+    if task.objects is not None:
+        return FileResult(task.objects, _object_findings(task, text, task.objects, findings, options), 1)
     parsed = parse_text(text)
     for p in parsed.problems:
         findings.append(_yaml(Severity.ERROR, p.line, p.column, p.message, p.hint or "fix the YAML syntax"))
@@ -260,7 +266,16 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             )
     if partial or not objects:
         return FileResult(objects, findings, 1)
+    return FileResult(objects, _object_findings(task, text, objects, findings, options), 1)
 
+
+def _object_findings(
+    task: Task, text: str, objects: list[RawObject], findings: list[RawFinding], options: LintOptions
+) -> list[RawFinding]:
+    """``findings`` plus those of the local object rules on ``objects`` (positions from ``text``)."""
+    from gitops_gen.lint.positions import field_position
+
+    lines: list[str] | None = None
     local_rules = _local_rules()
     resources = [Resource(o.body, task.display, o.line, o.column, o.doc_index, o.partial) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
@@ -281,7 +296,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                 findings.append(
                     RawFinding(rule.id, sev, line, col, ri, hit.message, hit.remediation, tuple(hit.path))
                 )
-    return FileResult(objects, findings, 1)
+    return findings
 
 
 _LOCAL: tuple[LintOptions | None, Context | None] = (None, None)
@@ -529,6 +544,7 @@ def finalize(
             message,
             remediation,
             tuple(path),
+            tasks[ti].cluster,
         )
         key = (f.file, f.line, f.column, f.rule, f.message, f.resource)
         if key in seen:

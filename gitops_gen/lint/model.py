@@ -68,8 +68,10 @@ class Finding:
     message: str
     remediation: str
     path: FieldPath = ()
+    cluster: str = ""  # the cluster whose view the object came from ("" in plain file mode)
 
     def to_json(self) -> dict[str, Any]:
+        extra = {"cluster": self.cluster} if self.cluster else {}
         return {
             "rule": self.rule,
             "severity": str(self.severity),
@@ -79,10 +81,11 @@ class Finding:
             "resource": self.resource,
             "message": self.message,
             "remediation": self.remediation,
+            **extra,
         }
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.file, self.line, self.column, self.rule, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.file, self.line, self.column, self.rule, self.message, self.cluster)
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 JSON shape (stable)::
 
-    {"findings": [{"rule", "severity", "file", "line", "column", "resource", "message", "remediation"}],
+    {"findings": [{"rule", "severity", "file", "line", "column", "resource", "message", "remediation",
+                   "cluster" (only when linting per cluster)}],
      "summary": {"errors", "warnings", "resources", "files"}}
 
 With ``--show-ignored`` the JSON also carries ``"ignored": [...]`` (same finding shape).
@@ -57,6 +58,8 @@ def to_text(result: LintResult, show_ignored: bool = False, color: bool = False)
             if color:
                 sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
             where = f" [{f.resource}]" if f.resource else ""
+            if f.cluster:
+                where += f" (cluster {f.cluster})"
             out.append(f"{f.file}:{f.line}:{f.column}: {sev} {f.rule}: {f.message}{where}")
             if f.remediation:
                 out.append(f"    fix: {f.remediation}")
@@ -93,6 +96,8 @@ def to_github(result: LintResult, show_ignored: bool = False) -> str:
     out = []
     for f in result.findings:
         title = f"{f.rule}: {f.resource}" if f.resource else f.rule
+        if f.cluster:
+            title += f" (cluster {f.cluster})"
         msg = f"{f.message}" + (f" — fix: {f.remediation}" if f.remediation else "")
         out.append(
             f"::{level[f.severity]} file={_gh_escape(f.file, True)},line={f.line},col={f.column},"
@@ -165,8 +170,13 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
                     ),
                 }
             ],
-            "partialFingerprints": {"gitopsGen/v1": f"{f.rule}:{f.file}:{f.resource}:{f.message}"},
+            "partialFingerprints": {
+                "gitopsGen/v1": f"{f.rule}:{f.file}:{f.resource}:{f.message}"
+                + (f":{f.cluster}" if f.cluster else "")
+            },
         }
+        if f.cluster:
+            item["properties"] = {"cluster": f.cluster}
         if suppressed:
             item["suppressions"] = [{"kind": "inSource", "justification": "gitops-gen.io/ignore annotation"}]
         return item

@@ -40,7 +40,7 @@ from gitops_gen.errors import UserError
 from gitops_gen.lint import cache as cache_mod
 from gitops_gen.lint import engine
 from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
-from gitops_gen.lint.model import Hit, LintOptions, Severity
+from gitops_gen.lint.model import Finding, Hit, LintOptions, Severity
 from gitops_gen.paths import display_path
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class RunSettings:
     severity: dict[str, Severity] = field(default_factory=dict)
     disabled: set[str] = field(default_factory=set)
     fail_on: str = "error"
+    clusters: list[Path] = field(default_factory=list)  # --cluster DIR: lint what these clusters apply
+    all_files: bool = False  # --all-files: also lint files no cluster applies, as plain files
+    plain: bool = False  # --no-clusters: plain file mode even where a Flux entry point exists
 
 
 def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
@@ -88,6 +91,20 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
     cwd = Path.cwd()
     files = discover_names(paths, settings.exclude)
+    if not settings.build and not settings.plain:
+        from gitops_gen.lint import clusters
+
+        the_plan = clusters.plan(paths, settings.clusters)
+        if the_plan is not None:
+            result = clusters.lint_clusters(
+                the_plan,
+                files,
+                lambda tasks: _lint_tasks(tasks, settings, mark),
+                lambda names: plain_tasks(names, cwd),
+                settings.all_files,
+            )
+            result.rule_docs = {rid: r.summary for rid, r in rules().items()}
+            return result
     roles = kustomize_roles(files)
     tasks: list[Task] = []
     build_dirs: list[Path] = []
@@ -136,6 +153,34 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         files=asm.files,
         rule_docs={rid: r.summary for rid, r in rules().items()},
     )
+
+
+def plain_tasks(files: list[str], cwd: Path) -> list[Task]:
+    """Plain file mode tasks (each file's role from the kustomizations among ``files``)."""
+    from gitops_gen.k8s.loader import ROLE_RESOURCE, kustomize_roles
+
+    roles = kustomize_roles(files)
+    out = []
+    for f in files:
+        absf = os.path.normpath(f if os.path.isabs(f) else os.path.join(str(cwd), f))
+        out.append(Task(f, display_path(f, cwd), roles.roles.get(absf, ROLE_RESOURCE)))
+    return out
+
+
+def _lint_tasks(
+    tasks: list[Task], settings: RunSettings, mark: Callable[[str], None]
+) -> tuple[list[Finding], list[Finding], int, int]:
+    """Lint ``tasks`` as one input, without the result cache: (findings, ignored, objects, files)."""
+    options = settings.options
+    results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
+    asm = engine.assemble(tasks, results)
+    raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
+    raw = raw + engine.run_phase2(tasks, asm, options, extra)
+    mark(f"one input linted ({len(tasks)} files)")
+    findings, ignored = engine.finalize(
+        tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
+    )
+    return findings, ignored, sum(1 for r in asm.resources if not r.partial), asm.files
 
 
 def task_sizes(tasks: list[Task]) -> list[int]:

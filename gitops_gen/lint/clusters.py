@@ -1,0 +1,188 @@
+"""Lint per cluster: what each cluster of a Flux repository applies (:mod:`gitops_gen.cluster`).
+
+Cluster mode is used when the paths are directories holding a Flux entry point
+(``*/flux-system/gotk-sync.yaml``) or when ``--cluster DIR`` names one. Each cluster's built objects
+are linted as one input (cross-object rules and budgets see that cluster only), at the place in the
+source file where each object was written; every finding names its cluster. Problems of the view
+(an unbuildable Kustomization, a remote base) are findings too. A file of Kubernetes objects that no
+cluster applies gets one ``not-applied`` warning; with ``--all-files`` it is also linted as a plain
+file. Explicit file arguments and directories without an entry point keep plain file mode.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_gen.cluster.model import ClusterView, Problem
+from gitops_gen.cluster.view import Entry
+from gitops_gen.lint.engine import LintResult, RawObject, Task
+from gitops_gen.lint.model import Finding, Severity
+
+NOT_APPLIED = "not-applied"
+
+
+@dataclass
+class Plan:
+    entries: list[Entry]
+
+    @property
+    def roots(self) -> list[str]:
+        return sorted({e.root for e in self.entries})
+
+
+def plan(paths: list[Path], cluster_dirs: list[Path]) -> Plan | None:
+    """Cluster mode for these paths, or None for plain file mode."""
+    from gitops_gen.cluster.view import entry_for_dir, find_entries
+
+    if any(not p.is_dir() for p in paths):
+        return None  # explicit files (the pre-commit hook): plain file mode
+    if cluster_dirs:
+        for d in cluster_dirs:
+            if not d.is_dir():
+                from gitops_gen.errors import UserError
+
+                raise UserError.at(str(d), "not a directory", hint="give --cluster a cluster directory")
+        from gitops_gen.paths import git_root
+
+        top = git_root(cluster_dirs[0])
+        root = str(paths[0]) if paths else str(top if top is not None else Path.cwd())
+        return Plan([entry_for_dir(str(d), root) for d in cluster_dirs])
+    entries: list[Entry] = []
+    for p in paths:
+        entries.extend(find_entries(str(p)))
+    return Plan(entries) if entries else None
+
+
+def tasks_of(view: ClusterView, cwd: Path) -> list[Task]:
+    """One task per source file, carrying the objects of that file as the cluster applies them."""
+    from gitops_gen.paths import display_path
+
+    by_file: dict[str, list[RawObject]] = {}
+    for o in view.objects:
+        g = o.origin
+        by_file.setdefault(g.file, []).append(
+            RawObject(o.body, g.line, g.column, g.doc_index, False, g.start, g.end, g.prefix)
+        )
+    return [
+        Task(f, display_path(f, cwd), objects=objs, cluster=view.name) for f, objs in sorted(by_file.items())
+    ]
+
+
+def problem_finding(p: Problem, cluster: str, cwd: Path) -> Finding:
+    from gitops_gen.paths import display_path
+
+    return Finding(
+        p.rule,
+        Severity.parse(p.severity),
+        display_path(p.file, cwd),
+        p.line,
+        p.column,
+        "",
+        p.message,
+        p.hint,
+        (),
+        cluster,
+    )
+
+
+def not_applied(
+    files: list[str], views: list[ClusterView], root: str, cwd: Path
+) -> tuple[list[Finding], list[str]]:
+    """A warning per file of Kubernetes objects that no cluster reads; and those files."""
+    from gitops_gen.cluster.view import not_applied_reason
+    from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, parse_text, read_file
+    from gitops_gen.paths import display_path
+
+    read: set[str] = set().union(*(v.files for v in views)) if views else set()
+    out: list[Finding] = []
+    orphans: list[str] = []
+    for f in files:
+        absf = os.path.normpath(os.path.abspath(f))
+        if absf in read or os.path.basename(f) in KUSTOMIZATION_NAMES:
+            continue
+        text, _problem = read_file(f, f)
+        if text is None:
+            continue
+        docs = parse_text(text).documents
+        first = next(
+            (d for d in docs if isinstance(d.body, dict) and d.body.get("apiVersion") and d.body.get("kind")),
+            None,
+        )
+        if first is None or str(first.body.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):
+            continue  # not Kubernetes objects (values, CI, tool configs): nothing is lost
+        orphans.append(f)
+        out.append(
+            Finding(
+                NOT_APPLIED,
+                Severity.WARNING,
+                display_path(f, cwd),
+                first.line,
+                first.column,
+                "",
+                f"no cluster applies this file: {not_applied_reason(absf, views, root)}",
+                "list it in a kustomization a Flux Kustomization builds, or delete it "
+                "(lint it anyway with --all-files)",
+            )
+        )
+    return out, orphans
+
+
+def lint_clusters(
+    the_plan: Plan,
+    files: list[str],
+    run: Callable[[list[Task]], tuple[list[Finding], list[Finding], int, int]],
+    plain_tasks: Callable[[list[str]], list[Task]],
+    all_files: bool,
+) -> LintResult:
+    """Build every cluster's view and lint each; ``run`` lints one list of tasks as one input
+    (findings, ignored, objects, files). Files outside every cluster's repository are linted in plain
+    file mode; files inside one that no cluster reads are reported as not applied."""
+    from gitops_gen.cluster.view import build_views
+
+    cwd = Path.cwd()
+    views = build_views(the_plan.entries)
+    findings: list[Finding] = []
+    ignored: list[Finding] = []
+    resources = 0
+    counted = 0
+    for view in views:
+        f, ign, n, _files = run(tasks_of(view, cwd))
+        findings.extend(f)
+        ignored.extend(ign)
+        resources += n
+        counted += len(view.files)
+        findings.extend(problem_finding(p, view.name, cwd) for p in view.problems)
+    plain: list[str] = []
+    roots = [r + os.sep for r in the_plan.roots]
+    for root in the_plan.roots:
+        mine = [f for f in files if os.path.abspath(f).startswith(root + os.sep)]
+        root_views = [v for v, e in zip(views, the_plan.entries, strict=True) if e.root == root]
+        orphan_findings, orphans = not_applied(mine, root_views, root, cwd)
+        findings.extend(orphan_findings)
+        if all_files:
+            plain.extend(orphans)
+    plain.extend(f for f in files if not any(os.path.abspath(f).startswith(r) for r in roots))
+    if plain:
+        f, ign, n, nfiles = run(plain_tasks(sorted(plain)))
+        findings.extend(f)
+        ignored.extend(ign)
+        resources += n
+        counted += nfiles
+    findings = _dedupe(findings)
+    findings.sort(key=Finding.sort_key)
+    ignored.sort(key=Finding.sort_key)
+    return LintResult(findings=findings, ignored=ignored, resources=resources, files=counted)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.file, f.line, f.column, f.rule, f.message, f.cluster)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
