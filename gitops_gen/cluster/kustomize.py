@@ -392,10 +392,10 @@ class Builder:
             objs = self._build_k(ck, p, sub, objs, None)
         before = [(o.kind, o.name, o.namespace) for o in objs]
         objs = self._transform(k, d, kfile, objs)
-        renames: dict[tuple[str, str], str] = {}
+        renames: dict[tuple[str, str], tuple[str, str]] = {}
         for (kind, name, _ns), o in zip(before, objs, strict=False):
             if o.name != name and name:
-                renames[(kind, name)] = o.name
+                renames[(kind, name)] = (o.name, o.namespace)
         if renames:
             fix_references(objs, renames, self.name_refs)
         return objs
@@ -539,10 +539,12 @@ class Builder:
                 )
         ca = k.get("commonAnnotations")
         if isinstance(ca, dict) and ca:
+            extra = {str(a): str(b) for a, b in ca.items()}
             for o in objs:
-                o.meta.setdefault("annotations", {})
-                if isinstance(o.meta["annotations"], dict):
-                    o.meta["annotations"].update({str(a): str(b) for a, b in ca.items()})
+                for meta in [o.meta, *_template_metas(o)]:
+                    ann = meta.setdefault("annotations", {})
+                    if isinstance(ann, dict):
+                        ann.update(extra)
         for p in _list(k.get("patchesJson6902")):
             if isinstance(p, dict):
                 docs = self._patch_docs(p.get("path") or p.get("patch"), d, kfile, inline=not p.get("path"))
@@ -638,11 +640,11 @@ class Builder:
 
     # -- end of the outermost build
     def _finish(self, objs: list[Obj]) -> list[Obj]:
-        renames: dict[tuple[str, str], str] = {}
+        renames: dict[tuple[str, str], tuple[str, str]] = {}
         for o in objs:
             if o.needs_hash and o.kind in ("ConfigMap", "Secret"):
                 new = f"{o.name}-{content_hash(o.body)}"
-                renames[(o.kind, o.name)] = new
+                renames[(o.kind, o.name)] = (new, o.namespace)
                 o.meta["name"] = new
                 o.needs_hash = False
         if renames:
@@ -849,6 +851,30 @@ def _pod_specs(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield t["spec"]
 
 
+_TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"})
+
+
+def _template_metas(o: Obj) -> list[dict[str, Any]]:
+    """The metadata of the pod (and job) templates of a built-in workload (kustomize's fieldSpecs)."""
+    spec = o.body.get("spec")
+    if o.kind not in _TEMPLATE_KINDS or not builtin(o.api_version) or not isinstance(spec, dict):
+        return []
+    holders = [spec]
+    if o.kind == "CronJob":
+        jt = spec.get("jobTemplate")
+        holders = [jt] if isinstance(jt, dict) else []
+        if holders and isinstance(jt.get("spec"), dict):
+            holders.append(jt["spec"])
+    out = []
+    for h in holders:
+        t = h if o.kind == "CronJob" and h is holders[0] else h.get("template")
+        if isinstance(t, dict):
+            meta = t.setdefault("metadata", {})
+            if isinstance(meta, dict):
+                out.append(meta)
+    return out
+
+
 def add_labels(objs: list[Obj], labels: dict[str, str], *, selectors: bool, templates: bool) -> None:
     for o in objs:
         o.meta.setdefault("labels", {})
@@ -858,9 +884,8 @@ def add_labels(objs: list[Obj], labels: dict[str, str], *, selectors: bool, temp
         if not isinstance(spec, dict):
             continue
         if templates:
-            for t in (spec.get("template"),):
-                if isinstance(t, dict):
-                    t.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
+            for meta in _template_metas(o):
+                meta.setdefault("labels", {}).update(labels)
         if not selectors:
             continue
         if o.kind in _WORKLOAD_SELECTORS and o.kind != "Job":
@@ -915,7 +940,7 @@ def _new_image(image: str, images: list[dict[str, Any]]) -> str:
 
 def fix_references(
     objs: list[Obj],
-    renames: dict[tuple[str, str], str],
+    renames: dict[tuple[str, str], tuple[str, str]],
     extra: Iterable[tuple[str, str, tuple[str, ...]]] = (),
 ) -> None:
     """Rewrite references to renamed objects in the built-in fields kustomize knows (§6 #12) and in
@@ -924,8 +949,9 @@ def fix_references(
     def ren(kind: str, holder: Any, key: str) -> None:
         if isinstance(holder, dict) and isinstance(holder.get(key), str):
             new = renames.get((kind, holder[key]))
-            if new is not None:
-                holder[key] = new
+            ns = holder.get("namespace") if kind == "ServiceAccount" else None
+            if new is not None and (not isinstance(ns, str) or not ns or ns == new[1]):
+                holder[key] = new[0]  # a subject in another namespace names another object
 
     for o in objs:
         for ps in _pod_specs(o.body):
