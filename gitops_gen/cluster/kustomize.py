@@ -859,15 +859,14 @@ def _template_metas(o: Obj) -> list[dict[str, Any]]:
     spec = o.body.get("spec")
     if o.kind not in _TEMPLATE_KINDS or not builtin(o.api_version) or not isinstance(spec, dict):
         return []
-    holders = [spec]
-    if o.kind == "CronJob":
+    if o.kind != "CronJob":
+        templates = [spec.get("template")]
+    else:  # the job template's metadata and its pod template
         jt = spec.get("jobTemplate")
-        holders = [jt] if isinstance(jt, dict) else []
-        if holders and isinstance(jt.get("spec"), dict):
-            holders.append(jt["spec"])
+        jspec = jt.get("spec") if isinstance(jt, dict) else None
+        templates = [jt, jspec.get("template") if isinstance(jspec, dict) else None]
     out = []
-    for h in holders:
-        t = h if o.kind == "CronJob" and h is holders[0] else h.get("template")
+    for t in templates:
         if isinstance(t, dict):
             meta = t.setdefault("metadata", {})
             if isinstance(meta, dict):
