@@ -663,7 +663,46 @@ def generate(resources: int, seed: int, defects: float) -> tuple[dict[str, str],
     return texts, records
 
 
-def write_corpus(out: Path, resources: int, seed: int = 1, defects: float = 0.0) -> dict[str, Any]:
+def write_clusters(manifests: Path, clusters: int) -> None:
+    """Make ``manifests`` a Flux repository of ``clusters`` clusters: ``clusters/c<i>/flux-system/``
+    (the bootstrap's GitRepository and Kustomization) and one Flux Kustomization per namespace
+    directory (``apps/<ns>``, no kustomization.yaml: Flux generates it), namespaces dealt round-robin."""
+    namespaces = sorted(p.name for p in (manifests / "apps").iterdir() if p.is_dir())
+    for i in range(clusters):
+        name = f"c{i + 1}"
+        d = manifests / "clusters" / name
+        (d / "flux-system").mkdir(parents=True, exist_ok=True)
+        sync = [
+            {
+                "apiVersion": "source.toolkit.fluxcd.io/v1",
+                "kind": "GitRepository",
+                "metadata": {"name": "flux-system", "namespace": "flux-system"},
+                "spec": {"interval": "1m", "ref": {"branch": "main"}, "url": "ssh://git@example.com/fleet"},
+            },
+            _flux_kustomization("flux-system", f"./clusters/{name}"),
+        ]
+        (d / "flux-system" / "gotk-sync.yaml").write_text("---\n".join(map(to_yaml, sync)), encoding="utf-8")
+        mine = [_flux_kustomization(ns, f"./apps/{ns}") for ns in namespaces[i::clusters]]
+        (d / "apps.yaml").write_text("---\n".join(map(to_yaml, mine)), encoding="utf-8")
+
+
+def _flux_kustomization(name: str, path: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": "flux-system"},
+        "spec": {
+            "interval": "10m",
+            "path": path,
+            "prune": True,
+            "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+        },
+    }
+
+
+def write_corpus(
+    out: Path, resources: int, seed: int = 1, defects: float = 0.0, clusters: int = 0
+) -> dict[str, Any]:
     """Write ``out/manifests/**`` and ``out/defects.json``; return the summary written to ``out/corpus.json``."""
     texts, records = generate(resources, seed, defects)
     if out.exists():
@@ -681,6 +720,9 @@ def write_corpus(out: Path, resources: int, seed: int = 1, defects: float = 0.0)
         "bytes": sum(len(t.encode()) for t in texts.values()),
         "defects": len(records),
     }
+    if clusters:
+        write_clusters(manifests, clusters)
+        summary["clusters"] = clusters
     (out / "defects.json").write_text(json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     (out / "corpus.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return summary
@@ -702,10 +744,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="output directory (default bench/.corpus/r<N>[-d<share>]); replaced if present",
     )
+    ap.add_argument(
+        "--clusters",
+        type=int,
+        default=0,
+        help="also lay the corpus out as a Flux repository of N clusters (clusters/c<i>/, default 0: none)",
+    )
     args = ap.parse_args(argv)
     out = args.out or default_dir(args.resources, args.defects, args.seed)
     try:
-        summary = write_corpus(out, args.resources, args.seed, args.defects)
+        summary = write_corpus(out, args.resources, args.seed, args.defects, args.clusters)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -518,3 +518,27 @@ def test_not_applied_reason_names_the_omitting_kustomization(tmp_path: Path) -> 
     [f] = [f for f in result.findings if f.rule == "not-applied"]
     assert f.file == os.path.join(str(root), "stray/x.yaml")
     assert "no Flux Kustomization builds its directory" in f.message
+
+
+def test_result_cache_in_cluster_mode_follows_what_the_graph_brings_in(tmp_path: Path) -> None:
+    root = two_clusters(tmp_path)
+    deploy = root / "apps/base/deploy.yaml"
+    deploy.write_text(deploy.read_text().replace("nginx:1.27.0", "nginx:${TAG:=1.27.0}"), encoding="utf-8")
+    apps = root / "clusters/production/apps.yaml"
+    apps.write_text(apps.read_text() + "      TAG: latest\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    def lint(cache_dir: Path | None) -> list[tuple[object, ...]]:
+        result = run([root], cache_dir=cache_dir)
+        return [(f.rule, f.file, f.line, f.message, f.cluster) for f in result.findings]
+
+    base = lint(None)
+    assert [f[4] for f in base if f[0] == "image"] == ["production"]  # the mutable tag, substituted
+    assert lint(cache) == base  # cold
+    assert lint(cache) == base  # warm
+    # only the substitution changes (apps/base/deploy.yaml is untouched): the cached result must not serve
+    apps.write_text(apps.read_text().replace("TAG: latest", "TAG: 1.27.1"), encoding="utf-8")
+    os.utime(apps, ns=(1, 1))
+    fresh = lint(None)
+    assert not [f for f in fresh if f[0] == "image"]
+    assert lint(cache) == fresh

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_gen.cluster.kustomize import Files
 from gitops_gen.cluster.model import ClusterView, Problem
 from gitops_gen.cluster.view import Entry
 from gitops_gen.lint.engine import LintResult, RawObject, Task
@@ -136,6 +137,7 @@ def lint_clusters(
     run: Callable[[list[Task]], tuple[list[Finding], list[Finding], int, int]],
     plain_tasks: Callable[[list[str]], list[Task]],
     all_files: bool,
+    files_reader: Files | None = None,
 ) -> LintResult:
     """Build every cluster's view and lint each; ``run`` lints one list of tasks as one input
     (findings, ignored, objects, files). Files outside every cluster's repository are linted in plain
@@ -143,7 +145,7 @@ def lint_clusters(
     from gitops_gen.cluster.view import build_views
 
     cwd = Path.cwd()
-    views = build_views(the_plan.entries)
+    views = build_views(the_plan.entries, files_reader)
     findings: list[Finding] = []
     ignored: list[Finding] = []
     resources = 0

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import marshal
 import os
 import shutil
 import sys
@@ -44,6 +45,7 @@ from gitops_gen.lint.model import Finding, Hit, LintOptions, Severity
 from gitops_gen.paths import display_path
 
 if TYPE_CHECKING:
+    from gitops_gen.cluster.kustomize import Files
     from gitops_gen.lint.cache import ResultCache
 
 
@@ -96,13 +98,20 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
         the_plan = clusters.plan(paths, settings.clusters)
         if the_plan is not None:
+            from gitops_gen.lint.cache import ResultCache
+
+            cache = ResultCache.open(settings.cache_dir, settings.options) if settings.cache_dir else None
             result = clusters.lint_clusters(
                 the_plan,
                 files,
-                lambda tasks: _lint_tasks(tasks, settings, mark),
+                lambda tasks: _lint_tasks(tasks, settings, mark, cache),
                 lambda names: plain_tasks(names, cwd),
                 settings.all_files,
+                _view_files(cache),
             )
+            if cache is not None:
+                cache.save()
+                cache.close()
             result.rule_docs = {rid: r.summary for rid, r in rules().items()}
             return result
     roles = kustomize_roles(files)
@@ -167,13 +176,72 @@ def plain_tasks(files: list[str], cwd: Path) -> list[Task]:
     return out
 
 
+def _view_files(cache: Any) -> Files:
+    """The cluster view's file reader; with ``cache``, parsed documents are kept by content hash (a
+    warm re-lint unmarshals them instead of parsing every file of the repository again)."""
+    from gitops_gen.cluster.kustomize import BuildError, Files, parse_file
+    from gitops_gen.k8s.loader import Document, FileProblem, ParsedFile, decode, parse_text
+
+    if cache is None:
+        return Files()
+
+    def parse(path: str) -> ParsedFile:
+        key, data = cache.key_and_bytes(path, "documents")
+        if key is None:
+            return parse_file(path)
+        if cache.has(key):
+            docs, problems = cache.get_slim(key)
+            return ParsedFile([Document(*d) for d in docs], [FileProblem(*p) for p in problems])
+        if data is None:
+            parsed = parse_file(path)
+        else:
+            text, problem = decode(data, path)
+            if text is None:
+                assert problem is not None
+                raise BuildError(problem.message, path, problem.line, problem.column, problem.hint)
+            parsed = parse_text(text)
+        record = (
+            [(d.body, d.line, d.column, d.index, d.start, d.end) for d in parsed.documents],
+            [(p.message, p.line, p.column, p.hint, p.severity) for p in parsed.problems],
+        )
+        cache.put(key, record, record)
+        return parsed
+
+    return Files(parse)
+
+
 def _lint_tasks(
-    tasks: list[Task], settings: RunSettings, mark: Callable[[str], None]
+    tasks: list[Task], settings: RunSettings, mark: Callable[[str], None], cache: Any = None
 ) -> tuple[list[Finding], list[Finding], int, int]:
-    """Lint ``tasks`` as one input, without the result cache: (findings, ignored, objects, files)."""
+    """Lint ``tasks`` as one input: (findings, ignored, objects, files). With ``cache``, phase 1 of a
+    task is reused when its file *and* its objects as given are unchanged (a cluster's objects carry
+    what the graph brought in: patches, substitutions, namespaces); phase 2 always runs."""
     options = settings.options
-    results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
-    asm = engine.assemble(tasks, results)
+    results: list[FileResult | None] = [None] * len(tasks)
+    keys: list[str | None] = [None] * len(tasks)
+    if cache is not None:
+        for i, t in enumerate(tasks):
+            key, t.data = cache.key_and_bytes(t.path, t.role)
+            if key is None:
+                continue
+            h = hashlib.blake2b(f"{key}\0{t.display}\0{t.cluster}".encode(), digest_size=16)
+            if t.objects is not None:
+                h.update(marshal.dumps([tuple(o) for o in t.objects]))
+            keys[i] = "objects:" + h.hexdigest()
+            if cache.has(keys[i]):
+                _none, raw_findings, counted = engine.unplain(cache.get_slim(keys[i]))
+                results[i] = FileResult(t.objects or [], raw_findings, counted)
+                t.data = None
+    todo = [i for i, r in enumerate(results) if r is None]
+    parse = [tasks[i] for i in todo]
+    for i, r in zip(todo, engine.run_phase1(parse, options, settings.jobs, task_sizes(parse)), strict=True):
+        results[i] = r
+        k = keys[i]
+        if k and cache is not None and tasks[i].objects is not None:
+            record = engine.plain(r._replace(objects=[]))  # the objects are the task's own
+            cache.put(k, record, record)
+    mark(f"phase 1 ({len(todo)} of {len(tasks)} files)")
+    asm = engine.assemble(tasks, [r for r in results if r is not None])
     raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
     raw = raw + engine.run_phase2(tasks, asm, options, extra)
     mark(f"one input linted ({len(tasks)} files)")
