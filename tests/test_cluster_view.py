@@ -542,3 +542,25 @@ def test_result_cache_in_cluster_mode_follows_what_the_graph_brings_in(tmp_path:
     fresh = lint(None)
     assert not [f for f in fresh if f[0] == "image"]
     assert lint(cache) == fresh
+
+
+def test_budget_prints_one_analysis_per_cluster_with_its_namespaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitops_gen.capacity.api import run_budget
+
+    root = two_clusters(tmp_path)
+    monkeypatch.chdir(root)
+    code = run_budget([Path(".")], fmt="json", node_memory="4Gi", node_cpu="2")
+    doc = json.loads(capsys.readouterr().out)
+    by_name = {c["cluster"]: c for c in doc["clusters"]}
+    assert sorted(by_name) == ["production", "staging"] and code == 1
+    assert [(p["namespace"], p["of"]) for p in by_name["production"]["pending"]] == [("web", 6)]
+    assert by_name["staging"]["pending"] == []
+    namespaces = {
+        w["namespace"] for c in by_name["staging"]["components"] for w in c["workloads"] if w["name"] == "web"
+    }
+    assert namespaces == {"web-staging"}
+    assert run_budget([Path(".")], fmt="text", node_memory="64Gi", node_cpu="8") == 0
+    text = capsys.readouterr().out
+    assert "== cluster production ==" in text and "== cluster staging ==" in text

@@ -63,6 +63,9 @@ def run_budget(
                 "releases are counted from profiles and app-template values only (install helm)",
                 file=sys.stderr,
             )
+    views = _cluster_views(paths)
+    if views:
+        return _run_per_cluster(views, cluster, platform, charts, fmt)
     resources, problems = load_resources(list(paths))
     for p in problems:
         print(f"warning: {p}", file=sys.stderr)
@@ -83,3 +86,48 @@ def run_budget(
 
 def exit_code(analysis: Analysis) -> int:
     return EXIT_PENDING if analysis.simulation is not None and analysis.simulation.pending else EXIT_OK
+
+
+def _cluster_views(paths: list[Path]) -> list[Any]:
+    """The cluster views of the paths when they are directories holding Flux entry points."""
+    if any(not p.is_dir() for p in paths):
+        return []
+    from gitops_gen.cluster.view import build_views, find_entries
+
+    entries = [e for p in paths for e in find_entries(str(p))]
+    return build_views(entries) if entries else []
+
+
+def _run_per_cluster(
+    views: list[Any], cluster: Any, platform: Any, charts: ChartSource | None, fmt: str
+) -> int:
+    """One budget per cluster: what that cluster applies (namespaces, substitutions and patches as
+    Flux applies them) on the nodes given (the same node sizes for every cluster)."""
+    import json
+
+    from gitops_gen.capacity.report import render
+    from gitops_gen.paths import display_path
+
+    cwd = Path.cwd()
+    code = EXIT_OK
+    docs: list[dict[str, Any]] = []
+    for view in views:
+        for p in view.problems:
+            where = f"{display_path(p.file, cwd)}:{p.line}:{p.column}"
+            print(f"{p.severity}: {where}: {p.message} (cluster {view.name})", file=sys.stderr)
+        resources = [o.resource(display_path(o.origin.file, cwd)) for o in view.objects]
+        analysis = analyze(resources, cluster, platform=platform, charts=charts)
+        code = max(code, exit_code(analysis))
+        text = render(analysis, fmt)
+        if fmt == "json":
+            docs.append({"cluster": view.name, **json.loads(text)})
+        elif len(views) == 1:  # one cluster: the report as for any input
+            sys.stdout.write(text)
+        elif fmt == "markdown":
+            sys.stdout.write(f"## Cluster `{view.name}`\n\n{text}\n")
+        else:
+            sys.stdout.write(f"== cluster {view.name} ==\n{text}\n")
+    if fmt == "json":  # one cluster: the single-input shape plus its name; several: a list
+        out = docs[0] if len(docs) == 1 else {"clusters": docs}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    return code

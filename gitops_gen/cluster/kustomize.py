@@ -381,6 +381,8 @@ class Builder:
                             "add a kustomization.yaml there, or list its files",
                         )
                     objs.extend(self._build_k(self._load_kustomization(sub), p, sub, [], None))
+                elif os.path.basename(p) == "gotk-components.yaml":
+                    continue  # written by `flux bootstrap`: a tree rendered before it lacks the file
                 else:
                     line, col = _line_of(self.files, kfile, entry)
                     raise BuildError(f"{entry}: no such file or directory", kfile, line, col)

@@ -65,21 +65,26 @@ def entry_for_dir(d: str, root: str) -> Entry:
 
 
 def _root_of(sync_file: str, top: str) -> str:
-    """The repository root of a bootstrap: the cluster directory minus the sync ``spec.path``
-    (``./clusters/staging``: two levels up); for a placeholder file, the parent of ``clusters/``;
-    never above ``top`` (the directory the user gave)."""
+    """The repository root of a bootstrap: the cluster directory minus the sync ``spec.path`` when
+    the path names it (``./output/clusters/vps`` -> three levels up, even above ``top``); otherwise
+    (a placeholder file) the parent of ``clusters/``, never above ``top`` (the directory given)."""
     from gitops_gen.k8s.loader import parse_text, read_file
 
     top = os.path.normpath(os.path.abspath(top))
     cluster_dir = os.path.dirname(os.path.dirname(sync_file))
     text, _problem = read_file(sync_file, sync_file)
-    depth = 2 if os.path.basename(os.path.dirname(cluster_dir)) == "clusters" else 1
     for doc in parse_text(text or "").documents:
         b = doc.body
         if isinstance(b, dict) and is_flux_kustomization(b) and isinstance(_spec(b).get("path"), str):
-            parts = os.path.normpath(str(_spec(b)["path"]).lstrip("/")).split(os.sep)
-            depth = len([x for x in parts if x not in (".", "")])
+            parts = [
+                x
+                for x in os.path.normpath(str(_spec(b)["path"]).lstrip("/")).split(os.sep)
+                if x not in (".", "")
+            ]
+            if parts and cluster_dir.split(os.sep)[-len(parts) :] == parts:
+                return os.sep.join(cluster_dir.split(os.sep)[: -len(parts)]) or os.sep
             break
+    depth = 2 if os.path.basename(os.path.dirname(cluster_dir)) == "clusters" else 1
     root = cluster_dir
     for _ in range(depth):
         if root == top or not root.startswith(top + os.sep):
