@@ -564,3 +564,13 @@ def test_budget_prints_one_analysis_per_cluster_with_its_namespaces(
     assert run_budget([Path(".")], fmt="text", node_memory="64Gi", node_cpu="8") == 0
     text = capsys.readouterr().out
     assert "== cluster production ==" in text and "== cluster staging ==" in text
+
+
+def test_unreadable_entry_point_is_an_error_at_its_line(tmp_path: Path) -> None:
+    root = two_clusters(tmp_path)
+    sync_file = root / "clusters/staging/flux-system/gotk-sync.yaml"
+    sync_file.write_text(sync_file.read_text().replace("  name: flux-system\n", "\t name: flux-system\n", 1))
+    result = run([root])
+    [f] = [f for f in result.findings if f.rule == "flux-build"]
+    assert f.file == str(sync_file) and f.line == 4 and f.cluster == "staging" and "invalid YAML" in f.message
+    assert any(f.cluster == "production" for f in result.findings) or result.resources > 0

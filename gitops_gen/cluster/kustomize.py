@@ -258,13 +258,7 @@ class Builder:
                     for doc in self.files.parsed(full).documents:
                         b = doc.body
                         meta = b.get("metadata") if isinstance(b, dict) else None
-                        if not (
-                            isinstance(b, dict)
-                            and b.get("apiVersion")
-                            and b.get("kind")
-                            and isinstance(meta, dict)
-                            and meta.get("name")
-                        ):
+                        if not (_is_object(b) and isinstance(meta, dict) and meta.get("name")):
                             raise BuildError(
                                 "failed to decode Kubernetes YAML: every YAML file under a Flux path "
                                 "without kustomization.yaml must be a Kubernetes object",
@@ -318,15 +312,15 @@ class Builder:
                 continue
             if str(b.get("kind", "")).endswith("List") and isinstance(b.get("items"), list):
                 for i, item in enumerate(b["items"]):
-                    if isinstance(item, dict):
+                    if _is_object(item):
                         origin = Origin(
                             path, doc.line, doc.column, doc.index, doc.start, doc.end, ("items", i)
                         )
                         out.append(self._obj(item, origin))
                 continue
-            if not b.get("apiVersion") or not b.get("kind"):
+            if not _is_object(b):
                 raise BuildError(
-                    "missing apiVersion or kind: not a Kubernetes object",
+                    "apiVersion or kind missing or not a string: not a Kubernetes object",
                     path,
                     doc.line,
                     doc.column,
@@ -677,6 +671,17 @@ def _clone(body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:  # a value marshal cannot write (never from the YAML loader)
         return copy.deepcopy(body)
     return copied
+
+
+def _is_object(body: Any) -> bool:
+    """A mapping with a non-empty string apiVersion and kind (what the engine lints as an object)."""
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("apiVersion"), str)
+        and bool(body["apiVersion"])
+        and isinstance(body.get("kind"), str)
+        and bool(body["kind"])
+    )
 
 
 def _looks_like_path(entry: Any) -> bool:

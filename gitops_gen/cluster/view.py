@@ -204,7 +204,21 @@ class ClusterBuilder:
         return Obj(body, origin, "flux-system", "flux-system")
 
     def build(self) -> ClusterView:
-        first = self._root_kustomization()
+        try:
+            first = self._root_kustomization()
+        except BuildError as exc:  # the entry point itself cannot be read: nothing else can be followed
+            self.view.problems.append(
+                Problem(
+                    "error",
+                    exc.file,
+                    exc.line,
+                    exc.column,
+                    f"cluster {self.view.name}: its entry point cannot be read: {exc.message}",
+                    exc.hint or "fix the YAML of the sync file",
+                )
+            )
+            self.view.files.add(exc.file)
+            return self.view
         pending: list[Obj] = [first]
         known: dict[tuple[str, str], Obj] = {(first.namespace or "flux-system", first.name): first}
         done: set[tuple[str, str]] = set()

@@ -72,6 +72,14 @@ def budget_side(tree: Path, specs: Specs | None) -> BudgetSide:
     from gitops_gen.k8s.loader import load_resources
 
     resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
+    from gitops_gen.cluster.view import build_views, find_entries
+
+    entries = find_entries(str(tree)) if tree.is_dir() else []
+    if len(entries) == 1:  # a rendered tree has one cluster: count what it applies, as budget does
+        from gitops_gen.paths import display_path
+
+        view = build_views(entries)[0]
+        resources = [o.resource(display_path(o.origin.file, Path.cwd())) for o in view.objects]
     platform = specs.platform if specs is not None else None
     cluster = resolve_cluster(platform, None, None, None)
     analysis = analyze(resources, cluster, platform=platform)

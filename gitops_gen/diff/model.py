@@ -9,9 +9,10 @@ from gitops_gen.diff.compare import ObjectDiff
 from gitops_gen.lint.model import Finding, Severity
 
 
-def finding_key(f: Finding) -> tuple[str, str, str]:
-    """Findings are the same across two renders when rule, object and message agree (not lines)."""
-    return (f.rule, f.resource, f.message)
+def finding_key(f: Finding) -> tuple[str, str, str, str]:
+    """Findings are the same across two renders when rule, object, message and cluster agree (not
+    lines)."""
+    return (f.rule, f.resource, f.message, f.cluster)
 
 
 @dataclass(slots=True)
@@ -47,13 +48,13 @@ class LintDelta:
             if right[finding_key(f)] > 0:
                 right[finding_key(f)] -= 1
                 gone.append(f)
-        pool: dict[tuple[str, str], list[Finding]] = {}
+        pool: dict[tuple[str, str, str], list[Finding]] = {}
         for f in gone:
-            pool.setdefault((f.rule, f.resource), []).append(f)
+            pool.setdefault((f.rule, f.resource, f.cluster), []).append(f)
         introduced: list[Finding] = []
         changed: list[tuple[Finding, Finding]] = []
         for f in added:
-            olds = pool.get((f.rule, f.resource))
+            olds = pool.get((f.rule, f.resource, f.cluster))
             if olds:
                 changed.append((olds.pop(0), f))
             else:

@@ -138,8 +138,13 @@ def _budget_rows(delta: BudgetDelta) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def _object(f: Finding) -> str:
+    """The finding's object, and its cluster when the tree is linted per cluster."""
+    return f"{f.resource} (cluster {f.cluster})" if f.cluster else f.resource
+
+
 def _finding_line(f: Finding) -> str:
-    return f"{f.severity} {f.rule}: {f.resource}: {f.message}"
+    return f"{f.severity} {f.rule}: {_object(f)}: {f.message}"
 
 
 def _multiline(c: FieldChange) -> list[str] | None:
@@ -352,7 +357,7 @@ def to_markdown(report: DiffReport) -> str:
     if errors:
         head.append("**New errors:**")
         head += [
-            f"- {_code(f.rule, table=False)} {_code(f.resource, table=False)}: {_code(f.message, table=False)}"
+            f"- {_code(f.rule, table=False)} {_code(_object(f), table=False)}: {_code(f.message, table=False)}"
             for f in errors[:50]
         ]
         if len(errors) > 50:
@@ -373,16 +378,16 @@ def to_markdown(report: DiffReport) -> str:
     if lint is not None and (lint.introduced or lint.fixed or lint.changed):
         table = ["| | Severity | Rule | Object | Message |", "|---|---|---|---|---|"]
         items = [
-            [f"| introduced | {f.severity} | {_code(f.rule)} | {_code(f.resource)} | {_code(f.message)} |"]
+            [f"| introduced | {f.severity} | {_code(f.rule)} | {_code(_object(f))} | {_code(f.message)} |"]
             for f in lint.introduced
         ]
         items += [
-            [f"| fixed | {f.severity} | {_code(f.rule)} | {_code(f.resource)} | {_code(f.message)} |"]
+            [f"| fixed | {f.severity} | {_code(f.rule)} | {_code(_object(f))} | {_code(f.message)} |"]
             for f in lint.fixed
         ]
         items += [
             [
-                f"| changed | {a.severity} | {_code(a.rule)} | {_code(a.resource)} | {_code(a.message)}"
+                f"| changed | {a.severity} | {_code(a.rule)} | {_code(_object(a))} | {_code(a.message)}"
                 f"<br>was: {_code(b.message)} |"
             ]
             for b, a in lint.changed
