@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
@@ -16,6 +17,11 @@ from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
+
+if TYPE_CHECKING:
+    from gitops_gen.capacity.nodes import Cluster
+    from gitops_gen.cluster.model import ClusterView
+    from gitops_gen.spec.models import Platform
 
 EXIT_OK, EXIT_PENDING = 0, 1
 
@@ -88,7 +94,7 @@ def exit_code(analysis: Analysis) -> int:
     return EXIT_PENDING if analysis.simulation is not None and analysis.simulation.pending else EXIT_OK
 
 
-def _cluster_views(paths: list[Path]) -> list[Any]:
+def _cluster_views(paths: list[Path]) -> list[ClusterView]:
     """The cluster views of the paths when they are directories holding Flux entry points."""
     if any(not p.is_dir() for p in paths):
         return []
@@ -99,7 +105,11 @@ def _cluster_views(paths: list[Path]) -> list[Any]:
 
 
 def _run_per_cluster(
-    views: list[Any], cluster: Any, platform: Any, charts: ChartSource | None, fmt: str
+    views: list[ClusterView],
+    cluster: Cluster | None,
+    platform: Platform | None,
+    charts: ChartSource | None,
+    fmt: str,
 ) -> int:
     """One budget per cluster: what that cluster applies (namespaces, substitutions and patches as
     Flux applies them) on the nodes given (the same node sizes for every cluster)."""
