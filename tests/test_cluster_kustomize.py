@@ -308,3 +308,14 @@ def test_generated_kustomization_walks_the_path_like_flux(tmp_path: Path) -> Non
     (tmp_path / "apps/.yamllint.yaml").write_text("rules: {}\n")
     with pytest.raises(BuildError, match="failed to decode Kubernetes YAML"):
         Builder(str(tmp_path)).build_flux_path("apps", FluxOverrides())
+
+
+def test_rendered_fleet_builds_like_kubectl() -> None:
+    """The example fleet (bases + per-cluster overlays, ``$patch: delete``, JSON 6902 replaces)."""
+    root = Path(__file__).resolve().parents[1] / "examples" / "fleet" / "output"
+    if not root.is_dir():
+        pytest.skip("examples/fleet/output is absent")
+    # clusters/<name> lists gotk-components.yaml, which `flux bootstrap` writes: kubectl fails there
+    dirs = [Path(dp) for dp, _d, _f in os.walk(root) if kustomization_file(dp) and "clusters" not in dp]
+    assert len(dirs) > 20
+    assert [msg for d in sorted(dirs) if (msg := compare(root, d))] == []

@@ -210,6 +210,7 @@ class Builder:
 
     def build_dir(self, d: str) -> list[Obj]:
         """``kustomize build d`` (``d`` must hold a kustomization file)."""
+        d = os.path.abspath(d)
         kfile = kustomization_file(d)
         if kfile is None:
             raise BuildError(f"no kustomization file in {d}", d)
@@ -401,12 +402,13 @@ class Builder:
             if ck.get("kind") != "Component":
                 raise BuildError(f"{entry} is not a kind: Component", sub, 1, 1)
             objs = self._build_k(ck, p, sub, objs, None)
-        before = [(o.kind, o.name, o.namespace) for o in objs]
+        before = {id(o): o.name for o in objs}
         objs = self._transform(k, d, kfile, objs)
         renames: dict[tuple[str, str], tuple[str, str]] = {}
-        for (kind, name, _ns), o in zip(before, objs, strict=False):
-            if o.name != name and name:
-                renames[(kind, name)] = (o.name, o.namespace)
+        for o in objs:
+            name = before.get(id(o), "")
+            if name and o.name != name:
+                renames[(o.kind, name)] = (o.name, o.namespace)
         if renames:
             fix_references(objs, renames, self.name_refs)
         return objs
@@ -624,6 +626,7 @@ class Builder:
                 )
             for o in select(objs, target):
                 o.body = strategic_merge(o.body, patch, builtin(o.api_version))
+            objs[:] = [o for o in objs if o.body is not None]  # "$patch: delete" removes the object
             return
         meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
         assert isinstance(meta, dict)
@@ -648,6 +651,7 @@ class Builder:
             )
         for o in hits[:1]:
             o.body = strategic_merge(o.body, patch, builtin(o.api_version))
+        objs[:] = [o for o in objs if o.body is not None]  # "$patch: delete" removes the object
 
     # -- end of the outermost build
     def _finish(self, objs: list[Obj]) -> list[Obj]:
