@@ -156,6 +156,12 @@ def schema(out_file: Path | None) -> None:
 )
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @click.option("--show-ignored", is_flag=True, help="Also list findings silenced by annotations.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Text output: list every finding (no folding), info and 'no schema' findings included.",
+)
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -449,8 +455,10 @@ def _report_internal(exc: Exception) -> None:
     """Report a bug without a traceback (exit 2); re-raise it with GITOPS_GEN_DEBUG set."""
     if os.environ.get("GITOPS_GEN_DEBUG"):
         raise exc
+    from gitops_gen.terminal import printable
+
     click.echo(
-        f"internal error: {type(exc).__name__}: {exc}\n"
+        f"internal error: {type(exc).__name__}: {printable(str(exc))}\n"
         "This is a bug in gitops-gen; rerun with GITOPS_GEN_DEBUG=1 for the traceback "
         "and report it.",
         err=True,
