@@ -16,6 +16,7 @@ from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
+from gitops_gen.terminal import printable
 
 EXIT_OK, EXIT_PENDING = 0, 1
 
@@ -65,7 +66,7 @@ def run_budget(
             )
     resources, problems = load_resources(list(paths))
     for p in problems:
-        print(f"warning: {p}", file=sys.stderr)
+        print(printable(f"warning: {p}"), file=sys.stderr)
     analysis = analyze(resources, cluster, platform=platform, charts=charts)
     from gitops_gen.capacity.report import render
 

@@ -14,6 +14,7 @@ from gitops_gen.capacity.model import Owner, Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
 from gitops_gen.capacity.simulate import PORTS, Pending
 from gitops_gen.quantity import format_cpu, format_memory
+from gitops_gen.terminal import printable
 
 HEADERS = (
     "COMPONENT",
@@ -525,7 +526,7 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
         out.append("")
         out.append("### Notes" if markdown else "Notes:")
         out.extend(f"- {n}" for n in [*notes, *rel_notes])
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(printable(line) for line in out).rstrip() + "\n"
 
 
 def render(a: Analysis, fmt: str) -> str:
