@@ -333,15 +333,61 @@ def charts_pull(paths: tuple[Path, ...], chart_cache: Path | None) -> None:
     show_default=True,
     help="markdown: ready to post as a pull-request comment.",
 )
-def diff(base: str, specs_dir: Path, out_dir: Path, output_dirs: tuple[Path, Path] | None, fmt: str) -> None:
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default=None,
+    help="Exit 1 when the change adds lint findings at this severity or above (default: exit 0).",
+)
+@click.option(
+    "--kubernetes-version", default=None, help="Kubernetes schemas to lint with (default: platform spec's)."
+)
+@click.option(
+    "--schema-dir",
+    "schema_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra JSON schemas for the lint delta, as for `lint --schema-dir`.",
+)
+@click.option(
+    "--crd-dir",
+    "crd_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="CRD manifests whose schemas validate custom kinds in the lint delta, as for `lint --crd-dir`.",
+)
+def diff(
+    base: str,
+    specs_dir: Path,
+    out_dir: Path,
+    output_dirs: tuple[Path, Path] | None,
+    fmt: str,
+    fail_on: str | None,
+    kubernetes_version: str | None,
+    schema_dirs: tuple[Path, ...],
+    crd_dirs: tuple[Path, ...],
+) -> None:
     """What a change does to the cluster: objects and fields, lint and budget deltas.
 
     Renders the specs at --base and in the work tree (in memory; nothing is written) and compares
-    the objects by Kind/namespace/name. Exit 0 whatever changed; 2 for a bad ref or bad specs.
+    the objects by Kind/namespace/name. Exit 0 whatever changed, unless --fail-on: then 1 when the
+    change adds lint findings at that severity; 2 for a bad ref or bad specs.
     """
     from gitops_gen.diff.api import run_diff
+    from gitops_gen.lint.api import LintFlags
 
-    sys.exit(run_diff(base=base, specs_dir=specs_dir, output_dirs=output_dirs, fmt=fmt, out_dir=out_dir))
+    lint_flags = LintFlags(kubernetes_version=kubernetes_version, schema_dirs=schema_dirs, crd_dirs=crd_dirs)
+    sys.exit(
+        run_diff(
+            base=base,
+            specs_dir=specs_dir,
+            output_dirs=output_dirs,
+            fmt=fmt,
+            out_dir=out_dir,
+            fail_on=fail_on,
+            lint_flags=lint_flags,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,9 +56,7 @@ def run_lint(paths: list[Path], flags: LintFlags) -> int:
     fmt = flags.fmt or "text"
     settings = settings_from_options(paths, flags)
     result = lint_paths(paths or [DEFAULT_PATH], settings)
-    text = render(
-        result, fmt, show_ignored=flags.show_ignored, color=_color(fmt), verbose=flags.verbose
-    )
+    text = render(result, fmt, show_ignored=flags.show_ignored, color=_color(fmt), verbose=flags.verbose)
     sys.stdout.write(text)
     sys.stdout.flush()
     threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR
