@@ -82,6 +82,54 @@ def render(specs_dir: Path, out_dir: Path, check: bool) -> None:
     sys.exit(run_render(specs_dir, out_dir, check=check))
 
 
+# --------------------------------------------------------------------------------------- init
+@cli.command()
+@click.option(
+    "--specs",
+    "specs_dir",
+    type=click.Path(path_type=Path),
+    default=Path("specs"),
+    show_default=True,
+    help="Directory to write the specs into (refused if it already holds specs).",
+)
+@click.option("--yes", "-y", is_flag=True, help="Take the default for every question not given as a flag.")
+@click.option("--name", default=None, help="Cluster name (default: the directory's name).")
+@click.option("--git-url", default=None, help="Git URL Flux syncs (default: the origin remote).")
+@click.option("--branch", default=None, help="Git branch (default: the current branch, else main).")
+@click.option("--distribution", type=click.Choice(["k3s", "kubernetes"]), default=None, help="Default: k3s.")
+@click.option("--node-cpu", default=None, help="CPU of the node (default: 2).")
+@click.option("--node-memory", default=None, help="Memory of the node (default: 4Gi).")
+@click.option(
+    "--components",
+    default=None,
+    help="Comma-separated: ingress-nginx, cert-manager, sealed-secrets, monitoring, logging, or none "
+    "(default: the first three).",
+)
+@click.option("--acme-email", default=None, help="Let's Encrypt e-mail (a ClusterIssuer; default: none).")
+@click.option("--app", default=None, help="First app's name ('none' for no app; default: hello).")
+@click.option("--image", default=None, help="Its image (default: podinfo).")
+@click.option("--port", type=int, default=None, help="Its port (default: 9898).")
+@click.option("--host", default=None, help="Its public host: an ingress (default: none).")
+def init(specs_dir: Path, yes: bool, **given: Any) -> None:
+    """Write the first specs of a new repository (platform, one app, editor schema).
+
+    Asks for each value not given as a flag, unless --yes or standard input is not a terminal (then
+    the defaults are taken). Never overwrites: a spec directory that already holds specs is refused.
+    """
+    from gitops_gen.spec.scaffold import PLACEHOLDER_URL, Answers, complete, interactive, scaffold
+    from gitops_gen.terminal import printable
+
+    answers = complete(Answers(**given), Path.cwd(), ask=not yes and interactive())
+    for path in scaffold(specs_dir, answers):
+        click.echo(printable(f"wrote {path.as_posix()}"))
+    if answers.git_url == PLACEHOLDER_URL:
+        click.echo(f"note: spec.git.url is a placeholder ({PLACEHOLDER_URL}): set your repository's URL")
+    click.echo(
+        "next: gitops-gen render && gitops-gen lint; then `flux bootstrap git` with "
+        f"--path=output/clusters/{answers.name} (see README: The rendered repository)"
+    )
+
+
 # --------------------------------------------------------------------------------------- schema
 @cli.command()
 @click.option(
