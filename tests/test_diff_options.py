@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from gitops_gen.cli import cli, main
 
 CRD = Path(__file__).resolve().parent / "fixtures" / "lint" / "many" / "crd.yaml"
-WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  color: {}\n"
+WIDGET = (
+    "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  color: {}\n"
+)
 HPA = """apiVersion: autoscaling/v2beta2
 kind: HorizontalPodAutoscaler
 metadata: {name: h, namespace: shop}
