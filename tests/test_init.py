@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 CRDS = Path(__file__).resolve().parents[1].parent / "shared" / "crds"
 
 
-def gg(*args: str, stdin: str = "") -> tuple[int, str]:
+def gg(*args: str) -> tuple[int, str]:
     """The real entry point (error handling included): exit code and stdout+stderr."""
     out = io.StringIO()
     with (
@@ -141,3 +141,5 @@ def test_bad_answers_are_named_by_their_flag_and_nothing_is_written(empty_repo: 
 def test_hostile_answers_cannot_inject_yaml(empty_repo: Path) -> None:
     code, text = gg("init", "--branch=main\n  interval: 1s", "--acme-email=a@b.c\nx: 1")
     assert code == 2 and not (empty_repo / "specs").exists()
+    assert "error: --branch: spec.git.branch:" in text and "error: --acme-email:" in text
+    assert "\n  interval" not in text  # the answer is shown escaped, on one line
