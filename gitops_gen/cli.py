@@ -304,6 +304,12 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
     default=False,
     help="Exit 1 when a HelmRelease is not counted (unknown footprint).",
 )
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Text table: every column, however wide (default: fit the terminal, dropping limits and "
+    "shares first, wrapping notes).",
+)
 def budget(paths: tuple[Path, ...], **options: Any) -> None:
     """Memory/CPU budget of everything the manifests will run (default: output/), and which pods stay Pending.
 

@@ -31,6 +31,7 @@ def run_budget(
     chart_dirs: tuple[str, ...] | list[str] = (),
     chart_cache: Path | None = None,
     fail_on_unknown: bool = False,
+    wide: bool = False,
 ) -> int:
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")
@@ -70,7 +71,7 @@ def run_budget(
     analysis = analyze(resources, cluster, platform=platform, charts=charts)
     from gitops_gen.capacity.report import render
 
-    sys.stdout.write(render(analysis, fmt))
+    sys.stdout.write(render(analysis, fmt, None if wide else terminal_width()))
     code = exit_code(analysis)
     if fail_on_unknown and analysis.not_counted:
         print(
@@ -80,6 +81,18 @@ def run_budget(
         )
         code = EXIT_PENDING
     return code
+
+
+def terminal_width() -> int | None:
+    """The width to fit the text table to: the terminal's, else ``COLUMNS``; ``None`` (every column)
+    when the output goes to a file or a pipe and ``COLUMNS`` is not set."""
+    import os
+    import shutil
+
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 def exit_code(analysis: Analysis) -> int:
