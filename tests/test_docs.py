@@ -131,7 +131,8 @@ def _env() -> dict[str, str]:
     path = [str(Path(sys.executable).parent), env.get("PATH", "")]
     if SHARED_BIN.is_dir():
         path.insert(1, str(SHARED_BIN))
-    env.update(PATH=os.pathsep.join(path), NO_COLOR="1", GITOPS_GEN_NO_CACHE="1", COLUMNS="200")
+    env.update(PATH=os.pathsep.join(path), NO_COLOR="1", GITOPS_GEN_NO_CACHE="1")
+    env.pop("COLUMNS", None)  # output to a pipe: every column, no wrapping, as the docs show it
     return env
 
 
