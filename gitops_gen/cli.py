@@ -117,11 +117,11 @@ def init(specs_dir: Path, yes: bool, **given: Any) -> None:
     the defaults are taken). Never overwrites: a spec directory that already holds specs is refused.
     """
     from gitops_gen.spec.scaffold import PLACEHOLDER_URL, Answers, complete, interactive, scaffold
-    from gitops_gen.terminal import printable
+    from gitops_gen.textsafe import escape_control
 
     answers = complete(Answers(**given), Path.cwd(), ask=not yes and interactive())
     for path in scaffold(specs_dir, answers):
-        click.echo(printable(f"wrote {path.as_posix()}"))
+        click.echo(escape_control(f"wrote {path.as_posix()}", keep_newlines=False))
     if answers.git_url == PLACEHOLDER_URL:
         click.echo(f"note: spec.git.url is a placeholder ({PLACEHOLDER_URL}): set your repository's URL")
     click.echo(
@@ -555,10 +555,10 @@ def _report_internal(exc: Exception) -> None:
     """Report a bug without a traceback (exit 2); re-raise it with GITOPS_GEN_DEBUG set."""
     if os.environ.get("GITOPS_GEN_DEBUG"):
         raise exc
-    from gitops_gen.terminal import printable
+    from gitops_gen.textsafe import escape_control
 
     click.echo(
-        f"internal error: {type(exc).__name__}: {printable(str(exc))}\n"
+        f"internal error: {type(exc).__name__}: {escape_control(str(exc), keep_newlines=False)}\n"
         "This is a bug in gitops-gen; rerun with GITOPS_GEN_DEBUG=1 for the traceback "
         "and report it.",
         err=True,

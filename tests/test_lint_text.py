@@ -21,7 +21,7 @@ from lint_helpers import FIXTURES, run
 
 from gitops_gen.cli import cli
 from gitops_gen.lint.output import render
-from gitops_gen.terminal import printable
+from gitops_gen.textsafe import escape_control
 
 GOLDEN = FIXTURES / "many"
 LINE = re.compile(r"^(\S+):(\d+):(\d+): (error|warning|info) ([a-z-]+): (.+)$")
@@ -125,11 +125,14 @@ def test_colour_only_when_asked_and_never_from_the_input(in_fixtures: None, monk
     assert not _color("text")
 
 
-def test_printable_escapes_controls_and_keeps_text() -> None:
+def test_one_line_escaping_covers_controls_and_bidi_and_keeps_text() -> None:
+    def printable(text: str) -> str:
+        return escape_control(text, keep_newlines=False)
+
     assert printable("plain ü 日本 — ok") == "plain ü 日本 — ok"
-    assert printable("a\nb\r\tc\x00\x7f") == "a\\nb\\r\\tc\\x00\\x7f"
+    assert printable("a\nb\r\tc\x00\x7f") == "a\\nb\\x0d\\tc\\x00\\x7f"
     assert printable("\x1b[2J\x9b31m") == "\\x1b[2J\\x9b31m"
-    assert printable("evil\u202etxt.exe\u2028x") == "evil\\u202etxt.exe\\u2028x"
+    assert printable("evil\u202etxt.exe\u2028x\u200f") == "evil\\u202etxt.exe\\u2028x\\u200f"
     for code in [*range(0x20), *range(0x7F, 0xA0)]:
         assert chr(code) not in printable(f"x{chr(code)}y")
 

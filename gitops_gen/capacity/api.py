@@ -16,7 +16,7 @@ from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
-from gitops_gen.terminal import printable
+from gitops_gen.textsafe import escape_control
 
 EXIT_OK, EXIT_PENDING = 0, 1
 
@@ -67,7 +67,7 @@ def run_budget(
             )
     resources, problems = load_resources(list(paths))
     for p in problems:
-        print(printable(f"warning: {p}"), file=sys.stderr)
+        print(escape_control(f"warning: {p}", keep_newlines=False), file=sys.stderr)
     analysis = analyze(resources, cluster, platform=platform, charts=charts)
     from gitops_gen.capacity.report import render
 

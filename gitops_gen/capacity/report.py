@@ -14,7 +14,7 @@ from gitops_gen.capacity.model import Owner, Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
 from gitops_gen.capacity.simulate import PORTS, Pending
 from gitops_gen.quantity import format_cpu, format_memory
-from gitops_gen.terminal import printable
+from gitops_gen.textsafe import escape_control
 
 HEADERS = (
     "COMPONENT",
@@ -582,7 +582,7 @@ def to_text(a: Analysis, *, markdown: bool = False, width: int | None = None) ->
         out.append("")
         out.append("### Notes" if markdown else "Notes:")
         out.extend(f"- {n}" for n in [*notes, *rel_notes])
-    lines = [printable(line) for line in out]
+    lines = [escape_control(line, keep_newlines=False) for line in out]
     if width is not None and not markdown:
         lines = [w for line in lines for w in _wrap(line, width)]
     return "\n".join(lines).rstrip() + "\n"

@@ -578,4 +578,3 @@ def collapse_missing_schemas(findings: list[Finding]) -> list[Finding]:
 def _ignored_rules(res: Resource) -> set[str]:
     value = res.annotations.get(IGNORE_ANNOTATION, "")
     return {p.strip() for p in value.replace(";", ",").split(",") if p.strip()}
-

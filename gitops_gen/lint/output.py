@@ -19,7 +19,7 @@ from typing import Any
 from gitops_gen import __version__
 from gitops_gen.lint.engine import LintResult
 from gitops_gen.lint.model import Finding, Severity
-from gitops_gen.terminal import printable
+from gitops_gen.textsafe import escape_control
 
 
 def render(
@@ -88,7 +88,7 @@ def to_text(
 ) -> str:
     """One ``path:line:col: severity rule: message [object]`` line per finding (the form editors and
     terminals link), each distinct fix once, findings of one shape folded after the first few, a
-    summary by rule. Everything taken from the input is shown through :func:`printable`."""
+    summary by rule. Everything taken from the input is shown through :func:`~gitops_gen.textsafe.escape_control`."""
     out: list[str] = []
     shown = [f for f in result.findings if verbose or not hidden(f)]
     groups: Counter[tuple[str, Severity, str]] = Counter(shape(f) for f in shown)
@@ -110,7 +110,9 @@ def to_text(
         out.append(_line(f, color))
         if f.remediation and f.remediation not in fixes:
             fixes.add(f.remediation)
-            out.append(_style(f"    fix: {printable(f.remediation)}", color, dim=True))
+            out.append(
+                _style(f"    fix: {escape_control(f.remediation, keep_newlines=False)}", color, dim=True)
+            )
         if fold and seen[key] == _FOLD_SHOWN:
             rest, where = groups[key] - _FOLD_SHOWN, len(rest_files[key])
             out.append(
@@ -163,15 +165,17 @@ def _style(text: str, color: bool, **how: Any) -> str:
 
 def _line(f: Finding, color: bool) -> str:
     sev = _style(str(f.severity), color, fg=_COLORS[f.severity], bold=f.severity == Severity.ERROR)
-    where = f" [{printable(f.resource)}]" if f.resource else ""
-    return f"{printable(f.file)}:{f.line}:{f.column}: {sev} {f.rule}: {printable(f.message)}{where}"
+    where = f" [{escape_control(f.resource, keep_newlines=False)}]" if f.resource else ""
+    return f"{escape_control(f.file, keep_newlines=False)}:{f.line}:{f.column}: {sev} {f.rule}: {escape_control(f.message, keep_newlines=False)}{where}"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
-    return printable(text)  # the log shows escape sequences: a value must not colour or move it
+    return escape_control(
+        text, keep_newlines=False
+    )  # the log shows escape sequences: a value must not colour or move it
 
 
 def to_github(result: LintResult, show_ignored: bool = False) -> str:
