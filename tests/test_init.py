@@ -129,7 +129,7 @@ def test_bad_answers_are_named_by_their_flag_and_nothing_is_written(empty_repo: 
     code, text = gg("init", "--node-memory=8GB", "--git-url=git@github.com:x/y", "--port=0")
     assert code == 2
     assert "error: --node-memory: spec.nodes[0].memory: '8GB' is not a Kubernetes quantity" in text
-    assert "error: --git-url / --branch: spec.git: git.url 'git@github.com:x/y' must be an ssh://" in text
+    assert "error: --git-url / --branch: spec.git: git.url must be an ssh://, http:// or https:// URL" in text
     assert "error: --port: spec.port:" in text
     code, text = gg("init", "--components=ingress-nginx,istio")
     assert code == 2 and "--components: unknown component 'istio'" in text
