@@ -1,6 +1,7 @@
 """`gitops-gen budget` fits the terminal (issue 14 item 4): columns dropped by priority (limits, then
 shares, then the namespace), names and notes wrapped, every line within the width; `--wide`, a pipe or
-a file without COLUMNS get every column; markdown and JSON do not depend on the width."""
+a file get every column; markdown and JSON do not depend on the width. (The terminal is simulated by
+giving run_budget the width a terminal of that size reports.)"""
 
 from __future__ import annotations
 
@@ -36,19 +37,22 @@ def _header(text: str) -> list[str]:
     return re.split(r"\s{2,}", _table(text)[0].strip())
 
 
+def _terminal(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    monkeypatch.setattr("gitops_gen.capacity.api.terminal_width", lambda: width)
+
+
 def test_wide_and_piped_output_have_every_column(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setenv("COLUMNS", "60")  # a pipe: exported COLUMNS or not, every column
     piped = budget(capsys)
     assert _header(piped) == list(HEADERS)
-    monkeypatch.setenv("COLUMNS", "60")
+    _terminal(monkeypatch, 60)
     assert budget(capsys, "--wide") == piped
 
 
 @pytest.mark.parametrize("width", [200, 160, 120, 100, 80, 60])
 def test_every_line_fits_and_columns_go_in_priority_order(capsys, monkeypatch, width: int) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.delenv("COLUMNS", raising=False)
     wide = budget(capsys)
-    monkeypatch.setenv("COLUMNS", str(width))
+    _terminal(monkeypatch, width)
     text = budget(capsys)
     assert max(len(line) for line in text.splitlines()) <= width
     header = _header(text)
@@ -84,19 +88,16 @@ def _namespace_letters(wide: str, header: list[str]) -> Counter[str]:
 
 
 def test_markdown_does_not_depend_on_the_width(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.delenv("COLUMNS", raising=False)
     full = budget(capsys, "--format", "markdown")
-    monkeypatch.setenv("COLUMNS", "60")
+    _terminal(monkeypatch, 60)
     assert budget(capsys, "--format", "markdown") == full
     assert "| COMPONENT | NAMESPACE | PODS | CPU REQ | CPU LIM |" in full
 
 
-def test_terminal_width_comes_from_the_terminal_then_columns(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_terminal_width_only_on_a_terminal(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    assert terminal_width() is None
     monkeypatch.setenv("COLUMNS", "93")
-    assert terminal_width() == 93
+    assert terminal_width() is None  # a pipe or a file
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     monkeypatch.setenv("COLUMNS", "77")  # shutil.get_terminal_size honours COLUMNS first
     assert terminal_width() == 77

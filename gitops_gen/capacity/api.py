@@ -84,15 +84,12 @@ def run_budget(
 
 
 def terminal_width() -> int | None:
-    """The width to fit the text table to: the terminal's, else ``COLUMNS``; ``None`` (every column)
-    when the output goes to a file or a pipe and ``COLUMNS`` is not set."""
-    import os
+    """The width to fit the text table to: the terminal's (``COLUMNS`` overrides it, as everywhere);
+    ``None`` (every column, nothing wrapped) when the output goes to a file or a pipe, so that what
+    tools and CI logs read does not depend on an exported ``COLUMNS``."""
     import shutil
 
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def exit_code(analysis: Analysis) -> int:
