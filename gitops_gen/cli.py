@@ -82,6 +82,54 @@ def render(specs_dir: Path, out_dir: Path, check: bool) -> None:
     sys.exit(run_render(specs_dir, out_dir, check=check))
 
 
+# --------------------------------------------------------------------------------------- init
+@cli.command()
+@click.option(
+    "--specs",
+    "specs_dir",
+    type=click.Path(path_type=Path),
+    default=Path("specs"),
+    show_default=True,
+    help="Directory to write the specs into (refused if it already holds specs).",
+)
+@click.option("--yes", "-y", is_flag=True, help="Take the default for every question not given as a flag.")
+@click.option("--name", default=None, help="Cluster name (default: the directory's name).")
+@click.option("--git-url", default=None, help="Git URL Flux syncs (default: the origin remote).")
+@click.option("--branch", default=None, help="Git branch (default: the current branch, else main).")
+@click.option("--distribution", type=click.Choice(["k3s", "kubernetes"]), default=None, help="Default: k3s.")
+@click.option("--node-cpu", default=None, help="CPU of the node (default: 2).")
+@click.option("--node-memory", default=None, help="Memory of the node (default: 4Gi).")
+@click.option(
+    "--components",
+    default=None,
+    help="Comma-separated: ingress-nginx, cert-manager, sealed-secrets, monitoring, logging, or none "
+    "(default: the first three).",
+)
+@click.option("--acme-email", default=None, help="Let's Encrypt e-mail (a ClusterIssuer; default: none).")
+@click.option("--app", default=None, help="First app's name ('none' for no app; default: hello).")
+@click.option("--image", default=None, help="Its image (default: podinfo).")
+@click.option("--port", type=int, default=None, help="Its port (default: 9898).")
+@click.option("--host", default=None, help="Its public host: an ingress (default: none).")
+def init(specs_dir: Path, yes: bool, **given: Any) -> None:
+    """Write the first specs of a new repository (platform, one app, editor schema).
+
+    Asks for each value not given as a flag, unless --yes or standard input is not a terminal (then
+    the defaults are taken). Never overwrites: a spec directory that already holds specs is refused.
+    """
+    from gitops_gen.spec.scaffold import PLACEHOLDER_URL, Answers, complete, interactive, scaffold
+    from gitops_gen.textsafe import escape_control
+
+    answers = complete(Answers(**given), Path.cwd(), ask=not yes and interactive())
+    for path in scaffold(specs_dir, answers):
+        click.echo(escape_control(f"wrote {path.as_posix()}", keep_newlines=False))
+    if answers.git_url == PLACEHOLDER_URL:
+        click.echo(f"note: spec.git.url is a placeholder ({PLACEHOLDER_URL}): set your repository's URL")
+    click.echo(
+        "next: gitops-gen render && gitops-gen lint; then `flux bootstrap git` with "
+        f"--path=output/clusters/{answers.name} (see README: The rendered repository)"
+    )
+
+
 # --------------------------------------------------------------------------------------- schema
 @cli.command()
 @click.option(
@@ -169,6 +217,12 @@ def schema(out_file: Path | None) -> None:
 )
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @click.option("--show-ignored", is_flag=True, help="Also list findings silenced by annotations.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Text output: list every finding (no folding), info and 'no schema' findings included.",
+)
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -263,6 +317,12 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
     default=False,
     help="Exit 1 when a HelmRelease is not counted (unknown footprint).",
 )
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Text table: every column, however wide (default: fit the terminal, dropping limits and "
+    "shares first, wrapping notes).",
+)
 def budget(paths: tuple[Path, ...], **options: Any) -> None:
     """Memory/CPU budget of everything the manifests will run (default: output/), and which pods stay Pending.
 
@@ -340,15 +400,61 @@ def charts_pull(paths: tuple[Path, ...], chart_cache: Path | None) -> None:
     show_default=True,
     help="markdown: ready to post as a pull-request comment.",
 )
-def diff(base: str, specs_dir: Path, out_dir: Path, output_dirs: tuple[Path, Path] | None, fmt: str) -> None:
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default=None,
+    help="Exit 1 when the change adds lint findings at this severity or above (default: exit 0).",
+)
+@click.option(
+    "--kubernetes-version", default=None, help="Kubernetes schemas to lint with (default: platform spec's)."
+)
+@click.option(
+    "--schema-dir",
+    "schema_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra JSON schemas for the lint delta, as for `lint --schema-dir`.",
+)
+@click.option(
+    "--crd-dir",
+    "crd_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="CRD manifests whose schemas validate custom kinds in the lint delta, as for `lint --crd-dir`.",
+)
+def diff(
+    base: str,
+    specs_dir: Path,
+    out_dir: Path,
+    output_dirs: tuple[Path, Path] | None,
+    fmt: str,
+    fail_on: str | None,
+    kubernetes_version: str | None,
+    schema_dirs: tuple[Path, ...],
+    crd_dirs: tuple[Path, ...],
+) -> None:
     """What a change does to the cluster: objects and fields, lint and budget deltas.
 
     Renders the specs at --base and in the work tree (in memory; nothing is written) and compares
-    the objects by Kind/namespace/name. Exit 0 whatever changed; 2 for a bad ref or bad specs.
+    the objects by Kind/namespace/name. Exit 0 whatever changed, unless --fail-on: then 1 when the
+    change adds lint findings at that severity; 2 for a bad ref or bad specs.
     """
     from gitops_gen.diff.api import run_diff
+    from gitops_gen.lint.api import LintFlags
 
-    sys.exit(run_diff(base=base, specs_dir=specs_dir, output_dirs=output_dirs, fmt=fmt, out_dir=out_dir))
+    lint_flags = LintFlags(kubernetes_version=kubernetes_version, schema_dirs=schema_dirs, crd_dirs=crd_dirs)
+    sys.exit(
+        run_diff(
+            base=base,
+            specs_dir=specs_dir,
+            output_dirs=output_dirs,
+            fmt=fmt,
+            out_dir=out_dir,
+            fail_on=fail_on,
+            lint_flags=lint_flags,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -462,8 +568,10 @@ def _report_internal(exc: Exception) -> None:
     """Report a bug without a traceback (exit 2); re-raise it with GITOPS_GEN_DEBUG set."""
     if os.environ.get("GITOPS_GEN_DEBUG"):
         raise exc
+    from gitops_gen.textsafe import escape_control
+
     click.echo(
-        f"internal error: {type(exc).__name__}: {exc}\n"
+        f"internal error: {type(exc).__name__}: {escape_control(str(exc), keep_newlines=False)}\n"
         "This is a bug in gitops-gen; rerun with GITOPS_GEN_DEBUG=1 for the traceback "
         "and report it.",
         err=True,

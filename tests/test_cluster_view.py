@@ -574,3 +574,22 @@ def test_unreadable_entry_point_is_an_error_at_its_line(tmp_path: Path) -> None:
     [f] = [f for f in result.findings if f.rule == "flux-build"]
     assert f.file == str(sync_file) and f.line == 4 and f.cluster == "staging" and "invalid YAML" in f.message
     assert any(f.cluster == "production" for f in result.findings) or result.resources > 0
+
+
+def test_budget_per_cluster_honours_fail_on_unknown_and_the_terminal_width(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rendered fleet is budgeted per cluster; --fail-on-unknown and the terminal's width apply there
+    as for a single input (both were dropped on the per-cluster path)."""
+    from gitops_gen.capacity.api import run_budget
+
+    fleet = repo_root / "examples/fleet/output"
+    monkeypatch.setattr("gitops_gen.capacity.api.terminal_width", lambda: 70)
+    empty_cache = tmp_path / "charts"
+    big = {"node_memory": "256Gi", "node_cpu": "64"}
+    assert run_budget([fleet], fmt="text", chart_cache=empty_cache, **big) == 0
+    captured = capsys.readouterr()
+    assert max(len(line) for line in captured.out.splitlines()) <= 70
+    code = run_budget([fleet], fmt="text", chart_cache=empty_cache, fail_on_unknown=True, **big)
+    err = capsys.readouterr().err
+    assert code == 1 and "error: cluster production:" in err and "(--fail-on-unknown)" in err

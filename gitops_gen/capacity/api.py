@@ -17,6 +17,7 @@ from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
+from gitops_gen.textsafe import escape_control
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import Cluster
@@ -36,6 +37,7 @@ def run_budget(
     chart_dirs: tuple[str, ...] | list[str] = (),
     chart_cache: Path | None = None,
     fail_on_unknown: bool = False,
+    wide: bool = False,
 ) -> int:
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")
@@ -71,14 +73,16 @@ def run_budget(
             )
     views = _cluster_views(paths)
     if views:
-        return _run_per_cluster(views, cluster, platform, charts, fmt)
+        return _run_per_cluster(
+            views, cluster, platform, charts, fmt, None if wide else terminal_width(), fail_on_unknown
+        )
     resources, problems = load_resources(list(paths))
     for p in problems:
-        print(f"warning: {p}", file=sys.stderr)
+        print(escape_control(f"warning: {p}", keep_newlines=False), file=sys.stderr)
     analysis = analyze(resources, cluster, platform=platform, charts=charts)
     from gitops_gen.capacity.report import render
 
-    sys.stdout.write(render(analysis, fmt))
+    sys.stdout.write(render(analysis, fmt, None if wide else terminal_width()))
     code = exit_code(analysis)
     if fail_on_unknown and analysis.not_counted:
         print(
@@ -88,6 +92,15 @@ def run_budget(
         )
         code = EXIT_PENDING
     return code
+
+
+def terminal_width() -> int | None:
+    """The width to fit the text table to: the terminal's (``COLUMNS`` overrides it, as everywhere);
+    ``None`` (every column, nothing wrapped) when the output goes to a file or a pipe, so that what
+    tools and CI logs read does not depend on an exported ``COLUMNS``."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def exit_code(analysis: Analysis) -> int:
@@ -110,6 +123,8 @@ def _run_per_cluster(
     platform: Platform | None,
     charts: ChartSource | None,
     fmt: str,
+    width: int | None,
+    fail_on_unknown: bool,
 ) -> int:
     """One budget per cluster: what that cluster applies (namespaces, substitutions and patches as
     Flux applies them) on the nodes given (the same node sizes for every cluster)."""
@@ -128,7 +143,14 @@ def _run_per_cluster(
         resources = [o.resource(display_path(o.origin.file, cwd)) for o in view.objects]
         analysis = analyze(resources, cluster, platform=platform, charts=charts)
         code = max(code, exit_code(analysis))
-        text = render(analysis, fmt)
+        if fail_on_unknown and analysis.not_counted:
+            print(
+                f"error: cluster {view.name}: {analysis.counted_phrase()} (--fail-on-unknown); "
+                "run `gitops-gen charts pull` so helm can render their charts",
+                file=sys.stderr,
+            )
+            code = max(code, EXIT_PENDING)
+        text = render(analysis, fmt, width)
         if fmt == "json":
             docs.append({"cluster": view.name, **json.loads(text)})
         elif len(views) == 1:  # one cluster: the report as for any input

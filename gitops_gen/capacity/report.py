@@ -14,6 +14,7 @@ from gitops_gen.capacity.model import Owner, Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
 from gitops_gen.capacity.simulate import PORTS, Pending
 from gitops_gen.quantity import format_cpu, format_memory
+from gitops_gen.textsafe import escape_control
 
 HEADERS = (
     "COMPONENT",
@@ -449,7 +450,74 @@ def _summary_lines(a: Analysis) -> list[str]:
     return lines
 
 
-def to_text(a: Analysis, *, markdown: bool = False) -> str:
+# Columns dropped first when the table does not fit the terminal (``--wide`` shows all of them):
+# limits and shares before the namespace; component, pods, requests and notes always stay.
+DROP_ORDER = ("CPU LIM", "MEM LIM", "CPU %", "MEM %", "NAMESPACE")
+_NOTES_MIN = 24  # below this the notes column wraps into more lines than it is worth
+_GAP = 2
+
+
+def text_table(rows: list[list[str]], width: int | None) -> list[str]:
+    """The budget table as text lines no wider than ``width`` (``None``: as wide as it needs): columns
+    dropped by :data:`DROP_ORDER`, then the notes (and names, if need be) wrapped by ``rich``."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    need = [
+        max(len(HEADERS[i]), *(len(r[i]) for r in rows)) if rows else len(HEADERS[i])
+        for i in range(len(HEADERS))
+    ]
+    keep = list(range(len(HEADERS)))
+
+    def fits(cols: list[int]) -> bool:
+        fixed = sum(need[i] + _GAP for i in cols if HEADERS[i] != "NOTES")
+        return width is None or fixed + min(need[-1], _NOTES_MIN) <= width
+
+    for name in DROP_ORDER:
+        if fits(keep):
+            break
+        keep.remove(HEADERS.index(name))
+    names = [r[0] for r in rows]
+    if (
+        not fits(keep) and width is not None
+    ):  # still too wide: wrap the names, indented under their first line
+        import textwrap
+
+        others = sum(need[i] + _GAP for i in keep if HEADERS[i] not in ("COMPONENT", "NOTES"))
+        need[0] = max(_NOTES_MIN, width - others - _GAP - min(need[-1], _NOTES_MIN))
+        names = []
+        for r in rows:
+            lead = " " * (len(r[0]) - len(r[0].lstrip()))
+            wrapped = textwrap.wrap(
+                r[0].lstrip(),
+                need[0],
+                initial_indent=lead,
+                subsequent_indent=lead + "  ",
+                break_on_hyphens=False,
+            )
+            names.append("\n".join(wrapped))
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, _GAP, 0, 0))
+    for i in keep:
+        numeric = 2 <= i <= 8
+        table.add_column(
+            HEADERS[i],
+            justify="right" if numeric else "left",
+            no_wrap=HEADERS[i] != "NOTES",
+            overflow="fold",
+            min_width=need[i] if HEADERS[i] != "NOTES" else None,
+        )
+    for name, r in zip(names, rows, strict=True):
+        table.add_row(Text(name), *(Text(r[i]) for i in keep[1:]))
+    total = sum(need[i] + _GAP for i in keep)
+    console = Console(width=min(width, total) if width else total, color_system=None, highlight=False)
+    with console.capture() as cap:
+        console.print(table)
+    return [line.rstrip() for line in cap.get().splitlines()]
+
+
+def to_text(a: Analysis, *, markdown: bool = False, width: int | None = None) -> str:
+    """The report; ``width`` is the terminal's (the table is fitted to it), ``None`` for all columns."""
     out: list[str] = []
     cl = a.cluster
     title = "Memory/CPU budget"
@@ -472,18 +540,7 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
                 cells[0] = "&nbsp;&nbsp;" + cells[0].strip()
             out.append("| " + " | ".join(cells) + " |")
     else:
-        widths = [
-            max(len(HEADERS[i]), *(len(r[i]) for r in rows)) if rows else len(HEADERS[i])
-            for i in range(len(HEADERS) - 1)
-        ]
-
-        def line(cells: list[str]) -> str:
-            parts = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
-            parts += [cells[i].rjust(widths[i]) for i in range(2, len(widths))]
-            return "  ".join(parts) + ("  " + cells[-1] if cells[-1] else "")
-
-        out.append(line(list(HEADERS)).rstrip())
-        out.extend(line(r).rstrip() for r in rows)
+        out.extend(text_table(rows, width))
     out.append("")
     out.extend(f"- {s}" if markdown else s for s in _summary_lines(a))
     sim = a.simulation
@@ -525,10 +582,26 @@ def to_text(a: Analysis, *, markdown: bool = False) -> str:
         out.append("")
         out.append("### Notes" if markdown else "Notes:")
         out.extend(f"- {n}" for n in [*notes, *rel_notes])
-    return "\n".join(out).rstrip() + "\n"
+    lines = [escape_control(line, keep_newlines=False) for line in out]
+    if width is not None and not markdown:
+        lines = [w for line in lines for w in _wrap(line, width)]
+    return "\n".join(lines).rstrip() + "\n"
 
 
-def render(a: Analysis, fmt: str) -> str:
+def _wrap(line: str, width: int) -> list[str]:
+    """A line longer than ``width`` as several, continued two columns right of its indentation."""
+    import textwrap
+
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()))
+    wrapped = textwrap.wrap(
+        line.lstrip(), width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
+    )
+    return wrapped or [line]
+
+
+def render(a: Analysis, fmt: str, width: int | None = None) -> str:
     if fmt == "json":
         return json.dumps(to_json(a), indent=2, sort_keys=True) + "\n"
-    return to_text(a, markdown=fmt == "markdown")
+    return to_text(a, markdown=fmt == "markdown", width=width)

@@ -8,8 +8,10 @@ Two modes:
 * ``--output-dir OLD NEW``: two already-rendered trees on disk are compared.
 
 Then the lint delta (findings introduced / fixed) and the budget delta (requests before / after)
-are computed on both trees. Exit code 0 whatever the diff says (a diff is not a failure); 2 for
-a bad ref, missing or invalid specs, unreadable trees.
+are computed on both trees, with the schema options lint has (``--crd-dir``, ``--schema-dir``,
+``--kubernetes-version``). Exit code 0 whatever the diff says, unless ``--fail-on error|warning``:
+then 1 when the change adds findings at that severity (introduced, or raised to it); 2 for a bad
+ref, missing or invalid specs, unreadable trees.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gitops_gen.diff import deltas, gitref
 from gitops_gen.diff.compare import compare_objects
@@ -27,6 +29,9 @@ from gitops_gen.diff.model import DiffReport
 from gitops_gen.diff.objects import parse_tree, read_tree
 from gitops_gen.diff.report import render_report
 from gitops_gen.errors import Location, UserError
+
+if TYPE_CHECKING:
+    from gitops_gen.lint.api import LintFlags
 
 FORMATS = ("text", "markdown", "json")
 
@@ -39,19 +44,35 @@ def run_diff(
     fmt: str = "text",
     out_dir: Path = Path("output"),
     stream: TextIO | None = None,
+    fail_on: str | None = None,
+    lint_flags: LintFlags | None = None,
 ) -> int:
-    """Print the diff report; 0 on success (whatever changed), UserError (exit 2) on bad input."""
+    """Print the diff report; 0 on success (whatever changed), 1 when ``fail_on`` (error|warning) is
+    given and the change adds findings at that severity, UserError (exit 2) on bad input.
+
+    ``lint_flags`` are lint's schema options (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``)
+    used on both sides."""
+    from gitops_gen.lint.model import Severity
+
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    threshold = Severity.parse(fail_on) if fail_on else None
     if output_dirs is not None:
-        report = diff_output_dirs(Path(output_dirs[0]), Path(output_dirs[1]), Path(specs_dir))
+        report = diff_output_dirs(Path(output_dirs[0]), Path(output_dirs[1]), Path(specs_dir), lint_flags)
     else:
-        report = diff_specs(base, Path(specs_dir), Path(out_dir))
+        report = diff_specs(base, Path(specs_dir), Path(out_dir), lint_flags)
     (stream or sys.stdout).write(render_report(report, fmt))
+    if threshold is not None and report.lint is not None and report.lint.added_at(threshold):
+        return 1
     return 0
 
 
-def diff_output_dirs(old_dir: Path, new_dir: Path, specs_dir: Path | None = None) -> DiffReport:
+def diff_output_dirs(
+    old_dir: Path,
+    new_dir: Path,
+    specs_dir: Path | None = None,
+    lint_flags: LintFlags | None = None,
+) -> DiffReport:
     """Compare two trees on disk; the platform spec (node sizes), when ``specs_dir`` holds one,
     serves both sides' lint and budget."""
     from gitops_gen.spec.loader import load_specs
@@ -68,11 +89,11 @@ def diff_output_dirs(old_dir: Path, new_dir: Path, specs_dir: Path | None = None
     new = parse_tree(new_files, display=lambda rel: str(new_dir / rel))
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
     specs = load_specs(specs_dir) if specs_dir is not None and specs_dir.is_dir() else None
-    deltas.add_deltas(report, old_dir, new_dir, specs, specs)
+    deltas.add_deltas(report, old_dir, new_dir, specs, specs, lint_flags=lint_flags)
     return report
 
 
-def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
+def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags | None = None) -> DiffReport:
     from gitops_gen.spec.loader import load_specs
 
     repo = gitref.find_repo(specs_dir)
@@ -104,7 +125,13 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path) -> DiffReport:
         old_tree = _write_tree(tmp_root / "old", deltas.tree_prefix(old_specs, out_dir), old_files)
         new_tree = _write_tree(tmp_root / "new", deltas.tree_prefix(new_specs, out_dir), new_files)
         deltas.add_deltas(
-            report, old_tree, new_tree, old_specs, new_specs, repo_roots=(tmp_root / "old", tmp_root / "new")
+            report,
+            old_tree,
+            new_tree,
+            old_specs,
+            new_specs,
+            repo_roots=(tmp_root / "old", tmp_root / "new"),
+            lint_flags=lint_flags,
         )
     return report
 

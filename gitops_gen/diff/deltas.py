@@ -13,6 +13,7 @@ from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
 
 if TYPE_CHECKING:
+    from gitops_gen.lint.api import LintFlags
     from gitops_gen.spec.loader import Specs
 
 
@@ -33,17 +34,24 @@ def tree_prefix(specs: Specs, out_dir: Path) -> str:
     return repo_prefix(specs.platform, derive_prefix(out_dir))
 
 
-def lint_findings(tree: Path, specs_dir: Path | None, repo_root: Path | None) -> list[Finding]:
+def lint_findings(
+    tree: Path,
+    specs_dir: Path | None,
+    repo_root: Path | None,
+    lint_flags: LintFlags | None = None,
+) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
 
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
-    Flux paths resolve (the tree's place in its repository).
+    Flux paths resolve (the tree's place in its repository); ``lint_flags`` are lint's flags
+    (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides.
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
 
-    settings = settings_from_options([tree], LintFlags(specs_dir=specs_dir, no_cache=True))
+    base = lint_flags if lint_flags is not None else LintFlags()
+    settings = settings_from_options([tree], replace(base, specs_dir=specs_dir, no_cache=True))
     if repo_root is not None:
         settings.options.repo_root = repo_root
     result = lint_paths([tree], settings)
@@ -108,11 +116,12 @@ def add_deltas(
     old_specs: Specs | None,
     new_specs: Specs | None,
     repo_roots: tuple[Path | None, Path | None] = (None, None),
+    lint_flags: LintFlags | None = None,
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
-    before = lint_findings(old_tree, old_dir, repo_roots[0])
-    after = lint_findings(new_tree, new_dir, repo_roots[1])
+    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
+    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags)
     report.lint = LintDelta.between(before, after)
     report.budget = BudgetDelta(budget_side(old_tree, old_specs), budget_side(new_tree, new_specs))

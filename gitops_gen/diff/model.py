@@ -69,6 +69,12 @@ class LintDelta:
             changed,
         )
 
+    def added_at(self, threshold: Severity) -> list[Finding]:
+        """Findings at ``threshold`` or above that the change brings: introduced ones, and changed ones
+        that were below it before (``diff --fail-on``)."""
+        raised = [now for was, now in self.changed if now.severity >= threshold > was.severity]
+        return [f for f in self.introduced if f.severity >= threshold] + raised
+
     def count(self, which: list[Finding], severity: Severity) -> int:
         return sum(1 for f in which if f.severity == severity)
 

@@ -15,6 +15,7 @@ from gitops_gen.diff.compare import MISSING, ChangedObject, FieldChange, format_
 from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding, Severity
 from gitops_gen.quantity import format_cpu, format_memory
+from gitops_gen.textsafe import escape_control
 
 # GitHub refuses comments over 65,536 characters; stay well below with room for the summary.
 MARKDOWN_LIMIT = 60_000
@@ -228,7 +229,7 @@ def to_text(report: DiffReport) -> str:
         if _uncounted(report.budget):
             out.append(f"budget: {_uncounted(report.budget)}")
     out.extend(f"note: {n}" for n in report.notes)
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line, keep_newlines=False) for line in out) + "\n"
 
 
 def _short(value: Any) -> str:

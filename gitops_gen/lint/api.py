@@ -42,6 +42,7 @@ class LintFlags:
     config_file: Path | None = None
     fail_on: str | None = None
     show_ignored: bool = False
+    verbose: bool = False
     jobs: int | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
@@ -58,7 +59,7 @@ def run_lint(paths: list[Path], flags: LintFlags) -> int:
     fmt = flags.fmt or "text"
     settings = settings_from_options(paths, flags)
     result = lint_paths(paths or [DEFAULT_PATH], settings)
-    text = render(result, fmt, show_ignored=flags.show_ignored, color=_color(fmt))
+    text = render(result, fmt, show_ignored=flags.show_ignored, color=_color(fmt), verbose=flags.verbose)
     sys.stdout.write(text)
     sys.stdout.flush()
     threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR

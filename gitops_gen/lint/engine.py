@@ -594,10 +594,3 @@ def collapse_missing_schemas(findings: list[Finding]) -> list[Finding]:
 def _ignored_rules(res: Resource) -> set[str]:
     value = res.annotations.get(IGNORE_ANNOTATION, "")
     return {p.strip() for p in value.replace(";", ",").split(",") if p.strip()}
-
-
-def group_by_file(findings: list[Finding]) -> dict[str, list[Finding]]:
-    out: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        out[f.file].append(f)
-    return out

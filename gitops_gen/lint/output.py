@@ -13,24 +13,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections import Counter
 from typing import Any
 
 from gitops_gen import __version__
-from gitops_gen.lint.engine import LintResult, group_by_file
+from gitops_gen.lint.engine import LintResult
 from gitops_gen.lint.model import Finding, Severity
-
-_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
-_RESET = "\033[0m"
+from gitops_gen.textsafe import escape_control
 
 
-def render(result: LintResult, fmt: str, *, show_ignored: bool = False, color: bool = False) -> str:
+def render(
+    result: LintResult, fmt: str, *, show_ignored: bool = False, color: bool = False, verbose: bool = False
+) -> str:
     if fmt == "json":
         return to_json(result, show_ignored)
     if fmt == "sarif":
         return to_sarif(result, show_ignored)
     if fmt == "github":
         return to_github(result, show_ignored)
-    return to_text(result, show_ignored, color)
+    return to_text(result, show_ignored, color, verbose)
 
 
 def summary(result: LintResult) -> dict[str, int]:
@@ -49,46 +51,134 @@ def to_json(result: LintResult, show_ignored: bool = False) -> str:
     return _json_text(doc)
 
 
-def to_text(result: LintResult, show_ignored: bool = False, color: bool = False) -> str:
+_FOLD_SHOWN = 3  # findings of one shape shown before the rest are folded into one line
+_FOLD_MIN = 5  # fold only groups at least this large (folding 4 into "1 more" saves nothing)
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|`[^`]*`")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?[A-Za-z]*")
+
+
+def shape(f: Finding) -> tuple[str, Severity, str]:
+    """What findings "like this" share: the rule, the severity and the message with the names of
+    the object, quoted values and numbers left out (``container "web" has no liveness probe``)."""
+    text = _QUOTED.sub('"_"', f.message)
+    for part in sorted(set(f.resource.split("/")[1:]), key=len, reverse=True):
+        if len(part) > 2:
+            text = re.sub(rf"(?<![\w.-]){re.escape(part)}(?![\w.-])", "_", text)
+    return (f.rule, f.severity, _NUMBER.sub("#", text))
+
+
+def hidden(f: Finding) -> bool:
+    """Counted but not listed in the text output unless --verbose: info, and 'no schema' warnings."""
+    from gitops_gen.lint.rules.schema import NO_SCHEMA
+
+    return f.severity == Severity.INFO or (f.rule == "schema" and f.message.startswith(NO_SCHEMA))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+def _counts(findings: list[Finding]) -> str:
+    by = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
+    parts = [_plural(by[s], str(s)) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if by[s]]
+    return ", ".join(parts)
+
+
+def to_text(
+    result: LintResult, show_ignored: bool = False, color: bool = False, verbose: bool = False
+) -> str:
+    """One ``path:line:col: severity rule: message [object]`` line per finding (the form editors and
+    terminals link), each distinct fix once, findings of one shape folded after the first few, a
+    summary by rule. Everything taken from the input is shown through :func:`~gitops_gen.textsafe.escape_control`."""
     out: list[str] = []
-    for file, items in group_by_file(result.findings).items():
-        out.append(file)
-        for f in items:
-            sev = str(f.severity)
-            if color:
-                sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
-            where = f" [{f.resource}]" if f.resource else ""
-            if f.cluster:
-                where += f" (cluster {f.cluster})"
-            out.append(f"{f.file}:{f.line}:{f.column}: {sev} {f.rule}: {f.message}{where}")
-            if f.remediation:
-                out.append(f"    fix: {f.remediation}")
+    shown = [f for f in result.findings if verbose or not hidden(f)]
+    groups: Counter[tuple[str, Severity, str]] = Counter(shape(f) for f in shown)
+    seen: Counter[tuple[str, Severity, str]] = Counter()
+    rest_files: dict[tuple[str, Severity, str], set[str]] = {}
+    for f in shown:  # the files of the findings a fold line stands for
+        key = shape(f)
+        seen[key] += 1
+        if seen[key] > _FOLD_SHOWN:
+            rest_files.setdefault(key, set()).add(f.file)
+    seen.clear()
+    fixes: set[str] = set()
+    for f in shown:
+        key = shape(f)
+        fold = not verbose and groups[key] >= _FOLD_MIN
+        seen[key] += 1
+        if fold and seen[key] > _FOLD_SHOWN:
+            continue
+        out.append(_line(f, color))
+        if f.remediation and f.remediation not in fixes:
+            fixes.add(f.remediation)
+            out.append(
+                _style(f"    fix: {escape_control(f.remediation, keep_newlines=False)}", color, dim=True)
+            )
+        if fold and seen[key] == _FOLD_SHOWN:
+            rest, where = groups[key] - _FOLD_SHOWN, len(rest_files[key])
+            out.append(
+                f"    ... and {rest} more {f.rule} findings like this"
+                + (f" in {where} files" if where > 1 else "")
+                + " (--verbose lists them)"
+            )
+    if out:
         out.append("")
     if show_ignored and result.ignored:
         out.append("ignored by annotation (gitops-gen.io/ignore):")
-        for f in result.ignored:
-            out.append(f"  {f.file}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message} [{f.resource}]")
+        out.extend("  " + _line(f, color) for f in result.ignored)
         out.append("")
+    if result.findings:
+        by_rule: dict[str, list[Finding]] = {}
+        for f in result.findings:
+            by_rule.setdefault(f.rule, []).append(f)
+        width = max(len(r) for r in by_rule)
+        out.append("by rule:")
+        for rule, items in sorted(by_rule.items(), key=lambda kv: (-max(f.severity for f in kv[1]), kv[0])):
+            n_hidden = 0 if verbose else sum(1 for f in items if hidden(f))
+            note = f"  ({n_hidden} not shown)" if n_hidden else ""
+            out.append(f"  {rule:<{width}}  {_counts(items)}{note}")
     s = summary(result)
     infos = sum(1 for f in result.findings if f.severity == Severity.INFO)
     line = (
-        f"{s['errors']} error{'s' if s['errors'] != 1 else ''}, "
-        f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}"
+        f"{_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')}"
         + (f", {infos} info" if infos else "")
-        + f" in {s['resources']} resource{'s' if s['resources'] != 1 else ''}, "
-        f"{s['files']} file{'s' if s['files'] != 1 else ''}"
+        + f" in {_plural(s['resources'], 'resource')}, {_plural(s['files'], 'file')}"
     )
     if result.ignored:
         line += f" ({len(result.ignored)} ignored by annotation)"
-    out.append(line)
+    n_hidden = 0 if verbose else len(result.findings) - len(shown)
+    if n_hidden:
+        line += f"; {n_hidden} not shown (info, no schema; --verbose shows them)"
+    out.append(_style(line, color, bold=True))
     return "\n".join(out) + "\n"
+
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _style(text: str, color: bool, **how: Any) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, **how)
+
+
+def _line(f: Finding, color: bool) -> str:
+    sev = _style(str(f.severity), color, fg=_COLORS[f.severity], bold=f.severity == Severity.ERROR)
+    where = f" [{escape_control(f.resource, keep_newlines=False)}]" if f.resource else ""
+    if f.cluster:
+        where += f" (cluster {escape_control(f.cluster, keep_newlines=False)})"
+    return f"{escape_control(f.file, keep_newlines=False)}:{f.line}:{f.column}: {sev} {f.rule}: {escape_control(f.message, keep_newlines=False)}{where}"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
+    return escape_control(
+        text, keep_newlines=False
+    )  # the log shows escape sequences: a value must not colour or move it
 
 
 def to_github(result: LintResult, show_ignored: bool = False) -> str:

@@ -482,6 +482,23 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_CHOICES_SHOWN = 5  # a longer list of allowed values shows the nearest ones and "(N more)"
+
+
+def _choices(instance: Any, options: list[Any]) -> str:
+    """The allowed values, whole: all of them when few, else the nearest to ``instance`` (by spelling)
+    followed by how many more there are. Never cut in the middle of a value."""
+    if len(options) <= _CHOICES_SHOWN + 1:
+        return ", ".join(json.dumps(o, default=str) for o in options)
+    import difflib
+
+    texts = [json.dumps(o, default=str) for o in options]
+    key = json.dumps(instance, default=str)[:200]
+    nearest = sorted(texts, key=lambda t: -difflib.SequenceMatcher(None, key.lower(), t.lower()).ratio())
+    shown = nearest[:_CHOICES_SHOWN]
+    return f"{', '.join(shown)} ({len(options) - len(shown)} more)"
+
+
 def _is_substitution(value: Any) -> bool:
     """Flux post-build substitution (``${VAR}``) is resolved at apply time: do not judge its type."""
     return isinstance(value, str) and "${" in value
@@ -555,7 +572,9 @@ def _issues(err: Any, instance: Any, message: str) -> list[SchemaIssue]:
         return [
             SchemaIssue(
                 path,
-                f"{_short(instance)} is not one of {_short(options)}" if options is not None else message,
+                f"{_short(instance)} is not one of {_choices(instance, options)}"
+                if isinstance(options, list)
+                else message,
             )
         ]
     if name in ("OneOfNotValid", "AnyOf"):
