@@ -21,7 +21,9 @@ Then, each on its own against that steady state: the extra pods of one rolling u
 and the pods of each Job/hook. Those that do not fit are reported as transient: the rollout stalls,
 the hook never runs.
 
-Cost: O(pods × nodes); identical replicas are cheap tuples.
+Cost: O(pods × nodes) for the pods that fit; a pod at least as large as one that fitted nowhere is
+not tried again (until a trial placement is taken back), and identical failures share one reading
+of the nodes' reasons.
 """
 
 from __future__ import annotations
@@ -93,6 +95,41 @@ class _Pod:
     phase: str
 
 
+class _States(list[NodeState]):
+    """The nodes, and what is already known about them.
+
+    ``unfit``: (CPU, memory, host ports) of pods no node fitted. Placing pods only fills nodes, so a
+    pod at least as large, with at least those ports, fits nowhere either; taking a pod back (a
+    trial placement) forgets them. Every placement drops the memo of the scheduler's reasons and of
+    the freest node, so that identical failures (one per rollout of a full
+    cluster) cost one pass over the nodes, not one each.
+    """
+
+    def __init__(self, nodes: list[NodeState]) -> None:
+        super().__init__(nodes)
+        self.unfit: list[tuple[int, int, frozenset[tuple[int, str]]]] = []
+        self.memo_reasons: dict[tuple[int, int, tuple[tuple[int, str], ...], int], dict[str, int]] = {}
+        self.memo_freest: list[NodeState | None] = []
+
+    def changed(self, removed: bool) -> None:
+        self.memo_reasons.clear()
+        self.memo_freest.clear()
+        if removed:
+            self.unfit.clear()
+
+    def reasons(self, pod: _Pod) -> dict[str, int]:
+        key = (pod.cpu, pod.memory, pod.ports, pod.pin)
+        got = self.memo_reasons.get(key)
+        if got is None:
+            got = self.memo_reasons[key] = _reasons(self, pod)
+        return dict(got)
+
+    def freest(self) -> NodeState | None:
+        if not self.memo_freest:
+            self.memo_freest.append(max(self, key=lambda s: (s.free_memory, s.free_cpu), default=None))
+        return self.memo_freest[0]
+
+
 def _fits(state: NodeState, pod: _Pod) -> bool:
     return (
         state.pods < state.max_pods
@@ -142,13 +179,16 @@ def scheduler_message(node_count: int, reasons: dict[str, int]) -> str:
     return f"{text}: {', '.join(parts)}." if parts else f"{text}."
 
 
-def _best(states: list[NodeState], pod: _Pod) -> int:
+def _best(states: _States, pod: _Pod) -> int:
     """The fitting node with the most free memory (then CPU); -1 when none fits."""
     if pod.pin >= 0:
         return pod.pin if _fits(states[pod.pin], pod) else -1
     best = -1
     best_key = (0, 0)
     cpu, mem, ports = pod.cpu, pod.memory, pod.ports
+    for c, m, p in states.unfit:
+        if c <= cpu and m <= mem and p.issubset(ports):
+            return -1
     for i, s in enumerate(states):
         if (
             s.pods < s.max_pods
@@ -159,11 +199,13 @@ def _best(states: list[NodeState], pod: _Pod) -> int:
             key = (s.free_memory, s.free_cpu)
             if best < 0 or key > best_key:
                 best, best_key = i, key
+    if best < 0:
+        states.unfit.append((cpu, mem, frozenset(ports)))
     return best
 
 
 def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
-    states = [NodeState(n) for n in cluster.nodes]
+    states = _States([NodeState(n) for n in cluster.nodes])
     n_nodes = len(states)
     req = [w.requests for w in workloads]
     size = [(r.cpu or 0, r.memory or 0) for r in req]
@@ -213,7 +255,7 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
     return Simulation(states, pending, transient)
 
 
-def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
+def _place_tier(states: _States, tier: list[_Pod]) -> list[_Pod]:
     """Place ``tier`` (sorted largest first); when it cannot all run, the largest pods give way.
 
     The pods that run are chosen smallest first against the free CPU and memory of all nodes (the
@@ -237,7 +279,7 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
 
 
 def _place_each(
-    states: list[NodeState], pods: list[_Pod], placed: list[tuple[int, _Pod]] | None = None
+    states: _States, pods: list[_Pod], placed: list[tuple[int, _Pod]] | None = None
 ) -> list[_Pod]:
     """Place each pod, in order, on its best node; the pods that fit nowhere.
 
@@ -250,13 +292,14 @@ def _place_each(
             failed.append(pod)
         else:
             _place(states[ni], pod)
+            states.changed(removed=False)
             if placed is not None:
                 placed.append((ni, pod))
     return failed
 
 
 def _group(
-    workloads: list[Workload], states: list[NodeState], failed: list[_Pod], excess: Counter[tuple[int, str]]
+    workloads: list[Workload], states: _States, failed: list[_Pod], excess: Counter[tuple[int, str]]
 ) -> list[Pending]:
     by_key: dict[tuple[int, str], list[_Pod]] = {}
     for pod in failed:
@@ -265,7 +308,7 @@ def _group(
     for (wi, phase), pods in sorted(by_key.items()):
         w = workloads[wi]
         pod = pods[0]
-        reasons = _reasons(states, pod)
+        reasons = states.reasons(pod)
         if phase == "steady":
             total = len(states) if w.per_node else (w.steady_replicas if w.system else w.replicas)
         else:
@@ -284,9 +327,9 @@ def _pending(
     n_nodes: int,
     phase: str,
     pod: _Pod,
-    states: list[NodeState],
+    states: _States,
 ) -> Pending:
-    best = max(states, key=lambda s: (s.free_memory, s.free_cpu), default=None)
+    best = states.freest()
     best_free = (best.node.name, best.free_cpu, best.free_memory) if best is not None else ("", 0, 0)
     return Pending(
         w, count, total, reasons, scheduler_message(n_nodes, reasons), phase, pod.cpu, pod.memory, best_free
@@ -294,7 +337,7 @@ def _pending(
 
 
 def _transients(
-    workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]], cap: int
+    workloads: list[Workload], states: _States, size: list[tuple[int, int]], cap: int
 ) -> list[Pending]:
     """Each rollout / Job on its own against the steady state (placed, then taken back)."""
     out: list[Pending] = []
@@ -317,7 +360,7 @@ def _transients(
         placed: list[tuple[int, _Pod]] = []
         failed = _place_each(states, pods, placed)
         if failed:
-            reasons = _reasons(states, failed[0])
+            reasons = states.reasons(failed[0])
             out.append(
                 _pending(
                     w,
@@ -332,6 +375,7 @@ def _transients(
             )
         for ni, pod in placed:
             _place(states[ni], pod, -1)
+            states.changed(removed=True)
             if states[ni].placed[pod.w] == 0:
                 del states[ni].placed[pod.w]
     return out
