@@ -808,7 +808,8 @@ def update_readme(
         README_START,
         f"Measured by `python bench/run.py --sizes {args.sizes} --readme` ({version}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average {args.load_before} before, "
-        f"{load} after: a shared machine). kubeconform {args.kubeconform_path or '(not found)'} and "
+        f"{load} after: a shared machine). kubeconform "
+        f"({Path(args.kubeconform_path).name if args.kubeconform_path else 'not found'}, `-strict`) and "
         f"gitops-gen ran in alternation, {args.rounds} rounds; each ratio is the median of the per-round "
         "ratios. Every figure is from that run, none is a reference figure.",
         "",
