@@ -21,13 +21,15 @@ Then, each on its own against that steady state: the extra pods of one rolling u
 and the pods of each Job/hook. Those that do not fit are reported as transient: the rollout stalls,
 the hook never runs.
 
-Cost: O(pods × nodes) for the pods that fit; a pod at least as large as one that fitted nowhere is
+Cost: the nodes are kept sorted best first (most free memory, then CPU), so a pod that fits costs a
+few nodes' checks and a re-sort of one; O(nodes) for a pod that fits nowhere; a pod at least as large as one that fitted nowhere is
 not tried again (until a trial placement is taken back), and identical failures share one reading
 of the nodes' reasons.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -100,8 +102,7 @@ class _States(list[NodeState]):
 
     ``unfit``: (CPU, memory, host ports) of pods no node fitted. Placing pods only fills nodes, so a
     pod at least as large, with at least those ports, fits nowhere either; taking a pod back (a
-    trial placement) forgets them. Every placement drops the memo of the scheduler's reasons and of
-    the freest node, so that identical failures (one per rollout of a full
+    trial placement) forgets them. Every placement drops the memo of the scheduler's reasons, so that identical failures (one per rollout of a full
     cluster) cost one pass over the nodes, not one each.
     """
 
@@ -109,11 +110,19 @@ class _States(list[NodeState]):
         super().__init__(nodes)
         self.unfit: list[tuple[int, int, frozenset[tuple[int, str]]]] = []
         self.memo_reasons: dict[tuple[int, int, tuple[tuple[int, str], ...], int], dict[str, int]] = {}
-        self.memo_freest: list[NodeState | None] = []
+        # the nodes best first: most free memory, then CPU, then lowest index (what _best prefers)
+        self.order = sorted((-s.free_memory, -s.free_cpu, i) for i, s in enumerate(nodes))
+
+    def place(self, ni: int, pod: _Pod, sign: int = 1) -> None:
+        """:func:`_place`, keeping ``order`` sorted."""
+        s = self[ni]
+        del self.order[bisect_left(self.order, (-s.free_memory, -s.free_cpu, ni))]
+        _place(s, pod, sign)
+        insort(self.order, (-s.free_memory, -s.free_cpu, ni))
+        self.changed(removed=sign < 0)
 
     def changed(self, removed: bool) -> None:
         self.memo_reasons.clear()
-        self.memo_freest.clear()
         if removed:
             self.unfit.clear()
 
@@ -125,9 +134,7 @@ class _States(list[NodeState]):
         return dict(got)
 
     def freest(self) -> NodeState | None:
-        if not self.memo_freest:
-            self.memo_freest.append(max(self, key=lambda s: (s.free_memory, s.free_cpu), default=None))
-        return self.memo_freest[0]
+        return self[self.order[0][2]] if self.order else None
 
 
 def _fits(state: NodeState, pod: _Pod) -> bool:
@@ -184,21 +191,17 @@ def _best(states: _States, pod: _Pod) -> int:
     if pod.pin >= 0:
         return pod.pin if _fits(states[pod.pin], pod) else -1
     best = -1
-    best_key = (0, 0)
     cpu, mem, ports = pod.cpu, pod.memory, pod.ports
     for c, m, p in states.unfit:
         if c <= cpu and m <= mem and p.issubset(ports):
             return -1
-    for i, s in enumerate(states):
-        if (
-            s.pods < s.max_pods
-            and cpu <= s.free_cpu
-            and mem <= s.free_memory
-            and not (ports and any(p in s.ports for p in ports))
-        ):
-            key = (s.free_memory, s.free_cpu)
-            if best < 0 or key > best_key:
-                best, best_key = i, key
+    for neg_mem, _neg_cpu, i in states.order:  # best first: the first node that fits is the answer
+        if -neg_mem < mem:
+            break  # no node further down has the memory
+        s = states[i]
+        if s.pods < s.max_pods and cpu <= s.free_cpu and not (ports and any(p in s.ports for p in ports)):
+            best = i
+            break
     if best < 0:
         states.unfit.append((cpu, mem, frozenset(ports)))
     return best
@@ -291,8 +294,7 @@ def _place_each(
         if ni < 0:
             failed.append(pod)
         else:
-            _place(states[ni], pod)
-            states.changed(removed=False)
+            states.place(ni, pod)
             if placed is not None:
                 placed.append((ni, pod))
     return failed
@@ -374,8 +376,7 @@ def _transients(
                 )
             )
         for ni, pod in placed:
-            _place(states[ni], pod, -1)
-            states.changed(removed=True)
+            states.place(ni, pod, -1)
             if states[ni].placed[pod.w] == 0:
                 del states[ni].placed[pod.w]
     return out
