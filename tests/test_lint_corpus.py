@@ -9,7 +9,7 @@ import pytest
 from lint_helpers import SHARED, by_rule, run
 
 from gitops_gen.k8s.loader import parse_text
-from gitops_gen.lint.positions import locate
+from gitops_gen.lint.positions import LineIndex, locate
 from gitops_gen.yamlio import iter_paths, load_positioned, position_of
 
 CORPUS = SHARED / "corpus"
@@ -56,13 +56,13 @@ def test_locator_matches_ruamel_on_real_files() -> None:
         parsed = parse_text(text)
         if parsed.problems:
             continue
-        lines = text.split("\n")
+        idx = LineIndex(text.split("\n"))
         docs = [d for d in load_positioned(text, str(path)) if d is not None]
         assert len(docs) == len(parsed.documents), path
         for doc, rdoc in zip(parsed.documents, docs, strict=True):
             paths = {leaf[:i] for leaf, _value in iter_paths(rdoc) for i in range(1, len(leaf) + 1)}
             for field_path in sorted(paths, key=lambda p: [str(x) for x in p]):
-                line, col, depth = locate(lines, doc.start, doc.end, field_path)
+                line, col, depth = locate(idx, doc.start, doc.end, field_path)
                 if depth < len(field_path):
                     continue  # flow style: the engine falls back to ruamel for these
                 assert (line, col) == position_of(rdoc, field_path), (path, field_path)

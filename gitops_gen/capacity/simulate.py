@@ -21,11 +21,15 @@ Then, each on its own against that steady state: the extra pods of one rolling u
 and the pods of each Job/hook. Those that do not fit are reported as transient: the rollout stalls,
 the hook never runs.
 
-Cost: O(pods × nodes); identical replicas are cheap tuples.
+Cost: the nodes are kept sorted best first (most free memory, then CPU), so a pod that fits costs a
+few nodes' checks and a re-sort of one; O(nodes) for a pod that fits nowhere; a pod at least as large as one that fitted nowhere is
+not tried again (until a trial placement is taken back), and identical failures share one reading
+of the nodes' reasons.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -93,6 +97,46 @@ class _Pod:
     phase: str
 
 
+class _States(list[NodeState]):
+    """The nodes, and what is already known about them.
+
+    ``unfit``: (CPU, memory, host ports) of pods no node fitted. Placing pods only fills nodes, so a
+    pod at least as large, with at least those ports, fits nowhere either; taking a pod back (a
+    trial placement) forgets them. Every placement drops the memo of the scheduler's reasons, so that identical failures (one per rollout of a full
+    cluster) cost one pass over the nodes, not one each.
+    """
+
+    def __init__(self, nodes: list[NodeState]) -> None:
+        super().__init__(nodes)
+        self.unfit: list[tuple[int, int, frozenset[tuple[int, str]]]] = []
+        self.memo_reasons: dict[tuple[int, int, tuple[tuple[int, str], ...], int], dict[str, int]] = {}
+        # the nodes best first: most free memory, then CPU, then lowest index (what _best prefers)
+        self.order = sorted((-s.free_memory, -s.free_cpu, i) for i, s in enumerate(nodes))
+
+    def place(self, ni: int, pod: _Pod, sign: int = 1) -> None:
+        """:func:`_place`, keeping ``order`` sorted."""
+        s = self[ni]
+        del self.order[bisect_left(self.order, (-s.free_memory, -s.free_cpu, ni))]
+        _place(s, pod, sign)
+        insort(self.order, (-s.free_memory, -s.free_cpu, ni))
+        self.changed(removed=sign < 0)
+
+    def changed(self, removed: bool) -> None:
+        self.memo_reasons.clear()
+        if removed:
+            self.unfit.clear()
+
+    def reasons(self, pod: _Pod) -> dict[str, int]:
+        key = (pod.cpu, pod.memory, pod.ports, pod.pin)
+        got = self.memo_reasons.get(key)
+        if got is None:
+            got = self.memo_reasons[key] = _reasons(self, pod)
+        return dict(got)
+
+    def freest(self) -> NodeState | None:
+        return self[self.order[0][2]] if self.order else None
+
+
 def _fits(state: NodeState, pod: _Pod) -> bool:
     return (
         state.pods < state.max_pods
@@ -142,28 +186,29 @@ def scheduler_message(node_count: int, reasons: dict[str, int]) -> str:
     return f"{text}: {', '.join(parts)}." if parts else f"{text}."
 
 
-def _best(states: list[NodeState], pod: _Pod) -> int:
+def _best(states: _States, pod: _Pod) -> int:
     """The fitting node with the most free memory (then CPU); -1 when none fits."""
     if pod.pin >= 0:
         return pod.pin if _fits(states[pod.pin], pod) else -1
     best = -1
-    best_key = (0, 0)
     cpu, mem, ports = pod.cpu, pod.memory, pod.ports
-    for i, s in enumerate(states):
-        if (
-            s.pods < s.max_pods
-            and cpu <= s.free_cpu
-            and mem <= s.free_memory
-            and not (ports and any(p in s.ports for p in ports))
-        ):
-            key = (s.free_memory, s.free_cpu)
-            if best < 0 or key > best_key:
-                best, best_key = i, key
+    for c, m, p in states.unfit:
+        if c <= cpu and m <= mem and p.issubset(ports):
+            return -1
+    for neg_mem, _neg_cpu, i in states.order:  # best first: the first node that fits is the answer
+        if -neg_mem < mem:
+            break  # no node further down has the memory
+        s = states[i]
+        if s.pods < s.max_pods and cpu <= s.free_cpu and not (ports and any(p in s.ports for p in ports)):
+            best = i
+            break
+    if best < 0:
+        states.unfit.append((cpu, mem, frozenset(ports)))
     return best
 
 
 def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
-    states = [NodeState(n) for n in cluster.nodes]
+    states = _States([NodeState(n) for n in cluster.nodes])
     n_nodes = len(states)
     req = [w.requests for w in workloads]
     size = [(r.cpu or 0, r.memory or 0) for r in req]
@@ -213,7 +258,7 @@ def simulate(workloads: list[Workload], cluster: Cluster) -> Simulation:
     return Simulation(states, pending, transient)
 
 
-def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
+def _place_tier(states: _States, tier: list[_Pod]) -> list[_Pod]:
     """Place ``tier`` (sorted largest first); when it cannot all run, the largest pods give way.
 
     The pods that run are chosen smallest first against the free CPU and memory of all nodes (the
@@ -237,7 +282,7 @@ def _place_tier(states: list[NodeState], tier: list[_Pod]) -> list[_Pod]:
 
 
 def _place_each(
-    states: list[NodeState], pods: list[_Pod], placed: list[tuple[int, _Pod]] | None = None
+    states: _States, pods: list[_Pod], placed: list[tuple[int, _Pod]] | None = None
 ) -> list[_Pod]:
     """Place each pod, in order, on its best node; the pods that fit nowhere.
 
@@ -249,14 +294,14 @@ def _place_each(
         if ni < 0:
             failed.append(pod)
         else:
-            _place(states[ni], pod)
+            states.place(ni, pod)
             if placed is not None:
                 placed.append((ni, pod))
     return failed
 
 
 def _group(
-    workloads: list[Workload], states: list[NodeState], failed: list[_Pod], excess: Counter[tuple[int, str]]
+    workloads: list[Workload], states: _States, failed: list[_Pod], excess: Counter[tuple[int, str]]
 ) -> list[Pending]:
     by_key: dict[tuple[int, str], list[_Pod]] = {}
     for pod in failed:
@@ -265,7 +310,7 @@ def _group(
     for (wi, phase), pods in sorted(by_key.items()):
         w = workloads[wi]
         pod = pods[0]
-        reasons = _reasons(states, pod)
+        reasons = states.reasons(pod)
         if phase == "steady":
             total = len(states) if w.per_node else (w.steady_replicas if w.system else w.replicas)
         else:
@@ -284,9 +329,9 @@ def _pending(
     n_nodes: int,
     phase: str,
     pod: _Pod,
-    states: list[NodeState],
+    states: _States,
 ) -> Pending:
-    best = max(states, key=lambda s: (s.free_memory, s.free_cpu), default=None)
+    best = states.freest()
     best_free = (best.node.name, best.free_cpu, best.free_memory) if best is not None else ("", 0, 0)
     return Pending(
         w, count, total, reasons, scheduler_message(n_nodes, reasons), phase, pod.cpu, pod.memory, best_free
@@ -294,7 +339,7 @@ def _pending(
 
 
 def _transients(
-    workloads: list[Workload], states: list[NodeState], size: list[tuple[int, int]], cap: int
+    workloads: list[Workload], states: _States, size: list[tuple[int, int]], cap: int
 ) -> list[Pending]:
     """Each rollout / Job on its own against the steady state (placed, then taken back)."""
     out: list[Pending] = []
@@ -317,7 +362,7 @@ def _transients(
         placed: list[tuple[int, _Pod]] = []
         failed = _place_each(states, pods, placed)
         if failed:
-            reasons = _reasons(states, failed[0])
+            reasons = states.reasons(failed[0])
             out.append(
                 _pending(
                     w,
@@ -331,7 +376,7 @@ def _transients(
                 )
             )
         for ni, pod in placed:
-            _place(states[ni], pod, -1)
+            states.place(ni, pod, -1)
             if states[ni].placed[pod.w] == 0:
                 del states[ni].placed[pod.w]
     return out

@@ -162,7 +162,7 @@ def _half_object(body: Any) -> str:
 
 def analyze_file(task: Task, options: LintOptions) -> FileResult:
     """Phase 1 for one file. Never raises on bad input: problems become ``yaml`` findings."""
-    from gitops_gen.lint.positions import locate
+    from gitops_gen.lint.positions import LineIndex, locate
 
     if task.role == ROLE_AUX:
         return FileResult([], [], 0)
@@ -188,6 +188,7 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     if task.role == ROLE_KUSTOMIZATION:
         return FileResult([], findings, 1)
     lines: list[str] | None = None
+    idx: LineIndex | None = None
     objects: list[RawObject] = []
     non_objects = []
     partial = task.role == ROLE_PARTIAL
@@ -198,11 +199,12 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             and str(body.get("kind", "")).endswith("List")
             and isinstance(body.get("items"), list)
         ):
-            if lines is None:
+            if lines is None or idx is None:
                 lines = text.split("\n")
+                idx = LineIndex(lines)
             for i, item in enumerate(body["items"]):
                 if _is_object(item):
-                    line, col, _d = locate(lines, doc.start, doc.end, ("items", i))
+                    line, col, _d = locate(idx, doc.start, doc.end, ("items", i))
                     objects.append(
                         RawObject(
                             item,
@@ -273,9 +275,10 @@ def _object_findings(
     task: Task, text: str, objects: list[RawObject], findings: list[RawFinding], options: LintOptions
 ) -> list[RawFinding]:
     """``findings`` plus those of the local object rules on ``objects`` (positions from ``text``)."""
-    from gitops_gen.lint.positions import field_position
+    from gitops_gen.lint.positions import LineIndex, field_position
 
     lines: list[str] | None = None
+    idx: LineIndex | None = None
     local_rules = _local_rules()
     resources = [Resource(o.body, task.display, o.line, o.column, o.doc_index, o.partial) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
@@ -288,9 +291,10 @@ def _object_findings(
                 o = objects[ri]
                 line, col = o.line, o.column
                 if hit.path and not task.pin_position:
-                    if lines is None:
+                    if lines is None or idx is None:
                         lines = text.split("\n")
-                    fl, fc = field_position(lines, o.start, o.end, o.body, tuple(hit.path), o.item_path)
+                        idx = LineIndex(lines)
+                    fl, fc = field_position(lines, idx, o.start, o.end, o.body, tuple(hit.path), o.item_path)
                     if fl:
                         line, col = fl, fc
                 findings.append(
@@ -482,10 +486,10 @@ def run_phase2(
 def locate_hits(
     tasks: list[Task], asm: Assembled, index: dict[int, int], hits: list[tuple[str, Severity, Hit]]
 ) -> list[tuple[int, RawFinding]]:
-    from gitops_gen.lint.positions import field_position
+    from gitops_gen.lint.positions import LineIndex, field_position
 
     out: list[tuple[int, RawFinding]] = []
-    texts: dict[int, list[str] | None] = {}
+    texts: dict[int, tuple[list[str], LineIndex] | None] = {}  # one pass per file, for all its hits
     for rid, sev, hit in hits:
         ri = index.get(id(hit.resource), -1)
         if ri < 0:
@@ -496,10 +500,11 @@ def locate_hits(
         task = tasks[ti]
         if hit.path and not task.pin_position:
             if ti not in texts:
-                texts[ti] = _lines_of(task)
-            lines = texts[ti]
-            if lines is not None:
-                fl, fc = field_position(lines, start, end, res.body, tuple(hit.path), prefix)
+                lines = _lines_of(task)
+                texts[ti] = None if lines is None else (lines, LineIndex(lines))
+            seen = texts[ti]
+            if seen is not None:
+                fl, fc = field_position(seen[0], seen[1], start, end, res.body, tuple(hit.path), prefix)
                 if fl:
                     line, col = fl, fc
         out.append(

@@ -12,23 +12,60 @@ document alone is re-read with ruamel (:func:`gitops_gen.yamlio.position_of`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
 
 
-def _view(lines: Sequence[str], i: int, overrides: dict[int, tuple[int, str]]) -> tuple[int, str]:
-    ov = overrides.get(i)
-    if ov is not None:
-        return ov
-    raw = lines[i]
-    stripped = raw.lstrip(" ")
-    return len(raw) - len(stripped), stripped.rstrip("\r")
+class LineIndex:
+    """One pass over a file's lines, shared by every finding of that file.
 
+    Per line: its indentation and its content (indentation and a trailing CR removed), whether it is
+    blank or a comment, and ``nxt``: the next content line indented no deeper (the end of the block the
+    line opens). :func:`locate` jumps from entry to entry of a mapping or sequence with ``nxt``
+    instead of scanning what is nested in them.
+    """
 
-def _is_skip(content: str) -> bool:
-    return not content or content[0] == "#"
+    __slots__ = ("content", "ind", "n", "nxt")
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        n = len(lines)
+        ind = [0] * n
+        content = [""] * n
+        nxt = [n] * n
+        stack: list[int] = []  # content lines whose block is still open, indentation increasing
+        for i, raw in enumerate(lines):
+            stripped = raw.lstrip(" ")
+            c = stripped.rstrip("\r")
+            d = len(raw) - len(stripped)
+            ind[i] = d
+            content[i] = c
+            if not c or c[0] == "#":
+                continue
+            while stack and ind[stack[-1]] >= d:
+                nxt[stack.pop()] = i
+            stack.append(i)
+        self.ind, self.content, self.nxt, self.n = ind, content, nxt, n
+
+    def skip(self, i: int) -> bool:
+        c = self.content[i]
+        return not c or c[0] == "#"
+
+    def first(self, i: int, e: int) -> int:
+        """The first content line of ``[i, e)`` (``e`` if none)."""
+        content = self.content
+        while i < e and (not content[i] or content[i][0] == "#"):
+            i += 1
+        return i
+
+    def after(self, i: int, indent: int, e: int) -> int:
+        """The first content line after ``i`` (before ``e``) indented ``indent`` or less."""
+        j = self.first(i + 1, e)
+        ind, nxt = self.ind, self.nxt
+        while j < e and ind[j] > indent:
+            j = nxt[j]
+        return min(j, e)
 
 
 def _key_matches(content: str, key: str) -> bool:
@@ -47,105 +84,97 @@ def _after_colon(content: str, key: str) -> str:
     return ""
 
 
-def _siblings(
-    lines: Sequence[str], f: int, e: int, indent: int, overrides: dict[int, tuple[int, str]]
-) -> Iterator[tuple[int, str]]:
-    """Content lines of ``lines[f:e]`` at exactly ``indent``, up to the first line indented less
-    (the entries of one block mapping or sequence, and what is nested in them skipped)."""
-    for i in range(f, e):
-        ind, c = _view(lines, i, overrides)
-        if not c or c[0] == "#":
-            continue
-        if ind < indent:
-            return
-        if ind == indent:
-            yield i, c
+def _is_dash(c: str) -> bool:
+    return c == "-" or c.startswith("- ")
 
 
-def locate(lines: Sequence[str], start: int, end: int, path: FieldPath) -> tuple[int, int, int]:
-    """Find ``path`` in ``lines[start:end]`` (one YAML document).
+def locate(idx: LineIndex, start: int, end: int, path: FieldPath) -> tuple[int, int, int]:
+    """Find ``path`` in lines ``[start, end)`` of ``idx`` (one YAML document).
 
     Returns ``(line, column, depth)``: 1-based position of the deepest element found and how many
     parts of ``path`` were followed (``depth == len(path)`` when all of it was found). ``line`` is 0
     if not even the first part was found.
     """
-    overrides: dict[int, tuple[int, str]] = {}
+    ind, content = idx.ind, idx.content
+    # the start of a sequence item ("- key: v") is read as the content after its dash, at its column
+    o_line, o_ind, o_content = -1, 0, ""
+
+    def view(i: int) -> tuple[int, str]:
+        return (o_ind, o_content) if i == o_line else (ind[i], content[i])
+
     s, e = start, end
     best = (0, 0)
     depth = 0
     for part in path:
-        # first content line of the region
-        f = s
-        while f < e and _is_skip(_view(lines, f, overrides)[1]):
-            f += 1
+        f = s if s == o_line else idx.first(s, e)  # the item line of an override is a content line
         if f >= e:
             break
-        ind0, c0 = _view(lines, f, overrides)
+        ind0, c0 = view(f)
         if isinstance(part, str):
-            found = next((i for i, c in _siblings(lines, f, e, ind0, overrides) if _key_matches(c, part)), -1)
+            # the entries at ind0: f, then each next line at ind0 after skipping nested blocks
+            found = -1
+            i = f
+            while i < e:
+                d, c = view(i)
+                if d < ind0:
+                    break
+                if d == ind0 and _key_matches(c, part):
+                    found = i
+                    break
+                i = idx.after(i, ind0, e)
             if found < 0:
                 break
-            ind, c = _view(lines, found, overrides)
-            best = (found + 1, ind + 1)
+            d, c = view(found)
+            best = (found + 1, d + 1)
             depth += 1
             rest = _after_colon(c, part)
             if rest and not rest.startswith("#") and not rest.startswith(("|", ">", "&", "!")):
                 # inline value: a scalar or flow collection; cannot go deeper by lines
                 s, e = found + 1, found + 1
                 continue
-            # value block: following lines more indented, or an indentless "- " sequence at ind
-            j = found + 1
-            while j < e:
-                jind, jc = _view(lines, j, overrides)
-                if _is_skip(jc):
-                    j += 1
-                    continue
-                if jind > ind or (jind == ind and (jc == "-" or jc.startswith("- "))):
-                    j += 1
-                    continue
-                break
+            # value block: following lines more indented, or an indentless "- " sequence at d
+            j = idx.after(found, d, e)
+            while j < e and ind[j] == d and _is_dash(content[j]):
+                j = idx.after(j, d, e)
             s, e = found + 1, j
         else:
-            if not (c0 == "-" or c0.startswith("- ")):
+            if not _is_dash(c0):
                 break
             dash = ind0
             count = -1
             item_line = -1
-            for i, c in _siblings(lines, f, e, dash, overrides):
-                if not (c == "-" or c.startswith("- ")):
+            i = f
+            while i < e:
+                d, c = view(i)
+                if d < dash:
                     break
-                count += 1
-                if count == part:
-                    item_line = i
-                    break
+                if d == dash:
+                    if not _is_dash(c):
+                        break
+                    count += 1
+                    if count == part:
+                        item_line = i
+                        break
+                i = idx.after(i, dash, e)
             if item_line < 0:
                 break
-            _ind, c = _view(lines, item_line, overrides)
+            _d, c = view(item_line)
             after = c[1:]
-            content = after.lstrip(" ")
-            col = dash + 1 + (len(after) - len(content))
+            item = after.lstrip(" ")
+            col = dash + 1 + (len(after) - len(item))
             depth += 1
             # end of the item: next line at indentation <= dash
-            j = item_line + 1
-            while j < e:
-                jind, jc = _view(lines, j, overrides)
-                if _is_skip(jc) or jind > dash:
-                    j += 1
-                    continue
-                break
-            if content and not content.startswith("#"):
+            j = idx.after(item_line, dash, e)
+            if item and not item.startswith("#"):
                 best = (item_line + 1, col + 1)
-                overrides[item_line] = (col, content)
+                o_line, o_ind, o_content = item_line, col, item
                 s, e = item_line, j
             else:  # "-" alone: the item starts on the next line
                 best = (item_line + 1, dash + 1)
                 s, e = item_line + 1, j
-                k = s
-                while k < e and _is_skip(_view(lines, k, overrides)[1]):
-                    k += 1
+                k = idx.first(s, e)
                 if k < e:
-                    kind_, _c = _view(lines, k, overrides)
-                    best = (k + 1, kind_ + 1)
+                    best = (k + 1, ind[k] + 1)
     return best[0], best[1], depth
 
 
@@ -164,7 +193,13 @@ def path_exists(body: Any, path: FieldPath) -> bool:
 
 
 def field_position(
-    lines: Sequence[str], start: int, end: int, body: Any, path: FieldPath, prefix: FieldPath = ()
+    lines: Sequence[str],
+    idx: LineIndex,
+    start: int,
+    end: int,
+    body: Any,
+    path: FieldPath,
+    prefix: FieldPath = (),
 ) -> tuple[int, int]:
     """1-based (line, column) of ``path`` in the object ``body`` whose text is ``lines[start:end]``;
     (0, 0) when not even its first part is there.
@@ -174,7 +209,7 @@ def field_position(
     a field that exists, the document alone is re-read with ruamel.
     """
     full = prefix + path if prefix else path
-    line, col, depth = locate(lines, start, end, full)
+    line, col, depth = locate(idx, start, end, full)
     if depth < len(full) and path_exists(body, path):
         pos = ruamel_locate("\n".join(lines[start:end]), full)
         if pos is not None:
