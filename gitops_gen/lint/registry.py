@@ -88,6 +88,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         image,
         ingress,
         memory_budget,
+        netpol,
         pdb,
         probes,
         resources,
@@ -108,7 +109,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         secrets,
         security,
     ]
-    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
+    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget, netpol]
     return object_rules, cluster_rules
 
 
