@@ -1,0 +1,222 @@
+"""ServiceMonitors, PodMonitors, rules and dashboards are picked up by what should read them.
+
+**What.**
+
+* A ``ServiceMonitor`` selects at least one Service (in its ``namespaceSelector`` namespaces, by
+  default its own): warning (an operator may create the Service from a custom resource; silent
+  when a HelmRelease installs into the namespace); each endpoint's ``port`` is a port *name* of
+  the selected Services (error). A ``PodMonitor`` endpoint's ``port`` names a container port of
+  the selected pods (error).
+* The Prometheus of a kube-prometheus-stack HelmRelease selects them: with the chart's default
+  ``serviceMonitorSelectorNilUsesHelmValues`` / ``podMonitorSelectorNilUsesHelmValues`` /
+  ``ruleSelectorNilUsesHelmValues`` (``true``) and no explicit selector, Prometheus reads only
+  objects labelled ``release: <release name>``; an explicit ``*Selector`` in the values (or a
+  ``Prometheus`` object's) must match the object's labels. A monitor or ``PrometheusRule`` that no
+  Prometheus selects: error.
+* A dashboard ConfigMap (annotation ``grafana_folder`` or a ``*.json`` key holding ``"panels"``)
+  carries the Grafana sidecar's label (``grafana.sidecar.dashboards.label``, default
+  ``grafana_dashboard``) when kube-prometheus-stack is linted: warning.
+
+**Why.** Each of these fails silently: the target never appears in Prometheus, the alert never
+fires, the dashboard never shows - nothing is red anywhere.
+
+**What we chose.** Prometheus selection is judged only when exactly one kube-prometheus-stack
+HelmRelease (or ``Prometheus`` object) is linted and its values come inline (``valuesFrom`` may
+change the selector); namespace selectors of Prometheus (``*NamespaceSelector``) are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import (
+    as_dict,
+    as_list,
+    as_str,
+    compile_selector,
+    containers,
+    dig,
+    has_subst,
+    workload_index,
+)
+from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.workloads import absence_severity
+
+ID = "monitoring"
+SEVERITY = "error"
+SCOPE = "object"
+KINDS = frozenset({"ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap"})
+
+_SELECTOR = {
+    "ServiceMonitor": "serviceMonitorSelector",
+    "PodMonitor": "podMonitorSelector",
+    "PrometheusRule": "ruleSelector",
+}
+DASHBOARD_LABEL = "grafana_dashboard"
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """The one Prometheus of the input: who it is and its selector per kind (None: any object)."""
+
+    who: str
+    selectors: dict[str, object]
+    dashboard_label: str | None  # None: no Grafana sidecar known
+
+
+def _stack(ctx: Context) -> Stack | None:
+    def build() -> Stack | None:
+        found: list[Stack] = []
+        for hr in ctx.by_kind.get("HelmRelease", ()):
+            chart = as_str(dig(hr.body, "spec", "chart", "spec", "chart")) or as_str(
+                dig(hr.body, "spec", "chartRef", "name")
+            )
+            if chart != "kube-prometheus-stack":
+                continue
+            if dig(hr.body, "spec", "valuesFrom"):
+                return None
+            values = as_dict(dig(hr.body, "spec", "values"))
+            spec = as_dict(dig(values, "prometheus", "prometheusSpec"))
+            target = as_str(dig(hr.body, "spec", "targetNamespace"))
+            release = as_str(dig(hr.body, "spec", "releaseName")) or (
+                f"{target}-{hr.name}" if target else hr.name
+            )
+            selectors: dict[str, object] = {}
+            for kind, key in _SELECTOR.items():
+                if spec.get(key) is not None:
+                    selectors[kind] = spec[key]
+                elif spec.get(f"{key}NilUsesHelmValues", True) is not False:
+                    selectors[kind] = {"matchLabels": {"release": release}}
+            label = dig(values, "grafana", "sidecar", "dashboards", "label")
+            grafana_on = dig(values, "grafana", "enabled") is not False
+            found.append(Stack(hr.ref, selectors, (as_str(label) or DASHBOARD_LABEL) if grafana_on else None))
+        for p in ctx.by_kind.get("Prometheus", ()):
+            if p.group.startswith("monitoring.coreos.com"):
+                spec = as_dict(p.body.get("spec"))
+                selectors = {kind: spec[key] for kind, key in _SELECTOR.items() if key in spec}
+                # a Prometheus object without a selector selects nothing of that kind
+                for kind, key in _SELECTOR.items():
+                    selectors.setdefault(kind, {"matchLabels": {"__none__": key}})
+                found.append(Stack(p.ref, selectors, None))
+        return found[0] if len(found) == 1 else None
+
+    result: Stack | None = ctx.memo("monitoring.stack", build)
+    return result
+
+
+def _selected_by_prometheus(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    stack = _stack(ctx)
+    if stack is None or resource.kind not in stack.selectors:
+        return
+    selector = stack.selectors[resource.kind]
+    compiled = compile_selector(selector)
+    if compiled is None or has_subst(selector) or compiled.matches(resource.labels):
+        return
+    key = _SELECTOR[resource.kind]
+    want = ", ".join(f"{k}: {v}" for k, v in compiled.match_labels) or "its matchExpressions"
+    yield Hit(
+        resource,
+        f"{stack.who} does not select it: its {key} wants labels {want}",
+        f"add the label(s) {want} to metadata.labels, or widen {key} "
+        f"(kube-prometheus-stack: prometheus.prometheusSpec.{key}NilUsesHelmValues: false)",
+        ("metadata", "labels") if "labels" in resource.metadata else ("metadata",),
+    )
+
+
+def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
+    sel = compile_selector(spec.get("selector") if spec.get("selector") is not None else {})
+    nss = spec.get("namespaceSelector")
+    if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
+        return
+    names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
+    services = [s for ns in names for s in ctx.in_namespace(ns, "Service") if sel.matches(s.labels)]
+    if not services:
+        # warning at most: operators (and charts) create Services from custom resources
+        if all(absence_severity(ctx, ns, ["Service"]) is not None for ns in names):
+            yield Hit(
+                resource,
+                f"selects no Service in namespace(s) {', '.join(names)}",
+                "make spec.selector match the labels of the app's Service (metadata.labels, not its "
+                "pod selector), or set spec.namespaceSelector.matchNames",
+                ("spec", "selector"),
+                severity=Severity.WARNING,
+            )
+        return
+    for i, ep in enumerate(as_list(spec.get("endpoints"))):
+        port = dig(ep, "port")
+        if not isinstance(port, str) or not port or has_subst(port):
+            continue
+        have = {as_str(dig(p, "name")) for s in services for p in as_list(dig(s.body, "spec", "ports"))}
+        if port not in have:
+            shown = ", ".join(sorted(n for n in have if n)) or "no named ports"
+            yield Hit(
+                resource,
+                f"endpoint port {port!r} is not a port name of the selected Service(s) "
+                f"{', '.join(s.ref for s in services)} (they have: {shown})",
+                "name the Service port (spec.ports[].name) and use that name in endpoints[].port "
+                "(a ServiceMonitor's port is a Service port name, not a number)",
+                ("spec", "endpoints", i, "port"),
+            )
+
+
+def _pod_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
+    sel = compile_selector(spec.get("selector") if spec.get("selector") is not None else {})
+    nss = spec.get("namespaceSelector")
+    if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
+        return
+    names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
+    pods = [w for ns in names for w in workload_index(ctx).select(ns, sel)]
+    if not pods:
+        return  # the pdb/ingress rules' absence logic would apply; a PodMonitor often targets charts
+    have = {
+        as_str(dig(p, "name"))
+        for w in pods
+        for c in containers(w.resource, init=False)
+        for p in as_list(c.container.get("ports"))
+    }
+    for i, ep in enumerate(as_list(spec.get("podMetricsEndpoints"))):
+        port = dig(ep, "port")
+        if isinstance(port, str) and port and not has_subst(port) and port not in have:
+            yield Hit(
+                resource,
+                f"endpoint port {port!r} is not a container port name of the selected pods "
+                f"({', '.join(w.resource.ref for w in pods)})",
+                "name the container port (ports[].name) and use that name in podMetricsEndpoints[].port",
+                ("spec", "podMetricsEndpoints", i, "port"),
+            )
+
+
+def _dashboard(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    data = as_dict(resource.body.get("data"))
+    looks = "grafana_folder" in resource.annotations or any(
+        str(k).endswith(".json") and isinstance(v, str) and '"panels"' in v for k, v in data.items()
+    )
+    stack = _stack(ctx)
+    if not looks or stack is None or stack.dashboard_label is None:
+        return
+    if stack.dashboard_label not in resource.labels:
+        yield Hit(
+            resource,
+            f"looks like a Grafana dashboard but lacks the label {stack.dashboard_label!r} that the "
+            f"Grafana sidecar of {stack.who} watches, so Grafana never loads it",
+            f'add metadata.labels.{stack.dashboard_label}: "1"',
+            ("metadata",),
+            severity=Severity.WARNING,
+        )
+
+
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    spec = as_dict(resource.body.get("spec"))
+    if resource.kind == "ConfigMap":
+        yield from _dashboard(resource, ctx)
+        return
+    if not resource.group.startswith("monitoring.coreos.com"):
+        return
+    if resource.kind == "ServiceMonitor":
+        yield from _service_monitor(resource, ctx, spec)
+    elif resource.kind == "PodMonitor":
+        yield from _pod_monitor(resource, ctx, spec)
+    yield from _selected_by_prometheus(resource, ctx)
