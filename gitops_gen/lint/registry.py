@@ -82,6 +82,7 @@ class Rule:
 def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     """The registry table: every rule module, by scope. A new rule is a module plus a line here."""
     from gitops_gen.lint.rules import (
+        alerting,
         cpu_budget,
         flux_refs,
         hpa,
@@ -99,6 +100,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     )
 
     object_rules: list[ObjectRule] = [
+        alerting,
         flux_refs,
         hpa,
         image,
