@@ -61,7 +61,7 @@ spec:
 ---
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
-metadata: {name: web, namespace: web}
+metadata: {name: web, namespace: web, labels: {release: kube-prometheus-stack}}
 spec:
   selector: {matchLabels: {app: web}}
   endpoints: [{port: metrics, path: /metrics}]
