@@ -26,7 +26,7 @@ from gitops_gen.render import yamlemit
 
 if TYPE_CHECKING:
     from gitops_gen.render.components import HelmComponent
-    from gitops_gen.spec.models import App, Platform
+    from gitops_gen.spec.models import AlertRouting, App, Platform, SecretKey
 
 NS_LABEL = "kubernetes.io/metadata.name"
 SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
@@ -320,3 +320,59 @@ def notifications(platform: Platform, namespaces: list[str]) -> list[str]:
         },
     ]
     return [_doc(d) for d in docs]
+
+
+SECRETS_DIR = "/etc/alertmanager/secrets"  # where the operator mounts alertmanagerSpec.secrets
+
+
+def _secret_file(ref: SecretKey) -> str:
+    return f"{SECRETS_DIR}/{ref.name}/{ref.key}"
+
+
+def alertmanager_values(routing: AlertRouting) -> dict[str, Any]:
+    """kube-prometheus-stack values for Alertmanager: receivers reading their URLs and passwords from
+    files of mounted Secrets (``*_file``), never inline; Watchdog goes to a ``null`` receiver."""
+    receivers: list[dict[str, Any]] = [{"name": "null"}]
+    secrets: set[str] = set()
+    for r in routing.receivers:
+        entry: dict[str, Any] = {"name": r.name}
+        if r.slack is not None:
+            secrets.add(r.slack.urlSecret.name)
+            entry["slack_configs"] = [
+                {
+                    "channel": r.slack.channel,
+                    "api_url_file": _secret_file(r.slack.urlSecret),
+                    "send_resolved": True,
+                }
+            ]
+        if r.email is not None:
+            mail: dict[str, Any] = {"to": r.email.to, "from": r.email.sender, "smarthost": r.email.smarthost}
+            if r.email.username is not None:
+                mail["auth_username"] = r.email.username
+            if r.email.passwordSecret is not None:
+                secrets.add(r.email.passwordSecret.name)
+                mail["auth_password_file"] = _secret_file(r.email.passwordSecret)
+            entry["email_configs"] = [mail]
+        if r.webhook is not None:
+            secrets.add(r.webhook.urlSecret.name)
+            entry["webhook_configs"] = [
+                {"url_file": _secret_file(r.webhook.urlSecret), "send_resolved": True}
+            ]
+        receivers.append(entry)
+    routes: list[dict[str, Any]] = [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}]
+    if routing.critical is not None:
+        routes.append({"receiver": routing.critical, "matchers": ['severity = "critical"']})
+    return {
+        "config": {
+            "route": {
+                "receiver": routing.receiver,
+                "group_by": ["alertname", "namespace"],
+                "group_wait": "30s",
+                "group_interval": "5m",
+                "repeat_interval": "12h",
+                "routes": routes,
+            },
+            "receivers": receivers,
+        },
+        "alertmanagerSpec": {"secrets": sorted(secrets)},
+    }

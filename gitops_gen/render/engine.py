@@ -293,8 +293,19 @@ def _check(
             )
     infra_namespaces = {c.namespace for c in components}
     routes: dict[tuple[str, str], str] = {}
+    names = {a.metadata.name for a in apps}
     for app in apps:
         name = app.metadata.name
+        for i, peer in enumerate(app.spec.network.egress if app.spec.network is not None else []):
+            if peer.app is not None and peer.app not in names:
+                problems.add(
+                    Problem(
+                        specs.locate("App", name, ("spec", "network", "egress", i, "app")),
+                        f"network.egress names app {peer.app!r}, which does not run on cluster {pname!r}",
+                        f"spec.network.egress[{i}].app",
+                        "name an app of this cluster, or use cidr: for a service outside it",
+                    )
+                )
         ing = app.spec.ingress
         if ing is not None:
             other = routes.setdefault((ing.host, ing.path), name)

@@ -332,10 +332,77 @@ class Grafana(Model):
     )
 
 
+class SecretKey(Model):
+    """A key of a Secret in the monitoring namespace (commit the Secret as a SealedSecret)."""
+
+    name: DnsSubdomain
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+
+
+class SlackReceiver(Model):
+    channel: str = Field(max_length=80, description="e.g. #alerts")
+    urlSecret: SecretKey = Field(description="Secret key holding the Slack webhook URL.")
+
+
+class EmailReceiver(Model):
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(description="From address.")
+    smarthost: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")] = Field(
+        description="SMTP server host:port."
+    )
+    username: str | None = Field(default=None, max_length=253)
+    passwordSecret: SecretKey | None = Field(
+        default=None, description="Secret key holding the SMTP password."
+    )
+
+
+class WebhookReceiver(Model):
+    urlSecret: SecretKey = Field(description="Secret key holding the webhook URL.")
+
+
+class Receiver(Model):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+    slack: SlackReceiver | None = None
+    email: EmailReceiver | None = None
+    webhook: WebhookReceiver | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Receiver:
+        if self.slack is None and self.email is None and self.webhook is None:
+            raise ValueError("a receiver needs slack, email or webhook")
+        return self
+
+
+class AlertRouting(Model):
+    """Alertmanager receivers and routes; webhook URLs and passwords come from Secrets, never values."""
+
+    receivers: list[Receiver] = Field(min_length=1)
+    receiver: str = Field(description="Default receiver (a name from receivers).")
+    critical: str | None = Field(default=None, description="Receiver of severity=critical alerts.")
+
+    @model_validator(mode="after")
+    def _known(self) -> AlertRouting:
+        names = [r.name for r in self.receivers]
+        dup = sorted(n for n, c in Counter(names).items() if c > 1)
+        if dup:
+            raise ValueError(f"receiver names must be unique: {', '.join(dup)}")
+        if "null" in names:
+            raise ValueError("receiver name 'null' is gitops-gen's (it drops the Watchdog alert)")
+        for which in (self.receiver, self.critical):
+            if which is not None and which not in names:
+                raise ValueError(
+                    f"route to receiver {which!r}, which is not among receivers ({', '.join(names)})"
+                )
+        return self
+
+
 class Monitoring(Component):
     version: ChartVersion = "88.5.3"
     retention: Duration | Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$")] = "7d"
     grafana: Grafana | None = None
+    alerting: AlertRouting | None = Field(
+        default=None, description="Alertmanager receivers (Slack, e-mail, webhook) and routes."
+    )
 
 
 class Loki(ChartSourced):
