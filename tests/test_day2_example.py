@@ -6,6 +6,7 @@ solver paths open under default-deny (taking any one allow away blocks its path)
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,6 +60,7 @@ def test_renders_the_day2_objects(rendered: tuple[Specs, Path, dict[str, str]]) 
         ("PrometheusRule", "lingua-db"),
         ("Provider", "ops"),
         ("Alert", "reconciliation"),
+        ("ConfigMap", "lingua-app-dashboard"),
     ]:
         assert want in kinds
     # the database namespace has no TLS ingress: no solver policy there
@@ -76,6 +78,15 @@ def test_renders_the_day2_objects(rendered: tuple[Specs, Path, dict[str, str]]) 
         "LinguaDbMemoryNearLimit",
         "LinguaDbDiskFilling",
     }
+    [board] = _docs(files["apps/vps/lingua-app/dashboard.yaml"])
+    assert board["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert board["metadata"]["annotations"] == {"grafana_folder": "Lingua"}
+    titles = [p["title"] for p in json.loads(board["data"]["lingua-app.json"])["panels"]]
+    assert titles[:2] == ["Requests/s", "Error rate (5xx)"] and "Memory (working set)" in titles
+    [kps] = _docs(files["infrastructure/controllers/kube-prometheus-stack/release.yaml"])
+    sidecar = kps["spec"]["values"]["grafana"]["sidecar"]["dashboards"]
+    assert sidecar["label"] == "grafana_dashboard" and sidecar["folderAnnotation"] == "grafana_folder"
+    assert sidecar["searchNamespace"] == "ALL"
     assert "clusters/vps/notifications.yaml" in files
     assert "notifications.yaml" in files["clusters/vps/kustomization.yaml"]
 

@@ -376,3 +376,87 @@ def alertmanager_values(routing: AlertRouting) -> dict[str, Any]:
         },
         "alertmanagerSpec": {"secrets": sorted(secrets)},
     }
+
+
+DASHBOARD_LABEL = "grafana_dashboard"
+FOLDER_ANNOTATION = "grafana_folder"
+# kube-prometheus-stack's Grafana sidecar, set explicitly when an app ships a dashboard
+SIDECAR_VALUES: dict[str, Any] = {
+    "grafana": {
+        "sidecar": {
+            "dashboards": {
+                "enabled": True,
+                "label": DASHBOARD_LABEL,
+                "labelValue": "1",
+                "searchNamespace": "ALL",
+                "folderAnnotation": FOLDER_ANNOTATION,
+                "provider": {"foldersFromFilesStructure": True},
+            }
+        }
+    }
+}
+
+
+def dashboard(app: App) -> str | None:
+    """The app's Grafana dashboard as a ConfigMap the sidecar loads (label + folder annotation)."""
+    import json
+
+    from gitops_gen.render.workloads import labels_of
+
+    d = app.spec.dashboards
+    if d is None:
+        return None
+    name, ns = app.metadata.name, app.namespace
+    sel = f'namespace="{ns}"' if app.spec.workload == "helm" else f'namespace="{ns}", container="{name}"'
+    targets: list[tuple[str, str, str]] = [
+        ("CPU (cores)", f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{sel}}}[5m]))", "short"),
+        ("Memory (working set)", f"sum by (pod) (container_memory_working_set_bytes{{{sel}}})", "bytes"),
+        (
+            "Restarts (1h)",
+            f"sum by (pod) (increase(kube_pod_container_status_restarts_total{{{sel}}}[1h]))",
+            "short",
+        ),
+    ]
+    alerts = app.spec.alerts
+    if alerts is not None and alerts.errorRate is not None:
+        e = alerts.errorRate
+        targets.insert(0, ("Requests/s", f'sum(rate({e.metric}{{namespace="{ns}"}}[5m]))', "reqps"))
+        targets.insert(
+            1,
+            (
+                "Error rate (5xx)",
+                f'sum(rate({e.metric}{{namespace="{ns}", {e.label}=~"5.."}}[5m])) / sum(rate({e.metric}{{namespace="{ns}"}}[5m]))',
+                "percentunit",
+            ),
+        )
+    panels = [
+        {
+            "id": i + 1,
+            "title": title,
+            "type": "timeseries",
+            "datasource": {"type": "prometheus", "uid": "prometheus"},
+            "gridPos": {"h": 8, "w": 12, "x": 12 * (i % 2), "y": 8 * (i // 2)},
+            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+            "targets": [{"refId": "A", "expr": expr}],
+        }
+        for i, (title, expr, unit) in enumerate(targets)
+    ]
+    board = {
+        "title": f"{name} ({ns})",
+        "uid": f"gitops-gen-{ns}-{name}"[:40],
+        "schemaVersion": 39,
+        "time": {"from": "now-6h", "to": "now"},
+        "panels": panels,
+    }
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"{name}-dashboard",
+            "namespace": ns,
+            "labels": {**labels_of(app), DASHBOARD_LABEL: "1"},
+            "annotations": {FOLDER_ANNOTATION: d.folder},
+        },
+        "data": {f"{name}.json": json.dumps(board, indent=2, sort_keys=True) + "\n"},
+    }
+    return _doc(body)

@@ -206,7 +206,7 @@ def render_cluster(
     cluster = platform.metadata.name
     apps = specs.cluster_apps[cluster]
     psrc = specs.name_of("Platform", cluster)
-    components = build_all(platform)
+    components = _with_dashboards(build_all(platform), apps)
     issuer = issuer_of(platform)
     _check(specs, platform, apps, components, issuer)
 
@@ -226,6 +226,24 @@ def render_cluster(
     files.update(_app_files(specs, platform, apps, issuer, extras))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
+
+
+def _with_dashboards(components: list[HelmComponent], apps: list[App]) -> list[HelmComponent]:
+    """Grafana's dashboard sidecar set explicitly (label, all namespaces, folders) when an app ships a
+    dashboard; the spec's own values still win."""
+    import dataclasses
+
+    from gitops_gen.render.day2net import SIDECAR_VALUES
+    from gitops_gen.values import deep_merge
+
+    if not any(a.spec.dashboards is not None for a in apps):
+        return components
+    out: list[HelmComponent] = []
+    for c in components:
+        if c.chart == "kube-prometheus-stack" and c.values.get("grafana", {}).get("enabled"):
+            c = dataclasses.replace(c, values=deep_merge(SIDECAR_VALUES, c.values))
+        out.append(c)
+    return out
 
 
 def _notification_docs(platform: Platform, components: list[HelmComponent], apps: list[App]) -> list[str]:
@@ -666,6 +684,9 @@ def _day2_files(
     rules = day2net.alert_rules(app)
     if rules is not None:
         out.append(("prometheusrule.yaml", [rules]))
+    board = day2net.dashboard(app)
+    if board is not None:
+        out.append(("dashboard.yaml", [board]))
     return out
 
 

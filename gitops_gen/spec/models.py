@@ -771,7 +771,7 @@ WORKLOAD_REQUIRED: dict[str, tuple[str, ...]] = {
     "helm": ("chart",),
 }
 # fields every kind takes
-_COMMON_FIELDS = frozenset({"workload", "namespace", "cluster", "network", "alerts"})
+_COMMON_FIELDS = frozenset({"workload", "namespace", "cluster", "network", "alerts", "dashboards"})
 
 # ---------------------------------------------------------------------------------------------
 # day-2: network policies, app monitoring, Flux notifications (issue 16 items 1-3)
@@ -824,6 +824,12 @@ class AppAlerts(Model):
     memoryPercent: Percent = Field(default=90, description="Memory use, % of the memory limit.")
     diskPercent: Percent = Field(default=85, description="Used space of the app's PVCs, %.")
     errorRate: ErrorRate | None = None
+
+
+class AppDashboards(Model):
+    folder: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")] = (
+        Field(default="Apps", description="Grafana folder the app's dashboard goes to.")
+    )
 
 
 class FluxNotifications(Model):
@@ -881,6 +887,7 @@ class AppSpec(Model):
     network: AppNetwork | None = None
     metrics: AppMetrics | None = None
     alerts: AppAlerts | None = None
+    dashboards: AppDashboards | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AppSpec:
