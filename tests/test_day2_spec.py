@@ -95,7 +95,7 @@ def test_worker_metrics_render_a_pod_monitor(specs_dir: Path) -> None:
     (specs_dir / "apps/queue.yaml").write_text(
         "apiVersion: gitops-gen/v1\nkind: App\nmetadata: {name: queue}\nspec:\n  workload: worker\n"
         "  image: ghcr.io/org/queue:1.0.0\n  ports: [{name: metrics, port: 9090}]\n"
-        "  probes: {liveness: {command: [\"true\"]}}\n"
+        '  probes: {liveness: {command: ["true"]}}\n'
         "  resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}\n"
         "  metrics: {port: 9090}\n"
     )
