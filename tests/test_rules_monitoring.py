@@ -124,3 +124,16 @@ data: {web.json: '{"title": "web", "panels": []}'}
     assert "lacks the label 'grafana_dashboard'" in message and sev == Severity.WARNING
     labelled = cm.replace("annotations:", 'labels: {grafana_dashboard: "1"}, annotations:')
     assert found(APP + KPS + labelled) == []
+
+
+def test_operator_resource_next_to_the_monitor_is_not_judged() -> None:
+    # home-ops' litellm: the LiteLLMProxy operator creates the Service the ServiceMonitor selects
+    cr = """
+---
+apiVersion: litellm.home-operations.com/v1alpha1
+kind: LiteLLMProxy
+metadata: {name: litellm, namespace: web}
+spec: {replicas: 1}
+"""
+    no_service = SM.replace("{app: web}}\n  endpoints", "{app: litellm}}\n  endpoints")
+    assert found(APP + KPS + no_service + cr) == []

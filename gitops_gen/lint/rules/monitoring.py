@@ -3,8 +3,9 @@
 **What.**
 
 * A ``ServiceMonitor`` selects at least one Service (in its ``namespaceSelector`` namespaces, by
-  default its own): warning (an operator may create the Service from a custom resource; silent
-  when a HelmRelease installs into the namespace); each endpoint's ``port`` is a port *name* of
+  default its own): warning, silent when a HelmRelease installs into the namespace or a custom
+  resource of an operator sits next to the monitor (same directory or namespace: the operator
+  may create the Service); each endpoint's ``port`` is a port *name* of
   the selected Services (error). A ``PodMonitor`` endpoint's ``port`` names a container port of
   the selected pods (error).
 * The Prometheus of a kube-prometheus-stack HelmRelease selects them: with the chart's default
@@ -135,7 +136,9 @@ def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> 
     services = [s for ns in names for s in ctx.in_namespace(ns, "Service") if sel.matches(s.labels)]
     if not services:
         # warning at most: operators (and charts) create Services from custom resources
-        if all(absence_severity(ctx, ns, ["Service"]) is not None for ns in names):
+        if not _operator_nearby(resource, ctx, names) and all(
+            absence_severity(ctx, ns, ["Service"]) is not None for ns in names
+        ):
             yield Hit(
                 resource,
                 f"selects no Service in namespace(s) {', '.join(names)}",
@@ -160,6 +163,34 @@ def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> 
                 "(a ServiceMonitor's port is a Service port name, not a number)",
                 ("spec", "endpoints", i, "port"),
             )
+
+
+# API groups whose objects create no Services (anything else with a dot may be an operator's)
+_PASSIVE_GROUPS = (
+    "k8s.io",
+    "toolkit.fluxcd.io",
+    "monitoring.coreos.com",
+    "bitnami.com",
+    "external-secrets.io",
+    "cert-manager.io",
+)
+
+
+def _operator_nearby(resource: Resource, ctx: Context, namespaces: list[str]) -> bool:
+    """A custom resource of an operator next to the monitor (same directory or namespace): the
+    operator may create the Service it selects (e.g. a LiteLLMProxy, a CloudNativePG Cluster)."""
+    from pathlib import PurePath
+
+    here = PurePath(resource.file).parent
+
+    def operator(r: Resource) -> bool:
+        g = r.group
+        return "." in g and not g.endswith(_PASSIVE_GROUPS)
+
+    for r in ctx.resources:
+        if operator(r) and (PurePath(r.file).parent == here or (r.namespace and r.namespace in namespaces)):
+            return True
+    return False
 
 
 def _pod_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
