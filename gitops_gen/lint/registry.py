@@ -106,6 +106,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         image,
         ingress,
         monitoring,
+        netpol,
         pdb,
         probes,
         resources,
@@ -113,7 +114,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         secrets,
         security,
     ]
-    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget, netpol]
+    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
     return object_rules, cluster_rules
 
 

@@ -11,9 +11,8 @@
 * The Prometheus of a kube-prometheus-stack HelmRelease selects them: with the chart's default
   ``serviceMonitorSelectorNilUsesHelmValues`` / ``podMonitorSelectorNilUsesHelmValues`` /
   ``ruleSelectorNilUsesHelmValues`` (``true``) and no explicit selector, Prometheus reads only
-  objects labelled ``release: <release name>``; an explicit ``*Selector`` in the values (or a
-  ``Prometheus`` object's) must match the object's labels. A monitor or ``PrometheusRule`` that no
-  Prometheus selects: error.
+  objects labelled ``release: <release name>``; an explicit ``*Selector`` in the values must
+  match the object's labels. A monitor or ``PrometheusRule`` that no Prometheus selects: error.
 * A dashboard ConfigMap (annotation ``grafana_folder`` or a ``*.json`` key holding ``"panels"``)
   carries the Grafana sidecar's label (``grafana.sidecar.dashboards.label``, default
   ``grafana_dashboard``) when kube-prometheus-stack is linted: warning.
@@ -22,8 +21,10 @@
 fires, the dashboard never shows - nothing is red anywhere.
 
 **What we chose.** Prometheus selection is judged only when exactly one kube-prometheus-stack
-HelmRelease (or ``Prometheus`` object) is linted and its values come inline (``valuesFrom`` may
-change the selector); namespace selectors of Prometheus (``*NamespaceSelector``) are not judged.
+HelmRelease is linted and its values come inline (``valuesFrom`` may change the selector);
+``Prometheus`` objects and the namespace selectors of Prometheus (``*NamespaceSelector``) are not
+judged, nor monitors selecting other namespaces than their own: the rule reads only the object's
+namespace and cluster-wide objects, so an incremental lint gives the same answer.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ DASHBOARD_LABEL = "grafana_dashboard"
 
 @dataclass(frozen=True, slots=True)
 class Stack:
-    """The one Prometheus of the input: who it is and its selector per kind (None: any object)."""
+    """The one kube-prometheus-stack of the input: who it is and its selector per kind (None: any object)."""
 
     who: str
     selectors: dict[str, object]
@@ -94,14 +95,6 @@ def _stack(ctx: Context) -> Stack | None:
             label = dig(values, "grafana", "sidecar", "dashboards", "label")
             grafana_on = dig(values, "grafana", "enabled") is not False
             found.append(Stack(hr.ref, selectors, (as_str(label) or DASHBOARD_LABEL) if grafana_on else None))
-        for p in ctx.by_kind.get("Prometheus", ()):
-            if p.group.startswith("monitoring.coreos.com"):
-                spec = as_dict(p.body.get("spec"))
-                selectors = {kind: spec[key] for kind, key in _SELECTOR.items() if key in spec}
-                # a Prometheus object without a selector selects nothing of that kind
-                for kind, key in _SELECTOR.items():
-                    selectors.setdefault(kind, {"matchLabels": {"__none__": key}})
-                found.append(Stack(p.ref, selectors, None))
         return found[0] if len(found) == 1 else None
 
     result: Stack | None = ctx.memo("monitoring.stack", build)
@@ -133,6 +126,8 @@ def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> 
     if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
         return
     names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
+    if names != [resource.namespace]:
+        return  # other namespaces: not what an incremental (per-namespace) lint sees with this object
     services = [s for ns in names for s in ctx.in_namespace(ns, "Service") if sel.matches(s.labels)]
     if not services:
         # warning at most: operators (and charts) create Services from custom resources
@@ -199,6 +194,8 @@ def _pod_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iter
     if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
         return
     names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
+    if names != [resource.namespace]:
+        return
     pods = [w for ns in names for w in workload_index(ctx).select(ns, sel)]
     if not pods:
         return  # the pdb/ingress rules' absence logic would apply; a PodMonitor often targets charts

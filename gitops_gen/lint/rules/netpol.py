@@ -10,8 +10,8 @@
   annotation names a linted issuer with an HTTP-01 ``ingress`` solver: cert-manager's solver pod
   (label ``acme.cert-manager.io/http01-solver: "true"``, port 8089) in the Ingress's namespace.
 
-A path is *blocked* (error) when some NetworkPolicy selects the destination pods for ingress (or
-the source pods for egress) and no rule of the policies selecting them can match the source on
+A path is *blocked* (error) when some NetworkPolicy of the destination's namespace selects the
+destination pods for ingress and no rule of the policies selecting them can match the source on
 that port; the message names the path and the policies. A NetworkPolicy whose ``podSelector``
 matches no workload of its namespace: warning (it protects nothing), unless a HelmRelease
 installs into that namespace or it selects cert-manager's solver pods (created on demand).
@@ -23,11 +23,13 @@ own that the app's allow rule does not select) - silently, until the certificate
 
 **What we chose.** False errors are worse than misses, so a path is reported only when it is
 blocked whatever the unknowns are: the ingress controller and Prometheus are located by their
-HelmRelease (charts ``ingress-nginx``, ``traefik``, ``kube-prometheus-stack``) or their workload
-labels; a peer that might match what we do not know (an ``ipBlock``, a ``namespaceSelector`` on
-labels of a Namespace that was not linted, a ``podSelector`` on pods of an unknown controller) is
-taken to allow the traffic. Namespaces carry ``kubernetes.io/metadata.name`` as the API server
-sets it. Selectors and ports with ``${VAR}`` substitutions are not judged.
+HelmRelease (charts ``ingress-nginx``, ``traefik``, ``kube-prometheus-stack``; unknown otherwise);
+a peer that might match what we do not know (an ``ipBlock``, a ``namespaceSelector`` on labels
+other than ``kubernetes.io/metadata.name``, which the API server sets, a ``podSelector`` on pods
+of an unknown controller) is taken to allow the traffic. The rule reads only the object's
+namespace and cluster-wide objects, so an incremental lint gives the same answer: the sender's
+egress policies and ServiceMonitors selecting Services of other namespaces are not judged.
+Selectors and ports with ``${VAR}`` substitutions are not judged.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ from gitops_gen.lint.workloads import helm_namespaces
 
 ID = "netpol"
 SEVERITY = "error"
-SCOPE = "cluster"
+SCOPE = "object"
+KINDS = frozenset({"Ingress", "ServiceMonitor", "NetworkPolicy"})
 
 SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 SOLVER_PORT = 8089
@@ -99,18 +102,13 @@ def _sources(ctx: Context, role: str, fallback: str) -> list[Peer]:
         ns = as_str(dig(hr.body, "spec", "targetNamespace")) or hr.namespace
         if ns and not has_subst(ns):
             found.append(Peer(f"{fallback} ({hr.ref})", ns, dict(known[1])))
-    if role == "prometheus":
-        for p in ctx.by_kind.get("Prometheus", ()):
-            if p.group.startswith("monitoring.coreos.com") and p.namespace:
-                found.append(Peer(f"Prometheus {p.namespace}/{p.name}", p.namespace, None))
     return found or [Peer(fallback, None, None)]
 
 
 def _ns_labels(ctx: Context, namespace: str) -> tuple[dict[str, str], bool]:
-    """Labels of a namespace, and whether they are all known (its Namespace object was linted)."""
-    obj = ctx.get("Namespace", "", namespace)
-    labels = obj.labels if obj is not None else {}
-    return {**labels, NS_NAME_LABEL: namespace}, obj is not None
+    """Labels of a namespace as far as they are certain: the API server's ``kubernetes.io/metadata.name``
+    (other labels are taken as unknown: the Namespace object may sit in another file or repository)."""
+    return {NS_NAME_LABEL: namespace}, False
 
 
 def _match(selector: object, labels: dict[str, str] | None, complete: bool = True) -> Tri:
@@ -222,7 +220,9 @@ def _path_hits(
 ) -> Iterator[Hit]:
     for src in sources:
         for dest in dests:
-            for direction in ("Ingress", "Egress"):
+            # the sender's egress policies live in another namespace (partitioned runs see only the
+            # object's own): only the receiving side is judged
+            for direction in ("Ingress",):
                 blockers = _blocking(ctx, direction, src, dest)
                 if blockers is None:
                     continue
@@ -340,10 +340,9 @@ def _monitor_paths(ctx: Context, sm: Resource, prometheus: list[Peer]) -> Iterat
     if sel is None or has_subst(sm.namespace):
         return
     nss = dig(spec, "namespaceSelector")
-    names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [sm.namespace]
-    if dig(nss, "any") is True:
-        names = sorted({s.namespace for s in ctx.by_kind.get("Service", ())})
-    services = [s for ns in names for s in ctx.in_namespace(ns, "Service") if sel.matches(s.labels)]
+    if dig(nss, "any") is True or as_list(dig(nss, "matchNames")) not in ([], [sm.namespace]):
+        return  # Services of other namespaces: not among what a partitioned run sees with this object
+    services = [s for s in ctx.in_namespace(sm.namespace, "Service") if sel.matches(s.labels)]
     for i, ep in enumerate(as_list(spec.get("endpoints"))):
         port = as_str(dig(ep, "port"))
         if not port:
@@ -353,19 +352,18 @@ def _monitor_paths(ctx: Context, sm: Resource, prometheus: list[Peer]) -> Iterat
             yield from _path_hits(ctx, sm, ("spec", "endpoints", i, "port"), prometheus, dests)
 
 
-def _unused_policies(ctx: Context) -> Iterator[Hit]:
+def _unused_policy(ctx: Context, policy: Resource) -> Iterator[Hit]:
     helm = helm_namespaces(ctx)
     index = workload_index(ctx)
-    for policy in ctx.by_kind.get("NetworkPolicy", ()):
-        ns = policy.namespace
+    for ns in [policy.namespace]:
         sel = dig(policy.body, "spec", "podSelector")
         compiled = compile_selector(sel if sel is not None else {})
         if compiled is None or compiled.empty or has_subst(ns) or ns in helm or not ns:
-            continue
+            return
         if compiled.matches({SOLVER_LABEL: "true"}):
-            continue  # cert-manager creates the solver pods while it issues a certificate
+            return  # cert-manager creates the solver pods while it issues a certificate
         if not index.by_ns.get(ns):
-            continue  # no workload of that namespace was linted: a partial input
+            return  # no workload of that namespace was linted: a partial input
         if not index.select(ns, compiled):
             yield Hit(
                 policy,
@@ -376,15 +374,16 @@ def _unused_policies(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def check(ctx: Context) -> Iterator[Hit]:
-    yield from _unused_policies(ctx)
-    if not ctx.by_kind.get("NetworkPolicy"):
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if has_subst(resource.namespace):
         return
-    controllers = _sources(ctx, "ingress", "the ingress controller")
-    for ing in ctx.by_kind.get("Ingress", ()):
-        if not has_subst(ing.namespace):
-            yield from _ingress_paths(ctx, ing, controllers)
-    if ctx.by_kind.get("ServiceMonitor"):
-        prometheus = _sources(ctx, "prometheus", "Prometheus")
-        for sm in ctx.by_kind.get("ServiceMonitor", ()):
-            yield from _monitor_paths(ctx, sm, prometheus)
+    if resource.kind == "NetworkPolicy":
+        if resource.group == "networking.k8s.io":
+            yield from _unused_policy(ctx, resource)
+        return
+    if not ctx.in_namespace(resource.namespace, "NetworkPolicy"):
+        return
+    if resource.kind == "Ingress":
+        yield from _ingress_paths(ctx, resource, _sources(ctx, "ingress", "the ingress controller"))
+    elif resource.kind == "ServiceMonitor" and resource.group.startswith("monitoring.coreos.com"):
+        yield from _monitor_paths(ctx, resource, _sources(ctx, "prometheus", "Prometheus"))
