@@ -202,3 +202,9 @@ def test_alert_to_a_missing_provider(
     (out / rel).write_text(yaml.safe_dump_all(kept, sort_keys=False))
     found = [f for f in _lint(out, shared_dir) if f.severity == Severity.ERROR]
     assert any(f.rule == "flux-refs" and "Provider" in f.message and "ops" in f.message for f in found), found
+
+
+def test_render_is_deterministic(repo_root: Path, rendered: tuple[Specs, Path, dict[str, str]]) -> None:
+    _, repo, files = rendered
+    again = render_tree(load_specs(repo_root / "examples/day2/specs"), "output", find_extras(repo / "output"))
+    assert again == files
