@@ -28,6 +28,12 @@ only of placeholders resolved elsewhere (``${VAR}`` Flux substitution, ``$(VAR)`
 ``_`` in it (``/data/signing/ed25519.pub``) for a path; strict (specs) refuses it too. A number
 under a credential key (``redisPassword: 31415926``) is a literal too; a boolean is a switch.
 
+A *secret webhook URL* is a chat incoming-webhook URL whose path is the credential (anyone holding
+it can post): Slack ``https://hooks.slack.com/services/...`` (and ``/workflows/``, ``/triggers/``),
+Discord ``https://discord(app).com/api/webhooks/<id>/<token>``, Microsoft Teams
+``https://<tenant>.webhook.office.com/webhookb2/...`` and Power Automate / Logic Apps URLs signed
+with ``sig=``. Found anywhere in a value, whatever the key.
+
 A *URL with a password* is ``scheme://user:password@host`` with a password that is not a
 reference, the user possibly empty (``redis://:pass@host``). It is found without a backtracking
 regular expression (the input is a pull request's: a 1 MiB string must not take minutes): each
@@ -57,6 +63,7 @@ __all__ = [
     "is_credential_key",
     "is_literal_credential",
     "is_reference",
+    "secret_webhook",
     "url_userinfo",
     "url_with_password",
 ]
@@ -332,3 +339,34 @@ def url_with_password(value: object) -> bool:
     if not isinstance(value, str) or "://" not in value:
         return False
     return any(pw and not is_reference(pw) for _at, _user, pw in url_userinfo(value))
+
+
+# host (exact or a subdomain of it), path prefix -> service; checked on every "://" of a value
+_WEBHOOKS: tuple[tuple[str, str, str], ...] = (
+    ("hooks.slack.com", "/services/", "Slack"),
+    ("hooks.slack.com", "/workflows/", "Slack"),
+    ("hooks.slack.com", "/triggers/", "Slack"),
+    ("discord.com", "/api/webhooks/", "Discord"),
+    ("discordapp.com", "/api/webhooks/", "Discord"),
+    ("webhook.office.com", "/webhookb2/", "Microsoft Teams"),
+    ("logic.azure.com", "/workflows/", "Microsoft Teams (Power Automate)"),
+)
+
+
+def secret_webhook(value: object) -> str | None:
+    """The service whose secret incoming-webhook URL ``value`` holds (``"Slack"``...), or ``None``."""
+    if not isinstance(value, str) or "://" not in value:
+        return None
+    start = 0
+    while (i := value.find("://", start)) >= 0:
+        start = i + 3
+        match = _AUTHORITY.match(value, start)
+        host = (match.group(0) if match else "").rpartition("@")[2].partition(":")[0].lower()
+        rest = value[start + len(match.group(0) if match else "") :]
+        for domain, prefix, service in _WEBHOOKS:
+            if (host == domain or host.endswith("." + domain)) and rest.startswith(prefix):
+                tail = rest[len(prefix) :].split()[0] if rest[len(prefix) :].strip() else ""
+                placeholder = is_reference(tail) or tail.startswith(("$", "<", "{{", "XXX", "xxx"))
+                if tail and not placeholder and (domain != "logic.azure.com" or "sig=" in tail):
+                    return service
+    return None

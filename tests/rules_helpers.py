@@ -19,7 +19,20 @@ from gitops_gen.lint.registry import rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-RULE_IDS = ("resources", "probes", "pdb", "hpa", "image", "security", "secrets", "flux-refs", "ingress")
+RULE_IDS = (
+    "resources",
+    "probes",
+    "pdb",
+    "hpa",
+    "image",
+    "security",
+    "secrets",
+    "flux-refs",
+    "ingress",
+    "netpol",
+    "monitoring",
+    "alerting",
+)
 
 
 def module(rule_id: str) -> ModuleType:

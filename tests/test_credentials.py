@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference, url_with_password
+from gitops_gen.credentials import (
+    credential_kind,
+    is_literal_credential,
+    is_reference,
+    secret_webhook,
+    url_with_password,
+)
 
 WORDS = [
     "password",
@@ -105,3 +111,37 @@ def test_values_resolved_elsewhere() -> None:
     assert not is_reference("hunter2")
     assert url_with_password("postgres://app:hunter2@db/app")
     assert not url_with_password("postgres://app:${PW}@db/app") and not url_with_password("https://db/app")
+
+
+@pytest.mark.parametrize(
+    ("value", "service"),
+    [
+        ("https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnop", "Slack"),
+        ("see https://hooks.slack.com/workflows/T1/A1/123/abc for alerts", "Slack"),
+        ("https://discord.com/api/webhooks/1234/s3cr3t-token", "Discord"),
+        ("https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456", "Microsoft Teams"),
+        (
+            "https://prod-1.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=xyz",
+            "Microsoft Teams (Power Automate)",
+        ),
+    ],
+)
+def test_secret_webhook_urls(value: str, service: str) -> None:
+    assert secret_webhook(value) == service
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://hooks.slack.com/services/${SLACK_PATH}",
+        "https://hooks.slack.com/services/<your-webhook>",
+        "https://hooks.slack.com/",
+        "https://slack.com/services/T1/B1/x",
+        "https://evilhooks.slack.com.example.org/services/T1/B1/x",
+        "https://prod-1.westus.logic.azure.com/workflows/abc/triggers/manual",
+        "https://api.slack.com/messaging/webhooks",
+        42,
+    ],
+)
+def test_not_secret_webhook_urls(value: object) -> None:
+    assert secret_webhook(value) is None

@@ -88,3 +88,24 @@ secretGenerator:
 """
     found = run("secrets", resources_of(text))
     assert [f.path for f in found] == [("secretGenerator", 0, "literals", 1)]
+
+
+def test_slack_webhook_url_in_helm_values() -> None:
+    from rules_helpers import resources_of, run
+
+    text = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: kube-prometheus-stack, namespace: monitoring}
+spec:
+  chart: {spec: {chart: kube-prometheus-stack, sourceRef: {kind: HelmRepository, name: pc}}}
+  values:
+    alertmanager:
+      config:
+        receivers:
+          - name: slack
+            slack_configs: [{channel: '#alerts', api_url: https://hooks.slack.com/services/T0/B0/abcdef}]
+"""
+    [f] = [f for f in run("secrets", resources_of(text)) if "webhook" in f.message]
+    assert "Slack webhook URL" in f.message and "api_url_file" in f.remediation
+    assert f.path[-1] == "api_url" and "hooks.slack.com" not in f.message

@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from gitops_gen.credentials import credential_kind, is_reference, url_with_password
+from gitops_gen.credentials import credential_kind, is_reference, secret_webhook, url_with_password
 from gitops_gen.diff.compare import MISSING, ChangedObject, FieldChange, Named, ObjectDiff
 
 REDACTED = "(redacted)"
@@ -31,11 +31,11 @@ def _credential_key(key: object) -> bool:
 
 def _scrub_text(text: str) -> str:
     if "\n" not in text:
-        return REDACTED if url_with_password(text) else text
+        return REDACTED if url_with_password(text) or secret_webhook(text) else text
     lines = []
     for line in text.split("\n"):
         m = _ASSIGNMENT.match(line)
-        if url_with_password(line):
+        if url_with_password(line) or secret_webhook(line):
             line = (m.group(1) + m.group(2) + m.group(3) if m else "") + REDACTED
         elif m and _credential_key(m.group(2)) and not is_reference(m.group(4).strip("'\" ")):
             line = m.group(1) + m.group(2) + m.group(3) + REDACTED

@@ -82,12 +82,15 @@ class Rule:
 def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     """The registry table: every rule module, by scope. A new rule is a module plus a line here."""
     from gitops_gen.lint.rules import (
+        alerting,
         cpu_budget,
         flux_refs,
         hpa,
         image,
         ingress,
         memory_budget,
+        monitoring,
+        netpol,
         pdb,
         probes,
         resources,
@@ -97,10 +100,13 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     )
 
     object_rules: list[ObjectRule] = [
+        alerting,
         flux_refs,
         hpa,
         image,
         ingress,
+        monitoring,
+        netpol,
         pdb,
         probes,
         resources,

@@ -206,7 +206,7 @@ def render_cluster(
     cluster = platform.metadata.name
     apps = specs.cluster_apps[cluster]
     psrc = specs.name_of("Platform", cluster)
-    components = build_all(platform)
+    components = _with_dashboards(build_all(platform), apps)
     issuer = issuer_of(platform)
     _check(specs, platform, apps, components, issuer)
 
@@ -218,6 +218,7 @@ def render_cluster(
             prefix,
             extras.get(f"clusters/{cluster}/{EXTRAS_DIR}", ()),
             infra=f"infrastructure/{cluster}" if fleet else "infrastructure",
+            notes_docs=_notification_docs(platform, components, apps),
         )
     )
     files.update(_controller_files(components, psrc))
@@ -225,6 +226,31 @@ def render_cluster(
     files.update(_app_files(specs, platform, apps, issuer, extras))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
+
+
+def _with_dashboards(components: list[HelmComponent], apps: list[App]) -> list[HelmComponent]:
+    """Grafana's dashboard sidecar set explicitly (label, all namespaces, folders) when an app ships a
+    dashboard; the spec's own values still win."""
+    import dataclasses
+
+    from gitops_gen.render.day2net import SIDECAR_VALUES
+    from gitops_gen.values import deep_merge
+
+    if not any(a.spec.dashboards is not None for a in apps):
+        return components
+    out: list[HelmComponent] = []
+    for c in components:
+        if c.chart == "kube-prometheus-stack" and c.values.get("grafana", {}).get("enabled"):
+            c = dataclasses.replace(c, values=deep_merge(SIDECAR_VALUES, c.values))
+        out.append(c)
+    return out
+
+
+def _notification_docs(platform: Platform, components: list[HelmComponent], apps: list[App]) -> list[str]:
+    from gitops_gen.render.day2net import notifications
+
+    namespaces = [c.namespace for c in components] + [a.namespace for a in apps if a.spec.workload == "helm"]
+    return notifications(platform, namespaces)
 
 
 def _check_sizes(specs: Specs, files: dict[str, str]) -> None:
@@ -285,8 +311,19 @@ def _check(
             )
     infra_namespaces = {c.namespace for c in components}
     routes: dict[tuple[str, str], str] = {}
+    names = {a.metadata.name for a in apps}
     for app in apps:
         name = app.metadata.name
+        for i, peer in enumerate(app.spec.network.egress if app.spec.network is not None else []):
+            if peer.app is not None and peer.app not in names:
+                problems.add(
+                    Problem(
+                        specs.locate("App", name, ("spec", "network", "egress", i, "app")),
+                        f"network.egress names app {peer.app!r}, which does not run on cluster {pname!r}",
+                        f"spec.network.egress[{i}].app",
+                        "name an app of this cluster, or use cidr: for a service outside it",
+                    )
+                )
         ing = app.spec.ingress
         if ing is not None:
             other = routes.setdefault((ing.host, ing.path), name)
@@ -330,6 +367,7 @@ def _cluster_files(
     prefix: str,
     cluster_extras: Sequence[str] = (),
     infra: str = "infrastructure",
+    notes_docs: Sequence[str] = (),
 ) -> dict[str, str]:
     cluster = platform.metadata.name
     git = platform.spec.git
@@ -396,10 +434,20 @@ def _cluster_files(
                 "The hand-written manifests of this directory, applied by the Flux Kustomization infra-extras."
             ],
         )
+    top = ["flux-system", "infrastructure.yaml", "apps.yaml"]
+    if notes_docs:
+        kind = platform.spec.notifications.type if platform.spec.notifications else "the provider"
+        files[f"{base}/notifications.yaml"] = _file(
+            [psrc],
+            list(notes_docs),
+            notes=[
+                f"Flux reports reconciliation failures ({kind}); the Provider reads its address from a Secret "
+                f"in flux-system: commit it as a SealedSecret in clusters/{cluster}/extras/."
+            ],
+        )
+        top.append("notifications.yaml")
     return files | {
-        f"{base}/kustomization.yaml": _file(
-            [psrc], [_doc("kustomization", resources=["flux-system", "infrastructure.yaml", "apps.yaml"])]
-        ),
+        f"{base}/kustomization.yaml": _file([psrc], [_doc("kustomization", resources=top)]),
         f"{base}/flux-system/gotk-sync.yaml": sync,
         f"{base}/flux-system/kustomization.yaml": _file(
             [psrc],
@@ -531,7 +579,14 @@ def _app_files(
         d = f"{base}/{app.metadata.name}"
         files.update(
             _one_app(
-                app, d, src, platform, issuer, owns_namespace(app, apps), extras.get(f"{d}/{EXTRAS_DIR}", ())
+                app,
+                d,
+                src,
+                platform,
+                issuer,
+                owns_namespace(app, apps),
+                extras.get(f"{d}/{EXTRAS_DIR}", ()),
+                apps,
             )
         )
     sources = [specs.name_of("Platform", cluster)] + [specs.name_of("App", a.metadata.name) for a in apps]
@@ -574,6 +629,7 @@ def _one_app(
     issuer: Issuer | None,
     owns_namespace: bool,
     app_extras: Sequence[str] = (),
+    peers: list[App] | None = None,
 ) -> dict[str, str]:
     from gitops_gen.render.workloads import app_files
 
@@ -589,8 +645,49 @@ def _one_app(
     for name, template, context in app_files(app, app_context(platform, issuer)):
         files[f"{d}/{name}"] = _file([src], [_doc(template, **context)])
         entries.append(name)
+    for name, docs in _day2_files(app, platform, issuer, owns_namespace, peers or [app]):
+        files[f"{d}/{name}"] = _file([src], docs)
+        entries.append(name)
     files[f"{d}/kustomization.yaml"] = _file([src], [_doc("kustomization", resources=entries)])
     return files
+
+
+def _day2_files(
+    app: App, platform: Platform, issuer: Issuer | None, owns_namespace: bool, peers: list[App]
+) -> list[tuple[str, list[str]]]:
+    """NetworkPolicies, monitor and PrometheusRule of an app (see :mod:`gitops_gen.render.day2net`)."""
+    from gitops_gen.render import day2net
+    from gitops_gen.render.components import build_all
+
+    out: list[tuple[str, list[str]]] = []
+    if platform.spec.networkPolicy == "default-deny":
+        components = build_all(platform)
+        ingress_ns = day2net.ingress_controller_namespace(platform, components)
+        docs: list[str] = []
+        if owns_namespace:
+            tls = any(
+                a.namespace == app.namespace and a.spec.ingress is not None and a.spec.ingress.tls
+                for a in peers
+            )
+            docs += day2net.namespace_policies(
+                app.namespace, ingress_ns=ingress_ns, acme=issuer is not None and tls
+            )
+        allow = day2net.app_policy(
+            app, peers, ingress_ns=ingress_ns, monitoring_ns=day2net.monitoring_namespace(components)
+        )
+        docs += [allow] if allow is not None else []
+        if docs:
+            out.append(("networkpolicy.yaml", docs))
+    mon = day2net.monitor(app)
+    if mon is not None:
+        out.append((mon[0], [mon[1]]))
+    rules = day2net.alert_rules(app)
+    if rules is not None:
+        out.append(("prometheusrule.yaml", [rules]))
+    board = day2net.dashboard(app)
+    if board is not None:
+        out.append(("dashboard.yaml", [board]))
+    return out
 
 
 def _ns_labels(app: App) -> dict[str, str]:

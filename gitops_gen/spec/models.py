@@ -332,10 +332,77 @@ class Grafana(Model):
     )
 
 
+class SecretKey(Model):
+    """A key of a Secret in the monitoring namespace (commit the Secret as a SealedSecret)."""
+
+    name: DnsSubdomain
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+
+
+class SlackReceiver(Model):
+    channel: str = Field(max_length=80, description="e.g. #alerts")
+    urlSecret: SecretKey = Field(description="Secret key holding the Slack webhook URL.")
+
+
+class EmailReceiver(Model):
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(description="From address.")
+    smarthost: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")] = Field(
+        description="SMTP server host:port."
+    )
+    username: str | None = Field(default=None, max_length=253)
+    passwordSecret: SecretKey | None = Field(
+        default=None, description="Secret key holding the SMTP password."
+    )
+
+
+class WebhookReceiver(Model):
+    urlSecret: SecretKey = Field(description="Secret key holding the webhook URL.")
+
+
+class Receiver(Model):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+    slack: SlackReceiver | None = None
+    email: EmailReceiver | None = None
+    webhook: WebhookReceiver | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Receiver:
+        if self.slack is None and self.email is None and self.webhook is None:
+            raise ValueError("a receiver needs slack, email or webhook")
+        return self
+
+
+class AlertRouting(Model):
+    """Alertmanager receivers and routes; webhook URLs and passwords come from Secrets, never values."""
+
+    receivers: list[Receiver] = Field(min_length=1)
+    receiver: str = Field(description="Default receiver (a name from receivers).")
+    critical: str | None = Field(default=None, description="Receiver of severity=critical alerts.")
+
+    @model_validator(mode="after")
+    def _known(self) -> AlertRouting:
+        names = [r.name for r in self.receivers]
+        dup = sorted(n for n, c in Counter(names).items() if c > 1)
+        if dup:
+            raise ValueError(f"receiver names must be unique: {', '.join(dup)}")
+        if "null" in names:
+            raise ValueError("receiver name 'null' is gitops-gen's (it drops the Watchdog alert)")
+        for which in (self.receiver, self.critical):
+            if which is not None and which not in names:
+                raise ValueError(
+                    f"route to receiver {which!r}, which is not among receivers ({', '.join(names)})"
+                )
+        return self
+
+
 class Monitoring(Component):
     version: ChartVersion = "88.5.3"
     retention: Duration | Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h|d|w|y)$")] = "7d"
     grafana: Grafana | None = None
+    alerting: AlertRouting | None = Field(
+        default=None, description="Alertmanager receivers (Slack, e-mail, webhook) and routes."
+    )
 
 
 class Loki(ChartSourced):
@@ -399,6 +466,12 @@ class PlatformSpec(Model):
         description="The apps this cluster runs, by name, each with its overrides ({} for none). "
         "Default: every app whose spec.cluster is unset or names this platform.",
     )
+    networkPolicy: Literal["default-deny"] | None = Field(
+        default=None,
+        description="default-deny: every app namespace denies all traffic except what the specs imply "
+        "(ingress controller, Prometheus, DNS, ACME solver, spec.network.egress).",
+    )
+    notifications: FluxNotifications | None = None
     ingressClass: DnsSubdomain | None = Field(
         default=None,
         description="Ingress class of the cluster's ingress controller when gitops-gen does not render "
@@ -667,14 +740,26 @@ _POD |= {"securityContext", "imagePullSecret"}
 WORKLOAD_FIELDS: dict[str, frozenset[str]] = {
     "web": frozenset(
         _POD
-        | {"port", "ports", "replicas", "probes", "autoscaling", "disruptionBudget", "ingress", "persistence"}
+        | {
+            "metrics",
+            "port",
+            "ports",
+            "replicas",
+            "probes",
+            "autoscaling",
+            "disruptionBudget",
+            "ingress",
+            "persistence",
+        }
     ),
     "worker": frozenset(
-        _POD | {"port", "ports", "replicas", "probes", "autoscaling", "disruptionBudget", "persistence"}
+        _POD
+        | {"metrics", "port", "ports", "replicas", "probes", "autoscaling", "disruptionBudget", "persistence"}
     ),
     "cronjob": frozenset(_POD | {"cronjob"}),
     "statefulset": frozenset(
-        _POD | {"port", "ports", "replicas", "probes", "disruptionBudget", "persistence", "ingress"}
+        _POD
+        | {"metrics", "port", "ports", "replicas", "probes", "disruptionBudget", "persistence", "ingress"}
     ),
     "helm": frozenset({"chart"}),
 }
@@ -686,7 +771,77 @@ WORKLOAD_REQUIRED: dict[str, tuple[str, ...]] = {
     "helm": ("chart",),
 }
 # fields every kind takes
-_COMMON_FIELDS = frozenset({"workload", "namespace", "cluster"})
+_COMMON_FIELDS = frozenset({"workload", "namespace", "cluster", "network", "alerts", "dashboards"})
+
+# ---------------------------------------------------------------------------------------------
+# day-2: network policies, app monitoring, Flux notifications (issue 16 items 1-3)
+
+MetricName = Annotated[str, Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", max_length=200)]
+
+
+class EgressPeer(Model):
+    """Where the app's pods may connect to under ``networkPolicy: default-deny``: another app, or CIDRs."""
+
+    app: Dns1035Label | None = Field(default=None, description="Another app of this cluster (its port).")
+    cidr: Annotated[str, Field(pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")] | None = Field(
+        default=None, description="An address range outside the cluster, e.g. 10.0.5.0/24."
+    )
+    ports: list[Port] = Field(default_factory=list, description="TCP ports (cidr only; default: all).")
+
+    @model_validator(mode="after")
+    def _one(self) -> EgressPeer:
+        if (self.app is None) == (self.cidr is None):
+            raise ValueError("set exactly one of app and cidr")
+        if self.app is not None and self.ports:
+            raise ValueError("ports apply to cidr only (an app is reached on its own port)")
+        return self
+
+
+class AppNetwork(Model):
+    egress: list[EgressPeer] = Field(
+        default_factory=list,
+        description="What the app connects to (DNS is always allowed); used with networkPolicy: default-deny.",
+    )
+
+
+class AppMetrics(Model):
+    port: Port = Field(description="Port serving Prometheus metrics: spec.port or one of spec.ports.")
+    path: AbsPath = "/metrics"
+    interval: Duration = "30s"
+
+
+class ErrorRate(Model):
+    metric: MetricName = Field(description="Request counter, e.g. http_requests_total.")
+    label: Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")] = Field(
+        default="code", description="Label holding the HTTP status code."
+    )
+    percent: Percent = Field(default=5, description="Fire above this share of 5xx responses.")
+
+
+class AppAlerts(Model):
+    restarts: int = Field(default=3, ge=1, le=1000, strict=True, description="Restarts in 15 minutes.")
+    cpuPercent: Percent = Field(default=90, description="CPU use, % of the CPU limit (or request).")
+    memoryPercent: Percent = Field(default=90, description="Memory use, % of the memory limit.")
+    diskPercent: Percent = Field(default=85, description="Used space of the app's PVCs, %.")
+    errorRate: ErrorRate | None = None
+
+
+class AppDashboards(Model):
+    folder: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")] = (
+        Field(default="Apps", description="Grafana folder the app's dashboard goes to.")
+    )
+
+
+class FluxNotifications(Model):
+    """A Flux notification Provider and an Alert on reconciliation failures."""
+
+    type: Literal["slack", "discord", "msteams", "googlechat", "generic"] = "slack"
+    channel: str | None = Field(default=None, max_length=80, description="Slack channel, e.g. #ops.")
+    secretRef: DnsSubdomain = Field(
+        description="Secret in flux-system with the webhook URL under key 'address' (commit it as a SealedSecret)."
+    )
+    severity: Literal["error", "info"] = "error"
+
 
 SpecProblem = tuple[tuple[str | int, ...], str, str]  # (key path, message, hint)
 
@@ -728,6 +883,11 @@ class AppSpec(Model):
     )
     cronjob: CronJobSettings | None = None
     chart: Chart | None = None
+    # day-2 (issue 16): network, monitoring
+    network: AppNetwork | None = None
+    metrics: AppMetrics | None = None
+    alerts: AppAlerts | None = None
+    dashboards: AppDashboards | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AppSpec:
@@ -787,6 +947,18 @@ class AppSpec(Model):
                     )
                 )
         out.extend(self._name_problems())
+        if self.metrics is not None:
+            exposed = {self.port or 8080} | {p.port for p in self.ports if p.expose}
+            if kind == "worker":
+                exposed = {p.port for p in self.ports} | ({self.port} if self.port else set())
+            if self.metrics.port not in exposed:
+                out.append(
+                    (
+                        ("spec", "metrics", "port"),
+                        f"metrics.port {self.metrics.port} is not a port of the app",
+                        "use spec.port or add it to spec.ports (with expose: true) so the Service names it",
+                    )
+                )
         if kind == "worker" and self.port is None and self.probes.liveness is None:
             out.append(
                 (

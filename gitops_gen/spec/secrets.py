@@ -36,6 +36,7 @@ from gitops_gen.credentials import (
     credential_kind,
     is_literal_credential,
     is_reference,
+    secret_webhook,
     url_with_password,
 )
 from gitops_gen.errors import Location, Problem
@@ -100,6 +101,9 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                 if in_values and isinstance(key, str) and is_literal_credential(key, value, strict=True):
                     yield (sub, f"literal credential in Helm values ({key!r})", HINT_VALUES)
                     continue
+                if (service := secret_webhook(value)) is not None:
+                    yield (sub, f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
+                    continue
                 if url_with_password(value):
                     git = sub[-2:] == ("git", "url")
                     place = " in Helm values" if in_values else " in git.url" if git else ""
@@ -109,7 +113,9 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                     stack.append((value, sub, in_values or key == "values"))
         elif isinstance(current, list):
             for i, value in enumerate(current):
-                if url_with_password(value):
+                if (service := secret_webhook(value)) is not None:
+                    yield ((*where, i), f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
+                elif url_with_password(value):
                     what = " in Helm values" if in_values else ""
                     yield ((*where, i), f"URL with a literal password{what}", HINT_VALUES)
                 elif isinstance(value, dict | list):

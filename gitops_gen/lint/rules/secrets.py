@@ -44,7 +44,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gitops_gen.credentials import credential_kind, is_literal_credential, is_reference, url_with_password
+from gitops_gen.credentials import (
+    credential_kind,
+    is_literal_credential,
+    is_reference,
+    secret_webhook,
+    url_with_password,
+)
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, containers
 from gitops_gen.lint.model import Context, Hit, Severity
@@ -139,6 +145,16 @@ def _values(r: Resource, base: FieldPath, value: object, what: str) -> Iterator[
             where += f" ({key})"
         if url_with_password(text):
             yield Hit(r, f"{what} {where} holds a URL with a literal password", _URL_HINT, path)
+        elif (service := secret_webhook(text)) is not None:
+            yield Hit(
+                r,
+                f"{what} {where} holds a {service} webhook URL: the URL is the credential (anyone "
+                "holding it can post)",
+                "move it to a Secret (sealed or from a secret store) and reference it: Alertmanager "
+                "api_url_file / webhook_url_file, or the chart's existing-secret option; then "
+                "regenerate the webhook",
+                path,
+            )
         elif is_literal_credential(key, text):
             yield Hit(
                 r,

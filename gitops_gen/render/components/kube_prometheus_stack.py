@@ -113,6 +113,15 @@ def build(platform: Platform) -> HelmComponent | None:
         values["grafana"]["additionalDataSources"] = [
             {"name": "Loki", "type": "loki", "access": "proxy", "url": loki.gateway_url()}
         ]
+    if spec.alerting is not None:
+        from gitops_gen.render.day2net import alertmanager_values
+
+        values["alertmanager"] = alertmanager_values(spec.alerting)
+        notes.append(
+            "Alertmanager reads webhook URLs and passwords from the Secrets "
+            f"{', '.join(values['alertmanager']['alertmanagerSpec']['secrets'])} in namespace {NAMESPACE}: "
+            "commit them as SealedSecrets."
+        )
     if platform.spec.distribution == "k3s":
         for key in K3S_EMBEDDED:
             values[key] = {"enabled": False}
