@@ -82,10 +82,12 @@ class Rule:
 def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     """The registry table: every rule module, by scope. A new rule is a module plus a line here."""
     from gitops_gen.lint.rules import (
+        backups,
         cpu_budget,
         flux_refs,
         hpa,
         image,
+        image_automation,
         ingress,
         memory_budget,
         pdb,
@@ -107,8 +109,9 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         schema,
         secrets,
         security,
+        image_automation,  # day-2 (issue 16)
     ]
-    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
+    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget, backups]
     return object_rules, cluster_rules
 
 
