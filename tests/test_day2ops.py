@@ -72,7 +72,7 @@ def test_setter_marker_sits_on_the_image_line(day2: dict[str, str]) -> None:
     automation = yaml.safe_load(day2["infrastructure/configs/image-update-automation.yaml"])
     assert automation["spec"]["git"]["push"]["branch"] == "master"  # the spec's git.branch
     assert automation["metadata"]["namespace"] == "flux-system"  # where the ImagePolicies are
-    policy = [o for _, o in _objects(day2) if o["kind"] == "ImagePolicy"][0]
+    [policy] = [o for _, o in _objects(day2) if o["kind"] == "ImagePolicy"]
     assert policy["spec"]["policy"]["semver"]["range"] == ">=1.4.0 <2"
 
 
