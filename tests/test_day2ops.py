@@ -345,3 +345,13 @@ def test_label_selector_that_misses_the_pods_does_not_cover() -> None:
 
 def test_no_schedule_at_all_says_nothing_about_volumes() -> None:
     assert _backups(STATEFULSET) == []
+
+
+def test_docs_carry_the_rule_docstrings(repo_root: Path) -> None:
+    import inspect
+
+    from gitops_gen.lint.rules import backups, image_automation
+
+    text = (repo_root / "docs/rules.md").read_text(encoding="utf-8")
+    for rule_id, mod in (("image-automation", image_automation), ("backups", backups)):
+        assert f"## {rule_id}\n" in text and (inspect.getdoc(mod) or "").strip() in text, rule_id
