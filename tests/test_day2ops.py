@@ -355,3 +355,36 @@ def test_docs_carry_the_rule_docstrings(repo_root: Path) -> None:
     text = (repo_root / "docs/rules.md").read_text(encoding="utf-8")
     for rule_id, mod in (("image-automation", image_automation), ("backups", backups)):
         assert f"## {rule_id}\n" in text and (inspect.getdoc(mod) or "").strip() in text, rule_id
+
+
+@pytest.mark.slow
+def test_fleet_gets_the_marker_in_the_base_and_one_automation_per_cluster(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(repo_root / "examples/fleet/specs", specs)
+    with (specs / "apps/cache.yaml").open("a") as fh:
+        fh.write('  autoUpdate:\n    semver: "~8.1"\n')
+    files = render_tree(load_specs(specs), "output")
+    assert '# {"$imagepolicy": "flux-system:cache"}' in files["apps/base/cache/statefulset.yaml"]
+    out = tmp_path / "out"
+    for rel, text in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
+    for cluster in ("production", "staging"):
+        built = subprocess.run(
+            ["kubectl", "kustomize", str(out / f"infrastructure/{cluster}/configs")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        assert built.count("kind: ImageUpdateAutomation") == 1, cluster
+        apps = subprocess.run(
+            ["kubectl", "kustomize", str(out / f"apps/{cluster}")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        assert "kind: ImagePolicy" in apps and "range: ~8.1" in apps, cluster

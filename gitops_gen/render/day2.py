@@ -126,7 +126,7 @@ def config_files(platform: Platform, apps: list[App]) -> list[ObjFile]:
         automation: Obj = {
             "apiVersion": IMAGE_API,
             "kind": "ImageUpdateAutomation",
-            "metadata": {"name": platform.metadata.name, "namespace": FLUX_NAMESPACE},
+            "metadata": {"name": "apps", "namespace": FLUX_NAMESPACE},  # same in every cluster
             "spec": {
                 "interval": "30m",
                 "sourceRef": {"kind": "GitRepository", "name": FLUX_NAMESPACE},
@@ -146,8 +146,8 @@ def config_files(platform: Platform, apps: list[App]) -> list[ObjFile]:
                 "image-update-automation.yaml",
                 [automation],
                 [
-                    "Commits the tags chosen by the ImagePolicies of flux-system to the image lines marked "
-                    '# {"$imagepolicy": "flux-system:<app>"}.'
+                    "Commits the tags chosen by the ImagePolicies of flux-system to the image lines whose "
+                    "setter marker names them (flux-system:<app>)."
                 ],
             )
         )
