@@ -388,3 +388,15 @@ def test_fleet_gets_the_marker_in_the_base_and_one_automation_per_cluster(
             check=True,
         ).stdout
         assert "kind: ImagePolicy" in apps and "range: ~8.1" in apps, cluster
+
+
+def test_cached_relint_sees_a_schedule_change(tmp_path: Path) -> None:
+    """Schedules cover other namespaces: editing one re-checks the workloads it covered."""
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    (repo / "db.yaml").write_text(STATEFULSET)
+    (repo / "velero.yaml").write_text(BSL + "---" + _schedule(namespaces="[db]"))
+    assert by_rule(lint_run([repo], cache_dir=cache), "backups") == []
+    (repo / "velero.yaml").write_text(BSL + "---" + _schedule(namespaces="[web]"))
+    [f] = by_rule(lint_run([repo], cache_dir=cache), "backups")
+    assert f.severity == Severity.WARNING and f.resource == "StatefulSet/db/pg"

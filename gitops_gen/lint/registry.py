@@ -109,9 +109,10 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         schema,
         secrets,
         security,
-        image_automation,  # day-2 (issue 16)
+        backups,  # day-2 (issue 16)
+        image_automation,
     ]
-    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget, backups]
+    cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
     return object_rules, cluster_rules
 
 

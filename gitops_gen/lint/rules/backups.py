@@ -41,7 +41,8 @@ from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "backups"
 SEVERITY = "error"
-SCOPE = "cluster"
+SCOPE = "object"
+KINDS = frozenset({"Schedule"} | (POD_TEMPLATE_KINDS - {"Pod", "Job", "CronJob"}))
 
 _GROUP = "velero.io"
 
@@ -67,30 +68,26 @@ def _chart_locations(ctx: Context) -> set[tuple[str, str]]:
     return out
 
 
-def _check_locations(ctx: Context, schedules: list[Resource]) -> Iterator[Hit]:
+def _check_location(ctx: Context, s: Resource) -> Iterator[Hit]:
+    location = as_str(as_dict(as_dict(s.body.get("spec")).get("template")).get("storageLocation"))
+    if not location or has_subst(location):
+        return
+    if ctx.find("BackupStorageLocation", s.namespace, location, group=_GROUP) is not None:
+        return
+    from_charts = ctx.memo("backups.chart_locations", lambda: _chart_locations(ctx))
+    if any(name == location and (ns == s.namespace or not ns or not s.namespace) for ns, name in from_charts):
+        return
     bsls = [r for r in ctx.by_kind.get("BackupStorageLocation", ()) if r.group == _GROUP]
-    from_charts = _chart_locations(ctx)
-    known = bool(bsls or from_charts)
-    for s in schedules:
-        location = as_str(as_dict(as_dict(s.body.get("spec")).get("template")).get("storageLocation"))
-        if not location or has_subst(location):
-            continue
-        if ctx.find("BackupStorageLocation", s.namespace, location, group=_GROUP) is not None:
-            continue
-        if any(
-            name == location and (ns == s.namespace or not ns or not s.namespace) for ns, name in from_charts
-        ):
-            continue
-        names = sorted({r.name for r in bsls} | {n for _, n in from_charts})
-        yield Hit(
-            s,
-            f"backs up to BackupStorageLocation {location!r}, which does not exist"
-            + (f" (defined: {', '.join(names)})" if names else " among the linted files"),
-            "name an existing location in spec.template.storageLocation, or create the "
-            "BackupStorageLocation; every backup of this Schedule fails otherwise",
-            ("spec", "template", "storageLocation"),
-            severity=None if known else Severity.WARNING,
-        )
+    names = sorted({r.name for r in bsls} | {n for _, n in from_charts})
+    yield Hit(
+        s,
+        f"backs up to BackupStorageLocation {location!r}, which does not exist"
+        + (f" (defined: {', '.join(names)})" if names else " among the linted files"),
+        "name an existing location in spec.template.storageLocation, or create the "
+        "BackupStorageLocation; every backup of this Schedule fails otherwise",
+        ("spec", "template", "storageLocation"),
+        severity=None if names else Severity.WARNING,
+    )
 
 
 def _claims(r: Resource) -> list[str]:
@@ -126,26 +123,24 @@ def _covers(schedule: Resource, namespace: str, labels: dict[str, str]) -> bool:
     return not selectors or any(selector_matches(sel, labels) is not False for sel in selectors)
 
 
-def check(ctx: Context) -> Iterator[Hit]:
-    schedules = _schedules(ctx)
-    if not schedules:
+def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if resource.kind == "Schedule":
+        if resource.group == _GROUP:
+            yield from _check_location(ctx, resource)
         return
-    yield from _check_locations(ctx, schedules)
-    for kind in sorted(POD_TEMPLATE_KINDS - {"Pod", "Job", "CronJob"}):
-        for r in ctx.by_kind.get(kind, ()):
-            claims = _claims(r)
-            if not claims or has_subst(r.namespace):
-                continue
-            labels = pod_labels(r)
-            if any(_covers(s, r.namespace, labels) for s in schedules):
-                continue
-            where = f"namespace {r.namespace}" if r.namespace else "its namespace"
-            yield Hit(
-                r,
-                f"keeps data in {', '.join(sorted(set(claims)))}, but no Velero Schedule backs up "
-                f"{where} with its labels",
-                f"add {r.namespace or 'its namespace'} to a Schedule's includedNamespaces (or give the app "
-                "a Schedule of its own),",
-                (),
-                severity=Severity.WARNING,
-            )
+    schedules = ctx.memo("backups.schedules", lambda: _schedules(ctx))
+    claims = _claims(resource)
+    if not schedules or not claims or has_subst(resource.namespace):
+        return
+    labels = pod_labels(resource)
+    if any(_covers(s, resource.namespace, labels) for s in schedules):
+        return
+    where = f"namespace {resource.namespace}" if resource.namespace else "its namespace"
+    yield Hit(
+        resource,
+        f"keeps data in {', '.join(sorted(set(claims)))}, but no Velero Schedule backs up {where} with its labels",
+        f"add {resource.namespace or 'its namespace'} to a Schedule's includedNamespaces (or give the app "
+        "a Schedule of its own)",
+        (),
+        severity=Severity.WARNING,
+    )

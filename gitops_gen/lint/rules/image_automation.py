@@ -3,7 +3,7 @@
 **What.**
 
 * A setter marker ``# {"$imagepolicy": "<namespace>:<name>"}`` (also ``...:tag`` and ``...:name``)
-  in a manifest names an ``ImagePolicy`` (``image.toolkit.fluxcd.io``) that exists. Error when
+  in a workload or a HelmRelease names an ``ImagePolicy`` (``image.toolkit.fluxcd.io``) that exists. Error when
   ImagePolicies were linted (the name is most likely a typo); warning when none were (the
   policies may live outside the linted files).
 * The image the marker sits on is the one the policy follows: the repository of the image line
@@ -31,11 +31,14 @@ from typing import Any
 
 from gitops_gen.k8s.loader import read_file
 from gitops_gen.k8s.model import Resource
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 from gitops_gen.lint.model import Context, Hit, Severity
 
 ID = "image-automation"
 SEVERITY = "error"
 SCOPE = "object"
+# where setter markers go: image lines of pod templates, image values of HelmReleases
+KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}
 
 _GROUP = "image.toolkit.fluxcd.io"
 _MARKER = re.compile(r"#\s*\{\s*\"\$imagepolicy\"\s*:\s*\"([^\"]*)\"\s*\}")
@@ -69,6 +72,8 @@ def _markers(ctx: Context) -> dict[int, list[tuple[int, str, str | None]]]:
             by_file[r.file].append(r)
         out: dict[int, list[tuple[int, str, str | None]]] = {}
         for file, rs in by_file.items():
+            if not any(r.kind in KINDS for r in rs):
+                continue
             text, problem = read_file(file, file)
             if text is None or problem is not None or "$imagepolicy" not in text:
                 continue
