@@ -400,3 +400,23 @@ def test_cached_relint_sees_a_schedule_change(tmp_path: Path) -> None:
     (repo / "velero.yaml").write_text(BSL + "---" + _schedule(namespaces="[web]"))
     [f] = by_rule(lint_run([repo], cache_dir=cache), "backups")
     assert f.severity == Severity.WARNING and f.resource == "StatefulSet/db/pg"
+
+
+def test_helmrelease_name_marker_and_substituted_marker(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    release = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: shop}
+spec:
+  chart: {spec: {chart: web, sourceRef: {kind: HelmRepository, name: r}}}
+  values:
+    image:
+      repository: ghcr.io/org/REPO # {"$imagepolicy": "flux-system:web:name"}
+      tag: 1.2.3 # {"$imagepolicy": "${NS}:web:tag"}
+"""
+    (tmp_path / "release.yaml").write_text(release.replace("REPO", "web"))
+    assert by_rule(lint_run([tmp_path]), "image-automation") == []
+    (tmp_path / "release.yaml").write_text(release.replace("REPO", "api"))
+    [f] = by_rule(lint_run([tmp_path]), "image-automation")
+    assert "ghcr.io/org/api" in f.message and f.line == 9

@@ -16,10 +16,10 @@ policies: a marker with a typo, or a policy that watches another repository, mea
 never updated - or is updated to tags of the wrong image - and nothing says so on the cluster.
 
 **What we chose.** The markers are read from the manifest text (YAML comments are not part of
-the objects); a marker belongs to the object whose document contains it. ``:tag`` markers carry
-only a tag, so only the policy's existence is checked for them. That the policy's
-ImageRepository exists and that an ImageUpdateAutomation's GitRepository exists are checked by
-``flux-refs``.
+the objects); a marker belongs to the object whose document contains it. Markers holding
+``${VAR}`` substitutions are skipped. ``:tag`` markers carry only a tag, so only the policy's
+existence is checked for them. That the policy's ImageRepository exists and that an
+ImageUpdateAutomation's GitRepository exists are checked by ``flux-refs``.
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def _path_of(body: Any, value: str, path: tuple[str | int, ...] = ()) -> tuple[s
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     for line, ref, value in _markers(ctx).get(id(resource), ()):
         path = (_path_of(resource.body, value) if value is not None else None) or ()
+        if "${" in ref:  # a post-build substitution: known only on the cluster
+            continue
         parts = ref.split(":")
         if (
             len(parts) not in (2, 3)
