@@ -420,3 +420,19 @@ spec:
     (tmp_path / "release.yaml").write_text(release.replace("REPO", "api"))
     [f] = by_rule(lint_run([tmp_path]), "image-automation")
     assert "ghcr.io/org/api" in f.message and f.line == 9
+
+
+def test_a_literal_token_in_the_store_provider_is_refused(repo_root: Path, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(repo_root / "examples/day2/specs", specs)
+    text = (specs / "platform.yaml").read_text()
+    (specs / "platform.yaml").write_text(
+        text.replace(
+            "                key: token\n",
+            "                key: token\n              token: hvs.CAESIJ0abcdefghijk\n",
+        )
+    )
+    with pytest.raises(UserError) as exc:
+        load_specs(specs)
+    assert "literal credential in the secret store's provider ('token')" in str(exc.value)
+    assert "hvs.CAESIJ0abcdefghijk" not in str(exc.value)  # never printed
