@@ -95,7 +95,7 @@ YAML_ERRORS = [
         "unknown rule id 'probez'",
         "did you mean 'probes'?",
     ),
-    ("disable: [zzzzzz]\n", 1, 11, "disable[0]", "unknown rule id 'zzzzzz'", "cpu-budget, flux-refs,"),
+    ("disable: [zzzzzz]\n", 1, 11, "disable[0]", "unknown rule id 'zzzzzz'", "known rules: "),
     ("severity:\n  nosuch: error\n", 2, 3, "severity.nosuch", "unknown rule id 'nosuch'", "known rules"),
     (
         "severity:\n  schema: fatal\n",

@@ -171,6 +171,82 @@ CHARTS = [
             {"fullnameOverride": "sealed-secrets-controller", "resources": {"requests": {"memory": "32Mi"}}},
         ],
     ),
+    Chart(  # day-2: docs/chart-facts-day2.md
+        "velero",
+        "12.1.0",
+        """\
+        resources: {}
+        initContainers:
+        upgradeCRDs: true
+        kubectl: {resources: {}}
+        deployNodeAgent: false
+        nodeAgent: {resources: {}}
+        """,
+        {
+            "deployment.yaml": wl(
+                "Deployment", FULL, [("velero", ".Values.resources")], replicas="1"
+            ).replace(
+                "      containers:\n",
+                "      {{- with .Values.initContainers }}\n      initContainers: {{- toYaml . | nindent 8 }}\n"
+                "      {{- end }}\n      containers:\n",
+            ),
+            "node-agent.yaml": wl(
+                "DaemonSet",
+                "node-agent",
+                [("node-agent", ".Values.nodeAgent.resources")],
+                gate=".Values.deployNodeAgent",
+            ),
+        },
+        [
+            {},
+            {
+                "deployNodeAgent": True,
+                "nodeAgent": {"resources": {"requests": {"cpu": "50m", "memory": "128Mi"}}},
+                "initContainers": [
+                    {"name": "plugin", "image": "p:1", "resources": {"requests": {"memory": "32Mi"}}}
+                ],
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            },
+        ],
+    ),
+    Chart(  # day-2: docs/chart-facts-day2.md
+        "external-secrets",
+        "2.9.0",
+        """\
+        replicaCount: 1
+        createOperator: true
+        resources: {}
+        webhook: {create: true, replicaCount: 1, resources: {}}
+        certController: {create: true, replicaCount: 1, resources: {}}
+        """,
+        {
+            "controller.yaml": wl(
+                "Deployment",
+                FULL,
+                [("controller", ".Values.resources")],
+                replicas="{{ .Values.replicaCount }}",
+                gate=".Values.createOperator",
+            ),
+            "webhook.yaml": wl(
+                "Deployment",
+                FULL + "-webhook",
+                [("webhook", ".Values.webhook.resources")],
+                replicas="{{ .Values.webhook.replicaCount }}",
+                gate=".Values.webhook.create",
+            ),
+            "cert-controller.yaml": wl(
+                "Deployment",
+                FULL + "-cert-controller",
+                [("cert-controller", ".Values.certController.resources")],
+                replicas="{{ .Values.certController.replicaCount }}",
+                gate=".Values.certController.create",
+            ),
+        },
+        [
+            {},
+            {"replicaCount": 2, "webhook": {"create": False}, "resources": {"requests": {"memory": "64Mi"}}},
+        ],
+    ),
     Chart(
         "promtail",
         "6.17.1",

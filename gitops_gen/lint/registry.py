@@ -83,10 +83,12 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     """The registry table: every rule module, by scope. A new rule is a module plus a line here."""
     from gitops_gen.lint.rules import (
         alerting,
+        backups,
         cpu_budget,
         flux_refs,
         hpa,
         image,
+        image_automation,
         ingress,
         memory_budget,
         monitoring,
@@ -113,6 +115,8 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         schema,
         secrets,
         security,
+        backups,  # day-2 (issue 16)
+        image_automation,
     ]
     cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
     return object_rules, cluster_rules

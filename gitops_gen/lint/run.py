@@ -7,7 +7,7 @@ and printing). With a cache, phase 1 is reused per file by content hash and phas
 * one partition per namespace ``N``: the namespaced objects of ``N`` that are not Flux objects, plus
   the ``Namespace`` object named ``N``;
 * one ``global`` partition: everything else (cluster-scoped objects, objects without a namespace,
-  Flux objects, whose references cross namespaces).
+  Flux and Velero objects, whose references cross namespaces).
 
 A partition's key is a digest of the files (path as shown and content hash) that hold its objects;
 when the ``global`` partition is not empty, the digest of *every* file is mixed into every key (its
@@ -354,6 +354,7 @@ def _build_task(d: Path, cwd: Path) -> Task:
 # ------------------------------------------------------------------------------- the cache
 GLOBAL = "\0global"
 _FLUX = "fluxcd.io"
+_VELERO = "velero.io"
 # cluster rules that yield nothing without node sizes or a platform spec (they return at once)
 _INERT_WITHOUT_NODES = frozenset({"cpu-budget", "memory-budget"})
 
@@ -393,7 +394,7 @@ def partition_of(body: Any, partial: bool) -> str | None:
     if not isinstance(ns, str) or not ns:
         return GLOBAL
     group = api.rsplit("/", 1)[0] if isinstance(api, str) and "/" in api else ""
-    if group.endswith(_FLUX):
+    if group.endswith(_FLUX) or group == _VELERO:  # Velero Schedules cover other namespaces
         return GLOBAL
     return ns
 

@@ -222,7 +222,7 @@ def render_cluster(
         )
     )
     files.update(_controller_files(components, psrc))
-    files.update(_config_files(issuer, psrc))
+    files.update(_config_files(issuer, psrc, platform, apps))
     files.update(_app_files(specs, platform, apps, issuer, extras))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
@@ -358,7 +358,79 @@ def _check(
                     "is pruned by whichever stops listing it",
                 )
             )
+    _check_day2(specs, platform, apps, problems)
     problems.raise_if_any()
+
+
+def _check_day2(specs: Specs, platform: Platform, apps: list[App], problems: Problems) -> None:
+    """Day-2 fields that need a platform component (render/day2.py)."""
+    pname = platform.metadata.name
+    comps = platform.spec.components
+    velero = comps.velero if comps.velero is not None and comps.velero.enabled else None
+    eso = (
+        comps.externalSecrets if comps.externalSecrets is not None and comps.externalSecrets.enabled else None
+    )
+    if velero is not None:
+        for i, sch in enumerate(velero.schedules):
+            if sch.storageLocation not in (None, velero.storage.name):
+                problems.add(
+                    Problem(
+                        specs.locate(
+                            "Platform",
+                            pname,
+                            ("spec", "components", "velero", "schedules", i, "storageLocation"),
+                        ),
+                        f"schedule {sch.name}: no BackupStorageLocation {sch.storageLocation!r}",
+                        "spec.components.velero.schedules.storageLocation",
+                        f"use {velero.storage.name!r} (velero.storage.name) or leave it unset",
+                    )
+                )
+    for app in apps:
+        name, s = app.metadata.name, app.spec
+        if s.autoUpdate is not None and s.image is not None and "@" in s.image:
+            problems.add(
+                Problem(
+                    specs.locate("App", name, ("spec", "autoUpdate")),
+                    f"image {s.image} is pinned by digest: image automation updates tags",
+                    "spec.autoUpdate",
+                    "pin a version tag (ghcr.io/org/app:1.2.3), or remove autoUpdate",
+                )
+            )
+        if s.backup is not None and velero is None:
+            problems.add(
+                Problem(
+                    specs.locate("App", name, ("spec", "backup")),
+                    f"the app asks for backups but cluster {pname!r} has no Velero",
+                    "spec.backup",
+                    "add spec.components.velero to the platform, or remove backup",
+                )
+            )
+        if (
+            s.backup is not None
+            and velero is not None
+            and s.backup.storageLocation
+            not in (
+                None,
+                velero.storage.name,
+            )
+        ):
+            problems.add(
+                Problem(
+                    specs.locate("App", name, ("spec", "backup", "storageLocation")),
+                    f"no BackupStorageLocation {s.backup.storageLocation!r} on cluster {pname!r}",
+                    "spec.backup.storageLocation",
+                    f"use {velero.storage.name!r} (velero.storage.name) or leave it unset",
+                )
+            )
+        if s.externalSecrets and eso is None:
+            problems.add(
+                Problem(
+                    specs.locate("App", name, ("spec", "externalSecrets")),
+                    f"the app's ExternalSecrets need external-secrets, which cluster {pname!r} does not run",
+                    "spec.externalSecrets",
+                    "add spec.components.externalSecrets (with its store) to the platform",
+                )
+            )
 
 
 def _cluster_files(
@@ -539,7 +611,11 @@ def _repo_namespace(c: HelmComponent, components: list[HelmComponent]) -> str:
     raise AssertionError(f"component {c.dir} shares a HelmRepository that is not rendered")
 
 
-def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
+def _config_files(
+    issuer: Issuer | None, psrc: str, platform: Platform | None = None, apps: Sequence[App] = ()
+) -> dict[str, str]:
+    from gitops_gen.render import day2
+
     base = "infrastructure/configs"
     files: dict[str, str] = {}
     entries: list[str] = []
@@ -561,6 +637,10 @@ def _config_files(issuer: Issuer | None, psrc: str) -> dict[str, str]:
             ],
         )
         entries.append("cluster-issuer.yaml")
+    if platform is not None:
+        for name, objs, notes in day2.config_files(platform, list(apps)):
+            files[f"{base}/{name}"] = _file([psrc], [yamlemit.dump(o) for o in objs], notes=notes)
+            entries.append(name)
     files[f"{base}/kustomization.yaml"] = _file([psrc], [_doc("kustomization", resources=entries)])
     return files
 
@@ -642,8 +722,13 @@ def _one_app(
         entries.append("namespace.yaml")
     # hand-written manifests (pull secret, SealedSecrets) before the workload that needs them
     entries += [f"{EXTRAS_DIR}/{f}" for f in app_extras]
+    from gitops_gen.render import day2
+
     for name, template, context in app_files(app, app_context(platform, issuer)):
-        files[f"{d}/{name}"] = _file([src], [_doc(template, **context)])
+        files[f"{d}/{name}"] = day2.add_marker(_file([src], [_doc(template, **context)]), app)
+        entries.append(name)
+    for name, objs, notes in day2.app_files(app, platform):
+        files[f"{d}/{name}"] = _file([src], [yamlemit.dump(o) for o in objs], notes=notes)
         entries.append(name)
     for name, docs in _day2_files(app, platform, issuer, owns_namespace, peers or [app]):
         files[f"{d}/{name}"] = _file([src], docs)

@@ -427,12 +427,82 @@ class Logging(Model):
     promtail: Promtail = Field(default_factory=Promtail)
 
 
+# ---------------------------------------------------------------------------------------------
+# day-2 operations: backups (Velero) and external secrets (issue 16 items 5, 6)
+
+
+class BackupStorage(Model):
+    """Where Velero writes backups: an S3-compatible bucket (the velero-plugin-for-aws)."""
+
+    name: DnsSubdomain = Field(default="default", description="BackupStorageLocation name.")
+    provider: Literal["aws"] = Field(
+        default="aws", description="Object-store plugin: aws (S3 and S3-compatible stores: MinIO...)."
+    )
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][-_./A-Za-z0-9]*$", max_length=256)] | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=64)] = "us-east-1"
+    s3Url: Annotated[str, Field(pattern=r"^https?://[^\s@]+$", max_length=2048)] | None = Field(
+        default=None, description="Endpoint of an S3-compatible store (MinIO, Wasabi...); default AWS."
+    )
+    credentialsSecret: DnsSubdomain = Field(
+        description="Existing Secret in the velero namespace (SealedSecret or ExternalSecret) whose key "
+        "holds the plugin's credentials file; never put the keys in the spec."
+    )
+    credentialsKey: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")] = "cloud"
+
+
+class BackupSchedule(Model):
+    """A Velero Schedule of whole namespaces."""
+
+    name: DnsSubdomain
+    schedule: Annotated[str, AfterValidator(lambda v: _cron(v))] = "0 3 * * *"
+    namespaces: list[DnsLabel] = Field(min_length=1, description="Namespaces this schedule backs up.")
+    ttl: Duration = Field(default="168h", description="Retention: how long each backup is kept.")
+    storageLocation: DnsSubdomain | None = Field(
+        default=None, description="BackupStorageLocation; default: velero.storage.name."
+    )
+
+
+class Velero(Component):
+    version: ChartVersion = "12.1.0"
+    pluginImage: Image = Field(
+        default="velero/velero-plugin-for-aws:v1.13.1", description="Object-store plugin image."
+    )
+    fsBackup: bool = Field(
+        default=True,
+        description="Back up volumes file by file with the node-agent DaemonSet (K3s's local-path "
+        "volumes cannot be snapshotted).",
+    )
+    storage: BackupStorage
+    schedules: list[BackupSchedule] = Field(default_factory=list)
+
+
+class SecretStore(Model):
+    """The ClusterSecretStore every app's ExternalSecrets read from."""
+
+    name: DnsSubdomain = "default"
+    provider: dict[str, Values] = Field(
+        min_length=1,
+        max_length=1,
+        description="The store's provider block as external-secrets defines it, e.g. {vault: {...}} "
+        "or {aws: {...}}; credentials by secretRef only.",
+    )
+    refreshInterval: int = Field(strict=True, default=0, ge=0, description="Store re-validation, seconds.")
+
+
+class ExternalSecrets(Component):
+    version: ChartVersion = "2.9.0"
+    store: SecretStore
+
+
 class Components(Model):
     ingressNginx: IngressNginx | None = None
     certManager: CertManager | None = None
     sealedSecrets: SealedSecrets | None = None
     monitoring: Monitoring | None = None
     logging: Logging | None = None
+    velero: Velero | None = None
+    externalSecrets: ExternalSecrets | None = None
 
 
 class AppOverride(Model):
@@ -726,6 +796,50 @@ class Chart(ReleasePolicy):
     valuesFrom: list[ValuesReference] = Field(default_factory=list)
 
 
+# day-2 operations of an app (issue 16 items 4-6)
+
+
+class ImageAutoUpdate(Model):
+    """Flux image automation: newer tags in the range are committed back to git."""
+
+    semver: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[0-9xX*.^~>=<|!, v-]+$")] = Field(
+        description="SemVer range of the tags to follow, e.g. '>=1.4.0 <2'."
+    )
+    interval: Duration = Field(default="5m", description="How often the registry is scanned.")
+    secretRef: DnsSubdomain | None = Field(
+        default=None, description="Registry credentials Secret in flux-system (private registries)."
+    )
+
+
+class AppBackup(Model):
+    """A Velero Schedule of this app's objects and volumes."""
+
+    schedule: Annotated[str, AfterValidator(lambda v: _cron(v))] = "0 3 * * *"
+    ttl: Duration = Field(default="168h", description="Retention: how long each backup is kept.")
+    storageLocation: DnsSubdomain | None = None
+
+
+class RemoteRef(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    property: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+
+
+class ExternalSecretData(Model):
+    secretKey: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+    remoteRef: RemoteRef
+
+
+class AppExternalSecret(Model):
+    """An ExternalSecret producing the Secret ``name`` in the app's namespace."""
+
+    name: DnsSubdomain
+    store: DnsSubdomain | None = Field(
+        default=None, description="ClusterSecretStore; default the platform's."
+    )
+    refreshInterval: Duration = "1h"
+    data: list[ExternalSecretData] = Field(min_length=1)
+
+
 WorkloadKind = Literal["web", "worker", "cronjob", "statefulset", "helm"]
 WORKLOAD_DOC = {
     "web": "Deployment + Service (+ Ingress, HPA, PDB)",
@@ -737,6 +851,7 @@ WORKLOAD_DOC = {
 # Which app fields each workload kind takes (the rest are refused at their spec line).
 _POD = {"image", "resources", "env", "envFrom", "configFiles", "volumes", "command", "args"}
 _POD |= {"securityContext", "imagePullSecret"}
+_POD |= {"autoUpdate", "backup", "externalSecrets"}  # day-2 operations
 WORKLOAD_FIELDS: dict[str, frozenset[str]] = {
     "web": frozenset(
         _POD
@@ -761,7 +876,7 @@ WORKLOAD_FIELDS: dict[str, frozenset[str]] = {
         _POD
         | {"metrics", "port", "ports", "replicas", "probes", "disruptionBudget", "persistence", "ingress"}
     ),
-    "helm": frozenset({"chart"}),
+    "helm": frozenset({"chart", "backup", "externalSecrets"}),
 }
 WORKLOAD_REQUIRED: dict[str, tuple[str, ...]] = {
     "web": ("image", "resources"),
@@ -888,6 +1003,13 @@ class AppSpec(Model):
     metrics: AppMetrics | None = None
     alerts: AppAlerts | None = None
     dashboards: AppDashboards | None = None
+    autoUpdate: ImageAutoUpdate | None = Field(
+        default=None, description="Flux image automation of spec.image (ImageRepository, ImagePolicy)."
+    )
+    backup: AppBackup | None = Field(default=None, description="A Velero Schedule of this app.")
+    externalSecrets: list[AppExternalSecret] = Field(
+        default_factory=list, description="Secrets of this app produced by external-secrets."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AppSpec:

@@ -10,8 +10,9 @@ What counts as a credential:
 
 * an ``env`` entry (``{name, value}``) whose *name* looks like a credential (``DB_PASSWORD``,
   ``API_TOKEN``, ``STRIPE_SECRET_KEY``, ``APIKEY``...) with a literal non-empty ``value``;
-* a key inside a component's ``values`` mapping that looks like a credential (``adminPassword``,
-  ``secretAccessKey``, ``bearer_token``, ``apiKey``...) with a literal non-empty string;
+* a key inside a component's ``values`` mapping (or external-secrets' store ``provider``) that
+  looks like a credential (``adminPassword``, ``secretAccessKey``, ``bearer_token``, ``apiKey``...)
+  with a literal non-empty string;
 * anywhere in a spec (``git.url`` included), a URL with a password in it
   (``postgres://app:hunter2@db/app``, ``https://x-access-token:ghp_...@github.com/...``);
 * a number under a credential key (``redisPassword: 31415926``): a literal, not a reference.
@@ -99,7 +100,8 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                     yield from _env(value, sub)
                     continue
                 if in_values and isinstance(key, str) and is_literal_credential(key, value, strict=True):
-                    yield (sub, f"literal credential in Helm values ({key!r})", HINT_VALUES)
+                    place = "the secret store's provider" if "provider" in where else "Helm values"
+                    yield (sub, f"literal credential in {place} ({key!r})", HINT_VALUES)
                     continue
                 if (service := secret_webhook(value)) is not None:
                     yield (sub, f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
@@ -110,7 +112,9 @@ def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | 
                     yield (sub, f"URL with a literal password{place}", HINT_GIT if git else HINT_VALUES)
                     continue
                 if isinstance(value, dict | list):
-                    stack.append((value, sub, in_values or key == "values"))
+                    stack.append(
+                        (value, sub, in_values or key in ("values", "provider"))
+                    )  # provider: a secret store
         elif isinstance(current, list):
             for i, value in enumerate(current):
                 if (service := secret_webhook(value)) is not None:

@@ -13,11 +13,13 @@ from typing import Any, Protocol, cast
 from gitops_gen.capacity.profiles import (
     app_template,
     cert_manager,
+    external_secrets,
     ingress_nginx,
     kube_prometheus_stack,
     loki,
     promtail,
     sealed_secrets,
+    velero,
 )
 from gitops_gen.capacity.profiles._base import Footprint, Release, Values
 from gitops_gen.values import deep_merge
@@ -41,6 +43,8 @@ _MODULES: tuple[ModuleType, ...] = (
     loki,
     promtail,
     sealed_secrets,
+    velero,
+    external_secrets,
 )
 PROFILES: dict[str, Profile] = {cast(str, m.CHART): cast(Profile, m) for m in _MODULES}
 

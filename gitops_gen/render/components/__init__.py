@@ -73,14 +73,17 @@ def apply_resources(values: dict[str, Any], table: Mapping[str, dict[str, dict[s
 def _modules() -> list[ModuleType]:
     from gitops_gen.render.components import (
         cert_manager,
+        external_secrets,
         ingress_nginx,
         kube_prometheus_stack,
         loki,
         promtail,
         sealed_secrets,
+        velero,
     )
 
-    return [ingress_nginx, cert_manager, sealed_secrets, kube_prometheus_stack, loki, promtail]
+    modules = [ingress_nginx, cert_manager, sealed_secrets, kube_prometheus_stack, loki, promtail]
+    return [*modules, velero, external_secrets]  # day-2 components
 
 
 def build_all(platform: Platform) -> list[HelmComponent]:
