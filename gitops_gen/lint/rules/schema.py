@@ -74,9 +74,31 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             ("metadata",) if isinstance(meta, dict) else (),
         )
     validator = shared_validator(options)
+    change = api_change_hit(resource, validator.kubernetes_version)
+    if change is not None:
+        yield change
+        if change.severity is None:  # removed: the schema of a version that no longer exists says nothing
+            return
     yield from hits_for(resource, validator)
     found = validator.lookup(resource.api_version, resource.kind)
     yield from metadata_hits(resource, found.source.startswith("kubernetes "))
+
+
+def api_change_hit(resource: Resource, kubernetes_version: str) -> Hit | None:
+    """A removed (error) or deprecated (warning) Kubernetes apiVersion, by the linted version."""
+    from gitops_gen.lint.schema.apiversions import kubernetes_change
+
+    found = kubernetes_change(resource.api_version, resource.kind, kubernetes_version)
+    if found is None:
+        return None
+    message, removed = found
+    return Hit(
+        resource,
+        message,
+        "change apiVersion (and the fields that changed with it) before upgrading the cluster",
+        ("apiVersion",),
+        None if removed else Severity.WARNING,
+    )
 
 
 def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
@@ -88,9 +110,18 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
         return
     found = validator.lookup(resource.api_version, resource.kind)
     if found.status == "unserved":
+        from gitops_gen.lint.schema.apiversions import flux_change
+        from gitops_gen.lint.schema.embedded import split_api_version
+
+        group = split_api_version(resource.api_version)[0]
+        flux = (
+            None
+            if validator.user_defines(group, resource.kind)
+            else flux_change(resource.api_version, resource.kind)
+        )
         yield Hit(
             resource,
-            unserved_message(resource.api_version, resource.kind, found.served),
+            flux or unserved_message(resource.api_version, resource.kind, found.served),
             f"change apiVersion to {found.served[-1]}"
             if found.served
             else "use an apiVersion the cluster serves",
