@@ -144,6 +144,9 @@ def schema(out_file: Path | None) -> None:
 )
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @click.option("--show-ignored", is_flag=True, help="Also list findings silenced by annotations.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also list CEL validation rules that could not be evaluated."
+)
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -175,6 +178,14 @@ def rules(fmt: str) -> None:
 @cli.group()
 def schemas() -> None:
     """Manage JSON schemas for custom resources."""
+
+
+@schemas.command("list")
+def schemas_list() -> None:
+    """Say which projects' CRD schemas are bundled (version, license, kinds)."""
+    from gitops_gen.lint.schema.bundle import listing
+
+    click.echo(listing(), nl=False)
 
 
 @schemas.command("import")

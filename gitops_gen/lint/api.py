@@ -39,11 +39,26 @@ def run_lint(paths: list[Path], **opts: Any) -> int:
     fmt = opts.get("fmt") or "text"
     settings = settings_from_options(paths, opts)
     result = lint_paths(paths or [DEFAULT_PATH], settings)
+    skipped = _hide_skipped_cel(result) if not opts.get("verbose") else 0
     text = render(result, fmt, show_ignored=bool(opts.get("show_ignored")), color=_color(fmt))
     sys.stdout.write(text)
     sys.stdout.flush()
+    if skipped:
+        sys.stderr.write(
+            f"{skipped} CEL rule evaluation(s) skipped: `gitops-gen lint --verbose` lists them\n"
+        )
     threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _hide_skipped_cel(result: LintResult) -> int:
+    """Drop the infos of CEL rules that could not be evaluated (listed with --verbose); their count."""
+    from gitops_gen.lint.rules.cel import ID, NOT_EVALUATED
+
+    kept = [f for f in result.findings if not (f.rule == ID and f.message.startswith(NOT_EVALUATED))]
+    hidden = len(result.findings) - len(kept)
+    result.findings = kept
+    return hidden
 
 
 def _color(fmt: str) -> bool:
@@ -307,32 +322,38 @@ def whole_input_schema(
 
 
 def _recheck_with_input_crds(asm: Any, raw: list[Any], options: LintOptions) -> tuple[list[Any], list[Any]]:
-    """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
-    from gitops_gen.lint.rules.schema import NO_SCHEMA
+    """Custom objects whose CRD is among the input (gotk-components.yaml): validated against that CRD,
+    which replaces the bundled schema of the kind (a repository that pins an older Flux brings its own)."""
+    from gitops_gen.lint.schema.flux_operator import drop_flux_operator_kinds
 
+    raw = drop_flux_operator_kinds(asm, raw)
     if options.validator == "kubeconform":
         return raw, []
     crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
-    pending = [
-        i for i, (_ti, f) in enumerate(raw) if f[0] == "schema" and f[5].startswith(NO_SCHEMA) and f[4] >= 0
-    ]
-    if not crds or not pending:
+    if not crds:
         return raw, []
-    from gitops_gen.lint.rules.schema import hits_for
-    from gitops_gen.lint.schema.embedded import EmbeddedValidator
+    from gitops_gen.lint.rules import cel, schema
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator, split_api_version
 
     v = EmbeddedValidator(
         options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
     )
-    drop: set[int] = set()
+    redo = {
+        i
+        for i, r in enumerate(asm.resources)
+        if not r.partial
+        and "/" in r.api_version
+        and v.user_defines(split_api_version(r.api_version)[0], r.kind)
+    }
+    if not redo:
+        return raw, []
+    kept = [x for x in raw if not (x[1][0] in (schema.ID, cel.ID) and x[1][4] in redo)]
     extra: list[Any] = []
-    for i in pending:
-        res = asm.resources[raw[i][1][4]]
-        if v.lookup(res.api_version, res.kind).status == "missing":
-            continue
-        drop.add(i)
-        extra.extend(("schema", h) for h in hits_for(res, v))
-    return [x for i, x in enumerate(raw) if i not in drop], extra
+    for i in sorted(redo):
+        res = asm.resources[i]
+        extra.extend((schema.ID, h) for h in schema.check_with(res, v))
+        extra.extend((cel.ID, h) for h in cel.hits_for(res, v))
+    return drop_flux_operator_kinds(asm, kept, extra), extra
 
 
 def _root_kustomizations(roles: Any) -> list[Path]:

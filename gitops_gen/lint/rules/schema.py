@@ -42,6 +42,7 @@ and annotation keys and of label values (``gitops_gen/lint/schema/metadata.py``)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.lint.model import Context, Hit, Severity
@@ -65,6 +66,11 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     options = ctx.options
     if getattr(options, "validator", "embedded") == "kubeconform":
         return
+    yield from check_with(resource, shared_validator(options))
+
+
+def check_with(resource: Resource, validator: Any) -> Iterator[Hit]:
+    """Every finding of this rule for one object, against an :class:`EmbeddedValidator`."""
     meta = resource.body.get("metadata")
     if not isinstance(meta, dict) or (not meta.get("name") and not meta.get("generateName")):
         yield Hit(
@@ -73,7 +79,6 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             "give the object a name (metadata.name)",
             ("metadata",) if isinstance(meta, dict) else (),
         )
-    validator = shared_validator(options)
     change = api_change_hit(resource, validator.kubernetes_version)
     if change is not None:
         yield change
@@ -137,8 +142,16 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
             Severity.WARNING,
         )
         return
+    from gitops_gen.lint.schema.flux_operator import widened
+
     for issue in validator.validate(resource.body):
-        yield Hit(resource, _message(issue.path, issue.message), _remediation(issue.message), issue.path)
+        fix = _remediation(issue.message)
+        if widened(ID, _message(issue.path, issue.message), issue.path, resource.kind):
+            fix = (
+                "this kind exists only where the Flux Operator manages Flux: lint the FluxInstance (or the "
+                "flux-operator/flux-instance chart) together with this object, or remove the kind"
+            )
+        yield Hit(resource, _message(issue.path, issue.message), fix, issue.path)
 
 
 def metadata_hits(resource: Resource, builtin: bool) -> Iterator[Hit]:
