@@ -240,6 +240,11 @@ def is_credential_key(key: str, *, strict: bool = False) -> bool:
     return credential_kind(key, strict=strict) is not None
 
 
+# a YAML local tag in an embedded config file (Home Assistant's `!secret`, ESPHome's and mkdocs'
+# `!ENV`, `!env_var`, `!include`): unquoted, a value that starts with a tag is never a literal string
+_YAML_TAG = re.compile(r"^!!?[A-Za-z_][\w.:/-]*(\s|$)")
+
+
 def is_reference(value: str) -> bool:
     """A value resolved outside git (substitution, secret-store URI, placeholder, path) or empty."""
     v = value.strip()
@@ -248,6 +253,8 @@ def is_reference(value: str) -> bool:
     if "${" in v or "$(" in v or "{{" in v or _ENV_REF.match(v):
         return True
     if v.lower().startswith(_REFERENCE_PREFIXES) or v.startswith("/"):
+        return True
+    if _YAML_TAG.match(v):  # `password: !env_var DB_PASSWORD`, `!secret db`: resolved by the application
         return True
     return v.startswith("<") and v.endswith(">")
 

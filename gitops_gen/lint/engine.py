@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ RawObject = tuple[Any, int, int, int, bool, int, int, tuple[Any, ...]]
 FileResult = tuple[list[RawObject], list[RawFinding], int]  # objects, findings, 1 if the file counts
 
 IGNORE_ANNOTATION = "gitops-gen.io/ignore"
+_TOP_LEVEL_KIND = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
 
 
@@ -142,6 +144,31 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             )
     assert text is not None
     parsed = parse_text(text)
+    if (
+        parsed.problems
+        and not task.text
+        and "tag" in parsed.problems[0].message.lower()
+        and not _TOP_LEVEL_KIND.search(text)
+    ):
+        # YAML tags that Kubernetes manifests never use (mkdocs' `!!python/name:`, ...) in a file
+        # with no top-level apiVersion/kind: another tool's file, not a broken manifest
+        p = parsed.problems[0]
+        return (
+            [],
+            [
+                (
+                    "yaml",
+                    int(Severity.INFO),
+                    p.line,
+                    p.column,
+                    -1,
+                    f"not a Kubernetes manifest (no apiVersion/kind; {p.message}); skipped",
+                    "exclude the file if it is not meant to be a manifest",
+                    (),
+                )
+            ],
+            1,
+        )
     for p in parsed.problems:
         findings.append(
             (

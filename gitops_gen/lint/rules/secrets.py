@@ -21,6 +21,9 @@
   line inside a file kept in a ConfigMap (or in a multi-line HelmRelease value): warning.
 * A container ``env`` entry with a credential name and a literal ``value``, and a kustomize
   ``secretGenerator`` literal with a credential name: error.
+* Values that start with a YAML tag in embedded config files (``password: !env_var DB_PASS``,
+  ``token: !secret api_token``, ``!ENV``, ``!include``) are references resolved by the
+  application, not literal credentials.
 
 Findings name the key, never the value.
 
