@@ -211,9 +211,9 @@ def test_kube_linter_probe_ports(kube_linter_result: dict[str, list[Finding]]) -
     ]
     assert sorted(found) == [
         ("error", 29, 'container "named-no-ports"'),
-        ("warning", 37, 'container "number-undeclared"'),
         ("error", 39, 'container "number-undeclared"'),
         ("warning", 30, 'container "named-no-ports"'),
+        ("warning", 37, 'container "number-undeclared"'),
         ("warning", 45, 'container "exec-probes"'),
     ]
     assert all(f.rule == "probes" for f in kube_linter_result["probe-ports.yaml"])
