@@ -26,6 +26,7 @@ from typing import Any
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.values import dotted
 
 ID = "cel"
 SEVERITY = "error"
@@ -72,7 +73,7 @@ def hits_for(resource: Resource, validator: Any) -> Iterator[Hit]:
     for f in failures:
         yield Hit(
             resource,
-            f.message,
+            f"{dotted(f.path)}: {f.message}" if f.path else f.message,
             "change the object so that the CRD's validation rule holds (the API server rejects it)",
             f.path,
         )
