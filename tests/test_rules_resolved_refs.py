@@ -332,9 +332,8 @@ spec:
         paths:
           - {path: /, pathType: Prefix, backend: {service: {name: webhook-receiver, port: {number: 80}}}}
 """
-    assert [f.message for f in run("ingress", resources_of(ingress))][0].startswith(
-        "backend Service 'webhook-receiver'"
-    )
+    found = [f.message for f in run("ingress", resources_of(ingress))]
+    assert len(found) == 1 and found[0].startswith("backend Service 'webhook-receiver'")
     assert run("ingress", resources_of(ingress + "---\n" + KS)) == []
 
 
