@@ -305,14 +305,9 @@ def _like_embedded_skips(body: Any, error: KcError, msg: str = "") -> bool:
         return True
     if not path and "'sops'" in error.message and isinstance(body, dict) and "sops" in body:
         return True  # older kubeconform: "additional properties 'sops' not allowed" at the root
-    value: Any = body
-    for key in path:
-        if (isinstance(value, dict) and key in value) or (
-            isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value)
-        ):
-            value = value[key]
-        else:
-            return False
+    from gitops_gen.k8s.workloads import dig
+
+    value = dig(body, *path)
     return isinstance(value, str) and "${" in value
 
 
