@@ -34,13 +34,16 @@ SCOPE = "object"
 LOCAL = True
 
 NOT_EVALUATED = "CEL rule not evaluated"
-_PLANS: dict[int, Any] = {}  # id(raw openAPIV3Schema) -> CelRules (the raw dicts live as long as the process)
+_PLANS: dict[int, Any] = {}  # id(raw openAPIV3Schema) -> (raw, CelRules): the raw dict is kept alive
+_UNKNOWN = object()
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if "/" not in resource.api_version:
+        return  # a core kind (v1): no CRD
     from gitops_gen.lint.schema.embedded import shared_validator
 
-    yield from hits_for(resource, shared_validator(ctx.options))
+    yield from hits_for(resource, ctx.memo("cel.validator", lambda: shared_validator(ctx.options)))
 
 
 def hits_for(resource: Resource, validator: Any) -> Iterator[Hit]:
@@ -51,14 +54,22 @@ def hits_for(resource: Resource, validator: Any) -> Iterator[Hit]:
     api_version, kind = resource.api_version, resource.kind
     if "/" not in api_version or not kind:
         return
-    src = validator.source_of(api_version, kind)
-    if not isinstance(src, CrdVersion) or not src.served or src.raw is None:
-        return
-    plan = _PLANS.get(id(src.raw))
-    if plan is None:
-        plan = _PLANS[id(src.raw)] = (src.raw, CelRules(src.raw))
-    rules: CelRules = plan[1]
-    if rules.empty:
+    cache: dict[tuple[str, str], Any] | None = getattr(validator, "cel_rules", None)
+    if cache is None:
+        cache = {}
+        validator.cel_rules = cache  # per validator: the same kind may have other CRDs in another
+    key = (api_version, kind)
+    rules = cache.get(key, _UNKNOWN)
+    if rules is _UNKNOWN:
+        rules = None
+        src = validator.source_of(api_version, kind)
+        if isinstance(src, CrdVersion) and src.served and src.raw is not None:
+            plan = _PLANS.get(id(src.raw))
+            if plan is None:
+                plan = _PLANS[id(src.raw)] = (src.raw, CelRules(src.raw))
+            rules = None if plan[1].empty else plan[1]
+        cache[key] = rules
+    if rules is None:
         return
     if "sops" in resource.body:
         yield Hit(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.k8s.model import FieldPath, Resource
-from gitops_gen.k8s.workloads import as_dict, as_list, as_str, containers, pod_spec_of
+from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, as_str, containers, pod_spec_of
 from gitops_gen.lint.model import Context, Hit
 from gitops_gen.lint.producers import SECRET_PRODUCERS, missing
 
@@ -60,6 +60,8 @@ def _refs(resource: Resource) -> Iterator[tuple[str, FieldPath]]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
+    if resource.kind not in POD_TEMPLATE_KINDS:
+        return
     seen: set[str] = set()
     for name, path in _refs(resource):
         if not name or name in seen:

@@ -113,12 +113,20 @@ FLUX_REMOVED: dict[str, tuple[str, str]] = {
 }
 
 
+_BY_API: dict[str, list[ApiChange]] = {}
+for _c in KUBERNETES:
+    _BY_API.setdefault(_c.api_version, []).append(_c)
+
+
 def kubernetes_change(api_version: str, kind: str, version: str) -> tuple[str, bool] | None:
     """(message, removed) for a removed or deprecated Kubernetes ``apiVersion``, else None."""
+    changes = _BY_API.get(api_version)
+    if changes is None:  # the hot path: a current apiVersion
+        return None
     major, _, minor = version.partition(".")
     current = (int(major), int(minor))
-    for c in KUBERNETES:
-        if c.api_version != api_version or (c.kinds and kind not in c.kinds):
+    for c in changes:
+        if c.kinds and kind not in c.kinds:
             continue
         removed = f"{c.removed[0]}.{c.removed[1]}"
         move = f"use {c.replacement}" if c.replacement else "it has no replacement: remove the object"

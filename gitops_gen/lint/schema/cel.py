@@ -230,12 +230,35 @@ def _substituted(value: Any) -> bool:
 
 
 @cache
-def _compile(text: str) -> Any:
-    """The compiled program of a rule, or the reason it cannot be compiled (a str)."""
-    import cel
+def _cel() -> Any:
+    """The library's Rust extension module. ``import cel`` also imports its command line (typer, rich,
+    prompt_toolkit: ~100 ms per lint run); the extension alone loads in ~20 ms. Falls back to the
+    package when its layout changes."""
+    import importlib.util
+    from pathlib import Path
 
     try:
-        return cel.compile(text)
+        spec = importlib.util.find_spec("cel")
+        if spec is not None and spec.submodule_search_locations:
+            lib = next(Path(next(iter(spec.submodule_search_locations))).glob("cel.*.so"), None)
+            ext = importlib.util.spec_from_file_location("cel.cel", lib) if lib is not None else None
+            if ext is not None and ext.loader is not None:
+                module = importlib.util.module_from_spec(ext)
+                ext.loader.exec_module(module)
+                if hasattr(module, "compile") and hasattr(module, "Context"):
+                    return module
+    except (ImportError, OSError):
+        pass
+    import cel
+
+    return cel
+
+
+@cache
+def _compile(text: str) -> Any:
+    """The compiled program of a rule, or the reason it cannot be compiled (a str)."""
+    try:
+        return _cel().compile(text)
     except Exception as exc:  # parse errors are ValueError; keep any library error a skip, not a crash
         return f"cannot be parsed: {str(exc).splitlines()[0][:120]}"
 
@@ -289,9 +312,7 @@ _CTX: list[Any] = []
 def _context() -> Any:
     """One evaluation context per process with the library functions; ``self`` is set per rule."""
     if not _CTX:
-        import cel
-
-        ctx = cel.Context()
+        ctx = _cel().Context()
         for name, fn in _FUNCTIONS.items():
             ctx.add_function(name, fn)
         _CTX.append(ctx)
