@@ -21,7 +21,19 @@ from gitops_gen.lint.model import Context, Hit, LintOptions, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-RULE_IDS = ("resources", "probes", "pdb", "hpa", "image", "security", "secrets", "flux-refs", "ingress")
+RULE_IDS = (
+    "resources",
+    "probes",
+    "pdb",
+    "hpa",
+    "image",
+    "security",
+    "secrets",
+    "flux-refs",
+    "ingress",
+    "secret-refs",
+    "cel",
+)
 
 
 def module(rule_id: str) -> ModuleType:

@@ -2,7 +2,7 @@
 
 Keyed by the file's content hash (BLAKE2b) and its role (resource / partial / kustomization), inside a
 directory named by a digest of everything else the result depends on: the tool version, the lint code
-itself (sizes and mtimes of ``gitops_gen/lint/**.py``), the Kubernetes version, the validator and the
+itself (sizes and mtimes of ``gitops_gen/lint/**.py`` and the bundled schemas), the Kubernetes version, the validator and the
 schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
 mtime is too recent to be trusted, as git does).
 
@@ -61,7 +61,7 @@ def _fingerprint_tree(paths: list[Path]) -> list[tuple[str, int, int]]:
 def settings_digest(options: LintOptions) -> str:
     code_root = Path(__file__).resolve().parent
     code = _fingerprint_tree([code_root])
-    code = [c for c in code if c[0].endswith(".py")]
+    code = [c for c in code if c[0].endswith((".py", ".json.gz"))]  # code and bundled schemas
     parts = [
         FORMAT,
         __version__,
