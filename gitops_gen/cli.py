@@ -221,7 +221,8 @@ def schema(out_file: Path | None) -> None:
     "--verbose",
     "-v",
     is_flag=True,
-    help="Text output: list every finding (no folding), info and 'no schema' findings included.",
+    help="Text output: list every finding (no folding), info and 'no schema' findings included, "
+    "and the CEL validation rules that could not be evaluated.",
 )
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
@@ -264,6 +265,14 @@ def rules(fmt: str) -> None:
 @cli.group()
 def schemas() -> None:
     """Manage JSON schemas for custom resources."""
+
+
+@schemas.command("list")
+def schemas_list() -> None:
+    """Say which projects' CRD schemas are bundled (version, license, kinds)."""
+    from gitops_gen.lint.schema.bundle import listing
+
+    click.echo(listing(), nl=False)
 
 
 @schemas.command("import")

@@ -270,6 +270,11 @@ def is_credential_key(key: str, *, strict: bool = False) -> bool:
     return credential_kind(key, strict=strict) is not None
 
 
+# a YAML local tag in an embedded config file (Home Assistant's `!secret`, ESPHome's and mkdocs'
+# `!ENV`, `!env_var`, `!include`): unquoted, a value that starts with a tag is never a literal string
+_YAML_TAG = re.compile(r"^!!?[A-Za-z_][\w.:/-]*(\s|$)")
+
+
 def is_reference(value: str) -> bool:
     """The whole value is resolved outside git (substitution, secret-store URI, placeholder) or empty."""
     v = value.strip()
@@ -278,6 +283,8 @@ def is_reference(value: str) -> bool:
     if _PLACEHOLDERS.fullmatch(v) or _ENV_REF.fullmatch(v):
         return True
     if v.lower().startswith(_REFERENCE_PREFIXES):
+        return True
+    if _YAML_TAG.match(v):  # `password: !env_var DB_PASSWORD`, `!secret db`: resolved by the application
         return True
     return v.startswith("<") and v.endswith(">") and "<" not in v[1:] and ">" not in v[:-1]
 

@@ -32,6 +32,8 @@ RULE_IDS = (
     "netpol",
     "monitoring",
     "alerting",
+    "secret-refs",
+    "cel",
 )
 
 

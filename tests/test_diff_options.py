@@ -81,10 +81,10 @@ def test_fail_on_counts_only_what_the_change_adds(trees: Path) -> None:
 def test_kubernetes_version_reaches_the_lint_delta(trees: Path) -> None:
     (trees / "new" / "w.yaml").write_text(WIDGET.format("Teal"))
     (trees / "new" / "hpa.yaml").write_text(HPA)
-    code, text = diff("--fail-on", "error")  # 1.34 and later no longer serve autoscaling/v2beta2
-    assert code == 1 and "autoscaling/v2beta2 is not served" in text
+    code, text = diff("--fail-on", "error")  # removed in 1.26: the default version no longer serves it
+    assert code == 1 and "autoscaling/v2beta2 was removed in Kubernetes 1.26" in text
     code, text = diff("--fail-on", "error", "--kubernetes-version", "1.25")  # 1.25 still does
-    assert code == 0 and "not served" not in text
+    assert code == 0 and "was removed" not in text
     code, text = diff("--kubernetes-version", "one")
     assert code == 2 and "--kubernetes-version 'one' is not a version like 1.34" in text
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lint_helpers import FIXTURES, SHARED, by_rule, run
 
+from gitops_gen.errors import UserError
 from gitops_gen.lint.schema.crd import crd_versions, to_json_schema
 from gitops_gen.lint.schema.crd_import import import_crds
 from gitops_gen.lint.schema.embedded import EmbeddedValidator, resolve_version
@@ -27,7 +28,9 @@ def test_bad_fixture_types_unknown_fields_unserved_and_missing_schema() -> None:
     assert (7, 3, "error", 'spec.replicas: expected integer, got string "2"') in found
     assert (21, 11, "error", "spec.template.spec.containers[0].resourcez: unknown field 'resourcez'") in found
     unserved = [m for (_l, _c, _s, m) in found if "v2beta2" in m]
-    assert unserved and "served: autoscaling/v1, autoscaling/v2" in unserved[0]
+    assert unserved == [
+        "HorizontalPodAutoscaler autoscaling/v2beta2 was removed in Kubernetes 1.26; use autoscaling/v2"
+    ]
     missing = [f for f in by_rule(result, "schema") if f.resource == "Widget/w"]
     assert len(missing) == 1 and str(missing[0].severity) == "warning" and "no schema" in missing[0].message
 
@@ -47,10 +50,17 @@ def test_flux_crds_unserved_version_and_unknown_field() -> None:
     assert by_rule(run([FIXTURES / "schema" / "flux-good.yaml"], crd_dirs=[crds]), "schema") == []
 
 
-def test_without_crds_custom_kinds_warn_never_pass_silently() -> None:
-    result = run([FIXTURES / "schema" / "flux-good.yaml"])
-    sev = {str(f.severity) for f in by_rule(result, "schema")}
-    assert sev == {"warning"} and len(by_rule(result, "schema")) == 2
+def test_without_crds_bundled_schemas_validate_flux_kinds() -> None:
+    assert by_rule(run([FIXTURES / "schema" / "flux-good.yaml"]), "schema") == []
+    msgs = sorted(f.message for f in by_rule(run([FIXTURES / "schema" / "flux-bad.yaml"]), "schema"))
+    assert "spec.valuez: unknown field 'valuez'" in msgs
+    assert any("helm.toolkit.fluxcd.io/v2beta1 was removed in Flux 2.7" in m for m in msgs), msgs
+
+
+def test_without_bundled_schemas_custom_kinds_warn_never_pass_silently() -> None:
+    v = EmbeddedValidator("1.34", bundled=False)
+    assert v.lookup("helm.toolkit.fluxcd.io/v2", "HelmRelease").status == "missing"
+    assert EmbeddedValidator("1.34").lookup("helm.toolkit.fluxcd.io/v2", "HelmRelease").status == "found"
 
 
 def test_api_has_schema_and_validate() -> None:
@@ -72,8 +82,10 @@ def test_api_has_schema_and_validate() -> None:
 
 def test_version_resolution() -> None:
     assert resolve_version("v1.34.2") == "1.34"
-    assert resolve_version("1.99") == resolve_version(None)  # newer than known: the newest
-    assert resolve_version("1.2") == "1.25"  # older than known: the oldest
+    assert resolve_version(None) == "1.37"  # the newest bundled
+    for outside in ("1.99", "1.24", "1.2"):  # never mapped to another version's schemas
+        with pytest.raises(UserError, match=r"outside the bundled schemas \(1\.25 \.\. 1\.37\)"):
+            resolve_version(outside)
 
 
 def test_crd_conversion_rules() -> None:

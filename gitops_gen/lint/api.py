@@ -19,6 +19,7 @@ from gitops_gen.paths import git_root
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import Cluster
     from gitops_gen.lint.config import Config as LintConfig
+    from gitops_gen.lint.engine import LintResult
     from gitops_gen.spec.models import Platform
 
 DEFAULT_PATH = Path("output")
@@ -59,11 +60,26 @@ def run_lint(paths: list[Path], flags: LintFlags) -> int:
     fmt = flags.fmt or "text"
     settings = settings_from_options(paths, flags)
     result = lint_paths(paths or [DEFAULT_PATH], settings)
+    skipped = _hide_skipped_cel(result) if not flags.verbose else 0
     text = render(result, fmt, show_ignored=flags.show_ignored, color=_color(fmt), verbose=flags.verbose)
     sys.stdout.write(text)
     sys.stdout.flush()
+    if skipped:
+        sys.stderr.write(
+            f"{skipped} CEL rule evaluation(s) skipped: `gitops-gen lint --verbose` lists them\n"
+        )
     threshold = Severity.WARNING if settings.fail_on == "warning" else Severity.ERROR
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _hide_skipped_cel(result: LintResult) -> int:
+    """Drop the infos of CEL rules that could not be evaluated (listed with --verbose); their count."""
+    from gitops_gen.lint.rules.cel import ID, NOT_EVALUATED
+
+    kept = [f for f in result.findings if not (f.rule == ID and f.message.startswith(NOT_EVALUATED))]
+    hidden = len(result.findings) - len(kept)
+    result.findings = kept
+    return hidden
 
 
 def _color(fmt: str) -> bool:

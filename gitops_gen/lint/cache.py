@@ -2,7 +2,7 @@
 
 Keyed by the file's content hash (BLAKE2b) and its role (resource / partial / kustomization), inside a
 directory named by a digest of everything else the result depends on: the tool version, the lint code
-itself (sizes and mtimes of ``gitops_gen/lint/**.py``), the Kubernetes version, the validator and the
+itself (sizes and mtimes of ``gitops_gen/lint/**.py`` and the bundled schemas), the Kubernetes version, the validator and the
 schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
 mtime is too recent to be trusted, as git does).
 
@@ -92,7 +92,7 @@ def settings_digest(options: LintOptions) -> str:
     parts = [
         FORMAT,
         __version__,
-        _fingerprint_content([code_root], (".py",)),
+        _fingerprint_content([code_root], (".py", ".json.gz")),  # code and bundled schemas
         options.kubernetes_version,
         options.validator,
         _fingerprint_content([Path(p).absolute() for p in options.schema_dirs]),

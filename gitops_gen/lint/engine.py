@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ def _yaml(severity: Severity, line: int, column: int, message: str, remediation:
 
 
 IGNORE_ANNOTATION = "gitops-gen.io/ignore"
+_TOP_LEVEL_KIND = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
 
 
@@ -183,6 +185,29 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
     if task.objects is not None:
         return FileResult(task.objects, _object_findings(task, text, task.objects, findings, options), 1)
     parsed = parse_text(text)
+    if (
+        parsed.problems
+        and not task.text
+        and "tag" in parsed.problems[0].message.lower()
+        and not _TOP_LEVEL_KIND.search(text)
+    ):
+        # YAML tags that Kubernetes manifests never use (mkdocs' `!!python/name:`, ...) in a file
+        # with no top-level apiVersion/kind: another tool's file, not a broken manifest
+        p = parsed.problems[0]
+        message = f"not a Kubernetes manifest (no apiVersion/kind; {p.message}); skipped"
+        return FileResult(
+            [],
+            [
+                _yaml(
+                    Severity.INFO,
+                    p.line,
+                    p.column,
+                    message,
+                    "exclude the file if it is not meant to be a manifest",
+                )
+            ],
+            1,
+        )
     for p in parsed.problems:
         findings.append(_yaml(Severity.ERROR, p.line, p.column, p.message, p.hint or "fix the YAML syntax"))
     if task.role == ROLE_KUSTOMIZATION:

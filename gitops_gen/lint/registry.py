@@ -84,6 +84,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
     from gitops_gen.lint.rules import (
         alerting,
         backups,
+        cel,
         cpu_budget,
         flux_refs,
         hpa,
@@ -97,6 +98,7 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         probes,
         resources,
         schema,
+        secret_refs,
         secrets,
         security,
     )
@@ -117,6 +119,8 @@ def _table() -> tuple[list[ObjectRule], list[ClusterRule]]:
         security,
         backups,  # day-2 (issue 16)
         image_automation,
+        secret_refs,  # issue 11
+        cel,
     ]
     cluster_rules: list[ClusterRule] = [cpu_budget, memory_budget]
     return object_rules, cluster_rules

@@ -281,34 +281,39 @@ def whole_input_schema(
 
 
 def _recheck_with_input_crds(asm: Assembled, raw: Located, options: LintOptions) -> tuple[Located, ExtraHits]:
-    """Custom objects without a schema, whose CRD is among the input (gotk-components.yaml): validate."""
-    from gitops_gen.lint.rules.schema import NO_SCHEMA
+    """Custom objects whose CRD is among the input (gotk-components.yaml): validated against that CRD,
+    which replaces the bundled schema of the kind (a repository that pins an older Flux brings its own).
+    Where the Flux Operator manages Flux, its widened enums apply (:mod:`~gitops_gen.lint.schema.flux_operator`)."""
+    from gitops_gen.lint.schema.flux_operator import drop_flux_operator_kinds
 
+    raw = drop_flux_operator_kinds(asm.resources, raw)
     if options.validator == "kubeconform":
         return raw, []
     crds = [r for r in asm.resources if r.kind == "CustomResourceDefinition" and not r.partial]
-    pending = [
-        i
-        for i, (_ti, f) in enumerate(raw)
-        if f.rule == "schema" and f.message.startswith(NO_SCHEMA) and f.resource >= 0
-    ]
-    if not crds or not pending:
+    if not crds:
         return raw, []
-    from gitops_gen.lint.rules.schema import hits_for
-    from gitops_gen.lint.schema.embedded import EmbeddedValidator
+    from gitops_gen.lint.rules import cel, schema
+    from gitops_gen.lint.schema.embedded import EmbeddedValidator, split_api_version
 
     v = EmbeddedValidator(
         options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
     )
-    drop: set[int] = set()
-    extra: list[Any] = []
-    for i in pending:
-        res = asm.resources[raw[i][1][4]]
-        if v.lookup(res.api_version, res.kind).status == "missing":
-            continue
-        drop.add(i)
-        extra.extend(("schema", h) for h in hits_for(res, v))
-    return [x for i, x in enumerate(raw) if i not in drop], extra
+    redo = {
+        i
+        for i, r in enumerate(asm.resources)
+        if not r.partial
+        and "/" in r.api_version
+        and v.user_defines(split_api_version(r.api_version)[0], r.kind)
+    }
+    if not redo:
+        return raw, []
+    kept = [(t, f) for t, f in raw if not (f.rule in (schema.ID, cel.ID) and f.resource in redo)]
+    extra: ExtraHits = []
+    for i in sorted(redo):
+        res = asm.resources[i]
+        extra.extend((schema.ID, h) for h in schema.check_with(res, v))
+        extra.extend((cel.ID, h) for h in cel.hits_for(res, v))
+    return drop_flux_operator_kinds(asm.resources, kept, extra), extra
 
 
 def _root_kustomizations(roles: Any) -> list[Path]:

@@ -11,6 +11,16 @@
   ``spec.chart.spec.sourceRef`` of a HelmRelease (``HelmRepository``, ``GitRepository``,
   ``Bucket``) and its ``spec.chartRef`` (``OCIRepository``, ``HelmChart``) exist.
 * A Kustomization's ``spec.path`` exists, as a directory, in the repository being linted.
+* What Flux resolves when it reconciles: an Alert's ``providerRef`` Provider, an ImagePolicy's
+  ``imageRepositoryRef`` ImageRepository and an ImageUpdateAutomation's ``sourceRef`` GitRepository
+  exist (error or warning as below); the ConfigMaps and Secrets of a HelmRelease's ``valuesFrom``
+  and of a Kustomization's ``postBuild.substituteFrom`` (unless ``optional: true``), and the
+  ``secretRef`` (and ``certSecretRef``) Secret of a Provider or Receiver, have a producer in the
+  object's namespace: a Secret, SealedSecret, ExternalSecret, cert-manager Certificate or kustomize
+  generator (a warning when none is linted: the Secret may be created by hand).
+* A Kustomization that applies a SOPS-encrypted file (the deepest Kustomization whose ``spec.path``
+  holds the file) has ``spec.decryption``: error, kustomize-controller cannot apply it otherwise.
+  Not reported when a Flux Kustomization patches ``decryption`` into the ones it applies.
 
 **Why.** Flux reports none of these until the cluster tries: a missing dependency or a cycle
 leaves Kustomizations "dependency not ready" forever, a missing source or path fails the
@@ -46,12 +56,16 @@ from typing import Any
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import as_dict, as_list, as_str, dig, has_subst
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.producers import CONFIGMAP_PRODUCERS, SECRET_PRODUCERS, missing
 from gitops_gen.lint.workloads import path_exists_under
+from gitops_gen.values import dotted
 
 ID = "flux-refs"
 SEVERITY = "error"
 SCOPE = "object"
-KINDS = frozenset({"Kustomization", "HelmRelease"})
+KINDS = frozenset(
+    {"Kustomization", "HelmRelease", "Alert", "Provider", "Receiver", "ImagePolicy", "ImageUpdateAutomation"}
+)  # the Flux kinds whose references are resolved
 
 _FLUX = "toolkit.fluxcd.io"
 _KS_SOURCES = frozenset({"GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"})
@@ -292,16 +306,188 @@ def _check_path(ctx: Context, r: Resource, spec: dict[str, Any]) -> Iterator[Hit
         )
 
 
+# ------------------------------------------------------- references resolved at reconcile time
+
+
+def _check_data_refs(ctx: Context, r: Resource, refs: object, path: tuple[str | int, ...]) -> Iterator[Hit]:
+    """``valuesFrom`` / ``postBuild.substituteFrom``: ConfigMaps and Secrets of the object's namespace."""
+    for i, ref in enumerate(as_list(refs)):
+        ref = as_dict(ref)
+        kind, name = as_str(ref.get("kind")), as_str(ref.get("name"))
+        if kind not in ("ConfigMap", "Secret") or ref.get("optional") is True:
+            continue
+        if missing(ctx, kind, r.namespace, name, helm_exempt=False) is None:
+            continue
+        producers = SECRET_PRODUCERS if kind == "Secret" else CONFIGMAP_PRODUCERS
+        yield Hit(
+            r,
+            f"{dotted(path)}[{i}] {kind} {name!r} has no producer in namespace "
+            f"{r.namespace or '(unset)'} among the linted files: Flux fails the reconciliation until it exists",
+            f"add {producers} named {name!r} in this namespace, fix the name, or set optional: true",
+            (*path, i, "name"),
+            severity=Severity.WARNING,
+        )
+
+
+def _check_secret(ctx: Context, r: Resource, path: tuple[str, ...]) -> Iterator[Hit]:
+    name = as_str(dig(r.body, *path, "name"))
+    if not name or missing(ctx, "Secret", r.namespace, name, helm_exempt=False) is None:
+        return
+    yield Hit(
+        r,
+        f"{dotted(path)} Secret {name!r} has no producer in namespace {r.namespace or '(unset)'} among "
+        f"the linted files: the {r.kind} is not ready until it exists",
+        f"add {SECRET_PRODUCERS} named {name!r} in this namespace, or fix the name",
+        (*path, "name"),
+        severity=Severity.WARNING,
+    )
+
+
+def _check_flux_ref(
+    ctx: Context, r: Resource, kind: str, ref: object, path: tuple[str, ...], cross_ns: bool
+) -> Iterator[Hit]:
+    """A reference to another Flux object by name (and namespace when ``cross_ns``)."""
+    ref = as_dict(ref)
+    name = as_str(ref.get("name"))
+    ns = as_str(ref.get("namespace")) if cross_ns else ""
+    ns = ns or r.namespace
+    if not name or has_subst(name) or has_subst(ns):
+        return
+    if kind == "GitRepository" and name == _BOOTSTRAP and ns in (_BOOTSTRAP, ""):
+        return
+    if ctx.find(kind, ns, name, group=_FLUX) is not None:
+        return
+    sev = _missing_severity(ctx, kind, r)
+    extra = "" if sev == Severity.ERROR else " among the linted files"
+    yield Hit(
+        r,
+        f"{dotted(path)} {kind} {ns + '/' if ns else ''}{name} does not exist{extra}",
+        f"create the {kind} or fix the reference's name/namespace",
+        (*path, "name"),
+        severity=sev,
+    )
+
+
+def _sops_objects(ctx: Context) -> list[Resource]:
+    found: list[Resource] = ctx.memo(
+        "flux_refs.sops", lambda: [x for x in ctx.resources if isinstance(x.body.get("sops"), dict)]
+    )
+    return found
+
+
+def _decryption_patched(ctx: Context) -> bool:
+    """A Flux Kustomization patches ``decryption`` into the Kustomizations it applies (a common pattern)."""
+
+    def build() -> bool:
+        for k in ctx.by_kind.get("Kustomization", ()):
+            if k.group.endswith(_FLUX) and "decryption" in repr(dig(k.body, "spec", "patches") or ""):
+                return True
+        return False
+
+    patched: bool = ctx.memo("flux_refs.decryption_patched", build)
+    return patched
+
+
+def _applied_dir(ctx: Context, r: Resource, spec: dict[str, Any]) -> Path | None:
+    """The directory a Kustomization of the bootstrap source applies, resolved in this checkout."""
+    raw = spec.get("path")
+    src = _ref_fields(spec.get("sourceRef"), r.namespace)
+    root = ctx.options.repo_root
+    if not isinstance(raw, str) or has_subst(raw) or root is None or src is None:
+        return None
+    if src[2] != _BOOTSTRAP or src[0] not in ("GitRepository", "OCIRepository"):
+        return None
+    try:
+        root_r, cur = root.resolve(), Path(r.file).resolve().parent
+        if cur != root_r and root_r not in cur.parents:
+            return None
+        clean = raw.strip()
+        while clean.startswith("./"):
+            clean = clean[2:]
+        clean = "" if clean == "." else clean.lstrip("/")
+        while True:
+            if (cur / clean).is_dir():
+                return (cur / clean).resolve()
+            if cur == root_r or cur.parent == cur:
+                return None
+            cur = cur.parent
+    except (OSError, ValueError):
+        return None
+
+
+def _check_sops(ctx: Context, r: Resource, spec: dict[str, Any]) -> Iterator[Hit]:
+    """SOPS-encrypted files applied by this Kustomization (the deepest one whose path holds them)."""
+    if isinstance(spec.get("decryption"), dict) or not _sops_objects(ctx) or _decryption_patched(ctx):
+        return
+    here = _applied_dir(ctx, r, spec)
+    if here is None:
+        return
+    dirs: dict[int, Path | None] = ctx.memo("flux_refs.applied_dirs", dict)
+    mine: list[Resource] = []
+    for obj in _sops_objects(ctx):
+        f = Path(obj.file).resolve()
+        if here not in f.parents:
+            continue
+        deeper = False
+        for k in ctx.by_kind.get("Kustomization", ()):
+            if k is r or not k.group.endswith(_FLUX):
+                continue
+            if id(k) not in dirs:
+                dirs[id(k)] = _applied_dir(ctx, k, as_dict(k.body.get("spec")))
+            d = dirs[id(k)]
+            if d is not None and d != here and here in d.parents and d in f.parents:
+                deeper = True
+                break
+        if not deeper:
+            mine.append(obj)
+    if mine:
+        first = mine[0]
+        more = f" (and {len(mine) - 1} more)" if len(mine) > 1 else ""
+        yield Hit(
+            r,
+            f"applies the SOPS-encrypted {first.kind} {first.name} ({first.file}){more} but has no "
+            "spec.decryption: kustomize-controller fails to apply it",
+            "add spec.decryption (provider: sops, secretRef: the age/GPG key Secret)",
+            ("spec",),
+        )
+
+
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     if not resource.group.endswith(_FLUX):
         return
     spec = resource.body.get("spec")
     if not isinstance(spec, dict):
         return
-    if resource.kind == "Kustomization":
+    kind = resource.kind
+    if kind == "Alert":
+        yield from _check_flux_ref(
+            ctx, resource, "Provider", spec.get("providerRef"), ("spec", "providerRef"), False
+        )
+    elif kind in ("Provider", "Receiver"):
+        yield from _check_secret(ctx, resource, ("spec", "secretRef"))
+        if kind == "Provider":
+            yield from _check_secret(ctx, resource, ("spec", "certSecretRef"))
+    elif kind == "ImagePolicy":
+        yield from _check_flux_ref(
+            ctx,
+            resource,
+            "ImageRepository",
+            spec.get("imageRepositoryRef"),
+            ("spec", "imageRepositoryRef"),
+            True,
+        )
+    elif kind == "ImageUpdateAutomation":
+        ref = as_dict(spec.get("sourceRef"))
+        if as_str(ref.get("kind")) in ("", "GitRepository"):
+            yield from _check_flux_ref(ctx, resource, "GitRepository", ref, ("spec", "sourceRef"), True)
+    if kind == "Kustomization":
         yield from _check_source(ctx, resource, spec.get("sourceRef"), _KS_SOURCES, ("spec", "sourceRef"))
         yield from _check_depends(ctx, resource)
         yield from _check_path(ctx, resource, spec)
+        yield from _check_data_refs(
+            ctx, resource, dig(spec, "postBuild", "substituteFrom"), ("spec", "postBuild", "substituteFrom")
+        )
+        yield from _check_sops(ctx, resource, spec)
     elif resource.kind == "HelmRelease":
         yield from _check_source(
             ctx,
@@ -312,3 +498,4 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
         )
         yield from _check_source(ctx, resource, spec.get("chartRef"), _HR_CHARTREFS, ("spec", "chartRef"))
         yield from _check_depends(ctx, resource)
+        yield from _check_data_refs(ctx, resource, spec.get("valuesFrom"), ("spec", "valuesFrom"))

@@ -16,7 +16,8 @@
 * *Backends*: the Service of every backend (``spec.defaultBackend`` and each path; the
   ``networking.k8s.io/v1`` and the old ``serviceName``/``servicePort`` forms) exists in the
   Ingress's namespace, and the port - by number or by name - is one of its ``spec.ports``
-  (error).
+  (error). The Services that Flux itself creates in ``flux-system`` (``webhook-receiver``,
+  ``notification-controller``, ``source-controller``) exist whenever Flux objects are linted.
 
 **Why.** A host outside the TLS hosts is served with the ingress controller's self-signed
 default certificate; an issuer name typo means no certificate is ever issued; a backend that
@@ -173,6 +174,8 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
     if not isinstance(name, str) or not name or has_subst(name):
         return
     service = ctx.find("Service", r.namespace, name)
+    if service is None and _flux_service(ctx, r.namespace, name):
+        return  # created by Flux's own install (gotk-components / FluxInstance), not in the repository
     if service is None:
         sev = absence_severity(ctx, r.namespace, ("Service",))
         if sev is not None:
@@ -204,6 +207,20 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
         "use one of the Service's spec.ports (port number or name)",
         port_path,
     )
+
+
+# Services that a Flux installation creates in flux-system (the Receiver webhook and the events API)
+FLUX_SERVICES = frozenset({"webhook-receiver", "notification-controller", "source-controller"})
+
+
+def _flux_service(ctx: Context, namespace: str, name: str) -> bool:
+    if name not in FLUX_SERVICES or namespace not in ("flux-system", ""):
+        return False
+    installed: bool = ctx.memo(
+        "ingress.flux_installed",
+        lambda: any(r.group.endswith(".fluxcd.io") for r in ctx.resources),
+    )
+    return installed
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:

@@ -10,8 +10,9 @@ the chart: error, at its ``enabled`` line.)
 * The port of an ``httpGet``, ``tcpSocket`` or ``grpc`` probe (readiness, liveness or startup;
   any workload kind) is a declared ``containerPort``, by number or by name. A named port that
   the container does not declare can never resolve: error. A numeric port that is not among the
-  container's declared ports: error; when the container declares no ports at all, only a
-  warning (``ports`` is informational, the probe still works, but the port is undocumented).
+  container's declared ports: warning - Kubernetes does not require the declaration (``ports``
+  is informational, the probe still works; controller-runtime health ports such as 8081 are the
+  standard case), but a typo'd port fails the probe.
   Probes with ``httpGet.host`` (another host) are not checked.
 * A liveness probe that is the same check as the readiness probe (same handler: path and port,
   socket, command or gRPC service) and gives up no later than it (liveness
@@ -153,6 +154,7 @@ def _check_ports(r: Resource, c: ContainerRef) -> Iterator[Hit]:
                     f"containerPorts ({', '.join(str(x) for x in sorted(numbers))})",
                     f"probe a port the container listens on, or declare containerPort: {n}",
                     path,
+                    severity=Severity.WARNING,
                 )
             else:
                 yield Hit(

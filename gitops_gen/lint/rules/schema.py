@@ -42,6 +42,7 @@ and annotation keys and of label values (``gitops_gen/lint/schema/metadata.py``)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.lint.model import Context, Hit, Severity
@@ -65,6 +66,11 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     options = ctx.options
     if getattr(options, "validator", "embedded") == "kubeconform":
         return
+    yield from check_with(resource, shared_validator(options))
+
+
+def check_with(resource: Resource, validator: Any) -> Iterator[Hit]:
+    """Every finding of this rule for one object, against an :class:`EmbeddedValidator`."""
     meta = resource.body.get("metadata")
     if not isinstance(meta, dict) or (not meta.get("name") and not meta.get("generateName")):
         yield Hit(
@@ -73,21 +79,42 @@ def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
             "give the object a name (metadata.name)",
             ("metadata",) if isinstance(meta, dict) else (),
         )
-    validator = shared_validator(options)
+    change = api_change_hit(resource, validator.kubernetes_version)
+    if change is not None:
+        yield change
+        if change.severity is None:  # removed: the schema of a version that no longer exists says nothing
+            return
     yield from hits_for(resource, validator)
     found = validator.lookup(resource.api_version, resource.kind)
     yield from metadata_hits(resource, found.source.startswith("kubernetes "))
 
 
-def unserved_hit(resource: Resource, served: list[str]) -> Hit:
+def unserved_hit(resource: Resource, served: list[str], message: str | None = None) -> Hit:
     """An apiVersion the kind is not served at (the same finding from both schema back ends)."""
     from gitops_gen.lint.schema.embedded import unserved_message
 
     return Hit(
         resource,
-        unserved_message(resource.api_version, resource.kind, served),
+        message or unserved_message(resource.api_version, resource.kind, served),
         f"change apiVersion to {served[-1]}" if served else "use an apiVersion the cluster serves",
         ("apiVersion",),
+    )
+
+
+def api_change_hit(resource: Resource, kubernetes_version: str) -> Hit | None:
+    """A removed (error) or deprecated (warning) Kubernetes apiVersion, by the linted version."""
+    from gitops_gen.lint.schema.apiversions import kubernetes_change
+
+    found = kubernetes_change(resource.api_version, resource.kind, kubernetes_version)
+    if found is None:
+        return None
+    message, removed = found
+    return Hit(
+        resource,
+        message,
+        "change apiVersion (and the fields that changed with it) before upgrading the cluster",
+        ("apiVersion",),
+        None if removed else Severity.WARNING,
     )
 
 
@@ -100,7 +127,16 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
         return
     found = validator.lookup(resource.api_version, resource.kind)
     if found.status == "unserved":
-        yield unserved_hit(resource, found.served)
+        from gitops_gen.lint.schema.apiversions import flux_change
+        from gitops_gen.lint.schema.embedded import split_api_version
+
+        group = split_api_version(resource.api_version)[0]
+        flux = (
+            None
+            if validator.user_defines(group, resource.kind)
+            else flux_change(resource.api_version, resource.kind)
+        )
+        yield unserved_hit(resource, found.served, flux)
         return
     if found.status != "found":
         yield Hit(
@@ -111,8 +147,16 @@ def hits_for(resource: Resource, validator: object) -> Iterator[Hit]:
             Severity.WARNING,
         )
         return
+    from gitops_gen.lint.schema.flux_operator import widened
+
     for issue in validator.validate(resource.body):
-        yield Hit(resource, _message(issue.path, issue.message), _remediation(issue.message), issue.path)
+        fix = _remediation(issue.message)
+        if widened(ID, _message(issue.path, issue.message), issue.path, resource.kind):
+            fix = (
+                "this kind exists only where the Flux Operator manages Flux: lint the FluxInstance (or the "
+                "flux-operator/flux-instance chart) together with this object, or remove the kind"
+            )
+        yield Hit(resource, _message(issue.path, issue.message), fix, issue.path)
 
 
 def metadata_hits(resource: Resource, builtin: bool) -> Iterator[Hit]:

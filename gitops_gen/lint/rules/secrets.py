@@ -25,6 +25,9 @@
   a ConfigMap or HelmRelease values, and a number under a credential key
   (``redisPassword: 31415926``): error. The classifier is the spec loader's
   (:mod:`gitops_gen.credentials`): what the loader refuses, this rule reports.
+* Values that start with a YAML tag in embedded config files (``password: !env_var DB_PASS``,
+  ``token: !secret api_token``, ``!ENV``, ``!include``) are references resolved by the
+  application, not literal credentials.
 
 Findings name the key, never the value.
 

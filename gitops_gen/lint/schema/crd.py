@@ -30,7 +30,12 @@ class CrdVersion:
     kind: str
     version: str
     served: bool
-    schema: dict[str, Any] | None  # strict JSON schema, None if the CRD has none for this version
+    raw: dict[str, Any] | None  # the CRD's openAPIV3Schema, None if the CRD has none for this version
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The strict JSON schema (converted on each call: callers compile it once)."""
+        return to_json_schema(self.raw) if self.raw is not None else None
 
 
 def is_crd(doc: Any) -> bool:
@@ -72,7 +77,7 @@ def crd_versions(doc: dict[str, Any]) -> list[CrdVersion]:
                     kind,
                     str(v["name"]),
                     bool(v.get("served", True)),
-                    to_json_schema(raw) if isinstance(raw, dict) else None,
+                    raw if isinstance(raw, dict) else None,
                 )
             )
     elif spec.get("version"):
@@ -82,7 +87,7 @@ def crd_versions(doc: dict[str, Any]) -> list[CrdVersion]:
                 kind,
                 str(spec["version"]),
                 True,
-                to_json_schema(shared) if isinstance(shared, dict) else None,
+                shared if isinstance(shared, dict) else None,
             )
         )
     return out

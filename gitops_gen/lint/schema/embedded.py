@@ -77,7 +77,7 @@ def latest_version() -> str:
 
 
 def resolve_version(requested: str | None) -> str:
-    """The schema version to use for ``requested`` ("1.34", "v1.34.2"): the newest not newer."""
+    """The schema version for ``requested`` ("1.34", "v1.34.2"); refused when no schemas exist for it."""
     if not requested:
         return latest_version()
     versions = available_versions()
@@ -90,9 +90,16 @@ def resolve_version(requested: str | None) -> str:
             hint=f"use one of {versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]}",
         )
     want = (int(m.group(1)), int(m.group(2)))
-    older = [v for v in versions if v <= want]
-    major, minor = older[-1] if older else versions[0]
-    return f"{major}.{minor}"
+    if want not in versions:
+        from gitops_gen.errors import UserError
+
+        raise UserError(
+            f"Kubernetes {want[0]}.{want[1]} is outside the bundled schemas "
+            f"({versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]})",
+            hint="pass --kubernetes-version within that range (an older or newer version's schemas would "
+            "give false 'not served' errors)",
+        )
+    return f"{want[0]}.{want[1]}"
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -117,8 +124,10 @@ class EmbeddedValidator:
         schema_dirs: Sequence[Path | str] = (),
         crd_dirs: Sequence[Path | str] = (),
         crds: Iterable[dict[str, Any]] = (),
+        bundled: bool = True,
     ) -> None:
         self.kubernetes_version = resolve_version(kubernetes_version)
+        self.bundled = bundled  # fall back to the schemas shipped with gitops-gen (lint.schema.bundle)
         self.k8s_dir = schemas_root() / f"v{self.kubernetes_version}.0-local-strict"
         self._k8s_files: set[str] | None = None
         self._registry: Any = None
@@ -223,7 +232,9 @@ class EmbeddedValidator:
         if custom is not None:
             if isinstance(custom, CrdVersion) and not custom.served:
                 return Lookup("unserved", self._served_custom(group, kind), custom.kind)
-            return Lookup("found", [api_version], str(custom) if isinstance(custom, Path) else "CRD")
+            if isinstance(custom, Path):
+                return Lookup("found", [api_version], str(custom))
+            return Lookup("found", [api_version], "CRD")
         served = self._served_builtin(group, kind) + self._served_custom(group, kind)
         if served:
             return Lookup("unserved", served)
@@ -233,9 +244,30 @@ class EmbeddedValidator:
         src = self._custom.get((group, kind.lower(), version))
         if src is None:
             src = self._custom.get(("", kind.lower(), version))
+        if src is None and not self.user_defines(group, kind):
+            src = next((cv for cv in self._bundled_kind(group, kind) if cv.version == version), None)
         return src
 
+    def user_defines(self, group: str, kind: str) -> bool:
+        """True when a schema dir, CRD dir or input CRD has the kind: then it replaces the bundled one."""
+        k = kind.lower()
+        return (group, k) in self._custom_kinds or any(g == group and kk == k for g, kk, _ in self._custom)
+
+    def _bundled_kind(self, group: str, kind: str) -> list[CrdVersion]:
+        if not self.bundled or not group:
+            return []
+        from gitops_gen.lint.schema.bundle import group_versions
+
+        return [cv for cv in group_versions(group) if cv.kind == kind]
+
+    def source_of(self, api_version: str, kind: str) -> Path | CrdVersion | None:
+        """The custom schema of an (apiVersion, kind): a schema file, or a CRD version (bundled or not)."""
+        group, version = split_api_version(api_version)
+        return self._custom_source(group, kind, version)
+
     def _served_custom(self, group: str, kind: str) -> list[str]:
+        if not self.user_defines(group, kind):
+            return sorted(f"{group}/{cv.version}" for cv in self._bundled_kind(group, kind) if cv.served)
         out = [f"{group}/{v}" for v, served in self._custom_kinds.get((group, kind.lower()), []) if served]
         for g, k, v in self._custom:
             if (
