@@ -41,6 +41,58 @@ def node_options(command: F) -> F:
     )(command)
 
 
+def schema_options(command: F) -> F:
+    """The schema flags of ``lint`` and ``diff`` (its lint delta): one meaning, one help text."""
+    command = click.option(
+        "--crd-dir",
+        "crd_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Directories of CRD manifests whose schemas validate custom kinds (beside the bundled ones).",
+    )(command)
+    command = click.option(
+        "--schema-dir",
+        "schema_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Extra JSON schemas (kubeconform layout), e.g. from `gitops-gen schemas import`.",
+    )(command)
+    return click.option(
+        "--kubernetes-version", default=None, help="Kubernetes schemas to use (default: platform spec's)."
+    )(command)
+
+
+def chart_options(command: F) -> F:
+    """The chart flags of ``lint`` (its budget rules) and ``budget``."""
+    command = click.option(
+        "--chart-cache",
+        "chart_cache",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Chart cache filled by `gitops-gen charts pull` (default: the user cache dir, or "
+        "$GITOPS_GEN_CHART_CACHE). Releases whose chart is cached are rendered with `helm template`, offline.",
+    )(command)
+    return click.option(
+        "--chart-dir",
+        "chart_dirs",
+        multiple=True,
+        help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): use `helm template` for that chart "
+        "instead of its built-in profile.",
+    )(command)
+
+
+def specs_option(command: F) -> F:
+    """``--specs`` of ``lint`` and ``budget``: where the platform's nodes (and Kubernetes version) come from."""
+    return click.option(
+        "--specs",
+        "specs_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Platform spec directory (node sizes, Kubernetes version). "
+        "Default: ./specs/ when the given paths are inside the current directory.",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gitops-gen")
 def cli() -> None:
@@ -167,30 +219,8 @@ def schema(out_file: Path | None) -> None:
     show_default=True,
     help="Schema back end ('auto': kubeconform if on PATH).",
 )
-@click.option(
-    "--kubernetes-version", default=None, help="Kubernetes schemas to use (default: platform spec's)."
-)
-@click.option(
-    "--schema-dir",
-    "schema_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra JSON schemas (kubeconform layout), e.g. from `gitops-gen schemas import`.",
-)
-@click.option(
-    "--crd-dir",
-    "crd_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Directories of CRD manifests whose schemas validate custom kinds.",
-)
-@click.option(
-    "--specs",
-    "specs_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Platform spec directory (node sizes, Kubernetes version). Default: ./specs/ when the given paths are inside the current directory.",
-)
+@schema_options
+@specs_option
 @node_options
 @click.option(
     "--build", is_flag=True, help="Lint what `kubectl kustomize` builds for each kustomization dir."
@@ -227,20 +257,7 @@ def schema(out_file: Path | None) -> None:
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: automatic).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="On-disk result cache.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option(
-    "--chart-dir",
-    "chart_dirs",
-    multiple=True,
-    help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): budget rules use `helm template`.",
-)
-@click.option(
-    "--chart-cache",
-    "chart_cache",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Chart cache of `gitops-gen charts pull` for the budget rules (default: the user cache dir, "
-    "or $GITOPS_GEN_CHART_CACHE).",
-)
+@chart_options
 def lint(paths: tuple[Path, ...], chart_cache: Path | None, **options: Any) -> None:
     """Lint manifests (default: output/) against schemas and the small-cluster rules."""
     from gitops_gen.lint.api import LintFlags, run_lint
@@ -297,29 +314,9 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--specs",
-    "specs_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Platform spec directory (nodes). Default: ./specs/ when the given paths are inside the current directory.",
-)
+@specs_option
 @node_options
-@click.option(
-    "--chart-dir",
-    "chart_dirs",
-    multiple=True,
-    help="NAME=DIR (chart dir or .tgz) or DIR (chart cache): use `helm template` for that chart "
-    "instead of its built-in profile. Needs helm on PATH.",
-)
-@click.option(
-    "--chart-cache",
-    "chart_cache",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Chart cache filled by `gitops-gen charts pull` (default: the user cache dir, or "
-    "$GITOPS_GEN_CHART_CACHE). Releases whose chart is cached are rendered with `helm template`, offline.",
-)
+@chart_options
 @click.option(
     "--fail-on-unknown",
     is_flag=True,
@@ -415,23 +412,7 @@ def charts_pull(paths: tuple[Path, ...], chart_cache: Path | None) -> None:
     default=None,
     help="Exit 1 when the change adds lint findings at this severity or above (default: exit 0).",
 )
-@click.option(
-    "--kubernetes-version", default=None, help="Kubernetes schemas to lint with (default: platform spec's)."
-)
-@click.option(
-    "--schema-dir",
-    "schema_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra JSON schemas for the lint delta, as for `lint --schema-dir`.",
-)
-@click.option(
-    "--crd-dir",
-    "crd_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="CRD manifests whose schemas validate custom kinds in the lint delta, as for `lint --crd-dir`.",
-)
+@schema_options
 def diff(
     base: str,
     specs_dir: Path,
