@@ -2,8 +2,9 @@
 policy, and the Helm values built from the spec, with explicit requests and limits for every
 workload the chart creates).
 
-Each module exposes ``build(platform: Platform) -> HelmComponent | None`` (``None`` when the spec
-leaves the component out or disables it) and ``RESOURCES``: the values path of every workload's
+Each module names its chart once (``REF``, a :class:`ChartRef`), exposes ``build(platform: Platform) ->
+HelmComponent | None`` (``None`` when the spec leaves the component out or disables it; built with
+``REF.component(...)``) and ``RESOURCES``: the values path of every workload's
 ``resources`` block with the requests/limits gitops-gen sets there, so the sizing is visible in one
 place per chart. The engine turns a :class:`HelmComponent` into a Namespace, a HelmRepository and a
 HelmRelease under ``infrastructure/controllers/<dir>/``.
@@ -20,6 +21,7 @@ from gitops_gen.spec.models import ChartSourced, Platform, ReleasePolicy, Values
 from gitops_gen.values import deep_merge, set_path
 
 __all__ = [
+    "ChartRef",
     "HelmComponent",
     "Issuer",
     "apply_resources",
@@ -58,6 +60,50 @@ class HelmComponent:
     chart_source: str = "helm"  # what the spec asked for
     values_from: tuple[dict[str, Any], ...] = ()
     policy: tuple[tuple[str, str], ...] = ()  # (template variable, value): drift/install/upgrade
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """What a component module says once: its chart, the repository serving it, and where it goes."""
+
+    dir: str  # directory under infrastructure/controllers/
+    release: str
+    namespace: str
+    chart: str
+    repo_name: str
+    repo_url: str
+
+    def component(
+        self,
+        version: str,
+        values: dict[str, Any],
+        overrides: Mapping[str, Any],
+        spec_path: str,
+        *,
+        crds: str | None = None,
+        owns_namespace: bool = True,
+        depends_on: tuple[tuple[str, str], ...] = (),
+        timeout: str = "5m",
+        notes: tuple[str, ...] = (),
+    ) -> HelmComponent:
+        """The component of this chart at ``version``: gitops-gen's ``values`` with the spec's
+        ``overrides`` (its ``values:``) merged over them."""
+        return HelmComponent(
+            dir=self.dir,
+            release=self.release,
+            namespace=self.namespace,
+            chart=self.chart,
+            version=version,
+            repo_name=self.repo_name,
+            repo_url=self.repo_url,
+            values=deep_merge(values, dict(overrides)),
+            spec_path=spec_path,
+            crds=crds,
+            owns_namespace=owns_namespace,
+            depends_on=depends_on,
+            timeout=timeout,
+            notes=notes,
+        )
 
 
 def resources(cpu_req: str, mem_req: str, cpu_lim: str, mem_lim: str) -> dict[str, dict[str, str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "cert-manager"
@@ -23,6 +23,7 @@ NAMESPACE = "cert-manager"
 CHART = "cert-manager"
 REPO_NAME = "jetstack"
 REPO_URL = "https://charts.jetstack.io"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 # the upstream also publishes the chart as an OCI artifact (chartSource: oci)
 OCI_URL = "oci://quay.io/jetstack/charts/cert-manager"
 
@@ -40,16 +41,11 @@ def build(platform: Platform) -> HelmComponent | None:
         return None
     values: dict[str, Any] = {"crds": {"enabled": True, "keep": True}}
     apply_resources(values, RESOURCES)
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.certManager",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.certManager",
         notes=(
             "CRDs are chart templates here: crds.enabled installs them, crds.keep keeps them",
             "(and every Certificate) if this HelmRelease is ever deleted.",

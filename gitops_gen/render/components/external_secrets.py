@@ -13,7 +13,7 @@ The ClusterSecretStore is rendered under ``infrastructure/configs/``; each app's
 
 from __future__ import annotations
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "external-secrets"
@@ -22,6 +22,7 @@ NAMESPACE = "external-secrets"
 CHART = "external-secrets"
 REPO_NAME = "external-secrets"
 REPO_URL = "https://charts.external-secrets.io"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 
 RESOURCES = {
     "resources": resources("10m", "64Mi", "200m", "256Mi"),
@@ -36,15 +37,10 @@ def build(platform: Platform) -> HelmComponent | None:
         return None
     values: dict[str, object] = {"installCRDs": True}
     apply_resources(values, RESOURCES)
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.externalSecrets",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.externalSecrets",
         notes=(f"Apps read their secrets through the ClusterSecretStore {spec.store.name}.",),
     )

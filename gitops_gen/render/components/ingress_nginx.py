@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "ingress-nginx"
@@ -22,6 +22,7 @@ NAMESPACE = "ingress-nginx"
 CHART = "ingress-nginx"
 REPO_NAME = "ingress-nginx"
 REPO_URL = "https://kubernetes.github.io/ingress-nginx"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 INGRESS_CLASS = "nginx"
 
 RESOURCES = {
@@ -65,15 +66,10 @@ def build(platform: Platform) -> HelmComponent | None:
             "LoadBalancer Service stays Pending unless K3s runs with --disable traefik",
             "(set spec.k3s.disable: [traefik] in the platform spec once it does).",
         )
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.ingressNginx",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.ingressNginx",
         notes=notes,
     )

@@ -26,9 +26,9 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_gen.render.components import (
+    ChartRef,
     HelmComponent,
     apply_resources,
-    deep_merge,
     ingress_class_of,
     issuer_of,
     loki,
@@ -42,6 +42,7 @@ NAMESPACE = "monitoring"
 CHART = "kube-prometheus-stack"
 REPO_NAME = "prometheus-community"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 # the upstream also publishes the chart as an OCI artifact (chartSource: oci)
 OCI_URL = "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack"
 
@@ -137,16 +138,11 @@ def build(platform: Platform) -> HelmComponent | None:
             if grafana is not None or not path.startswith("grafana.")
         },
     )
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.monitoring",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.monitoring",
         crds="CreateReplace",
         timeout="10m",
         notes=tuple(notes),

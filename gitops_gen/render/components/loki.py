@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "loki"
@@ -32,6 +32,7 @@ NAMESPACE = "logging"
 CHART = "loki"
 REPO_NAME = "grafana"
 REPO_URL = "https://grafana.github.io/helm-charts"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 GATEWAY_SERVICE = f"{RELEASE}-gateway"  # templates/gateway/service-gateway.yaml: <fullname>-gateway, port 80
 
 RESOURCES = {
@@ -102,16 +103,11 @@ def build(platform: Platform) -> HelmComponent | None:
             "chunksCache is on: the chart requests round(1.2 x allocatedMemory) Mi for it "
             "(9830Mi by default)."
         )
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.logging.loki",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.logging.loki",
         timeout="10m",
         notes=tuple(notes),
     )

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, loki, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, loki, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "promtail"
 RELEASE = "promtail"
 NAMESPACE = loki.NAMESPACE  # shares the logging namespace and the grafana HelmRepository with Loki
 CHART = "promtail"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, loki.REPO_NAME, loki.REPO_URL)
 
 RESOURCES = {
     "resources": resources("50m", "96Mi", "200m", "192Mi"),
@@ -39,16 +40,11 @@ def build(platform: Platform) -> HelmComponent | None:
     spec = logging.promtail
     values: dict[str, Any] = {"config": {"clients": [{"url": loki.push_url()}]}}
     apply_resources(values, RESOURCES)
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=loki.REPO_NAME,
-        repo_url=loki.REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.logging.promtail",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.logging.promtail",
         owns_namespace=False,
         depends_on=((loki.RELEASE, loki.NAMESPACE),),
         notes=(*NOTES, f"Pushes to the rendered Loki: {loki.push_url()}"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "sealed-secrets"
@@ -20,6 +20,7 @@ NAMESPACE = "sealed-secrets"
 CHART = "sealed-secrets"
 REPO_NAME = "sealed-secrets"
 REPO_URL = "https://bitnami-labs.github.io/sealed-secrets"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 CONTROLLER_NAME = "sealed-secrets-controller"
 
 RESOURCES = {
@@ -33,16 +34,11 @@ def build(platform: Platform) -> HelmComponent | None:
         return None
     values: dict[str, Any] = {"fullnameOverride": CONTROLLER_NAME}
     apply_resources(values, RESOURCES)
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.sealedSecrets",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.sealedSecrets",
         crds="CreateReplace",
         notes=(
             f"kubeseal finds this controller with: kubeseal --controller-name {CONTROLLER_NAME} "

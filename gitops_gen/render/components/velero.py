@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.render.components import HelmComponent, apply_resources, deep_merge, resources
+from gitops_gen.render.components import ChartRef, HelmComponent, apply_resources, resources
 from gitops_gen.spec.models import Platform
 
 DIR = "velero"
@@ -26,6 +26,7 @@ NAMESPACE = "velero"
 CHART = "velero"
 REPO_NAME = "vmware-tanzu"
 REPO_URL = "https://vmware-tanzu.github.io/helm-charts"
+REF = ChartRef(DIR, RELEASE, NAMESPACE, CHART, REPO_NAME, REPO_URL)
 
 RESOURCES = {
     "resources": resources("50m", "128Mi", "500m", "512Mi"),
@@ -57,16 +58,11 @@ def build(platform: Platform) -> HelmComponent | None:
     apply_resources(values, RESOURCES)
     if not spec.fsBackup:
         del values["nodeAgent"]
-    return HelmComponent(
-        dir=DIR,
-        release=RELEASE,
-        namespace=NAMESPACE,
-        chart=CHART,
-        version=spec.version,
-        repo_name=REPO_NAME,
-        repo_url=REPO_URL,
-        values=deep_merge(values, spec.values),
-        spec_path="spec.components.velero",
+    return REF.component(
+        spec.version,
+        values,
+        spec.values,
+        "spec.components.velero",
         crds="CreateReplace",
         notes=(
             f"Backups go to the BackupStorageLocation {spec.storage.name} (infrastructure/configs); "
