@@ -13,8 +13,6 @@ manifests (HPA targets at maxReplicas, DaemonSets per node, hook Jobs as transie
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -24,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.profiles._base import LoadBalancer
-from gitops_gen.charts.backend import SDK, SdkError, find_helm, sdk_template
+from gitops_gen.charts.backend import SDK, BinaryError, SdkError, find_helm, run_binary, sdk_template
 from gitops_gen.charts.cache import ChartCache, default_dir
 from gitops_gen.charts.sources import ChartRef
 from gitops_gen.errors import UserError
@@ -161,27 +159,12 @@ def template(
         ]
         if kube_version:
             cmd += ["--kube-version", kube_version]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
-        env.update(
-            HELM_CACHE_HOME=str(Path(tmp, "cache")),
-            HELM_CONFIG_HOME=str(Path(tmp, "config")),
-            HELM_DATA_HOME=str(Path(tmp, "data")),
-        )
         try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise HelmError(f"`helm template` of {chart} timed out after {TIMEOUT_SECONDS}s") from None
-        except OSError as exc:
-            raise HelmError(f"cannot run helm: {exc}") from None
-    if proc.returncode != 0:
-        lines = [ln.strip() for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        errors = [ln for ln in lines if ln.startswith("Error")] or lines[-1:]
-        why = errors[0] if errors else f"exit {proc.returncode}"
-        raise HelmError(f"`helm template` of {chart} failed: {why[:500]}")
-    _CACHE[key] = proc.stdout
-    return proc.stdout
+            out = run_binary(cmd, f"`helm template` of {chart}", Path(tmp), TIMEOUT_SECONDS, keep_env=False)
+        except BinaryError as exc:
+            raise HelmError(str(exc)) from None
+    _CACHE[key] = out
+    return out
 
 
 def footprint(

@@ -86,3 +86,36 @@ def sdk_pull(target: str, dest: Path, *, version: str, repo_url: str | None, pla
         raise SdkError(
             str(exc).strip().splitlines()[0][:400] if str(exc).strip() else type(exc).__name__
         ) from None
+
+
+class BinaryError(Exception):
+    """The helm binary failed, timed out or could not be started (the message says which)."""
+
+
+def run_binary(cmd: list[str], what: str, home: Path, timeout: int, *, keep_env: bool) -> str:
+    """Run the helm binary (``cmd[0]``) with its caches and config under ``home`` (a scratch directory),
+    and return its standard output. ``keep_env``: keep the user's ``HELM_*`` settings (``helm pull``
+    honours registry logins); otherwise the run sees none of them (``helm template`` needs nothing of
+    the user's setup). Raises :class:`BinaryError` naming ``what`` (e.g. "`helm pull` of ...")."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if keep_env or not k.startswith("HELM_")}
+    env.update(
+        HELM_CACHE_HOME=str(home / "cache"),
+        HELM_REPOSITORY_CONFIG=str(home / "repositories.yaml"),
+        HELM_REPOSITORY_CACHE=str(home / "repository"),
+    )
+    if not keep_env:
+        env.update(HELM_CONFIG_HOME=str(home / "config"), HELM_DATA_HOME=str(home / "data"))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise BinaryError(f"{what} timed out after {timeout}s") from None
+    except OSError as exc:
+        raise BinaryError(f"cannot run helm: {exc}") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.lower().startswith("error")] or lines[-1:]
+        why = errors[0] if errors else f"exit {proc.returncode}"
+        raise BinaryError(f"{what} failed: {why[:500]}")
+    return proc.stdout

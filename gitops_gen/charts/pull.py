@@ -12,14 +12,12 @@ honoured. Each reference is pulled once; a reference already in the cache is not
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_gen.charts.backend import SDK, SdkError, sdk_pull
+from gitops_gen.charts.backend import SDK, BinaryError, SdkError, run_binary, sdk_pull
 from gitops_gen.charts.cache import ChartCache, Entry
 from gitops_gen.charts.sources import ChartRef, chart_ref
 from gitops_gen.k8s.model import ObjectIndex, Resource
@@ -103,26 +101,10 @@ def pull_one(ref: ChartRef, cache: ChartCache, helm: str) -> Entry:
             cmd = [helm, "pull", ref.chart, "--repo", ref.url, "--destination", str(dest)]
             if ref.version:
                 cmd += ["--version", ref.version]
-        env = dict(os.environ)
-        env.update(
-            HELM_CACHE_HOME=str(Path(tmp, "cache")),
-            HELM_REPOSITORY_CONFIG=str(Path(tmp, "repositories.yaml")),
-            HELM_REPOSITORY_CACHE=str(Path(tmp, "repository")),
-        )
         try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise PullError(f"`helm pull` of {ref} timed out after {TIMEOUT_SECONDS}s") from None
-        except OSError as exc:
-            raise PullError(f"cannot run helm: {exc}") from None
-        if proc.returncode != 0:
-            lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-            errors = [ln for ln in lines if ln.lower().startswith("error")] or lines[-1:]
-            raise PullError(
-                f"`helm pull` of {ref} failed: {(errors[0] if errors else f'exit {proc.returncode}')[:400]}"
-            )
+            run_binary(cmd, f"`helm pull` of {ref}", Path(tmp), TIMEOUT_SECONDS, keep_env=True)
+        except BinaryError as exc:
+            raise PullError(str(exc)) from None
         return _store(ref, dest, cache)
 
 
