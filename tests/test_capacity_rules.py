@@ -56,7 +56,13 @@ def test_cpu_finding_names_the_hpa_and_the_request(
     monkeypatch.chdir(tmp_path)
     _, findings = lint(FIXTURES / "cpu-budget" / "bad.yaml", capsys)
     [err] = [f for f in findings if f["rule"] == "cpu-budget" and f["severity"] == "error"]
-    assert err["resource"] == "Deployment/shop/api"
+    # the replica count is the lever: the finding sits on the HPA's maxReplicas line
+    assert err["resource"] == "HorizontalPodAutoscaler/shop/api"
+    lines = (FIXTURES / "cpu-budget" / "bad.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[int(str(err["line"])) - 1].strip() == "maxReplicas: 6"
+    assert "Deployment shop/api (6 pods at maxReplicas × 500m CPU, 128Mi memory) pushes it over" in str(
+        err["message"]
+    )
     assert "added by the HPA at maxReplicas" in str(err["message"])
     assert "0/1 nodes are available: 1 Insufficient cpu." in str(err["message"])
     assert "500m CPU" in str(err["message"])

@@ -256,6 +256,7 @@ def _external_autoscalers(workloads: list[Workload], index: ObjectIndex) -> None
         s, top = found[0], found[0].max_replicas
         w.replicas = s.min_replicas if s.min_replicas is not None else w.replicas
         w.max_replicas = top
+        w.scaler = s.resource
         if w.surge:  # RollingUpdate: 25% of the largest count, rounded up
             w.surge = -(-25 * top // 100)
         w.notes = [n for n in w.notes if "replicas is null" not in n]
@@ -275,3 +276,21 @@ def group_rows(analysis: Analysis) -> list[tuple[Owner, list[Workload]]]:
     for w in analysis.workloads:
         groups.setdefault(w.owner.key, (w.owner, []))[1].append(w)
     return sorted(groups.values(), key=lambda g: (g[0].resource is not None, g[1][0].namespace, g[0].key))
+
+
+def workload_key(w: Workload) -> str:
+    """A workload's identity across two analyses (``diff``): owner, kind, namespace and name."""
+    return f"{w.owner.label}: {w.kind} {w.namespace}/{w.name}"
+
+
+def demands(a: Analysis) -> dict[str, tuple[int, int, int]]:
+    """Per workload (:func:`workload_key`): the CPU (millicores), memory (bytes) and pods its steady
+    state requests (HPA at maxReplicas, DaemonSets once per node); transient and unknown ones left out."""
+    n = a.node_count
+    out: dict[str, tuple[int, int, int]] = {}
+    for w in a.workloads:
+        if w.transient or w.unknown:
+            continue
+        pods, r = w.pods(n), w.requests
+        out[workload_key(w)] = (pods * (r.cpu or 0), pods * (r.memory or 0), pods)
+    return out

@@ -134,7 +134,7 @@ def workload_of(r: Resource, index: ObjectIndex) -> Workload | None:
         if s.max_replicas is not None and s.max_replicas >= 0:
             w.replicas = lo
             w.max_replicas = max(s.max_replicas, lo)
-            hpa = s.resource
+            hpa = w.scaler = s.resource
             w.replicas_path = f"{hpa.kind} {hpa.namespace or namespace}/{hpa.name} spec.maxReplicas"
     if kind == "Deployment":
         strategy = as_dict(spec.get("strategy"))

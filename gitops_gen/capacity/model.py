@@ -76,6 +76,7 @@ class Workload:
     unknown: bool = False  # a HelmRelease without a profile: footprint unknown, not zero
     notes: list[str] = field(default_factory=list)
     priority_class: str = ""
+    scaler: Resource | None = None  # the HPA / ScaledObject whose maximum sets max_replicas
 
     # ------------------------------------------------------------------ derived values
     @property

@@ -17,7 +17,7 @@ config, file/line/column — exact field positions recovered only for files that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -101,6 +101,9 @@ class LintOptions:
     crd_dirs: list[Path] = field(default_factory=list)  # CRD manifests
     validator: str = "embedded"  # "embedded" | "kubeconform" (then the engine runs kubeconform)
     chart_dirs: tuple[str, ...] = ()  # --chart-dir NAME=DIR or DIR (budget rules; capacity.helm parses)
+    # ``diff``: per workload (capacity.budget.workload_key) the (CPU, memory, pods) its base requested,
+    # so that an overflow is blamed on what the change grew
+    capacity_baseline: Mapping[str, tuple[int, int, int]] | None = None
 
 
 class Context(ObjectIndex):

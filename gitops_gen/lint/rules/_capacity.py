@@ -8,16 +8,18 @@ size is known (no platform spec nodes, no ``--node-memory``/``--node-cpu``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from gitops_gen.capacity.budget import Analysis, analyze
+from gitops_gen.capacity.budget import Analysis, analyze, workload_key
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.nodes import K3S_SERVER_OVERHEAD
-from gitops_gen.capacity.report import fix_text, fmt_mem, pending_text, values_path
-from gitops_gen.capacity.simulate import NO_CPU, NO_MEMORY, Pending
+from gitops_gen.capacity.report import container_detail, fix_text, fmt_mem, pending_text, values_path
+from gitops_gen.capacity.simulate import NO_CPU, NO_MEMORY, TOO_MANY, Pending
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.quantity import format_cpu
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -66,12 +68,18 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
     if a is None or a.simulation is None:
         return
     sim = a.simulation
-    for p in sim.pending:
-        if _belongs(p, resource):
+    steady = [p for p in sim.pending if _capacity(p)]
+    if steady:  # the steady state overflows: one finding, its stalled rollouts and jobs listed in it
+        over = _overflow(a, steady, list(sim.transient), ctx.options.capacity_baseline)
+        if over.rule_resource == resource:
+            yield from _overflow_hit(ctx, a, over, None)
+    elif sim.transient:  # the steady state fits, but rollouts/jobs find no room: one warning
+        over = _overflow(a, [], list(sim.transient), ctx.options.capacity_baseline)
+        if over.rule_resource == resource:
+            yield from _overflow_hit(ctx, a, over, Severity.WARNING)
+    for p in sim.pending:  # Pending for another cause than room (host ports, node affinity)
+        if not _capacity(p) and resource == "memory":
             yield from _hit(ctx, a, p, None)
-    for p in sim.transient:
-        if _belongs(p, resource):
-            yield from _hit(ctx, a, p, Severity.WARNING)
     if resource != "memory":
         return
     cl = a.cluster
@@ -120,15 +128,242 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
             )
 
 
-def _belongs(p: Pending, resource: str) -> bool:
-    reasons = set(p.reasons)
-    if resource == "cpu":
-        return NO_CPU in reasons
-    # memory-budget owns memory and every non-resource reason (host ports, pod count, affinity)
-    return NO_MEMORY in reasons or NO_CPU not in reasons
+def _capacity(p: Pending) -> bool:
+    """Pending for want of room (CPU, memory, pod slots), not for ports or affinity."""
+    return bool({NO_CPU, NO_MEMORY, TOO_MANY} & set(p.reasons))
+
+
+@dataclass(slots=True)
+class _Overflow:
+    """One node (or cluster) that cannot hold its pods: what is missing, who pushes it over."""
+
+    missing: dict[str, int]  # "memory" | "cpu" | "pods" -> amount short (> 0), the primary first
+    steady: list[Pending]  # pods left Pending at steady state
+    transient: list[Pending]  # rollouts and jobs that stall
+    causes: list[Workload]  # the workloads whose requests push it over, largest first
+    consumers: list[tuple[Workload, int]]  # top consumers of the primary resource, with their demand
+    by_change: bool  # causes chosen by their growth against ``diff``'s base
+
+    @property
+    def primary(self) -> str:
+        return next(iter(self.missing), "memory")
+
+    @property
+    def rule_resource(self) -> str:
+        """``cpu`` when the scheduler says only "Insufficient cpu", else ``memory`` (memory-budget
+        owns memory, pod slots and mixed shortages)."""
+        reasons = {r for p in (*self.steady, *self.transient) if _capacity(p) for r in p.reasons}
+        return "cpu" if NO_CPU in reasons and not ({NO_MEMORY, TOO_MANY} & reasons) else "memory"
+
+
+_RESOURCES = {"memory": NO_MEMORY, "cpu": NO_CPU, "pods": TOO_MANY}
+
+
+def _one(p: Pending, what: str) -> int:
+    return p.memory if what == "memory" else p.cpu if what == "cpu" else 1
+
+
+def _demand(w: Workload, what: str, nodes: int) -> int:
+    if w.transient or w.unknown:
+        return 0
+    pods = w.pods(nodes)
+    r = w.requests
+    return pods * {"cpu": r.cpu or 0, "memory": r.memory or 0, "pods": 1}[what]
+
+
+def _overflow(
+    a: Analysis,
+    steady: list[Pending],
+    transient: list[Pending],
+    baseline: Mapping[str, tuple[int, int, int]] | None,
+) -> _Overflow:
+    sim = a.simulation
+    assert sim is not None
+    n = a.node_count
+    free = {
+        "cpu": [max(s.free_cpu, 0) for s in sim.nodes],
+        "memory": [max(s.free_memory, 0) for s in sim.nodes],
+        "pods": [max(s.max_pods - s.pods, 0) for s in sim.nodes],
+    }
+    stuck = [p for p in (*steady, *transient) if _capacity(p)]
+    reasons = {r for p in stuck for r in p.reasons}
+    missing: dict[str, int] = {}
+    order = sorted(_RESOURCES, key=lambda x: _RESOURCES[x] not in reasons)  # the scheduler's reasons first
+    for what in order:
+        reason = _RESOURCES[what]
+        # the steady pods all need room at once; a rollout or job needs room for its largest pod
+        total = sum(p.count * _one(p, what) for p in steady) - sum(free[what])
+        largest = max((_one(p, what) for p in stuck if reason in p.reasons), default=0)
+        largest -= max(free[what], default=0)
+        if total > 0 or (reason in reasons and largest > 0):
+            missing[what] = max(total, largest)
+    if not missing:  # room in sum and on a node, yet Pending (spread, pinned pods): say which resource
+        missing[next((x for x in order if _RESOURCES[x] in reasons), "memory")] = 0
+    primary = next(iter(missing))
+    ranked = sorted(
+        (w for w in a.workloads if _demand(w, primary, n) > 0),
+        key=lambda w: (-_demand(w, primary, n), w.owner.label, w.name),
+    )
+    consumers = [(w, _demand(w, primary, n)) for w in ranked]
+    causes, by_change = _causes(a, stuck, ranked, primary, missing[primary], baseline)
+    return _Overflow(missing, steady, transient, causes, consumers, by_change)
+
+
+def _causes(
+    a: Analysis,
+    stuck: list[Pending],
+    ranked: list[Workload],
+    primary: str,
+    missing: int,
+    baseline: Mapping[str, tuple[int, int, int]] | None,
+) -> tuple[list[Workload], bool]:
+    """The workloads whose requests push the nodes over, and whether ``diff``'s change chose them.
+
+    A pod larger than any node's allocatable fits nowhere whatever else runs: its workload is the
+    cause. Otherwise the largest consumers of the missing resource, as many as it takes to cover the
+    missing amount (without them, the rest fits); with a ``diff`` base, the workloads whose
+    requests grew the most, the same way."""
+    cl = a.cluster
+    if cl is not None and cl.nodes:
+        top_cpu = max(x.allocatable_cpu for x in cl.nodes)
+        top_mem = max(x.allocatable_memory for x in cl.nodes)
+        never = _unique(p.workload for p in stuck if p.cpu > top_cpu or p.memory > top_mem)
+        if never:
+            return never, False
+    n = a.node_count
+    index = {"cpu": 0, "memory": 1, "pods": 2}[primary]
+    if baseline is not None:
+        grown = [
+            (w, _demand(w, primary, n) - baseline.get(workload_key(w), (0, 0, 0))[index]) for w in ranked
+        ]
+        grown = sorted((g for g in grown if g[1] > 0), key=lambda g: -g[1])
+        if grown:
+            return _cover(grown, missing), True
+    return _cover([(w, _demand(w, primary, n)) for w in ranked], missing), False
+
+
+def _cover(weighted: list[tuple[Workload, int]], missing: int) -> list[Workload]:
+    out: list[Workload] = []
+    got = 0
+    for w, amount in weighted:
+        out.append(w)
+        got += amount
+        if got >= missing:
+            break
+    return out
+
+
+def _unique(ws: Iterable[Workload]) -> list[Workload]:
+    seen: list[Workload] = []
+    for w in ws:
+        if not any(w is s for s in seen):
+            seen.append(w)
+    return seen
+
+
+def _overflow_hit(ctx: Context, a: Analysis, over: _Overflow, severity: Severity | None) -> Iterator[Hit]:
+    cause = next((w for w in over.causes if w.owner.resource is not None), None)
+    anchor = (
+        cause.owner.resource if cause is not None else _anchor(ctx, over.causes[0]) if over.causes else None
+    )
+    if anchor is None:
+        anchor = ctx.resources[0] if ctx.resources else None
+    if anchor is None:
+        return
+    n = a.node_count
+    cl = a.cluster
+    nodes = cl.nodes if cl is not None else []
+    if len(nodes) == 1:
+        where = f"Node {nodes[0].describe()}"
+    else:
+        where = (
+            f"The {len(nodes)} nodes (allocatable {_cpu(cl.allocatable_cpu if cl else 0)} CPU, "
+            f"{fmt_mem(cl.allocatable_memory if cl else 0)} memory)"
+        )
+    amounts = [_amount(k, v) for k, v in over.missing.items() if v > 0]
+    short = ", ".join(amounts[:-1]) + " and " + amounts[-1] if len(amounts) > 1 else "".join(amounts)
+    phase = "at steady state" if over.steady else "for a rolling update or job"
+    head = f"{where} {'is short of ' + short if short else 'has no room'} {phase}"
+    who = "; ".join(_describe(w, n) for w in over.causes)
+    verb = "pushes" if len(over.causes) == 1 else "push"
+    blame = f"this change's growth of {who} {verb} it over" if over.by_change else f"{who} {verb} it over"
+    primary = over.primary
+    top = ", ".join(f"{_who(w)} {_amount(primary, d)}" for w, d in over.consumers[:3]) + (
+        f" ({len(over.consumers) - 3} more)" if len(over.consumers) > 3 else ""
+    )
+    parts = [f"{head}: {blame}.", f"Top consumers of {_UNIT[primary]}: {top}."]
+    parts.extend(_listed("Left Pending", over.steady))
+    parts.extend(_listed("Would stall", over.transient))
+    if a.not_counted:
+        parts.append(f"At least this much: {a.counted_phrase()} (unknown footprint).")
+    path: FieldPath = ()
+    target = anchor
+    fix = "add node capacity"
+    if cause is not None:
+        cause_pending = next((p for p in (*over.steady, *over.transient) if p.workload is cause), None)
+        fix = fix_text(cause, cause_pending)
+        path = field_path(cause, cause.resources_path)
+        scaler = cause.scaler
+        if scaler is not None and cause.max_replicas is not None and cause.max_replicas > cause.replicas:
+            # the count is the lever: point at the autoscaler's maximum
+            target = scaler
+            path = ("spec", "maxReplicas" if scaler.kind == "HorizontalPodAutoscaler" else "maxReplicaCount")
+    elif over.causes:
+        w = over.causes[0]
+        parts[0] = f"(no manifest: {w.owner.label}) " + parts[0]
+    yield Hit(target, " ".join(parts), fix, path, severity)
+
+
+_UNIT = {"memory": "memory", "cpu": "CPU", "pods": "pod slots"}
+
+
+def _who(w: Workload) -> str:
+    """``Deployment shop/api`` for a manifest's own workload, ``HelmRelease logging/loki: chunks-cache``."""
+    own = w.owner.resource is not None and w.owner.label == f"{w.kind} {w.namespace}/{w.name}"
+    return w.owner.label if own else f"{w.owner.label}: {w.component}"
+
+
+def _describe(w: Workload, nodes: int) -> str:
+    r = w.requests
+    pods = w.pods(nodes)
+    count = f"{pods} pod{'s' if pods != 1 else ''}"
+    if w.max_replicas is not None and w.max_replicas > w.replicas:
+        count += " at maxReplicas"
+    each = f"{_cpu(r.cpu or 0)} CPU, {fmt_mem(r.memory or 0)} memory"
+    detail = container_detail(w) if w.owner.values_root else ""
+    return f"{_who(w)} ({count} × {each}{detail})"
+
+
+def _listed(title: str, pending: list[Pending]) -> list[str]:
+    """``Left Pending (0/1 nodes are available: 1 Insufficient cpu.): 476 of 498 pods of ...``, one
+    sentence per scheduler message."""
+    by_message: dict[str, list[str]] = {}
+    for p in pending:
+        what = {"steady": "", "autoscaling": " added by the HPA at maxReplicas"}.get(p.phase, "")
+        if p.phase == "job":
+            what = " (Job/hook)"
+        pods = f"{p.count} of {p.total} pod{'s' if p.total != 1 else ''} of " if p.phase != "rollout" else ""
+        by_message.setdefault(p.message, []).append(f"{pods}{_who(p.workload)}{what}")
+    return [f"{title} ({message}): {'; '.join(items)}." for message, items in by_message.items()]
+
+
+def _cpu(millis: int) -> str:
+    """``50``, ``260m``, ``47.515`` (CPUs)."""
+    if millis < 1000 or millis % 1000 == 0:
+        return format_cpu(millis)
+    return f"{millis / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def _amount(what: str, value: int) -> str:
+    if what == "memory":
+        return f"{fmt_mem(value)} memory"
+    if what == "cpu":
+        return f"{_cpu(value)} CPU"
+    return f"{value} pod slot{'s' if value != 1 else ''}"
 
 
 def _hit(ctx: Context, a: Analysis, p: Pending, severity: Severity | None) -> Iterator[Hit]:
+    """A workload Pending for its own reason (host ports taken, node affinity), not for room."""
     w = p.workload
     anchor = _anchor(ctx, w)
     if anchor is None:
