@@ -82,7 +82,9 @@ def test_a_full_node_is_blamed_on_its_largest_consumer_not_on_the_pods_left_pend
     docs = [_deployment("web", "big", 50, "100m", "64Mi")]
     docs += [_deployment(f"svc{i}", "small", 1, "600m", "256Mi") for i in range(3)]
     (tmp_path / "all.yaml").write_text("---\n".join(docs), encoding="utf-8")
-    code, findings = lint_json([str(tmp_path / "all.yaml"), "--node-memory", "8Gi", "--node-cpu", "4"], capsys)
+    code, findings = lint_json(
+        [str(tmp_path / "all.yaml"), "--node-memory", "8Gi", "--node-cpu", "4"], capsys
+    )
     budget = [f for f in findings if f["rule"] in BUDGET]
     assert code == 1 and len(budget) == 1, budget
     [f] = budget
@@ -113,3 +115,34 @@ spec:
             requests: {{cpu: {cpu}, memory: {memory}}}
             limits: {{memory: {memory}}}
 """
+
+
+def test_diff_blames_the_overflow_on_the_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 3Gi database and a web app fit a 4Gi node; the change scales the web app from 2 to 8
+    replicas. Lint of the result alone blames the largest consumer (the database); ``diff`` blames
+    the web app, whose requests the change grew."""
+    from gitops_gen.diff.api import diff_output_dirs
+    from gitops_gen.lint.api import LintFlags
+
+    monkeypatch.chdir(tmp_path)
+    for side, replicas in (("old", 2), ("new", 8)):
+        (tmp_path / side).mkdir()
+        docs = [
+            _deployment("db", "data", 1, "100m", "3Gi"),
+            _deployment("web", "shop", replicas, "50m", "256Mi"),
+        ]
+        (tmp_path / side / "all.yaml").write_text("---\n".join(docs), encoding="utf-8")
+    node = ["--node-memory", "4Gi", "--node-cpu", "4"]
+    _code, plain = lint_json([str(tmp_path / "new"), *node], capsys)
+    [alone] = [f for f in plain if f["rule"] in BUDGET]
+    assert alone["resource"] == "Deployment/data/db"
+    report = diff_output_dirs(
+        tmp_path / "old", tmp_path / "new", None, LintFlags(node_memory="4Gi", node_cpu="4")
+    )
+    assert report.lint is not None
+    [f] = [f for f in report.lint.introduced if f.rule in BUDGET]
+    assert (f.rule, f.resource) == ("memory-budget", "Deployment/shop/web")
+    assert "this change's growth of Deployment shop/web (8 pods × 50m CPU, 256Mi memory)" in f.message
+    assert report.lint.fixed == [] and report.lint.changed == []  # the base had no capacity finding

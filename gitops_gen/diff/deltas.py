@@ -5,6 +5,7 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
 
 if TYPE_CHECKING:
+    from gitops_gen.capacity.budget import Analysis
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.spec.loader import Specs
 
@@ -39,13 +41,15 @@ def lint_findings(
     specs_dir: Path | None,
     repo_root: Path | None,
     lint_flags: LintFlags | None = None,
+    baseline: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
 
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
     Flux paths resolve (the tree's place in its repository); ``lint_flags`` are lint's flags
-    (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides.
+    (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baseline`` is what
+    each workload of the base requested, so that a capacity overflow is blamed on what the change grew.
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -54,6 +58,7 @@ def lint_findings(
     settings = settings_from_options([tree], replace(base, specs_dir=specs_dir, no_cache=True))
     if repo_root is not None:
         settings.options.repo_root = repo_root
+    settings.options.capacity_baseline = baseline
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -75,6 +80,10 @@ def _relative(file: str, tree: Path) -> str:
 def budget_side(tree: Path, specs: Specs | None) -> BudgetSide:
     """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
     as ``gitops-gen budget`` computes them."""
+    return _side(_analysis(tree, specs))
+
+
+def _analysis(tree: Path, specs: Specs | None) -> Analysis:
     from gitops_gen.capacity.budget import analyze
     from gitops_gen.capacity.nodes import resolve_cluster
     from gitops_gen.k8s.loader import load_resources
@@ -89,8 +98,11 @@ def budget_side(tree: Path, specs: Specs | None) -> BudgetSide:
         view = build_views(entries)[0]
         resources = [o.resource(display_path(o.origin.file, Path.cwd())) for o in view.objects]
     platform = specs.platform if specs is not None else None
-    cluster = resolve_cluster(platform, None, None, None)
-    analysis = analyze(resources, cluster, platform=platform)
+    return analyze(resources, resolve_cluster(platform, None, None, None), platform=platform)
+
+
+def _side(analysis: Analysis) -> BudgetSide:
+    cluster = analysis.cluster
     totals = analysis.totals()
     pending: list[str] = []
     if analysis.simulation is not None:
@@ -121,7 +133,10 @@ def add_deltas(
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
+    from gitops_gen.capacity.budget import demands
+
+    old = _analysis(old_tree, old_specs)
     before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
-    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags)
+    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baseline=demands(old))
     report.lint = LintDelta.between(before, after)
-    report.budget = BudgetDelta(budget_side(old_tree, old_specs), budget_side(new_tree, new_specs))
+    report.budget = BudgetDelta(_side(old), budget_side(new_tree, new_specs))

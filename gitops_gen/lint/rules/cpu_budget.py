@@ -2,17 +2,20 @@
 
 **What.** The same capacity model and scheduling simulation as ``memory-budget`` (chart-aware:
 HelmRelease pods from chart profiles or ``helm template``; HPA targets at ``maxReplicas``;
-DaemonSets once per node; K3s add-ons), reporting the pods that would stay Pending because no node
-has enough CPU left: error at steady state (``0/1 nodes are available: 1 Insufficient cpu.``, with
-the HelmRelease or workload, its request, the node and the path to change), warning for the extra
-pods of a rolling update or a Job/hook.
+DaemonSets once per node; K3s add-ons), reporting an overflow of CPU: error when the steady state does not fit (``0/1 nodes are available: 1
+Insufficient cpu.``), warning when only the extra pods of a rolling update or a Job/hook find no room.
+One finding per overflowing node (per cluster when it has several), at the workload whose requests
+push it over (an HPA's ``maxReplicas`` when the replica count is the lever), with the CPU missing,
+the top consumers and every pod left Pending or rollout that would stall, of whatever object.
 
 **Why.** CPU requests are reserved whether or not they are used: a 4-CPU node fills up with
 requests long before it is busy, and the next pod waits forever.
 
 **What we chose.** Only requests count (CPU limits only throttle; their overcommit is shown by
-``gitops-gen budget``). A pod short of both CPU and memory is reported by both rules. Nothing is
-checked when no node size is known.
+``gitops-gen budget``). The cause is chosen as ``memory-budget`` says (a pod too large for any node;
+else the largest consumers covering the amount missing; in ``diff``, what the change grew). An
+overflow where the scheduler also reports memory or pod slots is one ``memory-budget`` finding, not
+two. Nothing is checked when no node size is known.
 """
 
 from __future__ import annotations
