@@ -69,7 +69,7 @@ def test_one_apps_max_replicas_is_one_error_on_that_app(
 
 
 def test_without_the_change_nothing_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    code, findings = lint_json([str(REPO / "output"), "--specs", str(REPO / "specs")], capsys)
+    _code, findings = lint_json([str(REPO / "output"), "--specs", str(REPO / "specs")], capsys)
     assert not [f for f in findings if f["rule"] in BUDGET]
 
 

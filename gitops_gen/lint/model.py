@@ -57,6 +57,20 @@ class Hit:
     severity: Severity | None = None  # override the rule's default (e.g. a warning-level variant)
 
 
+@dataclass(frozen=True, slots=True)
+class SpecLocation:
+    """Where in a gitops-gen spec the value of a rendered object's field is set."""
+
+    file: str
+    line: int
+    column: int
+    key: str  # "spec.autoscaling.maxReplicas"
+    exists: bool = True  # False: the spec leaves it to a default (line/column of its nearest ancestor)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column, "path": self.key}
+
+
 @dataclass(slots=True)
 class Finding:
     rule: str
@@ -69,9 +83,12 @@ class Finding:
     remediation: str
     path: FieldPath = ()
     cluster: str = ""  # the cluster whose view the object came from ("" in plain file mode)
+    spec: SpecLocation | None = None  # on a rendered object: the spec key that set the value
 
     def to_json(self) -> dict[str, Any]:
-        extra = {"cluster": self.cluster} if self.cluster else {}
+        extra: dict[str, Any] = {"cluster": self.cluster} if self.cluster else {}
+        if self.spec is not None:
+            extra["spec"] = self.spec.to_json()
         return {
             "rule": self.rule,
             "severity": str(self.severity),

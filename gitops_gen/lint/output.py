@@ -3,7 +3,9 @@
 JSON shape (stable)::
 
     {"findings": [{"rule", "severity", "file", "line", "column", "resource", "message", "remediation",
-                   "cluster" (only when linting per cluster)}],
+                   "cluster" (only when linting per cluster),
+                   "spec": {"file", "line", "column", "path"} (only on objects rendered by gitops-gen:
+                           the spec key that set the value)}],
      "summary": {"errors", "warnings", "resources", "files"}}
 
 With ``--show-ignored`` the JSON also carries ``"ignored": [...]`` (same finding shape).
@@ -165,11 +167,20 @@ def _style(text: str, color: bool, **how: Any) -> str:
 
 
 def _line(f: Finding, color: bool) -> str:
+    """``path:line:col: severity rule: message [object]``; on a rendered object the spec location
+    comes first (``specs/apps/shop.yaml:14:5: ... spec.autoscaling.maxReplicas: ...``) and the
+    rendered one after the object."""
     sev = _style(str(f.severity), color, fg=_COLORS[f.severity], bold=f.severity == Severity.ERROR)
     where = f" [{escape_control(f.resource, keep_newlines=False)}]" if f.resource else ""
     if f.cluster:
         where += f" (cluster {escape_control(f.cluster, keep_newlines=False)})"
-    return f"{escape_control(f.file, keep_newlines=False)}:{f.line}:{f.column}: {sev} {f.rule}: {escape_control(f.message, keep_newlines=False)}{where}"
+    at = f"{escape_control(f.file, keep_newlines=False)}:{f.line}:{f.column}"
+    message = escape_control(f.message, keep_newlines=False)
+    if f.spec is not None:
+        where += f" (rendered: {at})"
+        at = f"{escape_control(f.spec.file, keep_newlines=False)}:{f.spec.line}:{f.spec.column}"
+        message = f"{escape_control(f.spec.key, keep_newlines=False)}: {message}"
+    return f"{at}: {sev} {f.rule}: {message}{where}"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
@@ -267,6 +278,17 @@ def to_sarif(result: LintResult, show_ignored: bool = False) -> str:
         }
         if f.cluster:
             item["properties"] = {"cluster": f.cluster}
+        if f.spec is not None:  # the spec key that set the value of this rendered field
+            item["relatedLocations"] = [
+                {
+                    "id": 1,
+                    "physicalLocation": {
+                        "artifactLocation": _artifact(f.spec.file),
+                        "region": {"startLine": max(f.spec.line, 1), "startColumn": max(f.spec.column, 1)},
+                    },
+                    "message": {"text": f"set by {f.spec.key} in the spec"},
+                }
+            ]
         if suppressed:
             item["suppressions"] = [{"kind": "inSource", "justification": "gitops-gen.io/ignore annotation"}]
         return item
