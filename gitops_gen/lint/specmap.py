@@ -86,7 +86,6 @@ _OBJECTS: dict[str, tuple[dict[str, Key], Key]] = {
         },
         ("spec", "ingress"),
     ),
-    "Service": ({"ports": ("spec", "port")}, ("spec",)),
     "PersistentVolumeClaim": ({}, ("spec", "persistence")),
     "ConfigMap": ({}, ("spec", "configFiles")),
     "HelmRepository": ({"url": ("spec", "chart", "repository")}, ("spec", "chart")),
