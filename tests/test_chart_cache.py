@@ -283,7 +283,9 @@ def test_http_repository_pull_then_offline_budget(
     code, out, _ = _cli([*argv, "--format", "json", "--no-cache"], capsys)
     pending = [f for f in json.loads(out)["findings"] if f["rule"] == "memory-budget"]
     assert any(
-        "v1-2-0 (Deployment web-v1-2-0): 1 of 2 pods would stay Pending" in f["message"] for f in pending
+        "HelmRelease apps/web: v1-2-0 (2 pods × 10m CPU, 100Mi memory" in f["message"]
+        and "1 of 2 pods of HelmRelease apps/web: v1-2-0" in f["message"]
+        for f in pending
     ), [f["message"] for f in pending]
 
     # without the chart, the same release is an unknown footprint, said plainly

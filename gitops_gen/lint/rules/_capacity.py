@@ -284,14 +284,19 @@ def _overflow_hit(ctx: Context, a: Analysis, over: _Overflow, severity: Severity
     short = ", ".join(amounts[:-1]) + " and " + amounts[-1] if len(amounts) > 1 else "".join(amounts)
     phase = "at steady state" if over.steady else "for a rolling update or job"
     head = f"{where} {'is short of ' + short if short else 'has no room'} {phase}"
-    who = "; ".join(_describe(w, n) for w in over.causes)
+    who = "; ".join(_describe(w, n) for w in over.causes[:_NAMED])
+    if len(over.causes) > _NAMED:
+        rest = over.causes[_NAMED:]
+        who += f" and {len(rest)} more ({', '.join(_who(w) for w in rest)})"
     verb = "pushes" if len(over.causes) == 1 else "push"
     blame = f"this change's growth of {who} {verb} it over" if over.by_change else f"{who} {verb} it over"
     primary = over.primary
-    top = ", ".join(f"{_who(w)} {_amount(primary, d)}" for w, d in over.consumers[:3]) + (
-        f" ({len(over.consumers) - 3} more)" if len(over.consumers) > 3 else ""
+    top = ", ".join(f"{_who(w)} {_amount(primary, d)}" for w, d in over.consumers[:_NAMED]) + (
+        f" ({len(over.consumers) - _NAMED} more)" if len(over.consumers) > _NAMED else ""
     )
-    parts = [f"{head}: {blame}.", f"Top consumers of {_UNIT[primary]}: {top}."]
+    parts = [f"{head}: {blame}."]
+    if any(not any(w is c for c in over.causes) for w, _ in over.consumers[:_NAMED]):
+        parts.append(f"Top consumers of {_UNIT[primary]}: {top}.")
     parts.extend(_listed("Left Pending", over.steady))
     parts.extend(_listed("Would stall", over.transient))
     if a.not_counted:
@@ -315,6 +320,7 @@ def _overflow_hit(ctx: Context, a: Analysis, over: _Overflow, severity: Severity
 
 
 _UNIT = {"memory": "memory", "cpu": "CPU", "pods": "pod slots"}
+_NAMED = 3  # causes described in full, top consumers named
 
 
 def _who(w: Workload) -> str:
@@ -342,7 +348,7 @@ def _listed(title: str, pending: list[Pending]) -> list[str]:
         what = {"steady": "", "autoscaling": " added by the HPA at maxReplicas"}.get(p.phase, "")
         if p.phase == "job":
             what = " (Job/hook)"
-        pods = f"{p.count} of {p.total} pod{'s' if p.total != 1 else ''} of " if p.phase != "rollout" else ""
+        pods = f"{p.count} of {p.total} pods of " if p.phase != "rollout" and p.total > 1 else ""
         by_message.setdefault(p.message, []).append(f"{pods}{_who(p.workload)}{what}")
     return [f"{title} ({message}): {'; '.join(items)}." for message, items in by_message.items()]
 
