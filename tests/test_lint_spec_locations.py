@@ -155,3 +155,23 @@ def test_the_table_agrees_with_what_render_writes() -> None:
         "spec.probes.liveness.periodSeconds",
         "spec.ingress.host",
     } <= checked
+
+
+def test_a_cluster_override_is_the_spec_location_in_a_fleet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a fleet, a value a cluster's ``spec.apps.<app>`` override sets is found in that cluster's
+    spec, not in the app's own file."""
+    shutil.copytree(REPO / "examples/fleet/specs", tmp_path / "specs")
+    prod = tmp_path / "specs/clusters/production.yaml"
+    text = prod.read_text(encoding="utf-8")
+    assert "maxReplicas: 10," in text
+    prod.write_text(text.replace("maxReplicas: 10,", "maxReplicas: 400,"), encoding="utf-8")
+    assert run_render(tmp_path / "specs", tmp_path / "output", check=False) == 0
+    monkeypatch.chdir(tmp_path)
+    _, out = run(["lint", "output", "--specs", "specs", "--no-cache", "--format", "json"], capsys)
+    [f] = [f for f in json.loads(out)["findings"] if f["rule"] == "cpu-budget"]
+    assert f["spec"]["file"] == "specs/clusters/production.yaml"
+    assert f["spec"]["path"] == "spec.apps.shop.autoscaling.maxReplicas"
+    assert f["spec"]["line"] == line_of(prod, "maxReplicas: 400")
+    assert " nodes (allocatable " in f["message"] and " are short of " in f["message"]

@@ -159,6 +159,20 @@ def component_key(component: str, path: Key, doc: Any) -> Key:
     return base
 
 
+def _override(specs: Specs, app: str, key: Key, cluster: str) -> tuple[str, Key] | None:
+    """A cluster's ``spec.apps.<app>`` override that sets ``key`` of the app, as (owner, key)."""
+    if len(key) < 2:
+        return None
+    for p in specs.platforms:
+        owner = f"Platform/{p.metadata.name}"
+        if cluster and p.metadata.name != cluster:
+            continue
+        moved: Key = ("spec", "apps", app, *key[1:])
+        if _exists(specs.docs.get(owner), moved[:4]):
+            return owner, moved
+    return None
+
+
 def platform_key(kind: str, path: Key) -> Key:
     return ("spec", "git") if kind == "GitRepository" else ("spec",)
 
@@ -274,6 +288,9 @@ def locate(finding: Finding, mapper: _Mapper) -> SpecLocation | None:
     app = next((o for o in owners if o.startswith("App/")), None)
     if app is not None:
         owner, key = app, app_key(kind, path)
+        override = _override(specs, app.split("/", 1)[1], key, finding.cluster)
+        if override is not None:
+            owner, key = override
     else:
         owner = owners[0]
         doc = specs.docs.get(owner)

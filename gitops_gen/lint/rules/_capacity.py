@@ -283,7 +283,8 @@ def _overflow_hit(ctx: Context, a: Analysis, over: _Overflow, severity: Severity
     amounts = [_amount(k, v) for k, v in over.missing.items() if v > 0]
     short = ", ".join(amounts[:-1]) + " and " + amounts[-1] if len(amounts) > 1 else "".join(amounts)
     phase = "at steady state" if over.steady else "for a rolling update or job"
-    head = f"{where} {'is short of ' + short if short else 'has no room'} {phase}"
+    be, have = ("is", "has") if len(nodes) == 1 else ("are", "have")
+    head = f"{where} {be + ' short of ' + short if short else have + ' no room'} {phase}"
     who = "; ".join(_describe(w, n) for w in over.causes[:_NAMED])
     if len(over.causes) > _NAMED:
         rest = over.causes[_NAMED:]
