@@ -272,6 +272,15 @@ def test_lint_and_budget_delta_name_the_new_memory_problem(repo: Path) -> None:
     assert any("loki" in (f["resource"] + f["message"]) for f in budget)
     assert data["lint"]["errorsAfter"] > data["lint"]["errorsBefore"]
     assert data["lint"]["fixed"] == []
+    # one overflow, blamed on what the change grew most (the chunks cache, not the HPA's 3 more pods),
+    # at the spec key that turned it on
+    [overflow] = [f for f in budget if f["severity"] == "error"]
+    assert overflow["resource"] == "HelmRelease/logging/loki"
+    assert "this change's growth of HelmRelease logging/loki: chunks-cache" in overflow["message"]
+    assert overflow["spec"]["file"] == "specs/platform.yaml"
+    assert overflow["spec"]["path"] == "spec.components.logging.loki.chunksCache"
+    text = gg(repo, "diff").stdout
+    assert "(set by spec.components.logging.loki.chunksCache at specs/platform.yaml:" in text
 
 
 def test_no_change_is_an_empty_diff(repo: Path) -> None:

@@ -138,5 +138,9 @@ def add_deltas(
     old = _analysis(old_tree, old_specs)
     before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
     after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baseline=demands(old))
+    if new_specs is not None:  # findings of the change name the spec key that set the value
+        from gitops_gen.lint.specmap import attach
+
+        after = attach(after, cwd=new_tree, specs=new_specs)
     report.lint = LintDelta.between(before, after)
     report.budget = BudgetDelta(_side(old), budget_side(new_tree, new_specs))

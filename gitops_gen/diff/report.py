@@ -145,7 +145,8 @@ def _object(f: Finding) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    return f"{f.severity} {f.rule}: {_object(f)}: {f.message}"
+    spec = f" (set by {f.spec.key} at {f.spec.file}:{f.spec.line}:{f.spec.column})" if f.spec else ""
+    return f"{f.severity} {f.rule}: {_object(f)}: {f.message}{spec}"
 
 
 def _multiline(c: FieldChange) -> list[str] | None:
@@ -359,6 +360,11 @@ def to_markdown(report: DiffReport) -> str:
         head.append("**New errors:**")
         head += [
             f"- {_code(f.rule, table=False)} {_code(_object(f), table=False)}: {_code(f.message, table=False)}"
+            + (
+                f" (set by {_code(f.spec.key, table=False)} in {_code(f'{f.spec.file}:{f.spec.line}', table=False)})"
+                if f.spec
+                else ""
+            )
             for f in errors[:50]
         ]
         if len(errors) > 50:

@@ -199,8 +199,9 @@ def dotted_key(key: Key) -> str:
 class _Mapper:
     """Reads each rendered file's header once and each specs directory once."""
 
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
+    def __init__(self, cwd: Path, specs: Specs | None = None) -> None:
+        self.cwd = cwd  # where relative finding files are read from
+        self.given = specs  # the specs of the tree (``diff``: no marker needed)
         self.headers: dict[str, tuple[list[str], str] | None] = {}
         self.marked: dict[Path, Path | None] = {}
         self.specs: dict[Path, Specs | None] = {}
@@ -273,10 +274,12 @@ def locate(finding: Finding, mapper: _Mapper) -> SpecLocation | None:
     if head is None:
         return None
     names, component = head
-    out_dir = mapper.marker_dir(mapper.path(finding.file).parent)
-    if out_dir is None or not names:
+    if not names:
         return None
-    specs = mapper.specs_for(out_dir, names[0])
+    specs = mapper.given
+    if specs is None:
+        out_dir = mapper.marker_dir(mapper.path(finding.file).parent)
+        specs = mapper.specs_for(out_dir, names[0]) if out_dir is not None else None
     if specs is None:
         return None
     by_name = {v: k for k, v in specs.names.items()}
@@ -303,10 +306,11 @@ def locate(finding: Finding, mapper: _Mapper) -> SpecLocation | None:
     return SpecLocation(where.file, where.line, where.column, dotted_key(key), _exists(doc, key))
 
 
-def attach(findings: list[Finding], cwd: Path | None = None) -> list[Finding]:
+def attach(findings: list[Finding], cwd: Path | None = None, specs: Specs | None = None) -> list[Finding]:
     """``findings`` with the spec location of each finding on a rendered object, and its fix naming
-    the spec key."""
-    mapper = _Mapper(cwd or Path.cwd())
+    the spec key. ``cwd``: where the findings' relative file names are read from; ``specs``: the specs
+    the files were rendered from (else found beside the render marker)."""
+    mapper = _Mapper(cwd or Path.cwd(), specs)
     out: list[Finding] = []
     for f in findings:
         spec = locate(f, mapper)
