@@ -69,17 +69,20 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
         return
     sim = a.simulation
     steady = [p for p in sim.pending if _capacity(p)]
-    if steady:  # the steady state overflows: one finding, its stalled rollouts and jobs listed in it
-        over = _overflow(a, steady, list(sim.transient), ctx.options.capacity_baseline)
+    moving = [p for p in sim.transient if _capacity(p)]
+    if steady or moving:
+        # one finding: an error when the steady state overflows (its stalled rollouts and jobs
+        # listed in it), a warning when only rollouts/jobs find no room
+        over = _overflow(a, steady, moving, ctx.options.capacity_baseline)
         if over.rule_resource == resource:
-            yield from _overflow_hit(ctx, a, over, None)
-    elif sim.transient:  # the steady state fits, but rollouts/jobs find no room: one warning
-        over = _overflow(a, [], list(sim.transient), ctx.options.capacity_baseline)
-        if over.rule_resource == resource:
-            yield from _overflow_hit(ctx, a, over, Severity.WARNING)
-    for p in sim.pending:  # Pending for another cause than room (host ports, node affinity)
-        if not _capacity(p) and resource == "memory":
-            yield from _hit(ctx, a, p, None)
+            yield from _overflow_hit(ctx, a, over, None if steady else Severity.WARNING)
+    if resource == "memory":  # Pending for another cause than room (host ports, node affinity)
+        for p in sim.pending:
+            if not _capacity(p):
+                yield from _hit(ctx, a, p, None)
+        for p in sim.transient:
+            if not _capacity(p):
+                yield from _hit(ctx, a, p, Severity.WARNING)
     if resource != "memory":
         return
     cl = a.cluster
@@ -380,7 +383,7 @@ def _hit(ctx: Context, a: Analysis, p: Pending, severity: Severity | None) -> It
         text += " The rollout stalls until room is made (unless maxUnavailable lets old pods go first)."
     elif p.phase == "job":
         text += " The Job/hook cannot run."
-    path = field_path(w, w.resources_path)
+    path = field_path(w, w.resources_path) if not w.system else ()  # K3s's svclb: no values path
     if w.owner.resource is None:
         text = f"(no manifest: {w.owner.label}) " + text
         path = ()
