@@ -105,6 +105,7 @@ def settings_digest(options: LintOptions) -> str:
         str(options.repo_root),
         repr(options.chart_dirs),
         _fingerprint_stat(_chart_paths(options.chart_dirs)),
+        repr(sorted(options.capacity_baseline.items())) if options.capacity_baseline else "",  # diff's base
     ]
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
