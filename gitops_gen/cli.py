@@ -329,14 +329,30 @@ def schemas_import(crds: tuple[Path, ...], out_dir: Path) -> None:
     help="Text table: every column, however wide (default: fit the terminal, dropping limits and "
     "shares first, wrapping notes).",
 )
-def budget(paths: tuple[Path, ...], **options: Any) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config file for `nodes` and `clusters.<name>.nodes` (default: .gitops-gen.yaml, as lint).",
+)
+def budget(paths: tuple[Path, ...], config_file: Path | None, **options: Any) -> None:
     """Memory/CPU budget of everything the manifests will run (default: output/), and which pods stay Pending.
 
     Exit 1 when the scheduling simulation leaves pods Pending. See docs/capacity.md.
     """
     from gitops_gen.capacity.api import run_budget
+    from gitops_gen.capacity.nodes import NodeSizes
+    from gitops_gen.lint.config import load_config
+    from gitops_gen.lint.registry import rules
+    from gitops_gen.paths import git_root
 
-    sys.exit(run_budget(list(paths), **options))
+    cwd = Path.cwd()
+    first = paths[0] if paths else Path("output")
+    cfg = load_config(
+        config_file, cwd=cwd, repo_root=git_root(first if first.exists() else cwd), rule_ids=set(rules())
+    )
+    sys.exit(run_budget(list(paths), **options, config=cfg.node_plan([], NodeSizes())))
 
 
 # --------------------------------------------------------------------------------------- charts

@@ -85,7 +85,7 @@ def test_no_config_and_an_empty_config_change_nothing(tmp_path: Path) -> None:
 # (file text, line, column, key path, message part, hint part): one row per class of error
 YAML_ERRORS = [
     ("fail_on: warning\n", 1, 1, "fail_on", "unknown field", "did you mean 'fail-on'?"),
-    ("bogus: 1\n", 1, 1, "bogus", "unknown field", "valid fields here: crd-dirs, disable,"),
+    ("bogus: 1\n", 1, 1, "bogus", "unknown field", "valid fields here: clusters, crd-dirs, disable,"),
     ("nodes: {count: 1, memroy: 1Gi}\n", 1, 19, "nodes.memroy", "unknown field", "did you mean 'memory'?"),
     (
         "disable: [probes, probez]\n",

@@ -7,20 +7,20 @@ pods Pending (or, with ``--fail-on-unknown``, a HelmRelease is not counted), 2 f
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
-from gitops_gen.capacity.nodes import resolve_cluster
+from gitops_gen.capacity.nodes import NodePlan, NodeSizes, resolve_cluster
 from gitops_gen.charts.backend import find_helm
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.loader import load_resources
 from gitops_gen.textsafe import escape_control
 
 if TYPE_CHECKING:
-    from gitops_gen.capacity.nodes import Cluster
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.spec.models import Platform
 
@@ -38,7 +38,9 @@ def run_budget(
     chart_cache: Path | None = None,
     fail_on_unknown: bool = False,
     wide: bool = False,
+    config: NodePlan | None = None,
 ) -> int:
+    """``config``: the node settings of the config file (``nodes``, ``clusters.<name>.nodes``), if any."""
     if fmt not in ("text", "markdown", "json"):
         raise UserError.at("--format", f"unknown format {fmt!r}", hint="use text, markdown or json")
     if not paths:
@@ -52,14 +54,19 @@ def run_budget(
         paths = [default]
     from gitops_gen.discover import default_specs_dir
 
-    platform = None
+    platforms: list[Platform] = []
     if specs_dir is None:
         specs_dir = default_specs_dir(paths)
     if specs_dir is not None:
         from gitops_gen.spec.loader import load_specs
 
-        platform = load_specs(specs_dir).platform
-    cluster = resolve_cluster(platform, node_memory, node_cpu, node_count)
+        platforms = load_specs(specs_dir).platforms
+    platform = platforms[0] if platforms else None
+    plan = dataclasses.replace(
+        config or NodePlan(), platforms=tuple(platforms), flags=NodeSizes(node_memory, node_cpu, node_count)
+    )
+    sizes = plan.flags.over(plan.config)
+    cluster = resolve_cluster(platform, sizes.memory, sizes.cpu, sizes.count)
     charts = ChartSource.from_options(chart_dirs or (), chart_cache=chart_cache)
     if charts is None and find_helm() is None:
         from gitops_gen.charts.cache import default_dir
@@ -73,9 +80,8 @@ def run_budget(
             )
     views = _cluster_views(paths)
     if views:
-        return _run_per_cluster(
-            views, cluster, platform, charts, fmt, None if wide else terminal_width(), fail_on_unknown
-        )
+        plan.check_names([v.name for v in views])
+        return _run_per_cluster(views, plan, charts, fmt, None if wide else terminal_width(), fail_on_unknown)
     resources, problems = load_resources(list(paths))
     for p in problems:
         print(escape_control(f"warning: {p}", keep_newlines=False), file=sys.stderr)
@@ -119,15 +125,14 @@ def _cluster_views(paths: list[Path]) -> list[ClusterView]:
 
 def _run_per_cluster(
     views: list[ClusterView],
-    cluster: Cluster | None,
-    platform: Platform | None,
+    plan: NodePlan,
     charts: ChartSource | None,
     fmt: str,
     width: int | None,
     fail_on_unknown: bool,
 ) -> int:
     """One budget per cluster: what that cluster applies (namespaces, substitutions and patches as
-    Flux applies them) on the nodes given (the same node sizes for every cluster)."""
+    Flux applies them) on that cluster's nodes (:class:`NodePlan`)."""
     import json
 
     from gitops_gen.capacity.report import render
@@ -141,6 +146,7 @@ def _run_per_cluster(
             where = f"{display_path(p.file, cwd)}:{p.line}:{p.column}"
             print(f"{p.severity}: {where}: {p.message} (cluster {view.name})", file=sys.stderr)
         resources = [o.resource(display_path(o.origin.file, cwd)) for o in view.objects]
+        cluster, platform = plan.for_cluster(view.name)
         analysis = analyze(resources, cluster, platform=platform, charts=charts)
         code = max(code, exit_code(analysis))
         if fail_on_unknown and analysis.not_counted:

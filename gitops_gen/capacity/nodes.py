@@ -222,6 +222,87 @@ def resolve_cluster(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class NodeSizes:
+    """Node sizes given outside a platform spec (flags, a config file); ``None``: not given."""
+
+    memory: str | None = None
+    cpu: str | None = None
+    count: int | None = None
+
+    def over(self, under: NodeSizes) -> NodeSizes:
+        """These sizes, each one not given taken from ``under``."""
+        return NodeSizes(
+            self.memory if self.memory is not None else under.memory,
+            self.cpu if self.cpu is not None else under.cpu,
+            self.count if self.count is not None else under.count,
+        )
+
+    @property
+    def given(self) -> bool:
+        return self.memory is not None or self.cpu is not None or self.count is not None
+
+
+@dataclass
+class NodePlan:
+    """The nodes of each cluster of a run (lint's budget rules, ``budget``, ``diff``).
+
+    For the cluster named ``name``, each size is taken from the first that gives it: the flags
+    (``--node-*``: every cluster), the config's ``clusters.<name>.nodes``, the config's ``nodes``
+    (every cluster); the rest, and the node count, reservations and distribution, come from the
+    cluster's platform spec (:func:`resolve_cluster`). A specs directory with one Platform describes
+    every cluster; with several (a fleet), each cluster gets the Platform named like it (its
+    ``clusters/<name>/`` directory), and a cluster with none gets only the sizes given.
+    """
+
+    platforms: tuple[Platform, ...] = ()
+    flags: NodeSizes = NodeSizes()
+    config: NodeSizes = NodeSizes()
+    per_cluster: dict[str, NodeSizes] = field(default_factory=dict)
+    kubernetes_version: str = "1.34"
+    config_file: str = ""  # where ``clusters:`` is written (as shown), and each name's (line, column)
+    config_at: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def platform_for(self, name: str) -> Platform | None:
+        if len(self.platforms) == 1:
+            return self.platforms[0]
+        short = name.rsplit("/", 1)[-1]  # "<repository>/<cluster>" when several repositories
+        named = {p.metadata.name: p for p in self.platforms}
+        return named.get(name) or named.get(short)
+
+    def sizes_for(self, name: str) -> NodeSizes:
+        mine = self.per_cluster.get(name) or self.per_cluster.get(name.rsplit("/", 1)[-1]) or NodeSizes()
+        return self.flags.over(mine.over(self.config))
+
+    def for_cluster(self, name: str) -> tuple[Cluster | None, Platform | None]:
+        """The nodes of cluster ``name`` (None: no size known) and its platform spec."""
+        platform = self.platform_for(name)
+        s = self.sizes_for(name)
+        cluster = resolve_cluster(
+            platform, s.memory, s.cpu, s.count, kubernetes_version=self.kubernetes_version
+        )
+        return cluster, platform
+
+    def check_names(self, names: list[str]) -> None:
+        """Refuse a ``clusters:`` name that is none of ``names`` (every cluster of the run): a typo
+        would silently budget that cluster on other nodes."""
+        import difflib
+
+        known = set(names) | {n.rsplit("/", 1)[-1] for n in names}
+        for name in sorted(n for n in self.per_cluster if n not in known):
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            line, col = self.config_at.get(name, (1, 1))
+            raise UserError.at(
+                self.config_file or "clusters",
+                f"clusters.{name}: no cluster {name!r} here (clusters: {', '.join(names) or 'none'})",
+                line=line,
+                column=col,
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else "name a cluster directory (clusters/<name>/)",
+            )
+
+
 def _parse(value: str, conv: Any, flag: str, example: str) -> int:
     try:
         n = int(conv(value))

@@ -17,7 +17,7 @@ from gitops_gen.lint.run import RunSettings, lint_paths
 from gitops_gen.paths import git_root
 
 if TYPE_CHECKING:
-    from gitops_gen.capacity.nodes import Cluster
+    from gitops_gen.capacity.nodes import Cluster, NodePlan
     from gitops_gen.lint.config import Config as LintConfig
     from gitops_gen.lint.engine import LintResult
     from gitops_gen.spec.models import Platform
@@ -98,13 +98,14 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
     options = LintOptions(repo_root=repo_root)
 
     specs_dir = flags.specs_dir
-    platform = None
+    platforms: list[Platform] = []
     if specs_dir is None:
         from gitops_gen.discover import default_specs_dir
 
         specs_dir = default_specs_dir(list(paths) or [DEFAULT_PATH], cwd)
     if specs_dir is not None:
-        platform = _load_platform(Path(specs_dir))
+        platforms = _load_platforms(Path(specs_dir))
+    platform = platforms[0] if platforms else None
     options.platform = platform
     spec_version = str(platform.spec.kubernetesVersion) if platform is not None else None
     from gitops_gen.lint.schema.embedded import resolve_version
@@ -129,6 +130,7 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
         str(flag_validator) if flag_validator not in (None, "embedded") else (cfg.validator or "embedded")
     )
     options.cluster = _cluster(flags, cfg, platform, options.kubernetes_version)
+    nodes = _node_plan(flags, cfg, platforms, options.kubernetes_version)
     options.chart_dirs = _chart_dirs(flags.chart_dirs)
 
     cache_dir: Path | None = None
@@ -153,14 +155,15 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
         clusters=list(flags.clusters),
         all_files=flags.all_files,
         plain=flags.no_clusters,
+        nodes=nodes,
         fail_on=str(flags.fail_on) if flags.fail_on not in (None, "error") else (cfg.fail_on or "error"),
     )
 
 
-def _load_platform(specs_dir: Path) -> Platform:
+def _load_platforms(specs_dir: Path) -> list[Platform]:
     from gitops_gen.spec.loader import load_specs
 
-    return load_specs(specs_dir).platform
+    return load_specs(specs_dir).platforms
 
 
 def _pick_validator(choice: str) -> str:
@@ -191,6 +194,22 @@ def _cluster(
     from gitops_gen.capacity.nodes import resolve_cluster
 
     return resolve_cluster(platform, memory, cpu, count, kubernetes_version=kubernetes_version)
+
+
+def _node_plan(
+    flags: LintFlags, cfg: LintConfig, platforms: list[Platform], kubernetes_version: str
+) -> NodePlan | None:
+    """The nodes of each cluster in cluster mode (None: no size known anywhere, nothing to budget)."""
+    given = (flags.node_memory, flags.node_cpu, flags.node_count)
+    if not platforms and not cfg.clusters and not cfg.nodes.given and all(v in (None, "") for v in given):
+        return None  # skip importing the capacity model (~20 ms)
+    from gitops_gen.capacity.nodes import NodeSizes
+
+    return cfg.node_plan(
+        platforms,
+        NodeSizes(flags.node_memory or None, flags.node_cpu or None, flags.node_count),
+        kubernetes_version,
+    )
 
 
 def _chart_dirs(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -134,13 +134,13 @@ def not_applied(
 def lint_clusters(
     the_plan: Plan,
     files: list[str],
-    run: Callable[[list[Task]], tuple[list[Finding], list[Finding], int, int]],
+    run: Callable[[list[Task], str | None], tuple[list[Finding], list[Finding], int, int]],
     plain_tasks: Callable[[list[str]], list[Task]],
     all_files: bool,
     files_reader: Files | None = None,
 ) -> LintResult:
     """Build every cluster's view and lint each; ``run`` lints one list of tasks as one input
-    (findings, ignored, objects, files). Files outside every cluster's repository are linted in plain
+    (findings, ignored, objects, files) with the nodes of the cluster named (None: plain files). Files outside every cluster's repository are linted in plain
     file mode; files inside one that no cluster reads are reported as not applied."""
     from gitops_gen.cluster.view import build_views
 
@@ -151,7 +151,7 @@ def lint_clusters(
     resources = 0
     counted = 0
     for view in views:
-        f, ign, n, _files = run(tasks_of(view, cwd))
+        f, ign, n, _files = run(tasks_of(view, cwd), view.name)
         findings.extend(f)
         ignored.extend(ign)
         resources += n
@@ -168,7 +168,7 @@ def lint_clusters(
             plain.extend(orphans)
     plain.extend(f for f in files if not any(os.path.abspath(f).startswith(r) for r in roots))
     if plain:
-        f, ign, n, nfiles = run(plain_tasks(sorted(plain)))
+        f, ign, n, nfiles = run(plain_tasks(sorted(plain)), None)
         findings.extend(f)
         ignored.extend(ign)
         resources += n
@@ -176,7 +176,13 @@ def lint_clusters(
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
     ignored.sort(key=Finding.sort_key)
-    return LintResult(findings=findings, ignored=ignored, resources=resources, files=counted)
+    return LintResult(
+        findings=findings,
+        ignored=ignored,
+        resources=resources,
+        files=counted,
+        clusters=[v.name for v in views],
+    )
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

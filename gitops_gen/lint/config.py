@@ -12,6 +12,8 @@ wins); ``--config FILE`` names one explicitly. Keys (all optional)::
     validator: embedded                 # embedded | kubeconform | auto
     fail-on: error                      # error | warning
     nodes: {count: 1, cpu: "4", memory: 12Gi}
+    clusters:                           # per cluster of a Flux repository (clusters/<name>/)
+      staging: {nodes: {count: 1, cpu: "2", memory: 4Gi}}
 
 The file is validated by :class:`ConfigFile` with the machinery the specs use
 (:mod:`gitops_gen.validation`): unknown keys, unknown rule ids and bad values are errors naming
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from gitops_gen.capacity.nodes import MAX_NODES
+from gitops_gen.capacity.nodes import MAX_NODES, NodePlan, NodeSizes
 from gitops_gen.errors import Problems, UserError
 from gitops_gen.lint.model import Severity
 from gitops_gen.paths import display_path
@@ -39,6 +41,8 @@ from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
+
+    from gitops_gen.spec.models import Platform
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 TYPES_HINT = "see docs/lint.md (Configuration) for the settings and their types"
@@ -59,6 +63,27 @@ class Config:
     node_count: int | None = None
     node_cpu: str | None = None
     node_memory: str | None = None
+    clusters: dict[str, NodeSizes] = field(default_factory=dict)  # clusters.<name>.nodes
+    cluster_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each name is written
+
+    @property
+    def nodes(self) -> NodeSizes:
+        return NodeSizes(self.node_memory, self.node_cpu, self.node_count)
+
+    def node_plan(
+        self, platforms: list[Platform], flags: NodeSizes, kubernetes_version: str = "1.34"
+    ) -> NodePlan:
+        """The nodes of each cluster: ``flags`` over ``clusters.<name>.nodes`` over ``nodes`` over the
+        cluster's platform spec (lint and budget alike)."""
+        return NodePlan(
+            tuple(platforms),
+            flags,
+            self.nodes,
+            dict(self.clusters),
+            kubernetes_version,
+            self.source,
+            dict(self.cluster_at),
+        )
 
 
 def _one_or_list(value: object) -> object:
@@ -141,6 +166,14 @@ class NodesConfig(BaseModel):
     memory: Annotated[str, BeforeValidator(_quantity(memory_bytes, "e.g. memory: 12Gi"))] | None = None
 
 
+class ClusterConfig(BaseModel):
+    """``clusters.<name>``: settings of one cluster of a Flux repository (named as in findings)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nodes: NodesConfig | None = None
+
+
 class ConfigFile(BaseModel):
     """The settings of ``.gitops-gen.yaml`` / ``[tool.gitops-gen]``, keys as written in the file."""
 
@@ -157,6 +190,7 @@ class ConfigFile(BaseModel):
     validator: Literal["embedded", "kubeconform", "auto"] | None = None
     fail_on: Literal["error", "warning"] | None = Field(None, alias="fail-on")
     nodes: NodesConfig | None = None
+    clusters: dict[str, ClusterConfig] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -210,6 +244,7 @@ def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_id
 
 def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
     from gitops_gen.validation import validate_positioned
+    from gitops_gen.yamlio import position_of
 
     problems = Problems()
     model = validate_positioned(
@@ -218,6 +253,12 @@ def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
     problems.raise_if_any()
     assert model is not None  # no problems: validated
     nodes = model.nodes or NodesConfig()
+    clusters: dict[str, NodeSizes] = {}
+    cluster_at: dict[str, tuple[int, int]] = {}
+    for name, c in model.clusters.items():
+        n = c.nodes or NodesConfig()
+        clusters[name] = NodeSizes(n.memory, n.cpu, n.count)
+        cluster_at[name] = position_of(doc, ("clusters", name))
     return Config(
         source=display,
         disable=set(model.disable) | {rid for rid, sev in model.severity.items() if sev is None},
@@ -231,6 +272,8 @@ def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
         node_count=nodes.count,
         node_cpu=nodes.cpu,
         node_memory=nodes.memory,
+        clusters=clusters,
+        cluster_at=cluster_at,
     )
 
 

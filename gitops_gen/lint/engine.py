@@ -117,6 +117,7 @@ class LintResult:
     resources: int = 0
     files: int = 0
     rule_docs: dict[str, str] = field(default_factory=dict)
+    clusters: list[str] = field(default_factory=list)  # cluster mode: the clusters linted
 
     @property
     def errors(self) -> int:

@@ -45,6 +45,7 @@ from gitops_gen.lint.model import Finding, Hit, LintOptions, Severity
 from gitops_gen.paths import display_path
 
 if TYPE_CHECKING:
+    from gitops_gen.capacity.nodes import NodePlan
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.lint.cache import ResultCache
 
@@ -64,6 +65,16 @@ class RunSettings:
     clusters: list[Path] = field(default_factory=list)  # --cluster DIR: lint what these clusters apply
     all_files: bool = False  # --all-files: also lint files no cluster applies, as plain files
     plain: bool = False  # --no-clusters: plain file mode even where a Flux entry point exists
+    nodes: NodePlan | None = None  # cluster mode: the nodes of each cluster (None: no size known)
+
+    def options_for(self, cluster: str) -> LintOptions:
+        """The options of one cluster's lint: its nodes and platform spec."""
+        if self.nodes is None:
+            return self.options
+        import dataclasses
+
+        nodes, platform = self.nodes.for_cluster(cluster)
+        return dataclasses.replace(self.options, cluster=nodes, platform=platform)
 
 
 def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
@@ -114,11 +125,13 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
             result = clusters.lint_clusters(
                 the_plan,
                 files,
-                lambda tasks: _lint_tasks(tasks, settings, mark, cache),
+                lambda tasks, name: _lint_tasks(tasks, settings, mark, cache, name),
                 lambda names: plain_tasks(names, cwd),
                 settings.all_files,
                 _view_files(cache),
             )
+            if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
+                settings.nodes.check_names(result.clusters)
             if cache is not None:
                 cache.save()
                 cache.close()
@@ -221,12 +234,17 @@ def _view_files(cache: Any) -> Files:
 
 
 def _lint_tasks(
-    tasks: list[Task], settings: RunSettings, mark: Callable[[str], None], cache: Any = None
+    tasks: list[Task],
+    settings: RunSettings,
+    mark: Callable[[str], None],
+    cache: Any = None,
+    cluster: str | None = None,
 ) -> tuple[list[Finding], list[Finding], int, int]:
     """Lint ``tasks`` as one input: (findings, ignored, objects, files). With ``cache``, phase 1 of a
     task is reused when its file *and* its objects as given are unchanged (a cluster's objects carry
-    what the graph brought in: patches, substitutions, namespaces); phase 2 always runs."""
-    options = settings.options
+    what the graph brought in: patches, substitutions, namespaces); phase 2 always runs. ``cluster``:
+    the cluster whose objects these are (its nodes and platform spec), None for plain files."""
+    options = settings.options if cluster is None else settings.options_for(cluster)
     results: list[FileResult | None] = [None] * len(tasks)
     keys: list[str | None] = [None] * len(tasks)
     if cache is not None:
