@@ -2,7 +2,8 @@
 
 A cluster starts at ``<dir>/flux-system/gotk-sync.yaml`` (the cluster is ``<dir>``'s name): the sync
 ``Kustomization`` and its ``GitRepository`` written by ``flux bootstrap`` (a placeholder file means the
-bootstrap default, ``path: ./<dir>``), or at a directory named with ``--cluster``. From there every
+bootstrap default, ``path: ./<dir>``), at a Flux Operator ``FluxInstance`` with ``spec.sync`` (the
+source and Kustomization the operator generates from it), or at a directory named with ``--cluster``. From there every
 Flux ``Kustomization`` whose source is this repository (the sync ``GitRepository``, one with the same
 URL, or an ``ExternalArtifact`` an ``ArtifactGenerator`` copies from it) is built as
 kustomize-controller builds it (:mod:`gitops_gen.cluster.kustomize`), in ``dependsOn`` order, with its
@@ -39,28 +40,112 @@ class Entry:
 
 
 def find_entries(top: str) -> list[Entry]:
-    """Every ``*/flux-system/gotk-sync.yaml`` under ``top`` (hidden directories skipped)."""
+    """Every ``*/flux-system/gotk-sync.yaml`` under ``top``, and every Flux Operator ``FluxInstance``
+    with a ``spec.sync`` whose path is in the tree (hidden directories skipped)."""
     out: list[Entry] = []
+    instances: list[Entry] = []
     for dirpath, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if os.path.basename(dirpath) != "flux-system":
-            continue
-        for n in SYNC_NAMES:
-            if n in names:
-                cluster_dir = os.path.dirname(os.path.abspath(dirpath))
-                sync = os.path.join(os.path.abspath(dirpath), n)
-                out.append(Entry(os.path.basename(cluster_dir), sync, cluster_dir, _root_of(sync, top)))
-                break
+        synced = False
+        if os.path.basename(dirpath) == "flux-system":
+            for n in SYNC_NAMES:
+                if n in names:
+                    cluster_dir = os.path.dirname(os.path.abspath(dirpath))
+                    sync = os.path.join(os.path.abspath(dirpath), n)
+                    out.append(Entry(os.path.basename(cluster_dir), sync, cluster_dir, _root_of(sync, top)))
+                    synced = True
+                    break
+        if not synced:
+            instances.extend(_instance_entries(dirpath, names, top))
+    # a FluxInstance inside a bootstrapped cluster's directory (a migration under way) is that cluster
+    booted = [e.directory + os.sep for e in out]
+    out.extend(i for i in instances if not any((i.sync_file or "").startswith(b) for b in booted))
     return sorted(out, key=lambda e: (e.root, e.name, e.directory))
 
 
+def _instance_entries(dirpath: str, names: list[str], top: str) -> list[Entry]:
+    """The ``FluxInstance`` objects (``fluxcd.controlplane.io``) with a ``spec.sync`` in the YAML files
+    of ``dirpath``. The cluster is named after the directory (its parent for ``flux-system/``, as for
+    gotk-sync); the repository root is the nearest directory at or above it (not above the git root
+    or ``top``'s) that holds ``spec.sync.path``. A sync path found nowhere is another repository's."""
+    from gitops_gen.k8s.loader import parse_text, read_file
+
+    out: list[Entry] = []
+    for n in sorted(names):
+        if not n.endswith((".yaml", ".yml")):
+            continue
+        path = os.path.join(os.path.abspath(dirpath), n)
+        try:
+            if os.path.getsize(path) > INSTANCE_SCAN_BYTES:
+                continue
+            with open(path, "rb") as fh:
+                if b"FluxInstance" not in fh.read():
+                    continue
+        except OSError:
+            continue
+        text, _problem = read_file(path, path)
+        for doc in parse_text(text or "").documents:
+            sync = instance_sync(doc.body)
+            if sync is None:
+                continue
+            cluster_dir = os.path.dirname(path)
+            if os.path.basename(cluster_dir) == "flux-system":
+                cluster_dir = os.path.dirname(cluster_dir)
+            root = _root_holding(cluster_dir, str(sync.get("path") or ""), top)
+            if root is not None:
+                out.append(Entry(os.path.basename(cluster_dir), path, cluster_dir, root))
+            break
+    return out
+
+
+INSTANCE_SCAN_BYTES = 1024 * 1024  # a FluxInstance is a small hand-written file
+SYNC_KINDS = ("GitRepository", "OCIRepository", "Bucket")
+
+
+def instance_sync(body: object) -> dict[str, Any] | None:
+    """``spec.sync`` of a Flux Operator ``FluxInstance`` (None: not one, or it syncs nothing)."""
+    if not (
+        isinstance(body, dict)
+        and body.get("kind") == "FluxInstance"
+        and str(body.get("apiVersion", "")).startswith("fluxcd.controlplane.io/")
+    ):
+        return None
+    sync = _spec(body).get("sync")
+    if isinstance(sync, dict) and str(sync.get("kind") or "") in SYNC_KINDS:
+        return sync
+    return None
+
+
+def _root_holding(start: str, sync_path: str, top: str) -> str | None:
+    """The nearest directory at or above ``start`` holding the directory ``sync_path``, up to the git
+    root (or ``top``'s parent directories when there is no git root); None when none does."""
+    from gitops_gen.paths import git_root
+
+    rel = os.path.normpath(sync_path.lstrip("/")) if sync_path.strip("./") else "."
+    limit = git_root(top)
+    d = os.path.normpath(os.path.abspath(start))
+    while True:
+        if os.path.isdir(os.path.join(d, rel)):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d or (limit is not None and d == os.path.normpath(str(limit))):
+            return None
+        d = parent
+
+
 def entry_for_dir(d: str, root: str) -> Entry:
-    """``--cluster DIR``: its ``flux-system/gotk-sync.yaml`` when there is one, else the directory."""
+    """``--cluster DIR``: its ``flux-system/gotk-sync.yaml`` when there is one, else a ``FluxInstance``
+    in it or in its ``flux-system/``, else the directory."""
     d = os.path.abspath(d)
     for n in SYNC_NAMES:
         p = os.path.join(d, "flux-system", n)
         if os.path.isfile(p):
             return Entry(os.path.basename(d), p, d, os.path.abspath(root))
+    for sub in (d, os.path.join(d, "flux-system")):
+        if os.path.isdir(sub):
+            found = _instance_entries(sub, os.listdir(sub), root)
+            if found:
+                return Entry(os.path.basename(d), found[0].sync_file, d, os.path.abspath(root))
     return Entry(os.path.basename(d), None, d, os.path.abspath(root))
 
 
@@ -112,6 +197,7 @@ class _Sources:
     """The sources that are this repository: GitRepositories and ExternalArtifacts copied from it."""
 
     git: set[tuple[str, str]] = field(default_factory=set)  # (namespace, name)
+    other: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, namespace, name): OCI, Bucket
     urls: set[str] = field(default_factory=set)
     artifacts: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)  # -> (to, from)
 
@@ -142,7 +228,7 @@ class _Sources:
 
     def path_in_repo(self, kind: str, ns: str, name: str, path: str) -> str | None:
         """``spec.path`` as a repository path, or None when the source is not this repository."""
-        if kind == "GitRepository" and (ns, name) in self.git:
+        if (kind == "GitRepository" and (ns, name) in self.git) or (kind, ns, name) in self.other:
             return path
         if kind == "ExternalArtifact" and (ns, name) in self.artifacts:
             p = _dir_prefix(path)
@@ -173,6 +259,10 @@ class ClusterBuilder:
         e = self.entry
         if e.sync_file is not None:
             objs = self.builder._load_file(e.sync_file)
+            for o in objs:
+                sync = instance_sync(o.body)
+                if sync is not None:
+                    return self._instance_kustomization(o, sync)
             repos = [o for o in objs if o.kind == "GitRepository"]
             for r in repos:
                 self.sources.git.add((r.namespace or "flux-system", r.name))
@@ -202,6 +292,27 @@ class ClusterBuilder:
             "spec": {"path": f"./{rel}", "sourceRef": {"kind": "GitRepository", "name": "flux-system"}},
         }
         return Obj(body, origin, "flux-system", "flux-system")
+
+    def _instance_kustomization(self, instance: Obj, sync: dict[str, Any]) -> Obj:
+        """The source and Kustomization the Flux Operator generates for a ``FluxInstance``'s
+        ``spec.sync``: both named ``spec.sync.name``, else the instance's namespace (as bootstrap)."""
+        ns = instance.namespace or "flux-system"
+        name = str(sync.get("name") or ns)
+        kind = str(sync.get("kind"))
+        if kind == "GitRepository":
+            self.sources.git.add((ns, name))
+            url = sync.get("url")
+            if isinstance(url, str):
+                self.sources.urls.add(url.rstrip("/").removesuffix(".git"))
+        else:  # an OCI artifact or bucket pushed from this repository (`flux push artifact`)
+            self.sources.other.add((kind, ns, name))
+        body = {
+            "apiVersion": f"{KS_GROUP}/v1",
+            "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"path": str(sync.get("path") or "."), "sourceRef": {"kind": kind, "name": name}},
+        }
+        return Obj(body, instance.origin, name, ns)
 
     def build(self) -> ClusterView:
         try:
