@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
 import json
 import marshal
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_gen.cluster.model import Obj, Origin, Problem
+from gitops_gen.cluster.model import FieldSource, Obj, Origin, Problem
 from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, parse_text, read_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -281,7 +282,10 @@ class Builder:
         if flux.name_suffix:
             k["nameSuffix"] = flux.name_suffix
         if flux.patches:
-            k["patches"] = [*_list(k.get("patches")), *({**p, "_flux": True} for p in flux.patches)]
+            k["patches"] = [
+                *_list(k.get("patches")),
+                *({**p, "_flux": (flux.origin, j)} for j, p in enumerate(flux.patches)),
+            ]
         if flux.components:
             k["components"] = [*_list(k.get("components")), *flux.components]
         if flux.images:
@@ -517,19 +521,28 @@ class Builder:
 
     # -- transformers (kusttarget_configplugin order, design note §3 #1)
     def _transform(self, k: dict[str, Any], d: str, kfile: str, objs: list[Obj]) -> list[Obj]:
-        for entry in _list(k.get("patchesStrategicMerge")):
-            for patch in self._patch_docs(entry, d, kfile, inline=not _looks_like_path(entry)):
-                self._apply_patch(objs, patch, None, kfile, entry if isinstance(entry, str) else "")
-        for p in _list(k.get("patches")):
+        for i, entry in enumerate(_list(k.get("patchesStrategicMerge"))):
+            inline = not _looks_like_path(entry)
+            block = self._block(kfile, ("patchesStrategicMerge", i)) if inline else None
+            for patch, src in self._patch_docs(entry, d, kfile, inline, block):
+                self._apply_patch(objs, patch, None, kfile, entry if isinstance(entry, str) else "", src)
+        for i, p in enumerate(_list(k.get("patches"))):
             if not isinstance(p, dict):
                 continue
             where = str(p.get("path") or (p.get("target") or {}).get("name", "") or "patches")
-            if p.get("_flux"):
+            block = None if p.get("path") else self._block(kfile, ("patches", i, "patch"))
+            flux_entry = p.get("_flux")
+            if flux_entry:
                 where = ""  # a Flux spec.patches entry: the view reports it at the Flux Kustomization
-            docs = self._patch_docs(p.get("path") or p.get("patch"), d, kfile, inline=not p.get("path"))
+                origin, j = flux_entry
+                block = None
+                if origin is not None:
+                    at = (*origin.prefix, "spec", "patches", j, "patch")
+                    block = FieldSource(origin.file, origin.start, origin.end, at)
+            docs = self._patch_docs(p.get("path") or p.get("patch"), d, kfile, not p.get("path"), block)
             target = p.get("target") if isinstance(p.get("target"), dict) else None
-            for patch in docs:
-                self._apply_patch(objs, patch, target, kfile, where)
+            for patch, src in docs:
+                self._apply_patch(objs, patch, target, kfile, where, src)
         ns = k.get("namespace")
         if isinstance(ns, str) and ns:
             objs = set_namespace(objs, ns, kfile)
@@ -558,26 +571,43 @@ class Builder:
                     ann = meta.setdefault("annotations", {})
                     if isinstance(ann, dict):
                         ann.update(extra)
-        for p in _list(k.get("patchesJson6902")):
+        for i, p in enumerate(_list(k.get("patchesJson6902"))):
             if isinstance(p, dict):
-                docs = self._patch_docs(p.get("path") or p.get("patch"), d, kfile, inline=not p.get("path"))
+                block = None if p.get("path") else self._block(kfile, ("patchesJson6902", i, "patch"))
+                docs = self._patch_docs(p.get("path") or p.get("patch"), d, kfile, not p.get("path"), block)
                 target = p.get("target") if isinstance(p.get("target"), dict) else None
-                for patch in docs:
-                    self._apply_patch(objs, patch, target, kfile, str(p.get("path") or "patchesJson6902"))
-        for r in _list(k.get("replicas")):
+                for patch, src in docs:
+                    self._apply_patch(
+                        objs, patch, target, kfile, str(p.get("path") or "patchesJson6902"), src
+                    )
+        for i, r in enumerate(_list(k.get("replicas"))):
             if isinstance(r, dict) and isinstance(r.get("count"), int):
                 for o in objs:
                     if o.name == r.get("name") or o.orig_name == r.get("name"):
                         spec = o.body.get("spec")
                         if (isinstance(spec, dict) and "replicas" in spec) or o.kind in _WORKLOAD_SELECTORS:
                             o.body.setdefault("spec", {})["replicas"] = r["count"]
+                            src = self._block(kfile, ("replicas", i, "count"))
+                            if src is not None:
+                                o.fields[("spec", "replicas")] = src
         images = [i for i in _list(k.get("images")) if isinstance(i, dict) and isinstance(i.get("name"), str)]
         if images:
             for o in objs:
                 set_images(o.body, images)
         return objs
 
-    def _patch_docs(self, value: Any, d: str, kfile: str, inline: bool) -> list[Any]:
+    def _block(self, kfile: str, path: tuple[Any, ...]) -> FieldSource | None:
+        """``path`` of the kustomization file ``kfile`` (None for a kustomization Flux generates)."""
+        if not os.path.isfile(kfile):
+            return None
+        docs = self.files.parsed(kfile).documents
+        return FieldSource(kfile, docs[0].start, docs[0].end, path) if docs else None
+
+    def _patch_docs(
+        self, value: Any, d: str, kfile: str, inline: bool, block: FieldSource | None = None
+    ) -> list[tuple[Any, FieldSource | None]]:
+        """The documents of a patch, each with where it is written (``block``: where an inline
+        patch's text is; None: unknown)."""
         if not isinstance(value, str):
             return []
         if inline:
@@ -586,17 +616,30 @@ class Builder:
                 p = parsed.problems[0]
                 line, col = _line_of(self.files, kfile, value.strip().split("\n", 1)[0])
                 raise BuildError(f"inline patch: {p.message}", kfile, line, col)
-            return [doc.body for doc in parsed.documents]
+            return [
+                (doc.body, dataclasses.replace(block, inner=(), inner_start=doc.start, inner_end=doc.end))
+                if block is not None
+                else (doc.body, None)
+                for doc in parsed.documents
+            ]
         path = os.path.normpath(os.path.join(d, value))
         self._check_inside(path, kfile, value)
         if not os.path.isfile(path):
             line, col = _line_of(self.files, kfile, value)
             raise BuildError(f"patch {value}: no such file", kfile, line, col)
         self.read.add(path)
-        return [doc.body for doc in self.files.parsed(path).documents]
+        return [
+            (doc.body, FieldSource(path, doc.start, doc.end, ())) for doc in self.files.parsed(path).documents
+        ]
 
     def _apply_patch(
-        self, objs: list[Obj], patch: Any, target: dict[str, Any] | None, kfile: str, where: str
+        self,
+        objs: list[Obj],
+        patch: Any,
+        target: dict[str, Any] | None,
+        kfile: str,
+        where: str,
+        src: FieldSource | None = None,
     ) -> None:
         line, col = _line_of(self.files, kfile, where) if where else (1, 1)
         if isinstance(patch, list):  # JSON 6902
@@ -611,6 +654,8 @@ class Builder:
                     raise BuildError(
                         f"JSON 6902 patch does not apply to {o.kind}/{o.name}: {exc}", kfile, line, col
                     ) from None
+                if src is not None:
+                    _record_json_patch(o, patch, src)
             return
         if not isinstance(patch, dict):
             return
@@ -626,6 +671,8 @@ class Builder:
                 )
             for o in select(objs, target):
                 o.body = strategic_merge(o.body, patch, builtin(o.api_version))
+                if src is not None and o.body is not None:
+                    _record_merge_patch(o, patch, src)
             objs[:] = [o for o in objs if o.body is not None]  # "$patch: delete" removes the object
             return
         meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
@@ -651,6 +698,8 @@ class Builder:
             )
         for o in hits[:1]:
             o.body = strategic_merge(o.body, patch, builtin(o.api_version))
+            if src is not None and o.body is not None:
+                _record_merge_patch(o, patch, src)
         objs[:] = [o for o in objs if o.body is not None]  # "$patch: delete" removes the object
 
     # -- end of the outermost build
@@ -786,6 +835,70 @@ def select(objs: Iterable[Obj], target: dict[str, Any]) -> Iterator[Obj]:
             if not _selector_match(target["annotationSelector"], {str(a): str(b) for a, b in ann.items()}):
                 continue
         yield o
+
+
+def _at(src: FieldSource, patch_path: tuple[Any, ...]) -> FieldSource:
+    if src.inner is not None:
+        return dataclasses.replace(src, inner=patch_path)
+    return dataclasses.replace(src, path=(*src.path, *patch_path))
+
+
+def _record_merge_patch(o: Obj, patch: dict[str, Any], src: FieldSource) -> None:
+    """Remember where ``patch`` (merged into ``o``) sets each field: its leaves, list items matched
+    by their merge key as the merge matched them, other lists as a whole."""
+    builtin_kind = builtin(o.api_version)
+
+    def walk(p: Any, node: Any, opath: tuple[Any, ...], ppath: tuple[Any, ...], key: str) -> None:
+        if isinstance(p, dict):
+            for k, v in p.items():
+                if not str(k).startswith("$"):
+                    walk(v, node.get(k) if isinstance(node, dict) else None, (*opath, k), (*ppath, k), str(k))
+            return
+        if isinstance(p, list) and builtin_kind and key in _MERGE_KEYS and isinstance(node, list):
+            for i, item in enumerate(p):
+                mk = _MERGE_KEYS[key] or (
+                    "containerPort" if isinstance(item, dict) and "containerPort" in item else "port"
+                )
+                if not isinstance(item, dict) or mk not in item:
+                    continue
+                j = next(
+                    (j for j, x in enumerate(node) if isinstance(x, dict) and x.get(mk) == item[mk]), None
+                )
+                if j is not None:  # the merge key itself only names the item
+                    walk({a: b for a, b in item.items() if a != mk}, node[j], (*opath, j), (*ppath, i), "")
+            return
+        o.fields[opath] = _at(src, ppath)
+
+    for k, v in patch.items():
+        if k in ("apiVersion", "kind") or str(k).startswith("$"):
+            continue
+        if k == "metadata" and isinstance(v, dict):
+            v = {a: b for a, b in v.items() if a not in ("name", "namespace")}
+        walk(v, o.body.get(k), (k,), (k,), str(k))
+
+
+def _record_json_patch(o: Obj, ops: list[Any], src: FieldSource) -> None:
+    """Remember where each ``add``/``replace``/``copy``/``move`` of a JSON 6902 patch sets a field."""
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace", "copy", "move"):
+            continue
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op.get("path", "")).split("/")[1:]]
+        path: list[Any] = []
+        node: Any = o.body
+        for part in parts:
+            if isinstance(node, list):
+                idx = len(node) - 1 if part == "-" else int(part) if part.isdigit() else None
+                if idx is None or not 0 <= idx < len(node):
+                    break
+                path.append(idx)
+                node = node[idx]
+            elif isinstance(node, dict) and part in node:
+                path.append(part)
+                node = node[part]
+            else:
+                break
+        else:
+            o.fields[tuple(path)] = _at(src, (i, "value" if "value" in op else "path"))
 
 
 def strategic_merge(base: Any, patch: Any, builtin_kind: bool, key: str = "") -> Any:

@@ -21,6 +21,21 @@ class Origin:
     prefix: tuple[Any, ...] = ()  # ("items", i) for an item of a List
 
 
+@dataclass(frozen=True, slots=True)
+class FieldSource:
+    """Where a patch sets a field: at ``path`` of the YAML document ``file[start:end]``; for a patch
+    written inline (``patch: |``), ``path`` is the block holding its text and ``inner`` the field's path
+    in the patch's document ``[inner_start, inner_end)`` of that text."""
+
+    file: str
+    start: int
+    end: int
+    path: tuple[Any, ...]
+    inner: tuple[Any, ...] | None = None
+    inner_start: int = 0
+    inner_end: int = 0
+
+
 @dataclass(slots=True)
 class Obj:
     """One object of a build: the body as transformed so far, its origin and its first id."""
@@ -30,6 +45,7 @@ class Obj:
     orig_name: str = ""
     orig_namespace: str = ""
     needs_hash: bool = False  # a generated ConfigMap/Secret whose name gets the content hash
+    fields: dict[tuple[Any, ...], FieldSource] = field(default_factory=dict)  # set by a patch: where
 
     def resource(self, file: str | None = None) -> Resource:
         o = self.origin

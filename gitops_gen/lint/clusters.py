@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_gen.cluster.kustomize import Files
-from gitops_gen.cluster.model import ClusterView, Problem
+from gitops_gen.cluster.model import ClusterView, FieldSource, Problem
 from gitops_gen.cluster.view import Entry
 from gitops_gen.lint.engine import LintResult, RawObject, Task
 from gitops_gen.lint.model import Finding, Severity
@@ -152,6 +152,7 @@ def lint_clusters(
     counted = 0
     for view in views:
         f, ign, n, _files = run(tasks_of(view, cwd), view.name)
+        f = at_patches(f, view, cwd)
         findings.extend(f)
         ignored.extend(ign)
         resources += n
@@ -183,6 +184,105 @@ def lint_clusters(
         files=counted,
         clusters=[v.name for v in views],
     )
+
+
+# what else decides a finding of these rules than its field: a budget overflows by the replica count too
+DECIDED_BY = {
+    "memory-budget": (("spec", "replicas"),),
+    "cpu-budget": (("spec", "replicas"),),
+}
+
+
+def at_patches(findings: list[Finding], view: ClusterView, cwd: Path) -> list[Finding]:
+    """Findings about a field that a patch sets (an overlay's, a Flux Kustomization's ``spec.patches``,
+    kustomize ``replicas``) moved to the patch's line: that is where the value is written."""
+    from gitops_gen.paths import display_path
+
+    patched: dict[tuple[str, str], dict[tuple[object, ...], FieldSource]] = {}
+    for o in view.objects:
+        if o.fields:
+            ref = f"{o.kind}/{o.namespace}/{o.name}" if o.namespace else f"{o.kind}/{o.name}"
+            patched[(display_path(o.origin.file, cwd), ref)] = o.fields
+    if not patched:
+        return findings
+    texts: dict[str, tuple[list[str], object] | None] = {}
+    for f in findings:
+        fields = patched.get((f.file, f.resource))
+        src = _source_of(fields, f.path, f.rule) if fields else None
+        pos = _position(src, texts) if src is not None else None
+        if src is not None and pos is not None:
+            f.file, f.line, f.column = display_path(src.file, cwd), pos[0], pos[1]
+    return findings
+
+
+def _source_of(
+    fields: dict[tuple[object, ...], FieldSource], path: tuple[object, ...], rule: str
+) -> FieldSource | None:
+    """The patch that sets ``path`` or the nearest field above it; for a path ending in ``resources``
+    (amounts), the first amount a patch sets inside it; then what else decides the rule's finding."""
+    for n in range(len(path), 0, -1):
+        hit = fields.get(path[:n])
+        if hit is not None:
+            return hit
+    if path and path[-1] == "resources":
+        inside = sorted(
+            (k for k in fields if k[: len(path)] == path), key=lambda k: ("requests" not in k, repr(k))
+        )
+        if inside:
+            return fields[inside[0]]
+    for other in DECIDED_BY.get(rule, ()):
+        if other in fields:
+            return fields[other]
+    return None
+
+
+def _position(src: FieldSource, texts: dict[str, tuple[list[str], object] | None]) -> tuple[int, int] | None:
+    """1-based (line, column) of a patched field, or None when it cannot be found exactly."""
+    from gitops_gen.k8s.loader import read_file
+    from gitops_gen.lint.positions import LineIndex, locate, ruamel_locate
+
+    if src.file not in texts:
+        text, _problem = read_file(src.file, src.file)
+        texts[src.file] = None if text is None else (lines := text.split("\n"), LineIndex(lines))
+    got = texts[src.file]
+    if got is None:
+        return None
+    lines, idx = got
+    assert isinstance(idx, LineIndex)
+    line, col, depth = locate(idx, src.start, src.end, src.path)
+    if src.inner is None and line and depth < len(src.path):  # flow style: {memory: 6Gi}
+        pos = ruamel_locate("\n".join(lines[src.start : src.end]), src.path)
+        return (pos[0] + src.start, pos[1]) if pos is not None else None
+    if not line or depth < len(src.path):
+        return None
+    if src.inner is None:
+        return line, col
+    # an inline patch: a literal block (`patch: |`) whose lines are the patch's text, indented
+    head = lines[line - 1][col - 1 :]
+    head = head.split(":", 1)[1] if not head.lstrip().startswith(("|", "-")) and ":" in head else head
+    if not head.strip().startswith("|"):
+        return None  # folded or quoted: the patch's lines are not the file's
+    block: list[str] = []
+    indent = -1
+    base = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))  # the key's (or the item dash's)
+    for text_line in lines[line : src.end]:
+        if not text_line.strip():
+            block.append("")
+            continue
+        ind = len(text_line) - len(text_line.lstrip(" "))
+        if indent < 0:
+            if ind <= base:
+                break
+            indent = ind
+        if ind < indent:
+            break
+        block.append(text_line[indent:])
+    if indent < 0:
+        return None
+    il, ic, idepth = locate(LineIndex(block), src.inner_start, min(src.inner_end, len(block)), src.inner)
+    if not il or idepth < len(src.inner):
+        return None
+    return line + il, ic + indent
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
