@@ -5,6 +5,7 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from gitops_gen.lint.model import Finding
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
+    from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.spec.loader import Specs
 
@@ -41,15 +43,16 @@ def lint_findings(
     specs_dir: Path | None,
     repo_root: Path | None,
     lint_flags: LintFlags | None = None,
-    baseline: Mapping[str, tuple[int, int, int]] | None = None,
+    baselines: Mapping[str, Mapping[str, tuple[int, int, int]]] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
 
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
     Flux paths resolve (the tree's place in its repository); ``lint_flags`` are lint's flags
-    (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baseline`` is what
-    each workload of the base requested, so that a capacity overflow is blamed on what the change grew.
+    (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baselines`` is what
+    each workload of the base requested, per cluster (``""``: manifests without a Flux entry point), so
+    that a capacity overflow is blamed on what the change grew in that cluster.
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -58,7 +61,9 @@ def lint_findings(
     settings = settings_from_options([tree], replace(base, specs_dir=specs_dir, no_cache=True))
     if repo_root is not None:
         settings.options.repo_root = repo_root
-    settings.options.capacity_baseline = baseline
+    if baselines:
+        settings.options.capacity_baseline = baselines.get("") or next(iter(baselines.values()))
+        settings.baselines = dict(baselines)
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -77,28 +82,35 @@ def _relative(file: str, tree: Path) -> str:
     return file
 
 
-def budget_side(tree: Path, specs: Specs | None) -> BudgetSide:
-    """Requests and limits of everything ``tree`` runs, against the nodes of ``specs`` (when known),
-    as ``gitops-gen budget`` computes them."""
-    return _side(_analysis(tree, specs))
-
-
-def _analysis(tree: Path, specs: Specs | None) -> Analysis:
-    from gitops_gen.capacity.budget import analyze
-    from gitops_gen.capacity.nodes import resolve_cluster
-    from gitops_gen.k8s.loader import load_resources
-
-    resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
+def views_of(tree: Path) -> list[ClusterView]:
+    """The clusters of ``tree`` (none when it has no Flux entry point)."""
     from gitops_gen.cluster.view import build_views, find_entries
 
     entries = find_entries(str(tree)) if tree.is_dir() else []
-    if len(entries) == 1:  # a rendered tree has one cluster: count what it applies, as budget does
-        from gitops_gen.paths import display_path
+    return build_views(entries) if entries else []
 
-        view = build_views(entries)[0]
-        resources = [o.resource(display_path(o.origin.file, Path.cwd())) for o in view.objects]
-    platform = specs.platform if specs is not None else None
-    return analyze(resources, resolve_cluster(platform, None, None, None), platform=platform)
+
+def analyses(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[str, Analysis]:
+    """The budget of what each cluster of ``tree`` runs on its nodes (its Platform of ``specs`` when
+    known), as ``gitops-gen budget`` computes it; ``{"": analysis}`` for a tree without a Flux entry
+    point (every manifest counted)."""
+    from gitops_gen.capacity.budget import analyze
+    from gitops_gen.capacity.nodes import NodePlan
+    from gitops_gen.k8s.loader import load_resources
+    from gitops_gen.paths import display_path
+
+    plan = NodePlan(tuple(specs.platforms) if specs is not None else ())
+    if not views:
+        resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
+        cluster, platform = plan.for_cluster("")
+        return {"": analyze(resources, cluster, platform=platform)}
+    cwd = Path.cwd()
+    out = {}
+    for v in views:
+        cluster, platform = plan.for_cluster(v.name)
+        resources = [o.resource(display_path(o.origin.file, cwd)) for o in v.objects]
+        out[v.name] = analyze(resources, cluster, platform=platform)
+    return out
 
 
 def _side(analysis: Analysis) -> BudgetSide:
@@ -121,6 +133,18 @@ def _side(analysis: Analysis) -> BudgetSide:
     )
 
 
+def files_clusters(tree: Path, views: list[ClusterView]) -> dict[str, set[str]]:
+    """Each file of ``tree`` (relative, as the object diff names it) -> the clusters that read it."""
+    root = str(tree.resolve())
+    out: dict[str, set[str]] = {}
+    for v in views:
+        for f in v.files:
+            rel = os.path.relpath(os.path.realpath(f), root)
+            if not rel.startswith(".."):
+                out.setdefault(Path(rel).as_posix(), set()).add(v.name)
+    return out
+
+
 def add_deltas(
     report: DiffReport,
     old_tree: Path,
@@ -135,12 +159,28 @@ def add_deltas(
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
 
-    old = _analysis(old_tree, old_specs)
+    old_views, new_views = views_of(old_tree), views_of(new_tree)
+    old = analyses(old_tree, old_specs, old_views)
+    # each cluster's lint blames a capacity overflow on what the change grew in that cluster
+    baselines = {name: demands(a) for name, a in old.items()}
     before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
-    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baseline=demands(old))
+    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baselines=baselines)
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach
 
         after = attach(after, cwd=new_tree, specs=new_specs)
     report.lint = LintDelta.between(before, after)
-    report.budget = BudgetDelta(_side(old), budget_side(new_tree, new_specs))
+    new = analyses(new_tree, new_specs, new_views)
+    if len(old) == 1 and len(new) == 1:  # one cluster (or none): one budget, as before
+        (name, b), (_name, a) = next(iter(old.items())), next(iter(new.items()))
+        report.budget = BudgetDelta(_side(b), _side(a), name)
+        return
+    report.budgets = [
+        BudgetDelta(_side(old[n]) if n in old else None, _side(new[n]) if n in new else None, n)
+        for n in sorted(set(old) | set(new))
+    ]
+    where: dict[str, set[str]] = {}
+    for side in (files_clusters(old_tree, old_views), files_clusters(new_tree, new_views)):
+        for rel, names in side.items():
+            where.setdefault(rel, set()).update(names)
+    report.clusters_of = {rel: sorted(names) for rel, names in where.items()}

@@ -101,6 +101,7 @@ class BudgetSide:
 class BudgetDelta:
     before: BudgetSide | None
     after: BudgetSide | None
+    cluster: str = ""  # the cluster budgeted ("" for manifests without a Flux entry point)
 
 
 @dataclass(slots=True)
@@ -111,3 +112,17 @@ class DiffReport:
     lint: LintDelta | None = None
     budget: BudgetDelta | None = None
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    # several clusters: one budget each (``budget`` is then None), and the clusters reading each file
+    budgets: list[BudgetDelta] = field(default_factory=list)
+    clusters_of: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def all_budgets(self) -> list[BudgetDelta]:
+        return self.budgets or ([self.budget] if self.budget is not None else [])
+
+    def clusters(self, file: str) -> str:
+        """``", clusters a, b"`` (the clusters applying ``file``) when the trees hold several, else ``""``."""
+        names = self.clusters_of.get(file) if self.clusters_of else None
+        if not names:
+            return ""
+        return f", cluster{'s' if len(names) > 1 else ''} {', '.join(names)}"

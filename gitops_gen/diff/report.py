@@ -73,13 +73,16 @@ def to_json(report: DiffReport) -> dict[str, Any]:
             "unchanged": o.unchanged,
         },
         "objects": {
-            "added": [{"object": x.key, "file": x.file} for x in o.added],
-            "removed": [{"object": x.key, "file": x.file} for x in o.removed],
+            "added": [{"object": x.key, "file": x.file, **_clusters_json(report, x.file)} for x in o.added],
+            "removed": [
+                {"object": x.key, "file": x.file, **_clusters_json(report, x.file)} for x in o.removed
+            ],
             "changed": [
                 {
                     "object": c.key,
                     "file": c.file,
                     "oldFile": c.old_file,
+                    **_clusters_json(report, c.file, c.old_file),
                     "changes": [_change_json(f) for f in c.changes],
                 }
                 for c in o.changed
@@ -104,7 +107,25 @@ def to_json(report: DiffReport) -> dict[str, Any]:
         out["summary"]["lintChanged"] = len(lint.changed)
     if report.budget is not None:
         out["budget"] = {"before": _side_json(report.budget.before), "after": _side_json(report.budget.after)}
+        if report.budget.cluster:
+            out["budget"]["cluster"] = report.budget.cluster
+    if report.budgets:  # several clusters: one budget each
+        out["budgets"] = [
+            {"cluster": d.cluster, "before": _side_json(d.before), "after": _side_json(d.after)}
+            for d in report.budgets
+        ]
     return out
+
+
+def _clusters_json(report: DiffReport, *files: str) -> dict[str, list[str]]:
+    """``{"clusters": [...]}``: the clusters that apply a file, when the trees hold several."""
+    if not report.clusters_of:
+        return {}
+    return {"clusters": sorted({c for f in files for c in report.clusters_of.get(f, [])})}
+
+
+def _budget_title(report: DiffReport, delta: BudgetDelta) -> str:
+    return f" (cluster {delta.cluster})" if report.budgets and delta.cluster else ""
 
 
 # ------------------------------------------------------------------------------------------- shared
@@ -191,12 +212,12 @@ def to_text(report: DiffReport) -> str:
         f"{len(o.moved)} moved, {o.unchanged} unchanged",
     ]
     for x in o.added:
-        out.append(f"+ {x.key}  ({x.file})")
+        out.append(f"+ {x.key}  ({x.file}{report.clusters(x.file)})")
     for x in o.removed:
-        out.append(f"- {x.key}  ({x.file})")
+        out.append(f"- {x.key}  ({x.file}{report.clusters(x.file)})")
     for c in o.changed:
         where = c.file if c.file == c.old_file else f"{c.old_file} -> {c.file}"
-        out.append(f"~ {c.key}  ({where})")
+        out.append(f"~ {c.key}  ({where}{report.clusters(c.file)})")
         for f in c.changes:
             lines = _multiline(f)
             if lines is None:
@@ -222,13 +243,14 @@ def to_text(report: DiffReport) -> str:
                 if was.severity == now.severity
                 else f"      was: {was.severity}: {was.message}"
             )
-    if report.budget is not None:
-        for label, before, after, change, alloc in _budget_rows(report.budget):
+    for delta in report.all_budgets:
+        title = _budget_title(report, delta)
+        for label, before, after, change, alloc in _budget_rows(delta):
             of = f"of {alloc} allocatable" if alloc != "?" else "(node sizes unknown: give a platform spec)"
-            out.append(f"budget: {label} {before} -> {after} ({change}) {of}")
-        out.extend(_pending_lines(report.budget, "  "))
-        if _uncounted(report.budget):
-            out.append(f"budget: {_uncounted(report.budget)}")
+            out.append(f"budget{title}: {label} {before} -> {after} ({change}) {of}")
+        out.extend(_pending_lines(delta, "  "))
+        if _uncounted(delta):
+            out.append(f"budget{title}: {_uncounted(delta)}")
     out.extend(f"note: {n}" for n in report.notes)
     return "\n".join(escape_control(line, keep_newlines=False) for line in out) + "\n"
 
@@ -342,18 +364,17 @@ def to_markdown(report: DiffReport) -> str:
         if lint.changed:
             head.append(f"| Lint findings changed (same rule and object) | {len(lint.changed)} |")
     head.append("")
-    if report.budget is not None:
-        head += ["| Budget | Before | After | Change | Allocatable |", "|---|---:|---:|---:|---:|"]
-        head += [
-            f"| {label} | {b} | {a} | {c} | {al} |" for label, b, a, c, al in _budget_rows(report.budget)
-        ]
-        pend = _pending_lines(report.budget, "")
+    for delta in report.all_budgets:
+        title = f"Budget{_budget_title(report, delta)}"
+        head += [f"| {title} | Before | After | Change | Allocatable |", "|---|---:|---:|---:|---:|"]
+        head += [f"| {label} | {b} | {a} | {c} | {al} |" for label, b, a, c, al in _budget_rows(delta)]
+        pend = _pending_lines(delta, "")
         if pend:
             head += ["", *[f"- {_code(line, table=False)}" for line in pend[:50]]]
             if len(pend) > 50:
                 head.append(f"- … {len(pend) - 50} more")
-        if _uncounted(report.budget):  # names HelmReleases: a code span, cut at MAX_CELL
-            head += ["", f"- {_code(_uncounted(report.budget), table=False)}"]
+        if _uncounted(delta):  # names HelmReleases: a code span, cut at MAX_CELL
+            head += ["", f"- {_code(_uncounted(delta), table=False)}"]
         head.append("")
     errors = [f for f in lint.introduced if f.severity >= Severity.ERROR] if lint is not None else []
     if errors:
@@ -374,12 +395,20 @@ def to_markdown(report: DiffReport) -> str:
     sections: list[tuple[str, list[str], list[list[str]]]] = []  # (summary, lines before, items)
     if o.changed:
         sections.append(
-            (f"Changed objects ({len(o.changed)})", [], [item for c in o.changed for item in _changed_md(c)])
+            (
+                f"Changed objects ({len(o.changed)})",
+                [],
+                [item for c in o.changed for item in _changed_md(c, report.clusters(c.file))],
+            )
         )
     if o.added or o.removed:
-        items = [[f"- added {_code(x.key, table=False)} ({_code(x.file, table=False)})"] for x in o.added]
+        items = [
+            [f"- added {_code(x.key, table=False)} ({_code(x.file, table=False)}{report.clusters(x.file)})"]
+            for x in o.added
+        ]
         items += [
-            [f"- removed {_code(x.key, table=False)} ({_code(x.file, table=False)})"] for x in o.removed
+            [f"- removed {_code(x.key, table=False)} ({_code(x.file, table=False)}{report.clusters(x.file)})"]
+            for x in o.removed
         ]
         sections.append((f"Added / removed objects ({len(o.added) + len(o.removed)})", [], items))
     if lint is not None and (lint.introduced or lint.fixed or lint.changed):
@@ -449,13 +478,13 @@ def _count_text(lint: LintDelta, which: list[Finding]) -> str:
     return f"{len(which)} ({errors} error{'s' if errors != 1 else ''})" if which else "0"
 
 
-def _changed_md(c: ChangedObject) -> list[list[str]]:
+def _changed_md(c: ChangedObject, clusters: str = "") -> list[list[str]]:
     """One object's changes as items (lines kept together): the heading with the table header,
     one item per table row, one per multi-line diff."""
     where = c.file if c.file == c.old_file else f"{c.old_file} → {c.file}"
     items = [
         [
-            f"**{_code(c.key, table=False)}** ({_code(where, table=False)})",
+            f"**{_code(c.key, table=False)}** ({_code(where, table=False)}{clusters})",
             "",
             "| Field | Before | After |",
             "|---|---|---|",

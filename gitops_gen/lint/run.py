@@ -32,7 +32,7 @@ import marshal
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,15 +66,22 @@ class RunSettings:
     all_files: bool = False  # --all-files: also lint files no cluster applies, as plain files
     plain: bool = False  # --no-clusters: plain file mode even where a Flux entry point exists
     nodes: NodePlan | None = None  # cluster mode: the nodes of each cluster (None: no size known)
+    # diff: each cluster's capacity baseline (what the base requested), for options.capacity_baseline
+    baselines: dict[str, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
 
     def options_for(self, cluster: str) -> LintOptions:
-        """The options of one cluster's lint: its nodes and platform spec."""
-        if self.nodes is None:
+        """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
+        if self.nodes is None and cluster not in self.baselines:
             return self.options
         import dataclasses
 
+        options = self.options
+        if cluster in self.baselines:
+            options = dataclasses.replace(options, capacity_baseline=self.baselines[cluster])
+        if self.nodes is None:
+            return options
         nodes, platform = self.nodes.for_cluster(cluster)
-        return dataclasses.replace(self.options, cluster=nodes, platform=platform)
+        return dataclasses.replace(options, cluster=nodes, platform=platform)
 
 
 def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:

@@ -1,0 +1,70 @@
+"""``diff`` of a fleet (two clusters in one git repository): each cluster is budgeted on its own
+nodes on both sides, and every object change names the clusters that apply its file."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_diff_git import git
+
+from gitops_gen.diff.api import run_diff
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+FLEET = Path(__file__).resolve().parents[1] / "examples" / "fleet" / "specs"
+
+
+@pytest.fixture()
+def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "fleet"
+    shutil.copytree(FLEET, root / "specs")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "fleet")
+    monkeypatch.chdir(root)
+    return root
+
+
+def diff(fmt: str) -> str:
+    out = io.StringIO()
+    assert run_diff(base="HEAD", specs_dir=Path("specs"), out_dir=Path("output"), fmt=fmt, stream=out) == 0
+    return out.getvalue()
+
+
+def test_a_change_to_one_cluster_is_budgeted_and_named_per_cluster(fleet: Path) -> None:
+    staging = fleet / "specs/clusters/staging.yaml"
+    staging.write_text(
+        staging.read_text().replace("queue-worker:\n      replicas: 1", "queue-worker:\n      replicas: 4")
+    )
+    doc = json.loads(diff("json"))
+    assert doc["budget"] is None
+    budgets = {b["cluster"]: b for b in doc["budgets"]}
+    assert sorted(budgets) == ["production", "staging"]
+    prod, stag = budgets["production"], budgets["staging"]
+    assert prod["before"] == prod["after"]  # production is not affected
+    assert stag["after"]["memoryRequestsBytes"] > stag["before"]["memoryRequestsBytes"]
+    # each cluster against its own nodes: staging one 4Gi node, production three 16Gi nodes
+    assert stag["after"]["memoryAllocatableBytes"] < 4 * 2**30 < prod["after"]["memoryAllocatableBytes"]
+    changed = doc["objects"]["changed"]
+    assert changed and all(c["clusters"] == ["staging"] for c in changed)
+    text = diff("text")
+    assert "budget (cluster staging): memory requests" in text and "budget (cluster production)" in text
+    assert "cluster staging)" in text
+    assert "Budget (cluster staging)" in diff("markdown")
+
+
+def test_a_change_to_a_shared_base_names_both_clusters(fleet: Path) -> None:
+    assert json.loads(diff("json"))["objects"]["changed"] == []
+    shop = fleet / "specs/apps/shop.yaml"
+    shop.write_text(shop.read_text().replace("currency: EUR", "currency: USD"))
+    changed = json.loads(diff("json"))["objects"]["changed"]
+    assert {c["object"] for c in changed} == {
+        "ConfigMap/shop/shop-config",
+        "Deployment/shop/shop",
+    }  # its checksum
+    for c in changed:
+        assert c["file"].startswith("apps/base/") and c["clusters"] == ["production", "staging"]
+    assert "clusters production, staging)" in diff("text")
