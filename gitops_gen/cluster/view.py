@@ -65,16 +65,22 @@ def find_entries(top: str) -> list[Entry]:
 
 def _instance_entries(dirpath: str, names: list[str], top: str) -> list[Entry]:
     """The ``FluxInstance`` objects (``fluxcd.controlplane.io``) with a ``spec.sync`` in the YAML files
-    of ``dirpath``. The cluster is named after the directory (its parent for ``flux-system/``, as for
+    of ``dirpath``: every file of a ``flux-system/`` or ``clusters/<name>/`` directory, elsewhere the
+    files named ``*flux*`` or ``*instance*`` (reading every file of a large repository costs more than
+    the rest of a warm re-lint). The cluster is named after the directory (its parent for ``flux-system/``, as for
     gotk-sync); the repository root is the nearest directory at or above it (not above the git root
     or ``top``'s) that holds ``spec.sync.path``. A sync path found nowhere is another repository's."""
     from gitops_gen.k8s.loader import parse_text, read_file
 
     out: list[Entry] = []
+    here = os.path.abspath(dirpath)
+    everywhere = (
+        os.path.basename(here) == "flux-system" or os.path.basename(os.path.dirname(here)) == "clusters"
+    )
     for n in sorted(names):
-        if not n.endswith((".yaml", ".yml")):
+        if not n.endswith((".yaml", ".yml")) or not (everywhere or "flux" in n or "instance" in n):
             continue
-        path = os.path.join(os.path.abspath(dirpath), n)
+        path = os.path.join(here, n)
         try:
             if os.path.getsize(path) > INSTANCE_SCAN_BYTES:
                 continue
@@ -550,18 +556,23 @@ def _data_of(o: Obj, env: envsubst.Variables) -> dict[str, str]:
 
 
 def build_views(entries: Iterable[Entry], files: Files | None = None) -> list[ClusterView]:
-    """The view of every cluster in ``entries``, sharing one parsed-file cache. When the entries
-    come from several repositories, each cluster is named ``<repository dir>/<cluster>``."""
+    """The view of every cluster in ``entries``, sharing one parsed-file cache, named as
+    :func:`view_names` names them."""
     files = files or Files()
     entries = list(entries)
-    several = len({e.root for e in entries}) > 1
     views = []
-    for e in entries:
+    for e, name in zip(entries, view_names(entries), strict=True):
         v = ClusterBuilder(e, files).build()
-        if several:
-            v.name = f"{os.path.basename(e.root)}/{e.name}"
+        v.name = name
         views.append(v)
     return views
+
+
+def view_names(entries: list[Entry]) -> list[str]:
+    """Each cluster's name: its directory's, or ``<repository dir>/<cluster>`` when the entries come
+    from several repositories."""
+    several = len({e.root for e in entries}) > 1
+    return [f"{os.path.basename(e.root)}/{e.name}" if several else e.name for e in entries]
 
 
 def not_applied_reason(path: str, views: list[ClusterView], root: str) -> str:

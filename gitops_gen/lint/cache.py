@@ -67,7 +67,7 @@ def _fingerprint_content(paths: list[Path], suffixes: tuple[str, ...] = ()) -> l
     return out
 
 
-def _fingerprint_stat(paths: list[Path]) -> list[tuple[str, int, int, int, int]]:
+def fingerprint_stat(paths: list[Path]) -> list[tuple[str, int, int, int, int]]:
     """(path, size, mtime, ctime, inode) of every file: for big trees (chart caches). The ctime and
     inode change with every write, whatever a tool does to the mtime."""
     out = []
@@ -104,7 +104,7 @@ def settings_digest(options: LintOptions) -> str:
         repr(options.platform),
         str(options.repo_root),
         repr(options.chart_dirs),
-        _fingerprint_stat(_chart_paths(options.chart_dirs)),
+        fingerprint_stat(_chart_paths(options.chart_dirs)),
         repr(sorted(options.capacity_baseline.items())) if options.capacity_baseline else "",  # diff's base
     ]
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
@@ -120,6 +120,16 @@ def directories_digest(root: Path | None) -> str:
     for dirpath, dirs, _files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         h.update(os.fsencode(dirpath) + b"\0")
+    return h.hexdigest()
+
+
+def tree_digest(root: Path) -> str:
+    """Every directory and file name under ``root`` (``.git`` skipped): what a build may find by
+    listing directories (the kustomization Flux generates lists every YAML file of its path)."""
+    h = hashlib.blake2b(digest_size=16)
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        h.update(os.fsencode(dirpath) + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(files)) + b"\0")
     return h.hexdigest()
 
 

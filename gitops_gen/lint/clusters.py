@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from gitops_gen.cluster.kustomize import Files
 from gitops_gen.cluster.model import ClusterView, FieldSource, Problem
@@ -131,6 +132,17 @@ def not_applied(
     return out, orphans
 
 
+class ViewMemo(Protocol):
+    """The findings of a cluster linted before, when nothing it read has changed since."""
+
+    def recall(self, entry: Entry, name: str) -> tuple[list[Finding], list[Finding], int, list[str]] | None:
+        """(findings, ignored, objects, files read) as stored, or None."""
+
+    def remember(
+        self, entry: Entry, name: str, read: set[str], found: list[Finding], ignored: list[Finding], n: int
+    ) -> None: ...
+
+
 def lint_clusters(
     the_plan: Plan,
     files: list[str],
@@ -138,26 +150,38 @@ def lint_clusters(
     plain_tasks: Callable[[list[str]], list[Task]],
     all_files: bool,
     files_reader: Files | None = None,
+    memo: ViewMemo | None = None,
 ) -> LintResult:
     """Build every cluster's view and lint each; ``run`` lints one list of tasks as one input
     (findings, ignored, objects, files) with the nodes of the cluster named (None: plain files). Files outside every cluster's repository are linted in plain
     file mode; files inside one that no cluster reads are reported as not applied."""
-    from gitops_gen.cluster.view import build_views
+    from gitops_gen.cluster.kustomize import Files
+    from gitops_gen.cluster.view import ClusterBuilder, view_names
 
     cwd = Path.cwd()
-    views = build_views(the_plan.entries, files_reader)
+    reader = files_reader or Files()
+    views: list[ClusterView] = []
     findings: list[Finding] = []
     ignored: list[Finding] = []
     resources = 0
     counted = 0
-    for view in views:
-        f, ign, n, _files = run(tasks_of(view, cwd), view.name)
-        f = at_patches(f, view, cwd)
+    for entry, name in zip(the_plan.entries, view_names(the_plan.entries), strict=True):
+        hit = memo.recall(entry, name) if memo is not None else None
+        if hit is not None:  # unchanged since it was linted: what it read, and what was found
+            f, ign, n, read = hit
+            views.append(ClusterView(name, entry.sync_file or entry.directory, files=set(read)))
+        else:
+            view = ClusterBuilder(entry, reader).build()
+            view.name = name
+            views.append(view)
+            f, ign, n, _files = run(tasks_of(view, cwd), view.name)
+            f = at_patches(f, view, cwd) + [problem_finding(p, view.name, cwd) for p in view.problems]
+            if memo is not None:
+                memo.remember(entry, name, view.files, f, ign, n)
         findings.extend(f)
         ignored.extend(ign)
         resources += n
-        counted += len(view.files)
-        findings.extend(problem_finding(p, view.name, cwd) for p in view.problems)
+        counted += len(views[-1].files)
     plain: list[str] = []
     roots = [r + os.sep for r in the_plan.roots]
     for root in the_plan.roots:

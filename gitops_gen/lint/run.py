@@ -136,6 +136,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
                 lambda names: plain_tasks(names, cwd),
                 settings.all_files,
                 _view_files(cache),
+                _ViewMemo(cache, settings, cwd) if cache is not None else None,
             )
             if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
                 settings.nodes.check_names(result.clusters)
@@ -263,8 +264,20 @@ def _lint_tasks(
             if t.objects is not None:
                 h.update(marshal.dumps([tuple(o) for o in t.objects]))
             keys[i] = "objects:" + h.hexdigest()
-            if cache.has(keys[i]):
-                _none, raw_findings, counted = engine.unplain(cache.get_slim(keys[i]))
+    config = repr((sorted((k, int(v)) for k, v in settings.severity.items()), sorted(settings.disabled)))
+    whole = _cluster_key(tasks, keys, options, cluster, config) if cache is not None else None
+    if whole is not None:  # this cluster, exactly as linted before: its findings as they were
+        got = cache.get_part(whole)
+        if got is not None:
+            found, ign, n, nfiles = got
+            for t in tasks:
+                t.data = None
+            return [Finding(*_unrow(r)) for r in found], [Finding(*_unrow(r)) for r in ign], n, nfiles
+    if cache is not None:
+        for i, t in enumerate(tasks):
+            k = keys[i]
+            if k is not None and cache.has(k):
+                _none, raw_findings, counted = engine.unplain(cache.get_slim(k))
                 results[i] = FileResult(t.objects or [], raw_findings, counted)
                 t.data = None
     todo = [i for i, r in enumerate(results) if r is None]
@@ -283,7 +296,113 @@ def _lint_tasks(
     findings, ignored = engine.finalize(
         tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
     )
-    return findings, ignored, sum(1 for r in asm.resources if not r.partial), asm.files
+    n = sum(1 for r in asm.resources if not r.partial)
+    if whole is not None:
+        cache.put_part(whole, ([_row(f) for f in findings], [_row(f) for f in ignored], n, asm.files))
+    return findings, ignored, n, asm.files
+
+
+def _cluster_key(
+    tasks: list[Task],
+    keys: list[str | None],
+    options: LintOptions,
+    cluster: str | None,
+    config: str,
+    extra: list[tuple[str, str]] | None = None,
+) -> str | None:
+    """The key of a whole cluster's lint: every object as the graph built it (the task keys), the
+    config's severities and disabled rules (the findings are stored finished), the cluster's nodes
+    and platform spec, the directories (``spec.path`` checks) and, when the budget rules run, the
+    chart cache they render. None (no reuse) for plain files or an unreadable file."""
+    if cluster is None or any(k is None for k in keys):
+        return None
+    parts: list[tuple[str, str]] = [(t.display, k or "") for t, k in zip(tasks, keys, strict=True)]
+    parts.append(("\0cluster", cluster))
+    parts.append(("\0config", config))
+    parts.extend(extra or ())
+    if options.capacity_baseline:  # diff: what the base requested (the blame of an overflow)
+        parts.append(("\0baseline", repr(sorted(options.capacity_baseline.items()))))
+    parts.append(("\0dirs", cache_mod.directories_digest(options.repo_root)))
+    if options.cluster is not None:
+        from gitops_gen.charts.cache import default_dir
+
+        c = options.cluster
+        parts.append(("\0nodes", repr((c.nodes, c.distribution, sorted(c.k3s_disable), options.platform))))
+        parts.append(("\0charts", repr(cache_mod.fingerprint_stat([default_dir()]))))
+        parts.append(("\0helm", str(shutil.which("helm"))))
+    return "cluster:" + _digest(parts)
+
+
+class _ViewMemo:
+    """A cluster's findings kept with the files its view read (and their content keys), keyed by its
+    entry, every file and directory name of its repository (a file added where Flux generates the
+    kustomization changes the build without changing a file read), the working directory (findings
+    name files as shown) and the cluster's settings: a warm re-lint of an unchanged cluster builds
+    nothing and runs no rule."""
+
+    def __init__(self, cache: ResultCache, settings: RunSettings, cwd: Path) -> None:
+        self.cache = cache
+        self.settings = settings
+        self.cwd = str(cwd)
+        self.trees: dict[str, str] = {}
+
+    def _key(self, entry: Any, name: str) -> str | None:
+        if entry.root not in self.trees:
+            self.trees[entry.root] = cache_mod.tree_digest(Path(entry.root))
+        s = self.settings
+        config = repr((sorted((k, int(v)) for k, v in s.severity.items()), sorted(s.disabled)))
+        parts = [
+            ("\0entry", repr((entry.name, entry.sync_file, entry.directory, entry.root))),
+            ("\0tree", self.trees[entry.root]),
+            ("\0cwd", self.cwd),
+            ("\0all-files", str(s.all_files)),
+        ]
+        return _cluster_key([], [], s.options_for(name), name, config, parts)
+
+    def recall(self, entry: Any, name: str) -> tuple[list[Finding], list[Finding], int, list[str]] | None:
+        key = self._key(entry, name)
+        got = self.cache.get_part(key) if key is not None else None
+        if got is None:
+            return None
+        read, found, ign, n = got
+        for path, k in read:
+            if self.cache.key_for(path, "view") != k:
+                return None
+        return (
+            [Finding(*_unrow(r)) for r in found],
+            [Finding(*_unrow(r)) for r in ign],
+            n,
+            [p for p, _k in read],
+        )
+
+    def remember(
+        self, entry: Any, name: str, read: set[str], found: list[Finding], ignored: list[Finding], n: int
+    ) -> None:
+        key = self._key(entry, name)
+        keys = [(p, self.cache.key_for(p, "view")) for p in sorted(read)]
+        if key is not None and all(k is not None for _p, k in keys):
+            self.cache.put_part(key, (keys, [_row(f) for f in found], [_row(f) for f in ignored], n))
+
+
+def _row(f: Finding) -> tuple[Any, ...]:
+    return (
+        f.rule,
+        int(f.severity),
+        f.file,
+        f.line,
+        f.column,
+        f.resource,
+        f.message,
+        f.remediation,
+        f.path,
+        f.cluster,
+    )
+
+
+def _unrow(r: Any) -> tuple[Any, ...]:
+    rule, sev, *rest = r
+    rest[6] = tuple(rest[6])  # the field path
+    return (rule, Severity(sev), *rest)
 
 
 def task_sizes(tasks: list[Task]) -> list[int]:

@@ -1,0 +1,83 @@
+"""The warm re-lint of a Flux repository: a cluster whose inputs have not changed is neither built nor
+linted again, and each kind of change that alters what a cluster applies is seen (the result always
+equals a run without the cache)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lint_helpers import run
+from test_cluster_view import flux_ks, sync, two_clusters, write
+
+from gitops_gen.lint.model import Severity
+
+
+def lint(root: Path, cache: Path | None, **kw: object) -> list[tuple[object, ...]]:
+    result = run([root], cache_dir=cache, **kw)
+    return sorted(
+        (f.rule, str(f.severity), f.file, f.line, f.column, f.message, f.cluster) for f in result.findings
+    )
+
+
+def touch(p: Path, text: str) -> None:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    os.utime(p, ns=(1, 1))  # an old mtime: only the content (and ctime) says it changed
+
+
+def test_each_change_a_cluster_sees_is_seen_warm(tmp_path: Path, monkeypatch: object) -> None:
+    import gitops_gen.lint.clusters as clusters_mod
+
+    root = two_clusters(tmp_path)
+    write(
+        root,
+        {
+            "clusters/staging/extra.yaml": flux_ks("extra", "./extra"),  # no kustomization.yaml there
+            "extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        },
+    )
+    cache = tmp_path / "cache"
+    assert lint(root, cache) == lint(root, None)
+    built: list[str] = []
+    real = clusters_mod.tasks_of
+
+    def counting(view: object, cwd: Path) -> object:
+        built.append(view.name)  # type: ignore[attr-defined]
+        return real(view, cwd)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clusters_mod, "tasks_of", counting)  # type: ignore[attr-defined]
+    assert lint(root, cache) == lint(root, None) and built.count("production") == 1  # only the uncached run
+    built.clear()
+    assert lint(root, cache) and built == []  # warm, nothing changed: nothing built
+    # a file added where Flux generates the kustomization: staging applies it (a Deployment: findings)
+    touch(
+        root / "extra/deploy.yaml", (root / "apps/base/deploy.yaml").read_text().replace("${REPLICAS}", "1")
+    )
+    assert lint(root, cache) == lint(root, None)
+    assert any(f[2].endswith("extra/deploy.yaml") and f[6] == "staging" for f in lint(root, cache))
+    # a file a cluster reads changes: production's substitution
+    apps = root / "clusters/production/apps.yaml"
+    touch(apps, apps.read_text().replace("REPLICAS: '6'", "REPLICAS: '7'"))
+    built.clear()
+    assert lint(root, cache) == lint(root, None)
+    assert built.count("staging") == 1  # the uncached run only: staging is served from the cache
+    # the config's severities apply to stored findings too
+    sev = {"probes": Severity.WARNING}
+    assert lint(root, cache, severity=sev) == lint(root, None, severity=sev) != lint(root, None)
+
+
+def test_the_working_directory_is_part_of_what_is_stored(tmp_path: Path, monkeypatch: object) -> None:
+    root = write(
+        tmp_path / "r",
+        {
+            "clusters/c/flux-system/gotk-sync.yaml": sync("c"),
+            "clusters/c/apps.yaml": flux_ks("apps", "./apps"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {selector: {a: b}}\n",
+        },
+    )
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(root)  # type: ignore[attr-defined]
+    here = lint(Path("."), cache)
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    assert lint(Path("r"), cache) == lint(Path("r"), None) != here
