@@ -140,8 +140,10 @@ def test_a_cluster_name_no_cluster_has_is_an_error_at_its_line(
     assert ".gitops-gen.yaml:2:3" in text and "'stagin'" in text and "did you mean 'staging'" in text
     with pytest.raises(UserError):
         run_budget([Path(".")], fmt="json", config=_config(root))
-    # --cluster DIR lints some clusters only: the others may be named
+    # --cluster DIR, or a path below the config's directory, lints some clusters only: others may be named
     assert budget_errors(root, monkeypatch, clusters=(Path("clusters/production"),)) == {}
+    (root / ".gitops-gen.yaml").write_text("clusters:\n  production:\n    nodes: {memory: 4Gi}\n")
+    assert run_budget([Path("clusters/staging")], fmt="json", config=_config(root)) == 0
 
 
 def test_config_clusters_are_validated_like_every_setting(tmp_path: Path) -> None:

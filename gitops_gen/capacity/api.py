@@ -80,7 +80,7 @@ def run_budget(
             )
     views = _cluster_views(paths)
     if views:
-        plan.check_names([v.name for v in views])
+        plan.check_names([v.name for v in views], paths)
         return _run_per_cluster(views, plan, charts, fmt, None if wide else terminal_width(), fail_on_unknown)
     resources, problems = load_resources(list(paths))
     for p in problems:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
@@ -262,6 +263,7 @@ class NodePlan:
     kubernetes_version: str = "1.34"
     config_file: str = ""  # where ``clusters:`` is written (as shown), and each name's (line, column)
     config_at: dict[str, tuple[int, int]] = field(default_factory=dict)
+    config_dir: str = ""  # the directory of the config file (absolute)
 
     def platform_for(self, name: str) -> Platform | None:
         if len(self.platforms) == 1:
@@ -283,11 +285,17 @@ class NodePlan:
         )
         return cluster, platform
 
-    def check_names(self, names: list[str]) -> None:
-        """Refuse a ``clusters:`` name that is none of ``names`` (every cluster of the run): a typo
-        would silently budget that cluster on other nodes."""
+    def check_names(self, names: list[str], paths: list[Path]) -> None:
+        """Refuse a ``clusters:`` name that is none of ``names`` (the clusters found under ``paths``): a
+        typo would silently budget that cluster on other nodes. Only when a path holds the config's
+        directory (the whole repository): a run on part of it does not see every cluster."""
         import difflib
 
+        if not self.per_cluster or not self.config_dir:
+            return
+        whole = Path(self.config_dir)
+        if not any(p.resolve() == whole or p.resolve() in whole.parents for p in paths):
+            return
         known = set(names) | {n.rsplit("/", 1)[-1] for n in names}
         for name in sorted(n for n in self.per_cluster if n not in known):
             close = difflib.get_close_matches(name, sorted(known), n=1)

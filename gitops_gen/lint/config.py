@@ -65,6 +65,7 @@ class Config:
     node_memory: str | None = None
     clusters: dict[str, NodeSizes] = field(default_factory=dict)  # clusters.<name>.nodes
     cluster_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each name is written
+    directory: str = ""  # where the file is (absolute)
 
     @property
     def nodes(self) -> NodeSizes:
@@ -83,6 +84,7 @@ class Config:
             kubernetes_version,
             self.source,
             dict(self.cluster_at),
+            self.directory,
         )
 
 
@@ -274,6 +276,7 @@ def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
         node_memory=nodes.memory,
         clusters=clusters,
         cluster_at=cluster_at,
+        directory=str(base.resolve()),
     )
 
 

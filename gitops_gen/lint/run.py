@@ -139,7 +139,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
                 _ViewMemo(cache, settings, cwd) if cache is not None else None,
             )
             if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
-                settings.nodes.check_names(result.clusters)
+                settings.nodes.check_names(result.clusters, paths)
             if cache is not None:
                 cache.save()
                 cache.close()
