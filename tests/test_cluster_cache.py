@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cluster_helpers import DEPLOY, flux_ks, sync, two_clusters, write
 from lint_helpers import run
-from test_cluster_view import flux_ks, sync, two_clusters, write
 
 from gitops_gen.lint.model import Severity
 
@@ -73,11 +73,12 @@ def test_the_working_directory_is_part_of_what_is_stored(tmp_path: Path, monkeyp
         {
             "clusters/c/flux-system/gotk-sync.yaml": sync("c"),
             "clusters/c/apps.yaml": flux_ks("apps", "./apps"),
-            "apps/cm.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {selector: {a: b}}\n",
+            "apps/deploy.yaml": DEPLOY.replace("${REPLICAS}", "1"),  # no probes: findings
         },
     )
     cache = tmp_path / "cache"
     monkeypatch.chdir(root)  # type: ignore[attr-defined]
     here = lint(Path("."), cache)
+    assert here and {f[2] for f in here} == {"apps/deploy.yaml"}
     monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
     assert lint(Path("r"), cache) == lint(Path("r"), None) != here

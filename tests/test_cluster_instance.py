@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cluster_helpers import DEPLOY, flux_ks, sync, write
 from lint_helpers import run
-from test_cluster_view import DEPLOY, flux_ks, write
 
 from gitops_gen.cluster.view import build_views, entry_for_dir, find_entries
 
@@ -98,8 +98,6 @@ def test_cluster_option_finds_the_instance_in_the_directory(tmp_path: Path) -> N
 
 
 def test_an_instance_beside_a_bootstrap_is_the_same_cluster(tmp_path: Path) -> None:
-    from test_cluster_view import sync
-
     root = operator_repo(tmp_path)
     write(root, {"clusters/edge/flux-system/gotk-sync.yaml": sync("edge")})
     [entry] = find_entries(str(root))

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_cluster_view import flux_ks, sync, write
+from cluster_helpers import DEPLOY, flux_ks, sync, write
 
 from gitops_gen.capacity.api import run_budget
 from gitops_gen.capacity.nodes import NodePlan, NodeSizes
@@ -36,8 +36,6 @@ def platform(name: str, cpu: str, memory: str) -> str:
 
 
 def fleet(tmp_path: Path, specs: bool = True) -> Path:
-    from test_cluster_view import DEPLOY
-
     files = {
         "clusters/staging/flux-system/gotk-sync.yaml": sync("staging"),
         "clusters/staging/apps.yaml": flux_ks("apps", "./apps/staging", SAME),

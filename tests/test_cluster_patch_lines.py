@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_cluster_view import flux_ks, sync, write
+from cluster_helpers import flux_ks, sync, write
 
 from gitops_gen.capacity.nodes import resolve_cluster
 from gitops_gen.lint.model import Finding, LintOptions, Severity

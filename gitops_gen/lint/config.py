@@ -276,7 +276,7 @@ def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
         node_memory=nodes.memory,
         clusters=clusters,
         cluster_at=cluster_at,
-        directory=str(base.resolve()),
+        directory=str(base.resolve()) if clusters else "",
     )
 
 
