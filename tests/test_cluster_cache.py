@@ -82,3 +82,38 @@ def test_the_working_directory_is_part_of_what_is_stored(tmp_path: Path, monkeyp
     assert here and {f[2] for f in here} == {"apps/deploy.yaml"}
     monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
     assert lint(Path("r"), cache) == lint(Path("r"), None) != here
+
+
+ALERT = """
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: alertmanager, namespace: flux-system}
+spec:
+  providerRef: {name: alertmanager}
+  eventSources:
+    - {kind: FluxInstance, name: "*"}
+"""
+FLUX_INSTANCE_RELEASE = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: flux-instance, namespace: flux-system}
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: flux-instance
+      sourceRef: {kind: HelmRepository, name: controlplaneio}
+"""
+
+
+def test_a_warm_plain_run_keeps_the_flux_operators_enums(tmp_path: Path) -> None:
+    """An Alert on a FluxInstance is valid where a flux-instance release installs the operator: the
+    warm re-lint (phase 1 restored from the cache, no phase 2) found the error again (home-ops)."""
+    root = write(tmp_path / "r", {"alert.yaml": ALERT, "release.yaml": FLUX_INSTANCE_RELEASE})
+    cache = tmp_path / "cache"
+    cold = lint(root, None)
+    assert not [f for f in cold if f[0] == "schema" and f[1] == "error"]
+    assert lint(root, cache) == cold  # cold cache
+    assert lint(root, cache) == cold  # warm
+    (root / "release.yaml").unlink()
+    assert any(f[0] == "schema" and "FluxInstance" in str(f[5]) for f in lint(root, cache))

@@ -534,8 +534,29 @@ def slim(result: FileResult) -> FileResult:
             if isinstance(ann, dict):
                 m["annotations"] = {k: v for k, v in ann.items() if str(k) == IGNORE_ANNOTATION}
             stub["metadata"] = m
+        spec = _operator_marks(body)
+        if spec:
+            stub["spec"] = spec
         out.append(o._replace(body=stub))
     return result._replace(objects=out)
+
+
+def _operator_marks(body: dict[str, Any]) -> dict[str, Any]:
+    """What says that the Flux Operator manages Flux (``schema.flux_operator.operator_present``): a
+    HelmRelease's chart name, a chart source URL's last part (never the rest of it: it may hold a
+    credential)."""
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        return {}
+    kind = body.get("kind")
+    chart = spec.get("chart")
+    if kind == "HelmRelease" and isinstance(chart, dict) and isinstance(chart.get("spec"), dict):
+        name = chart["spec"].get("chart")
+        return {"chart": {"spec": {"chart": name}}} if isinstance(name, str) else {}
+    url = spec.get("url")
+    if kind in ("OCIRepository", "HelmRepository") and isinstance(url, str):
+        return {"url": url.rstrip("/").rsplit("/", 1)[-1]}
+    return {}
 
 
 def partition_of(body: Any, partial: bool) -> str | None:
@@ -656,6 +677,10 @@ def run_cached(
     extra: list[tuple[str, Any]] = []
     if whole:
         raw, extra = whole_input_schema(tasks, asm, raw, options)
+    else:  # the per-file schema findings are restored as stored: the operator's widened enums still apply
+        from gitops_gen.lint.schema.flux_operator import drop_flux_operator_kinds
+
+        raw = drop_flux_operator_kinds(asm.resources, raw)
     obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
     for ti, (objects, _f, _c) in enumerate(results):
         obj_pos.extend((ti, j) for j in range(len(objects)))
