@@ -68,3 +68,18 @@ def test_a_change_to_a_shared_base_names_both_clusters(fleet: Path) -> None:
     for c in changed:
         assert c["file"].startswith("apps/base/") and c["clusters"] == ["production", "staging"]
     assert "clusters production, staging)" in diff("text")
+
+
+def test_an_overflow_is_blamed_on_what_the_change_grew_in_that_cluster(fleet: Path) -> None:
+    """Each cluster's lint compares with that cluster's base: staging's queue-worker went from 1 to 30
+    pods (production runs 3 of them, unchanged)."""
+    staging = fleet / "specs/clusters/staging.yaml"
+    staging.write_text(
+        staging.read_text().replace("queue-worker:\n      replicas: 1", "queue-worker:\n      replicas: 30")
+    )
+    doc = json.loads(diff("json"))
+    budget = [f for f in doc["lint"]["introduced"] if f["rule"] in ("cpu-budget", "memory-budget")]
+    assert budget and {f["cluster"] for f in budget} == {"staging"}
+    assert any(
+        "this change's growth of Deployment shop/queue-worker (30 pods" in f["message"] for f in budget
+    )
