@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.spec.loader import Specs
+    from gitops_gen.spec.models import Platform
 
 
 def render(specs: Specs, out_dir: Path) -> dict[str, str]:
@@ -42,6 +43,7 @@ def lint_findings(
     repo_root: Path | None,
     lint_flags: LintFlags | None = None,
     baseline: Mapping[str, tuple[int, int, int]] | None = None,
+    platform: Platform | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -49,13 +51,16 @@ def lint_findings(
     ``specs_dir`` gives the platform (nodes, Kubernetes version) of that side; ``repo_root`` is where
     Flux paths resolve (the tree's place in its repository); ``lint_flags`` are lint's flags
     (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baseline`` is what
-    each workload of the base requested, so that a capacity overflow is blamed on what the change grew.
+    each workload of the base requested, so that a capacity overflow is blamed on what the change grew;
+    ``platform``, when given, is ``specs_dir``'s platform already loaded (not read again).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
 
     base = lint_flags if lint_flags is not None else LintFlags()
-    settings = settings_from_options([tree], replace(base, specs_dir=specs_dir, no_cache=True))
+    settings = settings_from_options(
+        [tree], replace(base, specs_dir=specs_dir, no_cache=True), platform=platform
+    )
     if repo_root is not None:
         settings.options.repo_root = repo_root
     settings.options.capacity_baseline = baseline
@@ -136,8 +141,12 @@ def add_deltas(
     from gitops_gen.capacity.budget import demands
 
     old = _analysis(old_tree, old_specs)
-    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
-    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baseline=demands(old))
+    old_platform = old_specs.platform if old_specs is not None else None
+    new_platform = new_specs.platform if new_specs is not None else None
+    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags, platform=old_platform)
+    after = lint_findings(
+        new_tree, new_dir, repo_roots[1], lint_flags, baseline=demands(old), platform=new_platform
+    )
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach
 

@@ -86,8 +86,14 @@ def _color(fmt: str) -> bool:
     return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
-    """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`."""
+def settings_from_options(
+    paths: list[Path], flags: LintFlags, *, platform: Platform | None = None
+) -> RunSettings:
+    """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`.
+
+    ``platform``: the platform spec of ``flags.specs_dir`` when the caller has loaded it already (``diff``
+    lints both sides with the specs it rendered): not loaded again.
+    """
     from gitops_gen.lint.config import load_config
     from gitops_gen.lint.registry import rules
 
@@ -98,8 +104,9 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
     options = LintOptions(repo_root=repo_root)
 
     specs_dir = flags.specs_dir
-    platform = None
-    if specs_dir is None:
+    if platform is not None:
+        specs_dir = None  # given, not discovered or loaded
+    elif specs_dir is None:
         from gitops_gen.discover import default_specs_dir
 
         specs_dir = default_specs_dir(list(paths) or [DEFAULT_PATH], cwd)
