@@ -3,13 +3,14 @@ schema errors; the fast position locator agrees with ruamel.yaml."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from lint_helpers import SHARED, by_rule, run
 
 from gitops_gen.k8s.loader import parse_text
-from gitops_gen.lint.positions import LineIndex, locate
+from gitops_gen.lint.positions import LineIndex, event_positions, locate
 from gitops_gen.yamlio import iter_paths, load_positioned, position_of
 
 CORPUS = SHARED / "corpus"
@@ -66,4 +67,51 @@ def test_locator_matches_ruamel_on_real_files() -> None:
                     continue  # flow style: the engine falls back to ruamel for these
                 assert (line, col) == position_of(rdoc, field_path), (path, field_path)
                 checked += 1
+    assert checked > 1000
+
+
+def _all_paths(doc: object) -> set[tuple[str | int, ...]]:
+    """Every path of ``doc``, with one missing key and one index past the end below each container."""
+    out: set[tuple[str | int, ...]] = set()
+
+    def walk(node: object, prefix: tuple[str | int, ...]) -> None:
+        out.add(prefix)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    walk(v, (*prefix, k))
+            out.add((*prefix, "no-such-key"))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*prefix, i))
+            out.add((*prefix, len(node) + 3))
+
+    walk(doc, ())
+    return out
+
+
+@pytest.mark.parametrize("form", ["as written", "as JSON"])
+def test_event_positions_match_ruamel_on_real_files(form: str) -> None:
+    """The one-pass libyaml locator gives ruamel's position for every path, block style (anchors and
+    aliases included: those it leaves to ruamel) and flow style (each document re-written as JSON)."""
+    checked = 0
+    for path in _sample_files():
+        for chunk in path.read_text(encoding="utf-8").split("\n---"):
+            try:
+                docs = [d for d in load_positioned(chunk, str(path)) if d is not None]
+            except Exception:
+                continue
+            if not docs:
+                continue
+            text = chunk
+            if form == "as JSON":
+                text = json.dumps(docs[0], indent=1 + checked % 2)  # compact and indented forms
+                docs = load_positioned(text, str(path))
+            paths = _all_paths(docs[0])
+            found = event_positions(text, paths)
+            assert found is not None, path
+            for field_path in paths:
+                if field_path in found:
+                    assert found[field_path] == position_of(docs[0], field_path), (path, field_path)
+                    checked += 1
     assert checked > 1000

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.spec.loader import Specs
+    from gitops_gen.spec.models import Platform
 
 
 def render(specs: Specs, out_dir: Path) -> dict[str, str]:
@@ -44,6 +45,7 @@ def lint_findings(
     repo_root: Path | None,
     lint_flags: LintFlags | None = None,
     baselines: Mapping[str, Mapping[str, tuple[int, int, int]]] | None = None,
+    platforms: list[Platform] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -52,13 +54,16 @@ def lint_findings(
     Flux paths resolve (the tree's place in its repository); ``lint_flags`` are lint's flags
     (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baselines`` is what
     each workload of the base requested, per cluster (``""``: manifests without a Flux entry point), so
-    that a capacity overflow is blamed on what the change grew in that cluster.
+    that a capacity overflow is blamed on what the change grew in that cluster; ``platforms``, when
+    given, are ``specs_dir``'s platforms already loaded (not read again).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
 
     base = lint_flags if lint_flags is not None else LintFlags()
-    settings = settings_from_options([tree], replace(base, specs_dir=specs_dir, no_cache=True))
+    settings = settings_from_options(
+        [tree], replace(base, specs_dir=specs_dir, no_cache=True), platforms=platforms
+    )
     if repo_root is not None:
         settings.options.repo_root = repo_root
     if baselines:
@@ -163,8 +168,12 @@ def add_deltas(
     old = analyses(old_tree, old_specs, old_views)
     # each cluster's lint blames a capacity overflow on what the change grew in that cluster
     baselines = {name: demands(a) for name, a in old.items()}
-    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags)
-    after = lint_findings(new_tree, new_dir, repo_roots[1], lint_flags, baselines=baselines)
+    old_platforms = old_specs.platforms if old_specs is not None else None
+    new_platforms = new_specs.platforms if new_specs is not None else None
+    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms)
+    after = lint_findings(
+        new_tree, new_dir, repo_roots[1], lint_flags, baselines=baselines, platforms=new_platforms
+    )
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach
 

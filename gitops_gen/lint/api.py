@@ -86,8 +86,14 @@ def _color(fmt: str) -> bool:
     return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
-    """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`."""
+def settings_from_options(
+    paths: list[Path], flags: LintFlags, *, platforms: list[Platform] | None = None
+) -> RunSettings:
+    """Merge CLI flags (win), the config file and the platform spec into :class:`RunSettings`.
+
+    ``platforms``: the platform specs of ``flags.specs_dir`` when the caller has loaded them already
+    (``diff`` lints both sides with the specs it rendered): not loaded again.
+    """
     from gitops_gen.lint.config import load_config
     from gitops_gen.lint.registry import rules
 
@@ -98,13 +104,15 @@ def settings_from_options(paths: list[Path], flags: LintFlags) -> RunSettings:
     options = LintOptions(repo_root=repo_root)
 
     specs_dir = flags.specs_dir
-    platforms: list[Platform] = []
-    if specs_dir is None:
+    if platforms is not None:
+        specs_dir = None  # given, not discovered or loaded
+    elif specs_dir is None:
         from gitops_gen.discover import default_specs_dir
 
         specs_dir = default_specs_dir(list(paths) or [DEFAULT_PATH], cwd)
     if specs_dir is not None:
         platforms = _load_platforms(Path(specs_dir))
+    platforms = platforms or []
     platform = platforms[0] if platforms else None
     options.platform = platform
     spec_version = str(platform.spec.kubernetesVersion) if platform is not None else None
@@ -201,7 +209,7 @@ def _node_plan(
 ) -> NodePlan | None:
     """The nodes of each cluster in cluster mode (None: no size known anywhere, nothing to budget)."""
     given = (flags.node_memory, flags.node_cpu, flags.node_count)
-    if not platforms and not cfg.clusters and not cfg.nodes.given and all(v in (None, "") for v in given):
+    if not platforms and not cfg.clusters and not cfg.nodes_given and all(v in (None, "") for v in given):
         return None  # skip importing the capacity model (~20 ms)
     from gitops_gen.capacity.nodes import NodeSizes
 

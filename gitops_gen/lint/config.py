@@ -15,7 +15,7 @@ wins); ``--config FILE`` names one explicitly. Keys (all optional)::
     clusters:                           # per cluster of a Flux repository (clusters/<name>/)
       staging: {nodes: {count: 1, cpu: "2", memory: 4Gi}}
 
-The file is validated by :class:`ConfigFile` with the machinery the specs use
+The file is validated by :class:`~gitops_gen.lint.config_file.ConfigFile` with the machinery the specs use
 (:mod:`gitops_gen.validation`): unknown keys, unknown rule ids and bad values are errors naming
 ``file:line:col``, the key path and the closest valid name (exit 2), never silently ignored. The
 ``pyproject.toml`` table gets the same positions from :func:`toml_positioned`.
@@ -23,30 +23,23 @@ The file is validated by :class:`ConfigFile` with the machinery the specs use
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
-
-from gitops_gen.capacity.nodes import MAX_NODES, NodePlan, NodeSizes
 from gitops_gen.errors import Problems, UserError
 from gitops_gen.lint.model import Severity
 from gitops_gen.paths import display_path
-from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
 
+    from gitops_gen.capacity.nodes import NodePlan, NodeSizes
     from gitops_gen.spec.models import Platform
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
-TYPES_HINT = "see docs/lint.md (Configuration) for the settings and their types"
-OFF = ("off", "none", "disable", "disabled")
 
 
 @dataclass
@@ -68,7 +61,14 @@ class Config:
     directory: str = ""  # where the file is (absolute)
 
     @property
+    def nodes_given(self) -> bool:
+        """Whether ``nodes`` sets anything (answered without importing the capacity model)."""
+        return any(v not in (None, "") for v in (self.node_memory, self.node_cpu, self.node_count))
+
+    @property
     def nodes(self) -> NodeSizes:
+        from gitops_gen.capacity.nodes import NodeSizes
+
         return NodeSizes(self.node_memory, self.node_cpu, self.node_count)
 
     def node_plan(
@@ -76,6 +76,8 @@ class Config:
     ) -> NodePlan:
         """The nodes of each cluster: ``flags`` over ``clusters.<name>.nodes`` over ``nodes`` over the
         cluster's platform spec (lint and budget alike)."""
+        from gitops_gen.capacity.nodes import NodePlan
+
         return NodePlan(
             tuple(platforms),
             flags,
@@ -86,119 +88,6 @@ class Config:
             dict(self.cluster_at),
             self.directory,
         )
-
-
-def _one_or_list(value: object) -> object:
-    """``disable: probes`` means ``disable: [probes]``."""
-    return [value] if isinstance(value, str) else value
-
-
-def _rule_id(value: object, info: ValidationInfo) -> object:
-    known: set[str] = (info.context or {}).get("rule_ids", set())
-    if isinstance(value, str) and value in known:
-        return value
-    close = difflib.get_close_matches(str(value), sorted(known), n=1)
-    raise PydanticCustomError(
-        "unknown_rule",
-        "unknown rule id {rule}",
-        {
-            "rule": repr(value),
-            "hint": f"did you mean {close[0]!r}?" if close else f"known rules: {', '.join(sorted(known))}",
-        },
-    )
-
-
-def _severity(value: object) -> Severity | None:
-    """error | warning | info (any case), or off (also ``false``, none, disable, disabled): None."""
-    if value is False or (isinstance(value, str) and value.lower() in OFF):
-        return None
-    if isinstance(value, str) and value.upper() in Severity.__members__:
-        return Severity[value.upper()]
-    raise PydanticCustomError(
-        "unknown_severity",
-        "unknown severity {value}",
-        {"value": repr(value), "hint": "use error, warning, info or off"},
-    )
-
-
-def _quantity(parse: Callable[[object], int], example: str) -> Callable[[object], str]:
-    def check(value: object) -> str:
-        try:
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                parse(value)
-                return str(value)
-            detail = repr(value)
-        except QuantityError as exc:
-            detail = str(exc)
-        raise PydanticCustomError("quantity", "not a quantity: {detail}", {"detail": detail, "hint": example})
-
-    return check
-
-
-def _node_count(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_NODES:
-        return value
-    raise PydanticCustomError(
-        "node_count",
-        "expected an integer from 1 to {most} (got {value})",
-        {
-            "most": f"{MAX_NODES:,}",
-            "value": repr(value),
-            "hint": f"give the number of nodes ({MAX_NODES:,} is Kubernetes' largest cluster)",
-        },
-    )
-
-
-def _version(value: object) -> object:
-    """``kubernetes-version: 1.34`` (a YAML/TOML number) means the string "1.34"."""
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
-RuleId = Annotated[str, BeforeValidator(_rule_id)]
-Strings = Annotated[list[str], BeforeValidator(_one_or_list)]
-
-
-class NodesConfig(BaseModel):
-    """``nodes``: the node size for memory-budget / cpu-budget (as ``--nodes/--node-cpu/--node-memory``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    count: Annotated[int, BeforeValidator(_node_count)] | None = None
-    cpu: Annotated[str, BeforeValidator(_quantity(cpu_millis, "e.g. cpu: '4' or 500m"))] | None = None
-    memory: Annotated[str, BeforeValidator(_quantity(memory_bytes, "e.g. memory: 12Gi"))] | None = None
-
-
-class ClusterConfig(BaseModel):
-    """``clusters.<name>``: settings of one cluster of a Flux repository (named as in findings)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    nodes: NodesConfig | None = None
-
-
-class ConfigFile(BaseModel):
-    """The settings of ``.gitops-gen.yaml`` / ``[tool.gitops-gen]``, keys as written in the file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    disable: Annotated[list[RuleId], BeforeValidator(_one_or_list)] = []
-    severity: dict[RuleId, Annotated[Severity | None, BeforeValidator(_severity)]] = {}
-    exclude: Strings = []
-    kubernetes_version: Annotated[str | None, BeforeValidator(_version)] = Field(
-        None, alias="kubernetes-version"
-    )
-    schema_dirs: Strings = Field([], alias="schema-dirs")
-    crd_dirs: Strings = Field([], alias="crd-dirs")
-    validator: Literal["embedded", "kubeconform", "auto"] | None = None
-    fail_on: Literal["error", "warning"] | None = Field(None, alias="fail-on")
-    nodes: NodesConfig | None = None
-    clusters: dict[str, ClusterConfig] = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_is_unset(cls, data: object) -> object:
-        """``disable:`` with no value (items commented out) means the default, as if the key were absent."""
-        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
 def find_config(start: Path, stop: Path | None) -> Path | None:
@@ -245,6 +134,8 @@ def load_config(path: Path | None, *, cwd: Path, repo_root: Path | None, rule_id
 
 
 def _build(doc: Any, display: str, rule_ids: set[str], base: Path) -> Config:
+    from gitops_gen.capacity.nodes import NodeSizes
+    from gitops_gen.lint.config_file import TYPES_HINT, ConfigFile, NodesConfig
     from gitops_gen.validation import validate_positioned
     from gitops_gen.yamlio import position_of
 

@@ -301,31 +301,33 @@ def _object_findings(
     task: Task, text: str, objects: list[RawObject], findings: list[RawFinding], options: LintOptions
 ) -> list[RawFinding]:
     """``findings`` plus those of the local object rules on ``objects`` (positions from ``text``)."""
-    from gitops_gen.lint.positions import LineIndex, field_position
+    from gitops_gen.lint.positions import Positions
 
-    lines: list[str] | None = None
-    idx: LineIndex | None = None
+    positions: Positions | None = None
     local_rules = _local_rules()
     resources = [Resource(o.body, task.display, o.line, o.column, o.doc_index, o.partial) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
     ctx = _local_context(options)
+    located: list[tuple[RawFinding, int]] = []  # (finding at its object, ticket of its field or -1)
     for i, res in enumerate(resources):
         for rule in local_rules:
             for hit in _run_object_rule(rule, res, ctx):
                 ri = index.get(id(hit.resource), i)
                 sev = int(hit.severity if hit.severity is not None else rule.severity)
                 o = objects[ri]
-                line, col = o.line, o.column
+                ticket = -1
                 if hit.path and not task.pin_position:
-                    if lines is None or idx is None:
-                        lines = text.split("\n")
-                        idx = LineIndex(lines)
-                    fl, fc = field_position(lines, idx, o.start, o.end, o.body, tuple(hit.path), o.item_path)
-                    if fl:
-                        line, col = fl, fc
-                findings.append(
-                    RawFinding(rule.id, sev, line, col, ri, hit.message, hit.remediation, tuple(hit.path))
+                    if positions is None:
+                        positions = Positions(text.split("\n"))
+                    ticket = positions.request(o.start, o.end, o.body, tuple(hit.path), o.item_path)
+                raw = RawFinding(
+                    rule.id, sev, o.line, o.column, ri, hit.message, hit.remediation, tuple(hit.path)
                 )
+                located.append((raw, ticket))
+    answers = positions.resolve() if positions is not None else []
+    for raw, ticket in located:
+        fl, fc = answers[ticket] if ticket >= 0 else (0, 0)
+        findings.append(raw._replace(line=fl, column=fc) if fl else raw)
     return findings
 
 
@@ -512,31 +514,40 @@ def run_phase2(
 def locate_hits(
     tasks: list[Task], asm: Assembled, index: dict[int, int], hits: list[tuple[str, Severity, Hit]]
 ) -> list[tuple[int, RawFinding]]:
-    from gitops_gen.lint.positions import LineIndex, field_position
+    from gitops_gen.lint.positions import Positions
 
-    out: list[tuple[int, RawFinding]] = []
-    texts: dict[int, tuple[list[str], LineIndex] | None] = {}  # one pass per file, for all its hits
-    for rid, sev, hit in hits:
+    out: list[tuple[int, RawFinding] | None] = [None] * len(hits)
+    by_task: dict[int, list[tuple[int, int, RawFinding]]] = {}  # task -> (hit number, resource, finding)
+    for n, (rid, sev, hit) in enumerate(hits):
         ri = index.get(id(hit.resource), -1)
         if ri < 0:
             continue  # a hit on an object the engine does not know: ignore
         res = asm.resources[ri]
-        ti, start, end, prefix = asm.spans[ri]
-        line, col = res.line, res.column
-        task = tasks[ti]
-        if hit.path and not task.pin_position:
-            if ti not in texts:
-                lines = _lines_of(task)
-                texts[ti] = None if lines is None else (lines, LineIndex(lines))
-            seen = texts[ti]
-            if seen is not None:
-                fl, fc = field_position(seen[0], seen[1], start, end, res.body, tuple(hit.path), prefix)
-                if fl:
-                    line, col = fl, fc
-        out.append(
-            (ti, RawFinding(rid, int(sev), line, col, ri, hit.message, hit.remediation, tuple(hit.path)))
+        ti = asm.spans[ri][0]
+        raw = RawFinding(
+            rid, int(sev), res.line, res.column, ri, hit.message, hit.remediation, tuple(hit.path)
         )
-    return out
+        if hit.path and not tasks[ti].pin_position:
+            by_task.setdefault(ti, []).append((n, ri, raw))
+        else:
+            out[n] = (ti, raw)
+    for ti, found in by_task.items():  # one file's text at a time, all its fields in one pass
+        lines = _lines_of(tasks[ti])
+        if lines is None:
+            for n, _ri, raw in found:
+                out[n] = (ti, raw)
+            continue
+        positions = Positions(lines)
+        tickets = []
+        for _n, ri, raw in found:
+            _ti, start, end, prefix = asm.spans[ri]
+            tickets.append(positions.request(start, end, asm.resources[ri].body, raw.path, prefix))
+        answers = positions.resolve()
+        for (n, _ri, raw), ticket in zip(found, tickets, strict=True):
+            fl, fc = answers[ticket]
+            out[n] = (ti, raw._replace(line=fl, column=fc) if fl else raw)
+        del positions, lines
+    return [x for x in out if x is not None]
 
 
 def _lines_of(task: Task) -> list[str] | None:

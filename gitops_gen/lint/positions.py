@@ -192,6 +192,55 @@ def path_exists(body: Any, path: FieldPath) -> bool:
     return True
 
 
+#: a document larger than this is never re-read with ruamel (~100x its size in memory, ~10 s per MB)
+RUAMEL_MAX_BYTES = 512 * 1024
+
+
+class Positions:
+    """Field positions in one file's text, for every finding of that file.
+
+    :meth:`request` asks for a field; :meth:`resolve` answers every request. The line scanner
+    (:func:`locate`) answers what it can at once; what it stops short of (flow style ``{...}``/``[...]``,
+    JSON) is found afterwards, *all* fields of a document in one streaming pass of libyaml's event parser
+    (:func:`event_positions`): never a parse per finding, never the document's node tree in memory (a
+    re-read per finding made a 6 MB JSON ``List`` take minutes and gigabytes).
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.idx = LineIndex(lines)
+        self.answers: list[tuple[int, int]] = []
+        self.pending: dict[tuple[int, int], list[tuple[int, FieldPath]]] = {}  # doc span -> (ticket, path)
+
+    def request(self, start: int, end: int, body: Any, path: FieldPath, prefix: FieldPath = ()) -> int:
+        """A ticket for the position of ``path`` in the object ``body`` whose text is ``lines[start:end]``.
+
+        ``prefix`` is where the object sits in its document: ``()`` for a document that is the object,
+        ``("items", i)`` for an item of a ``kind: List``.
+        """
+        full = prefix + path if prefix else path
+        line, col, depth = locate(self.idx, start, end, full)
+        ticket = len(self.answers)
+        self.answers.append((line, col))
+        if depth < len(full) and path_exists(body, path):
+            self.pending.setdefault((start, end), []).append((ticket, full))
+        return ticket
+
+    def resolve(self) -> list[tuple[int, int]]:
+        """1-based (line, column) per ticket; (0, 0) when not even the first part of its path is there."""
+        for (start, end), wanted in self.pending.items():
+            doc_text = "\n".join(self.lines[start:end])
+            found = event_positions(doc_text, {path for _t, path in wanted})
+            for ticket, path in wanted:
+                pos = found.get(path) if found is not None else None
+                if pos is None and len(doc_text) <= RUAMEL_MAX_BYTES:
+                    pos = ruamel_locate(doc_text, path)
+                if pos is not None:
+                    self.answers[ticket] = (pos[0] + start, pos[1])
+        self.pending.clear()
+        return self.answers
+
+
 def field_position(
     lines: Sequence[str],
     idx: LineIndex,
@@ -201,20 +250,79 @@ def field_position(
     path: FieldPath,
     prefix: FieldPath = (),
 ) -> tuple[int, int]:
-    """1-based (line, column) of ``path`` in the object ``body`` whose text is ``lines[start:end]``;
-    (0, 0) when not even its first part is there.
+    """1-based (line, column) of one field (:class:`Positions` for several: one pass per document)."""
+    pos = Positions.__new__(Positions)
+    pos.lines, pos.idx, pos.answers, pos.pending = lines, idx, [], {}
+    return pos.resolve()[pos.request(start, end, body, path, prefix)]
 
-    ``prefix`` is where the object sits in its document: ``()`` for a document that is the object,
-    ``("items", i)`` for an item of a ``kind: List``. The line scanner answers; where it stops short of
-    a field that exists, the document alone is re-read with ruamel.
+
+def event_positions(doc_text: str, paths: set[FieldPath]) -> dict[FieldPath, tuple[int, int]] | None:
+    """1-based (line, column) in ``doc_text`` of the deepest existing element of each of ``paths``, as
+    :func:`gitops_gen.yamlio.position_of` gives it (a mapping entry: its key; a sequence item: the item),
+    in one pass over libyaml's parse events (None when libyaml cannot parse the text). A path that ends
+    at or goes through an alias (``*name``) is left out: ruamel points into the anchored node, which this
+    one pass has gone past.
+
+    Only the containers on a wanted path are followed; everything else is skipped by depth.
     """
-    full = prefix + path if prefix else path
-    line, col, depth = locate(idx, start, end, full)
-    if depth < len(full) and path_exists(body, path):
-        pos = ruamel_locate("\n".join(lines[start:end]), full)
-        if pos is not None:
-            line, col = pos[0] + start, pos[1]
-    return line, col
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    prefixes = {p[:k] for p in paths for k in range(len(p) + 1)}
+    at: dict[FieldPath, tuple[int, int]] = {}
+    aliases: set[FieldPath] = set()  # wanted prefixes that are aliases
+    # per open container: [is a mapping, its path (None: not on a wanted path), next index, expecting a key,
+    # path of the current entry]
+    stack: list[list[Any]] = []
+    try:
+        for ev in yaml.parse(doc_text, Loader=loader):
+            if isinstance(ev, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            if not isinstance(ev, yaml.NodeEvent):
+                if isinstance(ev, yaml.DocumentEndEvent):
+                    break
+                continue
+            sm = ev.start_mark
+            mark = (sm.line + 1, sm.column + 1) if sm is not None else (0, 0)
+            path: FieldPath | None
+            if not stack:
+                path = ()
+                at[()] = mark
+            else:
+                top = stack[-1]
+                if top[1] is None:
+                    path = None
+                elif not top[0]:  # a sequence item
+                    path = (*top[1], top[2])
+                    top[2] += 1
+                    if path in prefixes:
+                        at[path] = mark
+                elif top[3]:  # a mapping key
+                    top[3] = False
+                    key = ev.value if isinstance(ev, yaml.ScalarEvent) else None
+                    top[4] = (*top[1], key) if key is not None else None
+                    if top[4] in prefixes:
+                        at.setdefault(top[4], mark)  # a duplicate key: the first, as the fast loader
+                    path = None  # a key's own content is never on a path
+                else:  # a mapping value
+                    top[3] = True
+                    path = top[4]
+            if isinstance(ev, yaml.AliasEvent) and path is not None and path in prefixes:
+                aliases.add(path)
+            elif isinstance(ev, yaml.CollectionStartEvent):
+                on = path if path is not None and path in prefixes else None
+                stack.append([isinstance(ev, yaml.MappingStartEvent), on, 0, True, None])
+    except yaml.YAMLError:
+        return None
+    out: dict[FieldPath, tuple[int, int]] = {}
+    for p in paths:
+        for k in range(len(p), -1, -1):
+            if p[:k] in at:
+                if p[:k] not in aliases:
+                    out[p] = at[p[:k]]
+                break
+    return out
 
 
 def ruamel_locate(doc_text: str, path: FieldPath) -> tuple[int, int] | None:
