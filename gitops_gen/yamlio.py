@@ -376,3 +376,109 @@ def iter_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[
             yield from iter_paths(v, (*prefix, i))
     else:
         yield prefix, node
+
+
+# The fast path of spec loading (issue 15 item 4): libyaml's C parser, and only documents whose every
+# scalar means the same in any reading. ruamel (round trip, YAML 1.2) stays the reference: it is used
+# for everything else, and for positions (errors, spec locations) read again when needed.
+_FAST_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FAST_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
+_FAST_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_FAST_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_MAYBE_SPECIAL = frozenset("0123456789+-.=<")  # a plain scalar starting so may be a number, date, merge key
+# every character a YAML number (any base, exponent, .inf/.nan) or timestamp can hold: a scalar with any
+# other character (``100m``, ``128Mi``) is a string in every reading
+_NUMERIC_CHARS = frozenset("0123456789abcdefABCDEFxXoObB_.+-: eEtTzZinINfF")
+_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){2,}")  # 1.4.2: not a number or a date in any reading
+
+
+class _NotFast(Exception):
+    """The document needs the reference (round-trip) loader."""
+
+
+def _plain_scalar(value: str) -> Any:
+    if value in _FAST_NULL:
+        return None
+    if value in _FAST_BOOL:
+        return _FAST_BOOL[value]
+    if value[0] in _MAYBE_SPECIAL:
+        if len(value) <= 18 and _FAST_INT.fullmatch(value):
+            return int(value)
+        if _FAST_FLOAT.fullmatch(value) and repr(float(value)) == value:  # not 1.10, 0.30000000000000001
+            return float(value)
+        if value[0] not in "=<" and (not _NUMERIC_CHARS.issuperset(value) or _VERSION.fullmatch(value)):
+            return value
+        raise _NotFast(value)  # 1e3, 0x1F, 017, 1_000, .inf, 2024-01-01, 1:20, <<, = ...
+    return value
+
+
+def load_fast(text: str) -> list[Any] | None:
+    """Every document of ``text`` as plain data, or ``None`` when the round-trip loader must read it.
+
+    ``None`` for: anything libyaml rejects, an explicit tag, a duplicate or non-string key, a merge key,
+    and any plain scalar that is not unambiguously a string, null, boolean, decimal integer or simple
+    decimal (``1.5``): numbers in other notations, dates, ``.inf``... where YAML 1.1 and 1.2 or the two
+    libraries could differ. What it returns is what :func:`load_positioned` gives, without positions.
+    """
+    try:
+        import yaml
+        from yaml._yaml import CParser
+    except ImportError:
+        return None
+    docs: list[Any] = []
+    stack: list[Any] = []  # open containers; a mapping's pending key is kept as a (dict, [key]) pair
+    anchors: dict[str, Any] = {}
+
+    def add(value: Any) -> None:
+        if not stack:
+            docs.append(value)
+            return
+        top = stack[-1]
+        if isinstance(top, list):
+            top.append(value)
+            return
+        mapping, pending = top
+        if not pending:
+            if not isinstance(value, str) or value in mapping or value == "<<":
+                raise _NotFast("key")
+            pending.append(value)
+        else:
+            mapping[pending.pop()] = value
+
+    try:
+        parser = CParser(text)
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None:
+                    break
+                if isinstance(event, yaml.ScalarEvent):
+                    if event.tag is not None and event.tag != "!":
+                        raise _NotFast("tag")
+                    value = event.value if event.style or event.tag == "!" else _plain_scalar(event.value)
+                    if event.anchor:
+                        anchors[event.anchor] = value
+                    add(value)
+                elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                    if event.tag is not None:
+                        raise _NotFast("tag")
+                    container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                    if event.anchor:
+                        anchors[event.anchor] = container
+                    add(container)
+                    stack.append((container, []) if isinstance(container, dict) else container)
+                elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                    stack.pop()
+                elif isinstance(event, yaml.AliasEvent):
+                    if event.anchor not in anchors:
+                        raise _NotFast("alias")
+                    add(anchors[event.anchor])
+                elif isinstance(event, yaml.DocumentStartEvent):
+                    if event.version is not None or event.tags:  # %YAML / %TAG directives
+                        raise _NotFast("directive")
+                    anchors = {}
+        finally:
+            parser.dispose()
+    except (_NotFast, yaml.YAMLError, RecursionError, ValueError):
+        return None
+    return docs

@@ -24,6 +24,8 @@ from gitops_gen.validation import validate_positioned
 from gitops_gen.values import dotted
 from gitops_gen.yamlio import (
     DEFAULT_LIMITS,
+    check_bounds,
+    load_fast,
     load_positioned,
     node_position,
     position_of,
@@ -56,7 +58,10 @@ class Specs:
     # "Kind/name" -> spec file named from the specs directory ("specs/apps/x.yaml"): the same whatever
     # the working directory, so rendered headers are deterministic.
     names: dict[str, str] = field(default_factory=dict)
-    docs: dict[str, Any] = field(default_factory=dict, repr=False)  # "Kind/name" -> ruamel document
+    # "Kind/name" -> its document: ruamel's (with positions) or plain data (read by the fast path)
+    docs: dict[str, Any] = field(default_factory=dict, repr=False)
+    # "Kind/name" -> (spec file, document index): where a plain document's positions are read when asked
+    origins: dict[str, tuple[Path, int]] = field(default_factory=dict, repr=False)
     platforms: list[Platform] = field(default_factory=list)  # every cluster, sorted by name
     # cluster -> the apps it runs, with its overrides applied (sorted by name)
     cluster_apps: dict[str, list[App]] = field(default_factory=dict)
@@ -83,8 +88,22 @@ class Specs:
         """file:line:col of ``path`` (e.g. ``("spec", "ingress", "host")``) in an object's spec file."""
         key = f"{kind}/{name}"
         doc = self.docs.get(key)
+        if doc is not None and getattr(doc, "lc", None) is None and key in self.origins:
+            doc = self._positioned(key)  # read by the fast path: positions read now, once
         line, col = position_of(doc, path) if doc is not None else (1, 1)
         return Location(self.sources.get(key, ""), line or 1, col or 1)
+
+    def _positioned(self, key: str) -> Any:
+        path, index = self.origins[key]
+        try:
+            name = self.sources.get(key, str(path))
+            doc = load_positioned(
+                read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS
+            )[index]
+        except (UserError, IndexError):
+            return self.docs.get(key)  # changed since: positions unknown (the caller falls back)
+        self.docs[key] = doc
+        return doc
 
 
 def spec_files(specs_dir: Path) -> list[Path]:
@@ -113,12 +132,23 @@ def spec_files(specs_dir: Path) -> list[Path]:
 
 
 def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Specs:
-    """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors."""
-    specs_dir = Path(specs_dir)
+    """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors.
+
+    Files are read by the fast path (:func:`~gitops_gen.yamlio.load_fast`) where it gives the same data;
+    when anything is wrong, everything is read again with positions, so every problem is located.
+    """
+    try:
+        return _load_specs(Path(specs_dir), display_root, fast=True)
+    except UserError:
+        return _load_specs(Path(specs_dir), display_root, fast=False)
+
+
+def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Specs:
     problems = Problems()
     platforms: list[tuple[Platform, str, str, Any]] = []
     apps: list[tuple[App, str, str, Any]] = []
     files = spec_files(specs_dir)
+    doc_files: dict[int, tuple[Path, int]] = {}  # id(document) -> its file and index in it
     base = display_root if display_root is not None else Path.cwd()
     names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
     names_prefix = names_root.resolve().name
@@ -127,9 +157,12 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
         spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
         try:
-            docs = load_positioned(
-                read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS
-            )
+            text = read_text(path, display=name, limits=SPEC_LIMITS)
+            plain = load_fast(text) if fast else None
+            if plain is not None:
+                for d in plain:
+                    check_bounds(d, name, SPEC_LIMITS)
+            docs = plain if plain is not None else load_positioned(text, name, limits=SPEC_LIMITS)
         except UserError as exc:
             problems.items.extend(exc.problems)
             continue
@@ -144,9 +177,10 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
                 )
             )
             continue
-        for doc in docs:
+        for index, doc in enumerate(docs):
             if doc is None:
                 continue
+            doc_files[id(doc)] = (path, index)
             problems.items.extend(credential_problems(doc, name))  # plain-text secrets refused
             exotic = _not_plain_data(doc, name)
             if exotic:
@@ -177,6 +211,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
     sources: dict[str, str] = {}
     names: dict[str, str] = {}
     spec_docs: dict[str, Any] = {}
+    origins: dict[str, tuple[Path, int]] = {}
     for p, psrc, pname, pdoc in platforms:
         pkey = f"Platform/{p.metadata.name}"
         if pkey in sources:
@@ -190,6 +225,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
             )
             continue
         sources[pkey], names[pkey], spec_docs[pkey] = psrc, pname, pdoc
+        origins[pkey] = doc_files[id(pdoc)]
     platform = platforms[0][0]
     seen: dict[str, str] = {}
     for app, src, spec_name, doc in apps:
@@ -208,6 +244,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         sources[f"App/{app.metadata.name}"] = src
         names[f"App/{app.metadata.name}"] = spec_name
         spec_docs[f"App/{app.metadata.name}"] = doc
+        origins[f"App/{app.metadata.name}"] = doc_files[id(doc)]
         if app.spec.cluster is not None and app.spec.cluster not in pnames:
             problems.add(
                 Problem(
@@ -230,6 +267,7 @@ def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Sp
         root=specs_dir,
         names=names,
         docs=spec_docs,
+        origins=origins,
         platforms=[p for p, _, _, _ in platforms],
         cluster_apps=cluster_apps,
     )

@@ -1,0 +1,91 @@
+"""The fast path of spec loading (yamlio.load_fast, issue 15 item 4) gives exactly what the round-trip
+reader gives, or steps aside (None): checked on every YAML file of the repository and the corpus, and on
+generated plain scalars, the place where YAML readers disagree (numbers, dates, booleans, nulls)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitops_gen.errors import UserError
+from gitops_gen.spec.loader import load_specs
+from gitops_gen.yamlio import load_fast, load_positioned, to_plain
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _reference(text: str) -> list[Any] | None:
+    try:
+        return [to_plain(d) for d in load_positioned(text, "t.yaml")]
+    except UserError:
+        return None
+
+
+def _agrees(text: str) -> bool:
+    fast = load_fast(text)
+    if fast is None:
+        return True
+    ref = _reference(text)
+    return ref is not None and _same(fast, ref)
+
+
+def test_every_yaml_file_of_the_repository_and_corpus_reads_the_same() -> None:
+    files = [p for p in REPO.rglob("*.yaml") if ".venv" not in p.parts]
+    corpus = REPO.parent / "shared" / "corpus"
+    files += sorted(corpus.rglob("*.yaml")) if corpus.is_dir() else []
+    fast = 0
+    for p in files:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        assert _agrees(text), p
+        fast += load_fast(text) is not None
+    assert fast > len(files) // 2  # the fast path is taken for most real files
+
+
+SCALARS = st.text(alphabet="0123456789.-+_:eExXoObBtTzZ ~aAfFnNiIlLsSuUrRyYmM<=", min_size=1, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(SCALARS, min_size=1, max_size=6))
+def test_generated_plain_scalars_read_the_same_or_step_aside(values: list[str]) -> None:
+    text = "".join(f"k{i}: {v}\n" for i, v in enumerate(values)) + "seq: [" + ", ".join(values) + "]\n"
+    assert _agrees(text), text
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    ["1e3", "0x1F", "017", "0o17", "1_000", ".inf", "-.NaN", "2024-01-01", "1:20", "1.10", "<<", "="],
+)
+def test_ambiguous_scalars_go_to_the_reference_reader(scalar: str) -> None:
+    assert load_fast(f"a: {scalar}\n") is None
+    assert load_fast(f"a: '{scalar}'\n") == [{"a": scalar}]  # quoted: a string in any reading
+
+
+def test_tags_directives_merge_keys_and_duplicates_step_aside() -> None:
+    for text in ("a: !!str 1\n", "%YAML 1.1\n---\na: yes\n", "b: &x {c: 1}\na: {<<: *x}\n", "a: 1\na: 2\n"):
+        assert load_fast(text) is None, text
+    assert load_fast("a: yes\nb: 100m\nc: 1.4.2\nd: ~\ne: 0.5\n") == [
+        {"a": "yes", "b": "100m", "c": "1.4.2", "d": None, "e": 0.5}
+    ]
+
+
+def test_specs_read_fast_still_locate_their_keys(tmp_path: Path) -> None:
+    specs = load_specs(REPO / "specs")
+    assert getattr(specs.docs["App/lingua-app"], "lc", None) is None  # read by the fast path
+    where = specs.locate("App", "lingua-app", ("spec", "autoscaling", "maxReplicas"))
+    text = (REPO / "specs/apps/lingua-app.yaml").read_text(encoding="utf-8").splitlines()
+    assert text[where.line - 1][where.column - 1 :].startswith("maxReplicas:")
