@@ -3,7 +3,8 @@
 A cluster starts at ``<dir>/flux-system/gotk-sync.yaml`` (the cluster is ``<dir>``'s name): the sync
 ``Kustomization`` and its ``GitRepository`` written by ``flux bootstrap`` (a placeholder file means the
 bootstrap default, ``path: ./<dir>``), at a Flux Operator ``FluxInstance`` with ``spec.sync`` (the
-source and Kustomization the operator generates from it), or at a directory named with ``--cluster``. From there every
+source and Kustomization the operator generates from it) or a HelmRelease of the ``flux-instance``
+chart that installs one (``values.instance.sync``), or at a directory named with ``--cluster``. From there every
 Flux ``Kustomization`` whose source is this repository (the sync ``GitRepository``, one with the same
 URL, or an ``ExternalArtifact`` an ``ArtifactGenerator`` copies from it) is built as
 kustomize-controller builds it (:mod:`gitops_gen.cluster.kustomize`), in ``dependsOn`` order, with its
@@ -57,19 +58,29 @@ def find_entries(top: str) -> list[Entry]:
                     break
         if not synced:
             instances.extend(_instance_entries(dirpath, names, top))
-    # a FluxInstance inside a bootstrapped cluster's directory (a migration under way) is that cluster
+    # an instance inside a bootstrapped cluster's directory (a migration under way), or a release
+    # syncing that directory, is that cluster; two instances syncing one directory are one cluster
     booted = [e.directory + os.sep for e in out]
-    out.extend(i for i in instances if not any((i.sync_file or "").startswith(b) for b in booted))
+    seen = {(e.root, e.directory) for e in out}
+    for i in instances:
+        if (i.root, i.directory) in seen or any((i.sync_file or "").startswith(b) for b in booted):
+            continue
+        seen.add((i.root, i.directory))
+        out.append(i)
     return sorted(out, key=lambda e: (e.root, e.name, e.directory))
 
 
 def _instance_entries(dirpath: str, names: list[str], top: str) -> list[Entry]:
-    """The ``FluxInstance`` objects (``fluxcd.controlplane.io``) with a ``spec.sync`` in the YAML files
-    of ``dirpath``: every file of a ``flux-system/`` or ``clusters/<name>/`` directory, elsewhere the
-    files named ``*flux*`` or ``*instance*`` (reading every file of a large repository costs more than
-    the rest of a warm re-lint). The cluster is named after the directory (its parent for ``flux-system/``, as for
-    gotk-sync); the repository root is the nearest directory at or above it (not above the git root
-    or ``top``'s) that holds ``spec.sync.path``. A sync path found nowhere is another repository's."""
+    """The ``FluxInstance`` objects (``fluxcd.controlplane.io``) with a ``spec.sync``, and the
+    ``flux-instance`` chart's HelmReleases with ``values.instance.sync``, in the YAML files of
+    ``dirpath``: every file of a ``flux-system/`` or ``clusters/<name>/`` directory, elsewhere the files
+    named ``*flux*`` or ``*instance*`` or in a directory (or its parent) so named, as the ``ks.yaml``
+    per app layout puts ``flux-instance/app/helmrelease.yaml`` (reading every file of a large repository
+    costs more than the rest of a warm re-lint). A ``FluxInstance``'s cluster is named after its
+    directory (its parent for ``flux-system/``, as for gotk-sync); a release's, which lives among the
+    apps it installs, after the directory it syncs (the name ``--cluster`` on that directory gives). The
+    repository root is the nearest directory at or above it (not above the git root or ``top``'s) that
+    holds the sync path. A sync path found nowhere is another repository's."""
     from gitops_gen.k8s.loader import parse_text, read_file
 
     out: list[Entry] = []
@@ -77,31 +88,44 @@ def _instance_entries(dirpath: str, names: list[str], top: str) -> list[Entry]:
     everywhere = (
         os.path.basename(here) == "flux-system" or os.path.basename(os.path.dirname(here)) == "clusters"
     )
+    named = _flux_named(os.path.basename(here)) or _flux_named(os.path.basename(os.path.dirname(here)))
     for n in sorted(names):
-        if not n.endswith((".yaml", ".yml")) or not (everywhere or "flux" in n or "instance" in n):
+        if not n.endswith((".yaml", ".yml")) or not (everywhere or named or _flux_named(n)):
             continue
         path = os.path.join(here, n)
         try:
             if os.path.getsize(path) > INSTANCE_SCAN_BYTES:
                 continue
             with open(path, "rb") as fh:
-                if b"FluxInstance" not in fh.read():
-                    continue
+                data = fh.read()
         except OSError:
+            continue
+        if not any(m in data for m in (b"FluxInstance", b"flux-instance", b"distribution:")):
             continue
         text, _problem = read_file(path, path)
         for doc in parse_text(text or "").documents:
             sync = instance_sync(doc.body)
-            if sync is None:
-                continue
-            cluster_dir = os.path.dirname(path)
-            if os.path.basename(cluster_dir) == "flux-system":
-                cluster_dir = os.path.dirname(cluster_dir)
-            root = _root_holding(cluster_dir, str(sync.get("path") or ""), top)
-            if root is not None:
-                out.append(Entry(os.path.basename(cluster_dir), path, cluster_dir, root))
-            break
+            if sync is not None:
+                cluster_dir = here
+                if os.path.basename(cluster_dir) == "flux-system":
+                    cluster_dir = os.path.dirname(cluster_dir)
+                root = _root_holding(cluster_dir, str(sync.get("path") or ""), top)
+                if root is not None:
+                    out.append(Entry(os.path.basename(cluster_dir), path, cluster_dir, root))
+                break
+            release = release_sync(doc.body)
+            if release is not None:
+                sync_path = str(release[1]["path"])
+                root = _root_holding(here, sync_path, top)
+                if root is not None:
+                    synced = os.path.normpath(os.path.join(root, sync_path.lstrip("/")))
+                    out.append(Entry(os.path.basename(synced), path, synced, root))
+                break
     return out
+
+
+def _flux_named(name: str) -> bool:
+    return "flux" in name or "instance" in name
 
 
 INSTANCE_SCAN_BYTES = 1024 * 1024  # a FluxInstance is a small hand-written file
@@ -120,6 +144,50 @@ def instance_sync(body: object) -> dict[str, Any] | None:
     if isinstance(sync, dict) and str(sync.get("kind") or "") in SYNC_KINDS:
         return sync
     return None
+
+
+INSTANCE_CHART = "flux-instance"
+
+
+def release_sync(body: object) -> tuple[str, dict[str, Any]] | None:
+    """``(release namespace, sync)`` of a HelmRelease of the Flux Operator's ``flux-instance`` chart
+    whose ``values.instance.sync`` has a ``url`` (the chart writes ``spec.sync`` only then) and a
+    ``path``: the FluxInstance it installs, in the release namespace (``spec.targetNamespace``, else
+    the release's own, else ``flux-system``), syncs that. The chart is ``spec.chart.spec.chart``
+    ``flux-instance``, or a ``spec.chartRef`` (an OCIRepository of the chart) named ``*flux-instance*``
+    or whose values have the chart's ``instance.distribution``. Values given through ``valuesFrom``
+    are not read. None: not such a release."""
+    if not (
+        isinstance(body, dict)
+        and body.get("kind") == "HelmRelease"
+        and str(body.get("apiVersion", "")).startswith("helm.toolkit.fluxcd.io/")
+    ):
+        return None
+    spec = _spec(body)
+    values = spec.get("values")
+    inst = values.get("instance") if isinstance(values, dict) else None
+    sync = inst.get("sync") if isinstance(inst, dict) else None
+    if not isinstance(inst, dict) or not isinstance(sync, dict):
+        return None
+    chart = spec.get("chart")
+    tmpl = chart.get("spec") if isinstance(chart, dict) else None
+    ref = spec.get("chartRef")
+    if isinstance(tmpl, dict):
+        ours = str(tmpl.get("chart") or "").rstrip("/").rsplit("/", 1)[-1] == INSTANCE_CHART
+    elif isinstance(ref, dict):
+        ours = INSTANCE_CHART in str(ref.get("name") or "") or isinstance(inst.get("distribution"), dict)
+    else:
+        ours = False
+    kind = str(sync.get("kind") or "GitRepository")  # the chart's default
+    url, path = sync.get("url"), sync.get("path")
+    if not (ours and kind in SYNC_KINDS and isinstance(url, str) and url and isinstance(path, str) and path):
+        return None
+    ns = str(spec.get("targetNamespace") or _meta(body).get("namespace") or "flux-system")
+    name = sync.get("name")
+    out: dict[str, Any] = {"kind": kind, "url": url, "path": path}
+    if isinstance(name, str) and name:
+        out["name"] = name
+    return ns, out
 
 
 def _root_holding(start: str, sync_path: str, top: str) -> str | None:
@@ -268,7 +336,10 @@ class ClusterBuilder:
             for o in objs:
                 sync = instance_sync(o.body)
                 if sync is not None:
-                    return self._instance_kustomization(o, sync)
+                    return self._instance_kustomization(o, o.namespace or "flux-system", sync)
+                release = release_sync(o.body)
+                if release is not None:
+                    return self._instance_kustomization(o, *release)
             repos = [o for o in objs if o.kind == "GitRepository"]
             for r in repos:
                 self.sources.git.add((r.namespace or "flux-system", r.name))
@@ -299,10 +370,10 @@ class ClusterBuilder:
         }
         return Obj(body, origin, "flux-system", "flux-system")
 
-    def _instance_kustomization(self, instance: Obj, sync: dict[str, Any]) -> Obj:
+    def _instance_kustomization(self, instance: Obj, ns: str, sync: dict[str, Any]) -> Obj:
         """The source and Kustomization the Flux Operator generates for a ``FluxInstance``'s
-        ``spec.sync``: both named ``spec.sync.name``, else the instance's namespace (as bootstrap)."""
-        ns = instance.namespace or "flux-system"
+        ``spec.sync`` (or a flux-instance release's ``values.instance.sync``): both named
+        ``spec.sync.name``, else the instance's namespace ``ns`` (as bootstrap)."""
         name = str(sync.get("name") or ns)
         kind = str(sync.get("kind"))
         if kind == "GitRepository":
