@@ -654,6 +654,7 @@ def _app_files(
     cluster = platform.metadata.name
     base = f"apps/{cluster}"
     files: dict[str, str] = {}
+    owners = namespace_owners(apps)
     for app in apps:
         src = specs.name_of("App", app.metadata.name)
         d = f"{base}/{app.metadata.name}"
@@ -664,7 +665,7 @@ def _app_files(
                 src,
                 platform,
                 issuer,
-                owns_namespace(app, apps),
+                app.metadata.name in owners,
                 extras.get(f"{d}/{EXTRAS_DIR}", ()),
                 apps,
             )
@@ -676,12 +677,14 @@ def _app_files(
     return files
 
 
-def owns_namespace(app: App, apps: list[App]) -> bool:
-    """Whether ``app`` renders its Namespace: the first app of a namespace (by name) owns it."""
-    if app.namespace in SYSTEM_NAMESPACES:
-        return False
-    first = min(a.metadata.name for a in apps if a.namespace == app.namespace)
-    return first == app.metadata.name
+def namespace_owners(apps: list[App]) -> set[str]:
+    """The apps that render their Namespace: the first app of each namespace (by name), none of a
+    system namespace. One pass, whatever the number of apps."""
+    first: dict[str, str] = {}
+    for a in apps:
+        if a.namespace not in SYSTEM_NAMESPACES and a.metadata.name < first.get(a.namespace, "\uffff"):
+            first[a.namespace] = a.metadata.name
+    return set(first.values())
 
 
 def _k8s_minor(platform: Platform) -> int:

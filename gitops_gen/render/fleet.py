@@ -124,11 +124,12 @@ def _in_dir(tree: Mapping[str, str], d: str, *, keep_kustomization: bool = False
 
 def _apps(specs: Specs, trees: Mapping[str, Mapping[str, str]], extras: Extras) -> dict[str, str]:
     from gitops_gen.render.components import issuer_of
-    from gitops_gen.render.engine import _doc, _file, _one_app, owns_namespace
+    from gitops_gen.render.engine import _doc, _file, _one_app, namespace_owners
 
     files: dict[str, str] = {}
     platforms = {p.metadata.name: p for p in specs.platforms}
     based: set[str] = set()
+    owners = {c: namespace_owners(specs.cluster_apps[c]) for c in trees}
     for cluster in sorted(trees):  # the first cluster running an app renders its base
         for app in specs.cluster_apps[cluster]:
             name = app.metadata.name
@@ -143,7 +144,7 @@ def _apps(specs: Specs, trees: Mapping[str, Mapping[str, str]], extras: Extras) 
                     specs.name_of("App", name),
                     platform,
                     issuer_of(platform),
-                    owns_namespace(app, specs.cluster_apps[cluster]),
+                    name in owners[cluster],
                 )
             )
     for cluster, tree in sorted(trees.items()):
