@@ -37,7 +37,9 @@ def dashboard(i: int, panels: int) -> dict[str, Any]:
                 "title": f"panel {p}",
                 "gridPos": {"h": 8, "w": 12, "x": 12 * (p % 2), "y": 8 * (p // 2)},
                 "targets": [
-                    {"expr": f'sum(rate(http_requests_total{{job="app-{i}",code=~"5.."}}[5m])) by (pod) # {p}'}
+                    {
+                        "expr": f'sum(rate(http_requests_total{{job="app-{i}",code=~"5.."}}[5m])) by (pod) # {p}'
+                    }
                 ],
                 "fieldConfig": {"defaults": {"unit": "reqps", "thresholds": {"steps": [{"value": 80}]}}},
             }
