@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -292,9 +293,37 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
                     "add apiVersion and kind, or move it out of the manifests",
                 )
             )
-    if partial or not objects:
-        return FileResult(objects, findings, 1)
-    return FileResult(objects, _object_findings(task, text, objects, findings, options), 1)
+    if not partial and objects:
+        findings = _object_findings(task, text, objects, findings, options)
+    return FileResult([o._replace(body=shared_strings(o.body)) for o in objects], findings, 1)
+
+
+#: strings up to this length are shared (interned) in the bodies phase 2 keeps: keys, names, labels,
+#: image tags, quantities repeat across objects; longer strings rarely do
+SHARED_MAX_CHARS = 64
+_SHARED_MAX_DEPTH = 400  # the parser refuses deeper documents; below, the recursion is safe
+
+
+def shared_strings(node: Any, depth: int = 0) -> Any:
+    """``node`` with every key and short string value interned (equal values, one object each).
+
+    The main process keeps every object body for the cross-object rules (issue 13 item 12): a YAML
+    parser makes a new string per occurrence, so ``name``, ``metadata``, ``app``, ``100m`` are stored
+    once per object. Interned, they are stored once, and ``marshal`` (the pool's replies, the cache's
+    records) writes them once per file and loads them shared. The values are equal: findings cannot
+    change.
+    """
+    if depth > _SHARED_MAX_DEPTH:
+        return node
+    if isinstance(node, dict):
+        return {
+            (sys.intern(k) if type(k) is str else k): shared_strings(v, depth + 1) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [shared_strings(v, depth + 1) for v in node]
+    if type(node) is str and len(node) <= SHARED_MAX_CHARS:
+        return sys.intern(node)
+    return node
 
 
 def _object_findings(
