@@ -27,7 +27,7 @@ class LineIndex:
     instead of scanning what is nested in them.
     """
 
-    __slots__ = ("content", "ind", "n", "nxt")
+    __slots__ = ("block_ends", "content", "ind", "items", "n", "nxt")
 
     def __init__(self, lines: Sequence[str]) -> None:
         n = len(lines)
@@ -47,6 +47,41 @@ class LineIndex:
                 nxt[stack.pop()] = i
             stack.append(i)
         self.ind, self.content, self.nxt, self.n = ind, content, nxt, n
+        # (first line, end, dash column) of a block sequence -> the line of each of its items: found
+        # once, so asking for item i of a long sequence (a kind: List) costs O(1), not O(i)
+        self.items: dict[tuple[int, int, int], list[int]] = {}
+        self.block_ends: dict[tuple[int, int, int], int] = {}
+
+    def value_end(self, found: int, d: int, e: int) -> int:
+        """The end of the value block of the key on line ``found`` (indented ``d``): the lines indented
+        deeper, or an indentless ``- `` sequence at ``d``. Found once per key line."""
+        key = (found, d, e)
+        j = self.block_ends.get(key)
+        if j is None:
+            ind, content = self.ind, self.content
+            j = self.after(found, d, e)
+            while j < e and ind[j] == d and _is_dash(content[j]):
+                j = self.after(j, d, e)
+            self.block_ends[key] = j
+        return j
+
+    def sequence_items(self, f: int, e: int, dash: int) -> list[int]:
+        """The line of every item of the block sequence whose first item is on line ``f`` (before ``e``)."""
+        key = (f, e, dash)
+        found = self.items.get(key)
+        if found is None:
+            found = []
+            ind, content = self.ind, self.content
+            i = f
+            while i < e:
+                d, c = ind[i], content[i]
+                if d < dash or (d == dash and not _is_dash(c)):
+                    break
+                if d == dash:
+                    found.append(i)
+                i = self.after(i, dash, e)
+            self.items[key] = found
+        return found
 
     def skip(self, i: int) -> bool:
         c = self.content[i]
@@ -133,29 +168,30 @@ def locate(idx: LineIndex, start: int, end: int, path: FieldPath) -> tuple[int, 
                 s, e = found + 1, found + 1
                 continue
             # value block: following lines more indented, or an indentless "- " sequence at d
-            j = idx.after(found, d, e)
-            while j < e and ind[j] == d and _is_dash(content[j]):
-                j = idx.after(j, d, e)
-            s, e = found + 1, j
+            s, e = found + 1, idx.value_end(found, d, e)
         else:
             if not _is_dash(c0):
                 break
             dash = ind0
-            count = -1
             item_line = -1
-            i = f
-            while i < e:
-                d, c = view(i)
-                if d < dash:
-                    break
-                if d == dash:
-                    if not _is_dash(c):
+            if f != o_line:  # plain lines: the sequence's items, found once per sequence
+                items = idx.sequence_items(f, e, dash)
+                item_line = items[part] if 0 <= part < len(items) else -1
+            else:  # the sequence starts on an item's own line ("- - a"): walk it
+                count = -1
+                i = f
+                while i < e:
+                    d, c = view(i)
+                    if d < dash:
                         break
-                    count += 1
-                    if count == part:
-                        item_line = i
-                        break
-                i = idx.after(i, dash, e)
+                    if d == dash:
+                        if not _is_dash(c):
+                            break
+                        count += 1
+                        if count == part:
+                            item_line = i
+                            break
+                    i = idx.after(i, dash, e)
             if item_line < 0:
                 break
             _d, c = view(item_line)
