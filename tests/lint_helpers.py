@@ -33,3 +33,30 @@ def as_tuples(result: LintResult) -> list[tuple[Any, ...]]:
         (f.rule, str(f.severity), f.file, f.line, f.column, f.resource, f.message, f.remediation)
         for f in result.findings
     ]
+
+
+def bulky_deployment(name: str, *, latest: bool = False) -> dict[str, object]:
+    """A Deployment of realistic bulk (a dozen env entries), for the memory tests; ``latest``: its image
+    is ``:latest`` (one ``image`` finding)."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": f"team-{len(name) % 7}", "labels": {"app": name}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "main",
+                            "image": f"registry.example.com/{name}:{'latest' if latest else '1.0'}",
+                            "env": [{"name": f"VAR_{k}", "value": "x" * 40} for k in range(12)],
+                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }

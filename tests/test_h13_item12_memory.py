@@ -15,43 +15,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lint_helpers import bulky_deployment
 
 from gitops_gen.k8s.loader import parse_text
 from gitops_gen.lint import engine
 from gitops_gen.lint.run import RunSettings, lint_paths, plain_tasks
 
 
-def _deployment(f: int, i: int) -> dict[str, object]:
-    name = f"app-{f}-{i}"
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": f"team-{i % 7}", "labels": {"app": name}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "main",
-                            "image": f"registry.example.com/{name}:{'latest' if i == 7 else '1.0'}",
-                            "env": [{"name": f"VAR_{k}", "value": "x" * 40} for k in range(12)],
-                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
-    }
-
-
 def _files(tmp_path: Path, n: int) -> list[Path]:
     out = []
     for f in range(n):
         p = tmp_path / f"list-{f}.yaml"
-        items = [_deployment(f, i) for i in range(150)]
+        items = [bulky_deployment(f"app-{f}-{i}", latest=i == 7) for i in range(150)]
         p.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8")
         out.append(p)
     return out

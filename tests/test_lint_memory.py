@@ -13,39 +13,14 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from lint_helpers import bulky_deployment
 
 from gitops_gen.lint.run import RunSettings, lint_paths
 
 
-def _deployment(i: int) -> dict[str, object]:
-    name = f"app-{i}"
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": f"team-{i % 7}", "labels": {"app": name}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "main",
-                            "image": f"registry.example.com/{name}:{'latest' if i % 200 == 0 else '1.0'}",
-                            "env": [{"name": f"VAR_{k}", "value": "x" * 40} for k in range(12)],
-                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
-    }
-
-
 @pytest.mark.slow
 def test_large_json_list_lints_in_bounded_memory(tmp_path: Path) -> None:
-    items = [_deployment(i) for i in range(600)]
+    items = [bulky_deployment(f"app-{i}", latest=i % 200 == 0) for i in range(600)]
     text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=1)
     target = tmp_path / "list.yaml"
     target.write_text(text, encoding="utf-8")
