@@ -1,9 +1,8 @@
 """Small Flux repositories for the cluster-mode tests: files, the bootstrap's sync file, Flux
-Kustomizations, a Deployment, two clusters sharing a base; and git for the diff tests."""
+Kustomizations, a Deployment, two clusters sharing a base."""
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -105,25 +104,3 @@ def two_clusters(tmp_path: Path) -> Path:
             "apps/production/kustomization.yaml": "namespace: web\nresources: [../base]\n",
         },
     )
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Real git, with an identity and no signing (whatever the user's global config says)."""
-    return subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout

@@ -16,20 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_helpers import git
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "examples" / "ci" / "github-actions.yaml"
-GIT = [
-    "git",
-    "-c",
-    "user.name=Test",
-    "-c",
-    "user.email=test@example.com",
-    "-c",
-    "init.defaultBranch=main",
-    "-c",
-    "commit.gpgsign=false",
-]
 
 
 def load() -> dict[str, Any]:
@@ -90,10 +80,6 @@ def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
         text=True,
         timeout=300,
     )
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cluster_helpers import git
+from git_helpers import git
 
 from gitops_gen.diff.api import run_diff
 

@@ -20,27 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_helpers import git
 
 from gitops_gen.diff.objects import object_ref, parse_yaml_documents
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-GIT = [
-    "git",
-    "-c",
-    "user.name=Test",
-    "-c",
-    "user.email=test@example.com",
-    "-c",
-    "init.defaultBranch=main",
-    "-c",
-    "commit.gpgsign=false",
-]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def gg_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

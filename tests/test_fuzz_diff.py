@@ -11,14 +11,13 @@ Outcomes: exit 0 with a report (JSON parses), or exit 2 with a located message. 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from git_helpers import git
 from hardening_helpers import (
     APP,
     FUZZ,
@@ -43,24 +42,13 @@ pytestmark = [
 DIFF_FUZZ = settings(FUZZ, max_examples=max(FUZZ.max_examples * 2 // 3, 1))
 
 
-def _git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("diffrepo")
-    _git(root, "init", "-q", "-b", "main")
+    git(root, "init", "-q", "-b", "main")
     write_specs(root)
-    _git(root, "add", "specs")
-    _git(root, "commit", "-q", "-m", "specs")
+    git(root, "add", "specs")
+    git(root, "commit", "-q", "-m", "specs")
     return root
 
 
@@ -157,12 +145,12 @@ def test_hostile_base_refs_are_refused(repo: Path, ref: str) -> None:
 
 
 def test_broken_specs_at_base_are_located_with_the_ref(tmp_path: Path) -> None:
-    _git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "init", "-q", "-b", "main")
     write_specs(
         tmp_path, apps=["apiVersion: gitops-gen/v1\nkind: App\nmetadata: {name: x}\nspec: {port: !!int p}\n"]
     )
-    _git(tmp_path, "add", "specs")
-    _git(tmp_path, "commit", "-q", "-m", "broken")
+    git(tmp_path, "add", "specs")
+    git(tmp_path, "commit", "-q", "-m", "broken")
     write_specs(tmp_path)  # fixed in the work tree
     outcome = _diff(tmp_path, "--base", "HEAD")
     assert_clean(outcome, allowed=(2,))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_helpers import git
 from ruamel.yaml import YAML
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,16 +42,6 @@ def test_our_hooks_run_what_pre_commit_hooks_yaml_publishes() -> None:
         entry = ours[hook_id]["entry"].removeprefix(".venv/bin/")
         assert entry.removeprefix("python ") == published[hook_id]["entry"].removeprefix("python ")
         assert ours[hook_id]["pass_filenames"] is published[hook_id]["pass_filenames"] is False
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -85,16 +76,16 @@ def _results(output: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_the_config_under_the_real_pre_commit(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    listed = _git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    listed = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     for rel in filter(None, listed):
         src = REPO / rel
         if src.is_file() and not src.is_symlink():
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, repo / rel)
     (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)  # the tools under test
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "copy")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "copy")
     home = tmp_path / "pre-commit-home"
 
     clean = _pre_commit(repo, home)
@@ -114,7 +105,7 @@ def test_the_config_under_the_real_pre_commit(tmp_path: Path) -> None:
     text = platform.read_text(encoding="utf-8")
     assert "version: 4.15.1\n" in text  # ingress-nginx's chart version
     platform.write_text(text.replace("version: 4.15.1\n", "version: 4.15.2\n", 1), encoding="utf-8")
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     before = {p: p.read_bytes() for p in (repo / "output").rglob("*") if p.is_file()}
     dirty = _pre_commit(repo, home)
     verdicts = {names[k]: v for k, v in _results(dirty.stdout).items()}

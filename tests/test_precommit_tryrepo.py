@@ -16,19 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from git_helpers import git
 
 REPO = Path(__file__).resolve().parents[1]
-GIT = [
-    "git",
-    "-c",
-    "user.name=Test",
-    "-c",
-    "user.email=test@example.com",
-    "-c",
-    "init.defaultBranch=main",
-    "-c",
-    "commit.gpgsign=false",
-]
 INSTALL_FAILURES = (
     "No matching distribution",
     "Could not find a version",
@@ -44,10 +34,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
     pytest.mark.skipif(not (REPO / ".git").exists(), reason="this checkout is not a git repository"),
 ]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def try_repo(cwd: Path, home: Path, *hook: str) -> subprocess.CompletedProcess[str]:
