@@ -65,8 +65,6 @@ def run_budget(
     plan = dataclasses.replace(
         config or NodePlan(), platforms=tuple(platforms), flags=NodeSizes(node_memory, node_cpu, node_count)
     )
-    sizes = plan.flags.over(plan.config)
-    cluster = resolve_cluster(platform, sizes.memory, sizes.cpu, sizes.count)
     charts = ChartSource.from_options(chart_dirs or (), chart_cache=chart_cache)
     if charts is None and find_helm() is None:
         from gitops_gen.charts.cache import default_dir
@@ -85,19 +83,13 @@ def run_budget(
     resources, problems = load_resources(list(paths))
     for p in problems:
         print(escape_control(f"warning: {p}", keep_newlines=False), file=sys.stderr)
+    sizes = plan.flags.over(plan.config)
+    cluster = resolve_cluster(platform, sizes.memory, sizes.cpu, sizes.count)
     analysis = analyze(resources, cluster, platform=platform, charts=charts)
     from gitops_gen.capacity.report import render
 
     sys.stdout.write(render(analysis, fmt, None if wide else terminal_width()))
-    code = exit_code(analysis)
-    if fail_on_unknown and analysis.not_counted:
-        print(
-            f"error: {analysis.counted_phrase()} (--fail-on-unknown); "
-            "run `gitops-gen charts pull` so helm can render their charts",
-            file=sys.stderr,
-        )
-        code = EXIT_PENDING
-    return code
+    return _budget_code(analysis, fail_on_unknown)
 
 
 def terminal_width() -> int | None:
@@ -111,6 +103,19 @@ def terminal_width() -> int | None:
 
 def exit_code(analysis: Analysis) -> int:
     return EXIT_PENDING if analysis.simulation is not None and analysis.simulation.pending else EXIT_OK
+
+
+def _budget_code(analysis: Analysis, fail_on_unknown: bool, where: str = "") -> int:
+    """``budget``'s exit code for one analysis: :func:`exit_code`, and with ``--fail-on-unknown`` 1 when
+    a HelmRelease is not counted (said on stderr; ``where`` names the cluster)."""
+    if fail_on_unknown and analysis.not_counted:
+        print(
+            f"error: {where}{analysis.counted_phrase()} (--fail-on-unknown); "
+            "run `gitops-gen charts pull` so helm can render their charts",
+            file=sys.stderr,
+        )
+        return EXIT_PENDING
+    return exit_code(analysis)
 
 
 def _cluster_views(paths: list[Path]) -> list[ClusterView]:
@@ -148,14 +153,7 @@ def _run_per_cluster(
         resources = [o.resource(display_path(o.origin.file, cwd)) for o in view.objects]
         cluster, platform = plan.for_cluster(view.name)
         analysis = analyze(resources, cluster, platform=platform, charts=charts)
-        code = max(code, exit_code(analysis))
-        if fail_on_unknown and analysis.not_counted:
-            print(
-                f"error: cluster {view.name}: {analysis.counted_phrase()} (--fail-on-unknown); "
-                "run `gitops-gen charts pull` so helm can render their charts",
-                file=sys.stderr,
-            )
-            code = max(code, EXIT_PENDING)
+        code = max(code, _budget_code(analysis, fail_on_unknown, f"cluster {view.name}: "))
         text = render(analysis, fmt, width)
         if fmt == "json":
             docs.append({"cluster": view.name, **json.loads(text)})
