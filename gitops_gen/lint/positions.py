@@ -65,22 +65,26 @@ class LineIndex:
             self.block_ends[key] = j
         return j
 
-    def sequence_items(self, f: int, e: int, dash: int) -> list[int]:
-        """The line of every item of the block sequence whose first item is on line ``f`` (before ``e``)."""
+    def sequence_items(self, f: int, e: int, dash: int, first: tuple[int, str] | None = None) -> list[int]:
+        """The line of every item of the block sequence whose first item is on line ``f`` (before ``e``).
+
+        ``first``: the (indentation, content) to read line ``f`` as, when the sequence starts on an
+        item's own line (``- - a``); such a reading is not kept. Otherwise found once per sequence."""
         key = (f, e, dash)
-        found = self.items.get(key)
+        found = self.items.get(key) if first is None else None
         if found is None:
             found = []
             ind, content = self.ind, self.content
             i = f
             while i < e:
-                d, c = ind[i], content[i]
+                d, c = first if first is not None and i == f else (ind[i], content[i])
                 if d < dash or (d == dash and not _is_dash(c)):
                     break
                 if d == dash:
                     found.append(i)
                 i = self.after(i, dash, e)
-            self.items[key] = found
+            if first is None:
+                self.items[key] = found
         return found
 
     def skip(self, i: int) -> bool:
@@ -173,25 +177,8 @@ def locate(idx: LineIndex, start: int, end: int, path: FieldPath) -> tuple[int, 
             if not _is_dash(c0):
                 break
             dash = ind0
-            item_line = -1
-            if f != o_line:  # plain lines: the sequence's items, found once per sequence
-                items = idx.sequence_items(f, e, dash)
-                item_line = items[part] if 0 <= part < len(items) else -1
-            else:  # the sequence starts on an item's own line ("- - a"): walk it
-                count = -1
-                i = f
-                while i < e:
-                    d, c = view(i)
-                    if d < dash:
-                        break
-                    if d == dash:
-                        if not _is_dash(c):
-                            break
-                        count += 1
-                        if count == part:
-                            item_line = i
-                            break
-                    i = idx.after(i, dash, e)
+            items = idx.sequence_items(f, e, dash, view(f) if f == o_line else None)
+            item_line = items[part] if 0 <= part < len(items) else -1
             if item_line < 0:
                 break
             _d, c = view(item_line)
