@@ -62,8 +62,8 @@ class Config:
 
     @property
     def nodes_given(self) -> bool:
-        """Whether ``nodes`` sets anything (answered without importing the capacity model)."""
-        return any(v not in (None, "") for v in (self.node_memory, self.node_cpu, self.node_count))
+        """``nodes.given``, answered without importing the capacity model (start-up)."""
+        return any(v is not None for v in (self.node_memory, self.node_cpu, self.node_count))
 
     @property
     def nodes(self) -> NodeSizes:
