@@ -126,13 +126,15 @@ def analyze(
     *,
     platform: Platform | None = None,
     charts: ChartSource | None = None,
+    index: ObjectIndex | None = None,
 ) -> Analysis:
     """Everything the capacity model knows about ``resources`` (partial objects excluded).
 
     ``charts``: a :class:`gitops_gen.capacity.helm.ChartSource` for ``helm template``, or None.
+    ``index``: an index already built over ``resources`` (lint's Context), not built again.
     """
     resources = [r for r in resources if not r.partial]
-    index = ObjectIndex(resources)
+    index = index if index is not None else ObjectIndex(resources)
     workloads: list[Workload] = []
     lbs: list[LoadBalancer] = []
     releases: list[ReleaseReport] = []

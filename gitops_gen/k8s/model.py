@@ -85,9 +85,10 @@ class ObjectIndex:
         self.by_key: dict[tuple[str, str, str], Resource] = {}
         self.by_namespace_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for r in self.resources:
-            self.by_kind[r.kind].append(r)
-            self.by_key.setdefault((r.kind, r.namespace, r.name), r)
-            self.by_namespace_kind[(r.namespace, r.kind)].append(r)
+            kind, namespace = r.kind, r.namespace
+            self.by_kind[kind].append(r)
+            self.by_key.setdefault((kind, namespace, r.name), r)
+            self.by_namespace_kind[(namespace, kind)].append(r)
         self._memo: dict[str, object] = {}
 
     def get(self, kind: str, namespace: str, name: str) -> Resource | None:
@@ -98,6 +99,16 @@ class ObjectIndex:
         for k in kinds:
             out.extend(self.by_kind.get(k, ()))
         return out
+
+    def of_kinds(self, kinds: Iterable[str] | None) -> list[Resource]:
+        """The objects of ``kinds`` (None: all), in input order whatever the order of ``kinds``."""
+        if kinds is None:
+            return self.resources
+        lists = [got for k in kinds if (got := self.by_kind.get(k))]
+        if len(lists) == 1:
+            return lists[0]
+        position = self.memo("k8s.position", lambda: {id(r): i for i, r in enumerate(self.resources)})
+        return sorted((r for got in lists for r in got), key=lambda r: position[id(r)])
 
     def in_namespace(self, namespace: str, *kinds: str) -> list[Resource]:
         out: list[Resource] = []

@@ -504,7 +504,7 @@ def run_phase2(
         if rule.local:
             continue
         if rule.object_check is not None:
-            for res in ctx.resources:
+            for res in ctx.of_kinds(rule.kinds):
                 for hit in _run_object_rule(rule, res, ctx):
                     hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
         elif rule.cluster_check is not None:

@@ -30,7 +30,7 @@ def analysis_for(ctx: Context) -> Analysis | None:
         if cluster is None or not cluster.nodes:
             return None
         charts = _charts(getattr(ctx.options, "chart_dirs", None) or ())  # --chart-dir, and the chart cache
-        return analyze(ctx.resources, cluster, platform=ctx.options.platform, charts=charts)
+        return analyze(ctx.resources, cluster, platform=ctx.options.platform, charts=charts, index=ctx)
 
     result: Analysis | None = ctx.memo("capacity.analysis", build)
     return result
