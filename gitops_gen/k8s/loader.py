@@ -40,6 +40,8 @@ _DEEP_INDENT = re.compile(r"\n {160}")
 # controls but NEL; surrogates; U+FFFE and U+FFFF. Escapes in double-quoted scalars ("\x07") are fine.
 _NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _GO_BREAKS = re.compile("[\x85\u2028\u2029]")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"  # what _NON_PRINTABLE allows of ASCII
+_CONTENT = re.compile(r"^[^\S\n]*[^\s#%]", re.M)  # a line that is neither blank, comment nor directive
 
 # Roles of a file, decided from the kustomizations that mention it.
 ROLE_RESOURCE = "resource"
@@ -81,6 +83,28 @@ def _alias_limits() -> Any:
 
 
 _LIMITS: Any = None
+
+
+def _first_content_of(chunk: str, start: int) -> tuple[int, int] | None:
+    """:func:`_first_content` of the lines of ``chunk`` (which starts at line index ``start``), read
+    from the chunk itself; ``(-1, -1)`` when the chunk may start in the middle of a line (after
+    ``--- ``), where the whole line is needed."""
+    m = _CONTENT.search(chunk)
+    if m is None:
+        return None
+    content = m.end() - 1
+    line_start = chunk.rfind("\n", 0, content) + 1
+    if line_start == 0 and chunk[:1] in (" ", "\t", "\r"):
+        return -1, -1
+    head = chunk[line_start : content + 1]
+    return start + chunk.count("\n", 0, line_start), len(head) - len(head.lstrip(" ")) + 1
+
+
+def _non_printable(chunk: str) -> re.Match[str] | None:
+    """The first character Go YAML refuses in ``chunk`` (an ASCII chunk is checked by a byte table)."""
+    if chunk.isascii() and not chunk.encode().translate(None, _PRINTABLE_ASCII):
+        return None
+    return _NON_PRINTABLE.search(chunk)
 
 
 def _first_content(lines: list[str], start: int, end: int) -> tuple[int, int] | None:
@@ -154,17 +178,20 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         _LIMITS = _alias_limits()
     out = ParsedFile(text=text)
     lines: list[str] | None = None
+    n_lines = text.count("\n") + 1
     maybe_deep = bool(_DEEP_INDENT.search(text)) or text.count("[") > 1000 or text.count("{") > 1000
     index = 0
     for start, end, chunk in split_chunks(text):
         if not chunk.strip():
             continue
-        if lines is None:
-            lines = text.split("\n")
-        first = _first_content(lines, start, min(end, len(lines)))
+        first = _first_content_of(chunk, start)
+        if first == (-1, -1):
+            if lines is None:
+                lines = text.split("\n")
+            first = _first_content(lines, start, min(end, n_lines))
         if first is None:
             continue  # only comments / directives
-        bad = _NON_PRINTABLE.search(chunk)
+        bad = _non_printable(chunk)
         if bad is not None:
             before = chunk[: bad.start()]
             line = start + before.count("\n") + 1
@@ -180,7 +207,8 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             )
             index += 1
             continue
-        if _GO_BREAKS.search(chunk):  # Go YAML (YAML 1.1) breaks lines at NEL, LS and PS; YAML 1.2 does not
+        # Go YAML (YAML 1.1) breaks lines at NEL, LS and PS; YAML 1.2 does not
+        if "\x85" in chunk or "\u2028" in chunk or "\u2029" in chunk:
             chunk = _GO_BREAKS.sub("\n", chunk)
         try:
             body = yaml_rs.loads(chunk, parse_datetime=False, alias_limits=_LIMITS)
@@ -221,7 +249,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 out.problems.append(FileProblem(prob.message, first[0] + 1, first[1], prob.hint))
                 index += 1
                 continue
-        out.documents.append(Document(body, first[0] + 1, first[1], index, start, min(end, len(lines))))
+        out.documents.append(Document(body, first[0] + 1, first[1], index, start, min(end, n_lines)))
         index += 1
     return out
 
