@@ -333,13 +333,12 @@ def _object_findings(
     from gitops_gen.lint.positions import Positions
 
     positions: Positions | None = None
-    local_rules = _local_rules()
     resources = [Resource(o.body, task.display, o.line, o.column, o.doc_index, o.partial) for o in objects]
     index = {id(r): i for i, r in enumerate(resources)}
     ctx = _local_context(options)
     located: list[tuple[RawFinding, int]] = []  # (finding at its object, ticket of its field or -1)
     for i, res in enumerate(resources):
-        for rule in local_rules:
+        for rule in _local_rules_for(res.kind):
             for hit in _run_object_rule(rule, res, ctx):
                 ri = index.get(id(hit.resource), i)
                 sev = int(hit.severity if hit.severity is not None else rule.severity)
@@ -363,10 +362,22 @@ def _object_findings(
 _LOCAL: tuple[LintOptions | None, Context | None] = (None, None)
 
 
-def _local_rules() -> list[Rule]:
-    from gitops_gen.lint.registry import rules
+_LOCAL_BY_KIND: dict[str, list[Rule]] = {}
 
-    return [r for r in rules().values() if r.local and r.object_check is not None]
+
+def _local_rules_for(kind: str) -> list[Rule]:
+    """The local object rules that look at ``kind``, in registry order (computed once per kind)."""
+    found = _LOCAL_BY_KIND.get(kind)
+    if found is None:
+        from gitops_gen.lint.registry import rules
+
+        found = [
+            r
+            for r in rules().values()
+            if r.local and r.object_check is not None and (r.kinds is None or kind in r.kinds)
+        ]
+        _LOCAL_BY_KIND[kind] = found
+    return found
 
 
 def _local_context(options: LintOptions) -> Context:
