@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
@@ -56,6 +57,20 @@ def parse_quantity(value: object) -> Fraction:
         return Fraction(str(value))
     if not isinstance(value, str):
         raise QuantityError(f"{value!r} is not a quantity")
+    if len(value) <= _CACHED_CHARS:
+        return _parse_short(value)
+    return _parse_text(value)
+
+
+_CACHED_CHARS = 32  # "100m", "512Mi", "1.5": the same few strings in every object of an input
+
+
+@lru_cache(maxsize=4096)
+def _parse_short(value: str) -> Fraction:
+    return _parse_text(value)
+
+
+def _parse_text(value: str) -> Fraction:
     text = value.strip()
     match = _QUANTITY.match(text)
     if not match:

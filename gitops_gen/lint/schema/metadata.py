@@ -20,6 +20,7 @@ including kustomization rewrites (e.g. a ``Namespace`` renamed by ``namespace:``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
@@ -66,6 +67,7 @@ def name_problem(name: str, kind: str, builtin: bool) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)  # keys repeat across objects (app.kubernetes.io/name, ...)
 def key_problem(key: str) -> str:
     """Why ``key`` is not a valid label/annotation key ('' when it is)."""
     prefix, _, name = key.rpartition("/")
@@ -81,6 +83,7 @@ def key_problem(key: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)
 def label_value_problem(value: str) -> str:
     if value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value)):
         return (
