@@ -145,9 +145,9 @@ def test_a_one_file_edit_reuses_the_other_namespaces(tmp_path: Path, monkeypatch
     checked: list[set[str]] = []
     real = engine.run_phase2
 
-    def spy(tasks: Any, asm: Any, options: Any, extra: Any = (), subset: Any = None) -> Any:
+    def spy(tasks: Any, asm: Any, options: Any, extra: Any = (), subset: Any = None, jobs: Any = None) -> Any:
         checked.append({asm.resources[i].namespace or asm.resources[i].name for i in subset or ()})
-        return real(tasks, asm, options, extra, subset=subset)
+        return real(tasks, asm, options, extra, subset=subset, jobs=jobs)
 
     monkeypatch.setattr(engine, "run_phase2", spy)
     result = run([repo], cache_dir=cache)

@@ -502,43 +502,31 @@ def run_phase2(
     options: LintOptions,
     extra_hits: Iterable[tuple[str, Hit]] = (),
     subset: list[int] | None = None,
+    jobs: int | None = None,
 ) -> list[tuple[int, RawFinding]]:
     """Non-local object rules and cluster rules over the whole input (or over the resources of
-    ``subset``, indexes into ``asm.resources``); positions of their hits."""
+    ``subset``, indexes into ``asm.resources``); positions of their hits.
+
+    On a large input with node sizes, the rules marked ``OWN_PROCESS`` (the capacity simulation)
+    run in a forked process while this one runs the others (``jobs=1``: all here). The hits are
+    the same, in the same order, either way."""
     from gitops_gen.lint.registry import rules
 
     ctx = Context(asm.resources if subset is None else [asm.resources[i] for i in subset], options)
     index = {id(r): i for i, r in enumerate(asm.resources)}
-    hits: list[tuple[str, Severity, Hit]] = []
     all_rules = rules()
-    for rule in all_rules.values():
-        if rule.local:
-            continue
-        if rule.object_check is not None:
-            for res in ctx.of_kinds(rule.kinds):
-                for hit in _run_object_rule(rule, res, ctx):
-                    hits.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
-        elif rule.cluster_check is not None:
-            try:
-                for hit in rule.cluster_check(ctx):
-                    if isinstance(hit, Hit):
-                        hits.append(
-                            (rule.id, hit.severity if hit.severity is not None else rule.severity, hit)
-                        )
-            except Exception as exc:
-                first = ctx.resources[0] if ctx.resources else None
-                if first is not None:
-                    hits.append(
-                        (
-                            rule.id,
-                            Severity.ERROR,
-                            Hit(
-                                first,
-                                f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
-                                "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)",
-                            ),
-                        )
-                    )
+    active = [r for r in all_rules.values() if not r.local]
+    beside = [r for r in active if r.own_process] if _beside_worthwhile(ctx, options, jobs) else []
+    pending = _Beside.start(beside, ctx, index) if beside else None
+    per_rule: dict[str, list[tuple[str, Severity, Hit]]] = {}
+    for rule in active:
+        if pending is None or rule not in beside:
+            per_rule[rule.id] = _rule_hits(rule, ctx)
+    if pending is not None:
+        got = pending.collect(asm.resources)
+        for rule in beside:
+            per_rule[rule.id] = got[rule.id] if got is not None else _rule_hits(rule, ctx)
+    hits = [h for rule in active for h in per_rule[rule.id]]
     for rid, hit in extra_hits:
         sev = (
             hit.severity
@@ -549,6 +537,127 @@ def run_phase2(
         )
         hits.append((rid, sev, hit))
     return locate_hits(tasks, asm, index, hits)
+
+
+def _rule_hits(rule: Rule, ctx: Context) -> list[tuple[str, Severity, Hit]]:
+    """(rule id, severity, hit) of one non-local rule over ``ctx``; a rule's crash is one finding."""
+    out: list[tuple[str, Severity, Hit]] = []
+    if rule.object_check is not None:
+        for res in ctx.of_kinds(rule.kinds):
+            for hit in _run_object_rule(rule, res, ctx):
+                out.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
+    elif rule.cluster_check is not None:
+        try:
+            for hit in rule.cluster_check(ctx):
+                if isinstance(hit, Hit):
+                    out.append((rule.id, hit.severity if hit.severity is not None else rule.severity, hit))
+        except Exception as exc:
+            first = ctx.resources[0] if ctx.resources else None
+            if first is not None:
+                out.append(
+                    (
+                        rule.id,
+                        Severity.ERROR,
+                        Hit(
+                            first,
+                            f"internal error in rule {rule.id}: {type(exc).__name__}: {exc}",
+                            "this is a bug in gitops-gen; please report it (GITOPS_GEN_DEBUG=1 for details)",
+                        ),
+                    )
+                )
+    return out
+
+
+BESIDE_MIN_OBJECTS = 2000  # below this, a forked process costs more than the rules it takes over
+
+
+def _beside_worthwhile(ctx: Context, options: LintOptions, jobs: int | None) -> bool:
+    cluster = options.cluster
+    return (
+        jobs != 1
+        and cluster is not None
+        and bool(cluster.nodes)
+        and len(ctx.resources) >= BESIDE_MIN_OBJECTS
+        and _cpu_count() > 1
+        and sys.platform.startswith("linux")  # fork of a process that holds the input (copy-on-write)
+    )
+
+
+class _Beside:
+    """Rules run in a forked process; their hits come back as plain tuples (resource by index)."""
+
+    def __init__(self, proc: Any, conn: Any, rules: list[Rule]) -> None:
+        self.proc, self.conn, self.rules = proc, conn, rules
+
+    @classmethod
+    def start(cls, rules: list[Rule], ctx: Context, index: dict[int, int]) -> _Beside | None:
+        import multiprocessing
+
+        sys.stdout.flush()  # the child must not write out what this process has buffered
+        sys.stderr.flush()
+        mp = multiprocessing.get_context("fork")
+        recv, send = mp.Pipe(duplex=False)
+        try:
+            proc = mp.Process(target=_beside_main, args=(rules, ctx, index, send), daemon=True)
+            proc.start()
+        except OSError:
+            recv.close()
+            send.close()
+            return None
+        send.close()
+        return cls(proc, recv, rules)
+
+    def collect(self, resources: list[Resource]) -> dict[str, list[tuple[str, Severity, Hit]]] | None:
+        """The hits by rule id; None when the process failed (the caller runs the rules itself)."""
+        import marshal
+
+        try:
+            data = marshal.loads(self.conn.recv_bytes())
+        except (EOFError, OSError, ValueError):
+            data = None
+        finally:
+            self.conn.close()
+            self.proc.join()
+        if not isinstance(data, dict):
+            return None
+        return {
+            rid: [
+                (
+                    rid,
+                    Severity(sev),
+                    Hit(
+                        resources[ri],
+                        message,
+                        remediation,
+                        tuple(path),
+                        None if own is None else Severity(own),
+                    ),
+                )
+                for sev, ri, message, remediation, path, own in rows
+            ]
+            for rid, rows in data.items()
+        }
+
+
+def _beside_main(rules: list[Rule], ctx: Context, index: dict[int, int], conn: Any) -> None:
+    import marshal
+
+    gc.disable()
+    try:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for rule in rules:
+            rows = out[rule.id] = []
+            for _rid, sev, hit in _rule_hits(rule, ctx):
+                ri = index.get(id(hit.resource), -1)
+                if ri >= 0:  # a hit on an object the engine does not know is dropped (as locate_hits does)
+                    own = None if hit.severity is None else int(hit.severity)
+                    rows.append((int(sev), ri, hit.message, hit.remediation, tuple(hit.path), own))
+        conn.send_bytes(marshal.dumps(out))
+    except BaseException:  # never a traceback from the child: the parent runs the rules itself
+        pass
+    finally:
+        conn.close()
+        os._exit(0)
 
 
 def locate_hits(

@@ -70,6 +70,7 @@ class Rule:
     kinds: frozenset[str] | None = None  # object rules: the kinds the engine gives it (None: all)
     object_check: ObjectCheck | None = None
     cluster_check: ClusterCheck | None = None
+    own_process: bool = False  # cluster rules: may run in a process beside the others (large inputs)
 
     @property
     def summary(self) -> str:
@@ -166,7 +167,10 @@ def _make(module: ObjectRule | ClusterRule, scope: str) -> Rule:
         return Rule(rid, severity, scope, doc, name, local, kinds, object_check=check)
     if kinds is not None:
         raise bad("a cluster rule sees the whole input: KINDS does not apply")
-    return Rule(rid, severity, scope, doc, name, cluster_check=check)
+    own = getattr(module, "OWN_PROCESS", False)
+    if not isinstance(own, bool):
+        raise bad("OWN_PROCESS must be a bool")
+    return Rule(rid, severity, scope, doc, name, cluster_check=check, own_process=own)
 
 
 def build(object_rules: list[ObjectRule], cluster_rules: list[ClusterRule]) -> dict[str, Rule]:

@@ -180,7 +180,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
         raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
-        raw = raw + engine.run_phase2(tasks, asm, options, extra)
+        raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
         mark("phase 2")
     findings, ignored = engine.finalize(
         tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
@@ -291,7 +291,7 @@ def _lint_tasks(
     mark(f"phase 1 ({len(todo)} of {len(tasks)} files)")
     asm = engine.assemble(tasks, [r for r in results if r is not None])
     raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
-    raw = raw + engine.run_phase2(tasks, asm, options, extra)
+    raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
     mark(f"one input linted ({len(tasks)} files)")
     findings, ignored = engine.finalize(
         tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
@@ -687,7 +687,7 @@ def run_cached(
     assert len(obj_pos) == len(obj_part)
     if dirty:
         subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
-        phase2 = engine.run_phase2(tasks, asm, options, extra, subset=subset)
+        phase2 = engine.run_phase2(tasks, asm, options, extra, subset=subset, jobs=jobs)
     else:
         phase2 = []
     mark("phase 2")

@@ -55,6 +55,7 @@ from gitops_gen.lint.model import Context, Hit
 ID = "memory-budget"
 SEVERITY = "error"
 SCOPE = "cluster"
+OWN_PROCESS = True  # the capacity simulation runs beside the other rules on a large input
 
 
 def check(ctx: Context) -> Iterator[Hit]:

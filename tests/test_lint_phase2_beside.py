@@ -1,0 +1,72 @@
+"""The capacity rules run in a forked process beside the other phase-2 rules on a large input with
+node sizes (``OWN_PROCESS``): the findings must be the same, in the same order, as when every rule
+runs in one process (``--jobs 1``), and a child that dies must cost nothing but time."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen.cli import cli
+from gitops_gen.lint import engine
+from gitops_gen.lint.registry import rules
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+NODES = ["--node-cpu", "2", "--node-memory", "3Gi", "--nodes", "2"]  # small: the budget overflows
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = importlib.util.spec_from_file_location("bench_gen_corpus_beside", BENCH / "gen_corpus.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    root = tmp_path_factory.mktemp("beside") / "c"
+    mod.write_corpus(root, 300, seed=3, defects=0.3)
+    return root
+
+
+def _lint(corpus: Path, jobs: str) -> tuple[int, Any]:
+    result = CliRunner().invoke(
+        cli, ["lint", str(corpus), "--no-cache", "--format", "json", "--jobs", jobs, *NODES]
+    )
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_capacity_rules_are_marked_own_process() -> None:
+    assert {r.id for r in rules().values() if r.own_process} == {"cpu-budget", "memory-budget"}
+
+
+def test_beside_gives_the_findings_of_one_process(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
+    started: list[int] = []
+    real_start = engine._Beside.start
+
+    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
+        started.append(len(rules_))
+        return real_start(rules_, ctx, index)
+
+    monkeypatch.setattr(engine._Beside, "start", spy)
+    one = _lint(corpus, "1")
+    assert not started, "--jobs 1 runs every rule in this process"
+    two = _lint(corpus, "2")
+    assert started == [2], "the two capacity rules ran in a process of their own"
+    assert two == one
+    assert any(f["rule"] in ("cpu-budget", "memory-budget") for f in one[1]["findings"])
+
+
+def test_a_child_that_dies_is_replaced_by_running_the_rules_here(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _lint(corpus, "1")
+    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
+    monkeypatch.setattr(engine, "_beside_main", lambda *a: os._exit(3))
+    assert _lint(corpus, "2") == expected
