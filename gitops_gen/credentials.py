@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -241,6 +242,17 @@ def _words(key: str) -> list[str]:
 
 def credential_kind(key: str, *, strict: bool = False) -> Kind | None:
     """``"password"`` / ``"other"`` when ``key`` names a credential, else ``None`` (see module doc)."""
+    if len(key) <= MAX_KEY:
+        return _short_key_kind(key, strict)  # env names and data keys recur across objects
+    return _key_kind(key, strict)
+
+
+@lru_cache(maxsize=8192)
+def _short_key_kind(key: str, strict: bool) -> Kind | None:
+    return _key_kind(key, strict)
+
+
+def _key_kind(key: str, strict: bool) -> Kind | None:
     words = _words(key)
     if not words:
         return None
