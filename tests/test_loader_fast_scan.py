@@ -3,6 +3,7 @@ itself instead of the file's lines; they must agree with the line-based reading 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -91,3 +92,12 @@ def test_refused_character_in_ascii_and_unicode_chunks(tmp_path: Path) -> None:
         assert parsed.problems and "control character" in parsed.problems[0].message, text
     nel = loader.parse_text("a: é\x85b: 1\n")  # NEL: a line break to Go YAML, not refused
     assert not nel.problems and nel.documents[0].body == {"a": "é", "b": 1}
+
+
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)  # the document markers, as a regex
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("-. \t\r\n#a:")), max_size=60))
+def test_marker_search_agrees_with_the_regex(text: str) -> None:
+    assert loader.marker_lines(text) == [(m.start(), m.group(0)) for m in _MARKER.finditer(text)]

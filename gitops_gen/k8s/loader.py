@@ -32,7 +32,6 @@ from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
 _POS = re.compile(r"line (\d+), column (\d+)")
 _DEEP_INDENT = re.compile(r"\n {160}")
 # Characters YAML 1.2 does not allow in a stream (c-printable), which Go YAML (and so kubectl, kustomize
@@ -117,6 +116,24 @@ def _first_content(lines: list[str], start: int, end: int) -> tuple[int, int] | 
     return None
 
 
+def marker_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, marker) of every document marker of ``text``: ``---`` or ``...`` at the start of a
+    line, followed by a blank, a tab, a line break or the end (as a multi-line regex anchored at ``^``
+    would), found by substring search: such a regex tried every line start of the file."""
+    found: list[tuple[int, str]] = []
+    for marker in ("---", "..."):
+        if text.startswith(marker) and text[3:4] in ("", " ", "\t", "\r", "\n"):
+            found.append((0, marker))
+        needle = "\n" + marker
+        i = text.find(needle)
+        while i >= 0:
+            if text[i + 4 : i + 5] in ("", " ", "\t", "\r", "\n"):
+                found.append((i + 1, marker))
+            i = text.find(needle, i + 1)
+    found.sort()
+    return found
+
+
 def split_chunks(text: str) -> list[tuple[int, int, str]]:
     """(start line index, end line index, chunk text) of every document of ``text``."""
     if "\n---" not in text and "\n..." not in text and not text.startswith(("---", "...")):
@@ -124,19 +141,19 @@ def split_chunks(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     pos = 0
     line = 0
-    for m in _MARKER.finditer(text):
-        chunk = text[pos : m.start()]
+    for at, marker in marker_lines(text):
+        chunk = text[pos:at]
         nlines = chunk.count("\n")
         out.append((line, line + nlines, chunk))
         line += nlines
         # the marker line: whatever follows the marker on that line belongs to the next document
-        eol = text.find("\n", m.end())
+        eol = text.find("\n", at + 3)
         rest_end = len(text) if eol < 0 else eol + 1
-        rest = text[m.end() : rest_end]
+        rest = text[at + 3 : rest_end]
         pos = rest_end
-        if rest.strip() and not rest.strip().startswith("#") and m.group(0) == "---":
+        if rest.strip() and not rest.strip().startswith("#") and marker == "---":
             # "--- {a: 1}" or "--- |": keep the content, on its own line index
-            pos = m.end()
+            pos = at + 3
         else:
             line += 1
     chunk = text[pos:]
