@@ -24,7 +24,9 @@ ImageUpdateAutomation's GitRepository exists are checked by ``flux-refs``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +35,7 @@ from gitops_gen.k8s.loader import read_file
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.yamlio import DEFAULT_LIMITS
 
 ID = "image-automation"
 SEVERITY = "error"
@@ -72,7 +75,7 @@ def _markers(ctx: Context) -> dict[int, list[tuple[int, str, str | None]]]:
             by_file[r.file].append(r)
         out: dict[int, list[tuple[int, str, str | None]]] = {}
         for file, rs in by_file.items():
-            if not any(r.kind in KINDS for r in rs):
+            if not any(r.kind in KINDS for r in rs) or not _may_have_markers(file):
                 continue
             text, problem = read_file(file, file)
             if text is None or problem is not None or "$imagepolicy" not in text:
@@ -92,6 +95,18 @@ def _markers(ctx: Context) -> dict[int, list[tuple[int, str, str | None]]]:
 
     result: dict[int, list[tuple[int, str, str | None]]] = ctx.memo("image_automation.markers", build)
     return result
+
+
+def _may_have_markers(file: str) -> bool:
+    """Whether ``file``'s bytes hold a marker at all (most do not: then it is not decoded)."""
+    try:
+        st = os.stat(file)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
+            return True  # read_file says what is wrong with it
+        with open(file, "rb") as fh:
+            return b"$imagepolicy" in fh.read()
+    except OSError:
+        return True
 
 
 def _path_of(body: Any, value: str, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
