@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
 from gitops_gen.paths import display_path
+from gitops_gen.spec.files import spec_files
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, AppOverride, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
@@ -43,8 +44,6 @@ SPEC_LIMITS = (
         DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes)
     )
 )
-
-SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -104,31 +103,6 @@ class Specs:
             return self.docs.get(key)  # changed since: positions unknown (the caller falls back)
         self.docs[key] = doc
         return doc
-
-
-def spec_files(specs_dir: Path) -> list[Path]:
-    if not specs_dir.exists():
-        raise UserError.at(
-            str(specs_dir),
-            "specs directory does not exist",
-            hint="pass --specs DIR pointing at your platform.yaml and apps/",
-        )
-    if specs_dir.is_file():
-        return [specs_dir]
-
-    def unreadable(exc: OSError) -> None:
-        raise UserError.at(
-            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
-        )
-
-    files: list[Path] = []
-    for dirpath, dirs, names in os.walk(specs_dir, onerror=unreadable):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for n in names:
-            p = Path(dirpath) / n
-            if p.suffix in SPEC_SUFFIXES and not n.startswith(".") and p.is_file():
-                files.append(p)
-    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
 
 
 def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Specs:
