@@ -3,7 +3,8 @@ item 6): the results are those of the full load, byte for byte, on every bundled
 with a spec location, after a spec changed, and for a broken spec (same located error, same exit code).
 
 "Cheap path": a run whose cache holds only the spec facts record (its results cache is empty), with
-the full load made to fail if it were reached, so the facts can only have come from the record.
+the full load made to fail if it were reached (for the facts or for a finding's spec location), so the
+facts can only have come from the record and the spec locations from the plain documents.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gitops_gen.capacity.profiles import PROFILES
 from gitops_gen.cli import main
 from gitops_gen.lint import specfacts
 from gitops_gen.render.api import run_render
+from gitops_gen.spec import loader
 from gitops_gen.spec.facts import facts_of, from_plain, to_plain
 from gitops_gen.spec.loader import load_specs
 
@@ -62,10 +64,13 @@ def warm(tmp: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 
 def refuse_full_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(_platforms: Any) -> Any:
+    """Fail the run if the specs are validated (for the facts, or for a finding's spec location)."""
+
+    def fail(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("the specs were loaded in full: the cached facts were not used")
 
     monkeypatch.setattr(specfacts, "facts_of_all", fail)
+    monkeypatch.setattr(loader, "load_specs", fail)
 
 
 def cheap_and_full(
@@ -224,3 +229,32 @@ def test_the_record_is_private_and_holds_no_spec_text(
     assert specfacts.load_platforms(root / "specs", cache) == [
         facts_of(p) for p in load_specs("specs").platforms
     ]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+@pytest.mark.parametrize("layout", ["as-is", "one-file"])
+def test_plain_documents_are_named_as_the_full_load_names_them(
+    example: str, layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a finding's spec location is read from: the same names (in the same order: a file of
+    several documents is named by the last one), sources, origins and data as the full load's."""
+    from gitops_gen.spec.files import spec_files, valid_spec_docs
+    from gitops_gen.yamlio import to_plain as plain
+
+    specs = tmp_path / "specs"
+    shutil.copytree(EXAMPLES[example] / "specs", specs)
+    if layout == "one-file":  # every spec as one multi-document file, the apps first
+        files = sorted(spec_files(specs), key=lambda p: "platform" in p.name or "clusters" in p.parts)
+        texts = [p.read_text(encoding="utf-8") for p in files]
+        shutil.rmtree(specs)
+        specs.mkdir()
+        (specs / "all.yaml").write_text("\n---\n".join(texts), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for specs_dir in (Path("specs"), specs):
+        full = load_specs(specs_dir)
+        light = valid_spec_docs(specs_dir, [(p, p.read_bytes()) for p in spec_files(specs_dir)])
+        assert light is not None
+        assert list(light.names.items()) == list(full.names.items())
+        assert light.sources == full.sources and light.origins == full.origins
+        assert {k: plain(v) for k, v in light.docs.items()} == {k: plain(v) for k, v in full.docs.items()}
+        assert light.platform_names == [p.metadata.name for p in full.platforms]

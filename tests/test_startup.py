@@ -100,3 +100,23 @@ def test_no_cache_still_validates_the_specs(tmp_path: Path) -> None:
     target = tmp_path / "web.yaml"
     target.write_text(DEPLOYMENT, encoding="utf-8")
     assert "pydantic" in _heavy_imports(target, tmp_path, "--no-cache")
+
+
+def test_spec_locations_of_unchanged_specs_import_no_pydantic(tmp_path: Path) -> None:
+    """Findings on rendered objects name their spec key: with the specs unchanged since they were
+    validated, the key's position is read from the plain documents, not through the models."""
+    root = tmp_path / "examples" / "fleet"
+    for name in ("specs", "output"):
+        shutil.copytree(REPO / "examples" / "fleet" / name, root / name)
+    (tmp_path / ".git").mkdir()
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    target = Path("output")
+    assert "gitops_gen.spec.models" in _heavy_imports(target, root, *cache)
+    probe = json.dumps([str(target), *cache])
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, probe], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    report = json.loads(proc.stdout[: proc.stdout.rindex("HEAVY:")])
+    assert any(f.get("spec") for f in report["findings"])  # the memory-budget infos of the fleet example
+    heavy = proc.stdout.rsplit("HEAVY:", 1)[1].strip().split(",")
+    assert "pydantic" not in heavy and "gitops_gen.spec.models" not in heavy

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from gitops_gen import __version__
 from gitops_gen.errors import UserError
 from gitops_gen.spec.facts import PlatformFacts, facts_of, from_plain, to_plain
-from gitops_gen.spec.files import spec_files
+from gitops_gen.spec.files import SpecDocs, spec_files, valid_spec_docs
 
 if TYPE_CHECKING:
     from gitops_gen.spec.models import Platform
@@ -58,17 +58,33 @@ def facts_of_all(platforms: list[Platform]) -> list[PlatformFacts]:
 def spec_key(specs_dir: Path) -> str | None:
     """The digest of everything a full load of ``specs_dir`` depends on; None when a file cannot be
     read (the full load says why)."""
+    contents = _contents(specs_dir)
+    return _key(specs_dir, contents) if contents is not None else None
+
+
+def validated_docs(specs_dir: Path, cache_root: Path) -> SpecDocs | None:
+    """The documents of ``specs_dir`` when these very contents were validated (their facts are in the
+    cache at ``cache_root``), for locating findings without the models; else None."""
+    contents = _contents(specs_dir)
+    if contents is None or _read(cache_root / "specs" / _key(specs_dir, contents)) is None:
+        return None
+    return valid_spec_docs(specs_dir, contents)
+
+
+def _contents(specs_dir: Path) -> list[tuple[Path, bytes]] | None:
+    try:
+        return [(p, p.read_bytes()) for p in spec_files(specs_dir)]
+    except (OSError, UserError):
+        return None
+
+
+def _key(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(repr((FORMAT, __version__, os.environ.get("GITOPS_GEN_MAX_FILE_BYTES"))).encode())
-    try:
-        files = spec_files(specs_dir)
-        base = specs_dir if specs_dir.is_dir() else specs_dir.parent
-        for p in files:
-            data = p.read_bytes()
-            h.update(repr((p.relative_to(base).as_posix(), len(data))).encode())
-            h.update(data)
-    except (OSError, UserError, ValueError):
-        return None
+    base = specs_dir if specs_dir.is_dir() else specs_dir.parent
+    for p, data in contents:
+        h.update(repr((p.relative_to(base).as_posix(), len(data))).encode())
+        h.update(data)
     h.update(repr(_code_stats()).encode())
     return h.hexdigest()
 
