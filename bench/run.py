@@ -625,6 +625,21 @@ def bench_cli(args: argparse.Namespace, gg: list[str], work: Path, log: Any) -> 
         for _ in range(args.repeat_short)
     ]
     out["one_specs"] = median_run(ones)
+    # the same with the lint cache, as the pre-commit hook runs it (`gitops-gen lint`): once the specs are
+    # validated, their platform facts come from the cache while they are unchanged (no Pydantic import)
+    cache = work / "one-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    measure("warm-up", lint_cmd(gg, target.relative_to(one), "--cache-dir", str(cache)), cwd=one)
+    ones = [
+        measure(
+            "lint of one file, specs/, with cache",
+            lint_cmd(gg, target.relative_to(one), "--cache-dir", str(cache)),
+            cwd=one,
+            resources=1,
+        )
+        for _ in range(args.repeat_short)
+    ]
+    out["one_specs_cached"] = median_run(ones)
     specs = args.specs
     render_out = work / "render-out"
     shutil.rmtree(render_out, ignore_errors=True)
@@ -705,6 +720,7 @@ def targets(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.N
         ("help", "< 0.1", TARGETS["help_s"]),
         ("one", "< 0.2", TARGETS["one_s"]),
         ("one_specs", "< 0.2", TARGETS["one_s"]),
+        ("one_specs_cached", "< 0.2", TARGETS["one_s"]),
     ):
         r = cli.get(key)
         if r is not None:

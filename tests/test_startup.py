@@ -1,14 +1,20 @@
 """Start-up cost: what a plain lint run imports (issue 15 item 6; a structural check, not a timing test).
 
 A one-file lint without a config file or specs must not import Pydantic (and the capacity model):
-importing them costs ~80 ms, more than the lint of a small file itself.
+importing them costs ~80 ms, more than the lint of a small file itself. Inside a repository with
+``specs/``, the specs are validated with the Pydantic models once; while they are unchanged, later
+runs take the platform facts from the lint cache and import neither Pydantic nor the spec models.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -32,10 +38,10 @@ spec:
 
 
 PROBE = """
-import sys
+import json, sys
 from gitops_gen.cli import main
 try:
-    main(["lint", "--no-cache", "--format", "json", sys.argv[1]])
+    main(["lint", "--format", "json", *json.loads(sys.argv[1])])
 except SystemExit:
     pass
 heavy = sorted(m for m in ("pydantic", "ruamel.yaml", "gitops_gen.spec.models", "gitops_gen.capacity.nodes") if m in sys.modules)
@@ -43,9 +49,10 @@ print("HEAVY:" + ",".join(heavy))
 """
 
 
-def _heavy_imports(target: Path, cwd: Path) -> list[str]:
+def _heavy_imports(target: Path, cwd: Path, *args: str) -> list[str]:
+    argv = json.dumps([str(target), *(args or ("--no-cache",))])
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(target)], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE, argv], cwd=cwd, capture_output=True, text=True, timeout=120
     )
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("HEAVY:")]
     assert line, proc.stderr
@@ -66,3 +73,50 @@ def test_config_file_still_validated_with_pydantic(tmp_path: Path) -> None:
     target = tmp_path / "web.yaml"
     target.write_text(DEPLOYMENT, encoding="utf-8")
     assert "pydantic" in _heavy_imports(target, tmp_path)
+
+
+def test_one_file_lint_with_unchanged_specs_imports_no_pydantic(tmp_path: Path) -> None:
+    """The pre-commit hook's case: a one-file lint inside a repository with ``specs/``, with the
+    default cache. The first run validates the specs (Pydantic); the next ones do not import it while
+    the specs are unchanged, and an edited spec is validated again."""
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    target = tmp_path / "web.yaml"
+    target.write_text(DEPLOYMENT, encoding="utf-8")
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert "gitops_gen.spec.models" in _heavy_imports(target, tmp_path, *cache)  # validated once
+    warm = _heavy_imports(target, tmp_path, *cache)
+    assert "pydantic" not in warm and "gitops_gen.spec.models" not in warm and "ruamel.yaml" not in warm
+    assert "gitops_gen.capacity.nodes" in warm  # the node size came from the specs: the budget rules ran
+    platform = tmp_path / "specs" / "platform.yaml"
+    platform.write_text(platform.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert "gitops_gen.spec.models" in _heavy_imports(target, tmp_path, *cache)  # changed: validated
+
+
+def test_no_cache_still_validates_the_specs(tmp_path: Path) -> None:
+    """``--no-cache``: nothing is read from the cache, the specs included (validated every run)."""
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    target = tmp_path / "web.yaml"
+    target.write_text(DEPLOYMENT, encoding="utf-8")
+    assert "pydantic" in _heavy_imports(target, tmp_path, "--no-cache")
+
+
+def test_spec_locations_of_unchanged_specs_import_no_pydantic(tmp_path: Path) -> None:
+    """Findings on rendered objects name their spec key: with the specs unchanged since they were
+    validated, the key's position is read from the plain documents, not through the models."""
+    root = tmp_path / "examples" / "fleet"
+    for name in ("specs", "output"):
+        shutil.copytree(REPO / "examples" / "fleet" / name, root / name)
+    (tmp_path / ".git").mkdir()
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    target = Path("output")
+    assert "gitops_gen.spec.models" in _heavy_imports(target, root, *cache)
+    probe = json.dumps([str(target), *cache])
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, probe], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    report = json.loads(proc.stdout[: proc.stdout.rindex("HEAVY:")])
+    assert any(f.get("spec") for f in report["findings"])  # the memory-budget infos of the fleet example
+    heavy = proc.stdout.rsplit("HEAVY:", 1)[1].strip().split(",")
+    assert "pydantic" not in heavy and "gitops_gen.spec.models" not in heavy

@@ -22,7 +22,7 @@ from gitops_gen.textsafe import escape_control
 
 if TYPE_CHECKING:
     from gitops_gen.cluster.model import ClusterView
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 EXIT_OK, EXIT_PENDING = 0, 1
 
@@ -54,13 +54,14 @@ def run_budget(
         paths = [default]
     from gitops_gen.discover import default_specs_dir
 
-    platforms: list[Platform] = []
+    platforms: list[PlatformFacts] = []
     if specs_dir is None:
         specs_dir = default_specs_dir(paths)
     if specs_dir is not None:
+        from gitops_gen.spec.facts import facts_of
         from gitops_gen.spec.loader import load_specs
 
-        platforms = load_specs(specs_dir).platforms
+        platforms = [facts_of(p) for p in load_specs(specs_dir).platforms]
     platform = platforms[0] if platforms else None
     plan = dataclasses.replace(
         config or NodePlan(), platforms=tuple(platforms), flags=NodeSizes(node_memory, node_cpu, node_count)

@@ -35,7 +35,7 @@ from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, scalers_by_target
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.helm import ChartSource
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 RELEASE_KINDS = ("HelmRelease",)
 UNKNOWN = "unknown footprint"
@@ -124,7 +124,7 @@ def analyze(
     resources: list[Resource],
     cluster: Cluster | None,
     *,
-    platform: Platform | None = None,
+    platform: PlatformFacts | None = None,
     charts: ChartSource | None = None,
     index: ObjectIndex | None = None,
 ) -> Analysis:
@@ -175,7 +175,7 @@ def analyze(
 def _release(
     hr: Resource,
     lookup: Lookup,
-    platform: Platform | None,
+    platform: PlatformFacts | None,
     charts: ChartSource | None,
     cluster: Cluster | None,
 ) -> tuple[ReleaseReport, list[Workload], list[LoadBalancer]]:

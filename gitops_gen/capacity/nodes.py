@@ -34,7 +34,7 @@ from gitops_gen.errors import UserError
 from gitops_gen.quantity import QuantityError, cpu_millis, format_cpu, format_memory, memory_bytes
 
 if TYPE_CHECKING:
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 DEFAULT_EVICTION = 100 * MI
 K3S_SERVER_OVERHEAD = 896 * 10**6  # k3s-facts §3: "K3s server with a workload", embedded etcd: 896 M
@@ -104,30 +104,26 @@ def _minor(version: str) -> int:
     return int(m.group(1)) if m else 99
 
 
-def from_platform(platform: Platform, *, source: str = "platform spec") -> Cluster:
-    spec = platform.spec
-    distribution = str(spec.distribution)
-    version = str(spec.kubernetesVersion)
+def from_platform(platform: PlatformFacts, *, source: str = "platform spec") -> Cluster:
+    distribution = platform.distribution
+    version = platform.kubernetes_version
     eviction = default_eviction(distribution, version)
     nodes: list[Node] = []
-    for n in spec.nodes:
-        reserved = n.reserved
+    for n in platform.nodes:
         nodes.append(
             Node(
                 name=n.name,
                 cpu=cpu_millis(n.cpu),
                 memory=memory_bytes(n.memory),
-                reserved_cpu=cpu_millis(reserved.cpu) if reserved is not None else 0,
-                reserved_memory=memory_bytes(reserved.memory) if reserved is not None else 0,
-                eviction_memory=memory_bytes(n.evictionHardMemory)
-                if n.evictionHardMemory is not None
+                reserved_cpu=cpu_millis(n.reserved_cpu) if n.reserved_cpu is not None else 0,
+                reserved_memory=memory_bytes(n.reserved_memory) if n.reserved_memory is not None else 0,
+                eviction_memory=memory_bytes(n.eviction_hard_memory)
+                if n.eviction_hard_memory is not None
                 else eviction,
             )
         )
-    cluster = Cluster(nodes, distribution, version, frozenset(spec.k3s.disable), source=source)
-    _explain_defaults(
-        cluster, explicit=any(n.reserved is not None or n.evictionHardMemory is not None for n in spec.nodes)
-    )
+    cluster = Cluster(nodes, distribution, version, frozenset(platform.k3s_disable), source=source)
+    _explain_defaults(cluster, explicit=platform.explicit_reservations)
     return cluster
 
 
@@ -196,7 +192,7 @@ def from_sizes(
 
 
 def resolve_cluster(
-    platform: Platform | None,
+    platform: PlatformFacts | None,
     memory: str | None = None,
     cpu: str | None = None,
     count: int | None = None,
@@ -256,7 +252,7 @@ class NodePlan:
     ``clusters/<name>/`` directory), and a cluster with none gets only the sizes given.
     """
 
-    platforms: tuple[Platform, ...] = ()
+    platforms: tuple[PlatformFacts, ...] = ()
     flags: NodeSizes = NodeSizes()
     config: NodeSizes = NodeSizes()
     per_cluster: dict[str, NodeSizes] = field(default_factory=dict)
@@ -265,18 +261,18 @@ class NodePlan:
     config_at: dict[str, tuple[int, int]] = field(default_factory=dict)
     config_dir: str = ""  # the directory of the config file (absolute)
 
-    def platform_for(self, name: str) -> Platform | None:
+    def platform_for(self, name: str) -> PlatformFacts | None:
         if len(self.platforms) == 1:
             return self.platforms[0]
         short = name.rsplit("/", 1)[-1]  # "<repository>/<cluster>" when several repositories
-        named = {p.metadata.name: p for p in self.platforms}
+        named = {p.name: p for p in self.platforms}
         return named.get(name) or named.get(short)
 
     def sizes_for(self, name: str) -> NodeSizes:
         mine = self.per_cluster.get(name) or self.per_cluster.get(name.rsplit("/", 1)[-1]) or NodeSizes()
         return self.flags.over(mine.over(self.config))
 
-    def for_cluster(self, name: str) -> tuple[Cluster | None, Platform | None]:
+    def for_cluster(self, name: str) -> tuple[Cluster | None, PlatformFacts | None]:
         """The nodes of cluster ``name`` (None: no size known) and its platform spec."""
         platform = self.platform_for(name)
         s = self.sizes_for(name)

@@ -25,7 +25,7 @@ from gitops_gen.k8s.workloads import as_dict
 from gitops_gen.values import deep_merge, set_path
 
 if TYPE_CHECKING:
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 Lookup = Callable[[str, str, str], "Resource | None"]
 
@@ -74,7 +74,7 @@ def _basename(text: str) -> str:
     return name.split("@", 1)[0].split(":", 1)[0]
 
 
-def describe(hr: Resource, lookup: Lookup, platform: Platform | None = None) -> ReleaseInfo:
+def describe(hr: Resource, lookup: Lookup, platform: PlatformFacts | None = None) -> ReleaseInfo:
     spec = as_dict(hr.body.get("spec"))
     chart, version, where = chart_of(hr, lookup)
     notes: list[str] = []
@@ -163,15 +163,6 @@ def _values_from(
     return body
 
 
-def _spec_component_enabled(platform: Platform | None, component: str) -> bool:
+def _spec_component_enabled(platform: PlatformFacts | None, component: str) -> bool:
     """Is ``spec.components.<component>`` (``logging.loki``) present and enabled in the platform?"""
-    if platform is None:
-        return False
-    node: Any = getattr(getattr(platform, "spec", None), "components", None)
-    for part in component.split("."):
-        if node is None:
-            return False
-        if getattr(node, "enabled", True) is False:
-            return False
-        node = getattr(node, part, None)
-    return node is not None and getattr(node, "enabled", True) is not False
+    return platform is not None and platform.component_enabled(component)

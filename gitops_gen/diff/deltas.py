@@ -103,8 +103,9 @@ def analyses(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[
     from gitops_gen.capacity.nodes import NodePlan
     from gitops_gen.k8s.loader import load_resources
     from gitops_gen.paths import display_path
+    from gitops_gen.spec.facts import facts_of
 
-    plan = NodePlan(tuple(specs.platforms) if specs is not None else ())
+    plan = NodePlan(tuple(facts_of(p) for p in specs.platforms) if specs is not None else ())
     if not views:
         resources, _problems = load_resources([tree])  # unreadable files are the lint delta's business
         cluster, platform = plan.for_cluster("")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import Cluster, NodePlan
     from gitops_gen.lint.config import Config as LintConfig
     from gitops_gen.lint.engine import LintResult
+    from gitops_gen.spec.facts import PlatformFacts
     from gitops_gen.spec.models import Platform
 
 DEFAULT_PATH = Path("output")
@@ -103,19 +104,32 @@ def settings_from_options(
     cfg = load_config(flags.config_file, cwd=cwd, repo_root=repo_root, rule_ids=set(rules()))
     options = LintOptions(repo_root=repo_root)
 
+    cache_dir: Path | None = None
+    if not flags.no_cache:
+        if flags.cache_dir:
+            cache_dir = Path(flags.cache_dir)
+        elif not os.environ.get("GITOPS_GEN_NO_CACHE"):
+            from platformdirs import user_cache_dir
+
+            cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
     specs_dir = flags.specs_dir
+    facts: list[PlatformFacts] = []
     if platforms is not None:
+        from gitops_gen.lint.specfacts import facts_of_all
+
         specs_dir = None  # given, not discovered or loaded
+        facts = facts_of_all(platforms)
     elif specs_dir is None:
         from gitops_gen.discover import default_specs_dir
 
         specs_dir = default_specs_dir(list(paths) or [DEFAULT_PATH], cwd)
     if specs_dir is not None:
-        platforms = _load_platforms(Path(specs_dir))
-    platforms = platforms or []
-    platform = platforms[0] if platforms else None
+        from gitops_gen.lint.specfacts import load_platforms
+
+        facts = load_platforms(Path(specs_dir), cache_dir)
+    platform = facts[0] if facts else None
     options.platform = platform
-    spec_version = str(platform.spec.kubernetesVersion) if platform is not None else None
+    spec_version = platform.kubernetes_version if platform is not None else None
     from gitops_gen.lint.schema.embedded import resolve_version
 
     options.kubernetes_version = resolve_version(
@@ -138,17 +152,9 @@ def settings_from_options(
         str(flag_validator) if flag_validator not in (None, "embedded") else (cfg.validator or "embedded")
     )
     options.cluster = _cluster(flags, cfg, platform, options.kubernetes_version)
-    nodes = _node_plan(flags, cfg, platforms, options.kubernetes_version)
+    nodes = _node_plan(flags, cfg, facts, options.kubernetes_version)
     options.chart_dirs = _chart_dirs(flags.chart_dirs)
 
-    cache_dir: Path | None = None
-    if not flags.no_cache:
-        if flags.cache_dir:
-            cache_dir = Path(flags.cache_dir)
-        elif not os.environ.get("GITOPS_GEN_NO_CACHE"):
-            from platformdirs import user_cache_dir
-
-            cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
     jobs = flags.jobs
     if jobs is not None and jobs < 1:
         raise UserError("--jobs must be at least 1")
@@ -168,12 +174,6 @@ def settings_from_options(
     )
 
 
-def _load_platforms(specs_dir: Path) -> list[Platform]:
-    from gitops_gen.spec.loader import load_specs
-
-    return load_specs(specs_dir).platforms
-
-
 def _pick_validator(choice: str) -> str:
     if choice == "auto":
         return "kubeconform" if shutil.which("kubeconform") else "embedded"
@@ -186,7 +186,7 @@ def _pick_validator(choice: str) -> str:
 
 
 def _cluster(
-    flags: LintFlags, cfg: LintConfig, platform: Platform | None, kubernetes_version: str
+    flags: LintFlags, cfg: LintConfig, platform: PlatformFacts | None, kubernetes_version: str
 ) -> Cluster | None:
     """The nodes from the flags (else the config's ``nodes``) and the platform spec, with the one
     semantics lint and budget share (:func:`gitops_gen.capacity.nodes.resolve_cluster`)."""
@@ -205,7 +205,7 @@ def _cluster(
 
 
 def _node_plan(
-    flags: LintFlags, cfg: LintConfig, platforms: list[Platform], kubernetes_version: str
+    flags: LintFlags, cfg: LintConfig, platforms: list[PlatformFacts], kubernetes_version: str
 ) -> NodePlan | None:
     """The nodes of each cluster in cluster mode (None: no size known anywhere, nothing to budget)."""
     given = (flags.node_memory, flags.node_cpu, flags.node_count)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
 
     from gitops_gen.capacity.nodes import NodePlan, NodeSizes
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 
@@ -72,7 +72,7 @@ class Config:
         return NodeSizes(self.node_memory, self.node_cpu, self.node_count)
 
     def node_plan(
-        self, platforms: list[Platform], flags: NodeSizes, kubernetes_version: str = "1.34"
+        self, platforms: list[PlatformFacts], flags: NodeSizes, kubernetes_version: str = "1.34"
     ) -> NodePlan:
         """The nodes of each cluster: ``flags`` over ``clusters.<name>.nodes`` over ``nodes`` over the
         cluster's platform spec (lint and budget alike)."""

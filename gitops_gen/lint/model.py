@@ -27,7 +27,7 @@ from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
 
 if TYPE_CHECKING:  # imported only when a run has nodes (keeps one-file lint start-up small)
     from gitops_gen.capacity.nodes import Cluster
-    from gitops_gen.spec.models import Platform
+    from gitops_gen.spec.facts import PlatformFacts
 
 
 class Severity(IntEnum):
@@ -112,7 +112,7 @@ class LintOptions:
     cluster: Cluster | None = None  # the nodes; None: the budget rules have nothing to check
     repo_root: Path | None = None  # git repository root, for flux-refs path checks
     kubernetes_version: str = "1.34"
-    platform: Platform | None = None  # when a platform spec is known
+    platform: PlatformFacts | None = None  # when a platform spec is known
     # schema validation (rule `schema`)
     schema_dirs: list[Path] = field(default_factory=list)  # kubeconform-layout JSON schemas
     crd_dirs: list[Path] = field(default_factory=list)  # CRD manifests

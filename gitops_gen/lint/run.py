@@ -89,20 +89,21 @@ def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintRe
     gc_was = gc.isenabled()
     gc.disable()  # the loaded objects are acyclic trees: collecting them is pure overhead
     try:
-        result = _lint(paths, settings or RunSettings())
-        result.findings = _spec_locations(result.findings)
+        settings = settings or RunSettings()
+        result = _lint(paths, settings)
+        result.findings = _spec_locations(result.findings, settings.cache_dir)
         return result
     finally:
         if gc_was:
             gc.enable()
 
 
-def _spec_locations(findings: list[Finding]) -> list[Finding]:
+def _spec_locations(findings: list[Finding], cache_dir: Path | None) -> list[Finding]:
     """Findings on objects rendered by gitops-gen name the spec key that set the value (not cached:
     the specs' lines move without the output changing)."""
     from gitops_gen.lint.specmap import attach
 
-    return attach(findings) if findings else findings
+    return attach(findings, cache_dir=cache_dir) if findings else findings
 
 
 def _lint(paths: list[Path], settings: RunSettings) -> LintResult:

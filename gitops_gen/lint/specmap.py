@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.lint.model import Finding, SpecLocation
 
 if TYPE_CHECKING:
-    from gitops_gen.spec.loader import Specs
+    from gitops_gen.spec.files import SpecDocs
 
 Key = tuple[str | int, ...]
 
@@ -159,13 +159,13 @@ def component_key(component: str, path: Key, doc: Any) -> Key:
     return base
 
 
-def _override(specs: Specs, app: str, key: Key, cluster: str) -> tuple[str, Key] | None:
+def _override(specs: SpecDocs, app: str, key: Key, cluster: str) -> tuple[str, Key] | None:
     """A cluster's ``spec.apps.<app>`` override that sets ``key`` of the app, as (owner, key)."""
     if len(key) < 2:
         return None
-    for p in specs.platforms:
-        owner = f"Platform/{p.metadata.name}"
-        if cluster and p.metadata.name != cluster:
+    for name in specs.platform_names:
+        owner = f"Platform/{name}"
+        if cluster and name != cluster:
             continue
         moved: Key = ("spec", "apps", app, *key[1:])
         if _exists(specs.docs.get(owner), moved[:4]):
@@ -199,12 +199,13 @@ def dotted_key(key: Key) -> str:
 class _Mapper:
     """Reads each rendered file's header once and each specs directory once."""
 
-    def __init__(self, cwd: Path, specs: Specs | None = None) -> None:
+    def __init__(self, cwd: Path, specs: SpecDocs | None = None, cache_dir: Path | None = None) -> None:
         self.cwd = cwd  # where relative finding files are read from
         self.given = specs  # the specs of the tree (``diff``: no marker needed)
+        self.cache_dir = cache_dir  # the lint cache: specs validated before are not validated again
         self.headers: dict[str, tuple[list[str], str] | None] = {}
         self.marked: dict[Path, Path | None] = {}
-        self.specs: dict[Path, Specs | None] = {}
+        self.specs: dict[Path, SpecDocs | None] = {}
 
     def header(self, file: str) -> tuple[list[str], str] | None:
         if file not in self.headers:
@@ -231,13 +232,13 @@ class _Mapper:
             self.marked[d] = found
         return found
 
-    def specs_for(self, out_dir: Path, spec_name: str) -> Specs | None:
+    def specs_for(self, out_dir: Path, spec_name: str) -> SpecDocs | None:
         prefix = spec_name.split("/", 1)[0]
         for candidate in (out_dir.parent / prefix, self.cwd / prefix):
             if candidate.is_dir():
                 key = candidate.resolve()
                 if key not in self.specs:
-                    self.specs[key] = _load(candidate)
+                    self.specs[key] = _load(candidate, self.cache_dir)
                 if self.specs[key] is not None:
                     return self.specs[key]
         return None
@@ -256,8 +257,17 @@ def _read_header(path: Path) -> tuple[list[str], str] | None:
     return [s.strip() for s in m.group(1).split(",")], comp.group(1) if comp else ""
 
 
-def _load(specs_dir: Path) -> Specs | None:
+def _load(specs_dir: Path, cache_dir: Path | None) -> SpecDocs | None:
+    """The specs of ``specs_dir``, or None when they are broken. Specs whose very contents were validated
+    before (their facts are in the lint cache) are read as plain documents, without the models."""
     from gitops_gen.errors import UserError
+
+    if cache_dir is not None:
+        from gitops_gen.lint.specfacts import validated_docs
+
+        docs = validated_docs(specs_dir, cache_dir)
+        if docs is not None:
+            return docs
     from gitops_gen.spec.loader import load_specs
 
     try:
@@ -306,11 +316,16 @@ def locate(finding: Finding, mapper: _Mapper) -> SpecLocation | None:
     return SpecLocation(where.file, where.line, where.column, dotted_key(key), _exists(doc, key))
 
 
-def attach(findings: list[Finding], cwd: Path | None = None, specs: Specs | None = None) -> list[Finding]:
+def attach(
+    findings: list[Finding],
+    cwd: Path | None = None,
+    specs: SpecDocs | None = None,
+    cache_dir: Path | None = None,
+) -> list[Finding]:
     """``findings`` with the spec location of each finding on a rendered object, and its fix naming
     the spec key. ``cwd``: where the findings' relative file names are read from; ``specs``: the specs
-    the files were rendered from (else found beside the render marker)."""
-    mapper = _Mapper(cwd or Path.cwd(), specs)
+    the files were rendered from (else found beside the render marker); ``cache_dir``: the lint cache."""
+    mapper = _Mapper(cwd or Path.cwd(), specs, cache_dir)
     out: list[Finding] = []
     for f in findings:
         spec = locate(f, mapper)

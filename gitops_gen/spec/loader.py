@@ -7,9 +7,7 @@ Each error names ``file:line:col``, the key path and a hint, e.g.::
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,13 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
-from gitops_gen.paths import display_path
+from gitops_gen.spec.files import SPEC_LIMITS, SpecDocs, spec_files, spec_names
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, AppOverride, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
 from gitops_gen.values import dotted
 from gitops_gen.yamlio import (
-    DEFAULT_LIMITS,
     check_bounds,
     load_fast,
     load_positioned,
@@ -32,36 +29,14 @@ from gitops_gen.yamlio import (
     read_text,
 )
 
-# Specs are small hand-written files; the round-trip reader that gives exact positions reads flow-style
-# YAML at ~100-150 KB/s, so a spec at the manifests' 8 MiB limit would take a minute. 1 MiB is far above
-# any real spec (the reference platform spec is ~10 KB); GITOPS_GEN_MAX_FILE_BYTES still overrides it.
-SPEC_MAX_BYTES = 1024 * 1024
-SPEC_LIMITS = (
-    DEFAULT_LIMITS
-    if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
-    else dataclasses.replace(
-        DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes)
-    )
-)
 
-SPEC_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass
-class Specs:
-    """Everything under a specs directory: exactly one Platform and any number of Apps."""
+@dataclass(kw_only=True)
+class Specs(SpecDocs):
+    """Everything under a specs directory: exactly one Platform and any number of Apps (validated)."""
 
     platform: Platform  # the first platform by name (the only one, in a single-cluster specs directory)
     apps: list[App] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (as shown in errors)
     root: Path = Path(".")
-    # "Kind/name" -> spec file named from the specs directory ("specs/apps/x.yaml"): the same whatever
-    # the working directory, so rendered headers are deterministic.
-    names: dict[str, str] = field(default_factory=dict)
-    # "Kind/name" -> its document: ruamel's (with positions) or plain data (read by the fast path)
-    docs: dict[str, Any] = field(default_factory=dict, repr=False)
-    # "Kind/name" -> (spec file, document index): where a plain document's positions are read when asked
-    origins: dict[str, tuple[Path, int]] = field(default_factory=dict, repr=False)
     platforms: list[Platform] = field(default_factory=list)  # every cluster, sorted by name
     # cluster -> the apps it runs, with its overrides applied (sorted by name)
     cluster_apps: dict[str, list[App]] = field(default_factory=dict)
@@ -76,59 +51,6 @@ class Specs:
     def fleet(self) -> bool:
         """Several clusters: rendered with shared bases and per-cluster overlays."""
         return len(self.platforms) > 1
-
-    def source_of(self, kind: str, name: str) -> str:
-        return self.sources.get(f"{kind}/{name}", "")
-
-    def name_of(self, kind: str, name: str) -> str:
-        """The spec file of an object, as named in rendered headers (``specs/platform.yaml``)."""
-        return self.names.get(f"{kind}/{name}") or self.sources.get(f"{kind}/{name}", "")
-
-    def locate(self, kind: str, name: str, path: tuple[str | int, ...]) -> Location:
-        """file:line:col of ``path`` (e.g. ``("spec", "ingress", "host")``) in an object's spec file."""
-        key = f"{kind}/{name}"
-        doc = self.docs.get(key)
-        if doc is not None and getattr(doc, "lc", None) is None and key in self.origins:
-            doc = self._positioned(key)  # read by the fast path: positions read now, once
-        line, col = position_of(doc, path) if doc is not None else (1, 1)
-        return Location(self.sources.get(key, ""), line or 1, col or 1)
-
-    def _positioned(self, key: str) -> Any:
-        path, index = self.origins[key]
-        try:
-            name = self.sources.get(key, str(path))
-            doc = load_positioned(
-                read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS
-            )[index]
-        except (UserError, IndexError):
-            return self.docs.get(key)  # changed since: positions unknown (the caller falls back)
-        self.docs[key] = doc
-        return doc
-
-
-def spec_files(specs_dir: Path) -> list[Path]:
-    if not specs_dir.exists():
-        raise UserError.at(
-            str(specs_dir),
-            "specs directory does not exist",
-            hint="pass --specs DIR pointing at your platform.yaml and apps/",
-        )
-    if specs_dir.is_file():
-        return [specs_dir]
-
-    def unreadable(exc: OSError) -> None:
-        raise UserError.at(
-            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
-        )
-
-    files: list[Path] = []
-    for dirpath, dirs, names in os.walk(specs_dir, onerror=unreadable):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for n in names:
-            p = Path(dirpath) / n
-            if p.suffix in SPEC_SUFFIXES and not n.startswith(".") and p.is_file():
-                files.append(p)
-    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
 
 
 def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Specs:
@@ -150,12 +72,8 @@ def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Sp
     files = spec_files(specs_dir)
     doc_files: dict[int, tuple[Path, int]] = {}  # id(document) -> its file and index in it
     base = display_root if display_root is not None else Path.cwd()
-    names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
-    names_prefix = names_root.resolve().name
     for path in files:
-        name = display_path(path, base)
-        rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
-        spec_name = f"{names_prefix}/{rel}" if names_prefix else rel
+        name, spec_name = spec_names(specs_dir, path, base)
         try:
             text = read_text(path, display=name, limits=SPEC_LIMITS)
             plain = load_fast(text) if fast else None

@@ -176,7 +176,8 @@ def texts(a: Answers) -> dict[str, str]:
 
 def scaffold(specs_dir: Path, answers: Answers) -> list[Path]:
     """Check the answers through the spec loader, then write the files; return their paths."""
-    from gitops_gen.spec.loader import load_specs, spec_files
+    from gitops_gen.spec.files import spec_files
+    from gitops_gen.spec.loader import load_specs
     from gitops_gen.spec.schema import schema_text
 
     if answers.host and "ingress-nginx" not in _components(answers.components or ""):

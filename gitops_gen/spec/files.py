@@ -1,0 +1,145 @@
+"""The spec files of a specs directory and their documents, without validation (no heavy imports: lint
+keys its cached spec facts on the files, and locates findings in specs it knows to be valid).
+
+:class:`SpecDocs` is where each ``Kind/name`` is written; :class:`~gitops_gen.spec.loader.Specs` (the
+validated specs) extends it with the models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import Location, UserError
+from gitops_gen.paths import display_path
+from gitops_gen.yamlio import DEFAULT_LIMITS, decode_text, load_fast, load_positioned, position_of, read_text
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+# Specs are small hand-written files; the round-trip reader that gives exact positions reads flow-style
+# YAML at ~100-150 KB/s, so a spec at the manifests' 8 MiB limit would take a minute. 1 MiB is far above
+# any real spec (the reference platform spec is ~10 KB); GITOPS_GEN_MAX_FILE_BYTES still overrides it.
+SPEC_MAX_BYTES = 1024 * 1024
+SPEC_LIMITS = (
+    DEFAULT_LIMITS
+    if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
+    else dataclasses.replace(
+        DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes)
+    )
+)
+
+
+@dataclass
+class SpecDocs:
+    """The documents of a specs directory and where each ``Kind/name`` is written."""
+
+    sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (as shown in errors)
+    # "Kind/name" -> spec file named from the specs directory ("specs/apps/x.yaml"): the same whatever
+    # the working directory, so rendered headers are deterministic.
+    names: dict[str, str] = field(default_factory=dict)
+    # "Kind/name" -> its document: ruamel's (with positions) or plain data (read by the fast path)
+    docs: dict[str, Any] = field(default_factory=dict, repr=False)
+    # "Kind/name" -> (spec file, document index): where a plain document's positions are read when asked
+    origins: dict[str, tuple[Path, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def platform_names(self) -> list[str]:
+        """Every Platform's name, sorted."""
+        return sorted(k.split("/", 1)[1] for k in self.names if k.startswith("Platform/"))
+
+    def source_of(self, kind: str, name: str) -> str:
+        return self.sources.get(f"{kind}/{name}", "")
+
+    def name_of(self, kind: str, name: str) -> str:
+        """The spec file of an object, as named in rendered headers (``specs/platform.yaml``)."""
+        return self.names.get(f"{kind}/{name}") or self.sources.get(f"{kind}/{name}", "")
+
+    def locate(self, kind: str, name: str, path: tuple[str | int, ...]) -> Location:
+        """file:line:col of ``path`` (e.g. ``("spec", "ingress", "host")``) in an object's spec file."""
+        key = f"{kind}/{name}"
+        doc = self.docs.get(key)
+        if doc is not None and getattr(doc, "lc", None) is None and key in self.origins:
+            doc = self._positioned(key)  # read by the fast path: positions read now, once
+        line, col = position_of(doc, path) if doc is not None else (1, 1)
+        return Location(self.sources.get(key, ""), line or 1, col or 1)
+
+    def _positioned(self, key: str) -> Any:
+        path, index = self.origins[key]
+        try:
+            name = self.sources.get(key, str(path))
+            doc = load_positioned(
+                read_text(path, display=name, limits=SPEC_LIMITS), name, limits=SPEC_LIMITS
+            )[index]
+        except (UserError, IndexError):
+            return self.docs.get(key)  # changed since: positions unknown (the caller falls back)
+        self.docs[key] = doc
+        return doc
+
+
+def spec_names(specs_dir: Path, path: Path, base: Path) -> tuple[str, str]:
+    """A spec file's name as shown (relative to ``base``) and as named in rendered headers."""
+    names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
+    names_prefix = names_root.resolve().name
+    rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
+    return display_path(path, base), (f"{names_prefix}/{rel}" if names_prefix else rel)
+
+
+def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> SpecDocs | None:
+    """The documents of ``specs_dir`` (its files' ``contents``), named and indexed exactly as
+    :func:`~gitops_gen.spec.loader.load_specs` names them, for specs known to be valid (they were
+    validated with these very contents): nothing is checked here, and None is returned on anything a
+    valid spec does not hold."""
+    base = Path.cwd()
+    platforms: list[tuple[str, str, str, Any, tuple[Path, int]]] = []
+    apps: list[tuple[str, str, str, Any, tuple[Path, int]]] = []
+    for path, data in contents:
+        name, spec_name = spec_names(specs_dir, path, base)
+        try:
+            text = decode_text(data, name)
+            plain = load_fast(text)  # as load_specs reads it: libyaml, else ruamel where they could differ
+            docs = plain if plain is not None else load_positioned(text, name, limits=SPEC_LIMITS)
+        except UserError:
+            return None
+        for index, doc in enumerate(docs):
+            if doc is None:
+                continue
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            own = meta.get("name") if isinstance(meta, dict) else None
+            kind = doc.get("kind") if isinstance(doc, dict) else None
+            if not isinstance(own, str) or kind not in ("Platform", "App"):
+                return None  # not what a valid spec holds: let the full load answer
+            entry = (f"{kind}/{own}", name, spec_name, doc, (path, index))
+            (platforms if kind == "Platform" else apps).append(entry)
+    out = SpecDocs()
+    # in the order load_specs fills them in (the platforms by name, then the apps as read): a file holding
+    # several documents is named by the last of them in rendered headers' reverse lookup
+    for key, name, spec_name, doc, origin in [*sorted(platforms, key=lambda e: e[0]), *apps]:
+        out.sources[key], out.names[key], out.docs[key], out.origins[key] = name, spec_name, doc, origin
+    return out
+
+
+def spec_files(specs_dir: Path) -> list[Path]:
+    if not specs_dir.exists():
+        raise UserError.at(
+            str(specs_dir),
+            "specs directory does not exist",
+            hint="pass --specs DIR pointing at your platform.yaml and apps/",
+        )
+    if specs_dir.is_file():
+        return [specs_dir]
+
+    def unreadable(exc: OSError) -> None:
+        raise UserError.at(
+            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
+        )
+
+    files: list[Path] = []
+    for dirpath, dirs, names in os.walk(specs_dir, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for n in names:
+            p = Path(dirpath) / n
+            if p.suffix in SPEC_SUFFIXES and not n.startswith(".") and p.is_file():
+                files.append(p)
+    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())

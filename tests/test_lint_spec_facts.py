@@ -1,0 +1,260 @@
+"""Lint takes the platform facts of ``specs/`` from the lint cache when the specs are unchanged (issue 15
+item 6): the results are those of the full load, byte for byte, on every bundled example, for a finding
+with a spec location, after a spec changed, and for a broken spec (same located error, same exit code).
+
+"Cheap path": a run whose cache holds only the spec facts record (its results cache is empty), with
+the full load made to fail if it were reached (for the facts or for a finding's spec location), so the
+facts can only have come from the record and the spec locations from the plain documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_gen.capacity.profiles import PROFILES
+from gitops_gen.cli import main
+from gitops_gen.lint import specfacts
+from gitops_gen.render.api import run_render
+from gitops_gen.spec import loader
+from gitops_gen.spec.facts import facts_of, from_plain, to_plain
+from gitops_gen.spec.loader import load_specs
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = {"bundled": REPO, "day2": REPO / "examples" / "day2", "fleet": REPO / "examples" / "fleet"}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy_example(src: Path, repo: Path) -> Path:
+    """``src`` (the repository root or an example) copied to the same place in a new repository
+    ``repo`` (Flux paths are read from the repository root)."""
+    dst = repo / src.relative_to(REPO)
+    for name in ("specs", "output"):
+        shutil.copytree(src / name, dst / name)
+    (repo / ".git").mkdir()
+    return dst
+
+
+def warm(tmp: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A cache directory (in ``tmp``) holding only the spec facts record of the specs of the current
+    directory (no lint results)."""
+    full = tmp / "cache-full"
+    run(["lint", "--cache-dir", str(full), "--format", "json"], capsys)
+    records = list((full / "specs").iterdir())
+    assert len(records) == 1, records
+    only = tmp / "cache-specs"
+    shutil.copytree(full / "specs", only / "specs")
+    return only
+
+
+def refuse_full_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the run if the specs are validated (for the facts, or for a finding's spec location)."""
+
+    def fail(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the specs were loaded in full: the cached facts were not used")
+
+    monkeypatch.setattr(specfacts, "facts_of_all", fail)
+    monkeypatch.setattr(loader, "load_specs", fail)
+
+
+def cheap_and_full(
+    root: Path, fmt: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cache: Path
+) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+    full = run(["lint", "--no-cache", "--format", fmt], capsys)
+    with monkeypatch.context() as m:
+        refuse_full_load(m)
+        cheap = run(["lint", "--cache-dir", str(cache), "--format", fmt], capsys)
+    return cheap, full
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_cached_facts_give_the_same_lint_on_every_example(
+    example: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(EXAMPLES[example], tmp_path / example)
+    monkeypatch.chdir(root)
+    cache = warm(tmp_path, capsys)
+    reports = {}
+    for fmt in ("json", "sarif"):
+        cheap, full = cheap_and_full(root, fmt, capsys, monkeypatch, cache)
+        assert cheap == full
+        reports[fmt] = json.loads(full[1])  # a real report, not an error
+    if example == "fleet":  # its memory-budget infos name the spec key that sets the node size
+        assert any(f.get("spec") for f in reports["json"]["findings"])
+
+
+def test_a_budget_error_with_its_spec_location_is_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(REPO, tmp_path / "repo")
+    spec = root / "specs/apps/lingua-app.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("maxReplicas: 5", "maxReplicas: 500", 1), "utf-8"
+    )
+    assert run_render(root / "specs", root / "output", check=False) == 0
+    monkeypatch.chdir(root)
+    cache = warm(tmp_path, capsys)
+    for fmt in ("json", "sarif", "text"):
+        cheap, full = cheap_and_full(root, fmt, capsys, monkeypatch, cache)
+        assert cheap == full
+        assert full[0] == 1
+    _code, out, _ = run(["lint", "--no-cache", "--format", "json"], capsys)
+    [f] = [f for f in json.loads(out)["findings"] if f["rule"] == "cpu-budget"]
+    assert (
+        f["spec"]["path"] == "spec.autoscaling.maxReplicas"
+        and f["spec"]["file"] == "specs/apps/lingua-app.yaml"
+    )
+
+
+def test_a_changed_spec_is_read_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is keyed by the specs' content: a smaller node is not answered from the old record."""
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    cache = warm(tmp_path, capsys)
+    before = run(["lint", "--cache-dir", str(cache), "--format", "json"], capsys)
+    platform = root / "specs/platform.yaml"
+    platform.write_text(
+        platform.read_text(encoding="utf-8").replace("memory: 12Gi", "memory: 2Gi", 1), "utf-8"
+    )
+    after = run(["lint", "--cache-dir", str(cache), "--format", "json"], capsys)
+    full = run(["lint", "--no-cache", "--format", "json"], capsys)
+    assert after == full
+    assert after != before and after[0] == 1  # 2Gi is too small for the platform: a budget error
+    assert len(list((cache / "specs").iterdir())) == 2  # one record per version of the specs
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("spec:\n  distribution", "spec:\n  colour: red\n  distribution", "specs/platform.yaml:10:3"),
+        ("memory: 12Gi", "memory: 12Gigs", "specs/platform.yaml:24:15"),
+        ("  k3s:\n", "  k3s: [\n", "specs/platform.yaml:"),
+    ],
+    ids=["unknown-field", "bad-quantity", "yaml-syntax"],
+)
+def test_a_broken_spec_gives_the_same_located_error(
+    old: str,
+    new: str,
+    where: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    cache = warm(tmp_path, capsys)  # the valid specs are cached: the broken ones must not be answered from it
+    platform = root / "specs/platform.yaml"
+    text = platform.read_text(encoding="utf-8")
+    assert old in text
+    platform.write_text(text.replace(old, new, 1), encoding="utf-8")
+    target = "output/clusters/vps/kustomization.yaml"  # one file, as the pre-commit hook lints
+    for argv in (["lint", "--format", "json"], ["lint", target, "--format", "sarif"]):
+        full = run([*argv, "--no-cache"], capsys)
+        cached = run([*argv, "--cache-dir", str(cache)], capsys)
+        assert cached == full
+        assert full[0] == 2 and full[1] == ""
+        assert where in full[2], full[2]
+    assert len(list((cache / "specs").iterdir())) == 1  # nothing stored for the broken specs
+
+
+def _walk_enabled(platform: Any, component: str) -> bool:
+    """The capacity model's former reading of ``spec.components.<component>`` on the Pydantic model."""
+    node: Any = platform.spec.components
+    for part in component.split("."):
+        if node is None or getattr(node, "enabled", True) is False:
+            return False
+        node = getattr(node, part, None)
+    return node is not None and getattr(node, "enabled", True) is not False
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+@pytest.mark.parametrize("disable", ["", "logging", "monitoring", "certManager"])
+def test_the_facts_hold_what_the_model_says(example: str, disable: str, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(EXAMPLES[example] / "specs", specs)
+    if disable:  # every platform of the example with this component switched off
+        for p in specs.rglob("*.yaml"):
+            text = p.read_text(encoding="utf-8")
+            p.write_text(
+                text.replace(f"    {disable}:\n      enabled: true", f"    {disable}:\n      enabled: false")
+            )
+    paths = {p.SPEC_COMPONENT for p in PROFILES.values()} | {
+        "logging",
+        "logging.promtail",
+        "certManager.acme",
+        "nope",
+    }
+    for platform in load_specs(specs).platforms:
+        facts = facts_of(platform)
+        for path in sorted(paths):
+            assert facts.component_enabled(path) == _walk_enabled(platform, path), path
+        assert from_plain(to_plain(facts)) == facts
+        assert facts.name == platform.metadata.name
+        assert [n.memory for n in facts.nodes] == [n.memory for n in platform.spec.nodes]
+        assert facts.kubernetes_version == platform.spec.kubernetesVersion
+
+
+def test_the_record_is_private_and_holds_no_spec_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    cache = warm(tmp_path, capsys)
+    [record] = (cache / "specs").iterdir()
+    data = record.read_bytes()
+    for text in (b"ops@cachefly.site", b"github.com", b"grafana-admin", b"lingua"):
+        assert text not in data  # only names, sizes, versions and component names
+    if os.name == "posix":
+        assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    # a torn or foreign record is a miss (the full load answers), never an error
+    record.write_bytes(data[:-3])
+    assert specfacts.load_platforms(root / "specs", cache) == [
+        facts_of(p) for p in load_specs("specs").platforms
+    ]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+@pytest.mark.parametrize("layout", ["as-is", "one-file"])
+def test_plain_documents_are_named_as_the_full_load_names_them(
+    example: str, layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a finding's spec location is read from: the same names (in the same order: a file of
+    several documents is named by the last one), sources, origins and data as the full load's."""
+    from gitops_gen.spec.files import spec_files, valid_spec_docs
+    from gitops_gen.yamlio import to_plain as plain
+
+    specs = tmp_path / "specs"
+    shutil.copytree(EXAMPLES[example] / "specs", specs)
+    if layout == "one-file":  # every spec as one multi-document file, the apps first
+        files = sorted(spec_files(specs), key=lambda p: "platform" in p.name or "clusters" in p.parts)
+        texts = [p.read_text(encoding="utf-8") for p in files]
+        shutil.rmtree(specs)
+        specs.mkdir()
+        (specs / "all.yaml").write_text("\n---\n".join(texts), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for specs_dir in (Path("specs"), specs):
+        full = load_specs(specs_dir)
+        light = valid_spec_docs(specs_dir, [(p, p.read_bytes()) for p in spec_files(specs_dir)])
+        assert light is not None
+        assert list(light.names.items()) == list(full.names.items())
+        assert light.sources == full.sources and light.origins == full.origins
+        assert {k: plain(v) for k, v in light.docs.items()} == {k: plain(v) for k, v in full.docs.items()}
+        assert light.platform_names == [p.metadata.name for p in full.platforms]
