@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 from gitops_gen.diff import deltas, gitref
 from gitops_gen.diff.compare import compare_objects
 from gitops_gen.diff.model import DiffReport
-from gitops_gen.diff.objects import parse_tree, read_tree
+from gitops_gen.diff.objects import parse_tree, read_tree, shared_parser
 from gitops_gen.diff.report import render_report
 from gitops_gen.errors import Location, UserError
 
@@ -85,8 +85,9 @@ def diff_output_dirs(
             "no YAML files in either directory",
             hint="pass two directories of rendered manifests",
         )
-    old = parse_tree(old_files, display=lambda rel: str(old_dir / rel))
-    new = parse_tree(new_files, display=lambda rel: str(new_dir / rel))
+    parser = shared_parser()
+    old = parse_tree(old_files, display=lambda rel: str(old_dir / rel), parser=parser)
+    new = parse_tree(new_files, display=lambda rel: str(new_dir / rel), parser=parser)
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
     specs = load_specs(specs_dir) if specs_dir is not None and specs_dir.is_dir() else None
     deltas.add_deltas(report, old_dir, new_dir, specs, specs, lint_flags=lint_flags)
@@ -101,8 +102,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
     rel = gitref.relative_to_root(repo, specs_dir)
     label = f"{base} ({commit[:12]})" if base != commit else commit[:12]
     with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-") as tmp:
-        tmp_root = Path(tmp)
-        base_root = tmp_root / "base"
+        base_root = Path(tmp) / "base"
         exported = gitref.export_path(repo, commit, rel, base_root)
         if not exported:
             raise UserError.at(
@@ -118,21 +118,27 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         new_specs = load_specs(specs_dir)
         old_files = deltas.render(old_specs, out_dir)
         new_files = deltas.render(new_specs, out_dir)
-        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}")
-        new = parse_tree(new_files, display=lambda r: f"rendered {r}")
+        parser = shared_parser()
+        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parser)
+        new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parser)
         report = DiffReport(label, "working tree", compare_objects(old, new))
-        # on disk for the linter and the budget, placed as in the repository (Flux paths resolve)
-        old_tree = _write_tree(tmp_root / "old", deltas.tree_prefix(old_specs, out_dir), old_files)
-        new_tree = _write_tree(tmp_root / "new", deltas.tree_prefix(new_specs, out_dir), new_files)
-        deltas.add_deltas(
-            report,
-            old_tree,
-            new_tree,
-            old_specs,
-            new_specs,
-            repo_roots=(tmp_root / "old", tmp_root / "new"),
-            lint_flags=lint_flags,
-        )
+        # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
+        # one tree at a time: the old one, then, once its side is done, turned into the new one
+        with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-") as trees:
+            old_root, new_root = Path(trees) / "old", Path(trees) / "new"
+            old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
+            old_tree = _write_tree(old_root, old_out, old_files)
+            new_tree = new_root.joinpath(*PurePosixPath(new_out).parts) if new_out else new_root
+            deltas.add_deltas(
+                report,
+                old_tree,
+                new_tree,
+                old_specs,
+                new_specs,
+                repo_roots=(old_root, new_root),
+                lint_flags=lint_flags,
+                between=lambda: _turn_tree(old_root, new_root, (old_out, old_files), (new_out, new_files)),
+            )
     return report
 
 
@@ -146,14 +152,52 @@ def _at_ref(exc: UserError, ref: str) -> UserError:
     )
 
 
-def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
-    tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+def _placed(out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
+    """``files`` keyed by their POSIX path below the repository root (the tree sits at ``out_rel``);
+    a path that could leave the tree is dropped."""
+    out: dict[str, str] = {}
     for rel, text in files.items():
         parts = PurePosixPath(rel).parts
         if not parts or any(p in ("..", "") for p in parts) or rel.startswith("/"):
             continue
-        target = tree.joinpath(*parts)
+        out["/".join((*PurePosixPath(out_rel).parts, *parts))] = text
+    return out
+
+
+def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
+    tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+    for rel, text in _placed(out_rel, files).items():
+        target = root.joinpath(*rel.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     tree.mkdir(parents=True, exist_ok=True)
     return tree
+
+
+def _turn_tree(
+    old_root: Path, new_root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]
+) -> None:
+    """Move the tree :func:`_write_tree` wrote at ``old_root`` (``old``: its place and files) to
+    ``new_root`` and make it exactly what :func:`_write_tree` of ``new`` writes there: only the files
+    that differ are written, those that went are deleted, and so are the directories left empty
+    (creating files is what costs on disk: a change to one app rewrites a few files, not all)."""
+    old_root.rename(new_root)
+    before, after = _placed(*old), _placed(*new)
+    old_tree = new_root.joinpath(*PurePosixPath(old[0]).parts)
+    emptied: set[Path] = {old_tree, *old_tree.parents}
+    for rel in before.keys() - after.keys():
+        target = new_root.joinpath(*rel.split("/"))
+        target.unlink()
+        emptied.update(target.parents)
+    for d in sorted(emptied, key=lambda p: len(p.parts), reverse=True):  # the deepest first
+        if new_root in d.parents:
+            try:
+                d.rmdir()
+            except OSError:
+                continue  # not empty: it holds what stays
+    for rel, text in after.items():
+        if before.get(rel) != text:
+            target = new_root.joinpath(*rel.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    new_root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)

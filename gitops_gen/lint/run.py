@@ -47,6 +47,7 @@ from gitops_gen.paths import display_path
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import NodePlan
     from gitops_gen.cluster.kustomize import Files
+    from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.cache import ResultCache
 
 
@@ -68,6 +69,8 @@ class RunSettings:
     nodes: NodePlan | None = None  # cluster mode: the nodes of each cluster (None: no size known)
     # diff: each cluster's capacity baseline (what the base requested), for options.capacity_baseline
     baselines: dict[str, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
+    # diff: the views of the paths' clusters, already built for the budget (not built again)
+    views: list[ClusterView] | None = None
 
     def options_for(self, cluster: str) -> LintOptions:
         """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
@@ -138,6 +141,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
                 settings.all_files,
                 _view_files(cache),
                 _ViewMemo(cache, settings, cwd) if cache is not None else None,
+                settings.views,
             )
             if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
                 settings.nodes.check_names(result.clusters, paths)
