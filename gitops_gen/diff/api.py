@@ -16,6 +16,7 @@ ref, missing or invalid specs, unreadable trees.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -101,7 +102,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
     commit = gitref.resolve_ref(repo, base)
     rel = gitref.relative_to_root(repo, specs_dir)
     label = f"{base} ({commit[:12]})" if base != commit else commit[:12]
-    with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-", dir=scratch_dir()) as tmp:
         base_root = Path(tmp) / "base"
         exported = gitref.export_path(repo, commit, rel, base_root)
         if not exported:
@@ -124,7 +125,8 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         report = DiffReport(label, "working tree", compare_objects(old, new))
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
         # one tree at a time: the old one, then, once its side is done, turned into the new one
-        with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-") as trees:
+        room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
+        with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-", dir=scratch_dir(room)) as trees:
             old_root, new_root = Path(trees) / "old", Path(trees) / "new"
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
             old_tree = _write_tree(old_root, old_out, old_files)
@@ -140,6 +142,32 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 between=lambda: _turn_tree(old_root, new_root, (old_out, old_files), (new_out, new_files)),
             )
     return report
+
+
+# a RAM-backed file system for the scratch trees (Linux), and the room it must keep free besides them
+SHM_DIR = "/dev/shm"
+SHM_SPARE = 256 << 20
+
+
+def scratch_dir(room: int = 0) -> str | None:
+    """Where the scratch trees go: ``/dev/shm`` (memory) when it can take ``room`` bytes with
+    :data:`SHM_SPARE` to spare and no TMPDIR is set; else None (``tempfile``'s default directory).
+
+    Creating and deleting thousands of small files costs seconds on a disk file system (a
+    1,000-app tree is 7,000 files), far more than rendering or linting them."""
+    if any(os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")):
+        return None  # the user chose where temporary files go
+    try:
+        st = os.statvfs(SHM_DIR)
+        usable = os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK | os.X_OK)
+    except (OSError, AttributeError):  # no /dev/shm, or not a POSIX system
+        return None
+    return SHM_DIR if usable and st.f_bavail * st.f_frsize >= room + SHM_SPARE else None
+
+
+def _room(text: str) -> int:
+    """Bytes a file of ``text`` takes in memory (whole pages), with its directory entry."""
+    return (len(text.encode("utf-8")) // 4096 + 2) * 4096
 
 
 def _at_ref(exc: UserError, ref: str) -> UserError:
