@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,12 +56,11 @@ def test_turning_the_old_tree_gives_a_fresh_write_of_the_new(
 ) -> None:
     fresh = tmp_path / "fresh"
     api._write_tree(fresh, new_out, new)
-    turned_old, turned = tmp_path / "t" / "old", tmp_path / "t" / "new"
-    api._write_tree(turned_old, old_out, old)
-    api._turn_tree(turned_old, turned, (old_out, old), (new_out, new))
-    assert not turned_old.exists()
+    turned = tmp_path / "turned"
+    api._write_tree(turned, old_out, old)
+    api._turn_tree(turned, (old_out, old), (new_out, new))
     assert snapshot(turned) == snapshot(fresh)
-    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "turned"]  # nothing written outside
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +205,7 @@ def test_an_interrupt_on_the_new_side_leaves_nothing(
     def interrupted(tree: Path, *args: Any, **kwargs: Any) -> Any:
         seen.append(tree)
         if len(seen) == 2:  # the old side is done and its tree turned into the new one
-            assert tree.is_dir() and PurePosixPath(tree.parent.name) == PurePosixPath("new")
+            assert (tree / "apps" / "vps" / "four").is_dir()
             raise KeyboardInterrupt
         return lint(tree, *args, **kwargs)
 

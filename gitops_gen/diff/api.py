@@ -127,19 +127,20 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         # one tree at a time: the old one, then, once its side is done, turned into the new one
         room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
         with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-", dir=scratch_dir(room)) as trees:
-            old_root, new_root = Path(trees) / "old", Path(trees) / "new"
+            # both sides at the same path: what the lint found in a file the change left alone stands
+            root = Path(trees) / "repo"
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
-            old_tree = _write_tree(old_root, old_out, old_files)
-            new_tree = new_root.joinpath(*PurePosixPath(new_out).parts) if new_out else new_root
+            old_tree = _write_tree(root, old_out, old_files)
+            new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
             deltas.add_deltas(
                 report,
                 old_tree,
                 new_tree,
                 old_specs,
                 new_specs,
-                repo_roots=(old_root, new_root),
+                repo_roots=(root, root),
                 lint_flags=lint_flags,
-                between=lambda: _turn_tree(old_root, new_root, (old_out, old_files), (new_out, new_files)),
+                between=lambda: _turn_tree(root, (old_out, old_files), (new_out, new_files)),
             )
     return report
 
@@ -202,30 +203,27 @@ def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
     return tree
 
 
-def _turn_tree(
-    old_root: Path, new_root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]
-) -> None:
-    """Move the tree :func:`_write_tree` wrote at ``old_root`` (``old``: its place and files) to
-    ``new_root`` and make it exactly what :func:`_write_tree` of ``new`` writes there: only the files
-    that differ are written, those that went are deleted, and so are the directories left empty
-    (creating files is what costs on disk: a change to one app rewrites a few files, not all)."""
-    old_root.rename(new_root)
+def _turn_tree(root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]) -> None:
+    """Make the tree :func:`_write_tree` wrote at ``root`` (``old``: its place and files) exactly what
+    :func:`_write_tree` of ``new`` writes there: only the files that differ are written, those that
+    went are deleted, and so are the directories left empty (creating files is what costs on disk:
+    a change to one app rewrites a few files, not all)."""
     before, after = _placed(*old), _placed(*new)
-    old_tree = new_root.joinpath(*PurePosixPath(old[0]).parts)
+    old_tree = root.joinpath(*PurePosixPath(old[0]).parts)
     emptied: set[Path] = {old_tree, *old_tree.parents}
     for rel in before.keys() - after.keys():
-        target = new_root.joinpath(*rel.split("/"))
+        target = root.joinpath(*rel.split("/"))
         target.unlink()
         emptied.update(target.parents)
     for d in sorted(emptied, key=lambda p: len(p.parts), reverse=True):  # the deepest first
-        if new_root in d.parents:
+        if root in d.parents:
             try:
                 d.rmdir()
             except OSError:
                 continue  # not empty: it holds what stays
     for rel, text in after.items():
         if before.get(rel) != text:
-            target = new_root.joinpath(*rel.split("/"))
+            target = root.joinpath(*rel.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-    new_root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)
+    root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
+    from gitops_gen.lint.engine import RawFinding
     from gitops_gen.spec.loader import Specs
     from gitops_gen.spec.models import Platform
 
@@ -47,6 +48,7 @@ def lint_findings(
     baselines: Mapping[str, Mapping[str, tuple[int, int, int]]] | None = None,
     platforms: list[Platform] | None = None,
     views: list[ClusterView] | None = None,
+    phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -57,7 +59,8 @@ def lint_findings(
     each workload of the base requested, per cluster (``""``: manifests without a Flux entry point), so
     that a capacity overflow is blamed on what the change grew in that cluster; ``platforms``, when
     given, are ``specs_dir``'s platforms already loaded (not read again); ``views``, when given, are
-    ``tree``'s clusters as :func:`views_of` built them (not built again).
+    ``tree``'s clusters as :func:`views_of` built them (not built again); ``phase1``, the per-file
+    results of another run at the same path, reused where nothing changed (``RunSettings.phase1``).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -72,6 +75,7 @@ def lint_findings(
         settings.options.capacity_baseline = baselines.get("") or next(iter(baselines.values()))
         settings.baselines = dict(baselines)
     settings.views = views
+    settings.phase1 = phase1
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -192,8 +196,9 @@ def add_deltas(
     baselines = {name: demands(a) for name, a in old.items()}
     old_platforms = old_specs.platforms if old_specs is not None else None
     new_platforms = new_specs.platforms if new_specs is not None else None
+    phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
     before = lint_findings(
-        old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms, views=old_views
+        old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms, views=old_views, phase1=phase1
     )
     old_files = files_clusters(old_tree, old_views)
     if between is not None:
@@ -208,6 +213,7 @@ def add_deltas(
         baselines=baselines,
         platforms=new_platforms,
         views=new_views,
+        phase1=phase1,
     )
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach
