@@ -117,7 +117,7 @@ def reference_report(repo: Path, base: str = "HEAD") -> DiffReport:
         lint = deltas.lint_findings
 
         def own_views(*args: Any, **kwargs: Any) -> Any:
-            kwargs["views"] = None  # the lint builds them
+            kwargs["views"] = kwargs["phase1"] = None  # the lint builds them, and runs all of phase 1
             return lint(*args, **kwargs)
 
         with pytest.MonkeyPatch.context() as mp:
@@ -213,3 +213,54 @@ def test_an_interrupt_on_the_new_side_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         api.diff_specs("HEAD", Path("specs"), Path("output"))
     assert len(seen) == 2 and list(scratch.iterdir()) == []
+
+
+def phase1_runs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[DiffReport, list[list[str]]]:
+    """The diff of ``repo``, and the files each phase-1 run of its lint analysed (relative to the tree)."""
+    from gitops_gen.lint import engine
+
+    run = engine.run_phase1
+    runs: list[list[str]] = []
+
+    def recorded(tasks: list[Any], *args: Any, **kwargs: Any) -> Any:
+        runs.append(sorted(t.display.split("/output/", 1)[-1] for t in tasks))
+        return run(tasks, *args, **kwargs)
+
+    monkeypatch.chdir(repo)
+    with monkeypatch.context() as mp:
+        mp.setattr(engine, "run_phase1", recorded)
+        report = api.diff_specs("HEAD", Path("specs"), Path("output"))
+    return report, runs
+
+
+def test_the_new_side_analyses_only_the_files_the_change_touched(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.spec.loader import load_specs
+
+    report, runs = phase1_runs(changed_repo, monkeypatch)
+    assert len(runs) == 2 and len(runs[0]) > 20  # the old side: every file
+    # the files whose text the change touched (objects, or only the generated comments)
+    base = changed_repo.parent / "base-specs"
+    git_repo = gitref.find_repo(changed_repo)
+    gitref.export_path(git_repo, gitref.resolve_ref(git_repo, "HEAD"), "specs", base)
+    old = deltas.render(load_specs(base / "specs", display_root=base), Path("output"))
+    new = deltas.render(load_specs(Path("specs")), Path("output"))
+    touched = {rel for rel, text in new.items() if old.get(rel) != text}
+    assert set(runs[1]) <= touched and set(runs[1]) >= {o.file for o in report.objects.added} - {
+        "apps/vps/four/kustomization.yaml"
+    }
+    assert "apps/vps/three/hpa.yaml" in runs[1] and "apps/vps/one/deployment.yaml" not in runs[1]
+
+
+def test_other_options_analyse_every_file_again(
+    changed_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(changed_repo, repo, symlinks=True)
+    platform = repo / "specs" / "platform.yaml"
+    text = platform.read_text(encoding="utf-8")
+    assert "memory: 12Gi" in text
+    platform.write_text(text.replace("memory: 12Gi", "memory: 16Gi", 1), encoding="utf-8")  # the node
+    _report, runs = phase1_runs(repo, monkeypatch)
+    assert len(runs) == 2 and set(runs[1]) >= {f for f in runs[0] if "/two/" not in f}  # but the removed app

@@ -343,7 +343,7 @@ def _memo_keys(tasks: list[Task], options: LintOptions) -> list[bytes | None]:
                 continue
             with open(t.path, "rb") as fh:
                 data = fh.read()
-            objects = marshal.dumps([tuple(o) for o in t.objects])
+            objects = marshal.dumps([tuple(o) for o in t.objects], 2)  # 2: by value (no shared refs)
         except (OSError, ValueError):  # unreadable (phase 1 says so), or not plain data
             out.append(None)
             continue
