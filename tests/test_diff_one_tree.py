@@ -264,3 +264,22 @@ def test_other_options_analyse_every_file_again(
     platform.write_text(text.replace("memory: 12Gi", "memory: 16Gi", 1), encoding="utf-8")  # the node
     _report, runs = phase1_runs(repo, monkeypatch)
     assert len(runs) == 2 and set(runs[1]) >= {f for f in runs[0] if "/two/" not in f}  # but the removed app
+
+
+def test_a_full_scratch_directory_is_a_located_error(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from gitops_gen.errors import UserError
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.chdir(changed_repo)
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(UserError) as info:
+        api.diff_specs("HEAD", Path("specs"), Path("output"))
+    [problem] = info.value.problems
+    assert problem.location.file.endswith(".yaml") and "gitops-gen-diff-" in problem.location.file
+    assert "No space left on device" in problem.message and "TMPDIR" in problem.hint

@@ -16,10 +16,11 @@ ref, missing or invalid specs, unreadable trees.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
@@ -130,8 +131,14 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             # both sides at the same path: what the lint found in a file the change left alone stands
             root = Path(trees) / "repo"
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
-            old_tree = _write_tree(root, old_out, old_files)
+            with _scratch_errors():
+                old_tree = _write_tree(root, old_out, old_files)
             new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
+
+            def turn() -> None:
+                with _scratch_errors():
+                    _turn_tree(root, (old_out, old_files), (new_out, new_files))
+
             deltas.add_deltas(
                 report,
                 old_tree,
@@ -140,7 +147,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 new_specs,
                 repo_roots=(root, root),
                 lint_flags=lint_flags,
-                between=lambda: _turn_tree(root, (old_out, old_files), (new_out, new_files)),
+                between=turn,
             )
     return report
 
@@ -164,6 +171,19 @@ def scratch_dir(room: int = 0) -> str | None:
     except (OSError, AttributeError):  # no /dev/shm, or not a POSIX system
         return None
     return SHM_DIR if usable and st.f_bavail * st.f_frsize >= room + SHM_SPARE else None
+
+
+@contextlib.contextmanager
+def _scratch_errors() -> Iterator[None]:
+    """A scratch tree that cannot be written (no space left, ...) is a located error, not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError.at(
+            str(exc.filename or "the scratch directory"),
+            f"cannot write the scratch copy of a rendered tree: {exc.strerror or exc}",
+            hint="free some space there, or set TMPDIR to a directory with room",
+        ) from None
 
 
 def _room(text: str) -> int:
