@@ -6,7 +6,7 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
+    from gitops_gen.lint.engine import RawFinding
     from gitops_gen.spec.loader import Specs
     from gitops_gen.spec.models import Platform
 
@@ -46,6 +47,8 @@ def lint_findings(
     lint_flags: LintFlags | None = None,
     baselines: Mapping[str, Mapping[str, tuple[int, int, int]]] | None = None,
     platforms: list[Platform] | None = None,
+    views: list[ClusterView] | None = None,
+    phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -55,7 +58,9 @@ def lint_findings(
     (``crd_dirs``, ``schema_dirs``, ``kubernetes_version``) for both sides; ``baselines`` is what
     each workload of the base requested, per cluster (``""``: manifests without a Flux entry point), so
     that a capacity overflow is blamed on what the change grew in that cluster; ``platforms``, when
-    given, are ``specs_dir``'s platforms already loaded (not read again).
+    given, are ``specs_dir``'s platforms already loaded (not read again); ``views``, when given, are
+    ``tree``'s clusters as :func:`views_of` built them (not built again); ``phase1``, the per-file
+    results of another run at the same path, reused where nothing changed (``RunSettings.phase1``).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -69,6 +74,8 @@ def lint_findings(
     if baselines:
         settings.options.capacity_baseline = baselines.get("") or next(iter(baselines.values()))
         settings.baselines = dict(baselines)
+    settings.views = views
+    settings.phase1 = phase1
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -141,11 +148,24 @@ def _side(analysis: Analysis) -> BudgetSide:
 
 def files_clusters(tree: Path, views: list[ClusterView]) -> dict[str, set[str]]:
     """Each file of ``tree`` (relative, as the object diff names it) -> the clusters that read it."""
+    if not views:
+        return {}
     root = str(tree.resolve())
+    real_dirs: dict[str, str] = {}  # a directory -> its real path (files share a few directories)
+
+    def real(f: str) -> str:
+        head, name = os.path.split(f)
+        if os.path.islink(f):
+            return os.path.realpath(f)
+        got = real_dirs.get(head)
+        if got is None:
+            got = real_dirs[head] = os.path.realpath(head)
+        return os.path.join(got, name)
+
     out: dict[str, set[str]] = {}
     for v in views:
         for f in v.files:
-            rel = os.path.relpath(os.path.realpath(f), root)
+            rel = os.path.relpath(real(f), root)
             if not rel.startswith(".."):
                 out.setdefault(Path(rel).as_posix(), set()).add(v.name)
     return out
@@ -159,28 +179,47 @@ def add_deltas(
     new_specs: Specs | None,
     repo_roots: tuple[Path | None, Path | None] = (None, None),
     lint_flags: LintFlags | None = None,
+    between: Callable[[], None] | None = None,
 ) -> None:
-    """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note."""
+    """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
+
+    The old side is done first, then ``between`` is called (``diff`` turns the old tree into the new
+    one there: one tree on disk at a time), then the new side. Each side's clusters are built once,
+    for its budget and its lint."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
 
-    old_views, new_views = views_of(old_tree), views_of(new_tree)
+    old_views = views_of(old_tree)
     old = analyses(old_tree, old_specs, old_views)
     # each cluster's lint blames a capacity overflow on what the change grew in that cluster
     baselines = {name: demands(a) for name, a in old.items()}
     old_platforms = old_specs.platforms if old_specs is not None else None
     new_platforms = new_specs.platforms if new_specs is not None else None
-    before = lint_findings(old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms)
+    phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
+    before = lint_findings(
+        old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms, views=old_views, phase1=phase1
+    )
+    old_files = files_clusters(old_tree, old_views)
+    if between is not None:
+        between()
+    new_views = views_of(new_tree)
+    new = analyses(new_tree, new_specs, new_views)
     after = lint_findings(
-        new_tree, new_dir, repo_roots[1], lint_flags, baselines=baselines, platforms=new_platforms
+        new_tree,
+        new_dir,
+        repo_roots[1],
+        lint_flags,
+        baselines=baselines,
+        platforms=new_platforms,
+        views=new_views,
+        phase1=phase1,
     )
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach
 
         after = attach(after, cwd=new_tree, specs=new_specs)
     report.lint = LintDelta.between(before, after)
-    new = analyses(new_tree, new_specs, new_views)
     if len(old) == 1 and len(new) == 1:  # one cluster (or none): one budget, as before
         (name, b), (_name, a) = next(iter(old.items())), next(iter(new.items()))
         report.budget = BudgetDelta(_side(b), _side(a), name)
@@ -190,7 +229,7 @@ def add_deltas(
         for n in sorted(set(old) | set(new))
     ]
     where: dict[str, set[str]] = {}
-    for side in (files_clusters(old_tree, old_views), files_clusters(new_tree, new_views)):
+    for side in (old_files, files_clusters(new_tree, new_views)):
         for rel, names in side.items():
             where.setdefault(rel, set()).update(names)
     report.clusters_of = {rel: sorted(names) for rel, names in where.items()}

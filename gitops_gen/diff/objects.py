@@ -60,6 +60,20 @@ def parse_yaml_documents(text: str, name: str) -> list[Any]:
     return [doc.body for doc in parse_documents(text, name)]
 
 
+def shared_parser(parser: DocumentParser = parse_yaml_documents) -> DocumentParser:
+    """``parser`` that parses each distinct text once: given to :func:`parse_tree` for both sides of a
+    diff, where most files are the same (their documents are then the same objects, only read)."""
+    seen: dict[str, list[Any]] = {}
+
+    def parse(text: str, name: str) -> list[Any]:
+        got = seen.get(text)
+        if got is None:
+            got = seen[text] = parser(text, name)
+        return got
+
+    return parse
+
+
 def parse_tree(
     files: Mapping[str, str],
     *,

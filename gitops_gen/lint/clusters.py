@@ -151,27 +151,35 @@ def lint_clusters(
     all_files: bool,
     files_reader: Files | None = None,
     memo: ViewMemo | None = None,
+    built: list[ClusterView] | None = None,
 ) -> LintResult:
     """Build every cluster's view and lint each; ``run`` lints one list of tasks as one input
     (findings, ignored, objects, files) with the nodes of the cluster named (None: plain files). Files outside every cluster's repository are linted in plain
-    file mode; files inside one that no cluster reads are reported as not applied."""
+    file mode; files inside one that no cluster reads are reported as not applied. ``built``: the
+    views of the plan's entries, already built (``diff`` builds them for the budget), used when they
+    are those entries' views."""
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.view import ClusterBuilder, view_names
 
     cwd = Path.cwd()
     reader = files_reader or Files()
+    names = view_names(the_plan.entries)
+    if built is not None and [(v.name, v.entry) for v in built] != [
+        (n, e.sync_file or e.directory) for e, n in zip(the_plan.entries, names, strict=True)
+    ]:
+        built = None
     views: list[ClusterView] = []
     findings: list[Finding] = []
     ignored: list[Finding] = []
     resources = 0
     counted = 0
-    for entry, name in zip(the_plan.entries, view_names(the_plan.entries), strict=True):
+    for i, (entry, name) in enumerate(zip(the_plan.entries, names, strict=True)):
         hit = memo.recall(entry, name) if memo is not None else None
         if hit is not None:  # unchanged since it was linted: what it read, and what was found
             f, ign, n, read = hit
             views.append(ClusterView(name, entry.sync_file or entry.directory, files=set(read)))
         else:
-            view = ClusterBuilder(entry, reader).build()
+            view = built[i] if built is not None else ClusterBuilder(entry, reader).build()
             view.name = name
             views.append(view)
             f, ign, n, _files = run(tasks_of(view, cwd), view.name)

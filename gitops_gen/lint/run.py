@@ -47,6 +47,7 @@ from gitops_gen.paths import display_path
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import NodePlan
     from gitops_gen.cluster.kustomize import Files
+    from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.cache import ResultCache
 
 
@@ -68,6 +69,11 @@ class RunSettings:
     nodes: NodePlan | None = None  # cluster mode: the nodes of each cluster (None: no size known)
     # diff: each cluster's capacity baseline (what the base requested), for options.capacity_baseline
     baselines: dict[str, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
+    # diff: the views of the paths' clusters, already built for the budget (not built again)
+    views: list[ClusterView] | None = None
+    # diff: phase-1 results by task (see _memo_keys), shared by the runs on its two sides; a file
+    # the change left as it was (same path, bytes, objects and options) is not analysed again
+    phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None
 
     def options_for(self, cluster: str) -> LintOptions:
         """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
@@ -138,6 +144,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
                 settings.all_files,
                 _view_files(cache),
                 _ViewMemo(cache, settings, cwd) if cache is not None else None,
+                settings.views,
             )
             if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
                 settings.nodes.check_names(result.clusters, paths)
@@ -281,10 +288,21 @@ def _lint_tasks(
                 _none, raw_findings, counted = engine.unplain(cache.get_slim(k))
                 results[i] = FileResult(t.objects or [], raw_findings, counted)
                 t.data = None
+    memo = settings.phase1 if cache is None else None
+    memo_keys = _memo_keys(tasks, options) if memo is not None else []
+    if memo is not None:
+        for i, (t, mk) in enumerate(zip(tasks, memo_keys, strict=True)):
+            got = memo.get(mk) if mk is not None else None
+            if got is not None:
+                results[i] = FileResult(t.objects or [], list(got[0]), got[1])
+                t.data = None
     todo = [i for i, r in enumerate(results) if r is None]
     parse = [tasks[i] for i in todo]
     for i, r in zip(todo, engine.run_phase1(parse, options, settings.jobs, task_sizes(parse)), strict=True):
         results[i] = r
+        mk = memo_keys[i] if memo is not None else None
+        if memo is not None and mk is not None:
+            memo[mk] = (list(r.findings), r.counted)
         k = keys[i]
         if k and cache is not None and tasks[i].objects is not None:
             record = engine.plain(r._replace(objects=[]))  # the objects are the task's own
@@ -301,6 +319,41 @@ def _lint_tasks(
     if whole is not None:
         cache.put_part(whole, ([_row(f) for f in findings], [_row(f) for f in ignored], n, asm.files))
     return findings, ignored, n, asm.files
+
+
+def _memo_keys(tasks: list[Task], options: LintOptions) -> list[bytes | None]:
+    """Per task of a cluster (objects given), what its phase-1 result depends on: the file as shown
+    and its bytes (read here, kept in ``task.data``), its role, cluster and objects, and the options
+    but the capacity baseline (only the cross-object capacity rules read it). None: not memoised."""
+    import dataclasses
+    import stat
+
+    from gitops_gen.yamlio import DEFAULT_LIMITS
+
+    settings = repr(dataclasses.replace(options, capacity_baseline=None)).encode()
+    out: list[bytes | None] = []
+    for t in tasks:
+        if t.objects is None or t.text is not None:
+            out.append(None)
+            continue
+        try:
+            st = os.stat(t.path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
+                out.append(None)  # phase 1 reports why it is not read
+                continue
+            with open(t.path, "rb") as fh:
+                data = fh.read()
+            objects = marshal.dumps([tuple(o) for o in t.objects], 2)  # 2: by value (no shared refs)
+        except (OSError, ValueError):  # unreadable (phase 1 says so), or not plain data
+            out.append(None)
+            continue
+        t.data = data
+        h = hashlib.blake2b(settings, digest_size=16)
+        for part in (t.display.encode(), t.role.encode(), t.cluster.encode(), data, objects):
+            h.update(len(part).to_bytes(8, "little"))
+            h.update(part)
+        out.append(h.digest())
+    return out
 
 
 def _cluster_key(
