@@ -46,6 +46,7 @@ ID = "ingress"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"Ingress"})
+READS = {"Ingress": ("spec", "metadata.annotations"), "Service": ("spec",)}
 
 _CLUSTER_ISSUER = ("cert-manager.io/cluster-issuer", "certmanager.k8s.io/cluster-issuer")
 _ISSUER = ("cert-manager.io/issuer", "certmanager.k8s.io/issuer")

@@ -22,11 +22,25 @@ from collections.abc import Iterator
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, as_str, containers, pod_spec_of
 from gitops_gen.lint.model import Context, Hit
-from gitops_gen.lint.producers import SECRET_PRODUCERS, missing
+from gitops_gen.lint.producers import PRODUCER_READS, SECRET_PRODUCERS, missing
+from gitops_gen.lint.projection import merge, pod_template
 
 ID = "secret-refs"
 SEVERITY = "warning"
 SCOPE = "object"
+READS = merge(
+    PRODUCER_READS,
+    pod_template(
+        "spec.imagePullSecrets",
+        "spec.volumes.*.secret",
+        "spec.volumes.*.projected.sources.*.secret",
+        *(
+            f"spec.{group}.*.{field}"
+            for group in ("containers", "initContainers")
+            for field in ("env.*.valueFrom.secretKeyRef", "envFrom", "restartPolicy", "name")
+        ),
+    ),
+)
 
 
 def _refs(resource: Resource) -> Iterator[tuple[str, FieldPath]]:
