@@ -100,7 +100,8 @@ def _ignore_marks(annotations: object) -> object:
     """An object's annotations as :func:`finalize` reads them: the ignore annotation only."""
     if not isinstance(annotations, dict):
         return annotations
-    return {k: v for k, v in annotations.items() if str(k) == IGNORE_ANNOTATION}
+    kept = {k: v for k, v in annotations.items() if str(k) == IGNORE_ANNOTATION}
+    return kept or None  # none: as no annotations (``Resource.annotations``)
 
 
 #: what :func:`finalize` reads of every object (``gitops_gen.lint.projection``)
@@ -462,9 +463,13 @@ def _run_object_rule(rule: Rule, res: Resource, ctx: Context) -> list[Hit]:
 def _analyze_chunk(tasks: list[Task]) -> bytes:
     import marshal
 
+    from gitops_gen.lint.projection import forget
+
     gc.disable()
     assert _OPTIONS is not None
-    return marshal.dumps([plain(analyze_file(t, _OPTIONS)) for t in tasks])
+    results = [plain(analyze_file(t, _OPTIONS)) for t in tasks]
+    forget()
+    return marshal.dumps(results)
 
 
 # ------------------------------------------------------------------------------------ orchestration
@@ -479,7 +484,11 @@ def run_phase1(
     workers = jobs if jobs is not None else (_cpu_count() if total >= POOL_MIN_BYTES else 1)
     workers = max(1, min(workers, len(tasks)))
     if workers == 1:
-        return [analyze_file(t, options) for t in tasks]
+        from gitops_gen.lint.projection import forget
+
+        done = [analyze_file(t, options) for t in tasks]
+        forget()
+        return done
     for t in tasks:
         t.data = None  # workers read the files themselves (cheaper than sending the bytes)
     import marshal

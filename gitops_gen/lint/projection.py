@@ -167,16 +167,43 @@ def shared_strings(node: Any, depth: int = 0) -> Any:
     return node
 
 
+_SCALARS = (str, int, float, bool, type(None))
+#: kept mappings and lists by content (phase 2 never changes a body): equal ones, one object
+_SAME: dict[tuple[Any, ...], Any] = {}
+_SAME_MAX = 10_000  # entries before the memo starts again (its keys cost memory too)
+
+
+def _same(value: dict[str, Any] | list[Any]) -> Any:
+    """``value``, or an equal mapping/list kept before (``strategy``, ``resources``, ports and metrics
+    recur across objects). Values are told apart by type (``True`` is not ``1``); kept containers are
+    unique by content, so their identity stands for their content."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    key = (type(value), *((k, v.__class__, v if v.__class__ in _SCALARS else id(v)) for k, v in items))
+    found = _SAME.get(key)
+    if found is not None:
+        return found
+    if len(_SAME) >= _SAME_MAX:
+        _SAME.clear()
+    _SAME[key] = value
+    return value
+
+
+def forget() -> None:
+    """Drop the memo of kept mappings (end of a batch of files: what was kept stays shared)."""
+    _SAME.clear()
+
 
 def _keep(value: Any, node: _Node, depth: int) -> Any:
     if node.whole or depth > _MAX_DEPTH:
         return shared_strings(value, depth)
-    if node.reduce is not None:
-        return shared_strings(node.reduce(value), depth)
+    if node.reduce is not None:  # kept whole when another reader reads below it
+        return shared_strings(node.reduce(value) if not node.keys else value, depth)
     if isinstance(value, dict):
         keys = node.keys
         out = {
-            sys.intern(k): _keep(v, keys[k], depth + 1) for k, v in value.items() if type(k) is str and k in keys
+            sys.intern(k): _keep(v, keys[k], depth + 1)
+            for k, v in value.items()
+            if type(k) is str and k in keys
         }
         if not out and value:  # empty only where the object's own value is (one shared stand-in per key)
             first = next(iter(value))
@@ -186,10 +213,10 @@ def _keep(value: Any, node: _Node, depth: int) -> Any:
             if stand_in is None:
                 stand_in = _STAND_INS[first] = {sys.intern(first): None}
             return stand_in
-        return out
+        return _same(out) if depth > 1 else out  # an object and its metadata are its own
     if isinstance(value, list):
         item = node.keys.get("*", _EMPTY)
-        return [_keep(v, item, depth + 1) for v in value]
+        return _same([_keep(v, item, depth + 1) for v in value])
     return sys.intern(value) if type(value) is str and len(value) <= SHARED_MAX_CHARS else value
 
 

@@ -187,6 +187,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
+        del results  # their objects are asm's resources now
         raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
         raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
         mark("phase 2")

@@ -62,7 +62,23 @@ TARGET_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicatio
 READS = merge(
     WORKLOAD_READS,
     pod_template("spec.containers.*.name", "spec.containers.*.resources", kinds=TARGET_KINDS),
-    {"HorizontalPodAutoscaler": ("spec.metrics", "spec.targetCPUUtilizationPercentage")},
+    {
+        "HorizontalPodAutoscaler": (
+            "spec.targetCPUUtilizationPercentage",
+            "spec.metrics.*.type",
+            *(
+                f"spec.metrics.*.{source}.{field}"
+                for source in ("resource", "containerResource")
+                for field in (
+                    "name",
+                    "container",
+                    "target.type",
+                    "target.averageUtilization",
+                    "targetAverageUtilization",
+                )
+            ),
+        )
+    },
 )
 
 

@@ -46,7 +46,17 @@ ID = "ingress"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"Ingress"})
-READS = {"Ingress": ("spec", "metadata.annotations"), "Service": ("spec",)}
+READS = {
+    "Ingress": (
+        "metadata.annotations",
+        "spec.tls",
+        "spec.rules.*.host",
+        "spec.rules.*.http.paths.*.backend",
+        "spec.defaultBackend",
+        "spec.backend",
+    ),
+    "Service": ("spec",),
+}
 
 _CLUSTER_ISSUER = ("cert-manager.io/cluster-issuer", "certmanager.k8s.io/cluster-issuer")
 _ISSUER = ("cert-manager.io/issuer", "certmanager.k8s.io/issuer")

@@ -63,7 +63,12 @@ READS = merge(
     pod_template("metadata.labels", "spec.containers.*.ports"),
     {
         "NetworkPolicy": ("spec",),
-        "Ingress": ("spec", "metadata.annotations"),
+        "Ingress": (
+            "metadata.annotations",
+            "spec.rules.*.http.paths.*.backend",
+            "spec.defaultBackend",
+            "spec.tls",
+        ),
         "ServiceMonitor": ("spec",),
         "Service": ("spec", "metadata.labels"),
         "ClusterIssuer": ("spec",),

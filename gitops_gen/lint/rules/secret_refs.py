@@ -28,6 +28,23 @@ from gitops_gen.lint.projection import merge, pod_template
 ID = "secret-refs"
 SEVERITY = "warning"
 SCOPE = "object"
+
+
+def _secret_env(env: object) -> object:
+    """A container's ``env`` as :func:`_refs` reads it: each entry's ``valueFrom.secretKeyRef``, the
+    others as ``None`` (the list keeps its length: findings name entries by index)."""
+    if not isinstance(env, list):
+        return env
+    return [
+        {"valueFrom": {"secretKeyRef": ref}}
+        if isinstance(e, dict)
+        and isinstance(e.get("valueFrom"), dict)
+        and (ref := e["valueFrom"].get("secretKeyRef")) is not None
+        else None
+        for e in env
+    ]
+
+
 READS = merge(
     PRODUCER_READS,
     pod_template(
@@ -37,9 +54,13 @@ READS = merge(
         *(
             f"spec.{group}.*.{field}"
             for group in ("containers", "initContainers")
-            for field in ("env.*.valueFrom.secretKeyRef", "envFrom", "restartPolicy", "name")
+            for field in ("envFrom", "restartPolicy", "name")
         ),
     ),
+    {
+        kind: tuple((f"{path}.{group}.*.env", _secret_env) for group in ("containers", "initContainers"))
+        for kind, (path,) in pod_template("spec").items()
+    },
 )
 
 
