@@ -3,20 +3,22 @@
 Phase 1 (per file, in the pool) runs the local rules on whole objects. Phase 2 (main process) runs the
 cross-object rules over every object of the input, so every object it needs is held at once: whole
 bodies made memory grow with the sum of all files (issue 13 item 12, issue 15 item 1). Each reader of
-phase 2 (a non-local rule's ``READS``, :data:`CORE_READS` of the engine, the Flux Operator detection)
-declares, per kind, the fields it reads; a worker returns each object *projected* to the union of what
-phase 2 reads of its kind. The values kept are the parser's own, so the findings cannot change as long
-as the declarations are complete: ``tests/test_projection.py`` runs phase 2 on whole and on projected
-bodies over the fixtures, the examples, the public corpus and a bench corpus, and names the rule whose
-findings differ.
+phase 2 (a non-local rule's ``READS``, :data:`CORE_READS`, ``engine.ENGINE_READS``, the Flux Operator
+detection) declares, per kind, the fields it reads; a worker returns each object *projected* to the
+union of what phase 2 reads of its kind. The values kept equal the parser's, so the findings cannot
+change as long as the declarations are complete: ``tests/test_projection.py`` runs phase 2 on whole
+and on projected bodies over the fixtures, the examples, the public corpus and a bench corpus, and
+names the rule whose findings differ. A reader that needs more than it can declare (a field found by
+its value) reads the object whole again from its file (``Resource.whole``).
 
 A read is a dotted path from the object's root: ``spec.template.spec.containers.*.ports.*.name`` (``*``:
 every item of a list). The value at a path is kept whole, below it nothing else; a key holding a dot
 (an annotation name) cannot be named: name its map. A read may carry a *reducer*: a function of the
 value at the path returning the smaller stand-in its reader gives the same answers on (a dashboard
-ConfigMap's JSON is reduced to its ``"panels"`` mark). Lists keep their length (an item nobody reads
-becomes ``{}``), and a mapping that loses every key keeps its first key (with ``None``), so that
-emptiness tests answer as on the whole body.
+ConfigMap's JSON is reduced to its ``"panels"`` mark). Lists keep their length (findings name items by
+index), and a mapping that loses every key keeps its first key (with ``None``), so that emptiness tests
+answer as on the whole body. Keys and short strings are interned and equal kept mappings and lists are
+one object (:func:`shared_strings`, :func:`_same`): phase 2 reads bodies, it never changes them.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ class Projection:
                     _add(self.kinds[kind], read)
 
     def project(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``body`` cut to what phase 2 reads of its kind (shares the kept values with ``body``)."""
+        """``body`` cut to what phase 2 reads of its kind, keys and short strings interned."""
         kind = body.get("kind")
         node = self.kinds.get(kind, self.anywhere) if isinstance(kind, str) else self.anywhere
         out = _keep(body, node, 0)
@@ -148,11 +150,11 @@ SHARED_MAX_CHARS = 64
 def shared_strings(node: Any, depth: int = 0) -> Any:
     """``node`` with every key and short string value interned (equal values, one object each).
 
-    The main process keeps every object body for the cross-object rules (issue 13 item 12): a YAML
-    parser makes a new string per occurrence, so ``name``, ``metadata``, ``app``, ``100m`` are stored
-    once per object. Interned, they are stored once, and ``marshal`` (the pool's replies, the cache's
-    records) writes them once per file and loads them shared. The values are equal: findings cannot
-    change.
+    The main process keeps something of every object for the cross-object rules (issue 13 item 12): a
+    YAML parser makes a new string per occurrence, so ``name``, ``metadata``, ``app``, ``100m`` are
+    stored once per object. Interned, they are stored once, and ``marshal`` (the pool's replies, the
+    cache's records) writes them once per file and loads them shared. The values are equal: findings
+    cannot change.
     """
     if depth > _MAX_DEPTH:
         return node
