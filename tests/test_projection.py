@@ -5,7 +5,9 @@ declared by each non-local rule's ``READS``). This test is what keeps that safe 
 runs phase 2 (the input-CRD recheck, every cross-object rule, the budget rules with node sizes, and the
 positions of their findings) once on whole bodies and once on projected ones, over the rule fixtures,
 the lint fixtures, the examples' rendered trees, every repository of the public corpus and a generated
-bench corpus, and names the rule whose findings differ.
+bench corpus, and names the rule whose findings differ. And, since an input may simply lack the field
+a rule reads without declaring it, it runs each rule on bodies that record every path read, and names
+the rule and the path that its ``READS`` does not declare (absent paths included).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def test_projection_keeps_findings_of_the_corpus(repo: str, monkeypatch: pytest.
     options = LintOptions(repo_root=path)
     assert _compare([path], options, monkeypatch) > 0
     _compare([path], _with_nodes(options), monkeypatch)
+    assert _undeclared_reads([path], _with_nodes(options), monkeypatch) == []
 
 
 @pytest.mark.slow
@@ -110,6 +113,7 @@ def test_projection_keeps_findings_of_a_bench_corpus(tmp_path: Path, monkeypatch
         capture_output=True,
     )
     assert _compare([tmp_path / "c"], _with_nodes(LintOptions()), monkeypatch) > 50
+    assert _undeclared_reads([tmp_path / "c"], _with_nodes(LintOptions()), monkeypatch) == []
 
 
 def test_projection_keeps_declared_paths_and_shapes() -> None:
@@ -143,3 +147,156 @@ def test_projection_keeps_declared_paths_and_shapes() -> None:
         "kind": "Widget",
         "metadata": {"name": "a", "namespace": "n"},
     }
+
+
+# ------------------------------------------------------------------ every read a rule makes is declared
+class _Reads(dict):  # type: ignore[type-arg]
+    """A body that records the paths read of it: ``(kind, path, entire)`` into ``log``."""
+
+    def __init__(self, value: dict[str, Any], kind: str, path: tuple[str, ...], log: set[Any]) -> None:
+        super().__init__(value)
+        self.at = (kind, path, log)
+
+    def _note(self, path: tuple[str, ...], entire: bool = False) -> None:
+        kind, _path, log = self.at
+        log.add((kind, path, entire))
+
+    def _child(self, key: Any) -> Any:
+        kind, path, log = self.at
+        step = (*path, str(key))
+        self._note(step)
+        return _seen(dict.__getitem__(self, key), kind, step, log)
+
+    def __getitem__(self, key: Any) -> Any:
+        if not dict.__contains__(self, key):
+            self._note((*self.at[1], str(key)))
+            raise KeyError(key)
+        return self._child(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if not dict.__contains__(self, key):
+            self._note((*self.at[1], str(key)))
+            return default
+        return self._child(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._note((*self.at[1], str(key)))
+        return dict.__contains__(self, key)
+
+    def _entire(self) -> None:
+        self._note(self.at[1], entire=True)
+
+    def __iter__(self) -> Any:
+        self._entire()
+        return iter(list(dict.keys(self)))
+
+    def keys(self) -> Any:
+        self._entire()
+        return dict.keys(self)
+
+    def items(self) -> Any:
+        self._entire()
+        kind, path, log = self.at
+        return [(k, _seen(v, kind, (*path, str(k)), log)) for k, v in dict.items(self)]
+
+    def values(self) -> Any:
+        return [v for _k, v in self.items()]
+
+    def __eq__(self, other: object) -> bool:
+        self._entire()
+        return dict.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._entire()
+        return dict.__repr__(self)
+
+    def copy(self) -> dict[str, Any]:
+        self._entire()
+        return dict(dict.items(self))
+
+
+class _ReadsList(list):  # type: ignore[type-arg]
+    def __init__(self, value: list[Any], kind: str, path: tuple[str, ...], log: set[Any]) -> None:
+        super().__init__(value)
+        self.at = (kind, path, log)
+
+    def __getitem__(self, i: Any) -> Any:
+        kind, path, log = self.at
+        got = list.__getitem__(self, i)
+        if isinstance(i, slice):
+            return [_seen(v, kind, (*path, "*"), log) for v in got]
+        return _seen(got, kind, (*path, "*"), log)
+
+    def __iter__(self) -> Any:
+        kind, path, log = self.at
+        return (_seen(v, kind, (*path, "*"), log) for v in list.__iter__(self))
+
+    def _entire(self) -> None:
+        kind, path, log = self.at
+        log.add((kind, path, True))
+
+    def __contains__(self, x: object) -> bool:
+        self._entire()
+        return list.__contains__(self, x)
+
+    def __eq__(self, other: object) -> bool:
+        if other == []:  # an emptiness test: the projection keeps every list's length
+            kind, path, log = self.at
+            log.add((kind, path, False))
+        else:
+            self._entire()
+        return list.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._entire()
+        return list.__repr__(self)
+
+
+def _seen(value: Any, kind: str, path: tuple[str, ...], log: set[Any]) -> Any:
+    if type(value) is dict:
+        return _Reads(value, kind, path, log)
+    if type(value) is list:
+        return _ReadsList(value, kind, path, log)
+    return value
+
+
+def _undeclared_reads(paths: list[Path], options: LintOptions, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each cross-object rule reads of the objects of ``paths`` beyond its ``READS`` (and the
+    engine's own reads): run one rule at a time on whole bodies that record every path read."""
+    from gitops_gen.lint.engine import ENGINE_READS, _rule_hits
+    from gitops_gen.lint.model import Context
+    from gitops_gen.lint.registry import rules
+
+    tasks = plain_tasks(discover_names(paths, []), Path.cwd())
+    with monkeypatch.context() as m:
+        m.setattr(engine, "projection", lambda _options: engine._whole)
+        results = engine.run_phase1(tasks, options, 1)
+    asm = engine.assemble(tasks, results)
+    problems: set[str] = set()
+    bodies = [r.body for r in asm.resources]
+    for rule in rules().values():
+        if rule.local or rule.reads is None:
+            continue
+        log: set[Any] = set()
+        for r, body in zip(asm.resources, bodies, strict=True):
+            r.body = _seen(body, r.kind, (), log)
+        _rule_hits(rule, Context(asm.resources, options))
+        declared = Projection([CORE_READS, ENGINE_READS, rule.reads])
+        for kind, path, entire in log:
+            if not declared.covers(kind, path, entire):
+                what = "all of" if entire else "the value at"
+                problems.add(
+                    f"rule {rule.id!r} read {what} {kind} {'.'.join(path) or '(the object)'}, "
+                    "which its READS does not declare"
+                )
+    return sorted(problems)
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_rules_read_only_what_they_declare(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for options in (LintOptions(), _with_nodes(LintOptions())):
+        assert _undeclared_reads([path], options, monkeypatch) == []

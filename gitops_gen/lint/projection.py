@@ -6,9 +6,9 @@ bodies made memory grow with the sum of all files (issue 13 item 12, issue 15 it
 phase 2 (a non-local rule's ``READS``, :data:`CORE_READS`, ``engine.ENGINE_READS``, the Flux Operator
 detection) declares, per kind, the fields it reads; a worker returns each object *projected* to the
 union of what phase 2 reads of its kind. The values kept equal the parser's, so the findings cannot
-change as long as the declarations are complete: ``tests/test_projection.py`` runs phase 2 on whole
-and on projected bodies over the fixtures, the examples, the public corpus and a bench corpus, and
-names the rule whose findings differ. A reader that needs more than it can declare (a field found by
+change as long as the declarations are complete: ``tests/test_projection.py`` records every path each
+rule reads (and names a rule that reads one it does not declare), and runs phase 2 on whole and on
+projected bodies over the fixtures, the examples, the public corpus and a bench corpus. A reader that needs more than it can declare (a field found by
 its value) reads the object whole again from its file (``Resource.whole``).
 
 A read is a dotted path from the object's root: ``spec.template.spec.containers.*.ports.*.name`` (``*``:
@@ -130,6 +130,21 @@ class Projection:
                         _add(self.kinds[kind], read)
                 for read in declared if kind != ANY_KIND else ():
                     _add(self.kinds[kind], read)
+
+    def covers(self, kind: str, path: tuple[str, ...], entire: bool = False) -> bool:
+        """Whether a read of ``path`` (``*``: an item of a list) in a ``kind`` object sees in the projection
+        what it sees in the whole body: the path is declared, or lies below a value kept whole (or
+        reduced). ``entire``: the read takes in everything below the path (iterates a mapping, compares
+        it), which only a value kept whole gives."""
+        node = self.kinds.get(kind, self.anywhere)
+        for part in path:
+            if node.whole or node.reduce is not None:
+                return True
+            found = node.keys.get(part)
+            if found is None:
+                return False
+            node = found
+        return node.whole or node.reduce is not None or not entire
 
     def project(self, body: dict[str, Any]) -> dict[str, Any]:
         """``body`` cut to what phase 2 reads of its kind, keys and short strings interned."""

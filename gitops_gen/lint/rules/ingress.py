@@ -56,6 +56,7 @@ READS = {
         "spec.backend",
     ),
     "Service": ("spec",),
+    "HelmRelease": ("spec.targetNamespace",),  # absence_severity: a chart may create the object
 }
 
 _CLUSTER_ISSUER = ("cert-manager.io/cluster-issuer", "certmanager.k8s.io/cluster-issuer")

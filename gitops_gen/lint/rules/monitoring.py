@@ -272,10 +272,10 @@ def _dashboard(resource: Resource, ctx: Context) -> Iterator[Hit]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    spec = as_dict(resource.body.get("spec"))
     if resource.kind == "ConfigMap":
         yield from _dashboard(resource, ctx)
         return
+    spec = as_dict(resource.body.get("spec"))
     if not resource.group.startswith("monitoring.coreos.com"):
         return
     if resource.kind == "ServiceMonitor":
