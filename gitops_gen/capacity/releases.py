@@ -128,9 +128,10 @@ def _values_from(
                 "the budget uses the other values only"
             )
         return None
-    raw: Any = as_dict(src.body.get("data")).get(key)
+    whole = src.whole  # lint keeps only what its rules read of a ConfigMap or Secret: its data read again
+    raw: Any = as_dict(whole.get("data")).get(key)
     if kind == "Secret":
-        text = as_dict(src.body.get("stringData")).get(key)
+        text = as_dict(whole.get("stringData")).get(key)
         if text is None and isinstance(raw, str):
             try:
                 text = base64.b64decode(raw, validate=False).decode("utf-8")

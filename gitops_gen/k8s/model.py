@@ -1,7 +1,8 @@
 """Kubernetes objects as every part of gitops-gen reads them.
 
 * :class:`Resource` — one object of a manifest file, known by ``Kind/namespace/name`` and by where it
-  starts (file, line, column). ``body`` is the plain parsed dict.
+  starts (file, line, column). ``body`` is the plain parsed dict (in lint's phase 2, what the rules
+  read of it; :attr:`Resource.whole` is all of it).
 * :class:`ObjectIndex` — a set of objects with indexes by kind, by key and by namespace (the only
   place where lookups tolerate a missing namespace).
 """
@@ -28,6 +29,15 @@ class Resource:
     column: int = 1
     doc_index: int = 0  # index of the YAML document in the file
     partial: bool = False  # a kustomize patch: a partial object, not a resource
+    #: set when ``body`` holds only what the cross-object lint rules read of it (lint's phase 1 cuts each
+    #: object to that): reads the whole body again from the file (see :attr:`whole`)
+    reread: Callable[[Resource], dict[str, Any]] | None = None
+
+    @property
+    def whole(self) -> dict[str, Any]:
+        """The whole body, for the rare reader that needs more than ``body`` may hold (a field found
+        by its value, the values a HelmRelease takes from a ConfigMap)."""
+        return self.body if self.reread is None else self.reread(self)
 
     @property
     def api_version(self) -> str:

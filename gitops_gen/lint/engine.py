@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -36,6 +36,7 @@ from gitops_gen.k8s.loader import (
 )
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Severity
+from gitops_gen.lint.projection import shared_strings
 
 if TYPE_CHECKING:
     from gitops_gen.lint.registry import Rule
@@ -93,6 +94,18 @@ def _yaml(severity: Severity, line: int, column: int, message: str, remediation:
 
 
 IGNORE_ANNOTATION = "gitops-gen.io/ignore"
+
+
+def _ignore_marks(annotations: object) -> object:
+    """An object's annotations as :func:`finalize` reads them: the ignore annotation only."""
+    if not isinstance(annotations, dict):
+        return annotations
+    kept = {k: v for k, v in annotations.items() if str(k) == IGNORE_ANNOTATION}
+    return kept or None  # none: as no annotations (``Resource.annotations``)
+
+
+#: what :func:`finalize` reads of every object (``gitops_gen.lint.projection``)
+ENGINE_READS = {"*": (("metadata.annotations", _ignore_marks),)}
 _TOP_LEVEL_KIND = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
 
@@ -295,35 +308,77 @@ def analyze_file(task: Task, options: LintOptions) -> FileResult:
             )
     if not partial and objects:
         findings = _object_findings(task, text, objects, findings, options)
-    return FileResult([o._replace(body=shared_strings(o.body)) for o in objects], findings, 1)
+    keep = projection(options)
+    return FileResult([o._replace(body=keep(o.body)) for o in objects], findings, 1)
 
 
-#: strings up to this length are shared (interned) in the bodies phase 2 keeps: keys, names, labels,
-#: image tags, quantities repeat across objects; longer strings rarely do
-SHARED_MAX_CHARS = 64
-_SHARED_MAX_DEPTH = 400  # the parser refuses deeper documents; below, the recursion is safe
+_PROJECTION: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
 
 
-def shared_strings(node: Any, depth: int = 0) -> Any:
-    """``node`` with every key and short string value interned (equal values, one object each).
+def _whole(body: dict[str, Any]) -> dict[str, Any]:
+    out = shared_strings(body)
+    assert isinstance(out, dict)
+    return out
 
-    The main process keeps every object body for the cross-object rules (issue 13 item 12): a YAML
-    parser makes a new string per occurrence, so ``name``, ``metadata``, ``app``, ``100m`` are stored
-    once per object. Interned, they are stored once, and ``marshal`` (the pool's replies, the cache's
-    records) writes them once per file and loads them shared. The values are equal: findings cannot
-    change.
-    """
-    if depth > _SHARED_MAX_DEPTH:
-        return node
-    if isinstance(node, dict):
-        return {
-            (sys.intern(k) if type(k) is str else k): shared_strings(v, depth + 1) for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [shared_strings(v, depth + 1) for v in node]
-    if type(node) is str and len(node) <= SHARED_MAX_CHARS:
-        return sys.intern(node)
-    return node
+
+def projection(options: LintOptions) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """What phase 1 keeps of an object body for phase 2: what phase 2 reads of its kind
+    (:mod:`gitops_gen.lint.projection`; the whole body for the kubeconform validator, which reads
+    any field its errors name), its keys and short strings shared (:func:`shared_strings`)."""
+    if options.validator == "kubeconform":
+        return _whole
+    if not _PROJECTION:
+        from gitops_gen.lint.projection import CORE_READS, Projection
+        from gitops_gen.lint.registry import rules
+        from gitops_gen.lint.schema import flux_operator
+
+        reads = [CORE_READS, ENGINE_READS, flux_operator.READS]
+        reads += [r.reads for r in rules().values() if r.reads is not None]
+        _PROJECTION.append(Projection(reads).project)
+    return _PROJECTION[0]
+
+
+def _object_at(docs: dict[int, Any], doc_index: int, path: FieldPath) -> Any:
+    from gitops_gen.k8s.workloads import dig
+
+    return dig(docs.get(doc_index), *path)
+
+
+def _documents(task: Task) -> dict[int, Any]:
+    """The parsed documents of ``task``'s file by index (empty when it cannot be read any more)."""
+    text = task.text
+    if text is None:
+        text, _problem = read_file(task.path, task.display)
+    return {d.index: d.body for d in parse_text(text).documents} if text is not None else {}
+
+
+class Reread:
+    """``Resource.reread`` of the objects of one run whose bodies phase 1 cut to what phase 2 reads:
+    the whole body, parsed again from the object's file (the last file's documents are kept, the
+    bodies asked for too: a reader asks for few)."""
+
+    def __init__(
+        self, tasks: list[Task], resources: list[Resource], spans: list[tuple[int, int, int, FieldPath]]
+    ):
+        self.tasks, self.resources, self.spans = tasks, resources, spans
+        self.index: dict[int, int] | None = None
+        self.bodies: dict[int, dict[str, Any]] = {}
+        self.last: tuple[int, dict[int, Any]] = (-1, {})
+
+    def __call__(self, res: Resource) -> dict[str, Any]:
+        if self.index is None:
+            self.index = {id(r): i for i, r in enumerate(self.resources)}
+        ri = self.index.get(id(res), -1)
+        if ri < 0:
+            return res.body
+        if ri not in self.bodies:
+            ti, _start, _end, item_path = self.spans[ri]
+            if self.last[0] != ti:
+                self.last = (ti, _documents(self.tasks[ti]))
+            body = _object_at(self.last[1], res.doc_index, item_path)
+            # the file changed since phase 1 (or a cluster's objects): what phase 1 kept is all there is
+            self.bodies[ri] = body if isinstance(body, dict) and body.get("kind") == res.kind else res.body
+        return self.bodies[ri]
 
 
 def _object_findings(
@@ -408,9 +463,13 @@ def _run_object_rule(rule: Rule, res: Resource, ctx: Context) -> list[Hit]:
 def _analyze_chunk(tasks: list[Task]) -> bytes:
     import marshal
 
+    from gitops_gen.lint.projection import forget
+
     gc.disable()
     assert _OPTIONS is not None
-    return marshal.dumps([plain(analyze_file(t, _OPTIONS)) for t in tasks])
+    results = [plain(analyze_file(t, _OPTIONS)) for t in tasks]
+    forget()
+    return marshal.dumps(results)
 
 
 # ------------------------------------------------------------------------------------ orchestration
@@ -425,7 +484,11 @@ def run_phase1(
     workers = jobs if jobs is not None else (_cpu_count() if total >= POOL_MIN_BYTES else 1)
     workers = max(1, min(workers, len(tasks)))
     if workers == 1:
-        return [analyze_file(t, options) for t in tasks]
+        from gitops_gen.lint.projection import forget
+
+        done = [analyze_file(t, options) for t in tasks]
+        forget()
+        return done
     for t in tasks:
         t.data = None  # workers read the files themselves (cheaper than sending the bytes)
     import marshal
@@ -482,12 +545,14 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
     spans: list[tuple[int, int, int, tuple[Any, ...]]] = []
     raw: list[tuple[int, RawFinding]] = []
     files = 0
+    reread = Reread(tasks, resources, spans)
     for ti, (task, (objects, findings, counted)) in enumerate(zip(tasks, results, strict=True)):
         files += counted
         base = len(resources)
+        again = reread if task.objects is None else None  # a cluster's objects are given whole
         for o in objects:
             line, col = (1, 1) if task.pin_position else (o.line, o.column)
-            resources.append(Resource(o.body, task.display, line, col, o.doc_index, o.partial))
+            resources.append(Resource(o.body, task.display, line, col, o.doc_index, o.partial, again))
             spans.append((ti, o.start, o.end, o.item_path))
         for f in findings:
             ri = f.resource + base if f.resource >= 0 else -1
@@ -663,7 +728,7 @@ def _beside_main(rules: list[Rule], ctx: Context, index: dict[int, int], conn: A
 def locate_hits(
     tasks: list[Task], asm: Assembled, index: dict[int, int], hits: list[tuple[str, Severity, Hit]]
 ) -> list[tuple[int, RawFinding]]:
-    from gitops_gen.lint.positions import Positions
+    from gitops_gen.lint.positions import Positions, path_exists
 
     out: list[tuple[int, RawFinding] | None] = [None] * len(hits)
     by_task: dict[int, list[tuple[int, int, RawFinding]]] = {}  # task -> (hit number, resource, finding)
@@ -688,9 +753,16 @@ def locate_hits(
             continue
         positions = Positions(lines)
         tickets = []
+        docs: dict[int, Any] | None = None
         for _n, ri, raw in found:
             _ti, start, end, prefix = asm.spans[ri]
-            tickets.append(positions.request(start, end, asm.resources[ri].body, raw.path, prefix))
+            res = asm.resources[ri]
+            body: Any = res.body
+            if res.reread is not None and not path_exists(body, raw.path):
+                # a field phase 1 did not keep (or that is not there at all): asked of the whole body
+                docs = _documents(tasks[ti]) if docs is None else docs
+                body = _object_at(docs, res.doc_index, prefix)
+            tickets.append(positions.request(start, end, body, raw.path, prefix))
         answers = positions.resolve()
         for (n, _ri, raw), ticket in zip(found, tickets, strict=True):
             fl, fc = answers[ticket]

@@ -21,6 +21,16 @@ from gitops_gen.k8s.workloads import as_dict, as_list, as_str, dig, has_subst
 from gitops_gen.lint.model import Context, Severity
 from gitops_gen.lint.workloads import helm_namespaces
 
+#: what the producers of Secrets and ConfigMaps read (``gitops_gen.lint.projection``); the objects'
+#: names are read by every rule
+PRODUCER_READS = {
+    "HelmRelease": ("spec.targetNamespace",),
+    "SealedSecret": ("spec.template.metadata.name",),
+    "ExternalSecret": ("spec.target.name",),
+    "ClusterExternalSecret": ("spec.externalSecretName", "spec.externalSecretSpec.target.name"),
+    "Certificate": ("spec.secretName",),
+}
+
 SECRET_PRODUCERS = (
     "a Secret (SOPS-encrypted), SealedSecret, ExternalSecret, cert-manager Certificate (spec.secretName) "
     "or kustomize secretGenerator"

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.projection import Reads, check_reads
 
 YAML_RULE_DOC = """Files must be readable YAML holding Kubernetes objects.
 
@@ -68,6 +69,8 @@ class Rule:
     module: str
     local: bool = False  # object rule that reads only its object (results cacheable per file)
     kinds: frozenset[str] | None = None  # object rules: the kinds the engine gives it (None: all)
+    # phase-2 rules: what they read of each kind's objects (``gitops_gen.lint.projection``)
+    reads: Reads | None = None
     object_check: ObjectCheck | None = None
     cluster_check: ClusterCheck | None = None
     own_process: bool = False  # cluster rules: may run in a process beside the others (large inputs)
@@ -163,14 +166,21 @@ def _make(module: ObjectRule | ClusterRule, scope: str) -> Rule:
     local = getattr(module, "LOCAL", False)
     if not isinstance(local, bool) or (local and scope != "object"):
         raise bad("LOCAL must be a bool, and only object rules can be local")
+    reads = getattr(module, "READS", None)
+    if local and reads is not None:
+        raise bad("READS is for the rules of phase 2: a local rule reads its whole object in phase 1")
+    if not local:
+        problem = check_reads(reads)
+        if problem:
+            raise bad(f"READS {problem} (what phase 2 keeps of each object: gitops_gen.lint.projection)")
     if scope == "object":
-        return Rule(rid, severity, scope, doc, name, local, kinds, object_check=check)
+        return Rule(rid, severity, scope, doc, name, local, kinds, reads, object_check=check)
     if kinds is not None:
         raise bad("a cluster rule sees the whole input: KINDS does not apply")
     own = getattr(module, "OWN_PROCESS", False)
     if not isinstance(own, bool):
         raise bad("OWN_PROCESS must be a bool")
-    return Rule(rid, severity, scope, doc, name, cluster_check=check, own_process=own)
+    return Rule(rid, severity, scope, doc, name, reads=reads, cluster_check=check, own_process=own)
 
 
 def build(object_rules: list[ObjectRule], cluster_rules: list[ClusterRule]) -> dict[str, Rule]:

@@ -187,6 +187,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         results = engine.run_phase1(tasks, options, settings.jobs, task_sizes(tasks))
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
+        del results  # their objects are asm's resources now
         raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
         raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
         mark("phase 2")
@@ -503,8 +504,13 @@ def _recheck_with_input_crds(asm: Assembled, raw: Located, options: LintOptions)
     from gitops_gen.lint.rules import cel, schema
     from gitops_gen.lint.schema.embedded import EmbeddedValidator, split_api_version
 
+    # phase 1 kept a CRD's group and kind (what phase 2 reads): the whole CRDs of the kinds the input has
+    present = {(split_api_version(r.api_version)[0], r.kind.lower()) for r in asm.resources if not r.partial}
     v = EmbeddedValidator(
-        options.kubernetes_version, options.schema_dirs, options.crd_dirs, crds=[r.body for r in crds]
+        options.kubernetes_version,
+        options.schema_dirs,
+        options.crd_dirs,
+        crds=[r.whole for r in crds if _defines(r.body) in present],
     )
     redo = {
         i
@@ -516,12 +522,23 @@ def _recheck_with_input_crds(asm: Assembled, raw: Located, options: LintOptions)
     if not redo:
         return raw, []
     kept = [(t, f) for t, f in raw if not (f.rule in (schema.ID, cel.ID) and f.resource in redo)]
+    for i in redo:  # validated whole (their findings are placed on the whole body too)
+        asm.resources[i].body = asm.resources[i].whole
     extra: ExtraHits = []
     for i in sorted(redo):
         res = asm.resources[i]
         extra.extend((schema.ID, h) for h in schema.check_with(res, v))
         extra.extend((cel.ID, h) for h in cel.hits_for(res, v))
     return drop_flux_operator_kinds(asm.resources, kept, extra), extra
+
+
+def _defines(crd: dict[str, Any]) -> tuple[str, str]:
+    """(group, kind in lower case) that a CRD defines, as the schema validator indexes it."""
+    spec = crd.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, dict) else None
+    return str(spec.get("group") or ""), str(kind or "").lower()
 
 
 def _root_kustomizations(roles: Any) -> list[Path]:

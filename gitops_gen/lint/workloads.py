@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import (
+    SCALABLE_KINDS,
     PodTemplate,
     Scaler,
     Selector,
@@ -30,6 +31,21 @@ from gitops_gen.k8s.workloads import (
     workload_index,
 )
 from gitops_gen.lint.model import Context, Severity
+from gitops_gen.lint.projection import merge, pod_template
+
+#: what ``k8s.workloads.scaler_of`` reads of the autoscalers
+SCALER_READS = {
+    "HorizontalPodAutoscaler": ("spec.scaleTargetRef", "spec.minReplicas", "spec.maxReplicas"),
+    "ScaledObject": ("spec.scaleTargetRef", "spec.minReplicaCount", "spec.maxReplicaCount"),
+}
+#: what the helpers here read of the objects of phase 2 (``gitops_gen.lint.projection``): the pod labels
+#: and replicas of workloads (PDBs, selectors), the autoscalers, the PDBs, the HelmReleases' namespaces
+WORKLOAD_READS = merge(
+    pod_template("metadata.labels"),
+    {kind: ("spec.replicas",) for kind in sorted(SCALABLE_KINDS)},
+    SCALER_READS,
+    {"PodDisruptionBudget": ("spec",), "HelmRelease": ("spec.targetNamespace",)},
+)
 
 # ------------------------------------------------------------------- references across objects
 

@@ -38,11 +38,25 @@ from gitops_gen.k8s.workloads import (
     selector_matches,
 )
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.projection import merge, pod_template
 
 ID = "backups"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"Schedule"} | (POD_TEMPLATE_KINDS - {"Pod", "Job", "CronJob"}))
+READS = merge(
+    pod_template("metadata.labels", "spec.volumes.*.persistentVolumeClaim"),
+    {
+        "StatefulSet": ("spec.volumeClaimTemplates.*.metadata.name",),
+        "Schedule": ("spec.template",),
+        "HelmRelease": (
+            "spec.chart.spec.chart",
+            "spec.targetNamespace",
+            "spec.values.backupsEnabled",
+            "spec.values.configuration.backupStorageLocation",
+        ),
+    },
+)
 
 _GROUP = "velero.io"
 

@@ -22,12 +22,50 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gitops_gen.k8s.workloads import SCALABLE_KINDS
 from gitops_gen.lint.model import Context, Hit
+from gitops_gen.lint.projection import merge, pod_template
+from gitops_gen.lint.workloads import SCALER_READS
 
 ID = "cpu-budget"
 SEVERITY = "error"
 SCOPE = "cluster"
 OWN_PROCESS = True  # the capacity simulation runs beside the other rules on a large input
+
+#: what the capacity model (``gitops_gen.capacity``: manifests, releases, chart sources, the Flux
+#: bootstrap profile) reads of the objects (``gitops_gen.lint.projection``); the values a HelmRelease takes
+#: from a ConfigMap or Secret (``valuesFrom``) are read from that object's whole body (``Resource.whole``)
+READS = merge(
+    pod_template(
+        "spec.hostNetwork",
+        "spec.priorityClassName",
+        *(
+            f"spec.{group}.*.{field}"
+            for group in ("containers", "initContainers")
+            for field in ("name", "resources", "ports", "restartPolicy")
+        ),
+    ),
+    {kind: ("spec.replicas",) for kind in sorted(SCALABLE_KINDS)},
+    SCALER_READS,
+    {
+        "Deployment": ("spec.strategy",),
+        "Rollout": ("spec.strategy",),
+        "DaemonSet": ("spec.updateStrategy",),
+        "Job": ("spec.parallelism", "metadata.ownerReferences"),
+        "CronJob": ("spec.jobTemplate.spec.parallelism",),
+        "Pod": ("metadata.ownerReferences",),
+        "ReplicaSet": ("metadata.ownerReferences",),
+        "Prometheus": ("spec.resources", "spec.replicas", "spec.shards"),
+        "Alertmanager": ("spec.resources", "spec.replicas"),
+        "ThanosRuler": ("spec.resources", "spec.replicas"),
+        "Service": ("spec.type", "spec.ports"),
+        "HelmRelease": ("spec",),
+        **{
+            kind: ("spec",)
+            for kind in ("OCIRepository", "HelmChart", "HelmRepository", "GitRepository", "Bucket")
+        },
+    },
+)
 
 
 def check(ctx: Context) -> Iterator[Hit]:

@@ -56,7 +56,8 @@ from typing import Any
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import as_dict, as_list, as_str, dig, has_subst
 from gitops_gen.lint.model import Context, Hit, Severity
-from gitops_gen.lint.producers import CONFIGMAP_PRODUCERS, SECRET_PRODUCERS, missing
+from gitops_gen.lint.producers import CONFIGMAP_PRODUCERS, PRODUCER_READS, SECRET_PRODUCERS, missing
+from gitops_gen.lint.projection import ANY_KIND, merge
 from gitops_gen.lint.workloads import path_exists_under
 from gitops_gen.values import dotted
 
@@ -66,6 +67,18 @@ SCOPE = "object"
 KINDS = frozenset(
     {"Kustomization", "HelmRelease", "Alert", "Provider", "Receiver", "ImagePolicy", "ImageUpdateAutomation"}
 )  # the Flux kinds whose references are resolved
+
+
+def _sops_mark(value: object) -> object:
+    """An object's ``sops`` metadata as :func:`_sops_objects` reads it: whether it is a mapping."""
+    return {} if isinstance(value, dict) else None
+
+
+READS = merge(
+    PRODUCER_READS,
+    {kind: ("spec",) for kind in sorted(KINDS)},
+    {"ArtifactGenerator": ("spec.artifacts",), ANY_KIND: (("sops", _sops_mark),)},
+)
 
 _FLUX = "toolkit.fluxcd.io"
 _KS_SOURCES = frozenset({"GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"})

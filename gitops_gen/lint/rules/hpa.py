@@ -50,7 +50,8 @@ from gitops_gen.k8s.workloads import (
     scalers_by_target,
 )
 from gitops_gen.lint.model import Context, Hit, Severity
-from gitops_gen.lint.workloads import absence_severity, pdbs_by_workload
+from gitops_gen.lint.projection import merge, pod_template
+from gitops_gen.lint.workloads import WORKLOAD_READS, absence_severity, pdbs_by_workload
 
 ID = "hpa"
 SEVERITY = "error"
@@ -58,6 +59,27 @@ SCOPE = "object"
 KINDS = frozenset({"HorizontalPodAutoscaler"})
 
 TARGET_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+READS = merge(
+    WORKLOAD_READS,
+    pod_template("spec.containers.*.name", "spec.containers.*.resources", kinds=TARGET_KINDS),
+    {
+        "HorizontalPodAutoscaler": (
+            "spec.targetCPUUtilizationPercentage",
+            "spec.metrics.*.type",
+            *(
+                f"spec.metrics.*.{source}.{field}"
+                for source in ("resource", "containerResource")
+                for field in (
+                    "name",
+                    "container",
+                    "target.type",
+                    "target.averageUtilization",
+                    "targetAverageUtilization",
+                )
+            ),
+        )
+    },
+)
 
 
 def _utilization_metrics(resource: Resource) -> Iterator[tuple[str, str | None, FieldPath]]:

@@ -42,6 +42,8 @@ SEVERITY = "error"
 SCOPE = "object"
 # where setter markers go: image lines of pod templates, image values of HelmReleases
 KINDS = POD_TEMPLATE_KINDS | {"HelmRelease"}
+# the marked field is searched in the object's whole body (``Resource.whole``), read again from its file
+READS = {"ImagePolicy": ("spec.imageRepositoryRef",), "ImageRepository": ("spec.image",)}
 
 _GROUP = "image.toolkit.fluxcd.io"
 _MARKER = re.compile(r"#\s*\{\s*\"\$imagepolicy\"\s*:\s*\"([^\"]*)\"\s*\}")
@@ -126,7 +128,7 @@ def _path_of(body: Any, value: str, path: tuple[str | int, ...] = ()) -> tuple[s
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
     for line, ref, value in _markers(ctx).get(id(resource), ()):
-        path = (_path_of(resource.body, value) if value is not None else None) or ()
+        path = (_path_of(resource.whole, value) if value is not None else None) or ()
         if "${" in ref:  # a post-build substitution: known only on the cluster
             continue
         parts = ref.split(":")

@@ -46,6 +46,18 @@ ID = "ingress"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"Ingress"})
+READS = {
+    "Ingress": (
+        "metadata.annotations",
+        "spec.tls",
+        "spec.rules.*.host",
+        "spec.rules.*.http.paths.*.backend",
+        "spec.defaultBackend",
+        "spec.backend",
+    ),
+    "Service": ("spec",),
+    "HelmRelease": ("spec.targetNamespace",),  # absence_severity: a chart may create the object
+}
 
 _CLUSTER_ISSUER = ("cert-manager.io/cluster-issuer", "certmanager.k8s.io/cluster-issuer")
 _ISSUER = ("cert-manager.io/issuer", "certmanager.k8s.io/issuer")

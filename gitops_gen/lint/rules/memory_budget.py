@@ -51,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.lint.model import Context, Hit
+from gitops_gen.lint.rules.cpu_budget import READS as READS  # one capacity model for both rules
 
 ID = "memory-budget"
 SEVERITY = "error"

@@ -45,12 +45,47 @@ from gitops_gen.k8s.workloads import (
     workload_index,
 )
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.projection import merge, pod_template
 from gitops_gen.lint.workloads import absence_severity
 
 ID = "monitoring"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap"})
+
+
+def _dashboard_marks(data: object) -> object:
+    """A ConfigMap's ``data`` as :func:`_dashboard` reads it: the ``*.json`` keys whose value holds
+    ``"panels"``, each with just that mark (not the dashboard)."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        k: '"panels"'
+        for k, v in data.items()
+        if str(k).endswith(".json") and isinstance(v, str) and '"panels"' in v
+    }
+
+
+READS = merge(
+    pod_template("metadata.labels", "spec.containers.*.ports"),
+    {
+        "ServiceMonitor": ("spec", "metadata.labels"),
+        "PodMonitor": ("spec", "metadata.labels"),
+        "PrometheusRule": ("spec", "metadata.labels"),
+        "Service": ("spec", "metadata.labels"),
+        "ConfigMap": (("data", _dashboard_marks), "metadata.labels", "metadata.annotations"),
+        "HelmRelease": (
+            "spec.chart.spec.chart",
+            "spec.chartRef.name",
+            "spec.valuesFrom",
+            "spec.targetNamespace",
+            "spec.releaseName",
+            "spec.values.prometheus.prometheusSpec",
+            "spec.values.grafana.enabled",
+            "spec.values.grafana.sidecar.dashboards.label",
+        ),
+    },
+)
 
 _SELECTOR = {
     "ServiceMonitor": "serviceMonitorSelector",
@@ -237,10 +272,10 @@ def _dashboard(resource: Resource, ctx: Context) -> Iterator[Hit]:
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:
-    spec = as_dict(resource.body.get("spec"))
     if resource.kind == "ConfigMap":
         yield from _dashboard(resource, ctx)
         return
+    spec = as_dict(resource.body.get("spec"))
     if not resource.group.startswith("monitoring.coreos.com"):
         return
     if resource.kind == "ServiceMonitor":

@@ -52,12 +52,30 @@ from gitops_gen.k8s.workloads import (
     workload_index,
 )
 from gitops_gen.lint.model import Context, Hit, Severity
+from gitops_gen.lint.projection import merge, pod_template
 from gitops_gen.lint.workloads import helm_namespaces
 
 ID = "netpol"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"Ingress", "ServiceMonitor", "NetworkPolicy"})
+READS = merge(
+    pod_template("metadata.labels", "spec.containers.*.ports"),
+    {
+        "NetworkPolicy": ("spec",),
+        "Ingress": (
+            "metadata.annotations",
+            "spec.rules.*.http.paths.*.backend",
+            "spec.defaultBackend",
+            "spec.tls",
+        ),
+        "ServiceMonitor": ("spec",),
+        "Service": ("spec", "metadata.labels"),
+        "ClusterIssuer": ("spec",),
+        "Issuer": ("spec",),
+        "HelmRelease": ("spec.chart.spec.chart", "spec.chartRef.name", "spec.targetNamespace"),
+    },
+)
 
 SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 SOLVER_PORT = 8089

@@ -37,12 +37,13 @@ from collections.abc import Iterator
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, has_subst
 from gitops_gen.lint.model import Context, Hit, Severity
-from gitops_gen.lint.workloads import absence_severity, analyse_pdb
+from gitops_gen.lint.workloads import WORKLOAD_READS, absence_severity, analyse_pdb
 
 ID = "pdb"
 SEVERITY = "error"
 SCOPE = "object"
 KINDS = frozenset({"PodDisruptionBudget"})
+READS = WORKLOAD_READS
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[Hit]:

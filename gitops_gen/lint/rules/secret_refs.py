@@ -22,11 +22,46 @@ from collections.abc import Iterator
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, as_dict, as_list, as_str, containers, pod_spec_of
 from gitops_gen.lint.model import Context, Hit
-from gitops_gen.lint.producers import SECRET_PRODUCERS, missing
+from gitops_gen.lint.producers import PRODUCER_READS, SECRET_PRODUCERS, missing
+from gitops_gen.lint.projection import merge, pod_template
 
 ID = "secret-refs"
 SEVERITY = "warning"
 SCOPE = "object"
+
+
+def _secret_env(env: object) -> object:
+    """A container's ``env`` as :func:`_refs` reads it: each entry's ``valueFrom.secretKeyRef``, the
+    others as ``None`` (the list keeps its length: findings name entries by index)."""
+    if not isinstance(env, list):
+        return env
+    return [
+        {"valueFrom": {"secretKeyRef": ref}}
+        if isinstance(e, dict)
+        and isinstance(e.get("valueFrom"), dict)
+        and (ref := e["valueFrom"].get("secretKeyRef")) is not None
+        else None
+        for e in env
+    ]
+
+
+READS = merge(
+    PRODUCER_READS,
+    pod_template(
+        "spec.imagePullSecrets",
+        "spec.volumes.*.secret",
+        "spec.volumes.*.projected.sources.*.secret",
+        *(
+            f"spec.{group}.*.{field}"
+            for group in ("containers", "initContainers")
+            for field in ("envFrom", "restartPolicy", "name")
+        ),
+    ),
+    {
+        kind: tuple((f"{path}.{group}.*.env", _secret_env) for group in ("containers", "initContainers"))
+        for kind, (path,) in pod_template("spec").items()
+    },
+)
 
 
 def _refs(resource: Resource) -> Iterator[tuple[str, FieldPath]]:

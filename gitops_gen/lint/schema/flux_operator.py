@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from gitops_gen.lint.model import Hit
 
 _CHARTS = ("flux-operator", "flux-instance")
+#: what :func:`operator_present` reads of the objects of phase 2 (``gitops_gen.lint.projection``)
+READS = {
+    "HelmRelease": ("spec.chart.spec.chart",),
+    "OCIRepository": ("spec.url",),
+    "HelmRepository": ("spec.url",),
+}
 _FIELDS = {("Alert", "eventSources"), ("Receiver", "resources")}
 
 
