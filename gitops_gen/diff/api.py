@@ -97,7 +97,7 @@ def diff_output_dirs(
 
 
 def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags | None = None) -> DiffReport:
-    from gitops_gen.spec.loader import load_specs
+    from gitops_gen.spec.loader import SpecMemo, load_specs
 
     repo = gitref.find_repo(specs_dir)
     commit = gitref.resolve_ref(repo, base)
@@ -113,11 +113,12 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 hint="check --specs and --base; the specs must be committed at the base ref",
             )
         base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
+        memo = SpecMemo()  # the files the change left alone are validated once
         try:
-            old_specs = load_specs(base_specs_dir, display_root=base_root)
+            old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo)
         except UserError as exc:
             raise _at_ref(exc, base) from None
-        new_specs = load_specs(specs_dir)
+        new_specs = load_specs(specs_dir, memo=memo)
         old_files = deltas.render(old_specs, out_dir)
         new_files = deltas.render(new_specs, out_dir)
         parser = shared_parser()

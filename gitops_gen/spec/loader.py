@@ -53,19 +53,33 @@ class Specs(SpecDocs):
         return len(self.platforms) > 1
 
 
-def load_specs(specs_dir: Path | str, *, display_root: Path | None = None) -> Specs:
+class SpecMemo:
+    """The validated documents of spec files already loaded, by the files' exact text: ``diff`` loads
+    the specs of two revisions, whose files are mostly the same. Only files that loaded without any
+    problem are kept (a problem's message names its file); the models are frozen."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, list[tuple[int, Any, BaseModel | None]]] = {}  # (index in the file, doc, model)
+
+
+def load_specs(
+    specs_dir: Path | str, *, display_root: Path | None = None, memo: SpecMemo | None = None
+) -> Specs:
     """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors.
 
     Files are read by the fast path (:func:`~gitops_gen.yamlio.load_fast`) where it gives the same data;
     when anything is wrong, everything is read again with positions, so every problem is located.
+    ``memo``: files whose text it holds are not read or validated again (their documents are reused).
     """
     try:
-        return _load_specs(Path(specs_dir), display_root, fast=True)
+        return _load_specs(Path(specs_dir), display_root, fast=True, memo=memo)
     except UserError:
         return _load_specs(Path(specs_dir), display_root, fast=False)
 
 
-def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Specs:
+def _load_specs(
+    specs_dir: Path, display_root: Path | None, *, fast: bool, memo: SpecMemo | None = None
+) -> Specs:
     problems = Problems()
     platforms: list[tuple[Platform, str, str, Any]] = []
     apps: list[tuple[App, str, str, Any]] = []
@@ -76,6 +90,15 @@ def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Sp
         name, spec_name = spec_names(specs_dir, path, base)
         try:
             text = read_text(path, display=name, limits=SPEC_LIMITS)
+            known = memo.docs.get(text) if memo is not None else None
+            if known is not None:
+                for index, doc, model in known:
+                    doc_files[id(doc)] = (path, index)
+                    if isinstance(model, Platform):
+                        platforms.append((model, name, spec_name, doc))
+                    elif isinstance(model, App):
+                        apps.append((model, name, spec_name, doc))
+                continue
             plain = load_fast(text) if fast else None
             if plain is not None:
                 for d in plain:
@@ -95,6 +118,8 @@ def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Sp
                 )
             )
             continue
+        before = len(problems.items)
+        validated: list[tuple[int, Any, BaseModel | None]] = []
         for index, doc in enumerate(docs):
             if doc is None:
                 continue
@@ -105,10 +130,13 @@ def _load_specs(specs_dir: Path, display_root: Path | None, *, fast: bool) -> Sp
                 problems.items.extend(exotic)
                 continue
             model = _validate_doc(doc, name, problems)
+            validated.append((index, doc, model))
             if isinstance(model, Platform):
                 platforms.append((model, name, spec_name, doc))
             elif isinstance(model, App):
                 apps.append((model, name, spec_name, doc))
+        if memo is not None and len(problems.items) == before:
+            memo.docs[text] = validated
     if not files:
         problems.add(
             Problem(
