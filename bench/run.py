@@ -14,9 +14,10 @@ What is measured (see docs/performance.md for the method):
   ``--no-cache`` with the default worker count, ``--no-cache --jobs 1`` and ``--no-cache --jobs 2``;
 * wall time (monotonic clock around the child), CPU time (user+sys of the child *and* of every
   descendant it waited for, from ``os.wait4``), peak memory two ways: the largest single process
-  (``ru_maxrss`` from ``wait4``, which covers reaped pool workers) and the peak of the whole process
-  tree's summed RSS, sampled from /proc every 10 ms (an upper bound: pages shared after fork count once
-  per process);
+  (``ru_maxrss`` from ``wait4``, which covers reaped pool workers, and on Linux also this benchmark's
+  own size at the fork before the exec: an upper bound), the peak of the whole process tree's summed
+  RSS, sampled from /proc every 10 ms (an upper bound: pages shared after fork count once per
+  process), and the peak of its summed PSS (every 50 ms: each shared page counted once in all);
 * resources/second = resources / wall;
 * ``gitops-gen render`` of the reference specs and ``gitops-gen --help``, including interpreter start;
 * side by side, in alternation (kubeconform, lint, lint with node sizes, budget at 10 and 1,000 nodes;
@@ -203,7 +204,8 @@ def measure(
         run.rc = proc.returncode
         run.cpu = usage.ru_utime + usage.ru_stime
         run.maxrss_mb = usage.ru_maxrss / 1024  # Linux: KiB
-        run.tree_mb = max(peak, usage.ru_maxrss * 1024) / 2**20
+        # sampled only: ru_maxrss may be that of this process, forked before the exec
+        run.tree_mb = peak / 2**20
         run.tree_pss_mb = peak_pss / 2**20
         out.seek(0)
         err.seek(0)
@@ -784,7 +786,8 @@ def report(
         "reaped (os.wait4); tree RSS: peak of the summed RSS of the process tree, sampled every 10 ms "
         "(a page shared by forked processes counts once per process); tree PSS: peak of the summed "
         "proportional set size (/proc/PID/smaps_rollup, every 50 ms: a shared page counts once in all); "
-        "max proc RSS: ru_maxrss from wait4 (largest single process)",
+        "max proc RSS: ru_maxrss from wait4 (largest single process; on Linux it includes the size of "
+        "this benchmark process at the fork before the exec, so it is an upper bound)",
         "",
         "| corpus | run | wall s | CPU s | tree RSS MB | tree PSS MB | max proc RSS MB | resources/s | exit |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
