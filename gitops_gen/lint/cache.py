@@ -67,11 +67,14 @@ def _fingerprint_content(paths: list[Path], suffixes: tuple[str, ...] = ()) -> l
     return out
 
 
-def fingerprint_stat(paths: list[Path]) -> list[tuple[str, int, int, int, int]]:
-    """(path, size, mtime, ctime, inode) of every file: for big trees (chart caches). The ctime and
-    inode change with every write, whatever a tool does to the mtime."""
+def fingerprint_stat(
+    paths: list[Path], suffixes: tuple[str, ...] = ()
+) -> list[tuple[str, int, int, int, int]]:
+    """(path, size, mtime, ctime, inode) of every file (ending in one of ``suffixes``, when given): for
+    big trees (chart caches, installed code). The ctime and inode change with every write, whatever a
+    tool does to the mtime."""
     out = []
-    for p in _walk_files(paths):
+    for p in _walk_files(paths, suffixes):
         try:
             st = os.stat(p)
         except OSError:

@@ -101,19 +101,9 @@ def _code_stats() -> list[tuple[str, int, int, int, int]]:
             spec = None
         origin = spec.origin if spec is not None else None
         roots.append(Path(origin).parent if origin else Path(name))
-    out: list[tuple[str, int, int, int, int]] = []
-    for root in roots:
-        for dirpath, dirs, names in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for n in sorted(names):
-                if n.endswith((".py", ".so")):
-                    p = os.path.join(dirpath, n)
-                    try:
-                        st = os.stat(p)
-                    except OSError:
-                        continue
-                    out.append((p, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    return out
+    from gitops_gen.lint.cache import fingerprint_stat
+
+    return fingerprint_stat(roots, (".py", ".so"))
 
 
 def _read(path: Path) -> list[PlatformFacts] | None:
