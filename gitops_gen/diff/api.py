@@ -97,6 +97,7 @@ def diff_output_dirs(
 
 
 def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags | None = None) -> DiffReport:
+    from gitops_gen.render.engine import RenderMemo
     from gitops_gen.spec.loader import SpecMemo, load_specs
 
     repo = gitref.find_repo(specs_dir)
@@ -119,8 +120,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         except UserError as exc:
             raise _at_ref(exc, base) from None
         new_specs = load_specs(specs_dir, memo=memo)
-        old_files = deltas.render(old_specs, out_dir)
-        new_files = deltas.render(new_specs, out_dir)
+        rendered = RenderMemo()  # the apps the change left alone are rendered once
+        old_files = deltas.render(old_specs, out_dir, rendered)
+        new_files = deltas.render(new_specs, out_dir, rendered)
         parser = shared_parser()
         old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parser)
         new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parser)

@@ -19,17 +19,19 @@ if TYPE_CHECKING:
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.lint.engine import RawFinding
+    from gitops_gen.render.engine import RenderMemo
     from gitops_gen.spec.loader import Specs
     from gitops_gen.spec.models import Platform
 
 
-def render(specs: Specs, out_dir: Path) -> dict[str, str]:
-    """The rendered tree ``{relpath: text}`` of ``specs``, in memory, exactly as ``render`` writes it."""
+def render(specs: Specs, out_dir: Path, memo: RenderMemo | None = None) -> dict[str, str]:
+    """The rendered tree ``{relpath: text}`` of ``specs``, in memory, exactly as ``render`` writes it
+    (``memo``: apps rendered for the other revision are not rendered again)."""
     from gitops_gen.render.engine import render_tree
     from gitops_gen.render.extras import find_extras
     from gitops_gen.render.paths import derive_prefix
 
-    return render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
+    return render_tree(specs, derive_prefix(out_dir), find_extras(out_dir), memo=memo)
 
 
 def tree_prefix(specs: Specs, out_dir: Path) -> str:

@@ -176,7 +176,19 @@ def repo_prefix(platform: Platform, path_prefix: str = "") -> str:
 # ----------------------------------------------------------------------------------- render_tree
 
 
-def render_tree(specs: Specs, path_prefix: str = "", extras: Extras | None = None) -> dict[str, str]:
+class RenderMemo:
+    """The files of apps rendered before, by what an app's files are made of: ``diff`` renders two
+    revisions whose apps are mostly the same. The key holds the identity of the frozen spec models (the
+    two revisions share the models of spec files whose text is the same: ``spec.loader.SpecMemo``), so an
+    app is rendered again whenever anything it is made of differs; the values keep the models alive."""
+
+    def __init__(self) -> None:
+        self.apps: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, str]]] = {}
+
+
+def render_tree(
+    specs: Specs, path_prefix: str = "", extras: Extras | None = None, *, memo: RenderMemo | None = None
+) -> dict[str, str]:
     """Render every file. ``path_prefix`` is where the tree sits in the git repository Flux syncs
     (``output`` for ``./output/clusters/<cluster>``); ``spec.git.path`` overrides it.
 
@@ -192,11 +204,17 @@ def render_tree(specs: Specs, path_prefix: str = "", extras: Extras | None = Non
 
         fleet_files: dict[str, str] = render_fleet(specs, path_prefix, extras)
         return fleet_files
-    return render_cluster(specs, specs.platform, path_prefix, extras)
+    return render_cluster(specs, specs.platform, path_prefix, extras, memo=memo)
 
 
 def render_cluster(
-    specs: Specs, platform: Platform, path_prefix: str, extras: Extras, *, fleet: bool = False
+    specs: Specs,
+    platform: Platform,
+    path_prefix: str,
+    extras: Extras,
+    *,
+    fleet: bool = False,
+    memo: RenderMemo | None = None,
 ) -> dict[str, str]:
     """The whole tree of one cluster, in the single-cluster layout (``fleet``: its Flux
     Kustomizations point at the per-cluster overlays ``infrastructure/<cluster>/...`` instead)."""
@@ -223,7 +241,7 @@ def render_cluster(
     )
     files.update(_controller_files(components, psrc))
     files.update(_config_files(issuer, psrc, platform, apps))
-    files.update(_app_files(specs, platform, apps, issuer, extras))
+    files.update(_app_files(specs, platform, apps, issuer, extras, memo))
     _check_sizes(specs, files)
     return dict(sorted(files.items()))
 
@@ -649,27 +667,33 @@ def _config_files(
 
 
 def _app_files(
-    specs: Specs, platform: Platform, apps: list[App], issuer: Issuer | None, extras: Extras
+    specs: Specs,
+    platform: Platform,
+    apps: list[App],
+    issuer: Issuer | None,
+    extras: Extras,
+    memo: RenderMemo | None = None,
 ) -> dict[str, str]:
     cluster = platform.metadata.name
     base = f"apps/{cluster}"
     files: dict[str, str] = {}
     owners = namespace_owners(apps)
+    # the other apps matter to an app's files only through its NetworkPolicies (_day2_files)
+    peers_key = tuple(map(id, apps)) if platform.spec.networkPolicy == "default-deny" else ()
     for app in apps:
         src = specs.name_of("App", app.metadata.name)
         d = f"{base}/{app.metadata.name}"
-        files.update(
-            _one_app(
-                app,
-                d,
-                src,
-                platform,
-                issuer,
-                app.metadata.name in owners,
-                extras.get(f"{d}/{EXTRAS_DIR}", ()),
-                apps,
-            )
-        )
+        app_extras = tuple(extras.get(f"{d}/{EXTRAS_DIR}", ()))
+        owns = app.metadata.name in owners
+        key = (id(app), d, src, id(platform), issuer, owns, app_extras, peers_key)
+        known = memo.apps.get(key) if memo is not None else None
+        if known is not None:
+            files.update(known[1])
+            continue
+        got = _one_app(app, d, src, platform, issuer, owns, app_extras, apps)
+        if memo is not None:
+            memo.apps[key] = ((app, platform, apps), got)
+        files.update(got)
     sources = [specs.name_of("Platform", cluster)] + [specs.name_of("App", a.metadata.name) for a in apps]
     files[f"{base}/kustomization.yaml"] = _file(
         sources, [_doc("kustomization", resources=[a.metadata.name for a in apps])]
