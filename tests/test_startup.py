@@ -120,3 +120,24 @@ def test_spec_locations_of_unchanged_specs_import_no_pydantic(tmp_path: Path) ->
     assert any(f.get("spec") for f in report["findings"])  # the memory-budget infos of the fleet example
     heavy = proc.stdout.rsplit("HEAVY:", 1)[1].strip().split(",")
     assert "pydantic" not in heavy and "gitops_gen.spec.models" not in heavy
+
+
+def test_the_cache_is_found_again_whatever_the_string_hashing(tmp_path: Path) -> None:
+    """The cache keys hold the platform facts: they must not depend on the process's string hashing
+    (a set's order does), or each run with specs/ writes a new cache and none is ever reused."""
+    import os
+
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    target = tmp_path / "web.yaml"
+    target.write_text(DEPLOYMENT, encoding="utf-8")
+    cache = tmp_path / "cache"
+    argv = json.dumps([str(target), "--cache-dir", str(cache)])
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", PROBE, argv], cwd=tmp_path, env=env, capture_output=True, timeout=120
+        )
+        assert b"HEAVY:" in proc.stdout, proc.stderr
+    settings = [d.name for d in cache.iterdir() if d.name not in ("specs", "schemas")]
+    assert len(settings) == 1, settings

@@ -36,7 +36,9 @@ class PlatformFacts:
     distribution: str
     nodes: tuple[NodeFacts, ...]
     k3s_disable: tuple[str, ...]
-    components: frozenset[str]  # the enabled components' paths: "monitoring", "logging.loki", ...
+    # the enabled components' paths, sorted: "logging.loki", "monitoring", ... A tuple, not a set: the
+    # facts' repr is part of cache keys, and a set's order changes with each process's string hashing
+    components: tuple[str, ...]
 
     @property
     def explicit_reservations(self) -> bool:
@@ -67,7 +69,7 @@ def facts_of(platform: Platform) -> PlatformFacts:
         distribution=str(spec.distribution),
         nodes=nodes,
         k3s_disable=tuple(spec.k3s.disable),
-        components=frozenset(_enabled(spec.components, "")),
+        components=tuple(sorted(_enabled(spec.components, ""))),
     )
 
 
@@ -99,7 +101,7 @@ def to_plain(facts: PlatformFacts) -> list[Any]:
             for n in facts.nodes
         ],
         list(facts.k3s_disable),
-        sorted(facts.components),
+        list(facts.components),
     ]
 
 
@@ -112,7 +114,7 @@ def from_plain(data: Any) -> PlatformFacts:
         distribution=distribution,
         nodes=tuple(NodeFacts(*n) for n in nodes),
         k3s_disable=tuple(disable),
-        components=frozenset(components),
+        components=tuple(sorted(components)),
     )
     if to_plain(out) != data:  # a stored record of another shape: refused, not half-read
         raise ValueError("not platform facts")
