@@ -283,3 +283,36 @@ def test_a_full_scratch_directory_is_a_located_error(
     [problem] = info.value.problems
     assert problem.location.file.endswith(".yaml") and "gitops-gen-diff-" in problem.location.file
     assert "No space left on device" in problem.message and "TMPDIR" in problem.hint
+
+
+def test_the_new_side_parses_only_the_files_the_turn_rewrote(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new side's clusters read every file the turn left alone from the old side's parse; the
+    files it wrote are parsed again (so the new side sees the change: the report above is the one of
+    two fresh trees)."""
+    from gitops_gen.cluster import kustomize
+
+    monkeypatch.chdir(changed_repo)
+    parse, turn = kustomize.parse_file, api._turn_tree
+    parsed: list[str] = []
+    touched: list[list[str]] = []
+
+    def counted(path: str) -> Any:
+        parsed.append(path)
+        return parse(path)
+
+    def turned(*args: Any) -> list[Path]:
+        got = turn(*args)
+        touched.append([os.path.normpath(os.path.abspath(p)) for p in got])
+        parsed.append("--- turned ---")
+        return got
+
+    monkeypatch.setattr(kustomize, "parse_file", counted)
+    monkeypatch.setattr(api, "_turn_tree", turned)
+    api.diff_specs("HEAD", Path("specs"), Path("output"))
+    mark = parsed.index("--- turned ---")
+    old_side, new_side = parsed[:mark], parsed[mark + 1 :]
+    assert len(old_side) > 10 and new_side, (old_side, new_side)
+    assert set(new_side) <= set(touched[0])  # nothing the turn left alone is parsed twice
+    assert any("three" in p for p in new_side)  # the raised HPA is read as it is now

@@ -140,6 +140,13 @@ class Files:
             raise BuildError(p.message, path, p.line, p.column, p.hint or "fix the YAML syntax")
         return got
 
+    def forget(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """Parse ``paths`` again when next asked for (they were written or deleted since). A path is
+        dropped as builds name it (absolute, normalised) and as its real path."""
+        for p in paths:
+            for key in {os.path.normpath(os.path.abspath(p)), os.path.realpath(p)}:
+                self._parsed.pop(key, None)
+
     def text(self, path: str) -> str:
         """The text of ``path`` (kept only when parsed here; a cached parse reads the file again)."""
         got = self._parsed.get(path)
@@ -628,8 +635,14 @@ class Builder:
             line, col = _line_of(self.files, kfile, value)
             raise BuildError(f"patch {value}: no such file", kfile, line, col)
         self.read.add(path)
+        # copies: a merge may place parts of the patch in the objects, which later steps change in place,
+        # and the parsed file is shared by every build that reads it
         return [
-            (doc.body, FieldSource(path, doc.start, doc.end, ())) for doc in self.files.parsed(path).documents
+            (
+                _clone(doc.body) if isinstance(doc.body, dict) else doc.body,
+                FieldSource(path, doc.start, doc.end, ()),
+            )
+            for doc in self.files.parsed(path).documents
         ]
 
     def _apply_patch(

@@ -138,9 +138,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 old_tree = _write_tree(root, old_out, old_files)
             new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
 
-            def turn() -> None:
+            def turn() -> list[Path]:
                 with _scratch_errors():
-                    _turn_tree(root, (old_out, old_files), (new_out, new_files))
+                    return _turn_tree(root, (old_out, old_files), (new_out, new_files))
 
             deltas.add_deltas(
                 report,
@@ -226,17 +226,22 @@ def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
     return tree
 
 
-def _turn_tree(root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]) -> None:
+def _turn_tree(
+    root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]
+) -> list[Path]:
     """Make the tree :func:`_write_tree` wrote at ``root`` (``old``: its place and files) exactly what
     :func:`_write_tree` of ``new`` writes there: only the files that differ are written, those that
     went are deleted, and so are the directories left empty (creating files is what costs on disk:
-    a change to one app rewrites a few files, not all)."""
+    a change to one app rewrites a few files, not all). Returns the files written or deleted: every
+    other file is as it was."""
     before, after = _placed(*old), _placed(*new)
+    touched: list[Path] = []
     old_tree = root.joinpath(*PurePosixPath(old[0]).parts)
     emptied: set[Path] = {old_tree, *old_tree.parents}
     for rel in before.keys() - after.keys():
         target = root.joinpath(*rel.split("/"))
         target.unlink()
+        touched.append(target)
         emptied.update(target.parents)
     for d in sorted(emptied, key=lambda p: len(p.parts), reverse=True):  # the deepest first
         if root in d.parents:
@@ -249,4 +254,6 @@ def _turn_tree(root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, M
             target = root.joinpath(*rel.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+            touched.append(target)
     root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)
+    return touched

@@ -6,7 +6,7 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from gitops_gen.lint.model import Finding
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
+    from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.lint.engine import RawFinding
@@ -96,12 +97,13 @@ def _relative(file: str, tree: Path) -> str:
     return file
 
 
-def views_of(tree: Path) -> list[ClusterView]:
-    """The clusters of ``tree`` (none when it has no Flux entry point)."""
+def views_of(tree: Path, files: Files | None = None) -> list[ClusterView]:
+    """The clusters of ``tree`` (none when it has no Flux entry point); ``files``: the parsed files
+    to read them from (kept there for another build)."""
     from gitops_gen.cluster.view import build_views, find_entries
 
     entries = find_entries(str(tree)) if tree.is_dir() else []
-    return build_views(entries) if entries else []
+    return build_views(entries, files) if entries else []
 
 
 def analyses(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[str, Analysis]:
@@ -181,18 +183,22 @@ def add_deltas(
     new_specs: Specs | None,
     repo_roots: tuple[Path | None, Path | None] = (None, None),
     lint_flags: LintFlags | None = None,
-    between: Callable[[], None] | None = None,
+    between: Callable[[], Iterable[Path] | None] | None = None,
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
 
     The old side is done first, then ``between`` is called (``diff`` turns the old tree into the new
     one there: one tree on disk at a time), then the new side. Each side's clusters are built once,
-    for its budget and its lint."""
+    for its budget and its lint. When ``between`` returns the files it wrote or deleted, the new
+    side's clusters read every other file from the old side's parse (it is the same file)."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
 
-    old_views = views_of(old_tree)
+    from gitops_gen.cluster.kustomize import Files
+
+    parsed = Files()
+    old_views = views_of(old_tree, parsed)
     old = analyses(old_tree, old_specs, old_views)
     # each cluster's lint blames a capacity overflow on what the change grew in that cluster
     baselines = {name: demands(a) for name, a in old.items()}
@@ -203,9 +209,12 @@ def add_deltas(
         old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms, views=old_views, phase1=phase1
     )
     old_files = files_clusters(old_tree, old_views)
-    if between is not None:
-        between()
-    new_views = views_of(new_tree)
+    touched = between() if between is not None else None
+    if touched is None:
+        parsed = Files()  # another tree, or files changed in place: nothing is known to be the same
+    else:
+        parsed.forget(touched)
+    new_views = views_of(new_tree, parsed)
     new = analyses(new_tree, new_specs, new_views)
     after = lint_findings(
         new_tree,
