@@ -194,7 +194,6 @@ def add_deltas(
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
-
     from gitops_gen.cluster.kustomize import Files
 
     parsed = Files()
