@@ -316,3 +316,18 @@ def test_the_new_side_parses_only_the_files_the_turn_rewrote(
     assert len(old_side) > 10 and new_side, (old_side, new_side)
     assert set(new_side) <= set(touched[0])  # nothing the turn left alone is parsed twice
     assert any("three" in p for p in new_side)  # the raised HPA is read as it is now
+
+
+def test_placed_paths_read_as_pathlib_reads_them() -> None:
+    """Plain paths take the fast split; any other form is read by pathlib (``a//b`` and ``./a`` are
+    plain names to it) and a path that could leave the tree is dropped."""
+    files = {
+        p: p for p in ("a/b.yaml", "a//b2.yaml", "./c.yaml", "a/./d.yaml", "../e.yaml", "/f", "a/../g", "")
+    }
+    assert api._placed("out", files) == {
+        "out/a/b.yaml": "a/b.yaml",
+        "out/a/b2.yaml": "a//b2.yaml",
+        "out/c.yaml": "./c.yaml",
+        "out/a/d.yaml": "a/./d.yaml",
+    }
+    assert api._placed("", {"x/y.yaml": "t"}) == {"x/y.yaml": "t"}

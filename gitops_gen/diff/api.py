@@ -208,20 +208,28 @@ def _placed(out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
     """``files`` keyed by their POSIX path below the repository root (the tree sits at ``out_rel``);
     a path that could leave the tree is dropped."""
     out: dict[str, str] = {}
+    prefix = PurePosixPath(out_rel).parts
     for rel, text in files.items():
-        parts = PurePosixPath(rel).parts
-        if not parts or any(p in ("..", "") for p in parts) or rel.startswith("/"):
-            continue
-        out["/".join((*PurePosixPath(out_rel).parts, *parts))] = text
+        parts: tuple[str, ...] = tuple(rel.split("/"))
+        if any(p in ("", ".", "..") for p in parts):  # not plain: pathlib's reading (``a//b`` is a/b)
+            parts = PurePosixPath(rel).parts
+            if not parts or any(p in ("..", "") for p in parts) or rel.startswith("/"):
+                continue
+        out["/".join((*prefix, *parts))] = text
     return out
 
 
 def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
     tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+    top = str(root)
+    made: set[str] = set()  # directories made: thousands of files share a few hundred
     for rel, text in _placed(out_rel, files).items():
-        target = root.joinpath(*rel.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        head, _, _name = rel.rpartition("/")
+        if head not in made:
+            os.makedirs(os.path.join(top, *head.split("/")) if head else top, exist_ok=True)
+            made.add(head)
+        with open(os.path.join(top, *rel.split("/")), "w", encoding="utf-8") as fh:
+            fh.write(text)
     tree.mkdir(parents=True, exist_ok=True)
     return tree
 
