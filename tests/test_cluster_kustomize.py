@@ -319,3 +319,69 @@ def test_rendered_fleet_builds_like_kubectl() -> None:
     dirs = [Path(dp) for dp, _d, _f in os.walk(root) if kustomization_file(dp) and "clusters" not in dp]
     assert len(dirs) > 20
     assert [msg for d in sorted(dirs) if (msg := compare(root, d))] == []
+
+
+def test_builds_sharing_parsed_files_never_see_each_others_changes(tmp_path: Path) -> None:
+    """Builds hand each object its own documents (a file is parsed again for its next reader once a
+    build took it to change it in place): two overlays of one base in one build, and the same overlays
+    built again with the same parsed files, each get the base as the file says, transformed their way."""
+    from gitops_gen.cluster.kustomize import Files
+
+    deploy = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, labels: {app: web}}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: web, image: nginx:1.0}]}
+        """
+    files = {
+        "base/deploy.yaml": deploy,
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "a/kustomization.yaml": """
+            namespace: a
+            namePrefix: a-
+            commonLabels: {side: a}
+            resources: [../base]
+            patches:
+              - target: {kind: Deployment}
+                patch: '[{"op": "replace", "path": "/spec/replicas", "value": 3}]'
+            """,
+        "b/kustomization.yaml": """
+            namespace: b
+            namePrefix: b-
+            resources: [../base]
+            images: [{name: nginx, newTag: "2.0"}]
+            """,
+        "both/kustomization.yaml": "resources: [../a, ../b]\n",
+    }
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+    def seen(objs: list[Any]) -> dict[str, tuple[Any, ...]]:
+        out = {}
+        for o in objs:
+            c = o.body["spec"]["template"]["spec"]["containers"][0]
+            out[o.name] = (
+                o.namespace,
+                o.body["spec"]["replicas"],
+                c["image"],
+                o.body["metadata"].get("labels"),
+            )
+        return out
+
+    want = {
+        "a-web": ("a", 3, "nginx:1.0", {"app": "web", "side": "a"}),
+        "b-web": ("b", 1, "nginx:2.0", {"app": "web"}),
+    }
+    parsed = Files()
+    for _ in range(2):
+        assert seen(Builder(str(tmp_path), parsed).build_dir(str(tmp_path / "both"))) == want
+        assert seen(Builder(str(tmp_path), parsed).build_dir(str(tmp_path / "a"))) == {"a-web": want["a-web"]}
+    base = parsed.parsed(str(tmp_path / "base/deploy.yaml")).documents[0].body
+    assert base["metadata"] == {"name": "web", "labels": {"app": "web"}} and base["spec"]["replicas"] == 1

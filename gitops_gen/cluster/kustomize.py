@@ -140,6 +140,14 @@ class Files:
             raise BuildError(p.message, path, p.line, p.column, p.hint or "fix the YAML syntax")
         return got
 
+    def take(self, path: str) -> ParsedFile:
+        """The parse of ``path`` for a caller that changes its documents in place: handed over and
+        no longer kept (the next reader parses the file again), so what every reader gets is what
+        the file says. A file read once - nearly all of them - is then parsed once and never copied."""
+        got = self.parsed(path)
+        self._parsed.pop(path, None)
+        return got
+
     def forget(self, paths: Iterable[str | os.PathLike[str]]) -> None:
         """Parse ``paths`` again when next asked for (they were written or deleted since). A path is
         dropped as builds name it (absolute, normalised) and as its real path."""
@@ -318,7 +326,7 @@ class Builder:
     def _load_file(self, path: str) -> list[Obj]:
         self.read.add(path)
         out: list[Obj] = []
-        for doc in self.files.parsed(path).documents:
+        for doc in self.files.take(path).documents:  # the build transforms these objects in place
             b = doc.body
             if not isinstance(b, dict):
                 continue
@@ -343,7 +351,6 @@ class Builder:
 
     @staticmethod
     def _obj(body: dict[str, Any], origin: Origin) -> Obj:
-        body = _clone(body)
         meta = body.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         return Obj(body, origin, str(meta.get("name") or ""), str(meta.get("namespace") or ""))
@@ -731,7 +738,7 @@ class Builder:
 
 def _clone(body: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a parsed document (plain dicts, lists and scalars): marshal is C-fast, ~10x
-    ``copy.deepcopy``. Each build transforms its own copy; the parsed file is shared."""
+    ``copy.deepcopy``. For documents read from a shared parse (patches) that a merge may place in objects."""
     try:
         copied: dict[str, Any] = marshal.loads(marshal.dumps(body))
     except ValueError:  # a value marshal cannot write (never from the YAML loader)
