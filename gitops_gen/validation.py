@@ -40,10 +40,12 @@ def validate_positioned(
     *,
     context: dict[str, object] | None = None,
     types_hint: str = TYPES_HINT,
+    plain: bool = False,
 ) -> M | None:
-    """``model_cls`` validated from ``doc``, or None with every error added to ``problems``."""
+    """``model_cls`` validated from ``doc``, or None with every error added to ``problems``.
+    ``plain``: ``doc`` holds only dicts, lists and plain scalars (no copy is made)."""
     try:
-        return model_cls.model_validate(to_plain(doc), context=context)
+        return model_cls.model_validate(doc if plain else to_plain(doc), context=context)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             problems.add(problem_from_error(err, doc, name, model_cls, types_hint=types_hint))

@@ -25,9 +25,9 @@ def _validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = loader._validate_doc
 
-    def spy(doc: object, name: str, problems: object) -> object:
+    def spy(doc: object, name: str, problems: object, **kwargs: bool) -> object:
         seen.append(name)
-        return real(doc, name, problems)  # type: ignore[arg-type]
+        return real(doc, name, problems, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(loader, "_validate_doc", spy)
     return seen

@@ -91,3 +91,17 @@ def test_specs_read_fast_still_locate_their_keys(tmp_path: Path) -> None:
     where = specs.locate("App", "lingua-app", ("spec", "autoscaling", "maxReplicas"))
     text = (REPO / "specs/apps/lingua-app.yaml").read_text(encoding="utf-8").splitlines()
     assert text[where.line - 1][where.column - 1 :].startswith("maxReplicas:")
+
+
+@pytest.mark.parametrize("specs_dir", ["specs", "examples/day2/specs", "examples/fleet/specs"])
+def test_specs_read_fast_validate_to_the_same_models(specs_dir: str) -> None:
+    """The fast path hands its plain documents to the models as they are (no copy, no exotic-type
+    walk): the models are those of the round-trip reading, field for field."""
+    from gitops_gen.spec import loader
+
+    fast = loader._load_specs(REPO / specs_dir, None, fast=True)
+    slow = loader._load_specs(REPO / specs_dir, None, fast=False)
+    assert any(getattr(d, "lc", None) is None for d in fast.docs.values())  # some read by the fast path
+    assert [p.model_dump() for p in fast.platforms] == [p.model_dump() for p in slow.platforms]
+    assert [a.model_dump() for a in fast.apps] == [a.model_dump() for a in slow.apps]
+    assert fast.apps, "the comparison is not vacuous"

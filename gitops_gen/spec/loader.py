@@ -125,11 +125,12 @@ def _load_specs(
                 continue
             doc_files[id(doc)] = (path, index)
             problems.items.extend(credential_problems(doc, name))  # plain-text secrets refused
-            exotic = _not_plain_data(doc, name)
+            # the fast loader gives plain data only (it leaves tags, sets and complex keys to ruamel)
+            exotic = [] if plain is not None else _not_plain_data(doc, name)
             if exotic:
                 problems.items.extend(exotic)
                 continue
-            model = _validate_doc(doc, name, problems)
+            model = _validate_doc(doc, name, problems, plain=plain is not None)
             validated.append((index, doc, model))
             if isinstance(model, Platform):
                 platforms.append((model, name, spec_name, doc))
@@ -368,7 +369,9 @@ def _at(src: str, doc: Any, path: tuple[str | int, ...]) -> Location:
     return Location(src, line or 1, col or 1)
 
 
-def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
+def _validate_doc(doc: Any, name: str, problems: Problems, *, plain: bool = False) -> BaseModel | None:
+    """``doc`` as its kind's model, or None with the problems added; ``plain``: ``doc`` is plain data
+    already (the fast loader's), not a round-trip tree to convert."""
     line, col = node_position(doc)
     line, col = line or 1, col or 1
     if not isinstance(doc, dict):
@@ -400,4 +403,4 @@ def _validate_doc(doc: Any, name: str, problems: Problems) -> BaseModel | None:
         hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(SPEC_KINDS)}"
         problems.add(Problem(Location(name, pl, pc), f"unknown kind {kind!r}", key_path="kind", hint=hint))
         return None
-    return validate_positioned(model_cls, doc, name, problems)
+    return validate_positioned(model_cls, doc, name, problems, plain=plain)
