@@ -167,11 +167,18 @@ def files_clusters(tree: Path, views: list[ClusterView]) -> dict[str, set[str]]:
         return os.path.join(got, name)
 
     out: dict[str, set[str]] = {}
+    inside = root.rstrip(os.sep) + os.sep
     for v in views:
         for f in v.files:
-            rel = os.path.relpath(real(f), root)
-            if not rel.startswith(".."):
-                out.setdefault(Path(rel).as_posix(), set()).add(v.name)
+            path = real(f)
+            if os.sep == "/" and path.startswith(inside):  # the common case, without relpath's work
+                rel = path[len(inside) :]
+            else:
+                rel = os.path.relpath(path, root)
+                if rel.startswith(".."):
+                    continue
+                rel = Path(rel).as_posix()
+            out.setdefault(rel, set()).add(v.name)
     return out
 
 
