@@ -48,7 +48,7 @@ def _reference(text: str) -> list[tuple[int, int, int, int, bool]]:
             continue
         first = loader._first_content(lines, start, min(end, len(lines)))
         if first is not None:
-            refused = loader._NON_PRINTABLE.search(chunk) is not None
+            refused = loader._non_printable_re().search(chunk) is not None
             out.append((first[0], first[1], start, end, refused))
     return out
 

@@ -17,6 +17,7 @@ which the engine reports as ``yaml`` findings — never raised as a traceback.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -37,7 +38,8 @@ _DEEP_INDENT = re.compile(r"\n {160}")
 # Characters YAML 1.2 does not allow in a stream (c-printable), which Go YAML (and so kubectl, kustomize
 # and Flux) refuses with "control characters are not allowed": C0 controls but tab, LF and CR; DEL; C1
 # controls but NEL; surrogates; U+FFFE and U+FFFF. Escapes in double-quoted scalars ("\x07") are fine.
-_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# compiled when first needed: its character ranges take ~9 ms to compile, paid by every run otherwise
+_NON_PRINTABLE = "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _GO_BREAKS = re.compile("[\x85\u2028\u2029]")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"  # what _NON_PRINTABLE allows of ASCII
 _CONTENT = re.compile(r"^[^\S\n]*[^\s#%]", re.M)  # a line that is neither blank, comment nor directive
@@ -103,7 +105,12 @@ def _non_printable(chunk: str) -> re.Match[str] | None:
     """The first character Go YAML refuses in ``chunk`` (an ASCII chunk is checked by a byte table)."""
     if chunk.isascii() and not chunk.encode().translate(None, _PRINTABLE_ASCII):
         return None
-    return _NON_PRINTABLE.search(chunk)
+    return _non_printable_re().search(chunk)
+
+
+@functools.cache
+def _non_printable_re() -> re.Pattern[str]:
+    return re.compile(_NON_PRINTABLE)
 
 
 def _first_content(lines: list[str], start: int, end: int) -> tuple[int, int] | None:
