@@ -70,3 +70,24 @@ def test_a_child_that_dies_is_replaced_by_running_the_rules_here(
     monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
     monkeypatch.setattr(engine, "_beside_main", lambda *a: os._exit(3))
     assert _lint(corpus, "2") == expected
+
+
+def test_no_fork_above_the_size_where_it_would_double_the_memory(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork maps every resident page of the parent in the child: above BESIDE_MAX_OBJECTS the
+    capacity rules run here, after the others (same findings)."""
+    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
+    started: list[int] = []
+    real_start = engine._Beside.start
+
+    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
+        started.append(len(rules_))
+        return real_start(rules_, ctx, index)
+
+    monkeypatch.setattr(engine._Beside, "start", spy)
+    monkeypatch.setattr(engine, "BESIDE_MAX_OBJECTS", 1)
+    big = _lint(corpus, "2")
+    assert not started, "too many objects for a fork"
+    monkeypatch.setattr(engine, "BESIDE_MAX_OBJECTS", 10**9)
+    assert _lint(corpus, "2") == big and started == [2]
