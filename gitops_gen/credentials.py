@@ -55,8 +55,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Literal
+
+from gitops_gen.memo import short_string_cache
 
 __all__ = [
     "as_text",
@@ -242,16 +243,10 @@ def _words(key: str) -> list[str]:
 
 def credential_kind(key: str, *, strict: bool = False) -> Kind | None:
     """``"password"`` / ``"other"`` when ``key`` names a credential, else ``None`` (see module doc)."""
-    if len(key) <= MAX_KEY:
-        return _short_key_kind(key, strict)  # env names and data keys recur across objects
     return _key_kind(key, strict)
 
 
-@lru_cache(maxsize=8192)
-def _short_key_kind(key: str, strict: bool) -> Kind | None:
-    return _key_kind(key, strict)
-
-
+@short_string_cache(max_len=MAX_KEY, maxsize=8192)  # env names and data keys recur across objects
 def _key_kind(key: str, strict: bool) -> Kind | None:
     words = _words(key)
     if not words:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from functools import lru_cache
+
+from gitops_gen.memo import short_string_cache
 
 _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
@@ -57,19 +58,11 @@ def parse_quantity(value: object) -> Fraction:
         return Fraction(str(value))
     if not isinstance(value, str):
         raise QuantityError(f"{value!r} is not a quantity")
-    if len(value) <= _CACHED_CHARS:
-        return _parse_short(value)
     return _parse_text(value)
 
 
-_CACHED_CHARS = 32  # "100m", "512Mi", "1.5": the same few strings in every object of an input
-
-
-@lru_cache(maxsize=4096)
-def _parse_short(value: str) -> Fraction:
-    return _parse_text(value)
-
-
+# "100m", "512Mi", "1.5": the same few strings in every object of an input
+@short_string_cache(max_len=32, maxsize=4096)
 def _parse_text(value: str) -> Fraction:
     text = value.strip()
     match = _QUANTITY.match(text)

@@ -17,14 +17,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gitops_gen"
 LEAVES = {
     "errors": set(),
     "paths": set(),
-    "quantity": {"errors"},
+    "quantity": {"errors", "memo"},
     "values": {"errors"},
     "yamlio": {"errors"},
     "validation": {"errors", "values", "yamlio", "credentials"},
-    "credentials": {"errors", "values"},
+    "credentials": {"errors", "values", "memo"},
     "textsafe": set(),
     "discover": {"paths"},
     "images": set(),
+    "memo": set(),
 }
 LEAF_NAMES = set(LEAVES)
 ALLOWED: dict[str, set[str]] = {

@@ -253,6 +253,29 @@ def test_the_new_side_analyses_only_the_files_the_change_touched(
     assert "apps/vps/three/hpa.yaml" in runs[1] and "apps/vps/one/deployment.yaml" not in runs[1]
 
 
+def test_the_lint_hashes_the_text_diff_wrote_instead_of_reading_the_files(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.lint import run
+
+    keys = run._memo_keys
+    seen: list[tuple[list[str], set[str]]] = []
+
+    def recorded(tasks: list[Any], options: Any, written: Any = None) -> Any:
+        got = keys(tasks, options, written)
+        assert got == keys(tasks, options)  # the same keys as from the files on disk
+        seen.append(([t.path for t in tasks if t.objects is not None and t.text is None], set(written or ())))
+        return got
+
+    monkeypatch.chdir(changed_repo)
+    with monkeypatch.context() as mp:
+        mp.setattr(run, "_memo_keys", recorded)
+        api.diff_specs("HEAD", Path("specs"), Path("output"))
+    assert len(seen) == 2
+    for paths, written in seen:  # each side: every file's text known, none read for its key
+        assert len(paths) > 20 and set(paths) <= written
+
+
 def test_other_options_analyse_every_file_again(
     changed_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,6 +137,8 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             with _scratch_errors():
                 old_tree = _write_tree(root, old_out, old_files)
             new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
+            # what each side's tree holds, so that its lint need not read the files to know it
+            written = (_written(root, old_out, old_files), _written(root, new_out, new_files))
 
             def turn() -> list[Path]:
                 with _scratch_errors():
@@ -151,6 +153,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 repo_roots=(root, root),
                 lint_flags=lint_flags,
                 between=turn,
+                written=written,
             )
     return report
 
@@ -232,6 +235,13 @@ def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
             fh.write(text)
     tree.mkdir(parents=True, exist_ok=True)
     return tree
+
+
+def _written(root: Path, out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
+    """The text of each file :func:`_write_tree` (or :func:`_turn_tree`) writes below ``root``, by
+    its real absolute path (as a cluster view names it)."""
+    real = os.path.realpath(root)
+    return {os.path.join(real, *rel.split("/")): text for rel, text in _placed(out_rel, files).items()}
 
 
 def _turn_tree(

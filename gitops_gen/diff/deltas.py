@@ -52,6 +52,7 @@ def lint_findings(
     platforms: list[Platform] | None = None,
     views: list[ClusterView] | None = None,
     phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None,
+    written: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -63,7 +64,9 @@ def lint_findings(
     that a capacity overflow is blamed on what the change grew in that cluster; ``platforms``, when
     given, are ``specs_dir``'s platforms already loaded (not read again); ``views``, when given, are
     ``tree``'s clusters as :func:`views_of` built them (not built again); ``phase1``, the per-file
-    results of another run at the same path, reused where nothing changed (``RunSettings.phase1``).
+    results of another run at the same path, reused where nothing changed (``RunSettings.phase1``);
+    ``written``, the text of ``tree``'s files by real path when the caller wrote them
+    (``RunSettings.written``).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -79,6 +82,7 @@ def lint_findings(
         settings.baselines = dict(baselines)
     settings.views = views
     settings.phase1 = phase1
+    settings.written = written
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -191,13 +195,16 @@ def add_deltas(
     repo_roots: tuple[Path | None, Path | None] = (None, None),
     lint_flags: LintFlags | None = None,
     between: Callable[[], Iterable[Path] | None] | None = None,
+    written: tuple[Mapping[str, str] | None, Mapping[str, str] | None] = (None, None),
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
 
     The old side is done first, then ``between`` is called (``diff`` turns the old tree into the new
     one there: one tree on disk at a time), then the new side. Each side's clusters are built once,
     for its budget and its lint. When ``between`` returns the files it wrote or deleted, the new
-    side's clusters read every other file from the old side's parse (it is the same file)."""
+    side's clusters read every other file from the old side's parse (it is the same file).
+    ``written``: the text of each side's files by real path, when the caller wrote the trees (their
+    lint then hashes it instead of reading the files again)."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
@@ -212,7 +219,14 @@ def add_deltas(
     new_platforms = new_specs.platforms if new_specs is not None else None
     phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
     before = lint_findings(
-        old_tree, old_dir, repo_roots[0], lint_flags, platforms=old_platforms, views=old_views, phase1=phase1
+        old_tree,
+        old_dir,
+        repo_roots[0],
+        lint_flags,
+        platforms=old_platforms,
+        views=old_views,
+        phase1=phase1,
+        written=written[0],
     )
     old_files = files_clusters(old_tree, old_views)
     touched = between() if between is not None else None
@@ -231,6 +245,7 @@ def add_deltas(
         platforms=new_platforms,
         views=new_views,
         phase1=phase1,
+        written=written[1],
     )
     if new_specs is not None:  # findings of the change name the spec key that set the value
         from gitops_gen.lint.specmap import attach

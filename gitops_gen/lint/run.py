@@ -74,6 +74,9 @@ class RunSettings:
     # diff: phase-1 results by task (see _memo_keys), shared by the runs on its two sides; a file
     # the change left as it was (same path, bytes, objects and options) is not analysed again
     phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None
+    # diff: the text of each file it wrote for this side, by absolute path (as the cluster view names
+    # it): the phase-1 memo keys hash it instead of reading the file again
+    written: Mapping[str, str] | None = None
 
     def options_for(self, cluster: str) -> LintOptions:
         """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
@@ -290,7 +293,7 @@ def _lint_tasks(
                 results[i] = FileResult(t.objects or [], raw_findings, counted)
                 t.data = None
     memo = settings.phase1 if cache is None else None
-    memo_keys = _memo_keys(tasks, options) if memo is not None else []
+    memo_keys = _memo_keys(tasks, options, settings.written) if memo is not None else []
     if memo is not None:
         for i, (t, mk) in enumerate(zip(tasks, memo_keys, strict=True)):
             got = memo.get(mk) if mk is not None else None
@@ -322,10 +325,13 @@ def _lint_tasks(
     return findings, ignored, n, asm.files
 
 
-def _memo_keys(tasks: list[Task], options: LintOptions) -> list[bytes | None]:
+def _memo_keys(
+    tasks: list[Task], options: LintOptions, written: Mapping[str, str] | None = None
+) -> list[bytes | None]:
     """Per task of a cluster (objects given), what its phase-1 result depends on: the file as shown
-    and its bytes (read here, kept in ``task.data``), its role, cluster and objects, and the options
-    but the capacity baseline (only the cross-object capacity rules read it). None: not memoised."""
+    and its bytes (kept in ``task.data``; read here unless ``written`` holds the text the caller
+    wrote to that path), its role, cluster and objects, and the options but the capacity baseline
+    (only the cross-object capacity rules read it). None: not memoised."""
     import dataclasses
     import stat
 
@@ -337,13 +343,20 @@ def _memo_keys(tasks: list[Task], options: LintOptions) -> list[bytes | None]:
         if t.objects is None or t.text is not None:
             out.append(None)
             continue
+        text = written.get(t.path) if written is not None else None
         try:
-            st = os.stat(t.path)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
+            if text is not None:
+                data = text.encode("utf-8")  # the bytes Path.write_text(text, encoding="utf-8") wrote
+                size = len(data)
+            else:
+                st = os.stat(t.path)
+                size = st.st_size if stat.S_ISREG(st.st_mode) else -1
+            if not 0 <= size <= DEFAULT_LIMITS.max_file_bytes:
                 out.append(None)  # phase 1 reports why it is not read
                 continue
-            with open(t.path, "rb") as fh:
-                data = fh.read()
+            if text is None:
+                with open(t.path, "rb") as fh:
+                    data = fh.read()
             objects = marshal.dumps([tuple(o) for o in t.objects], 2)  # 2: by value (no shared refs)
         except (OSError, ValueError):  # unreadable (phase 1 says so), or not plain data
             out.append(None)

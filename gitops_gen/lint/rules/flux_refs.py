@@ -126,6 +126,47 @@ def _missing_severity(ctx: Context, kind: str, referrer: Resource) -> Severity:
     return Severity.ERROR if others else Severity.WARNING
 
 
+def _does_not_exist(
+    ctx: Context,
+    r: Resource,
+    kind: str,
+    subject: str,
+    ns: str,
+    name: str,
+    remediation: str,
+    path: tuple[str | int, ...],
+    consequence: str = "",
+) -> Hit:
+    """The finding for a reference ``subject`` (e.g. ``spec.sourceRef GitRepository``) to a ``kind``
+    ``ns/name`` that is not in the linted files: error when other objects of that kind were linted,
+    else a warning that says "among the linted files" (see *Severity of a missing object*)."""
+    sev = _missing_severity(ctx, kind, r)
+    extra = "" if sev == Severity.ERROR else " among the linted files"
+    return Hit(
+        r,
+        f"{subject} {ns + '/' if ns else ''}{name} does not exist{extra}{consequence}",
+        remediation,
+        path,
+        severity=sev,
+    )
+
+
+def _ref_does_not_exist(
+    ctx: Context, r: Resource, kind: str, ns: str, name: str, path: tuple[str, ...]
+) -> Hit:
+    """:func:`_does_not_exist` for the reference object at ``path`` (its ``name`` field is pointed at)."""
+    return _does_not_exist(
+        ctx,
+        r,
+        kind,
+        f"{dotted(path)} {kind}",
+        ns,
+        name,
+        f"create the {kind} or fix the reference's name/namespace",
+        (*path, "name"),
+    )
+
+
 def _ref_fields(ref: object, default_ns: str) -> tuple[str, str, str] | None:
     """``(kind, namespace, name)`` of a reference, or None when incomplete or templated."""
     if not isinstance(ref, dict):
@@ -151,15 +192,7 @@ def _check_source(
         return  # created by flux bootstrap / FluxInstance; routinely not in the linted files
     if _find_source(ctx, kind, ns, name) is not None:
         return
-    sev = _missing_severity(ctx, kind, r)
-    extra = "" if sev == Severity.ERROR else " among the linted files"
-    yield Hit(
-        r,
-        f"{'.'.join(path)} {kind} {ns + '/' if ns else ''}{name} does not exist{extra}",
-        f"create the {kind} or fix the reference's name/namespace",
-        (*path, "name"),
-        severity=sev,
-    )
+    yield _ref_does_not_exist(ctx, r, kind, ns, name, path)
 
 
 # ------------------------------------------------------------------------------ dependencies
@@ -270,15 +303,16 @@ def _check_depends(ctx: Context, r: Resource) -> Iterator[Hit]:
     deps = _deps(ctx, r)
     for i, ns, name, target in deps:
         if target is None:
-            sev = _missing_severity(ctx, r.kind, r)
-            extra = "" if sev == Severity.ERROR else " among the linted files"
-            yield Hit(
+            yield _does_not_exist(
+                ctx,
                 r,
-                f"dependsOn {r.kind} {ns + '/' if ns else ''}{name} does not exist{extra}: "
-                "Flux waits for it forever",
+                r.kind,
+                f"dependsOn {r.kind}",
+                ns,
+                name,
                 "fix the name/namespace, or remove the dependency",
                 ("spec", "dependsOn", i),
-                severity=sev,
+                ": Flux waits for it forever",
             )
     loop = _cycles(ctx, r.kind).get(id(r))
     if loop:
@@ -370,15 +404,7 @@ def _check_flux_ref(
         return
     if ctx.find(kind, ns, name, group=_FLUX) is not None:
         return
-    sev = _missing_severity(ctx, kind, r)
-    extra = "" if sev == Severity.ERROR else " among the linted files"
-    yield Hit(
-        r,
-        f"{dotted(path)} {kind} {ns + '/' if ns else ''}{name} does not exist{extra}",
-        f"create the {kind} or fix the reference's name/namespace",
-        (*path, "name"),
-        severity=sev,
-    )
+    yield _ref_does_not_exist(ctx, r, kind, ns, name, path)
 
 
 def _sops_objects(ctx: Context) -> list[Resource]:

@@ -35,6 +35,7 @@ from typing import Any
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import (
+    Selector,
     as_dict,
     as_list,
     as_str,
@@ -155,14 +156,26 @@ def _selected_by_prometheus(resource: Resource, ctx: Context) -> Iterator[Hit]:
     )
 
 
-def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
+def _scope(resource: Resource, spec: dict[str, Any]) -> tuple[Selector, list[str]] | None:
+    """A monitor's compiled ``spec.selector`` and the namespaces it selects in, or None when the rule
+    does not judge it: a selector it cannot read, ``${...}`` in the namespaces, ``namespaceSelector.any``,
+    or other namespaces than the monitor's own (not what an incremental, per-namespace lint sees with
+    this object)."""
     sel = compile_selector(spec.get("selector") if spec.get("selector") is not None else {})
     nss = spec.get("namespaceSelector")
     if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
-        return
+        return None
     names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
     if names != [resource.namespace]:
-        return  # other namespaces: not what an incremental (per-namespace) lint sees with this object
+        return None
+    return sel, names
+
+
+def _service_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
+    scope = _scope(resource, spec)
+    if scope is None:
+        return
+    sel, names = scope
     services = [s for ns in names for s in ctx.in_namespace(ns, "Service") if sel.matches(s.labels)]
     if not services:
         # warning at most: operators (and charts) create Services from custom resources
@@ -224,13 +237,10 @@ def _operator_nearby(resource: Resource, ctx: Context, namespaces: list[str]) ->
 
 
 def _pod_monitor(resource: Resource, ctx: Context, spec: dict[str, Any]) -> Iterator[Hit]:
-    sel = compile_selector(spec.get("selector") if spec.get("selector") is not None else {})
-    nss = spec.get("namespaceSelector")
-    if sel is None or has_subst(nss) or dig(nss, "any") is True or has_subst(resource.namespace):
+    scope = _scope(resource, spec)
+    if scope is None:
         return
-    names = [as_str(n) for n in as_list(dig(nss, "matchNames"))] or [resource.namespace]
-    if names != [resource.namespace]:
-        return
+    sel, names = scope
     pods = [w for ns in names for w in workload_index(ctx).select(ns, sel)]
     if not pods:
         return  # the pdb/ingress rules' absence logic would apply; a PodMonitor often targets charts

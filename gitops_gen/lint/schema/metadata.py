@@ -20,8 +20,9 @@ including kustomization rewrites (e.g. a ``Namespace`` renamed by ``namespace:``
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
+
+from gitops_gen.memo import short_string_cache
 
 FieldPath = tuple[str | int, ...]
 
@@ -67,7 +68,9 @@ def name_problem(name: str, kind: str, builtin: bool) -> str:
     return ""
 
 
-@lru_cache(maxsize=8192)  # keys repeat across objects (app.kubernetes.io/name, ...)
+# keys and values repeat across objects (app.kubernetes.io/name, ...); a longer one is rare, and a
+# hostile input's many long unique ones must not stay in the cache
+@short_string_cache(max_len=128, maxsize=8192)
 def key_problem(key: str) -> str:
     """Why ``key`` is not a valid label/annotation key ('' when it is)."""
     prefix, _, name = key.rpartition("/")
@@ -83,7 +86,7 @@ def key_problem(key: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=8192)
+@short_string_cache(max_len=64, maxsize=8192)
 def label_value_problem(value: str) -> str:
     if value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value)):
         return (
