@@ -308,40 +308,44 @@ def test_a_full_scratch_directory_is_a_located_error(
     assert "No space left on device" in problem.message and "TMPDIR" in problem.hint
 
 
-def test_the_new_side_reads_again_only_what_the_turn_rewrote_or_the_old_side_changed(
+def test_views_parse_only_what_no_earlier_step_parsed_for_them(
     changed_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The new side's clusters read the files the turn left alone from the old side's parse (the
-    kustomization files) unless the old side's build took their documents to change them (the
-    objects): those, and every file the turn wrote, are parsed again, so the new side sees the change
-    and objects as the files say (the report above is the one of two fresh trees)."""
+    """The old side's clusters take the documents the object comparison parsed (but those the report
+    shows); the new side's read the files the turn left alone from the old side's parse unless that
+    build took them to change them, and parse what the turn wrote. So few files are parsed by a
+    view, and the changed ones are read as they are now (the report above is that of two fresh
+    trees)."""
     from gitops_gen.cluster import kustomize
 
     monkeypatch.chdir(changed_repo)
-    parse, turn = kustomize.parse_file, api._turn_tree
-    parsed: list[str] = []
-    touched: list[list[str]] = []
+    parse_text, parse_file, turn = kustomize.parse_text, kustomize.parse_file, api._turn_tree
+    events: list[str] = []
 
-    def counted(path: str) -> Any:
-        parsed.append(path)
-        return parse(path)
+    def counted_parse(text: str) -> Any:
+        events.append("parse")
+        return parse_text(text)
+
+    def counted_read(path: str, known: Any = None) -> Any:
+        events.append(path)
+        return parse_file(path, known)
 
     def turned(*args: Any) -> list[Path]:
-        got = turn(*args)
-        touched.append([os.path.normpath(os.path.abspath(p)) for p in got])
-        parsed.append("--- turned ---")
-        return got
+        events.append("--- turned ---")
+        return turn(*args)
 
-    monkeypatch.setattr(kustomize, "parse_file", counted)
+    monkeypatch.setattr(kustomize, "parse_text", counted_parse)
+    monkeypatch.setattr(kustomize, "parse_file", counted_read)
     monkeypatch.setattr(api, "_turn_tree", turned)
     api.diff_specs("HEAD", Path("specs"), Path("output"))
-    mark = parsed.index("--- turned ---")
-    old_side, new_side = parsed[:mark], parsed[mark + 1 :]
-    kustomizations = {p for p in old_side if os.path.basename(p) == "kustomization.yaml"}
-    assert len(kustomizations) > 3 and new_side, (old_side, new_side)
-    again = {p for p in new_side if os.path.basename(p) == "kustomization.yaml"}
-    assert again <= set(touched[0])  # a kustomization file the turn left alone is not parsed twice
-    assert any("three" in p for p in new_side)  # the raised HPA is read as it is now
+    mark = events.index("--- turned ---")
+    old_side, new_side = events[:mark], events[mark + 1 :]
+    old_reads = [e for e in old_side if e != "parse"]
+    assert len(old_reads) > 10
+    assert old_side.count("parse") < len(old_reads) // 3, "the views took the comparison's parses"
+    new_reads = [e for e in new_side if e != "parse"]
+    assert any("three" in p for p in new_reads)  # the raised HPA is read as it is now
+    assert len(new_reads) < len(old_reads), "kustomization files the turn left alone are not read again"
 
 
 def test_placed_paths_read_as_pathlib_reads_them() -> None:

@@ -113,13 +113,15 @@ class FluxOverrides:
 Parser = Callable[[str], ParsedFile]  # path -> its parsed documents (may raise BuildError)
 
 
-def parse_file(path: str) -> ParsedFile:
-    """Read and parse one file with the k8s loader (problems kept in the result)."""
+def parse_file(path: str, known: Callable[[str], ParsedFile | None] | None = None) -> ParsedFile:
+    """Read and parse one file with the k8s loader (problems kept in the result); ``known``: the
+    parse of a text when one was made already (None: parse it here)."""
     text, problem = read_file(path, path)
     if problem is not None or text is None:
         msg = problem.message if problem else "cannot read"
         raise BuildError(msg, path, problem.line if problem else 1, problem.column if problem else 1)
-    return parse_text(text)
+    got = known(text) if known is not None else None
+    return got if got is not None else parse_text(text)
 
 
 class Files:
@@ -128,12 +130,12 @@ class Files:
 
     def __init__(self, parser: Parser | None = None) -> None:
         self._parsed: dict[str, ParsedFile] = {}
-        self._parser = parser or parse_file
+        self.parser: Parser = parser or parse_file
 
     def parsed(self, path: str) -> ParsedFile:
         got = self._parsed.get(path)
         if got is None:
-            got = self._parser(path)
+            got = self.parser(path)
             self._parsed[path] = got
         if got.problems:
             p = got.problems[0]

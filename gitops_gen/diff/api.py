@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 from gitops_gen.diff import deltas, gitref
 from gitops_gen.diff.compare import compare_objects
 from gitops_gen.diff.model import DiffReport
-from gitops_gen.diff.objects import parse_tree, read_tree, shared_parser
+from gitops_gen.diff.objects import SharedParses, parse_tree, read_tree
 from gitops_gen.diff.report import render_report
 from gitops_gen.errors import Location, UserError
 
@@ -87,7 +87,7 @@ def diff_output_dirs(
             "no YAML files in either directory",
             hint="pass two directories of rendered manifests",
         )
-    parser = shared_parser()
+    parser = SharedParses().documents  # the files both sides share: parsed once
     old = parse_tree(old_files, display=lambda rel: str(old_dir / rel), parser=parser)
     new = parse_tree(new_files, display=lambda rel: str(new_dir / rel), parser=parser)
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
@@ -123,10 +123,22 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
         new_files = deltas.render(new_specs, out_dir, rendered)
-        parser = shared_parser()
-        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parser)
-        new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parser)
-        report = DiffReport(label, "working tree", compare_objects(old, new))
+        parses = SharedParses()  # each text parsed once, for both sides and then for the views
+        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parses.documents)
+        new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parses.documents)
+        objects = compare_objects(old, new)
+        del old, new
+        # what the report shows stays as parsed: the views, which change what they read, parse those
+        # files again
+        parses.keep(
+            [
+                *(new_files[o.file] for o in objects.added),
+                *(old_files[o.file] for o in objects.removed),
+                *(new_files[c.file] for c in objects.changed),
+                *(old_files[c.old_file] for c in objects.changed),
+            ]
+        )
+        report = DiffReport(label, "working tree", objects)
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
         # one tree at a time: the old one, then, once its side is done, turned into the new one
         room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
@@ -153,6 +165,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 repo_roots=(root, root),
                 lint_flags=lint_flags,
                 between=turn,
+                parses=parses,
                 written=written,
             )
     return report

@@ -106,7 +106,7 @@ def compare_objects(old: Mapping[str, Obj], new: Mapping[str, Obj]) -> ObjectDif
         elif b is None and a is not None:
             out.removed.append(a)
         elif a is not None and b is not None:
-            # the same parse (a file both sides share, see shared_parser): nothing to walk
+            # the same parse (a file both sides share, see SharedParses): nothing to walk
             changes = [] if a.body is b.body else list(diff_values(a.body, b.body))
             if a.file != b.file:
                 out.moved.append((key, a.file, b.file))

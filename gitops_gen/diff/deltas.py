@@ -5,6 +5,7 @@ Kept in one place so that ``diff`` depends on each layer through one small funct
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.model import ClusterView
+    from gitops_gen.diff.objects import SharedParses
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.lint.engine import RawFinding
     from gitops_gen.render.engine import RenderMemo
@@ -196,6 +198,7 @@ def add_deltas(
     lint_flags: LintFlags | None = None,
     between: Callable[[], Iterable[Path] | None] | None = None,
     written: tuple[Mapping[str, str] | None, Mapping[str, str] | None] = (None, None),
+    parses: SharedParses | None = None,
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
 
@@ -204,13 +207,14 @@ def add_deltas(
     for its budget and its lint. When ``between`` returns the files it wrote or deleted, the new
     side's clusters read every other file from the old side's parse (it is the same file).
     ``written``: the text of each side's files by real path, when the caller wrote the trees (their
-    lint then hashes it instead of reading the files again)."""
+    lint then hashes it instead of reading the files again). ``parses``: the rendered texts already
+    parsed, handed to the views instead of parsing the files again."""
     old_dir = old_specs.root if old_specs is not None else None
     new_dir = new_specs.root if new_specs is not None else None
     from gitops_gen.capacity.budget import demands
-    from gitops_gen.cluster.kustomize import Files
+    from gitops_gen.cluster.kustomize import Files, parse_file
 
-    parsed = Files()
+    parsed = Files(functools.partial(parse_file, known=parses.take) if parses is not None else None)
     old_views = views_of(old_tree, parsed)
     old = analyses(old_tree, old_specs, old_views)
     # each cluster's lint blames a capacity overflow on what the change grew in that cluster
@@ -231,7 +235,7 @@ def add_deltas(
     old_files = files_clusters(old_tree, old_views)
     touched = between() if between is not None else None
     if touched is None:
-        parsed = Files()  # another tree, or files changed in place: nothing is known to be the same
+        parsed = Files(parsed.parser)  # another tree, or files changed in place: nothing known the same
     else:
         parsed.forget(touched)
     new_views = views_of(new_tree, parsed)

@@ -9,13 +9,16 @@ YAML) are kept too, keyed by their file, so a change to them is still seen.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.yamlio import read_text
+
+if TYPE_CHECKING:
+    from gitops_gen.k8s.loader import ParsedFile
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -60,18 +63,37 @@ def parse_yaml_documents(text: str, name: str) -> list[Any]:
     return [doc.body for doc in parse_documents(text, name)]
 
 
-def shared_parser(parser: DocumentParser = parse_yaml_documents) -> DocumentParser:
-    """``parser`` that parses each distinct text once: given to :func:`parse_tree` for both sides of a
-    diff, where most files are the same (their documents are then the same objects, only read)."""
-    seen: dict[str, list[Any]] = {}
+class SharedParses:
+    """The documents of each distinct text, parsed once for both sides of a diff (most files are the
+    same on both: their documents are then the same objects, only read), then handed over once
+    (:meth:`take`) to a reader that may change them, the cluster views, which would parse the same
+    text again."""
 
-    def parse(text: str, name: str) -> list[Any]:
-        got = seen.get(text)
+    def __init__(self) -> None:
+        self._parsed: dict[str, ParsedFile] = {}
+
+    def documents(self, text: str, name: str) -> list[Any]:
+        """A :data:`DocumentParser`: raises :class:`UserError` at ``name:line:col`` as
+        :func:`parse_yaml_documents` does."""
+        from gitops_gen.k8s.loader import parse_documents, parse_text
+
+        got = self._parsed.get(text)
         if got is None:
-            got = seen[text] = parser(text, name)
-        return got
+            got = parse_text(text)
+            if got.problems:
+                return [doc.body for doc in parse_documents(text, name)]  # raises the located problem
+            self._parsed[text] = got
+        return [doc.body for doc in got.documents]
 
-    return parse
+    def keep(self, texts: Iterable[str]) -> None:
+        """Never hand over the parses of ``texts`` (a report shows their documents)."""
+        for text in texts:
+            self._parsed.pop(text, None)
+
+    def take(self, text: str) -> ParsedFile | None:
+        """The parse of ``text``, no longer kept (its documents are the caller's to change); None
+        when not parsed here or already taken."""
+        return self._parsed.pop(text, None)
 
 
 def parse_tree(
