@@ -5,7 +5,7 @@ Wraps the engine's stages and every rule's ``check`` with ``time.process_time`` 
 the figures hold up on a busy machine) and prints where the time goes. Single process (``--jobs 1``)
 so that phase-1 rule costs are visible::
 
-    python bench/profile_lint.py bench/.corpus/r10000-d0.1/manifests [--cache-dir DIR]
+    python bench/profile_lint.py bench/.corpus/r10000-d0.1/manifests [--cache-dir DIR] [--node-cpu 4 --node-memory 16Gi --nodes 200]
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def main() -> int:
     ap.add_argument("paths", nargs="+", type=Path)
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--format", default="json")
+    ap.add_argument("--node-cpu", default=None, help="node sizes, as lint's flags (the budget rules run)")
+    ap.add_argument("--node-memory", default=None)
+    ap.add_argument("--nodes", type=int, default=None)
     args = ap.parse_args()
     t0 = time.process_time()
     w0 = time.perf_counter()
@@ -74,7 +77,15 @@ def main() -> int:
             fn = getattr(rule, attr)
             if fn is not None:
                 object.__setattr__(rule, attr, timed(f"{where} rule {rule.id}", fn))  # frozen dataclass
-    flags = api.LintFlags(fmt=args.format, jobs=1, no_cache=args.cache_dir is None, cache_dir=args.cache_dir)
+    flags = api.LintFlags(
+        fmt=args.format,
+        jobs=1,
+        no_cache=args.cache_dir is None,
+        cache_dir=args.cache_dir,
+        node_cpu=args.node_cpu,
+        node_memory=args.node_memory,
+        node_count=args.nodes,
+    )
     t = time.process_time()
     settings = api.settings_from_options(args.paths, flags)
     COUNTERS["settings_from_options"] = time.process_time() - t

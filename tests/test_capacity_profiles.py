@@ -337,3 +337,19 @@ def test_every_profile_module_is_complete() -> None:
         owner = Owner(label="x")
         fp, problems = evaluate(profile, {}, Release(chart, "ns", chart, profile.VERSION, owner))
         assert fp.workloads and not problems
+
+
+def test_every_profile_module_is_listed_and_loaded_on_demand() -> None:
+    """A profile module is imported when its chart is met (a lint without HelmReleases loads none):
+    each module of the package is in ``CHARTS`` under its chart name, and is what ``profile_for`` loads."""
+    import importlib
+    import pkgutil
+
+    from gitops_gen.capacity import profiles
+
+    names = {m.name for m in pkgutil.iter_modules(profiles.__path__)} - {"_base", "flux"}
+    assert {c.replace("-", "_") for c in profiles.CHARTS} == names
+    for chart in profiles.CHARTS:
+        module = importlib.import_module(f"gitops_gen.capacity.profiles.{chart.replace('-', '_')}")
+        assert profile_for(chart) is module and module.CHART == chart
+    assert profile_for("no-such-chart") is None and profile_for("_base") is None

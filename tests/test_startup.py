@@ -44,7 +44,7 @@ try:
     main(["lint", "--format", "json", *json.loads(sys.argv[1])])
 except SystemExit:
     pass
-heavy = sorted(m for m in ("pydantic", "ruamel.yaml", "gitops_gen.spec.models", "gitops_gen.capacity.nodes") if m in sys.modules)
+heavy = sorted(m for m in ("pydantic", "ruamel.yaml", "gitops_gen.spec.models", "gitops_gen.capacity.nodes", "gitops_gen.capacity.profiles.loki") if m in sys.modules)
 print("HEAVY:" + ",".join(heavy))
 """
 
@@ -88,6 +88,7 @@ def test_one_file_lint_with_unchanged_specs_imports_no_pydantic(tmp_path: Path) 
     warm = _heavy_imports(target, tmp_path, *cache)
     assert "pydantic" not in warm and "gitops_gen.spec.models" not in warm and "ruamel.yaml" not in warm
     assert "gitops_gen.capacity.nodes" in warm  # the node size came from the specs: the budget rules ran
+    assert "gitops_gen.capacity.profiles.loki" not in warm  # no HelmRelease of that chart: not loaded
     platform = tmp_path / "specs" / "platform.yaml"
     platform.write_text(platform.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert "gitops_gen.spec.models" in _heavy_imports(target, tmp_path, *cache)  # changed: validated

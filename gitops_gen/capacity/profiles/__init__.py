@@ -7,20 +7,9 @@ profile has an *unknown footprint* (reported, never counted as zero).
 
 from __future__ import annotations
 
-from types import ModuleType
+import importlib
 from typing import Any, Protocol, cast
 
-from gitops_gen.capacity.profiles import (
-    app_template,
-    cert_manager,
-    external_secrets,
-    ingress_nginx,
-    kube_prometheus_stack,
-    loki,
-    promtail,
-    sealed_secrets,
-    velero,
-)
 from gitops_gen.capacity.profiles._base import Footprint, Release, Values
 from gitops_gen.values import deep_merge
 
@@ -35,22 +24,36 @@ class Profile(Protocol):
     def footprint(self, v: Values, rel: Release) -> Footprint: ...
 
 
-_MODULES: tuple[ModuleType, ...] = (
-    app_template,
-    cert_manager,
-    ingress_nginx,
-    kube_prometheus_stack,
-    loki,
-    promtail,
-    sealed_secrets,
-    velero,
-    external_secrets,
+# The chart of each profile module (the module is the chart's name with "_" for "-"): imported when a
+# HelmRelease of that chart is met, so that a lint without one does not load them all.
+CHARTS: tuple[str, ...] = (
+    "app-template",
+    "cert-manager",
+    "ingress-nginx",
+    "kube-prometheus-stack",
+    "loki",
+    "promtail",
+    "sealed-secrets",
+    "velero",
+    "external-secrets",
 )
-PROFILES: dict[str, Profile] = {cast(str, m.CHART): cast(Profile, m) for m in _MODULES}
+_LOADED: dict[str, Profile] = {}
 
 
 def profile_for(chart: str) -> Profile | None:
-    return PROFILES.get(chart)
+    got = _LOADED.get(chart)
+    if got is None and chart in CHARTS:
+        module = importlib.import_module(f"{__name__}.{chart.replace('-', '_')}")
+        assert module.CHART == chart, module
+        got = _LOADED[chart] = cast(Profile, module)
+    return got
+
+
+def __getattr__(name: str) -> Any:
+    """``PROFILES``: every profile by chart name (all of them imported)."""
+    if name == "PROFILES":
+        return {chart: profile_for(chart) for chart in CHARTS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def same_version(profiled: str, wanted: str) -> bool:
