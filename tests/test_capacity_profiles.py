@@ -351,5 +351,5 @@ def test_every_profile_module_is_listed_and_loaded_on_demand() -> None:
     assert {c.replace("-", "_") for c in profiles.CHARTS} == names
     for chart in profiles.CHARTS:
         module = importlib.import_module(f"gitops_gen.capacity.profiles.{chart.replace('-', '_')}")
-        assert profile_for(chart) is module and module.CHART == chart
+        assert profile_for(chart) is module and chart == module.CHART
     assert profile_for("no-such-chart") is None and profile_for("_base") is None

@@ -44,7 +44,7 @@ def profile_for(chart: str) -> Profile | None:
     got = _LOADED.get(chart)
     if got is None and chart in CHARTS:
         module = importlib.import_module(f"{__name__}.{chart.replace('-', '_')}")
-        assert module.CHART == chart, module
+        assert chart == module.CHART, module
         got = _LOADED[chart] = cast(Profile, module)
     return got
 
