@@ -467,10 +467,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: never lets a traceback reach the user."""
     from gitops_gen.errors import UserError
 
-    if (sys.argv[1:] if argv is None else argv)[:1] == ["lint"]:
+    if (sys.argv[1:] if argv is None else argv)[:1] in (["lint"], ["diff"], ["render"], ["budget"]):
         import gc
 
-        gc.disable()  # lint makes no cyclic garbage worth collecting; its lazy imports run ~10% faster
+        # these make little cyclic garbage, and each collection walks every object they hold: lint's
+        # lazy imports run ~10% faster, and a 1,000-app diff spent 0.6 s of its 6-7 s in collections
+        gc.disable()
     from gitops_gen.textsafe import escape_control
 
     _guard_stdout()
