@@ -495,3 +495,40 @@ spec:
     assert job.count == 5_000_000 - 0 and job.total == 5_000_000
     [rep] = a.releases
     assert any("resources is a list" in n for n in rep.notes)
+
+
+def test_a_report_sums_the_nodes_once_not_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A budget of 1,000 nodes costs about what one of 10 does: the cluster's allocatable (a sum over its
+    nodes) is taken once per report, not once per workload row (it was 1.6 million node reads for 1,618
+    workloads on 1,000 nodes)."""
+    from gitops_gen.capacity import nodes, report
+    from gitops_gen.capacity.budget import analyze
+    from gitops_gen.k8s.loader import parse_text
+    from gitops_gen.k8s.model import Resource
+
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{i}, namespace: ns}}\n"
+        "spec:\n  replicas: 2\n  selector: {{matchLabels: {{app: w{i}}}}}\n"
+        "  template:\n    metadata: {{labels: {{app: w{i}}}}}\n    spec:\n      containers:\n"
+        "        - {{name: c, image: nginx:1.27, resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}}}\n"
+    )
+    resources = [
+        Resource(d.body, "x.yaml", d.line, d.column, 0)
+        for i in range(40)
+        for d in parse_text(deploy.format(i=i)).documents
+    ]
+    cluster = nodes.from_sizes("16Gi", "4", 50)
+    reads = {"n": 0}
+    per_node = nodes.Node.allocatable_cpu
+
+    def counted(self: nodes.Node) -> int:
+        reads["n"] += 1
+        return per_node.fget(self)  # type: ignore[misc]
+
+    monkeypatch.setattr(nodes.Node, "allocatable_cpu", property(counted))
+    a = analyze(resources, cluster)
+    reads["n"] = 0
+    for fmt in ("json", "text"):
+        report.render(a, fmt)
+    assert sum(1 for w in a.workloads if w.name.startswith("w")) == 40
+    assert reads["n"] <= 10 * len(cluster.nodes), reads  # a few sums of the 50 nodes, not one per row

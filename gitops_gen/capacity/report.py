@@ -71,12 +71,16 @@ def workload_notes(w: Workload) -> list[str]:
     return out
 
 
-def _row(w: Workload, a: Analysis) -> dict[str, Any]:
+def _allocatable(a: Analysis) -> tuple[int, int]:
+    """The cluster's allocatable CPU and memory (a sum over its nodes: taken once per report, not per row)."""
+    return (a.cluster.allocatable_cpu, a.cluster.allocatable_memory) if a.cluster else (0, 0)
+
+
+def _row(w: Workload, a: Analysis, alloc: tuple[int, int]) -> dict[str, Any]:
     n = a.node_count
     pods = w.replicas if w.transient else w.pods(n)
     r, lim = w.requests, w.limits
-    alloc_cpu = a.cluster.allocatable_cpu if a.cluster else 0
-    alloc_mem = a.cluster.allocatable_memory if a.cluster else 0
+    alloc_cpu, alloc_mem = alloc
     unknown = w.unknown
     return {
         "component": w.component,
@@ -153,13 +157,14 @@ def to_json(a: Analysis) -> dict[str, Any]:
         "transient_pending": [_pending_json(p) for p in (a.simulation.transient if a.simulation else [])],
         "notes": [*(cl.notes if cl else []), *a.notes],
     }
+    alloc = _allocatable(a)
     for owner, ws in group_rows(a):
         out["components"].append(
             {
                 "owner": owner.label,
                 "group": owner.key,
                 "chart": owner.chart or None,
-                "workloads": [_row(w, a) for w in ws],
+                "workloads": [_row(w, a, alloc) for w in ws],
             }
         )
     if a.simulation is not None:
@@ -315,10 +320,9 @@ def container_detail(w: Workload) -> str:
 # ----------------------------------------------------------------------------------- text
 def _table(a: Analysis) -> list[list[str]]:
     rows: list[list[str]] = []
-    alloc_cpu = a.cluster.allocatable_cpu if a.cluster else 0
-    alloc_mem = a.cluster.allocatable_memory if a.cluster else 0
+    alloc_cpu, alloc_mem = alloc = _allocatable(a)
     for owner, ws in group_rows(a):
-        data = [_row(w, a) for w in ws]
+        data = [_row(w, a, alloc) for w in ws]
         steady = [d for d in data if not d["transient"] and not d["unknown"]]
         if any(d["unknown"] for d in data):
             rows.append(
