@@ -501,6 +501,13 @@ def text_table(rows: list[list[str]], width: int | None) -> list[str]:
                 break_on_hyphens=False,
             )
             names.append("\n".join(wrapped))
+    total = sum(need[i] + _GAP for i in keep)
+    if (width is None or total <= width) and all(n.isascii() and "\n" not in n for n in names):
+        plain = _plain_table(
+            [[name, *(r[i] for i in keep[1:])] for name, r in zip(names, rows, strict=True)], keep, need
+        )
+        if plain is not None:
+            return plain
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, _GAP, 0, 0))
     for i in keep:
         numeric = 2 <= i <= 8
@@ -513,11 +520,36 @@ def text_table(rows: list[list[str]], width: int | None) -> list[str]:
         )
     for name, r in zip(names, rows, strict=True):
         table.add_row(Text(name), *(Text(r[i]) for i in keep[1:]))
-    total = sum(need[i] + _GAP for i in keep)
     console = Console(width=min(width, total) if width else total, color_system=None, highlight=False)
     with console.capture() as cap:
         console.print(table)
     return [line.rstrip() for line in cap.get().splitlines()]
+
+
+def _plain_table(cells: list[list[str]], keep: list[int], need: list[int]) -> list[str] | None:
+    """The lines ``rich`` prints for a table where nothing wraps (every column as wide as its widest
+    cell, ASCII text on one line), laid out here: ``rich`` measures and wraps every cell, seconds for a
+    budget of 10,000 objects. None when a cell is not plain ASCII on one line (``rich`` lays it out)."""
+    gap = " " * _GAP
+    right = [2 <= i <= 8 for i in keep]
+    widths = [need[i] for i in keep]
+    lines = [
+        gap.join(
+            h.rjust(w) if r else h.ljust(w)
+            for h, w, r in zip((HEADERS[i] for i in keep), widths, right, strict=True)
+        )
+    ]
+    for row in cells:
+        # rich strips a cell's trailing blanks (and a right-justified one's leading blanks): those go to it
+        if not all(
+            c.isascii() and "\n" not in c and c == (c.strip() if r else c.rstrip())
+            for c, r in zip(row, right, strict=True)
+        ):
+            return None
+        lines.append(
+            gap.join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True))
+        )
+    return [line.rstrip() for line in lines]
 
 
 def to_text(a: Analysis, *, markdown: bool = False, width: int | None = None) -> str:
