@@ -45,16 +45,14 @@ def test_capacity_rules_are_marked_own_process() -> None:
     assert {r.id for r in rules().values() if r.own_process} == {"cpu-budget", "memory-budget"}
 
 
+def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Forks from the first object on; each start of a process beside records its number of rules."""
+    started = _count_forks(monkeypatch)
+    return started
+
+
 def test_beside_gives_the_findings_of_one_process(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
-    started: list[int] = []
-    real_start = engine._Beside.start
-
-    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
-        started.append(len(rules_))
-        return real_start(rules_, ctx, index)
-
-    monkeypatch.setattr(engine._Beside, "start", spy)
+    started = _count_forks(monkeypatch)
     one = _lint(corpus, "1")
     assert not started, "--jobs 1 runs every rule in this process"
     two = _lint(corpus, "2")
@@ -77,15 +75,7 @@ def test_no_fork_above_the_size_where_it_would_double_the_memory(
 ) -> None:
     """A fork maps every resident page of the parent in the child: above BESIDE_MAX_OBJECTS the
     capacity rules run here, after the others (same findings)."""
-    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
-    started: list[int] = []
-    real_start = engine._Beside.start
-
-    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
-        started.append(len(rules_))
-        return real_start(rules_, ctx, index)
-
-    monkeypatch.setattr(engine._Beside, "start", spy)
+    started = _count_forks(monkeypatch)
     monkeypatch.setattr(engine, "BESIDE_MAX_OBJECTS", 1)
     big = _lint(corpus, "2")
     assert not started, "too many objects for a fork"
