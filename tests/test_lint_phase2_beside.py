@@ -47,7 +47,15 @@ def test_capacity_rules_are_marked_own_process() -> None:
 
 def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Forks from the first object on; each start of a process beside records its number of rules."""
-    started = _count_forks(monkeypatch)
+    monkeypatch.setattr(engine, "BESIDE_MIN_OBJECTS", 1)
+    started: list[int] = []
+    real_start = engine._Beside.start
+
+    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
+        started.append(len(rules_))
+        return real_start(rules_, ctx, index)
+
+    monkeypatch.setattr(engine._Beside, "start", spy)
     return started
 
 
