@@ -296,11 +296,11 @@ def test_a_full_scratch_directory_is_a_located_error(
 
     from gitops_gen.errors import UserError
 
-    def full(self: Path, *args: Any, **kwargs: Any) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+    def full(path: str, *args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.chdir(changed_repo)
-    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(api, "open", full, raising=False)  # every write of a scratch file fails
     with pytest.raises(UserError) as info:
         api.diff_specs("HEAD", Path("specs"), Path("output"))
     [problem] = info.value.problems

@@ -20,7 +20,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
@@ -237,17 +237,27 @@ def _placed(out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
 
 def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
     tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+    _write_files(root, _placed(out_rel, files).items())
+    tree.mkdir(parents=True, exist_ok=True)
+    return tree
+
+
+def _write_files(root: Path, placed: Iterable[tuple[str, str]]) -> list[Path]:
+    """Write each ``(POSIX path below root, text)`` as UTF-8, making its directory once (thousands of
+    files share a few hundred); the paths written."""
     top = str(root)
-    made: set[str] = set()  # directories made: thousands of files share a few hundred
-    for rel, text in _placed(out_rel, files).items():
+    made: set[str] = set()
+    out: list[Path] = []
+    for rel, text in placed:
         head, _, _name = rel.rpartition("/")
         if head not in made:
             os.makedirs(os.path.join(top, *head.split("/")) if head else top, exist_ok=True)
             made.add(head)
-        with open(os.path.join(top, *rel.split("/")), "w", encoding="utf-8") as fh:
+        target = os.path.join(top, *rel.split("/"))
+        with open(target, "w", encoding="utf-8") as fh:
             fh.write(text)
-    tree.mkdir(parents=True, exist_ok=True)
-    return tree
+        out.append(Path(target))
+    return out
 
 
 def _written(root: Path, out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
@@ -280,11 +290,6 @@ def _turn_tree(
                 d.rmdir()
             except OSError:
                 continue  # not empty: it holds what stays
-    for rel, text in after.items():
-        if before.get(rel) != text:
-            target = root.joinpath(*rel.split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            touched.append(target)
+    touched += _write_files(root, ((rel, text) for rel, text in after.items() if before.get(rel) != text))
     root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)
     return touched

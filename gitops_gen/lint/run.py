@@ -346,7 +346,7 @@ def _memo_keys(
         text = written.get(t.path) if written is not None else None
         try:
             if text is not None:
-                data = text.encode("utf-8")  # the bytes Path.write_text(text, encoding="utf-8") wrote
+                data = text.encode("utf-8")  # the bytes diff wrote (api._write_files: UTF-8)
                 size = len(data)
             else:
                 st = os.stat(t.path)
