@@ -502,7 +502,7 @@ def text_table(rows: list[list[str]], width: int | None) -> list[str]:
             )
             names.append("\n".join(wrapped))
     total = sum(need[i] + _GAP for i in keep)
-    if (width is None or total <= width) and all(n.isascii() and "\n" not in n for n in names):
+    if width is None or total <= width:  # nothing wraps unless a cell is not plain: _plain_table checks
         plain = _plain_table(
             [[name, *(r[i] for i in keep[1:])] for name, r in zip(names, rows, strict=True)], keep, need
         )
