@@ -89,14 +89,23 @@ def pod_template(*paths: str, kinds: Iterable[str] = POD_TEMPLATE_KINDS) -> dict
 
 
 class _Node:
-    """One step of the read paths: ``whole`` keeps the value as is; ``reduce`` maps it; else ``keys``."""
+    """One step of the read paths: ``whole`` keeps the value as is; ``reduce`` maps it; else ``keys``.
+    ``steps``: ``keys`` for :func:`_keep`, each key interned and each child's way of keeping (built by
+    :meth:`Projection.__init__` once the paths are all added)."""
 
-    __slots__ = ("keys", "reduce", "whole")
+    __slots__ = ("keys", "reduce", "steps", "whole")
 
     def __init__(self) -> None:
         self.keys: dict[str, _Node] = {}
         self.whole = False
         self.reduce: Reducer | None = None
+        self.steps: dict[str, tuple[str, _Node | None]] = {}
+
+    def seal(self) -> None:
+        """Fill ``steps`` below this node: a child kept whole (its values shared as they are) is ``None``."""
+        self.steps = {k: (sys.intern(k), None if child.whole else child) for k, child in self.keys.items()}
+        for child in self.keys.values():
+            child.seal()
 
 
 def _add(root: _Node, read: Read) -> None:
@@ -130,6 +139,9 @@ class Projection:
                         _add(self.kinds[kind], read)
                 for read in declared if kind != ANY_KIND else ():
                     _add(self.kinds[kind], read)
+        self.anywhere.seal()
+        for node in self.kinds.values():
+            node.seal()
 
     def covers(self, kind: str, path: tuple[str, ...], entire: bool = False) -> bool:
         """Whether a read of ``path`` (``*``: an item of a list) in a ``kind`` object sees in the projection
@@ -171,20 +183,35 @@ def shared_strings(node: Any, depth: int = 0) -> Any:
     cache's records) writes them once per file and loads them shared. The values are equal: findings
     cannot change.
     """
-    if depth > _MAX_DEPTH:
+    t = type(node)
+    if t is str:
+        return _intern(node) if len(node) <= SHARED_MAX_CHARS else node
+    if t in _LEAVES or depth > _MAX_DEPTH:
         return node
     if isinstance(node, dict):
-        return {
-            (sys.intern(k) if type(k) is str else k): shared_strings(v, depth + 1) for k, v in node.items()
-        }
+        out = {}
+        for k, v in node.items():
+            if type(k) is str:
+                k = _intern(k)
+            tv = type(v)
+            if tv is str:
+                out[k] = _intern(v) if len(v) <= SHARED_MAX_CHARS else v
+            elif tv in _LEAVES:
+                out[k] = v
+            else:
+                out[k] = shared_strings(v, depth + 1)
+        return out
     if isinstance(node, list):
         return [shared_strings(v, depth + 1) for v in node]
-    if type(node) is str and len(node) <= SHARED_MAX_CHARS:
-        return sys.intern(node)
     return node
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_intern = sys.intern
+#: values kept as they are (no strings inside); ``type(v) in _LEAVES``: ``True`` is a ``bool``, not an ``int``
+_LEAVES = frozenset((int, float, bool, type(None)))
+
+
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
 #: kept mappings and lists by content (phase 2 never changes a body): equal ones, one object
 _SAME: dict[tuple[Any, ...], Any] = {}
 _SAME_MAX = 10_000  # entries before the memo starts again (its keys cost memory too)
@@ -194,8 +221,13 @@ def _same(value: dict[str, Any] | list[Any]) -> Any:
     """``value``, or an equal mapping/list kept before (``strategy``, ``resources``, ports and metrics
     recur across objects). Values are told apart by type (``True`` is not ``1``); kept containers are
     unique by content, so their identity stands for their content."""
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    key = (type(value), *((k, v.__class__, v if v.__class__ in _SCALARS else id(v)) for k, v in items))
+    if type(value) is dict:
+        key = (
+            dict,
+            *[(k, v.__class__, v if v.__class__ in _SCALAR_TYPES else id(v)) for k, v in value.items()],
+        )
+    else:
+        key = (list, *[(v.__class__, v if v.__class__ in _SCALAR_TYPES else id(v)) for v in value])
     found = _SAME.get(key)
     if found is not None:
         return found
@@ -216,12 +248,21 @@ def _keep(value: Any, node: _Node, depth: int) -> Any:
     if node.reduce is not None:  # kept whole when another reader reads below it
         return shared_strings(node.reduce(value) if not node.keys else value, depth)
     if isinstance(value, dict):
-        keys = node.keys
-        out = {
-            sys.intern(k): _keep(v, keys[k], depth + 1)
-            for k, v in value.items()
-            if type(k) is str and k in keys
-        }
+        steps = node.steps
+        out = {}
+        for k, v in value.items():
+            step = steps.get(k) if type(k) is str else None
+            if step is None:
+                continue
+            key, child = step
+            if child is not None:
+                out[key] = _keep(v, child, depth + 1)
+            elif type(v) is str:
+                out[key] = _intern(v) if len(v) <= SHARED_MAX_CHARS else v
+            elif type(v) in _LEAVES:
+                out[key] = v
+            else:
+                out[key] = shared_strings(v, depth + 1)
         if not out and value:  # empty only where the object's own value is (one shared stand-in per key)
             first = next(iter(value))
             if type(first) is not str:
