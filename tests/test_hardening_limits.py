@@ -256,3 +256,48 @@ def test_many_nodes_validate_in_linear_time() -> None:
     doc["spec"]["nodes"].append({"name": "n7", "cpu": "1", "memory": "1Gi"})
     with watchdog(60), pytest.raises(ValueError, match="node names must be unique: n7"):
         Platform.model_validate(doc)
+
+
+# --------------------------------------------------------------------------------------- the manifest reader
+@pytest.mark.parametrize("extra", [-1, 0, 1])
+def test_manifest_reader_size_limit_is_exact(tmp_path: Path, extra: int) -> None:
+    """``k8s.loader.read_file`` (one open, fstat, read): a file of exactly the limit is read whole, one
+    byte more is refused."""
+    from gitops_gen.k8s.loader import read_file
+
+    limit = 4096
+    f = tmp_path / "m.yaml"
+    body = "a: 1\n" + "#" * (limit + extra - 6) + "\n"
+    f.write_bytes(body.encode())
+    assert f.stat().st_size == limit + extra
+    text, problem = read_file(f, "m.yaml", limits=Limits(max_file_bytes=limit))
+    if extra <= 0:
+        assert problem is None and text == body
+    else:
+        assert text is None and problem is not None and "over the limit of 4,096" in problem.message
+
+
+def test_manifest_reader_reads_files_whose_size_is_unknown() -> None:
+    """Files that say size 0 (``/proc``) are read to their end, still bounded by the limit."""
+    from gitops_gen.k8s.loader import read_file
+
+    proc = Path("/proc/self/status")
+    if not proc.exists():
+        pytest.skip("no /proc")
+    assert proc.stat().st_size == 0
+    text, problem = read_file(proc, "status")
+    assert problem is None and text is not None and "Name:" in text
+    text, problem = read_file(proc, "status", limits=Limits(max_file_bytes=16))
+    assert text is None and problem is not None and "over the limit of 16" in problem.message
+
+
+def test_manifest_reader_does_not_wait_on_a_fifo(tmp_path: Path) -> None:
+    from gitops_gen.k8s.loader import read_file
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with watchdog(20):
+        text, problem = read_file(fifo, "pipe.yaml")
+    assert text is None and problem is not None and "not a regular file" in problem.message
+    text, problem = read_file(tmp_path / "missing.yaml", "missing.yaml")
+    assert text is None and problem is not None and problem.message.startswith("cannot read:")

@@ -34,7 +34,7 @@ from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _POS = re.compile(r"line (\d+), column (\d+)")
-_DEEP_INDENT = re.compile(r"\n {160}")
+_DEEP_INDENT = "\n" + " " * 160  # a substring search (a regex of it scanned every line break)
 # Characters YAML 1.2 does not allow in a stream (c-printable), which Go YAML (and so kubectl, kustomize
 # and Flux) refuses with "control characters are not allowed": C0 controls but tab, LF and CR; DEL; C1
 # controls but NEL; surrogates; U+FFFE and U+FFFF. Escapes in double-quoted scalars ("\x07") are fine.
@@ -203,7 +203,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     out = ParsedFile(text=text)
     lines: list[str] | None = None
     n_lines = text.count("\n") + 1
-    maybe_deep = bool(_DEEP_INDENT.search(text)) or text.count("[") > 1000 or text.count("{") > 1000
+    maybe_deep = _DEEP_INDENT in text or text.count("[") > 1000 or text.count("{") > 1000
     index = 0
     for start, end, chunk in split_chunks(text):
         if not chunk.strip():
@@ -265,7 +265,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 out.problems.append(FileProblem(f"invalid YAML: {exc}", first[0] + 1, first[1]))
                 index += 1
                 continue
-        if maybe_deep and (_DEEP_INDENT.search(chunk) or chunk.count("[") > 1000 or chunk.count("{") > 1000):
+        if maybe_deep and (_DEEP_INDENT in chunk or chunk.count("[") > 1000 or chunk.count("{") > 1000):
             try:
                 check_bounds(body, "<doc>", limits)
             except UserError as exc:
@@ -305,9 +305,17 @@ def resolve_merge_keys(node: Any) -> Any:
 def read_file(
     path: Path | str, display: str, *, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[str | None, FileProblem | None]:
-    """Text of a manifest, or the problem (too big, binary, not UTF-8, unreadable)."""
+    """Text of a manifest, or the problem (too big, binary, not UTF-8, unreadable).
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open file: a regular
+    file of at most ``limits.max_file_bytes`` is read, anything else is a problem. One path lookup and
+    no file object: this runs once per file of a lint."""
     try:
-        st = os.stat(path)
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        return None, FileProblem(f"cannot read: {exc.strerror or exc}", 1, 1)
+    try:
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or /dev/zero would block or never end
             return None, FileProblem(
                 "not a regular file (FIFO, device or socket); not read",
@@ -315,19 +323,42 @@ def read_file(
                 1,
                 "give files or directories of YAML manifests",
             )
-        size = st.st_size
-        if size > limits.max_file_bytes:
+        data = _read_at_most(fd, st.st_size, limits.max_file_bytes)
+        if data is None:
+            size = max(st.st_size, limits.max_file_bytes + 1)
             return None, FileProblem(
                 f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
                 1,
                 1,
                 "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
             )
-        with open(path, "rb") as fh:
-            data = fh.read()
     except OSError as exc:
         return None, FileProblem(f"cannot read: {exc.strerror or exc}", 1, 1)
+    finally:
+        os.close(fd)
     return decode(data, display)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_at_most(fd: int, size: int, limit: int) -> bytes | None:
+    """The bytes of the open file ``fd`` (``size``: its size when opened, 0 for /proc-like files), or
+    None past ``limit`` bytes (a file that grows while it is read is still bounded)."""
+    if size > limit:
+        return None
+    parts: list[bytes] = []
+    total = 0
+    want = size + 1 if size else 1 << 16  # one more than its size: the next read says the end
+    while True:
+        got = os.read(fd, min(want, limit + 1 - total))
+        if not got:
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        parts.append(got)
+        total += len(got)
+        if total > limit:
+            return None
+        want = 1 << 20
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, FileProblem | None]:

@@ -131,7 +131,8 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
     cwd = Path.cwd()
     files = discover_names(paths, settings.exclude)
-    if not settings.build and not settings.plain:
+    # explicit files (the pre-commit hook) are linted as plain files: the cluster modules are not loaded
+    if not settings.build and not settings.plain and all(p.is_dir() for p in paths):
         from gitops_gen.lint import clusters
 
         the_plan = clusters.plan(paths, settings.clusters)
