@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,9 @@ def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     real_start = engine._Beside.start
 
-    def spy(rules_: Any, ctx: Any, index: Any) -> Any:
+    def spy(rules_: Any, *args: Any) -> Any:
         started.append(len(rules_))
-        return real_start(rules_, ctx, index)
+        return real_start(rules_, *args)
 
     monkeypatch.setattr(engine._Beside, "start", spy)
     return started
@@ -89,3 +90,38 @@ def test_no_fork_above_the_size_where_it_would_double_the_memory(
     assert not started, "too many objects for a fork"
     monkeypatch.setattr(engine, "BESIDE_MAX_OBJECTS", 10**9)
     assert _lint(corpus, "2") == big and started == [2]
+
+
+def test_the_process_beside_starts_before_the_whole_input_checks_and_stops_when_they_fail(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capacity process is forked as soon as the objects are assembled (it is phase 2's longest
+    part); when the checks of the whole input then fail, it is stopped, not left behind."""
+    import multiprocessing
+
+    from gitops_gen.lint import run
+
+    started = _count_forks(monkeypatch)
+    seen: list[int] = []
+
+    def failing(*_a: Any) -> Any:
+        seen.append(len(started))
+        raise RuntimeError("whole-input check failed")
+
+    monkeypatch.setattr(run, "whole_input_schema", failing)
+    monkeypatch.setattr(engine, "_beside_main", lambda *a: time.sleep(120))  # still at work when it fails
+    with pytest.raises(RuntimeError, match="whole-input check failed"):
+        run.lint_paths(
+            [corpus],
+            run.RunSettings(
+                options=run.LintOptions(cluster=_cluster()), cache_dir=None, jobs=2, plain=True
+            ),
+        )
+    assert seen == [1], "the process beside was started before the whole-input checks"
+    assert not multiprocessing.active_children(), "the process beside was stopped"
+
+
+def _cluster() -> Any:
+    from gitops_gen.capacity.nodes import resolve_cluster
+
+    return resolve_cluster(None, "3Gi", "2", 2, kubernetes_version="1.34.0")

@@ -561,6 +561,39 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
     return Assembled(resources, spans, raw, files)
 
 
+class Started:
+    """Phase 2 under way: the rules run beside the others (``pending``, None when none run there),
+    started by :func:`start_phase2` as soon as the objects are assembled."""
+
+    __slots__ = ("beside", "pending")
+
+    def __init__(self, beside: list[Rule], pending: _Beside | None) -> None:
+        self.beside, self.pending = beside, pending
+
+    def cancel(self) -> None:
+        """Stop the process beside (the run failed before phase 2 collected it)."""
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
+
+
+def start_phase2(
+    asm: Assembled, options: LintOptions, subset: list[int] | None = None, jobs: int | None = None
+) -> Started:
+    """Fork the process of the rules marked ``OWN_PROCESS`` (the capacity simulation) on a large input
+    with node sizes, before this process goes on (with the schema checks of the whole input, then the
+    other rules): the simulation is phase 2's longest part, so it starts first. It builds its own
+    :class:`Context` (from ``asm``, as :func:`run_phase2` does here)."""
+    from gitops_gen.lint.registry import rules
+
+    count = len(asm.resources) if subset is None else len(subset)
+    if not _beside_worthwhile(count, options, jobs):
+        return Started([], None)
+    beside = [r for r in rules().values() if not r.local and r.own_process]
+    pending = _Beside.start(beside, asm, options, subset) if beside else None
+    return Started(beside if pending is not None else [], pending)
+
+
 def run_phase2(
     tasks: list[Task],
     asm: Assembled,
@@ -568,21 +601,24 @@ def run_phase2(
     extra_hits: Iterable[tuple[str, Hit]] = (),
     subset: list[int] | None = None,
     jobs: int | None = None,
+    started: Started | None = None,
 ) -> list[tuple[int, RawFinding]]:
     """Non-local object rules and cluster rules over the whole input (or over the resources of
     ``subset``, indexes into ``asm.resources``); positions of their hits.
 
     On a large input with node sizes, the rules marked ``OWN_PROCESS`` (the capacity simulation)
-    run in a forked process while this one runs the others (``jobs=1``: all here). The hits are
-    the same, in the same order, either way."""
+    run in a forked process while this one runs the others (``jobs=1``: all here); ``started``: that
+    process as :func:`start_phase2` started it (same ``subset`` and ``jobs``), else it starts here.
+    The hits are the same, in the same order, either way."""
     from gitops_gen.lint.registry import rules
 
-    ctx = Context(asm.resources if subset is None else [asm.resources[i] for i in subset], options)
+    if started is None:
+        started = start_phase2(asm, options, subset, jobs)
+    ctx = _context(asm, options, subset)
     index = {id(r): i for i, r in enumerate(asm.resources)}
     all_rules = rules()
     active = [r for r in all_rules.values() if not r.local]
-    beside = [r for r in active if r.own_process] if _beside_worthwhile(ctx, options, jobs) else []
-    pending = _Beside.start(beside, ctx, index) if beside else None
+    beside, pending = started.beside, started.pending
     per_rule: dict[str, list[tuple[str, Severity, Hit]]] = {}
     for rule in active:
         if pending is None or rule not in beside:
@@ -602,6 +638,10 @@ def run_phase2(
         )
         hits.append((rid, sev, hit))
     return locate_hits(tasks, asm, index, hits)
+
+
+def _context(asm: Assembled, options: LintOptions, subset: list[int] | None) -> Context:
+    return Context(asm.resources if subset is None else [asm.resources[i] for i in subset], options)
 
 
 def _rule_hits(rule: Rule, ctx: Context) -> list[tuple[str, Severity, Hit]]:
@@ -640,13 +680,13 @@ BESIDE_MIN_OBJECTS = 2000  # below this, a forked process costs more than the ru
 BESIDE_MAX_OBJECTS = 50_000
 
 
-def _beside_worthwhile(ctx: Context, options: LintOptions, jobs: int | None) -> bool:
+def _beside_worthwhile(count: int, options: LintOptions, jobs: int | None) -> bool:
     cluster = options.cluster
     return (
         jobs != 1
         and cluster is not None
         and bool(cluster.nodes)
-        and BESIDE_MIN_OBJECTS <= len(ctx.resources) <= BESIDE_MAX_OBJECTS
+        and BESIDE_MIN_OBJECTS <= count <= BESIDE_MAX_OBJECTS
         and _cpu_count() > 1
         and sys.platform.startswith("linux")  # fork of a process that holds the input (copy-on-write)
     )
@@ -659,7 +699,9 @@ class _Beside:
         self.proc, self.conn, self.rules = proc, conn, rules
 
     @classmethod
-    def start(cls, rules: list[Rule], ctx: Context, index: dict[int, int]) -> _Beside | None:
+    def start(
+        cls, rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None
+    ) -> _Beside | None:
         import multiprocessing
 
         sys.stdout.flush()  # the child must not write out what this process has buffered
@@ -667,7 +709,7 @@ class _Beside:
         mp = multiprocessing.get_context("fork")
         recv, send = mp.Pipe(duplex=False)
         try:
-            proc = mp.Process(target=_beside_main, args=(rules, ctx, index, send), daemon=True)
+            proc = mp.Process(target=_beside_main, args=(rules, asm, options, subset, send), daemon=True)
             proc.start()
         except OSError:
             recv.close()
@@ -675,6 +717,11 @@ class _Beside:
             return None
         send.close()
         return cls(proc, recv, rules)
+
+    def cancel(self) -> None:
+        self.conn.close()
+        self.proc.terminate()
+        self.proc.join()
 
     def collect(self, resources: list[Resource]) -> dict[str, list[tuple[str, Severity, Hit]]] | None:
         """The hits by rule id; None when the process failed (the caller runs the rules itself)."""
@@ -708,11 +755,15 @@ class _Beside:
         }
 
 
-def _beside_main(rules: list[Rule], ctx: Context, index: dict[int, int], conn: Any) -> None:
+def _beside_main(
+    rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None, conn: Any
+) -> None:
     import marshal
 
     gc.disable()
     try:
+        ctx = _context(asm, options, subset)
+        index = {id(r): i for i, r in enumerate(asm.resources)}
         out: dict[str, list[tuple[Any, ...]]] = {}
         for rule in rules:
             rows = out[rule.id] = []

@@ -192,8 +192,8 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         mark(f"phase 1 ({len(tasks)} files parsed)")
         asm = engine.assemble(tasks, results)
         del results  # their objects are asm's resources now
-        raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
-        raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
+        raw, phase2 = _phase2(tasks, asm, asm.raw, options, settings.jobs)
+        raw = raw + phase2
         mark("phase 2")
     findings, ignored = engine.finalize(
         tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
@@ -314,8 +314,8 @@ def _lint_tasks(
             cache.put(k, record, record)
     mark(f"phase 1 ({len(todo)} of {len(tasks)} files)")
     asm = engine.assemble(tasks, [r for r in results if r is not None])
-    raw, extra = whole_input_schema(tasks, asm, asm.raw, options)
-    raw = raw + engine.run_phase2(tasks, asm, options, extra, jobs=settings.jobs)
+    raw, phase2 = _phase2(tasks, asm, asm.raw, options, settings.jobs)
+    raw = raw + phase2
     mark(f"one input linted ({len(tasks)} files)")
     findings, ignored = engine.finalize(
         tasks, asm, raw, severity=settings.severity, disabled=settings.disabled
@@ -487,6 +487,23 @@ def task_sizes(tasks: list[Task]) -> list[int]:
 
 Located = list[tuple[int, RawFinding]]  # (task index, finding)
 ExtraHits = list[tuple[str, Hit]]  # (rule id, hit) for phase 2 to place
+
+
+def _phase2(
+    tasks: list[Task], asm: Assembled, raw: Located, options: LintOptions, jobs: int | None, run: bool = True
+) -> tuple[Located, Located]:
+    """``raw`` with the whole input's schema checks applied, and phase 2's findings (none unless
+    ``run``). The capacity process (if any) is started first; the schema checks run meanwhile."""
+    started = engine.start_phase2(asm, options, jobs=jobs) if run else None
+    try:
+        raw, extra = whole_input_schema(tasks, asm, raw, options)
+    except BaseException:
+        if started is not None:
+            started.cancel()
+        raise
+    if started is None:
+        return raw, []
+    return raw, engine.run_phase2(tasks, asm, options, extra, jobs=jobs, started=started)
 
 
 def whole_input_schema(
@@ -758,23 +775,18 @@ def run_cached(
     mark(f"cache: {len(cached)} of {len(part_key)} partitions reused, {len(dirty)} to check")
 
     asm = engine.assemble(tasks, results)
-    raw = asm.raw
-    extra: list[tuple[str, Any]] = []
+    subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
     if whole:
-        raw, extra = whole_input_schema(tasks, asm, raw, options)
+        raw, phase2 = _phase2(tasks, asm, asm.raw, options, jobs, run=bool(dirty))
     else:  # the per-file schema findings are restored as stored: the operator's widened enums still apply
         from gitops_gen.lint.schema.flux_operator import drop_flux_operator_kinds
 
-        raw = drop_flux_operator_kinds(asm.resources, raw)
+        raw = drop_flux_operator_kinds(asm.resources, asm.raw)
+        phase2 = engine.run_phase2(tasks, asm, options, subset=subset, jobs=jobs) if dirty else []
     obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
     for ti, (objects, _f, _c) in enumerate(results):
         obj_pos.extend((ti, j) for j in range(len(objects)))
     assert len(obj_pos) == len(obj_part)
-    if dirty:
-        subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
-        phase2 = engine.run_phase2(tasks, asm, options, extra, subset=subset, jobs=jobs)
-    else:
-        phase2 = []
     mark("phase 2")
     if all(k is not None for k in keys):
         by_part: dict[str, list[Any]] = {p: [] for p in dirty}
