@@ -73,7 +73,10 @@ def hits(ctx: Context, resource: str) -> Iterator[Hit]:
     if steady or moving:
         # one finding: an error when the steady state overflows (its stalled rollouts and jobs
         # listed in it), a warning when only rollouts/jobs find no room
-        over = _overflow(a, steady, moving, ctx.options.capacity_baseline)
+        # one overflow for both rules (each asks which resource it belongs to)
+        over: _Overflow = ctx.memo(
+            "capacity.overflow", lambda: _overflow(a, steady, moving, ctx.options.capacity_baseline)
+        )
         if over.rule_resource == resource:
             yield from _overflow_hit(ctx, a, over, None if steady else Severity.WARNING)
     if resource == "memory":  # Pending for another cause than room (host ports, node affinity)
@@ -203,11 +206,11 @@ def _overflow(
     if not missing:  # room in sum and on a node, yet Pending (spread, pinned pods): say which resource
         missing[next((x for x in order if _RESOURCES[x] in reasons), "memory")] = 0
     primary = next(iter(missing))
-    ranked = sorted(
-        (w for w in a.workloads if _demand(w, primary, n) > 0),
-        key=lambda w: (-_demand(w, primary, n), w.owner.label, w.name),
+    demands = [(w, _demand(w, primary, n)) for w in a.workloads]
+    consumers = sorted(
+        ((w, d) for w, d in demands if d > 0), key=lambda wd: (-wd[1], wd[0].owner.label, wd[0].name)
     )
-    consumers = [(w, _demand(w, primary, n)) for w in ranked]
+    ranked = [w for w, _d in consumers]
     causes, by_change = _causes(a, stuck, ranked, primary, missing[primary], baseline)
     return _Overflow(missing, steady, transient, causes, consumers, by_change)
 
