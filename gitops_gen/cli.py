@@ -13,11 +13,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gitops_gen import __version__
+
+if TYPE_CHECKING:
+    from gitops_gen.errors import UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -465,8 +468,6 @@ def diff(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: never lets a traceback reach the user."""
-    from gitops_gen.errors import UserError
-
     if (sys.argv[1:] if argv is None else argv)[:1] in (["lint"], ["diff"], ["render"], ["budget"]):
         import gc
 
@@ -480,8 +481,6 @@ def main(argv: list[str] | None = None) -> None:
         # the interpreter's last collection walks every object still held (a 10,000-object lint: ~40 ms
         # of its exit); frozen objects are skipped, and freed by reference counting as before
         atexit.register(gc.freeze)
-    from gitops_gen.textsafe import escape_control
-
     _guard_stdout()
     try:
         try:
@@ -494,7 +493,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
-    except UserError as exc:
+    except _user_error() as exc:  # evaluated only when an exception gets here: --help imports nothing more
+        from gitops_gen.textsafe import escape_control
+
         for problem in exc.problems:
             click.echo(f"error: {escape_control(str(problem), keep_newlines=False)}", err=True)
         sys.exit(EXIT_USAGE)
@@ -517,6 +518,8 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         if exc.filename is None:
             _report_internal(exc)
+        from gitops_gen.textsafe import escape_control
+
         # a path the user gave (or its parent) is missing, not writable, a directory...: not a bug
         click.echo(
             f"error: {escape_control(str(exc.filename), keep_newlines=False)}: {exc.strerror or exc}; "
@@ -533,6 +536,12 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last line of defence: a bug, reported without a traceback
         _report_internal(exc)
     sys.exit(EXIT_OK)
+
+
+def _user_error() -> type[UserError]:
+    from gitops_gen.errors import UserError
+
+    return UserError
 
 
 class _StdoutError(OSError):

@@ -113,9 +113,7 @@ def test_the_process_beside_starts_before_the_whole_input_checks_and_stops_when_
     with pytest.raises(RuntimeError, match="whole-input check failed"):
         run.lint_paths(
             [corpus],
-            run.RunSettings(
-                options=run.LintOptions(cluster=_cluster()), cache_dir=None, jobs=2, plain=True
-            ),
+            run.RunSettings(options=run.LintOptions(cluster=_cluster()), cache_dir=None, jobs=2, plain=True),
         )
     assert seen == [1], "the process beside was started before the whole-input checks"
     assert not multiprocessing.active_children(), "the process beside was stopped"

@@ -142,3 +142,40 @@ def test_the_cache_is_found_again_whatever_the_string_hashing(tmp_path: Path) ->
         assert b"HEAVY:" in proc.stdout, proc.stderr
     settings = [d.name for d in cache.iterdir() if d.name not in ("specs", "schemas")]
     assert len(settings) == 1, settings
+
+
+HELP_PROBE = """
+import sys
+sys.argv = ["gitops-gen", *sys.argv[1:]]
+from gitops_gen.cli import main
+try:
+    main()
+finally:
+    print("LOADED:" + ",".join(sorted(m for m in sys.modules if m.startswith("gitops_gen"))), file=sys.stderr)
+"""
+
+
+def test_help_and_version_import_only_the_cli(tmp_path: Path) -> None:
+    """``--help`` (and ``--version``) load the command-line module and nothing else of the package: the
+    error types and the text escaping are imported when an error is reported; an error still reads as
+    before."""
+    for args in (["--help"], ["--version"], ["lint", "--help"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", HELP_PROBE, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        loaded = proc.stderr.rsplit("LOADED:", 1)[1].strip().split(",")
+        assert loaded == ["gitops_gen", "gitops_gen.cli"], (args, loaded)
+    proc = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, "lint", str(tmp_path / "missing\x07.yaml")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "missing\\x07.yaml" in proc.stderr and "no such file or directory" in proc.stderr
