@@ -316,6 +316,32 @@ def test_check_reports_missing_stale_and_extra(tmp_path: Path) -> None:
     assert report.missing == ["new/file.yaml"]
 
 
+def test_check_opens_each_file_once_and_compares_small_and_large_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's scan keeps the bytes it read to find the header (files up to 64 KB), so each
+    generated file is opened once; a larger file is read again to be compared. Both still compare."""
+    out = tmp_path / "out"
+    files = tree(6)
+    files["big/large.yaml"] = HDR + "data: " + "x" * 70_000 + "\n"
+    write_tree(out, files)
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting(path: object, *a: object, **k: object) -> int:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_open(path, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", counting)
+    assert check_tree(out, files).clean
+    per_file = {rel: sum(1 for p in opened if p == str(out / rel)) for rel in files}
+    assert per_file.pop("big/large.yaml") == 2
+    assert set(per_file.values()) == {1}
+    changed = {**files, "d1/f1.yaml": files["d1/f1.yaml"] + "#\n"}
+    changed["big/large.yaml"] = files["big/large.yaml"].replace("x", "y", 1)
+    assert check_tree(out, changed).stale == ["big/large.yaml", "d1/f1.yaml"]
+
+
 def test_render_check_exit_codes_and_message(
     tmp_path: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitops_gen.render.writer import Entry
 
 EXIT_OK, EXIT_STALE = 0, 1
 
@@ -26,7 +31,7 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
         report = check_tree(out_dir, files, specs_dir=specs_dir)
-        _warn_unapplied(out_dir, files, shown)
+        _warn_unapplied(out_dir, files, shown, report.entries)  # a check writes nothing: its scan holds
         if report.clean:
             print(f"{shown}: up to date ({len(files)} files)")
             return EXIT_OK
@@ -55,12 +60,14 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     return EXIT_OK
 
 
-def _warn_unapplied(out_dir: Path, files: dict[str, str], shown: str) -> None:
+def _warn_unapplied(
+    out_dir: Path, files: dict[str, str], shown: str, entries: Mapping[str, Entry] | None = None
+) -> None:
     """Say which hand-written manifests in ``out_dir`` Flux never applies (no exit code change)."""
     from gitops_gen.render.extras import unapplied
     from gitops_gen.textsafe import escape_control
 
-    for rel in unapplied(out_dir, files):
+    for rel in unapplied(out_dir, files, entries):
         print(
             f"{shown}/{escape_control(rel, keep_newlines=False)}: warning: hand-written manifest that no kustomization.yaml lists, so Flux "
             "never applies it; move it to apps/<cluster>/<app>/extras/ or clusters/<cluster>/extras/ "

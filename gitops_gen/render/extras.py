@@ -24,9 +24,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from gitops_gen.errors import UserError
 from gitops_gen.yamlio import load_positioned, to_plain
+
+if TYPE_CHECKING:
+    from gitops_gen.render.writer import Entry
 
 EXTRAS_DIR = "extras"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -88,14 +92,16 @@ def _subdirs(out: Path, top: str, depth: int) -> list[str]:
     return level
 
 
-def unapplied(out: Path, files: Mapping[str, str]) -> list[str]:
+def unapplied(out: Path, files: Mapping[str, str], entries: Mapping[str, Entry] | None = None) -> list[str]:
     """Hand-written ``*.yaml`` files in ``out`` that no kustomization.yaml reaches from a Flux
-    Kustomization path, i.e. that Flux never applies (``files``: the rendered tree)."""
+    Kustomization path, i.e. that Flux never applies (``files``: the rendered tree; ``entries``: a
+    scan of ``out`` as it is now, when the caller has one)."""
     from gitops_gen.render.writer import scan
 
     if not out.is_dir() or out.is_symlink():
         return []
-    entries = scan(out)
+    if entries is None:
+        entries = scan(out)
     hand = sorted(
         rel
         for rel, e in entries.items()

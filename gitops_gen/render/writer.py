@@ -59,6 +59,8 @@ class Entry:
 
     rel: str  # posix path relative to --out
     kind: str  # "generated" | "file" (hand-written) | "symlink" | "other" | "dir"
+    # scan(keep=True): a generated file's bytes, when the read that found its header took it all
+    data: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class CheckReport:
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict, repr=False)  # what the check found in --out
 
     @property
     def clean(self) -> bool:
@@ -90,20 +93,38 @@ class CheckReport:
 def is_generated(path: Path | str) -> bool:
     """True when the regular file at ``path`` starts with the exact gitops-gen header line, naming its
     spec file(s) (no symlink follow)."""
+    return _probe(path, 0)[0]
+
+
+#: files up to this size are read whole by a scan that keeps them (render --check compares them next)
+_KEEP_MAX = 1 << 16
+
+
+def _probe(path: Path | str, keep: int) -> tuple[bool, bytes | None]:
+    """:func:`is_generated`, and with ``keep`` the file's bytes when it is a generated file of at most
+    ``keep`` bytes (read in the same call: one open per file)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False
+        return False, None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        return _HEADER_LINE.match(os.read(fd, _HEADER_MAX)) is not None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return False, None
+        whole = keep and 0 < st.st_size <= keep
+        head = os.read(fd, st.st_size + 1 if whole else _HEADER_MAX)
+        generated = _HEADER_LINE.match(head) is not None
+        if not whole or not generated or len(head) != st.st_size:
+            return generated, None  # larger, or it changed size while read: read again when compared
+        return True, head
     finally:
         os.close(fd)
 
 
-def scan(out: Path) -> dict[str, Entry]:
-    """Everything below ``out``, without following symlinks (directories included, as kind 'dir')."""
+def scan(out: Path, *, keep: bool = False) -> dict[str, Entry]:
+    """Everything below ``out``, without following symlinks (directories included, as kind 'dir');
+    ``keep``: with the bytes of the generated files up to 64 KB (``Entry.data``)."""
+    limit = _KEEP_MAX if keep else 0
     entries: dict[str, Entry] = {}
     if not os.path.lexists(out):
         return entries
@@ -128,7 +149,8 @@ def scan(out: Path) -> dict[str, Entry]:
                 entries[rel] = Entry(rel, "dir")
                 walk(Path(item.path), rel + "/")
             elif item.is_file(follow_symlinks=False):
-                entries[rel] = Entry(rel, "generated" if is_generated(item.path) else "file")
+                generated, data = _probe(item.path, limit)
+                entries[rel] = Entry(rel, "generated" if generated else "file", data)
             else:
                 entries[rel] = Entry(rel, "other")
 
@@ -160,7 +182,8 @@ def check_tree(out: Path, files: dict[str, str], *, specs_dir: Path | None = Non
     """Compare ``files`` with ``out`` without writing anything (``--out`` is refused as by a render)."""
     report = CheckReport()
     validate_out(out, specs_dir=specs_dir, writing=False)
-    entries = scan(out) if out.is_dir() else {}
+    entries = scan(out, keep=True) if out.is_dir() else {}
+    report.entries = entries
     _refuse_foreign(out, entries)
     if out.is_dir() and _read(out / MARKER) != MARKER_TEXT.encode():
         report.missing.append(MARKER)
@@ -172,7 +195,8 @@ def check_tree(out: Path, files: dict[str, str], *, specs_dir: Path | None = Non
             else:
                 report.missing.append(rel)
             continue
-        if _read(out / rel) != text.encode("utf-8"):
+        found = entry.data if entry.data is not None else _read(out / rel)
+        if found != text.encode("utf-8"):
             report.stale.append(rel)
     for rel, entry in entries.items():
         if entry.kind == "generated" and rel not in files:
