@@ -157,3 +157,23 @@ def test_item12_shared_strings_keeps_values(tmp_path: Path) -> None:
     two = lint_paths(files, RunSettings(jobs=2))
     assert [f.sort_key() for f in one.findings] == [f.sort_key() for f in two.findings]
     assert any(f.rule == "image" and "latest" in f.message for f in one.findings)
+
+
+def test_pool_workers_take_their_tasks_from_the_fork_not_from_pickles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's workers are forked after the run's tasks are set aside (``engine._TASKS``): a chunk
+    goes to a worker as two indexes, so the tasks (a cluster's carry all their objects) are never
+    pickled; the findings are those of one process."""
+    for i in range(6):
+        doc = bulky_deployment(f"app{i}", latest=i % 2 == 0)
+        (tmp_path / f"app{i}.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    one = lint_paths([tmp_path], RunSettings(jobs=1, plain=True))
+
+    def refuse(self: object, protocol: object) -> object:
+        raise AssertionError("a task was pickled")
+
+    monkeypatch.setattr(engine.Task, "__reduce_ex__", refuse, raising=False)
+    two = lint_paths([tmp_path], RunSettings(jobs=2, plain=True))
+    assert one.findings and two.findings == one.findings
+    assert engine._TASKS == []  # let go after the run

@@ -460,6 +460,15 @@ def _run_object_rule(rule: Rule, res: Resource, ctx: Context) -> list[Hit]:
         ]
 
 
+#: the tasks of the pool's run, set before its workers are forked: each worker finds them in its copy of
+#: this process, and a chunk is sent as two indexes instead of pickled tasks (a cluster's carry its objects)
+_TASKS: list[Task] = []
+
+
+def _analyze_range(bounds: tuple[int, int]) -> bytes:
+    return _analyze_chunk(_TASKS[bounds[0] : bounds[1]])
+
+
 def _analyze_chunk(tasks: list[Task]) -> bytes:
     import marshal
 
@@ -496,15 +505,23 @@ def run_phase1(
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = _balanced_chunks(tasks, sizes, workers * 4)
+    bounds: list[tuple[int, int]] = []
+    for chunk in chunks:  # contiguous: each chunk as (start, end) in tasks
+        start = bounds[-1][1] if bounds else 0
+        bounds.append((start, start + len(chunk)))
     _set_options(options)
+    _TASKS[:] = tasks  # the workers are forked at the first submit, after this
     gc.freeze()
     ctx = multiprocessing.get_context("fork")
     results: list[FileResult] = []
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_set_options, initargs=(options,)
-    ) as pool:
-        for blob in pool.map(_analyze_chunk, chunks):
-            results.extend(unplain(r) for r in marshal.loads(blob))
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_set_options, initargs=(options,)
+        ) as pool:
+            for blob in pool.map(_analyze_range, bounds):
+                results.extend(unplain(r) for r in marshal.loads(blob))
+    finally:
+        _TASKS.clear()
     return results
 
 
