@@ -162,8 +162,8 @@ def test_item12_shared_strings_keeps_values(tmp_path: Path) -> None:
 def test_pool_workers_take_their_tasks_from_the_fork_not_from_pickles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The pool's workers are forked after the run's tasks are set aside (``engine._TASKS``): a chunk
-    goes to a worker as two indexes, so the tasks (a cluster's carry all their objects) are never
+    """The pool's workers inherit the run's tasks as they are forked (their initializer's arguments): a
+    chunk goes to a worker as two indexes, so the tasks (a cluster's carry all their objects) are never
     pickled; the findings are those of one process."""
     for i in range(6):
         doc = bulky_deployment(f"app{i}", latest=i % 2 == 0)
@@ -176,4 +176,4 @@ def test_pool_workers_take_their_tasks_from_the_fork_not_from_pickles(
     monkeypatch.setattr(engine.Task, "__reduce_ex__", refuse, raising=False)
     two = lint_paths([tmp_path], RunSettings(jobs=2, plain=True))
     assert one.findings and two.findings == one.findings
-    assert engine._TASKS == []  # let go after the run
+    assert engine._TASKS == []  # this process holds no run's tasks: only the workers had them

@@ -460,9 +460,16 @@ def _run_object_rule(rule: Rule, res: Resource, ctx: Context) -> list[Hit]:
         ]
 
 
-#: the tasks of the pool's run, set before its workers are forked: each worker finds them in its copy of
-#: this process, and a chunk is sent as two indexes instead of pickled tasks (a cluster's carry its objects)
+#: a pool worker's tasks: the run's whole list, handed to the worker's initializer as it is forked (a
+#: forked process inherits its arguments, nothing is pickled); a chunk is then sent as two indexes
+#: instead of pickled tasks (a cluster's carry all their objects)
 _TASKS: list[Task] = []
+
+
+def _init_worker(options: LintOptions, tasks: list[Task]) -> None:
+    global _TASKS
+    _set_options(options)
+    _TASKS = tasks
 
 
 def _analyze_range(bounds: tuple[int, int]) -> bytes:
@@ -510,18 +517,14 @@ def run_phase1(
         start = bounds[-1][1] if bounds else 0
         bounds.append((start, start + len(chunk)))
     _set_options(options)
-    _TASKS[:] = tasks  # the workers are forked at the first submit, after this
     gc.freeze()
     ctx = multiprocessing.get_context("fork")
     results: list[FileResult] = []
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_set_options, initargs=(options,)
-        ) as pool:
-            for blob in pool.map(_analyze_range, bounds):
-                results.extend(unplain(r) for r in marshal.loads(blob))
-    finally:
-        _TASKS.clear()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(options, tasks)
+    ) as pool:
+        for blob in pool.map(_analyze_range, bounds):
+            results.extend(unplain(r) for r in marshal.loads(blob))
     return results
 
 
