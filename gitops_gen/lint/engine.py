@@ -511,11 +511,7 @@ def run_phase1(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = _balanced_chunks(tasks, sizes, workers * 4)
-    bounds: list[tuple[int, int]] = []
-    for chunk in chunks:  # contiguous: each chunk as (start, end) in tasks
-        start = bounds[-1][1] if bounds else 0
-        bounds.append((start, start + len(chunk)))
+    bounds = _balanced_chunks(sizes, workers * 4)
     _set_options(options)
     gc.freeze()
     ctx = multiprocessing.get_context("fork")
@@ -535,19 +531,20 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _balanced_chunks(tasks: list[Task], sizes: list[int], n: int) -> list[list[Task]]:
-    """Contiguous chunks of roughly equal bytes (contiguous: results stay in file order)."""
-    total = sum(sizes) or len(tasks)
+def _balanced_chunks(sizes: list[int], n: int) -> list[tuple[int, int]]:
+    """Contiguous ranges ``(start, end)`` of the tasks of ``sizes``, of roughly equal bytes (contiguous:
+    results stay in file order)."""
+    total = sum(sizes) or len(sizes)
     target = total / n
-    chunks: list[list[Task]] = [[]]
-    acc = 0.0
-    for t, s in zip(tasks, sizes, strict=True):
-        if chunks[-1] and acc >= target:
-            chunks.append([])
-            acc = 0.0
-        chunks[-1].append(t)
+    bounds: list[tuple[int, int]] = []
+    start, acc = 0, 0.0
+    for i, s in enumerate(sizes):
+        if i > start and acc >= target:
+            bounds.append((start, i))
+            start, acc = i, 0.0
         acc += s or 1
-    return chunks
+    bounds.append((start, len(sizes)))
+    return bounds
 
 
 # ------------------------------------------------------------------------------------ phase 2
@@ -582,13 +579,13 @@ def assemble(tasks: list[Task], results: list[FileResult]) -> Assembled:
 
 
 class Started:
-    """Phase 2 under way: the rules run beside the others (``pending``, None when none run there),
-    started by :func:`start_phase2` as soon as the objects are assembled."""
+    """Phase 2 under way: the process of the rules run beside the others (``pending``, None when none
+    run there), started by :func:`start_phase2` as soon as the objects are assembled."""
 
-    __slots__ = ("beside", "pending")
+    __slots__ = ("pending",)
 
-    def __init__(self, beside: list[Rule], pending: _Beside | None) -> None:
-        self.beside, self.pending = beside, pending
+    def __init__(self, pending: _Beside | None) -> None:
+        self.pending = pending
 
     def cancel(self) -> None:
         """Stop the process beside (the run failed before phase 2 collected it)."""
@@ -608,10 +605,9 @@ def start_phase2(
 
     count = len(asm.resources) if subset is None else len(subset)
     if not _beside_worthwhile(count, options, jobs):
-        return Started([], None)
+        return Started(None)
     beside = [r for r in rules().values() if not r.local and r.own_process]
-    pending = _Beside.start(beside, asm, options, subset) if beside else None
-    return Started(beside if pending is not None else [], pending)
+    return Started(_Beside.start(beside, asm, options, subset) if beside else None)
 
 
 def run_phase2(
@@ -638,7 +634,8 @@ def run_phase2(
     index = {id(r): i for i, r in enumerate(asm.resources)}
     all_rules = rules()
     active = [r for r in all_rules.values() if not r.local]
-    beside, pending = started.beside, started.pending
+    pending = started.pending
+    beside = pending.rules if pending is not None else []
     per_rule: dict[str, list[tuple[str, Severity, Hit]]] = {}
     for rule in active:
         if pending is None or rule not in beside:
