@@ -775,14 +775,16 @@ def run_cached(
     mark(f"cache: {len(cached)} of {len(part_key)} partitions reused, {len(dirty)} to check")
 
     asm = engine.assemble(tasks, results)
-    subset = None if whole else [ri for ri, p in enumerate(obj_part) if p in dirty]
     if whole:
         raw, phase2 = _phase2(tasks, asm, asm.raw, options, jobs, run=bool(dirty))
     else:  # the per-file schema findings are restored as stored: the operator's widened enums still apply
         from gitops_gen.lint.schema.flux_operator import drop_flux_operator_kinds
 
         raw = drop_flux_operator_kinds(asm.resources, asm.raw)
-        phase2 = engine.run_phase2(tasks, asm, options, subset=subset, jobs=jobs) if dirty else []
+        phase2 = []
+        if dirty:
+            subset = [ri for ri, p in enumerate(obj_part) if p in dirty]
+            phase2 = engine.run_phase2(tasks, asm, options, subset=subset, jobs=jobs)
     obj_pos: list[tuple[int, int]] = []  # per resource: (task index, index within the file)
     for ti, (objects, _f, _c) in enumerate(results):
         obj_pos.extend((ti, j) for j in range(len(objects)))
