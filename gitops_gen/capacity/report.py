@@ -28,6 +28,7 @@ HEADERS = (
     "MEM %",
     "NOTES",
 )
+NUMERIC = range(2, 9)  # the columns from PODS to MEM %: right-justified (by rich and by _plain_table)
 
 
 def _cpu(m: int | None) -> str:
@@ -510,10 +511,9 @@ def text_table(rows: list[list[str]], width: int | None) -> list[str]:
             return plain
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, _GAP, 0, 0))
     for i in keep:
-        numeric = 2 <= i <= 8
         table.add_column(
             HEADERS[i],
-            justify="right" if numeric else "left",
+            justify="right" if i in NUMERIC else "left",
             no_wrap=HEADERS[i] != "NOTES",
             overflow="fold",
             min_width=need[i] if HEADERS[i] != "NOTES" else None,
@@ -531,7 +531,7 @@ def _plain_table(cells: list[list[str]], keep: list[int], need: list[int]) -> li
     cell, ASCII text on one line), laid out here: ``rich`` measures and wraps every cell, seconds for a
     budget of 10,000 objects. None when a cell is not plain ASCII on one line (``rich`` lays it out)."""
     gap = " " * _GAP
-    right = [2 <= i <= 8 for i in keep]
+    right = [i in NUMERIC for i in keep]
     widths = [need[i] for i in keep]
     lines = [
         gap.join(
