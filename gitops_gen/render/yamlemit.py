@@ -22,6 +22,8 @@ import math
 import re
 from typing import Any
 
+from gitops_gen.memo import short_string_cache
+
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:=+-]*$")
 _RESERVED = frozenset(
     {
@@ -71,6 +73,8 @@ _NUMBERISH = re.compile(
 
 def scalar(value: Any) -> str:
     """One scalar as YAML text (no trailing newline)."""
+    if type(value) is str:  # the common case first
+        return quote(value)
     if value is None:
         return "null"
     if value is True:
@@ -99,6 +103,8 @@ def scalar(value: Any) -> str:
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
+# keys and values repeat across a tree's objects (``app.kubernetes.io/name``, ``ClusterIP``, ``100m``)
+@short_string_cache(max_len=128, maxsize=8192)
 def quote(text: str) -> str:
     """A string scalar: plain when unambiguous, otherwise JSON-style double quoted."""
     if _is_plain(text):
@@ -146,56 +152,61 @@ def _key(key: Any) -> str:
     return scalar(key)
 
 
+# tuples, not ``dict | list``: isinstance is the emitter's most frequent call, and a union is slower
+_COLLECTION = (dict, list, tuple)
+_SEQUENCE = (list, tuple)
+
+
 def _emit(value: Any, indent: int, out: list[str], sort_keys: bool) -> None:
-    pad = " " * indent
     if isinstance(value, dict):
         if not value:
-            out.append(pad + "{}\n")
+            out.append(" " * indent + "{}\n")
             return
-        for k, v in _items(value, sort_keys):
+        for k, v in _items(value, sort_keys) if sort_keys else value.items():
             _emit_pair(k, v, indent, out, sort_keys)
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, _SEQUENCE):
         if not value:
-            out.append(pad + "[]\n")
+            out.append(" " * indent + "[]\n")
             return
         for item in value:
             _emit_item(item, indent, out, sort_keys)
     else:
-        out.append(pad + _scalar_or_block(value, indent) + "\n")
+        out.append(" " * indent + _scalar_or_block(value, indent) + "\n")
 
 
 def _emit_pair(key: Any, value: Any, indent: int, out: list[str], sort_keys: bool) -> None:
-    pad = " " * indent
-    head = pad + _key(key) + ":"
-    if isinstance(value, dict | list | tuple) and value:
+    head = " " * indent + (quote(key) if type(key) is str else _key(key)) + ":"
+    if not isinstance(value, _COLLECTION):
+        out.append(head + " " + _scalar_or_block(value, indent + 2) + "\n")
+    elif value:
         out.append(head + "\n")
         # sequences inside mappings are indented by two, as kubectl and Helm write them
         _emit(value, indent + 2, out, sort_keys)
     elif isinstance(value, dict):
         out.append(head + " {}\n")
-    elif isinstance(value, list | tuple):
-        out.append(head + " []\n")
     else:
-        out.append(head + " " + _scalar_or_block(value, indent + 2) + "\n")
+        out.append(head + " []\n")
 
 
 def _emit_item(item: Any, indent: int, out: list[str], sort_keys: bool) -> None:
     pad = " " * indent
-    if isinstance(item, dict | list | tuple) and item:
+    if not isinstance(item, _COLLECTION):
+        out.append(pad + "- " + _scalar_or_block(item, indent + 2) + "\n")
+    elif item:
         inner: list[str] = []
         _emit(item, indent + 2, inner, sort_keys)
         out.append(pad + "- " + inner[0][indent + 2 :])
         out.extend(inner[1:])
     elif isinstance(item, dict):
         out.append(pad + "- {}\n")
-    elif isinstance(item, list | tuple):
-        out.append(pad + "- []\n")
     else:
-        out.append(pad + "- " + _scalar_or_block(item, indent + 2) + "\n")
+        out.append(pad + "- []\n")
 
 
 def _scalar_or_block(value: Any, indent: int) -> str:
     """A scalar; multi-line strings as a literal block indented by ``indent`` when lossless."""
+    if type(value) is str and "\n" not in value:  # the common case
+        return quote(value)
     if isinstance(value, str) and "\n" in value and _block_ok(value):
         body = value[:-1] if value.endswith("\n") else value
         indicator = "|" if value.endswith("\n") else "|-"
