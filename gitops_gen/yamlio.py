@@ -390,6 +390,9 @@ _MAYBE_SPECIAL = frozenset("0123456789+-.=<")  # a plain scalar starting so may 
 # other character (``100m``, ``128Mi``) is a string in every reading
 _NUMERIC_CHARS = frozenset("0123456789abcdefABCDEFxXoObB_.+-: eEtTzZinINfF")
 _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){2,}")  # 1.4.2: not a number or a date in any reading
+# after a leading digit, a hex digit other than e/E belongs to a number only in hex (0x...) or binary
+# (0b...) notation: ``7d`` (a retention) and ``1f``, unlike ``1e3`` or ``0x1F``, are strings in every reading
+_HEX_LETTERS = frozenset("abcdfABCDF")
 
 
 class _NotFast(Exception):
@@ -407,6 +410,12 @@ def _plain_scalar(value: str) -> Any:
         if _FAST_FLOAT.fullmatch(value) and repr(float(value)) == value:  # not 1.10, 0.30000000000000001
             return float(value)
         if value[0] not in "=<" and (not _NUMERIC_CHARS.issuperset(value) or _VERSION.fullmatch(value)):
+            return value
+        if (
+            value[0].isdigit()
+            and value[1:2] not in ("x", "X", "b", "B")
+            and not _HEX_LETTERS.isdisjoint(value)
+        ):
             return value
         raise _NotFast(value)  # 1e3, 0x1F, 017, 1_000, .inf, 2024-01-01, 1:20, <<, = ...
     return value
