@@ -454,35 +454,42 @@ def load_fast(text: str) -> list[Any] | None:
         else:
             mapping[pending.pop()] = value
 
+    # the parser makes events of exactly these classes: dispatch on the type (the loop is the cost)
+    scalar_event, alias_event, document_start = yaml.ScalarEvent, yaml.AliasEvent, yaml.DocumentStartEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
         parser = CParser(text)
+        get_event = parser.get_event
         try:
             while True:
-                event = parser.get_event()
+                event: Any = get_event()  # typed by the type test below
                 if event is None:
                     break
-                if isinstance(event, yaml.ScalarEvent):
-                    if event.tag is not None and event.tag != "!":
+                kind = type(event)
+                if kind is scalar_event:
+                    tag = event.tag
+                    if tag is not None and tag != "!":
                         raise _NotFast("tag")
-                    value = event.value if event.style or event.tag == "!" else _plain_scalar(event.value)
+                    value = event.value if event.style or tag == "!" else _plain_scalar(event.value)
                     if event.anchor:
                         anchors[event.anchor] = value
                     add(value)
-                elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                elif kind is mapping_start or kind is sequence_start:
                     if event.tag is not None:
                         raise _NotFast("tag")
-                    container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                    container: Any = {} if kind is mapping_start else []
                     if event.anchor:
                         anchors[event.anchor] = container
                     add(container)
-                    stack.append((container, []) if isinstance(container, dict) else container)
-                elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                    stack.append((container, []) if kind is mapping_start else container)
+                elif kind in ends:
                     stack.pop()
-                elif isinstance(event, yaml.AliasEvent):
+                elif kind is alias_event:
                     if event.anchor not in anchors:
                         raise _NotFast("alias")
                     add(anchors[event.anchor])
-                elif isinstance(event, yaml.DocumentStartEvent):
+                elif kind is document_start:
                     if event.version is not None or event.tags:  # %YAML / %TAG directives
                         raise _NotFast("directive")
                     anchors = {}
