@@ -26,6 +26,7 @@ LEAVES = {
     "discover": {"paths"},
     "images": set(),
     "memo": set(),
+    "forked": set(),
 }
 LEAF_NAMES = set(LEAVES)
 ALLOWED: dict[str, set[str]] = {

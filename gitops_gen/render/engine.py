@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -680,6 +680,8 @@ def _app_files(
     owners = namespace_owners(apps)
     # the other apps matter to an app's files only through its NetworkPolicies (_day2_files)
     peers_key = tuple(map(id, apps)) if platform.spec.networkPolicy == "default-deny" else ()
+    rendered: list[dict[str, str] | None] = []
+    todo: list[tuple[int, tuple[Any, ...], Callable[[], dict[str, str]]]] = []
     for app in apps:
         src = specs.name_of("App", app.metadata.name)
         d = f"{base}/{app.metadata.name}"
@@ -687,18 +689,49 @@ def _app_files(
         owns = app.metadata.name in owners
         key = (id(app), d, src, id(platform), issuer, owns, app_extras, peers_key)
         known = memo.apps.get(key) if memo is not None else None
-        if known is not None:
-            files.update(known[1])
-            continue
-        got = _one_app(app, d, src, platform, issuer, owns, app_extras, apps)
+        rendered.append(known[1] if known is not None else None)
+        if known is None:
+            todo.append(
+                (
+                    len(rendered) - 1,
+                    key,
+                    functools.partial(_one_app, app, d, src, platform, issuer, owns, app_extras, apps),
+                )
+            )
+    for (i, key, _), got in zip(todo, _render_apps([make for _, _, make in todo]), strict=True):
+        rendered[i] = got
         if memo is not None:
-            memo.apps[key] = ((app, platform, apps), got)
-        files.update(got)
+            memo.apps[key] = ((apps[i], platform, apps), got)
+    for made in rendered:
+        assert made is not None
+        files.update(made)
     sources = [specs.name_of("Platform", cluster)] + [specs.name_of("App", a.metadata.name) for a in apps]
     files[f"{base}/kustomization.yaml"] = _file(
         sources, [_doc("kustomization", resources=[a.metadata.name for a in apps])]
     )
     return files
+
+
+#: below this many apps to render, a forked child costs more than the half it takes over
+FORK_MIN_APPS = 64
+
+
+def _render_apps(makers: list[Callable[[], dict[str, str]]]) -> list[dict[str, str]]:
+    """Each maker's files, in order. Many apps: the first is rendered here (so a forked child inherits
+    the compiled templates), the second half in a child process (:mod:`gitops_gen.forked`) while this one
+    renders the rest; the files are the same either way."""
+    if len(makers) < FORK_MIN_APPS:
+        return [make() for make in makers]
+    from gitops_gen import forked
+
+    out = [makers[0]()]
+    half = (len(makers) + 1) // 2
+    child = forked.start(lambda: [make() for make in makers[half:]])
+    out += [make() for make in makers[1:half]]
+    theirs = child.result() if child is not None else None
+    if not isinstance(theirs, list) or len(theirs) != len(makers) - half:
+        theirs = [make() for make in makers[half:]]
+    return out + theirs
 
 
 def namespace_owners(apps: list[App]) -> set[str]:

@@ -1,0 +1,120 @@
+"""A function run in a forked child (gitops_gen.forked): its value comes back whole, a failing child
+means "do it yourself", and what uses it (rendering many apps) gives the same files either way."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitops_gen import forked
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def _two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITOPS_GEN_JOBS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+
+
+def test_the_childs_value_comes_back_whole_past_the_pipe_buffer() -> None:
+    big = {
+        "files": {f"apps/a-{i}/deployment.yaml": "x" * 1000 + str(i) for i in range(5000)},
+        "n": [1, 2.5, None],
+    }
+    child = forked.start(lambda: big)
+    assert child is not None
+    assert child.result() == big
+    assert child.result() is None  # collected once
+
+
+def test_a_failing_child_gives_none() -> None:
+    def boom() -> int:
+        raise RuntimeError("no")
+
+    child = forked.start(boom)
+    assert child is not None and child.result() is None
+    unmarshalable = forked.start(lambda: object())
+    assert unmarshalable is not None and unmarshalable.result() is None
+
+
+def test_a_child_that_exits_on_its_own_gives_none() -> None:
+    child = forked.start(lambda: os._exit(3))
+    assert child is not None and child.result() is None
+
+
+def test_one_job_or_one_cpu_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPS_GEN_JOBS", "1")
+    assert forked.start(lambda: 1) is None
+    monkeypatch.delenv("GITOPS_GEN_JOBS")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert forked.start(lambda: 1) is None
+
+
+def _many_apps(tmp_path: Path, n: int) -> Path:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    app = specs / "apps/lingua-app.yaml"
+    text = app.read_text(encoding="utf-8").replace("  imagePullSecret: ghcr-creds\n", "")
+    app.unlink()
+    for i in range(n):
+        name = f"app-{i:03d}"
+        (specs / f"apps/{name}.yaml").write_text(
+            text.replace("lingua-app", name).replace("lingua.cachefly.site", f"{name}.example.com"),
+            encoding="utf-8",
+        )
+    return specs
+
+
+def test_rendering_many_apps_beside_a_child_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.render import engine
+    from gitops_gen.spec.loader import load_specs
+
+    specs = load_specs(_many_apps(tmp_path, engine.FORK_MIN_APPS + 3))
+    started: list[object] = []
+    real_start = forked.start
+
+    def counted(fn: Callable[[], object]) -> forked.Forked[object] | None:
+        child = real_start(fn)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", counted)
+    beside = engine.render_tree(specs, "output")
+    assert len(started) == 1 and started[0] is not None  # the child rendered half of the apps
+    monkeypatch.setenv("GITOPS_GEN_JOBS", "1")
+    alone = engine.render_tree(specs, "output")
+    assert len(started) == 2 and started[1] is None
+    assert list(beside) == list(alone)
+    assert beside == alone
+
+
+def test_a_failed_child_is_made_up_for_by_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.render import engine
+    from gitops_gen.spec.loader import load_specs
+
+    specs = load_specs(_many_apps(tmp_path, engine.FORK_MIN_APPS))
+    alone = engine.render_tree(specs, "output")
+
+    real_start = forked.start
+    started: list[object] = []
+
+    def failing(fn: Callable[[], object]) -> forked.Forked[object] | None:
+        child = real_start(lambda: 1 / 0)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", failing)
+    assert engine.render_tree(specs, "output") == alone
+    assert len(started) == 1 and started[0] is not None
