@@ -13,8 +13,10 @@ nothing but its result.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
@@ -28,7 +30,7 @@ _CHUNK = 1 << 20
 
 
 class Forked(Generic[T]):
-    """A child computing ``fn()``; :meth:`result` waits for it (once)."""
+    """A child computing ``fn()``; :meth:`result` waits for it (once), :meth:`cancel` stops it."""
 
     __slots__ = ("_fd", "_pid")
 
@@ -55,6 +57,16 @@ class Forked(Generic[T]):
         except (EOFError, ValueError, TypeError):
             return None
         return value
+
+    def cancel(self) -> None:
+        """Stop the child unless its result was collected (the caller no longer needs it)."""
+        if self._fd < 0:
+            return
+        os.close(self._fd)
+        self._fd = -1
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        _exited_cleanly(self._pid)
 
 
 def _exited_cleanly(pid: int) -> bool:

@@ -118,3 +118,67 @@ def test_a_failed_child_is_made_up_for_by_this_process(
     monkeypatch.setattr(forked, "start", failing)
     assert engine.render_tree(specs, "output") == alone
     assert len(started) == 1 and started[0] is not None
+
+
+def test_spec_files_read_ahead_load_to_the_same_specs(tmp_path: Path) -> None:
+    from gitops_gen.spec.files import READ_AHEAD_MIN_FILES, read_ahead
+    from gitops_gen.spec.loader import load_specs
+
+    specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
+    ahead = read_ahead(specs_dir)
+    assert ahead is not None
+    preread = ahead.result()
+    assert preread is not None and len(preread) == READ_AHEAD_MIN_FILES + 1  # the apps and the platform
+    assert all(docs is not None for _, docs in preread.values())
+    got, alone = load_specs(specs_dir, preread=preread), load_specs(specs_dir)
+    assert got.platform == alone.platform
+    assert got.apps == alone.apps
+    assert got.names == alone.names
+    assert read_ahead(REPO / "specs") is None  # a few files: no child
+
+
+def test_a_spec_file_the_child_could_not_read_is_reported_as_before(tmp_path: Path) -> None:
+    from gitops_gen.errors import UserError
+    from gitops_gen.spec.files import READ_AHEAD_MIN_FILES, read_ahead
+    from gitops_gen.spec.loader import load_specs
+
+    specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
+    (specs_dir / "apps/app-007.yaml").write_bytes(b"\xff\xfe not utf-8")
+    ahead = read_ahead(specs_dir)
+    assert ahead is not None
+    preread = ahead.result()
+    assert preread is not None and str(specs_dir / "apps/app-007.yaml") not in preread
+    with pytest.raises(UserError) as with_ahead:
+        load_specs(specs_dir, preread=preread)
+    with pytest.raises(UserError) as without:
+        load_specs(specs_dir)
+    assert str(with_ahead.value) == str(without.value)
+    assert "app-007.yaml" in str(without.value)
+
+
+def test_render_cancels_the_read_ahead_when_it_stops_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.errors import UserError
+    from gitops_gen.render.api import run_render
+    from gitops_gen.spec.files import READ_AHEAD_MIN_FILES
+
+    specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
+    started: list[forked.Forked[object]] = []
+    real_start = forked.start
+
+    def kept(fn: Callable[[], object]) -> forked.Forked[object] | None:
+        child = real_start(fn)
+        if child is not None:
+            started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", kept)
+    out = tmp_path / "out"
+    out.write_text("a file where the output directory should be", encoding="utf-8")
+    with pytest.raises(UserError):
+        run_render(specs_dir, out)
+    assert len(started) == 1
+    assert started[0].result() is None  # cancelled: its result is gone, the child reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0]._pid, os.WNOHANG)  # reaped: no child left behind

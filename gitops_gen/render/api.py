@@ -18,15 +18,22 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
 
     Bad specs raise :class:`~gitops_gen.errors.UserError` (exit 2, located messages).
     """
-    from gitops_gen.render.engine import render_tree
-    from gitops_gen.render.extras import find_extras
-    from gitops_gen.render.paths import derive_prefix
-    from gitops_gen.render.writer import check_tree, validate_out, write_tree
-    from gitops_gen.spec.loader import load_specs
-    from gitops_gen.textsafe import escape_control
+    from gitops_gen.spec.files import read_ahead
 
-    validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
-    specs = load_specs(specs_dir)
+    ahead = read_ahead(specs_dir)  # many spec files: read beside the imports below
+    try:
+        from gitops_gen.render.engine import render_tree
+        from gitops_gen.render.extras import find_extras
+        from gitops_gen.render.paths import derive_prefix
+        from gitops_gen.render.writer import check_tree, validate_out, write_tree
+        from gitops_gen.spec.loader import load_specs
+        from gitops_gen.textsafe import escape_control
+
+        validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
+        specs = load_specs(specs_dir, preread=ahead.result() if ahead is not None else None)
+    finally:
+        if ahead is not None:
+            ahead.cancel()
     files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:

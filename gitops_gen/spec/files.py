@@ -11,11 +11,14 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import Location, UserError
 from gitops_gen.paths import display_path
 from gitops_gen.yamlio import DEFAULT_LIMITS, decode_text, load_fast, load_positioned, position_of, read_text
+
+if TYPE_CHECKING:
+    from gitops_gen.forked import Forked
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 # Specs are small hand-written files; the round-trip reader that gives exact positions reads flow-style
@@ -118,6 +121,39 @@ def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> Spec
     for key, name, spec_name, doc, origin in [*sorted(platforms, key=lambda e: e[0]), *apps]:
         out.sources[key], out.names[key], out.docs[key], out.origins[key] = name, spec_name, doc, origin
     return out
+
+
+#: a spec file (``str(path)``) -> its text and its documents as the fast path reads them (None: not fast)
+Preread = dict[str, tuple[str, list[Any] | None]]
+#: below this many spec files, reading them ahead in a forked child costs more than it saves
+READ_AHEAD_MIN_FILES = 64
+
+
+def read_ahead(specs_dir: Path) -> Forked[Preread] | None:
+    """Every spec file's text and fast-path documents, read in a forked child (:mod:`gitops_gen.forked`)
+    while this process imports the models and the renderer (at 1,000 apps, each takes about a third of
+    ``render``); None for a few files. A file the child cannot read is left out: the loader reads it
+    again and reports its error where it did before."""
+    from gitops_gen import forked
+
+    try:
+        files = spec_files(specs_dir)
+    except UserError:
+        return None  # the loader reports it, after what is checked before the specs
+    if len(files) < READ_AHEAD_MIN_FILES:
+        return None
+
+    def read() -> Preread:
+        out: Preread = {}
+        for path in files:
+            try:
+                text = read_text(path, display=str(path), limits=SPEC_LIMITS)
+            except UserError:
+                continue
+            out[str(path)] = (text, load_fast(text))
+        return out
+
+    return forked.start(read)
 
 
 def spec_files(specs_dir: Path) -> list[Path]:

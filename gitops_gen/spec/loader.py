@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
-from gitops_gen.spec.files import SPEC_LIMITS, SpecDocs, spec_files, spec_names
+from gitops_gen.spec.files import SPEC_LIMITS, Preread, SpecDocs, spec_files, spec_names
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, AppOverride, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
@@ -63,22 +63,32 @@ class SpecMemo:
 
 
 def load_specs(
-    specs_dir: Path | str, *, display_root: Path | None = None, memo: SpecMemo | None = None
+    specs_dir: Path | str,
+    *,
+    display_root: Path | None = None,
+    memo: SpecMemo | None = None,
+    preread: Preread | None = None,
 ) -> Specs:
     """Load and validate every spec under ``specs_dir``. Raises :class:`UserError` listing all errors.
 
     Files are read by the fast path (:func:`~gitops_gen.yamlio.load_fast`) where it gives the same data;
     when anything is wrong, everything is read again with positions, so every problem is located.
     ``memo``: files whose text it holds are not read or validated again (their documents are reused).
+    ``preread``: files already read by the fast path (:func:`~gitops_gen.spec.files.read_ahead`).
     """
     try:
-        return _load_specs(Path(specs_dir), display_root, fast=True, memo=memo)
+        return _load_specs(Path(specs_dir), display_root, fast=True, memo=memo, preread=preread)
     except UserError:
         return _load_specs(Path(specs_dir), display_root, fast=False)
 
 
 def _load_specs(
-    specs_dir: Path, display_root: Path | None, *, fast: bool, memo: SpecMemo | None = None
+    specs_dir: Path,
+    display_root: Path | None,
+    *,
+    fast: bool,
+    memo: SpecMemo | None = None,
+    preread: Preread | None = None,
 ) -> Specs:
     problems = Problems()
     platforms: list[tuple[Platform, str, str, Any]] = []
@@ -89,7 +99,8 @@ def _load_specs(
     for path in files:
         name, spec_name = spec_names(specs_dir, path, base)
         try:
-            text = read_text(path, display=name, limits=SPEC_LIMITS)
+            ahead = preread.get(str(path)) if preread is not None else None
+            text = ahead[0] if ahead is not None else read_text(path, display=name, limits=SPEC_LIMITS)
             known = memo.docs.get(text) if memo is not None else None
             if known is not None:
                 for index, doc, model in known:
@@ -99,7 +110,7 @@ def _load_specs(
                     elif isinstance(model, App):
                         apps.append((model, name, spec_name, doc))
                 continue
-            plain = load_fast(text) if fast else None
+            plain = (ahead[1] if ahead is not None else load_fast(text)) if fast else None
             if plain is not None:
                 for d in plain:
                     check_bounds(d, name, SPEC_LIMITS)
