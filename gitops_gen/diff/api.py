@@ -97,9 +97,6 @@ def diff_output_dirs(
 
 
 def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags | None = None) -> DiffReport:
-    from gitops_gen.render.engine import RenderMemo
-    from gitops_gen.spec.loader import SpecMemo, load_specs
-
     repo = gitref.find_repo(specs_dir)
     commit = gitref.resolve_ref(repo, base)
     rel = gitref.relative_to_root(repo, specs_dir)
@@ -114,11 +111,21 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 hint="check --specs and --base; the specs must be committed at the base ref",
             )
         base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
-        memo = SpecMemo()  # the files the change left alone are validated once
+        from gitops_gen.spec.files import read_ahead
+
+        ahead = read_ahead(base_specs_dir)  # many spec files: read beside the imports below
         try:
-            old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo)
+            from gitops_gen.render.engine import RenderMemo
+            from gitops_gen.spec.loader import SpecMemo, load_specs
+
+            memo = SpecMemo()  # the files the change left alone are validated once
+            preread = ahead.result() if ahead is not None else None
+            old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo, preread=preread)
         except UserError as exc:
             raise _at_ref(exc, base) from None
+        finally:
+            if ahead is not None:
+                ahead.cancel()
         new_specs = load_specs(specs_dir, memo=memo)
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
