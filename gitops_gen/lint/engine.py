@@ -511,7 +511,7 @@ def run_phase1(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    bounds = _balanced_chunks(sizes, workers * 4)
+    bounds = _balanced_chunks(sizes, workers)
     _set_options(options)
     gc.freeze()
     ctx = multiprocessing.get_context("fork")
@@ -531,17 +531,24 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _balanced_chunks(sizes: list[int], n: int) -> list[tuple[int, int]]:
-    """Contiguous ranges ``(start, end)`` of the tasks of ``sizes``, of roughly equal bytes (contiguous:
-    results stay in file order)."""
-    total = sum(sizes) or len(sizes)
-    target = total / n
+def _balanced_chunks(sizes: list[int], workers: int) -> list[tuple[int, int]]:
+    """Contiguous ranges ``(start, end)`` of the tasks of ``sizes`` (contiguous: results stay in file
+    order), shrinking towards the end: each holds about what is left over ``2 * workers`` in bytes, at
+    most a ``4 * workers``-th of the whole (a worker holds one chunk's results at a time) and at least a
+    ``16 * workers``-th (guided self-scheduling). Bytes predict a chunk's time only roughly: with equal
+    chunks the last one kept one worker busy while the other waited (0.25 s of 1.4 s at 10,000
+    objects); small chunks at the end let the workers finish together."""
+    total = sum(s or 1 for s in sizes)
+    floor, ceiling = total / (16 * workers), total / (4 * workers)
     bounds: list[tuple[int, int]] = []
-    start, acc = 0, 0.0
+    start, acc, left = 0, 0, total
+    target = min(max(left / (2 * workers), floor), ceiling)
     for i, s in enumerate(sizes):
         if i > start and acc >= target:
             bounds.append((start, i))
-            start, acc = i, 0.0
+            left -= acc
+            start, acc = i, 0
+            target = min(max(left / (2 * workers), floor), ceiling)
         acc += s or 1
     bounds.append((start, len(sizes)))
     return bounds
