@@ -3,9 +3,9 @@
 The child inherits everything this process holds (specs, models, compiled templates: nothing is
 pickled) and sends back its result as :mod:`marshal` data (plain ``dict``/``list``/``str``/numbers),
 so only what it made crosses the pipe. It is an optimisation, never a requirement: where ``fork`` is
-not safe or not worth it (not Linux, one CPU, ``GITOPS_GEN_JOBS=1``) :func:`start` returns ``None``,
-and when the child fails, :meth:`Forked.result` returns ``None``; the caller then does the work
-itself, so the outcome is the same either way.
+not safe or not worth it (not Linux, another thread running, one CPU, ``GITOPS_GEN_JOBS=1``)
+:func:`start` returns ``None``, and when the child fails, :meth:`Forked.result` returns ``None``; the
+caller then does the work itself, so the outcome is the same either way.
 
 The child never runs this process's exit handlers or flushes its buffers (``os._exit``), and writes
 nothing but its result.
@@ -78,10 +78,14 @@ def _exited_cleanly(pid: int) -> bool:
 
 
 def worthwhile() -> bool:
-    """Whether a forked child can run beside this process: Linux (fork of a process with no threads
-    of its own), more than one CPU for this process, and not asked for one job (``GITOPS_GEN_JOBS=1``)."""
+    """Whether a forked child can run beside this process: Linux, no other Python thread running (a
+    library caller's), more than one CPU for this process, and not asked for one job
+    (``GITOPS_GEN_JOBS=1``)."""
     if not sys.platform.startswith("linux") or os.environ.get("GITOPS_GEN_JOBS", "").strip() == "1":
         return False
+    threading = sys.modules.get("threading")  # not imported: no other Python thread
+    if threading is not None and threading.active_count() > 1:
+        return False  # a lock another thread holds (an import's, say) would stay held in the child
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):

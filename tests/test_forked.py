@@ -58,6 +58,21 @@ def test_one_job_or_one_cpu_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> 
     assert forked.start(lambda: 1) is None
 
 
+def test_no_child_while_another_thread_runs() -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert forked.start(lambda: 1) is None
+    finally:
+        stop.set()
+        other.join()
+    child = forked.start(lambda: 1)
+    assert child is not None and child.result() == 1
+
+
 def _many_apps(tmp_path: Path, n: int) -> Path:
     specs = tmp_path / "specs"
     shutil.copytree(REPO / "specs", specs)
