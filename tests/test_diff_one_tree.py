@@ -155,6 +155,32 @@ def test_the_report_is_the_one_two_fresh_trees_give(
     assert any(f.rule == "memory-budget" and "four" in f.resource for f in got.lint.introduced)
 
 
+@pytest.mark.parametrize("child", ["written", "failed", "none"])
+def test_the_old_tree_written_beside_or_here_gives_the_same_report(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch, child: str
+) -> None:
+    """A forked child writes the old tree while the objects are compared; when it fails, or none is
+    started, this process writes it: the report is the same."""
+    from gitops_gen import forked
+
+    monkeypatch.chdir(changed_repo)
+    monkeypatch.setattr(api, "FORK_MIN_FILES", 0)
+    want = api.diff_specs("HEAD", Path("specs"), Path("output"))
+    real = forked.start
+    started: list[object] = []
+
+    def start(fn: Any) -> Any:
+        got = real(fn) if child == "written" else real(lambda: 1 / 0) if child == "failed" else None
+        started.append(got)
+        return got
+
+    monkeypatch.setattr(forked, "start", start)
+    got = api.diff_specs("HEAD", Path("specs"), Path("output"))
+    assert len(started) == 1 and (started[0] is None) == (child == "none")
+    for fmt in api.FORMATS:
+        assert render_report(got, fmt) == render_report(want, fmt), fmt
+
+
 def test_a_prebuilt_view_lints_as_the_lint_built_one(
     changed_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,8 +25,9 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
 
+from gitops_gen import forked
 from gitops_gen.diff import deltas, gitref
-from gitops_gen.diff.compare import compare_objects
+from gitops_gen.diff.compare import ObjectDiff, compare_objects
 from gitops_gen.diff.model import DiffReport
 from gitops_gen.diff.objects import SharedParses, parse_tree, read_tree
 from gitops_gen.diff.report import render_report
@@ -130,22 +131,6 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
         new_files = deltas.render(new_specs, out_dir, rendered)
-        parses = SharedParses()  # each text parsed once, for both sides and then for the views
-        old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parses.documents)
-        new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parses.documents)
-        objects = compare_objects(old, new)
-        del old, new
-        # what the report shows stays as parsed: the views, which change what they read, parse those
-        # files again
-        parses.keep(
-            [
-                *(new_files[o.file] for o in objects.added),
-                *(old_files[o.file] for o in objects.removed),
-                *(new_files[c.file] for c in objects.changed),
-                *(old_files[c.old_file] for c in objects.changed),
-            ]
-        )
-        report = DiffReport(label, "working tree", objects)
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
         # one tree at a time: the old one, then, once its side is done, turned into the new one
         room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
@@ -153,8 +138,23 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             # both sides at the same path: what the lint found in a file the change left alone stands
             root = Path(trees) / "repo"
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
+            # the old tree is written by a forked child while this process compares the objects (creating
+            # thousands of files is the kernel's time); when the child fails, it is written here
+            many = len(old_files) >= FORK_MIN_FILES
+            writing = forked.start(lambda: _write_tree(root, old_out, old_files).is_dir()) if many else None
+            try:
+                objects, parses = _compare(old_files, new_files, base)
+                wrote = writing.result() if writing is not None else None
+            finally:
+                if writing is not None:
+                    writing.cancel()
+            report = DiffReport(label, "working tree", objects)
             with _scratch_errors():
-                old_tree = _write_tree(root, old_out, old_files)
+                old_tree = (
+                    root.joinpath(*PurePosixPath(old_out).parts)
+                    if wrote is True
+                    else _write_tree(root, old_out, old_files)
+                )
             new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
             # what each side's tree holds, so that its lint need not read the files to know it
             written = (_written(root, old_out, old_files), _written(root, new_out, new_files))
@@ -177,6 +177,31 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             )
     return report
 
+
+def _compare(
+    old_files: Mapping[str, str], new_files: Mapping[str, str], base: str
+) -> tuple[ObjectDiff, SharedParses]:
+    """The objects the change added, removed and changed, and the parses the cluster views take next."""
+    parses = SharedParses()  # each text parsed once, for both sides and then for the views
+    old = parse_tree(old_files, display=lambda r: f"{base}: rendered {r}", parser=parses.documents)
+    new = parse_tree(new_files, display=lambda r: f"rendered {r}", parser=parses.documents)
+    objects = compare_objects(old, new)
+    del old, new
+    # what the report shows stays as parsed: the views, which change what they read, parse those files
+    # again
+    parses.keep(
+        [
+            *(new_files[o.file] for o in objects.added),
+            *(old_files[o.file] for o in objects.removed),
+            *(new_files[c.file] for c in objects.changed),
+            *(old_files[c.old_file] for c in objects.changed),
+        ]
+    )
+    return objects, parses
+
+
+#: below this many files, the old tree is written here (a forked child costs more than it saves)
+FORK_MIN_FILES = 256
 
 # a RAM-backed file system for the scratch trees (Linux), and the room it must keep free besides them
 SHM_DIR = "/dev/shm"
