@@ -8,6 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,33 @@ def test_render_cancels_the_read_ahead_when_it_stops_early(
     assert started[0].result() is None  # cancelled: its result is gone, the child reaped
     with pytest.raises(ChildProcessError):
         os.waitpid(started[0]._pid, os.WNOHANG)  # reaped: no child left behind
+
+
+def test_an_error_in_this_processs_half_stops_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.render import engine
+    from gitops_gen.spec.loader import load_specs
+
+    specs = load_specs(_many_apps(tmp_path, engine.FORK_MIN_APPS))
+    real_start, real_one = forked.start, engine._one_app
+    started: list[forked.Forked[object]] = []
+
+    def kept(fn: Callable[[], object]) -> forked.Forked[object] | None:
+        child = real_start(fn)
+        assert child is not None
+        started.append(child)
+        return child
+
+    def one(app: Any, *args: Any, **kwargs: Any) -> Any:
+        if app.metadata.name == "app-005":  # in this process's half
+            raise RuntimeError("boom")
+        return real_one(app, *args, **kwargs)
+
+    monkeypatch.setattr(forked, "start", kept)
+    monkeypatch.setattr(engine, "_one_app", one)
+    with pytest.raises(RuntimeError, match="boom"):
+        engine.render_tree(specs, "output")
+    assert len(started) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0]._pid, os.WNOHANG)  # stopped and reaped

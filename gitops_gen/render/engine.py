@@ -727,8 +727,12 @@ def _render_apps(makers: list[Callable[[], dict[str, str]]]) -> list[dict[str, s
     out = [makers[0]()]
     half = (len(makers) + 1) // 2
     child = forked.start(lambda: [make() for make in makers[half:]])
-    out += [make() for make in makers[1:half]]
-    theirs = child.result() if child is not None else None
+    try:
+        out += [make() for make in makers[1:half]]
+        theirs = child.result() if child is not None else None
+    finally:  # an error or an interrupt here: the child is stopped and reaped
+        if child is not None:
+            child.cancel()
     if not isinstance(theirs, list) or len(theirs) != len(makers) - half:
         theirs = [make() for make in makers[half:]]
     return out + theirs
