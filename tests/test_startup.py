@@ -147,18 +147,20 @@ def test_the_cache_is_found_again_whatever_the_string_hashing(tmp_path: Path) ->
 HELP_PROBE = """
 import sys
 sys.argv = ["gitops-gen", *sys.argv[1:]]
+pathlib_before = "pathlib" in sys.modules  # an interpreter may load it at start-up (a .pth file)
 from gitops_gen.cli import main
 try:
     main()
 finally:
+    print("PATHLIB:" + str(not pathlib_before and "pathlib" in sys.modules), file=sys.stderr)
     print("LOADED:" + ",".join(sorted(m for m in sys.modules if m.startswith("gitops_gen"))), file=sys.stderr)
 """
 
 
 def test_help_and_version_import_only_the_cli(tmp_path: Path) -> None:
-    """``--help`` (and ``--version``) load the command-line module and nothing else of the package: the
-    error types and the text escaping are imported when an error is reported; an error still reads as
-    before."""
+    """``--help`` (and ``--version``) load the command-line module and nothing else of the package (nor
+    pathlib): the error types and the text escaping are imported when an error is reported; an error
+    still reads as before."""
     for args in (["--help"], ["--version"], ["lint", "--help"]):
         proc = subprocess.run(
             [sys.executable, "-c", HELP_PROBE, *args],
@@ -170,6 +172,7 @@ def test_help_and_version_import_only_the_cli(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         loaded = proc.stderr.rsplit("LOADED:", 1)[1].strip().split(",")
         assert loaded == ["gitops_gen", "gitops_gen.cli"], (args, loaded)
+        assert "PATHLIB:False" in proc.stderr, args  # pathlib is loaded when a path option is converted
     proc = subprocess.run(
         [sys.executable, "-c", HELP_PROBE, "lint", str(tmp_path / "missing\x07.yaml")],
         cwd=tmp_path,
