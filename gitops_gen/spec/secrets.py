@@ -83,47 +83,63 @@ def _pos(doc: Any, path: tuple[str | int, ...]) -> tuple[int, int]:
     return (line or 1, col or 1)
 
 
+_CONTAINERS = (dict, list)  # a tuple: isinstance against it is faster than against ``dict | list``
+
+
 def _find(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
-    """Walk the document (iteratively: depth is bounded by the loader, this stays cheap)."""
+    """Walk the document (iteratively: depth is bounded by the loader, this stays cheap). A key's path
+    is made only for what is reported or walked into: most values are short scalars."""
     stack: list[tuple[Any, tuple[str | int, ...], bool]] = [(node, path, False)]
     seen: set[int] = set()
     while stack:
         current, where, in_values = stack.pop()
-        if isinstance(current, dict | list):
-            if id(current) in seen:  # YAML aliases share sub-trees: check each once
-                continue
-            seen.add(id(current))
+        if id(current) in seen:  # YAML aliases share sub-trees: check each once
+            continue
+        seen.add(id(current))
         if isinstance(current, dict):
             for key, value in current.items():
-                sub = (*where, key) if isinstance(key, str | int) else (*where, str(key))
-                if key == "env" and isinstance(value, list) and not in_values:
-                    yield from _env(value, sub)
+                if key == "env" and not in_values and isinstance(value, list):
+                    yield from _env(value, _sub(where, key))
                     continue
                 if in_values and isinstance(key, str) and is_literal_credential(key, value, strict=True):
                     place = "the secret store's provider" if "provider" in where else "Helm values"
-                    yield (sub, f"literal credential in {place} ({key!r})", HINT_VALUES)
+                    yield (_sub(where, key), f"literal credential in {place} ({key!r})", HINT_VALUES)
                     continue
-                if (service := secret_webhook(value)) is not None:
-                    yield (sub, f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
+                if isinstance(value, str):
+                    if "://" not in value:
+                        continue  # neither a webhook nor a URL
+                    if (service := secret_webhook(value)) is not None:
+                        yield (
+                            _sub(where, key),
+                            f"{service} webhook URL (the URL is the credential)",
+                            HINT_VALUES,
+                        )
+                        continue
+                    if url_with_password(value):
+                        sub = _sub(where, key)
+                        git = sub[-2:] == ("git", "url")
+                        place = " in Helm values" if in_values else " in git.url" if git else ""
+                        yield (sub, f"URL with a literal password{place}", HINT_GIT if git else HINT_VALUES)
                     continue
-                if url_with_password(value):
-                    git = sub[-2:] == ("git", "url")
-                    place = " in Helm values" if in_values else " in git.url" if git else ""
-                    yield (sub, f"URL with a literal password{place}", HINT_GIT if git else HINT_VALUES)
-                    continue
-                if isinstance(value, dict | list):
-                    stack.append(
-                        (value, sub, in_values or key in ("values", "provider"))
-                    )  # provider: a secret store
+                if isinstance(value, _CONTAINERS):
+                    # provider: a secret store
+                    stack.append((value, _sub(where, key), in_values or key in ("values", "provider")))
         elif isinstance(current, list):
             for i, value in enumerate(current):
-                if (service := secret_webhook(value)) is not None:
-                    yield ((*where, i), f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
-                elif url_with_password(value):
-                    what = " in Helm values" if in_values else ""
-                    yield ((*where, i), f"URL with a literal password{what}", HINT_VALUES)
-                elif isinstance(value, dict | list):
+                if isinstance(value, str):
+                    if "://" not in value:
+                        continue
+                    if (service := secret_webhook(value)) is not None:
+                        yield ((*where, i), f"{service} webhook URL (the URL is the credential)", HINT_VALUES)
+                    elif url_with_password(value):
+                        what = " in Helm values" if in_values else ""
+                        yield ((*where, i), f"URL with a literal password{what}", HINT_VALUES)
+                elif isinstance(value, _CONTAINERS):
                     stack.append((value, (*where, i), in_values))
+
+
+def _sub(where: tuple[str | int, ...], key: object) -> tuple[str | int, ...]:
+    return (*where, key) if isinstance(key, str | int) else (*where, str(key))
 
 
 def _env(
