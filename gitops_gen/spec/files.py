@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,12 +82,18 @@ class SpecDocs:
         return doc
 
 
-def spec_names(specs_dir: Path, path: Path, base: Path) -> tuple[str, str]:
-    """A spec file's name as shown (relative to ``base``) and as named in rendered headers."""
-    names_root = specs_dir if specs_dir.is_dir() else specs_dir.parent
+def spec_namer(specs_dir: Path, base: Path) -> Callable[[Path], tuple[str, str]]:
+    """For a spec file of ``specs_dir``: its name as shown (relative to ``base``) and as named in
+    rendered headers. The directory is looked at (and resolved) once, not once per file."""
+    is_dir = specs_dir.is_dir()
+    names_root = specs_dir if is_dir else specs_dir.parent
     names_prefix = names_root.resolve().name
-    rel = path.relative_to(names_root).as_posix() if specs_dir.is_dir() else path.name
-    return display_path(path, base), (f"{names_prefix}/{rel}" if names_prefix else rel)
+
+    def names(path: Path) -> tuple[str, str]:
+        rel = path.relative_to(names_root).as_posix() if is_dir else path.name
+        return display_path(path, base), (f"{names_prefix}/{rel}" if names_prefix else rel)
+
+    return names
 
 
 def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> SpecDocs | None:
@@ -94,11 +101,11 @@ def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> Spec
     :func:`~gitops_gen.spec.loader.load_specs` names them, for specs known to be valid (they were
     validated with these very contents): nothing is checked here, and None is returned on anything a
     valid spec does not hold."""
-    base = Path.cwd()
+    namer = spec_namer(specs_dir, Path.cwd())
     platforms: list[tuple[str, str, str, Any, tuple[Path, int]]] = []
     apps: list[tuple[str, str, str, Any, tuple[Path, int]]] = []
     for path, data in contents:
-        name, spec_name = spec_names(specs_dir, path, base)
+        name, spec_name = namer(path)
         try:
             text = decode_text(data, name)
             plain = load_fast(text)  # as load_specs reads it: libyaml, else ruamel where they could differ

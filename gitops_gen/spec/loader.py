@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
-from gitops_gen.spec.files import SPEC_LIMITS, Preread, SpecDocs, spec_files, spec_names
+from gitops_gen.spec.files import SPEC_LIMITS, Preread, SpecDocs, spec_files, spec_namer
 from gitops_gen.spec.models import API_VERSION, SPEC_KINDS, App, AppOverride, Platform
 from gitops_gen.spec.secrets import credential_problems
 from gitops_gen.validation import validate_positioned
@@ -95,9 +95,9 @@ def _load_specs(
     apps: list[tuple[App, str, str, Any]] = []
     files = spec_files(specs_dir)
     doc_files: dict[int, tuple[Path, int]] = {}  # id(document) -> its file and index in it
-    base = display_root if display_root is not None else Path.cwd()
+    namer = spec_namer(specs_dir, display_root if display_root is not None else Path.cwd())
     for path in files:
-        name, spec_name = spec_names(specs_dir, path, base)
+        name, spec_name = namer(path)
         try:
             ahead = preread.get(str(path)) if preread is not None else None
             text = ahead[0] if ahead is not None else read_text(path, display=name, limits=SPEC_LIMITS)
