@@ -8,10 +8,8 @@ source: ``--schema-dir``, ``--crd-dir`` and CRDs among the input override them p
 
 from __future__ import annotations
 
-import gzip
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from gitops_gen.lint.schema.crd import CrdVersion
@@ -20,6 +18,9 @@ FLUX_OPERATOR_KINDS = ("FluxInstance", "FluxReport", "ResourceSet", "ResourceSet
 
 
 def _data(name: str) -> bytes:
+    # imported here: a run whose objects need no bundled schema (a warm cache) does not pay for them
+    from importlib import resources
+
     return (resources.files("gitops_gen.lint.schema") / "bundled" / name).read_bytes()
 
 
@@ -33,6 +34,8 @@ def index() -> dict[str, Any]:
 @cache
 def project(name: str) -> dict[str, Any]:
     """One project's compiled data: version, license notice and its CRDs' raw schemas."""
+    import gzip
+
     data: dict[str, Any] = json.loads(gzip.decompress(_data(f"{name}.json.gz")))
     return data
 
