@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Forked", "start"]
+__all__ = ["Forked", "cpus", "start"]
 
 T = TypeVar("T")
 
@@ -77,20 +77,29 @@ def _exited_cleanly(pid: int) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def cpus() -> int:
+    """The CPUs this process may use (its affinity), at most ``GITOPS_GEN_JOBS`` when that is a positive
+    integer (``1``: gitops-gen runs everything in one process; a container's CPU quota is not seen in
+    its affinity)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        count = os.cpu_count() or 1
+    cap = os.environ.get("GITOPS_GEN_JOBS", "").strip()
+    if cap.isdecimal() and 0 < int(cap) < count:
+        return int(cap)
+    return max(count, 1)
+
+
 def worthwhile() -> bool:
     """Whether a forked child can run beside this process: Linux, no other Python thread running (a
-    library caller's), more than one CPU for this process, and not asked for one job
-    (``GITOPS_GEN_JOBS=1``)."""
-    if not sys.platform.startswith("linux") or os.environ.get("GITOPS_GEN_JOBS", "").strip() == "1":
+    library caller's), and more than one CPU for this process (:func:`cpus`)."""
+    if not sys.platform.startswith("linux"):
         return False
     threading = sys.modules.get("threading")  # not imported: no other Python thread
     if threading is not None and threading.active_count() > 1:
         return False  # a lock another thread holds (an import's, say) would stay held in the child
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return cpus > 1
+    return cpus() > 1
 
 
 def start(fn: Callable[[], T]) -> Forked[T] | None:

@@ -59,6 +59,17 @@ def test_one_job_or_one_cpu_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> 
     assert forked.start(lambda: 1) is None
 
 
+@pytest.mark.parametrize(("cap", "expected"), [("", 2), ("1", 1), ("3", 2), ("0", 2), ("two", 2), (" 1 ", 1)])
+def test_gitops_gen_jobs_caps_the_cpus_used(monkeypatch: pytest.MonkeyPatch, cap: str, expected: int) -> None:
+    """GITOPS_GEN_JOBS caps what gitops-gen uses (the lint pool too); other values are ignored."""
+    from gitops_gen.lint import engine
+
+    monkeypatch.setenv("GITOPS_GEN_JOBS", cap)
+    assert forked.cpus() == expected
+    assert engine._cpu_count() == expected
+    assert forked.worthwhile() is (expected > 1)
+
+
 def test_no_child_while_another_thread_runs() -> None:
     import threading
 

@@ -525,10 +525,9 @@ def run_phase1(
 
 
 def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    from gitops_gen.forked import cpus
+
+    return cpus()
 
 
 def _balanced_chunks(sizes: list[int], workers: int) -> list[tuple[int, int]]:
