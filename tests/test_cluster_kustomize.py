@@ -385,3 +385,46 @@ def test_builds_sharing_parsed_files_never_see_each_others_changes(tmp_path: Pat
         assert seen(Builder(str(tmp_path), parsed).build_dir(str(tmp_path / "a"))) == {"a-web": want["a-web"]}
     base = parsed.parsed(str(tmp_path / "base/deploy.yaml")).documents[0].body
     assert base["metadata"] == {"name": "web", "labels": {"app": "web"}} and base["spec"]["replicas"] == 1
+
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "needle", "where"),
+    [
+        ({"a/kustomization.yaml": "resources:\n- ''\n- cm.yaml\n"}, "empty entry", (2, 3)),
+        ({"a/kustomization.yaml": "resources:\n- cm.yaml\n- .\n"}, "cycle", (3, 3)),
+        (
+            {
+                "a/kustomization.yaml": "resources:\n- cm.yaml\n- ../b\n",
+                "b/kustomization.yaml": "resources: [../a]\n",
+            },
+            "cycle",
+            (1, 13),
+        ),
+        (
+            {
+                "a/kustomization.yaml": "resources: [cm.yaml]\ncomponents: [../c]\n",
+                "c/kustomization.yaml": "kind: Component\ncomponents: [../c]\n",
+            },
+            "cycle",
+            (2, 14),
+        ),
+    ],
+)
+def test_an_empty_entry_or_a_cycle_is_a_located_error(
+    tmp_path: Path, files: dict[str, str], needle: str, where: tuple[int, int]
+) -> None:
+    """kustomize stops on these ('new root cannot be empty', 'cycle detected'); the builder said nothing
+    and recursed until Python's limit (found by the lint fuzz test: exit 2 without a location)."""
+    for rel, text in {**files, "a/cm.yaml": CM.format("a")}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        Builder(str(tmp_path)).build_dir(str(tmp_path / "a"))
+    assert needle in info.value.message
+    assert (info.value.line, info.value.column) == where, info.value.file
+    if shutil.which("kubectl"):
+        proc = subprocess.run(["kubectl", "kustomize", str(tmp_path / "a")], capture_output=True, timeout=60)
+        assert proc.returncode != 0  # kustomize refuses it too

@@ -187,6 +187,16 @@ def _line_of(files: Files, path: str, needle: str) -> tuple[int, int]:
     return 1, 1
 
 
+def _entry_line(files: Files, path: str, entry: str) -> tuple[int, int]:
+    """Line and column of the list item ``entry`` (``- entry``, quoted or not), else of the first line
+    that mentions it (a flow list)."""
+    for i, raw in enumerate(files.text(path).split("\n")):
+        item = raw.strip()
+        if item.startswith("- ") and item[2:].strip() in (entry, f"'{entry}'", f'"{entry}"'):
+            return i + 1, raw.index("-") + 3
+    return _line_of(files, path, entry) if entry else (1, 1)
+
+
 def _list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
 
@@ -201,6 +211,7 @@ class Builder:
         self.read: set[str] = set()  # every file a build read
         self.problems: list[Problem] = []  # warnings (remote bases, ...)
         self.name_refs: list[tuple[str, str, tuple[str, ...]]] = []  # (kind, holder kind, path)
+        self._building: list[str] = []  # directories of the kustomizations being built, outermost first
 
     # -- public
     def build_flux_path(self, path: str, flux: FluxOverrides) -> list[Obj]:
@@ -361,6 +372,34 @@ class Builder:
     def _build_k(
         self, k: dict[str, Any], d: str, kfile: str, acc: list[Obj], flux: FluxOverrides | None
     ) -> list[Obj]:
+        self._building.append(d)
+        try:
+            return self._build_k_in(k, d, kfile, acc, flux)
+        finally:
+            self._building.pop()
+
+    def _no_cycle(self, p: str, kfile: str, entry: str) -> None:
+        """kustomize refuses an empty entry (``new root cannot be empty``) and a directory that is being
+        built already, the kustomization's own (``.``) or one that includes it (``cycle detected``)."""
+        if not entry:
+            line, col = _entry_line(self.files, kfile, entry)
+            raise BuildError(
+                "empty entry: kustomize refuses it (new root cannot be empty)", kfile, line, col, "remove it"
+            )
+        if p in self._building:
+            line, col = _entry_line(self.files, kfile, entry)
+            raise BuildError(
+                f"{entry}: cycle: {os.path.relpath(p, self.root)} is being built already (it includes this "
+                "kustomization); kustomize stops with 'cycle detected'",
+                kfile,
+                line,
+                col,
+                "remove the entry: a kustomization cannot include itself or a directory that includes it",
+            )
+
+    def _build_k_in(
+        self, k: dict[str, Any], d: str, kfile: str, acc: list[Obj], flux: FluxOverrides | None
+    ) -> list[Obj]:
         objs = list(acc)
         for key in ("resources", "bases"):
             for entry in _list(k.get(key)):
@@ -382,6 +421,7 @@ class Builder:
                     continue
                 p = os.path.normpath(os.path.join(d, entry))
                 self._check_inside(p, kfile, entry)
+                self._no_cycle(p, kfile, entry)
                 if os.path.isfile(p):
                     objs.extend(self._load_file(p))
                 elif os.path.isdir(p):
@@ -413,6 +453,7 @@ class Builder:
                 raise BuildError(f"component {entry} must be local and relative", kfile, line, col)
             p = os.path.normpath(os.path.join(d, entry))
             self._check_inside(p, kfile, entry)
+            self._no_cycle(p, kfile, entry)
             sub = kustomization_file(p) if os.path.isdir(p) else None
             if sub is None:
                 if flux is not None and flux.ignore_missing_components and not os.path.exists(p):
