@@ -97,11 +97,19 @@ def test_the_process_beside_starts_before_the_whole_input_checks_and_stops_when_
 ) -> None:
     """The capacity process is forked as soon as the objects are assembled (it is phase 2's longest
     part); when the checks of the whole input then fail, it is stopped, not left behind."""
-    import multiprocessing
-
+    from gitops_gen import forked
     from gitops_gen.lint import run
 
     started = _count_forks(monkeypatch)
+    children: list[Any] = []
+    real_fork = forked.start
+
+    def kept(fn: Any) -> Any:
+        child = real_fork(fn)
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", kept)
     seen: list[int] = []
 
     def failing(*_a: Any) -> Any:
@@ -116,7 +124,9 @@ def test_the_process_beside_starts_before_the_whole_input_checks_and_stops_when_
             run.RunSettings(options=run.LintOptions(cluster=_cluster()), cache_dir=None, jobs=2, plain=True),
         )
     assert seen == [1], "the process beside was started before the whole-input checks"
-    assert not multiprocessing.active_children(), "the process beside was stopped"
+    assert len(children) == 1 and children[0] is not None
+    with pytest.raises(ChildProcessError):  # the process beside was stopped (and reaped)
+        os.waitpid(children[0]._pid, os.WNOHANG)
 
 
 def _cluster() -> Any:

@@ -17,14 +17,13 @@ are concatenated in file order, and findings are sorted at the end.
 from __future__ import annotations
 
 import gc
-import os
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gitops_gen import forked
 from gitops_gen.k8s.loader import (
     ROLE_AUX,
     ROLE_KUSTOMIZATION,
@@ -39,6 +38,7 @@ from gitops_gen.lint.model import Context, Finding, Hit, LintOptions, Severity
 from gitops_gen.lint.projection import shared_strings
 
 if TYPE_CHECKING:
+    from gitops_gen.forked import Forked
     from gitops_gen.lint.registry import Rule
 
 
@@ -525,9 +525,7 @@ def run_phase1(
 
 
 def _cpu_count() -> int:
-    from gitops_gen.forked import cpus
-
-    return cpus()
+    return forked.cpus()
 
 
 def _balanced_chunks(sizes: list[int], workers: int) -> list[tuple[int, int]]:
@@ -710,53 +708,32 @@ def _beside_worthwhile(count: int, options: LintOptions, jobs: int | None) -> bo
         and cluster is not None
         and bool(cluster.nodes)
         and BESIDE_MIN_OBJECTS <= count <= BESIDE_MAX_OBJECTS
-        and _cpu_count() > 1
-        and sys.platform.startswith("linux")  # fork of a process that holds the input (copy-on-write)
+        and forked.worthwhile()  # Linux (a fork of a process that holds the input: copy-on-write), 2+ CPUs
     )
 
 
 class _Beside:
-    """Rules run in a forked process; their hits come back as plain tuples (resource by index)."""
+    """Rules run in a forked process (:mod:`gitops_gen.forked`); their hits come back as plain tuples
+    (resource by index)."""
 
-    def __init__(self, proc: Any, conn: Any, rules: list[Rule]) -> None:
-        self.proc, self.conn, self.rules = proc, conn, rules
+    def __init__(self, child: Forked[dict[str, list[tuple[Any, ...]]]], rules: list[Rule]) -> None:
+        self.child, self.rules = child, rules
 
     @classmethod
     def start(
         cls, rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None
     ) -> _Beside | None:
-        import multiprocessing
+        from gitops_gen import forked
 
-        sys.stdout.flush()  # the child must not write out what this process has buffered
-        sys.stderr.flush()
-        mp = multiprocessing.get_context("fork")
-        recv, send = mp.Pipe(duplex=False)
-        try:
-            proc = mp.Process(target=_beside_main, args=(rules, asm, options, subset, send), daemon=True)
-            proc.start()
-        except OSError:
-            recv.close()
-            send.close()
-            return None
-        send.close()
-        return cls(proc, recv, rules)
+        child = forked.start(lambda: _beside_main(rules, asm, options, subset))
+        return cls(child, rules) if child is not None else None
 
     def cancel(self) -> None:
-        self.conn.close()
-        self.proc.terminate()
-        self.proc.join()
+        self.child.cancel()
 
     def collect(self, resources: list[Resource]) -> dict[str, list[tuple[str, Severity, Hit]]] | None:
         """The hits by rule id; None when the process failed (the caller runs the rules itself)."""
-        import marshal
-
-        try:
-            data = marshal.loads(self.conn.recv_bytes())
-        except (EOFError, OSError, ValueError):
-            data = None
-        finally:
-            self.conn.close()
-            self.proc.join()
+        data = self.child.result()
         if not isinstance(data, dict):
             return None
         return {
@@ -779,28 +756,21 @@ class _Beside:
 
 
 def _beside_main(
-    rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None, conn: Any
-) -> None:
-    import marshal
-
+    rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """In the child: each rule's hits as marshal-able rows."""
     gc.disable()
-    try:
-        ctx = _context(asm, options, subset)
-        index = {id(r): i for i, r in enumerate(asm.resources)}
-        out: dict[str, list[tuple[Any, ...]]] = {}
-        for rule in rules:
-            rows = out[rule.id] = []
-            for _rid, sev, hit in _rule_hits(rule, ctx):
-                ri = index.get(id(hit.resource), -1)
-                if ri >= 0:  # a hit on an object the engine does not know is dropped (as locate_hits does)
-                    own = None if hit.severity is None else int(hit.severity)
-                    rows.append((int(sev), ri, hit.message, hit.remediation, tuple(hit.path), own))
-        conn.send_bytes(marshal.dumps(out))
-    except BaseException:  # never a traceback from the child: the parent runs the rules itself
-        pass
-    finally:
-        conn.close()
-        os._exit(0)
+    ctx = _context(asm, options, subset)
+    index = {id(r): i for i, r in enumerate(asm.resources)}
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for rule in rules:
+        rows = out[rule.id] = []
+        for _rid, sev, hit in _rule_hits(rule, ctx):
+            ri = index.get(id(hit.resource), -1)
+            if ri >= 0:  # a hit on an object the engine does not know is dropped (as locate_hits does)
+                own = None if hit.severity is None else int(hit.severity)
+                rows.append((int(sev), ri, hit.message, hit.remediation, tuple(hit.path), own))
+    return out
 
 
 def locate_hits(
