@@ -155,8 +155,8 @@ def test_spec_files_read_ahead_load_to_the_same_specs(tmp_path: Path) -> None:
     ahead = read_ahead(specs_dir)
     assert ahead is not None
     preread = ahead.result()
-    assert preread is not None and len(preread) == READ_AHEAD_MIN_FILES + 1  # the apps and the platform
-    assert all(docs is not None for _, docs in preread.values())
+    assert len(preread.files) == len(preread.read) == READ_AHEAD_MIN_FILES + 1  # the apps and the platform
+    assert all(docs is not None for _, docs in preread.read.values())
     got, alone = load_specs(specs_dir, preread=preread), load_specs(specs_dir)
     assert got.platform == alone.platform
     assert got.apps == alone.apps
@@ -174,7 +174,8 @@ def test_a_spec_file_the_child_could_not_read_is_reported_as_before(tmp_path: Pa
     ahead = read_ahead(specs_dir)
     assert ahead is not None
     preread = ahead.result()
-    assert preread is not None and str(specs_dir / "apps/app-007.yaml") not in preread
+    assert str(specs_dir / "apps/app-007.yaml") not in preread.read
+    assert specs_dir / "apps/app-007.yaml" in preread.files  # listed: the loader reads it again
     with pytest.raises(UserError) as with_ahead:
         load_specs(specs_dir, preread=preread)
     with pytest.raises(UserError) as without:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_gen.errors import Location, UserError
 from gitops_gen.paths import display_path
@@ -130,17 +130,39 @@ def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> Spec
     return out
 
 
-#: a spec file (``str(path)``) -> its text and its documents as the fast path reads them (None: not fast)
-Preread = dict[str, tuple[str, list[Any] | None]]
+class Preread(NamedTuple):
+    """Spec files read ahead (:func:`read_ahead`)."""
+
+    files: list[Path]  # every spec file, as :func:`spec_files` listed them
+    read: dict[str, tuple[str, list[Any] | None]]  # ``str(path)`` -> its text and fast-path documents
+
+
+class ReadAhead:
+    """The spec files of a directory, listed here and read in a forked child."""
+
+    __slots__ = ("_child", "_files")
+
+    def __init__(self, files: list[Path], child: Forked[dict[str, tuple[str, list[Any] | None]]]) -> None:
+        self._files, self._child = files, child
+
+    def result(self) -> Preread:
+        """The files, and what the child read of them (nothing when it failed: the loader reads them)."""
+        return Preread(self._files, self._child.result() or {})
+
+    def cancel(self) -> None:
+        self._child.cancel()
+
+
 #: below this many spec files, reading them ahead in a forked child costs more than it saves
 READ_AHEAD_MIN_FILES = 64
 
 
-def read_ahead(specs_dir: Path) -> Forked[Preread] | None:
+def read_ahead(specs_dir: Path) -> ReadAhead | None:
     """Every spec file's text and fast-path documents, read in a forked child (:mod:`gitops_gen.forked`)
     while this process imports the models and the renderer (at 1,000 apps, each takes about a third of
-    ``render``); None for a few files. A file the child cannot read is left out: the loader reads it
-    again and reports its error where it did before."""
+    ``render``); None for a few files. The loader takes the list of files from here (one walk of the
+    directory); a file the child cannot read is left out: the loader reads it again and reports its
+    error where it did before."""
     from gitops_gen import forked
 
     try:
@@ -150,8 +172,8 @@ def read_ahead(specs_dir: Path) -> Forked[Preread] | None:
     if len(files) < READ_AHEAD_MIN_FILES:
         return None
 
-    def read() -> Preread:
-        out: Preread = {}
+    def read() -> dict[str, tuple[str, list[Any] | None]]:
+        out: dict[str, tuple[str, list[Any] | None]] = {}
         for path in files:
             try:
                 text = read_text(path, display=str(path), limits=SPEC_LIMITS)
@@ -160,7 +182,8 @@ def read_ahead(specs_dir: Path) -> Forked[Preread] | None:
             out[str(path)] = (text, load_fast(text))
         return out
 
-    return forked.start(read)
+    child = forked.start(read)
+    return ReadAhead(files, child) if child is not None else None
 
 
 def spec_files(specs_dir: Path) -> list[Path]:

@@ -74,7 +74,7 @@ def load_specs(
     Files are read by the fast path (:func:`~gitops_gen.yamlio.load_fast`) where it gives the same data;
     when anything is wrong, everything is read again with positions, so every problem is located.
     ``memo``: files whose text it holds are not read or validated again (their documents are reused).
-    ``preread``: files already read by the fast path (:func:`~gitops_gen.spec.files.read_ahead`).
+    ``preread``: the files listed and read by the fast path already (:func:`~gitops_gen.spec.files.read_ahead`).
     """
     try:
         return _load_specs(Path(specs_dir), display_root, fast=True, memo=memo, preread=preread)
@@ -93,13 +93,13 @@ def _load_specs(
     problems = Problems()
     platforms: list[tuple[Platform, str, str, Any]] = []
     apps: list[tuple[App, str, str, Any]] = []
-    files = spec_files(specs_dir)
+    files = preread.files if preread is not None else spec_files(specs_dir)
     doc_files: dict[int, tuple[Path, int]] = {}  # id(document) -> its file and index in it
     namer = spec_namer(specs_dir, display_root if display_root is not None else Path.cwd())
     for path in files:
         name, spec_name = namer(path)
         try:
-            ahead = preread.get(str(path)) if preread is not None else None
+            ahead = preread.read.get(str(path)) if preread is not None else None
             text = ahead[0] if ahead is not None else read_text(path, display=name, limits=SPEC_LIMITS)
             known = memo.docs.get(text) if memo is not None else None
             if known is not None:
