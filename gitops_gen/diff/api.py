@@ -150,12 +150,8 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                     writing.cancel()
             report = DiffReport(label, "working tree", objects)
             with _scratch_errors():
-                old_tree = (
-                    root.joinpath(*PurePosixPath(old_out).parts)
-                    if wrote is True
-                    else _write_tree(root, old_out, old_files)
-                )
-            new_tree = root.joinpath(*PurePosixPath(new_out).parts) if new_out else root
+                old_tree = _tree_at(root, old_out) if wrote is True else _write_tree(root, old_out, old_files)
+            new_tree = _tree_at(root, new_out)
             # what each side's tree holds, so that its lint need not read the files to know it
             written = (_written(root, old_out, old_files), _written(root, new_out, new_files))
 
@@ -267,8 +263,13 @@ def _placed(out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def _tree_at(root: Path, out_rel: str) -> Path:
+    """Where a tree placed at ``out_rel`` ('' for the repository root) sits below ``root``."""
+    return root.joinpath(*PurePosixPath(out_rel).parts)
+
+
 def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
-    tree = root.joinpath(*PurePosixPath(out_rel).parts) if out_rel else root
+    tree = _tree_at(root, out_rel)
     _write_files(root, _placed(out_rel, files).items())
     tree.mkdir(parents=True, exist_ok=True)
     return tree
@@ -309,7 +310,7 @@ def _turn_tree(
     other file is as it was."""
     before, after = _placed(*old), _placed(*new)
     touched: list[Path] = []
-    old_tree = root.joinpath(*PurePosixPath(old[0]).parts)
+    old_tree = _tree_at(root, old[0])
     emptied: set[Path] = {old_tree, *old_tree.parents}
     for rel in before.keys() - after.keys():
         target = root.joinpath(*rel.split("/"))
@@ -323,5 +324,5 @@ def _turn_tree(
             except OSError:
                 continue  # not empty: it holds what stays
     touched += _write_files(root, ((rel, text) for rel, text in after.items() if before.get(rel) != text))
-    root.joinpath(*PurePosixPath(new[0]).parts).mkdir(parents=True, exist_ok=True)
+    _tree_at(root, new[0]).mkdir(parents=True, exist_ok=True)
     return touched
