@@ -211,7 +211,7 @@ _intern = sys.intern
 _LEAVES = frozenset((int, float, bool, type(None)))
 
 
-_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+_SCALAR_TYPES = _LEAVES | {str}
 #: kept mappings and lists by content (phase 2 never changes a body): equal ones, one object
 _SAME: dict[tuple[Any, ...], Any] = {}
 _SAME_MAX = 10_000  # entries before the memo starts again (its keys cost memory too)
@@ -275,7 +275,7 @@ def _keep(value: Any, node: _Node, depth: int) -> Any:
     if isinstance(value, list):
         item = node.keys.get("*", _EMPTY)
         return _same([_keep(v, item, depth + 1) for v in value])
-    return sys.intern(value) if type(value) is str and len(value) <= SHARED_MAX_CHARS else value
+    return _intern(value) if type(value) is str and len(value) <= SHARED_MAX_CHARS else value
 
 
 _EMPTY = _Node()
