@@ -328,3 +328,44 @@ def test_changes_replayed_on_old_give_new(old: Any, new: Any) -> None:
 def test_a_key_with_a_trailing_newline_is_quoted_in_a_path() -> None:
     # Python's `$` matches before a final newline: "a\n" printed plain broke the report's line
     assert format_path(("spec", "a\n", "b")) == 'spec["a\\n"].b'
+
+
+def test_shared_parses_hand_over_the_parse_then_copies_as_parsed() -> None:
+    """The views change what they take in place: the second side's take is the text as parsed, not
+    the first side's edits, and each take is its own."""
+    from gitops_gen.diff.objects import SharedParses
+    from gitops_gen.k8s.loader import parse_text
+
+    text = "a: 1\n---\n# two\nkind: X\nmetadata: {name: x, labels: {l: v}}\nitems: [1, {b: 2}]\n"
+    parses = SharedParses()
+    assert parses.take(text) is None  # never parsed here
+    first_docs = parses.documents(text, "f.yaml")
+    first = parses.take(text)
+    assert first is not None and [d.body for d in first.documents] == first_docs
+    first.documents[1].body["metadata"]["labels"]["l"] = "changed"
+    first.documents[1].body["items"].append(3)
+    second, third = parses.take(text), parses.take(text)
+    assert second is not None and third is not None and second is not third
+    expected = parse_text(text)
+    for got in (second, third):
+        assert [d.body for d in got.documents] == [d.body for d in expected.documents]
+        assert [(d.line, d.column, d.index, d.start, d.end) for d in got.documents] == [
+            (d.line, d.column, d.index, d.start, d.end) for d in expected.documents
+        ]
+        assert got.text == text and not got.problems
+    second.documents[0].body["a"] = 2
+    assert third.documents[0].body == {"a": 1}
+
+
+def test_shared_parses_of_what_marshal_cannot_copy_are_parsed_again() -> None:
+    """Parsed documents are plain data; should one hold anything else, the next reader parses the
+    text again (None) rather than get a wrong copy."""
+    from gitops_gen.diff.objects import SharedParses
+
+    parses = SharedParses()
+    text = "a: 1\n"
+    docs = parses.documents(text, "f.yaml")
+    docs[0]["odd"] = object()  # the parse kept here is these very documents
+    first = parses.take(text)
+    assert first is not None and first.documents[0].body is docs[0]
+    assert parses.take(text) is None
