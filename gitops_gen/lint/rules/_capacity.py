@@ -29,7 +29,13 @@ def analysis_for(ctx: Context) -> Analysis | None:
         cluster = ctx.options.cluster
         if cluster is None or not cluster.nodes:
             return None
-        charts = _charts(getattr(ctx.options, "chart_dirs", None) or ())  # --chart-dir, and the chart cache
+        # --chart-dir and the chart cache, which only HelmReleases read (opening them looks for helm on
+        # PATH and imports the chart modules: a one-file lint of a Deployment need not)
+        charts = (
+            _charts(getattr(ctx.options, "chart_dirs", None) or ())
+            if ctx.of_kinds(("HelmRelease",))
+            else None
+        )
         return analyze(ctx.resources, cluster, platform=ctx.options.platform, charts=charts, index=ctx)
 
     result: Analysis | None = ctx.memo("capacity.analysis", build)
