@@ -43,6 +43,8 @@ UNKNOWN = "unknown footprint"
 
 @dataclass(slots=True)
 class ReleaseReport:
+    """How one HelmRelease's footprint was found (chart profile, ``helm template``, or unknown) and what to note about it."""
+
     info: ReleaseInfo
     source: str  # "profile loki 6.55.0" | "helm template DIR" | "unknown footprint"
     notes: list[str] = field(default_factory=list)
@@ -50,6 +52,8 @@ class ReleaseReport:
 
 @dataclass(slots=True)
 class Analysis:
+    """What the capacity model found in one input: its workloads, load balancers, Helm releases, and the scheduling simulation on the cluster's nodes (when known)."""
+
     workloads: list[Workload]
     load_balancers: list[LoadBalancer]
     releases: list[ReleaseReport]
@@ -106,6 +110,8 @@ class Analysis:
 
 @dataclass(slots=True)
 class Totals:
+    """Sums over workloads: pods, requests and limits (millicores, bytes), and what could not be counted."""
+
     pods: int = 0
     cpu: int = 0
     memory: int = 0

@@ -69,6 +69,8 @@ class HelmError(Exception):
 
 @dataclass(slots=True)
 class ChartSource:
+    """Where charts are rendered from: ``helm`` (binary or SDK), ``--chart-dir`` entries and the chart cache."""
+
     helm: str
     named: dict[str, Path] = field(default_factory=dict)
     caches: list[Path] = field(default_factory=list)

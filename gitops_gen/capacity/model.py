@@ -31,6 +31,8 @@ class Res:
 
 @dataclass(frozen=True, slots=True)
 class Container:
+    """One container's requests and limits, and the values or manifest path they come from."""
+
     name: str
     requests: Res = Res()
     limits: Res = Res()

@@ -44,6 +44,8 @@ MAX_NODES = 5000  # Kubernetes' largest supported cluster; 10**11 nodes would ha
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """One node: its capacity, what the system reserves and evicts at (millicores, bytes), and its pod limit."""
+
     name: str
     cpu: int  # capacity, millicores
     memory: int  # capacity, bytes
@@ -69,6 +71,8 @@ class Node:
 
 @dataclass(slots=True)
 class Cluster:
+    """The nodes a cluster schedules onto, its distribution and Kubernetes version."""
+
     nodes: list[Node]
     distribution: str = "kubernetes"  # "k3s" | "kubernetes"
     kubernetes_version: str = "1.34"

@@ -32,6 +32,8 @@ Lookup = Callable[[str, str, str], "Resource | None"]
 
 @dataclass(slots=True)
 class ReleaseInfo:
+    """One HelmRelease as the capacity model reads it: its chart, version and values."""
+
     resource: Resource
     chart: str  # "" when it cannot be identified
     version: str

@@ -45,6 +45,8 @@ NO_MEMORY = "Insufficient memory"
 
 @dataclass(slots=True)
 class NodeState:
+    """One node during the simulation: what the pods placed on it request."""
+
     node: Node
     cpu: int = 0  # requested
     memory: int = 0
@@ -82,6 +84,8 @@ class Pending:
 
 @dataclass(slots=True)
 class Simulation:
+    """The outcome of placing every pod on the nodes: per node, and the pods left pending."""
+
     nodes: list[NodeState]
     pending: list[Pending]  # steady state (phases steady/autoscaling)
     transient: list[Pending]  # rollouts and jobs, each on its own
@@ -89,6 +93,8 @@ class Simulation:
 
 @dataclass(slots=True)
 class _Pod:
+    """One pod to place: its workload, requests and host ports."""
+
     w: int  # workload index
     cpu: int
     memory: int

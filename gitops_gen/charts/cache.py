@@ -37,6 +37,8 @@ def default_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One chart archive in the cache, by name, version and content digest."""
+
     chart: str
     version: str
     digest: str  # "sha256:<hex>"

@@ -53,6 +53,8 @@ ROLE_AUX = "aux"  # generator input, replacement/configuration file, helm values
 
 @dataclass(slots=True)
 class Document:
+    """One YAML document of a file: its body and where it sits (lines, 1-based first content line)."""
+
     body: Any
     line: int  # 1-based line of the document's first content line
     column: int
@@ -63,6 +65,8 @@ class Document:
 
 @dataclass(slots=True)
 class FileProblem:
+    """Why a file or one of its documents cannot be read, at a 1-based line and column."""
+
     message: str
     line: int
     column: int
@@ -72,6 +76,8 @@ class FileProblem:
 
 @dataclass(slots=True)
 class ParsedFile:
+    """A file's documents and the problems met reading it."""
+
     documents: list[Document] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     text: str = ""
@@ -439,6 +445,8 @@ def is_kustomize_config(body: Any, filename: str) -> bool:
 
 @dataclass
 class KustomizeRoles:
+    """What kustomizations say of the files beside them: each file's role, and the directories they use."""
+
     roles: dict[str, str] = field(default_factory=dict)  # normalized abs path -> role
     kustomization_dirs: list[Path] = field(default_factory=list)
     referenced_dirs: set[str] = field(default_factory=set)  # dirs used as resources/components

@@ -272,6 +272,8 @@ def selector_matches(selector: object, labels: dict[str, str]) -> bool | None:
 
 @dataclass(slots=True, eq=False)
 class PodTemplate:
+    """The pod template of a workload object and its labels."""
+
     resource: Resource
     labels: dict[str, str]  # pod template labels
 

@@ -44,6 +44,8 @@ CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 
 @dataclass
 class Config:
+    """A lint configuration file: rules disabled, severities changed, paths excluded."""
+
     source: str = ""
     disable: set[str] = field(default_factory=set)
     severity: dict[str, Severity] = field(default_factory=dict)

@@ -112,6 +112,8 @@ POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is fast
 
 @dataclass
 class Task:
+    """One file (or build output) to lint, as read and as shown."""
+
     path: str  # path to read
     display: str  # path as shown to the user
     role: str = ROLE_RESOURCE
@@ -126,6 +128,8 @@ class Task:
 
 @dataclass
 class LintResult:
+    """What a lint run reports: findings, ignored findings, and what was read."""
+
     findings: list[Finding] = field(default_factory=list)
     ignored: list[Finding] = field(default_factory=list)
     resources: int = 0
@@ -554,6 +558,8 @@ def _balanced_chunks(sizes: list[int], workers: int) -> list[tuple[int, int]]:
 # ------------------------------------------------------------------------------------ phase 2
 @dataclass
 class Assembled:
+    """The objects of every file of one input, where each sits, and the findings phase 1 made."""
+
     resources: list[Resource]
     # per resource: (task index, chunk start, chunk end, path of the object in its document)
     spans: list[tuple[int, int, int, tuple[Any, ...]]]

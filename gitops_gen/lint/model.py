@@ -73,6 +73,8 @@ class SpecLocation:
 
 @dataclass(slots=True)
 class Finding:
+    """One problem found, at file, line and column, with its rule, severity and remediation."""
+
     rule: str
     severity: Severity
     file: str

@@ -62,6 +62,8 @@ ClusterCheck = Callable[[Context], Iterator[Hit]]
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One lint rule as its module declares it."""
+
     id: str
     severity: Severity
     scope: str  # "object" | "cluster" | "file" (the engine's own ``yaml``)

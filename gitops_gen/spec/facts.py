@@ -31,6 +31,8 @@ class NodeFacts:
 
 @dataclass(frozen=True, slots=True)
 class PlatformFacts:
+    """What lint and budget need of a Platform spec (name, version, distribution, nodes), without the spec models."""
+
     name: str
     kubernetes_version: str
     distribution: str

@@ -100,6 +100,8 @@ class LoadBalancer:
 
 @dataclass(slots=True)
 class Footprint:
+    """What a chart creates: its workloads, load balancers and notes."""
+
     workloads: list[Workload] = field(default_factory=list)
     load_balancers: list[LoadBalancer] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

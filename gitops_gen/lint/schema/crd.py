@@ -26,6 +26,8 @@ _SCHEMA_KEYS_WITH_LIST = ("allOf", "anyOf", "oneOf")
 
 @dataclass(frozen=True, slots=True)
 class CrdVersion:
+    """One version of a CRD: its group, kind, version, whether it is served, and its schema."""
+
     group: str
     kind: str
     version: str

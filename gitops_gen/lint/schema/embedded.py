@@ -37,6 +37,8 @@ _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)")
 
 @dataclass(frozen=True, slots=True)
 class SchemaIssue:
+    """One schema violation: the field path and the message."""
+
     path: tuple[str | int, ...]
     message: str
 
