@@ -244,3 +244,25 @@ def test_full_records_lost_to_a_concurrent_compaction_are_parsed_again(
     assert len(parsed) > 1 and set(parsed) == {"alpha"}  # the edit, then alpha's other files again
     assert edited == as_tuples(run([repo]))
     assert [f for f in edited if f[0] == "pdb"]  # alpha's PDB (other file, not re-parsed) now blocks
+
+
+def test_code_fingerprint_sees_a_rewrite_that_keeps_size_and_mtime(tmp_path: Path) -> None:
+    """Cached results depend on gitops-gen's files by stat (no content read): a rewrite that keeps
+    the size and restores the mtime, as ``cp -p`` or ``tar x`` do, still changes the ctime or inode."""
+    import time
+
+    from gitops_gen.lint.cache import code_stats, fingerprint_stat
+
+    f = tmp_path / "rule.py"
+    f.write_text("X = 1\n")
+    st = f.stat()
+    before = fingerprint_stat([tmp_path], (".py",))
+    time.sleep(0.01)  # a ctime tick on coarse clocks
+    f.write_text("X = 2\n")  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    assert fingerprint_stat([tmp_path], (".py",)) != before
+    ours = code_stats()  # every Python file and bundled schema of the package
+    names = {Path(p).name for p, *_ in ours}
+    assert {"cache.py", "engine.py", "cli.py"} <= names
+    assert any(p.endswith(".json.gz") for p, *_ in ours)

@@ -2,8 +2,8 @@
 
 Keyed by the file's content hash (BLAKE2b) and its role (resource / partial / kustomization), inside a
 directory named by a digest of everything else the result depends on: the tool version, the lint code
-itself (sizes and mtimes of ``gitops_gen/lint/**.py`` and the bundled schemas), the Kubernetes version, the validator and the
-schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
+itself (size, mtime, ctime and inode of every file of ``gitops_gen``: its code and the bundled
+schemas), the Kubernetes version, the validator and the schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
 mtime is too recent to be trusted, as git does).
 
 Each per-file entry is two separately marshalled blobs: a *slim* record (findings and, per object,
@@ -24,6 +24,7 @@ never different — a test checks that results are identical with and without it
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -67,6 +68,16 @@ def _fingerprint_content(paths: list[Path], suffixes: tuple[str, ...] = ()) -> l
     return out
 
 
+@functools.cache
+def code_stats() -> tuple[tuple[str, int, int, int, int], ...]:
+    """:func:`fingerprint_stat` of gitops-gen's own files (its code and bundled schemas), once per
+    process: what a cached result or cached spec facts depend on besides their input. Stats, not
+    contents: an edit, a reinstall or a copy that keeps size and mtime (``cp -p``, ``tar x``) still
+    changes the ctime and usually the inode, and stat costs a fraction of reading every file."""
+    root = Path(__file__).resolve().parent.parent
+    return tuple(fingerprint_stat([root], (".py", ".so", ".json.gz")))
+
+
 def fingerprint_stat(
     paths: list[Path], suffixes: tuple[str, ...] = ()
 ) -> list[tuple[str, int, int, int, int]]:
@@ -91,11 +102,10 @@ def _chart_paths(chart_dirs: tuple[str, ...]) -> list[Path]:
 
 def settings_digest(options: LintOptions) -> str:
     """Everything besides the files themselves that a cached result depends on."""
-    code_root = Path(__file__).resolve().parent.parent  # all of gitops_gen: rules read capacity, k8s...
     parts = [
         FORMAT,
         __version__,
-        _fingerprint_content([code_root], (".py", ".json.gz")),  # code and bundled schemas
+        code_stats(),  # all of gitops_gen (rules read capacity, k8s...) and the bundled schemas
         options.kubernetes_version,
         options.validator,
         _fingerprint_content([Path(p).absolute() for p in options.schema_dirs]),

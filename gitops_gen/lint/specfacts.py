@@ -93,7 +93,9 @@ def _code_stats() -> list[tuple[str, int, int, int, int]]:
     """(path, size, mtime, ctime, inode) of the Python files of gitops-gen and of the spec libraries."""
     import importlib.util
 
-    roots = [Path(__file__).resolve().parent.parent]
+    from gitops_gen.lint.cache import code_stats, fingerprint_stat
+
+    roots = []
     for name in _LIBRARIES:
         try:
             spec = importlib.util.find_spec(name)
@@ -101,9 +103,7 @@ def _code_stats() -> list[tuple[str, int, int, int, int]]:
             spec = None
         origin = spec.origin if spec is not None else None
         roots.append(Path(origin).parent if origin else Path(name))
-    from gitops_gen.lint.cache import fingerprint_stat
-
-    return fingerprint_stat(roots, (".py", ".so"))
+    return [*code_stats(), *fingerprint_stat(roots, (".py", ".so"))]
 
 
 def _read(path: Path) -> list[PlatformFacts] | None:
