@@ -157,3 +157,32 @@ def test_errors_and_budget_escape_what_they_echo(tmp_path: Path, monkeypatch) ->
         assert "\x1b" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
         assert "no\\x1b[2Jpe\\n0 errors" in proc.stderr
     assert main  # imported: the entry point the subprocess runs
+
+
+def test_escape_control_skips_only_text_with_nothing_to_escape() -> None:
+    """Printable text is returned as it is without the regex: exact only because every character the
+    regex escapes is one str.isprintable() refuses, checked here for every code point."""
+    from gitops_gen import textsafe
+
+    unsafe = re.compile(textsafe._UNSAFE_ALL)
+    assert not [c for c in map(chr, range(0x110000)) if c.isprintable() and unsafe.match(c)]
+    for text in ("plain ascii", "naïve 日本 ✓", "a\tb", "a\nb", "\x1b[2K0 errors", "\u202eevil", "\udcff"):
+        for keep in (True, False):
+            want = re.compile(textsafe._UNSAFE if keep else textsafe._UNSAFE_ALL).sub(textsafe._escape, text)
+            assert escape_control(text, keep_newlines=keep) == want
+    assert escape_control("a\nb") == "a\nb" and escape_control("a\nb", keep_newlines=False) == "a\\nb"
+
+
+def test_json_output_escapes_lone_surrogates_only() -> None:
+    """A non-UTF-8 file name (held as a lone surrogate) is written as its JSON escape; any other text
+    is json.dumps' own output."""
+    import json
+
+    from gitops_gen.lint.output import _json_text
+
+    doc = {"file": "manifests/caf\udce9.yaml", "message": "naïve ✓"}
+    text = _json_text(doc)
+    text.encode("utf-8")  # writable
+    assert "caf\\udce9.yaml" in text and json.loads(text) == doc
+    clean = {"file": "a.yaml", "message": "naïve ✓ \\u00e9"}
+    assert _json_text(clean) == json.dumps(clean, indent=2, ensure_ascii=False) + "\n"

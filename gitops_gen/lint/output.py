@@ -214,10 +214,14 @@ def to_github(result: LintResult, show_ignored: bool = False) -> str:
 def _json_text(doc: Any) -> str:
     """JSON that can always be written as UTF-8: a non-UTF-8 file name (held as lone surrogates)
     is kept as its JSON escape (``\\udcff``) instead of failing the whole output."""
-    import re
-
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    try:
+        text.encode("utf-8")  # lone surrogates are what UTF-8 cannot encode: nearly always none
+        return text
+    except UnicodeEncodeError:
+        import re
+
+        return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _artifact(path: str) -> dict[str, str]:
