@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from lint_helpers import FIXTURES, SHARED, by_rule, run
 from gitops_gen.errors import UserError
 from gitops_gen.lint.schema.crd import crd_versions, to_json_schema
 from gitops_gen.lint.schema.crd_import import import_crds
-from gitops_gen.lint.schema.embedded import EmbeddedValidator, resolve_version
+from gitops_gen.lint.schema.embedded import EmbeddedValidator
+from gitops_gen.lint.schema.versions import resolve_version
 
 CRDS = SHARED / "crds"
 
@@ -181,3 +183,30 @@ def test_schemas_import_cli_errors_on_non_crd(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="no CustomResourceDefinition"):
         import_crds([FIXTURES / "schema" / "good.yaml"], tmp_path)
+
+
+def test_definitions_copy_is_used_and_old_copies_are_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled definitions are kept as a marshal copy in the lint cache (the same data as the JSON),
+    and only the newest few copies stay: each upgrade or Kubernetes version writes a new one."""
+    from gitops_gen.lint.schema import embedded, versions
+
+    cache = tmp_path / "schemas"
+    cache.mkdir()
+    for i in range(embedded.KEEP_COPIES + 3):  # copies of earlier installs, oldest first
+        old = cache / f"defs-old{i:02d}"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    (cache / "defs-busy.123.tmp").write_bytes(b"")  # another run's copy being written
+    definitions = versions.schemas_root() / "v1.34.0-local-strict" / "_definitions.json"
+    monkeypatch.setattr(versions, "definitions_cache_dir", None)
+    plain = embedded._load_definitions(definitions)
+    monkeypatch.setattr(versions, "definitions_cache_dir", cache)
+    assert embedded._load_definitions(definitions) == plain  # written
+    assert embedded._load_definitions(definitions) == plain  # read back
+    left = sorted(p.name for p in cache.iterdir())
+    assert "defs-busy.123.tmp" in left
+    copies = [n for n in left if not n.endswith(".tmp")]
+    assert len(copies) == embedded.KEEP_COPIES
+    assert "defs-old00" not in copies and f"defs-old{embedded.KEEP_COPIES + 2:02d}" in copies

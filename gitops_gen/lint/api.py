@@ -130,7 +130,7 @@ def settings_from_options(
     platform = facts[0] if facts else None
     options.platform = platform
     spec_version = platform.kubernetes_version if platform is not None else None
-    from gitops_gen.lint.schema.embedded import resolve_version
+    from gitops_gen.lint.schema.versions import resolve_version
 
     options.kubernetes_version = resolve_version(
         flags.kubernetes_version or cfg.kubernetes_version or spec_version

@@ -180,9 +180,9 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     from gitops_gen.lint.cache import ResultCache
 
     if settings.cache_dir:
-        from gitops_gen.lint.schema import embedded
+        from gitops_gen.lint.schema import versions
 
-        embedded.DEFINITIONS_CACHE_DIR = Path(settings.cache_dir) / "schemas"
+        versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
 
     cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
     if cache is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_gen.lint.schema.crd import CrdVersion
+if TYPE_CHECKING:
+    from gitops_gen.lint.schema.crd import CrdVersion
 
 FLUX_OPERATOR_KINDS = ("FluxInstance", "FluxReport", "ResourceSet", "ResourceSetInputProvider")
 
@@ -46,6 +47,8 @@ def group_versions(group: str) -> tuple[CrdVersion, ...]:
     name = index()["groups"].get(group)
     if name is None:
         return ()
+    from gitops_gen.lint.schema.crd import CrdVersion
+
     return tuple(
         CrdVersion(crd["group"], crd["kind"], v["name"], bool(v["served"]), v["schema"])
         for crd in project(name)["crds"]

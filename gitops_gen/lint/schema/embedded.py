@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_gen.lint.schema.crd import CrdVersion, crd_versions, is_crd
+from gitops_gen.lint.schema.versions import resolve_version, schemas_root
 
 DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
 MAX_ISSUES_PER_OBJECT = 25
-_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,58 +49,6 @@ class Lookup:
     status: str  # "found" | "unserved" (kind known, this version is not served) | "missing"
     served: list[str] = field(default_factory=list)  # apiVersions that are served for the kind
     source: str = ""  # "kubernetes 1.34", a schema file, or a CRD file
-
-
-def schemas_root() -> Path:
-    """The schema files of the ``kubernetes-validate`` package (found without importing it: 0.1 s)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("kubernetes_validate")
-    if spec is None or not spec.submodule_search_locations:
-        from gitops_gen.errors import UserError
-
-        raise UserError("the kubernetes-validate package is missing", hint="pip install kubernetes-validate")
-    return Path(next(iter(spec.submodule_search_locations))).resolve() / "kubernetes-json-schema"
-
-
-def available_versions() -> list[tuple[int, int]]:
-    out = []
-    for entry in os.listdir(schemas_root()):
-        m = re.match(r"^v(\d+)\.(\d+)\.\d+-local-strict$", entry)
-        if m:
-            out.append((int(m.group(1)), int(m.group(2))))
-    return sorted(out)
-
-
-def latest_version() -> str:
-    major, minor = available_versions()[-1]
-    return f"{major}.{minor}"
-
-
-def resolve_version(requested: str | None) -> str:
-    """The schema version for ``requested`` ("1.34", "v1.34.2"); refused when no schemas exist for it."""
-    if not requested:
-        return latest_version()
-    versions = available_versions()
-    m = _VERSION_RE.match(str(requested).strip())
-    if not m:
-        from gitops_gen.errors import UserError
-
-        raise UserError(
-            f"--kubernetes-version {requested!r} is not a version like 1.34",
-            hint=f"use one of {versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]}",
-        )
-    want = (int(m.group(1)), int(m.group(2)))
-    if want not in versions:
-        from gitops_gen.errors import UserError
-
-        raise UserError(
-            f"Kubernetes {want[0]}.{want[1]} is outside the bundled schemas "
-            f"({versions[0][0]}.{versions[0][1]} .. {versions[-1][0]}.{versions[-1][1]})",
-            hint="pass --kubernetes-version within that range (an older or newer version's schemas would "
-            "give false 'not served' errors)",
-        )
-    return f"{want[0]}.{want[1]}"
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -400,18 +347,18 @@ class EmbeddedValidator:
         return _dedupe(issues)
 
 
-# Where :func:`_load_definitions` keeps the bounded definitions (set by lint when its cache is on).
-DEFINITIONS_CACHE_DIR: Path | None = None
-
-
 def _load_definitions(path: Path) -> Any:
-    """The shared definitions with integer bounds, from a marshal copy in ``DEFINITIONS_CACHE_DIR``
-    when there is one: 1.5 MB of JSON takes ~11 ms to parse (+1 ms to bound, in an object hook;
-    :func:`bound_integers` after parsing took 12 ms); the copy loads in ~5 ms. The copy is named by the file's path, size, mtime and ctime and this module's."""
+    """The shared definitions with integer bounds, from a marshal copy in the directory
+    :data:`gitops_gen.lint.schema.versions.definitions_cache_dir` when set: 1.5 MB of JSON takes ~11 ms
+    to parse (+1 ms to bound, in an object hook; :func:`bound_integers` after parsing took 12 ms); the
+    copy loads in ~5 ms. The copy is named by the file's path, size, mtime and ctime and this module's."""
     import marshal
 
+    from gitops_gen.lint.schema import versions
+
     copy: Path | None = None
-    if DEFINITIONS_CACHE_DIR is not None:
+    cache_dir = versions.definitions_cache_dir
+    if cache_dir is not None:
         import hashlib
 
         try:
@@ -427,7 +374,7 @@ def _load_definitions(path: Path) -> Any:
                     me.st_ctime_ns,
                 )
             )
-            copy = DEFINITIONS_CACHE_DIR / f"defs-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
+            copy = cache_dir / f"defs-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
                 return marshal.load(fh)
         except (OSError, ValueError, EOFError, TypeError):
@@ -440,9 +387,23 @@ def _load_definitions(path: Path) -> Any:
             tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
             tmp.write_bytes(marshal.dumps(defs))
             os.replace(tmp, copy)
+            _prune_copies(copy.parent)
         except (OSError, ValueError):
             pass  # no copy: the next run parses the JSON again
     return defs
+
+
+#: copies of the definitions kept (one per Kubernetes version and install of gitops-gen, ~1 MB each)
+KEEP_COPIES = 8
+
+
+def _prune_copies(directory: Path) -> None:
+    """Remove all but the :data:`KEEP_COPIES` newest copies: each upgrade or Kubernetes version makes
+    a new one, and the old ones are never read again."""
+    copies = [c for c in directory.glob("defs-*") if not c.name.endswith(".tmp")]  # not a copy being written
+    copies.sort(key=lambda c: c.stat().st_mtime_ns)
+    for old in copies[:-KEEP_COPIES]:
+        old.unlink(missing_ok=True)
 
 
 _INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

@@ -174,7 +174,8 @@ def run_kubeconform(tasks: list[Task], asm: Assembled, options: LintOptions) -> 
     from gitops_gen.lint.model import Hit, Severity
     from gitops_gen.lint.rules.schema import NO_SCHEMA, REMEDIATION_NO_SCHEMA, _message, unserved_hit
     from gitops_gen.lint.schema.crd import crd_versions, is_crd
-    from gitops_gen.lint.schema.embedded import Lookup, schemas_root, shared_validator
+    from gitops_gen.lint.schema.embedded import Lookup, shared_validator
+    from gitops_gen.lint.schema.versions import schemas_root
 
     def unserved(res: Resource) -> Lookup:
         return shared_validator(options).lookup(res.api_version, res.kind)
