@@ -122,6 +122,44 @@ def test_a_budget_error_with_its_spec_location_is_the_same(
     )
 
 
+def test_specs_read_in_full_are_read_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the cache (or on a miss), the full load that gives the platform facts also serves the
+    spec locations of the findings: the specs are not loaded a second time, and the locations are those
+    a second load gave."""
+    root = copy_example(REPO, tmp_path / "repo")
+    spec = root / "specs/apps/lingua-app.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("maxReplicas: 5", "maxReplicas: 500", 1), "utf-8"
+    )
+    assert run_render(root / "specs", root / "output", check=False) == 0
+    monkeypatch.chdir(root)
+    loads: list[Path] = []
+    real = loader.load_specs
+
+    def counted(specs_dir: Path, *args: Any, **kwargs: Any) -> Any:
+        loads.append(Path(specs_dir))
+        return real(specs_dir, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_specs", counted)
+    for argv in (
+        ["--no-cache"],
+        ["--cache-dir", str(tmp_path / "cold")],
+        ["--no-cache", "--specs", str(root / "specs")],
+    ):
+        loads.clear()
+        code, out, _ = run(["lint", *argv, "--format", "json"], capsys)
+        assert code == 1 and len(loads) == 1, (argv, loads)
+        [f] = [f for f in json.loads(out)["findings"] if f["rule"] == "cpu-budget"]
+        assert f["spec"] == {
+            "file": "specs/apps/lingua-app.yaml",
+            "line": 33,
+            "column": 5,
+            "path": "spec.autoscaling.maxReplicas",
+        }
+
+
 def test_a_changed_spec_is_read_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

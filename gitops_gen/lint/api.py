@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gitops_gen.lint.config import Config as LintConfig
     from gitops_gen.lint.engine import LintResult
     from gitops_gen.spec.facts import PlatformFacts
+    from gitops_gen.spec.files import SpecDocs
     from gitops_gen.spec.models import Platform
 
 DEFAULT_PATH = Path("output")
@@ -114,6 +115,7 @@ def settings_from_options(
             cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
     specs_dir = flags.specs_dir
     facts: list[PlatformFacts] = []
+    loaded: dict[Path, SpecDocs | None] = {}  # specs read in full here, for the findings' spec locations
     if platforms is not None:
         from gitops_gen.lint.specfacts import facts_of_all
 
@@ -126,7 +128,7 @@ def settings_from_options(
     if specs_dir is not None:
         from gitops_gen.lint.specfacts import load_platforms
 
-        facts = load_platforms(Path(specs_dir), cache_dir)
+        facts = load_platforms(Path(specs_dir), cache_dir, loaded)
     platform = facts[0] if facts else None
     options.platform = platform
     spec_version = platform.kubernetes_version if platform is not None else None
@@ -171,6 +173,7 @@ def settings_from_options(
         plain=flags.no_clusters,
         nodes=nodes,
         fail_on=str(flags.fail_on) if flags.fail_on not in (None, "error") else (cfg.fail_on or "error"),
+        spec_docs=loaded,
     )
 
 

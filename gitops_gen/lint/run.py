@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.model import ClusterView
     from gitops_gen.lint.cache import ResultCache
+    from gitops_gen.spec.files import SpecDocs
 
 
 @dataclass
@@ -77,6 +78,8 @@ class RunSettings:
     # diff: the text of each file it wrote for this side, by absolute path (as the cluster view names
     # it): the phase-1 memo keys hash it instead of reading the file again
     written: Mapping[str, str] | None = None
+    # specs directories (resolved) already read in full, for the spec locations of the findings
+    spec_docs: dict[Path, SpecDocs | None] = field(default_factory=dict)
 
     def options_for(self, cluster: str) -> LintOptions:
         """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
@@ -100,19 +103,21 @@ def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintRe
     try:
         settings = settings or RunSettings()
         result = _lint(paths, settings)
-        result.findings = _spec_locations(result.findings, settings.cache_dir)
+        result.findings = _spec_locations(result.findings, settings.cache_dir, settings.spec_docs)
         return result
     finally:
         if gc_was:
             gc.enable()
 
 
-def _spec_locations(findings: list[Finding], cache_dir: Path | None) -> list[Finding]:
+def _spec_locations(
+    findings: list[Finding], cache_dir: Path | None, known: dict[Path, SpecDocs | None]
+) -> list[Finding]:
     """Findings on objects rendered by gitops-gen name the spec key that set the value (not cached:
-    the specs' lines move without the output changing)."""
+    the specs' lines move without the output changing). ``known``: specs already read, by directory."""
     from gitops_gen.lint.specmap import attach
 
-    return attach(findings, cache_dir=cache_dir) if findings else findings
+    return attach(findings, cache_dir=cache_dir, known=known) if findings else findings
 
 
 def _lint(paths: list[Path], settings: RunSettings) -> LintResult:

@@ -34,10 +34,14 @@ KEEP = 16  # records kept (one per version of the specs): the oldest beyond are 
 _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "ruamel.yaml")
 
 
-def load_platforms(specs_dir: Path, cache_root: Path | None) -> list[PlatformFacts]:
+def load_platforms(
+    specs_dir: Path, cache_root: Path | None, loaded: dict[Path, SpecDocs | None] | None = None
+) -> list[PlatformFacts]:
     """The facts of every Platform of ``specs_dir``, sorted by name (as :func:`load_specs` sorts
     them). With ``cache_root``, read from the cache when the specs are unchanged, else loaded in full
-    (raising :class:`UserError` on a broken spec, as :func:`load_specs` does) and stored."""
+    (raising :class:`UserError` on a broken spec, as :func:`load_specs` does) and stored. ``loaded``:
+    the specs of a full load are put there, by resolved directory (what locates findings in the specs
+    then needs no second load)."""
     key = spec_key(specs_dir) if cache_root is not None else None
     if key is not None and cache_root is not None:
         got = _read(cache_root / "specs" / key)
@@ -45,7 +49,10 @@ def load_platforms(specs_dir: Path, cache_root: Path | None) -> list[PlatformFac
             return got
     from gitops_gen.spec.loader import load_specs
 
-    facts = facts_of_all(load_specs(specs_dir).platforms)
+    specs = load_specs(specs_dir)
+    if loaded is not None:
+        loaded[specs_dir.resolve()] = specs
+    facts = facts_of_all(specs.platforms)
     if key is not None and cache_root is not None:
         _write(cache_root / "specs", key, facts)
     return facts

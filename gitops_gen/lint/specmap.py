@@ -199,13 +199,19 @@ def dotted_key(key: Key) -> str:
 class _Mapper:
     """Reads each rendered file's header once and each specs directory once."""
 
-    def __init__(self, cwd: Path, specs: SpecDocs | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        specs: SpecDocs | None = None,
+        cache_dir: Path | None = None,
+        known: dict[Path, SpecDocs | None] | None = None,
+    ) -> None:
         self.cwd = cwd  # where relative finding files are read from
         self.given = specs  # the specs of the tree (``diff``: no marker needed)
         self.cache_dir = cache_dir  # the lint cache: specs validated before are not validated again
         self.headers: dict[str, tuple[list[str], str] | None] = {}
         self.marked: dict[Path, Path | None] = {}
-        self.specs: dict[Path, SpecDocs | None] = {}
+        self.specs: dict[Path, SpecDocs | None] = dict(known or {})  # by resolved directory
 
     def header(self, file: str) -> tuple[list[str], str] | None:
         if file not in self.headers:
@@ -321,11 +327,13 @@ def attach(
     cwd: Path | None = None,
     specs: SpecDocs | None = None,
     cache_dir: Path | None = None,
+    known: dict[Path, SpecDocs | None] | None = None,
 ) -> list[Finding]:
     """``findings`` with the spec location of each finding on a rendered object, and its fix naming
     the spec key. ``cwd``: where the findings' relative file names are read from; ``specs``: the specs
-    the files were rendered from (else found beside the render marker); ``cache_dir``: the lint cache."""
-    mapper = _Mapper(cwd or Path.cwd(), specs, cache_dir)
+    the files were rendered from (else found beside the render marker); ``cache_dir``: the lint cache;
+    ``known``: specs directories (resolved) the caller has read already."""
+    mapper = _Mapper(cwd or Path.cwd(), specs, cache_dir, known)
     out: list[Finding] = []
     for f in findings:
         spec = locate(f, mapper)
