@@ -83,3 +83,43 @@ def test_an_overflow_is_blamed_on_what_the_change_grew_in_that_cluster(fleet: Pa
     assert any(
         "this change's growth of Deployment shop/queue-worker (30 pods" in f["message"] for f in budget
     )
+
+
+def test_files_of_a_written_tree_are_placed_without_resolving_each(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """diff wrote its trees (no links inside): the clusters of each file are found from the paths as
+    given, and they are those the resolving walk finds, whichever spelling of the root the views use."""
+    from gitops_gen.diff import deltas
+
+    seen: list[bool] = []
+    trees: list[Path] = []
+    real = deltas.files_clusters
+
+    def both(tree: Path, views: list, written: bool = False) -> dict[str, set[str]]:  # type: ignore[type-arg]
+        got = real(tree, views, written)
+        assert got == real(tree, views, False) and got
+        seen.append(written)
+        trees.append(tree)
+        return got
+
+    monkeypatch.setattr(deltas, "files_clusters", both)
+    staging = fleet / "specs/clusters/staging.yaml"
+    staging.write_text(
+        staging.read_text().replace("queue-worker:\n      replicas: 1", "queue-worker:\n      replicas: 4")
+    )
+    diff("json")
+    assert seen == [True, True]
+    real_tmp = fleet.parent / "tmp"
+    real_tmp.mkdir()
+    link = fleet.parent / "tmp-link"
+    link.symlink_to(real_tmp)  # scratch trees below a link: the tree's path and its real path differ
+    monkeypatch.setenv("TMPDIR", str(link))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR again
+    seen.clear()
+    trees.clear()
+    diff("json")
+    assert seen == [True, True]
+    assert all(str(t).startswith(str(link)) and t.resolve() != t.absolute() for t in trees), trees

@@ -156,11 +156,14 @@ def _side(analysis: Analysis) -> BudgetSide:
     )
 
 
-def files_clusters(tree: Path, views: list[ClusterView]) -> dict[str, set[str]]:
-    """Each file of ``tree`` (relative, as the object diff names it) -> the clusters that read it."""
+def files_clusters(tree: Path, views: list[ClusterView], written: bool = False) -> dict[str, set[str]]:
+    """Each file of ``tree`` (relative, as the object diff names it) -> the clusters that read it.
+    ``written``: ``diff`` wrote the tree (regular files only: no link inside it to resolve)."""
     if not views:
         return {}
     root = str(tree.resolve())
+    if written and os.sep == "/":
+        return _written_files_clusters(tree, root, views)
     real_dirs: dict[str, str] = {}  # a directory -> its real path (files share a few directories)
 
     def real(f: str) -> str:
@@ -185,6 +188,20 @@ def files_clusters(tree: Path, views: list[ClusterView]) -> dict[str, set[str]]:
                     continue
                 rel = Path(rel).as_posix()
             out.setdefault(rel, set()).add(v.name)
+    return out
+
+
+def _written_files_clusters(tree: Path, root: str, views: list[ClusterView]) -> dict[str, set[str]]:
+    """:func:`files_clusters` of a tree without links: a file's place is its path below the tree, as
+    given or resolved (one lstat per file saved: 0.1-0.2 s at 7,000 files)."""
+    prefixes = {str(tree.absolute()).rstrip("/") + "/", root.rstrip("/") + "/"}
+    out: dict[str, set[str]] = {}
+    for v in views:
+        for f in v.files:
+            path = os.path.normpath(f)
+            rel = next((path[len(p) :] for p in prefixes if path.startswith(p)), None)
+            if rel is not None:
+                out.setdefault(rel, set()).add(v.name)
     return out
 
 
@@ -232,7 +249,7 @@ def add_deltas(
         phase1=phase1,
         written=written[0],
     )
-    old_files = files_clusters(old_tree, old_views)
+    old_files = files_clusters(old_tree, old_views, written[0] is not None)
     touched = between() if between is not None else None
     if touched is None:
         parsed = Files(parsed.parser)  # another tree, or files changed in place: nothing known the same
@@ -265,7 +282,7 @@ def add_deltas(
         for n in sorted(set(old) | set(new))
     ]
     where: dict[str, set[str]] = {}
-    for side in (old_files, files_clusters(new_tree, new_views)):
+    for side in (old_files, files_clusters(new_tree, new_views, written[1] is not None)):
         for rel, names in side.items():
             where.setdefault(rel, set()).update(names)
     report.clusters_of = {rel: sorted(names) for rel, names in where.items()}
