@@ -99,16 +99,23 @@ def test_cached_facts_give_the_same_lint_on_every_example(
         assert any(f.get("spec") for f in reports["json"]["findings"])
 
 
-def test_a_budget_error_with_its_spec_location_is_the_same(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = copy_example(REPO, tmp_path / "repo")
+def budget_error_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The bundled specs with an app whose maxReplicas overflows the node, rendered, as the current
+    directory: lint reports a cpu-budget error located at that key of the app's spec."""
+    root = copy_example(REPO, repo)
     spec = root / "specs/apps/lingua-app.yaml"
     spec.write_text(
         spec.read_text(encoding="utf-8").replace("maxReplicas: 5", "maxReplicas: 500", 1), "utf-8"
     )
     assert run_render(root / "specs", root / "output", check=False) == 0
     monkeypatch.chdir(root)
+    return root
+
+
+def test_a_budget_error_with_its_spec_location_is_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = budget_error_repo(tmp_path / "repo", monkeypatch)
     cache = warm(tmp_path, capsys)
     for fmt in ("json", "sarif", "text"):
         cheap, full = cheap_and_full(root, fmt, capsys, monkeypatch, cache)
@@ -128,13 +135,7 @@ def test_specs_read_in_full_are_read_once(
     """Without the cache (or on a miss), the full load that gives the platform facts also serves the
     spec locations of the findings: the specs are not loaded a second time, and the locations are those
     a second load gave."""
-    root = copy_example(REPO, tmp_path / "repo")
-    spec = root / "specs/apps/lingua-app.yaml"
-    spec.write_text(
-        spec.read_text(encoding="utf-8").replace("maxReplicas: 5", "maxReplicas: 500", 1), "utf-8"
-    )
-    assert run_render(root / "specs", root / "output", check=False) == 0
-    monkeypatch.chdir(root)
+    root = budget_error_repo(tmp_path / "repo", monkeypatch)
     loads: list[Path] = []
     real = loader.load_specs
 
