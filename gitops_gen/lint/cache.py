@@ -3,8 +3,9 @@
 Keyed by the file's content hash (BLAKE2b) and its role (resource / partial / kustomization), inside a
 directory named by a digest of everything else the result depends on: the tool version, the lint code
 itself (size, mtime, ctime and inode of every file of ``gitops_gen``: its code and the bundled
-schemas), the Kubernetes version, the validator and the schema/CRD directories' files. A file is re-hashed only when its size, mtime or inode changed (or its
-mtime is too recent to be trusted, as git does).
+schemas), the Kubernetes version, the validator and the schema/CRD directories' files. A file is
+re-hashed only when its size, mtime or inode changed (or its mtime is too recent to be trusted, as git
+does).
 
 Each per-file entry is two separately marshalled blobs: a *slim* record (findings and, per object,
 only what the finishing step reads: kind, namespace, name, the ignore annotation, position) and the
