@@ -240,3 +240,53 @@ def test_an_error_in_this_processs_half_stops_the_child(
     assert len(started) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(started[0]._pid, os.WNOHANG)  # stopped and reaped
+
+
+def test_check_reads_the_output_while_the_child_reads_the_specs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With many spec files, render --check reads --out before the specs are loaded (beside the
+    read-ahead): the report is the one of a check that reads it after rendering, and a spec error still
+    comes before a problem of --out."""
+    from gitops_gen.errors import UserError
+    from gitops_gen.render import api
+    from gitops_gen.spec.files import READ_AHEAD_MIN_FILES
+
+    specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
+    out = tmp_path / "output"
+    assert api.run_render(specs_dir, out) == 0
+    (out / "apps/vps/app-000/hpa.yaml").unlink()  # missing
+    stale = out / "apps/vps/app-001/deployment.yaml"
+    stale.write_text(stale.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    extra = out / "apps/vps/app-002/extra.yaml"
+    extra.write_text(stale.read_text(encoding="utf-8").split("\n", 1)[0] + "\nkind: ConfigMap\n", "utf-8")
+    (out / "apps/vps/app-003/mine.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")  # hand-written
+    ahead: list[object] = []
+    real_scan = api._scan_ahead
+    monkeypatch.setattr(api, "_scan_ahead", lambda d: ahead.append(d) or real_scan(d))
+    capsys.readouterr()
+    assert api.run_render(specs_dir, out, check=True) == 1
+    early = capsys.readouterr()
+    assert ahead == [out]
+    monkeypatch.setattr(api, "_scan_ahead", lambda d: None)  # the check reads --out itself
+    assert api.run_render(specs_dir, out, check=True) == 1
+    assert capsys.readouterr() == early
+    assert "missing: " in early.out and "stale: " in early.out and "extra: " in early.out
+    monkeypatch.setattr(api, "_scan_ahead", real_scan)
+    (specs_dir / "apps/app-004.yaml").write_text("kind: App\nmetadata: {name: [}\n", encoding="utf-8")
+    with pytest.raises(UserError) as err:  # the specs' error, as before (the scan raises nothing)
+        api.run_render(specs_dir, out, check=True)
+    assert "app-004.yaml" in str(err.value)
+
+
+def test_an_output_that_cannot_be_read_ahead_is_read_by_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_gen.errors import UserError
+    from gitops_gen.render import api, writer
+
+    def unreadable(out: Path) -> dict[str, writer.Entry]:
+        raise UserError.at(str(out), "cannot read directory: Permission denied")
+
+    monkeypatch.setattr(writer, "scan_for_check", unreadable)
+    assert api._scan_ahead(tmp_path) is None  # its error is the check's to report, after the specs'

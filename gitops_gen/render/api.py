@@ -30,6 +30,8 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
         from gitops_gen.textsafe import escape_control
 
         validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
+        # --check reads --out while the child reads the specs (this process would wait for it otherwise)
+        scanned = _scan_ahead(out_dir) if check and ahead is not None else None
         specs = load_specs(specs_dir, preread=ahead.result() if ahead is not None else None)
     finally:
         if ahead is not None:
@@ -37,7 +39,7 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
-        report = check_tree(out_dir, files, specs_dir=specs_dir)
+        report = check_tree(out_dir, files, specs_dir=specs_dir, entries=scanned)
         _warn_unapplied(out_dir, files, shown, report.entries)  # a check writes nothing: its scan holds
         if report.clean:
             print(f"{shown}: up to date ({len(files)} files)")
@@ -65,6 +67,18 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
         for rel in written.removed:
             print(f"removed: {shown}/{escape_control(rel, keep_newlines=False)}")
     return EXIT_OK
+
+
+def _scan_ahead(out_dir: Path) -> dict[str, Entry] | None:
+    """``--out`` as the check compares it, read before the specs are loaded; None when it cannot be
+    read: the check reads it again, and says why, after the specs (whose errors come first)."""
+    from gitops_gen.errors import UserError
+    from gitops_gen.render.writer import scan_for_check
+
+    try:
+        return scan_for_check(out_dir)
+    except (UserError, OSError):
+        return None
 
 
 def _warn_unapplied(

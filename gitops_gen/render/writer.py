@@ -178,11 +178,19 @@ def _read(path: Path) -> bytes | None:
 # ---------------------------------------------------------------------------------------- check
 
 
-def check_tree(out: Path, files: dict[str, str], *, specs_dir: Path | None = None) -> CheckReport:
-    """Compare ``files`` with ``out`` without writing anything (``--out`` is refused as by a render)."""
+def check_tree(
+    out: Path,
+    files: dict[str, str],
+    *,
+    specs_dir: Path | None = None,
+    entries: dict[str, Entry] | None = None,
+) -> CheckReport:
+    """Compare ``files`` with ``out`` without writing anything (``--out`` is refused as by a render).
+    ``entries``: ``out`` as :func:`scan_for_check` read it earlier in this run (None: read here)."""
     report = CheckReport()
     validate_out(out, specs_dir=specs_dir, writing=False)
-    entries = scan(out, keep=True) if out.is_dir() else {}
+    if entries is None:
+        entries = scan_for_check(out)
     report.entries = entries
     _refuse_foreign(out, entries)
     if out.is_dir() and _read(out / MARKER) != MARKER_TEXT.encode():
@@ -203,6 +211,11 @@ def check_tree(out: Path, files: dict[str, str], *, specs_dir: Path | None = Non
             report.extra.append(rel)
     report.extra.sort()
     return report
+
+
+def scan_for_check(out: Path) -> dict[str, Entry]:
+    """``out`` as :func:`check_tree` compares it: every entry, with the bytes of the generated files."""
+    return scan(out, keep=True) if out.is_dir() else {}
 
 
 # ---------------------------------------------------------------------------------------- write
