@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import astuple, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
@@ -136,6 +136,22 @@ def analyses(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[
     return out
 
 
+#: one cluster's budget as plain data (marshal: it may come from a forked child): its side of the
+#: report, as BudgetSide's fields, and what each workload requested (capacity.budget.demands)
+_Budget = tuple[tuple[Any, ...], dict[str, tuple[int, int, int]]]
+
+
+def _budgets(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[str, _Budget]:
+    """:func:`analyses` of ``tree`` reduced to what the report and the other side's lint read."""
+    from gitops_gen.capacity.budget import demands
+
+    return {name: (astuple(_side(a)), demands(a)) for name, a in analyses(tree, specs, views).items()}
+
+
+def _budget_side(budget: _Budget) -> BudgetSide:
+    return BudgetSide(*budget[0])
+
+
 def _side(analysis: Analysis) -> BudgetSide:
     cluster = analysis.cluster
     totals = analysis.totals()
@@ -225,64 +241,86 @@ def add_deltas(
     side's clusters read every other file from the old side's parse (it is the same file).
     ``written``: the text of each side's files by real path, when the caller wrote the trees (their
     lint then hashes it instead of reading the files again). ``parses``: the rendered texts already
-    parsed, handed to the views instead of parsing the files again."""
-    old_dir = old_specs.root if old_specs is not None else None
-    new_dir = new_specs.root if new_specs is not None else None
-    from gitops_gen.capacity.budget import demands
+    parsed, handed to the views instead of parsing the files again. The old side's budget, which only
+    the new side reads, is computed by a forked child (when the old side has clusters) while this
+    process lints the old side; the new side's, while it lints the new side."""
+    from gitops_gen import forked
     from gitops_gen.cluster.kustomize import Files, parse_file
 
     parsed = Files(functools.partial(parse_file, known=parses.take) if parses is not None else None)
     old_views = views_of(old_tree, parsed)
-    old = analyses(old_tree, old_specs, old_views)
-    # each cluster's lint blames a capacity overflow on what the change grew in that cluster
-    baselines = {name: demands(a) for name, a in old.items()}
-    old_platforms = old_specs.platforms if old_specs is not None else None
-    new_platforms = new_specs.platforms if new_specs is not None else None
-    phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
-    before = lint_findings(
-        old_tree,
-        old_dir,
-        repo_roots[0],
-        lint_flags,
-        platforms=old_platforms,
-        views=old_views,
-        phase1=phase1,
-        written=written[0],
-    )
-    old_files = files_clusters(old_tree, old_views, written[0] is not None)
-    touched = between() if between is not None else None
-    if touched is None:
-        parsed = Files(parsed.parser)  # another tree, or files changed in place: nothing known the same
-    else:
-        parsed.forget(touched)
-    new_views = views_of(new_tree, parsed)
-    new = analyses(new_tree, new_specs, new_views)
-    after = lint_findings(
-        new_tree,
-        new_dir,
-        repo_roots[1],
-        lint_flags,
-        baselines=baselines,
-        platforms=new_platforms,
-        views=new_views,
-        phase1=phase1,
-        written=written[1],
-    )
-    if new_specs is not None:  # findings of the change name the spec key that set the value
-        from gitops_gen.lint.specmap import attach
+    # the old side's budget is only read by the new side: with clusters (objects in memory, nothing read
+    # from the tree, which ``between`` changes), it is computed in a forked child while this process
+    # lints the old side and builds the new side's clusters; else here, now
+    old_budget = forked.start(lambda: _budgets(old_tree, old_specs, old_views)) if old_views else None
+    new_budget: forked.Forked[dict[str, _Budget]] | None = None
+    try:
+        old_dir = old_specs.root if old_specs is not None else None
+        new_dir = new_specs.root if new_specs is not None else None
+        old = _budgets(old_tree, old_specs, old_views) if old_budget is None else None
+        old_platforms = old_specs.platforms if old_specs is not None else None
+        new_platforms = new_specs.platforms if new_specs is not None else None
+        phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
+        before = lint_findings(
+            old_tree,
+            old_dir,
+            repo_roots[0],
+            lint_flags,
+            platforms=old_platforms,
+            views=old_views,
+            phase1=phase1,
+            written=written[0],
+        )
+        old_files = files_clusters(old_tree, old_views, written[0] is not None)
+        touched = between() if between is not None else None
+        if touched is None:
+            parsed = Files(parsed.parser)  # another tree, or files changed in place: nothing known the same
+        else:
+            parsed.forget(touched)
+        new_views = views_of(new_tree, parsed)
+        if old is None:  # the child's, else (it failed) computed here: from the views, as it would have
+            got = old_budget.result() if old_budget is not None else None
+            old = got if got is not None else _budgets(old_tree, old_specs, old_views)
+        # each cluster's lint blames a capacity overflow on what the change grew in that cluster
+        baselines = {name: b[1] for name, b in old.items()}
+        # the new side's budget, beside its lint likewise (only the report reads it)
+        new_budget = forked.start(lambda: _budgets(new_tree, new_specs, new_views)) if new_views else None
+        new = _budgets(new_tree, new_specs, new_views) if new_budget is None else None
+        after = lint_findings(
+            new_tree,
+            new_dir,
+            repo_roots[1],
+            lint_flags,
+            baselines=baselines,
+            platforms=new_platforms,
+            views=new_views,
+            phase1=phase1,
+            written=written[1],
+        )
+        if new is None:
+            got = new_budget.result() if new_budget is not None else None
+            new = got if got is not None else _budgets(new_tree, new_specs, new_views)
+        if new_specs is not None:  # findings of the change name the spec key that set the value
+            from gitops_gen.lint.specmap import attach
 
-        after = attach(after, cwd=new_tree, specs=new_specs)
-    report.lint = LintDelta.between(before, after)
-    if len(old) == 1 and len(new) == 1:  # one cluster (or none): one budget, as before
-        (name, b), (_name, a) = next(iter(old.items())), next(iter(new.items()))
-        report.budget = BudgetDelta(_side(b), _side(a), name)
-        return
-    report.budgets = [
-        BudgetDelta(_side(old[n]) if n in old else None, _side(new[n]) if n in new else None, n)
-        for n in sorted(set(old) | set(new))
-    ]
-    where: dict[str, set[str]] = {}
-    for side in (old_files, files_clusters(new_tree, new_views, written[1] is not None)):
-        for rel, names in side.items():
-            where.setdefault(rel, set()).update(names)
-    report.clusters_of = {rel: sorted(names) for rel, names in where.items()}
+            after = attach(after, cwd=new_tree, specs=new_specs)
+        report.lint = LintDelta.between(before, after)
+        if len(old) == 1 and len(new) == 1:  # one cluster (or none): one budget, as before
+            (name, b), (_name, a) = next(iter(old.items())), next(iter(new.items()))
+            report.budget = BudgetDelta(_budget_side(b), _budget_side(a), name)
+            return
+        report.budgets = [
+            BudgetDelta(
+                _budget_side(old[n]) if n in old else None, _budget_side(new[n]) if n in new else None, n
+            )
+            for n in sorted(set(old) | set(new))
+        ]
+        where: dict[str, set[str]] = {}
+        for side in (old_files, files_clusters(new_tree, new_views, written[1] is not None)):
+            for rel, names in side.items():
+                where.setdefault(rel, set()).update(names)
+        report.clusters_of = {rel: sorted(names) for rel, names in where.items()}
+    finally:
+        for child in (old_budget, new_budget):
+            if child is not None:
+                child.cancel()
