@@ -285,8 +285,13 @@ def test_an_output_that_cannot_be_read_ahead_is_read_by_the_check(
     from gitops_gen.errors import UserError
     from gitops_gen.render import api, writer
 
-    def unreadable(out: Path) -> dict[str, writer.Entry]:
-        raise UserError.at(str(out), "cannot read directory: Permission denied")
+    for error in (
+        UserError.at(str(tmp_path), "cannot read directory: Permission denied"),
+        RecursionError("maximum recursion depth exceeded"),  # a directory nested too deep
+    ):
 
-    monkeypatch.setattr(writer, "scan_for_check", unreadable)
-    assert api._scan_ahead(tmp_path) is None  # its error is the check's to report, after the specs'
+        def unreadable(out: Path, error: Exception = error) -> dict[str, writer.Entry]:
+            raise error
+
+        monkeypatch.setattr(writer, "scan_for_check", unreadable)
+        assert api._scan_ahead(tmp_path) is None  # the check meets it again, after the specs' errors

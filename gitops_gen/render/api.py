@@ -71,13 +71,12 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
 
 def _scan_ahead(out_dir: Path) -> dict[str, Entry] | None:
     """``--out`` as the check compares it, read before the specs are loaded; None when it cannot be
-    read: the check reads it again, and says why, after the specs (whose errors come first)."""
-    from gitops_gen.errors import UserError
+    read: the check reads it again, and fails as it did, after the specs (whose errors come first)."""
     from gitops_gen.render.writer import scan_for_check
 
     try:
         return scan_for_check(out_dir)
-    except (UserError, OSError):
+    except Exception:  # whatever it is, the check meets it again in its place
         return None
 
 
