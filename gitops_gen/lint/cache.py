@@ -194,6 +194,13 @@ def _write_private(path: Path, data: bytes, *, append: bool = False) -> None:
         os.close(fd)
 
 
+def keep_newest(files: list[Path], keep: int) -> None:
+    """Remove all but the ``keep`` most recently written of ``files``: records that a later version of
+    their input (specs changed, gitops-gen upgraded) replaced and nothing reads again."""
+    for old in sorted(files, key=lambda p: p.stat().st_mtime_ns)[:-keep]:
+        old.unlink(missing_ok=True)
+
+
 def _holds_secret_payload(result: Any) -> bool:
     """Does a file's phase-1 result hold a Secret's data or a credential the ``secrets`` rule
     found? Then its object bodies are not stored (the slim record, without bodies, is)."""

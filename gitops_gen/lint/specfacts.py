@@ -127,18 +127,13 @@ def _read(path: Path) -> list[PlatformFacts] | None:
 
 
 def _write(directory: Path, key: str, facts: list[PlatformFacts]) -> None:
-    from gitops_gen.lint.cache import _private_dir, _seal, _write_private
+    from gitops_gen.lint.cache import _private_dir, _seal, _write_private, keep_newest
 
     try:
         _private_dir(directory)
         tmp = directory / f".{key}.{os.getpid()}.tmp"
         _write_private(tmp, _seal(marshal.dumps([to_plain(f) for f in facts])))
         os.replace(tmp, directory / key)
-        records = sorted(
-            (p for p in directory.iterdir() if not p.name.startswith(".")),
-            key=lambda p: p.stat().st_mtime_ns,
-        )
-        for old in records[:-KEEP]:
-            old.unlink()
+        keep_newest([p for p in directory.iterdir() if not p.name.startswith(".")], KEEP)  # not a .tmp
     except OSError:
         return  # a cache that cannot be written only makes the next run slower

@@ -387,7 +387,10 @@ def _load_definitions(path: Path) -> Any:
             tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
             tmp.write_bytes(marshal.dumps(defs))
             os.replace(tmp, copy)
-            _prune_copies(copy.parent)
+            from gitops_gen.lint.cache import keep_newest
+
+            # each upgrade or Kubernetes version makes a new copy, and the old ones are never read again
+            keep_newest([c for c in copy.parent.glob("defs-*") if not c.name.endswith(".tmp")], KEEP_COPIES)
         except (OSError, ValueError):
             pass  # no copy: the next run parses the JSON again
     return defs
@@ -395,15 +398,6 @@ def _load_definitions(path: Path) -> Any:
 
 #: copies of the definitions kept (one per Kubernetes version and install of gitops-gen, ~1 MB each)
 KEEP_COPIES = 8
-
-
-def _prune_copies(directory: Path) -> None:
-    """Remove all but the :data:`KEEP_COPIES` newest copies: each upgrade or Kubernetes version makes
-    a new one, and the old ones are never read again."""
-    copies = [c for c in directory.glob("defs-*") if not c.name.endswith(".tmp")]  # not a copy being written
-    copies.sort(key=lambda c: c.stat().st_mtime_ns)
-    for old in copies[:-KEEP_COPIES]:
-        old.unlink(missing_ok=True)
 
 
 _INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
