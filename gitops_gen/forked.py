@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Forked", "cpus", "start"]
+__all__ = ["Beside", "Forked", "cpus", "start", "worthwhile"]
 
 T = TypeVar("T")
 
@@ -132,3 +132,28 @@ def start(fn: Callable[[], T]) -> Forked[T] | None:
             os._exit(code)
     os.close(write_fd)
     return Forked(pid, read_fd)
+
+
+class Beside(Generic[T]):
+    """``fn()`` computed in a forked child (:func:`start`) while this process goes on, or here at once
+    when ``fork`` is false or no child can run. :meth:`value` gives it (computed here when the child
+    failed); :meth:`cancel` stops a child whose value is no longer wanted."""
+
+    __slots__ = ("_child", "_done", "_fn", "_value")
+
+    def __init__(self, fn: Callable[[], T], *, fork: bool = True) -> None:
+        self._fn = fn
+        self._child = start(fn) if fork else None
+        self._done = self._child is None
+        self._value = fn() if self._done else None
+
+    def value(self) -> T:
+        if not self._done:
+            assert self._child is not None
+            got = self._child.result()
+            self._value, self._done = (got if got is not None else self._fn()), True
+        return cast(T, self._value)
+
+    def cancel(self) -> None:
+        if not self._done and self._child is not None:
+            self._child.cancel()

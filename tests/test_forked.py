@@ -295,3 +295,45 @@ def test_an_output_that_cannot_be_read_ahead_is_read_by_the_check(
 
         monkeypatch.setattr(writer, "scan_for_check", unreadable)
         assert api._scan_ahead(tmp_path) is None  # the check meets it again, after the specs' errors
+
+
+def test_beside_gives_the_childs_value_or_computes_it_here() -> None:
+    calls: list[str] = []
+
+    def here() -> dict[str, int]:
+        calls.append("here")
+        return {"n": 1}
+
+    now = forked.Beside(here, fork=False)  # no child: computed at once
+    assert calls == ["here"] and now.value() == {"n": 1} and calls == ["here"]
+    beside = forked.Beside(here)  # in the child: this process's list is not touched
+    assert calls == ["here"] and beside.value() == {"n": 1} and beside.value() == {"n": 1}
+    assert calls == ["here"]
+    parent = os.getpid()
+
+    def fails_in_the_child() -> dict[str, int]:
+        if os.getpid() != parent:
+            raise OSError("no room left")
+        return here()
+
+    failing = forked.Beside(fails_in_the_child)  # computed here when asked
+    assert calls == ["here"] and failing.value() == {"n": 1} and calls == ["here", "here"]
+
+
+def test_a_cancelled_beside_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[forked.Forked[object]] = []
+    real = forked.start
+
+    def kept(fn: Callable[[], object]) -> forked.Forked[object] | None:
+        child = real(fn)
+        assert child is not None
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", kept)
+    import time
+
+    beside = forked.Beside(lambda: time.sleep(60))
+    beside.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0]._pid, os.WNOHANG)  # reaped

@@ -252,12 +252,13 @@ def add_deltas(
     # the old side's budget is only read by the new side: with clusters (objects in memory, nothing read
     # from the tree, which ``between`` changes), it is computed in a forked child while this process
     # lints the old side and builds the new side's clusters; else here, now
-    old_budget = forked.start(lambda: _budgets(old_tree, old_specs, old_views)) if old_views else None
-    new_budget: forked.Forked[dict[str, _Budget]] | None = None
+    old_budget = forked.Beside(
+        functools.partial(_budgets, old_tree, old_specs, old_views), fork=bool(old_views)
+    )
+    new_budget: forked.Beside[dict[str, _Budget]] | None = None
     try:
         old_dir = old_specs.root if old_specs is not None else None
         new_dir = new_specs.root if new_specs is not None else None
-        old = _budgets(old_tree, old_specs, old_views) if old_budget is None else None
         old_platforms = old_specs.platforms if old_specs is not None else None
         new_platforms = new_specs.platforms if new_specs is not None else None
         phase1: dict[bytes, tuple[list[RawFinding], int]] = {}  # a file as it was on both sides: once
@@ -278,14 +279,13 @@ def add_deltas(
         else:
             parsed.forget(touched)
         new_views = views_of(new_tree, parsed)
-        if old is None:  # the child's, else (it failed) computed here: from the views, as it would have
-            got = old_budget.result() if old_budget is not None else None
-            old = got if got is not None else _budgets(old_tree, old_specs, old_views)
+        old = old_budget.value()  # a failed child's is computed here, from the views as it would have
         # each cluster's lint blames a capacity overflow on what the change grew in that cluster
         baselines = {name: b[1] for name, b in old.items()}
         # the new side's budget, beside its lint likewise (only the report reads it)
-        new_budget = forked.start(lambda: _budgets(new_tree, new_specs, new_views)) if new_views else None
-        new = _budgets(new_tree, new_specs, new_views) if new_budget is None else None
+        new_budget = forked.Beside(
+            functools.partial(_budgets, new_tree, new_specs, new_views), fork=bool(new_views)
+        )
         after = lint_findings(
             new_tree,
             new_dir,
@@ -297,9 +297,7 @@ def add_deltas(
             phase1=phase1,
             written=written[1],
         )
-        if new is None:
-            got = new_budget.result() if new_budget is not None else None
-            new = got if got is not None else _budgets(new_tree, new_specs, new_views)
+        new = new_budget.value()
         if new_specs is not None:  # findings of the change name the spec key that set the value
             from gitops_gen.lint.specmap import attach
 
@@ -321,6 +319,6 @@ def add_deltas(
                 where.setdefault(rel, set()).update(names)
         report.clusters_of = {rel: sorted(names) for rel, names in where.items()}
     finally:
-        for child in (old_budget, new_budget):
-            if child is not None:
-                child.cancel()
+        for beside in (old_budget, new_budget):
+            if beside is not None:
+                beside.cancel()

@@ -729,8 +729,6 @@ class _Beside:
     def start(
         cls, rules: list[Rule], asm: Assembled, options: LintOptions, subset: list[int] | None
     ) -> _Beside | None:
-        from gitops_gen import forked
-
         child = forked.start(lambda: _beside_main(rules, asm, options, subset))
         return cls(child, rules) if child is not None else None
 
