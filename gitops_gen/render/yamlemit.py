@@ -139,11 +139,8 @@ def dump_field(key: str, value: Any, *, indent: int = 0, sort_keys: bool = False
     return "".join(out)
 
 
-def _items(mapping: dict[Any, Any], sort_keys: bool) -> list[tuple[Any, Any]]:
-    items = list(mapping.items())
-    if sort_keys:
-        items.sort(key=lambda kv: str(kv[0]))
-    return items
+def _sorted_items(mapping: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    return sorted(mapping.items(), key=lambda kv: str(kv[0]))
 
 
 def _key(key: Any) -> str:
@@ -162,7 +159,7 @@ def _emit(value: Any, indent: int, out: list[str], sort_keys: bool) -> None:
         if not value:
             out.append(" " * indent + "{}\n")
             return
-        for k, v in _items(value, sort_keys) if sort_keys else value.items():
+        for k, v in _sorted_items(value) if sort_keys else value.items():
             _emit_pair(k, v, indent, out, sort_keys)
     elif isinstance(value, _SEQUENCE):
         if not value:
