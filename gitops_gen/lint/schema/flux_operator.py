@@ -39,17 +39,18 @@ def operator_present(resources: Iterable[Resource]) -> bool:
     for r in resources:
         if r.partial:
             continue
-        if r.kind == "FluxInstance":
+        kind = r.kind
+        if kind == "FluxInstance":
             return True
         spec = r.body.get("spec")
         if not isinstance(spec, dict):
             continue
-        if r.kind == "HelmRelease":
+        if kind == "HelmRelease":
             chart = spec.get("chart")
             name = chart.get("spec", {}).get("chart") if isinstance(chart, dict) else None
             if isinstance(name, str) and name.rsplit("/", 1)[-1] in _CHARTS:
                 return True
-        elif r.kind in ("OCIRepository", "HelmRepository"):
+        elif kind in ("OCIRepository", "HelmRepository"):
             url = spec.get("url")
             if isinstance(url, str) and url.rstrip("/").rsplit("/", 1)[-1] in _CHARTS:
                 return True
