@@ -428,3 +428,66 @@ def test_an_empty_entry_or_a_cycle_is_a_located_error(
     if shutil.which("kubectl"):
         proc = subprocess.run(["kubectl", "kustomize", str(tmp_path / "a")], capture_output=True, timeout=60)
         assert proc.returncode != 0  # kustomize refuses it too
+
+
+def test_files_a_caller_wrote_are_known_without_asking_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Files.written`` (diff's scratch trees) answers isfile / isdir / kustomization_file and gives
+    the parser the text for those paths; every other path is asked of the disk, so a build reads the
+    same objects either way, and a kustomization file the disk has first still wins."""
+    from gitops_gen.cluster.kustomize import Files, parse_file
+
+    texts = {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app/deploy.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+    }
+    for rel, text in texts.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/Kustomization").write_text("resources: []\n")
+    (tmp_path / "both").mkdir()
+    (tmp_path / "both/kustomization.yaml").write_text("resources: []\n")  # not written by the caller
+    (tmp_path / "both/kustomization.yml").write_text("resources: []\n")
+    written = {str(tmp_path / rel): text for rel, text in texts.items()}
+    written[str(tmp_path / "both/kustomization.yml")] = "resources: []\n"
+
+    plain = Builder(str(tmp_path)).build_dir(str(tmp_path / "app"))
+    files = Files(lambda p: parse_file(p, None, files.written.get(p)))
+    files.written = written
+    asked: list[str] = []
+    isfile, isdir = os.path.isfile, os.path.isdir
+    monkeypatch.setattr(os.path, "isfile", lambda p: asked.append(p) or isfile(p))
+    monkeypatch.setattr(os.path, "isdir", lambda p: asked.append(p) or isdir(p))
+    known = Builder(str(tmp_path), files).build_dir(str(tmp_path / "app"))
+    assert [o.body for o in known] == [o.body for o in plain] and known
+    assert not [p for p in asked if p in written or p == str(tmp_path / "app")], asked
+    assert files.isfile(str(tmp_path / "app/deploy.yaml")) and files.isdir(str(tmp_path / "app"))
+    assert files.isdir(str(tmp_path / "other")) and not files.isfile(str(tmp_path / "nothing.yaml"))
+    assert files.kustomization_file(str(tmp_path / "other")) == str(tmp_path / "other/Kustomization")
+    assert files.kustomization_file(str(tmp_path / "both")) == str(tmp_path / "both/kustomization.yaml")
+    assert files.kustomization_file(str(tmp_path / "nothing")) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a: 1\n",
+        b"\xef\xbb\xbfa: 1\n",  # a byte order mark
+        b"a: 1\x00\n",  # binary
+        "caf\u00e9: \u2603\n".encode(),
+        b"x" * 65,  # over the limit below
+        b"",
+    ],
+)
+def test_a_written_text_is_checked_as_reading_its_file_would(tmp_path: Path, data: bytes) -> None:
+    from gitops_gen.k8s.loader import check_text, read_file
+    from gitops_gen.yamlio import Limits
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(data)
+    limits = Limits(max_file_bytes=64)
+    assert check_text(data.decode("utf-8"), str(path), limits=limits) == read_file(
+        path, str(path), limits=limits
+    )

@@ -55,10 +55,11 @@ def test_turning_the_old_tree_gives_a_fresh_write_of_the_new(
     tmp_path: Path, old_out: str, old: dict[str, str], new_out: str, new: dict[str, str]
 ) -> None:
     fresh = tmp_path / "fresh"
-    api._write_tree(fresh, new_out, new)
+    old_placed, new_placed = api._placed(old_out, old), api._placed(new_out, new)
+    api._write_tree(fresh, new_out, new_placed)
     turned = tmp_path / "turned"
-    api._write_tree(turned, old_out, old)
-    api._turn_tree(turned, (old_out, old), (new_out, new))
+    api._write_tree(turned, old_out, old_placed)
+    api._turn_tree(turned, (old_out, old_placed), (new_out, new_placed))
     assert snapshot(turned) == snapshot(fresh)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "turned"]  # nothing written outside
 
@@ -112,8 +113,9 @@ def reference_report(repo: Path, base: str = "HEAD") -> DiffReport:
         new = parse_tree(new_files, display=lambda r: f"rendered {r}")
         report = DiffReport(f"{base} ({commit[:12]})", "working tree", compare_objects(old, new))
         roots = (Path(tmp) / "old", Path(tmp) / "new")
-        old_tree = api._write_tree(roots[0], deltas.tree_prefix(old_specs, out_dir), old_files)
-        new_tree = api._write_tree(roots[1], deltas.tree_prefix(new_specs, out_dir), new_files)
+        old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
+        old_tree = api._write_tree(roots[0], old_out, api._placed(old_out, old_files))
+        new_tree = api._write_tree(roots[1], new_out, api._placed(new_out, new_files))
         lint = deltas.lint_findings
 
         def own_views(*args: Any, **kwargs: Any) -> Any:
@@ -190,14 +192,19 @@ def test_a_prebuilt_view_lints_as_the_lint_built_one(
     monkeypatch.chdir(changed_repo)
     specs = load_specs(Path("specs"))
     root = changed_repo.parent / "views"
-    tree = api._write_tree(
-        root, deltas.tree_prefix(specs, Path("output")), deltas.render(specs, Path("output"))
-    )
-    views = deltas.views_of(tree)
+    out = deltas.tree_prefix(specs, Path("output"))
+    tree = api._write_tree(root, out, api._placed(out, deltas.render(specs, Path("output"))))
+    entries, views = deltas.clusters_of(tree)
     assert views, "the rendered tree has a Flux entry point"
     args = (tree, specs.root, root)
     own = deltas.lint_findings(*args, platforms=specs.platforms)
-    shared = deltas.lint_findings(*args, platforms=specs.platforms, views=views)
+    from gitops_gen.cluster import view
+
+    def walked(top: str) -> list[Any]:
+        raise AssertionError(f"{top} walked again for its entry points")
+
+    monkeypatch.setattr(view, "find_entries", walked)  # the lint takes the entries found with the views
+    shared = deltas.lint_findings(*args, platforms=specs.platforms, views=views, entries=entries)
     assert shared == own and any(f.rule == "memory-budget" for f in own)
 
 
@@ -353,9 +360,9 @@ def test_views_parse_only_what_no_earlier_step_parsed_for_them(
         events.append("parse")
         return parse_text(text)
 
-    def counted_read(path: str, known: Any = None) -> Any:
+    def counted_read(path: str, known: Any = None, text: str | None = None) -> Any:
         events.append(path)
-        return parse_file(path, known)
+        return parse_file(path, known, text)
 
     def turned(*args: Any) -> list[Path]:
         events.append("--- turned ---")

@@ -25,12 +25,12 @@ import json
 import marshal
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.cluster.model import FieldSource, Obj, Origin, Problem
-from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, parse_text, read_file
+from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, check_text, parse_text, read_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # source-controller's default exclusions that can hold YAML (design note §1 #6)
@@ -113,10 +113,16 @@ class FluxOverrides:
 Parser = Callable[[str], ParsedFile]  # path -> its parsed documents (may raise BuildError)
 
 
-def parse_file(path: str, known: Callable[[str], ParsedFile | None] | None = None) -> ParsedFile:
+def parse_file(
+    path: str, known: Callable[[str], ParsedFile | None] | None = None, text: str | None = None
+) -> ParsedFile:
     """Read and parse one file with the k8s loader (problems kept in the result); ``known``: the
-    parse of a text when one was made already (None: parse it here)."""
-    text, problem = read_file(path, path)
+    parse of a text when one was made already (None: parse it here); ``text``: what the caller wrote
+    to ``path`` (checked as the file's bytes would be, not read again)."""
+    if text is None:
+        text, problem = read_file(path, path)
+    else:
+        text, problem = check_text(text, path)
     if problem is not None or text is None:
         msg = problem.message if problem else "cannot read"
         raise BuildError(msg, path, problem.line if problem else 1, problem.column if problem else 1)
@@ -131,6 +137,47 @@ class Files:
     def __init__(self, parser: Parser | None = None) -> None:
         self._parsed: dict[str, ParsedFile] = {}
         self.parser: Parser = parser or parse_file
+        self._written: Mapping[str, str] = {}
+        self._written_dirs: set[str] | None = None
+
+    @property
+    def written(self) -> Mapping[str, str]:
+        """The text of files the caller wrote, by absolute normalised path (``diff`` writes its trees):
+        a build asks the disk whether they exist only for other paths. The parser may read them from
+        here too."""
+        return self._written
+
+    @written.setter
+    def written(self, texts: Mapping[str, str]) -> None:
+        self._written, self._written_dirs = texts, None
+
+    def isfile(self, path: str) -> bool:
+        """``os.path.isfile``, answered without a system call for a file in :attr:`written`."""
+        return path in self._written or os.path.isfile(path)
+
+    def isdir(self, path: str) -> bool:
+        """``os.path.isdir``, answered without a system call for a directory holding a file in
+        :attr:`written`."""
+        if self._written:
+            if self._written_dirs is None:
+                dirs: set[str] = set()
+                for f in self._written:
+                    d = os.path.dirname(f)
+                    while d not in dirs and d != os.path.dirname(d):
+                        dirs.add(d)
+                        d = os.path.dirname(d)
+                self._written_dirs = dirs
+            if path in self._written_dirs:
+                return True
+        return os.path.isdir(path)
+
+    def kustomization_file(self, d: str) -> str | None:
+        """The kustomization file of the directory ``d``, if any (:func:`kustomization_file`)."""
+        for n in KUSTOMIZATION_NAMES:  # in this order, as the disk is asked
+            p = os.path.join(d, n)
+            if p in self._written or os.path.isfile(p):
+                return p
+        return None
 
     def parsed(self, path: str) -> ParsedFile:
         got = self._parsed.get(path)
@@ -217,7 +264,7 @@ class Builder:
     def build_flux_path(self, path: str, flux: FluxOverrides) -> list[Obj]:
         """Objects of a Flux Kustomization's ``spec.path`` (existing or generated kustomization)."""
         d = self._inside(path, flux.origin)
-        if not os.path.isdir(d):
+        if not self.files.isdir(d):
             o = flux.origin
             raise BuildError(
                 f"kustomization path not found: {os.path.relpath(d, self.root)}",
@@ -226,7 +273,7 @@ class Builder:
                 o.column if o else 1,
                 "fix spec.path (it is relative to the repository root)",
             )
-        kfile = kustomization_file(d)
+        kfile = self.files.kustomization_file(d)
         if kfile is None:
             k = self._generated(d)
             kfile_shown = os.path.join(d, "kustomization.yaml")
@@ -240,7 +287,7 @@ class Builder:
     def build_dir(self, d: str) -> list[Obj]:
         """``kustomize build d`` (``d`` must hold a kustomization file)."""
         d = os.path.abspath(d)
-        kfile = kustomization_file(d)
+        kfile = self.files.kustomization_file(d)
         if kfile is None:
             raise BuildError(f"no kustomization file in {d}", d)
         return self._finish(self._build_k(self._load_kustomization(kfile), d, kfile, [], None))
@@ -277,7 +324,7 @@ class Builder:
                 full = os.path.join(dirpath, sub)
                 if sub in _EXCLUDED_DIRS:
                     continue
-                if kustomization_file(full) is not None:
+                if self.files.kustomization_file(full) is not None:
                     resources.append(os.path.relpath(full, d))
                 else:
                     keep.append(sub)
@@ -422,10 +469,10 @@ class Builder:
                 p = os.path.normpath(os.path.join(d, entry))
                 self._check_inside(p, kfile, entry)
                 self._no_cycle(p, kfile, entry)
-                if os.path.isfile(p):
+                if self.files.isfile(p):
                     objs.extend(self._load_file(p))
-                elif os.path.isdir(p):
-                    sub = kustomization_file(p)
+                elif self.files.isdir(p):
+                    sub = self.files.kustomization_file(p)
                     if sub is None:
                         line, col = _line_of(self.files, kfile, entry)
                         raise BuildError(
@@ -454,7 +501,7 @@ class Builder:
             p = os.path.normpath(os.path.join(d, entry))
             self._check_inside(p, kfile, entry)
             self._no_cycle(p, kfile, entry)
-            sub = kustomization_file(p) if os.path.isdir(p) else None
+            sub = self.files.kustomization_file(p) if self.files.isdir(p) else None
             if sub is None:
                 if flux is not None and flux.ignore_missing_components and not os.path.exists(p):
                     continue
@@ -477,7 +524,7 @@ class Builder:
     def _configuration(self, path: str, kfile: str, entry: str) -> None:
         """``nameReference`` entries of a kustomize ``configurations`` file (e.g. HelmRelease valuesFrom)."""
         self._check_inside(path, kfile, entry)
-        if not os.path.isfile(path):
+        if not self.files.isfile(path):
             line, col = _line_of(self.files, kfile, entry)
             raise BuildError(f"configuration {entry}: no such file", kfile, line, col)
         self.read.add(path)
@@ -655,7 +702,7 @@ class Builder:
 
     def _block(self, kfile: str, path: tuple[Any, ...]) -> FieldSource | None:
         """``path`` of the kustomization file ``kfile`` (None for a kustomization Flux generates)."""
-        if not os.path.isfile(kfile):
+        if not self.files.isfile(kfile):
             return None
         docs = self.files.parsed(kfile).documents
         return FieldSource(kfile, docs[0].start, docs[0].end, path) if docs else None
@@ -681,7 +728,7 @@ class Builder:
             ]
         path = os.path.normpath(os.path.join(d, value))
         self._check_inside(path, kfile, value)
-        if not os.path.isfile(path):
+        if not self.files.isfile(path):
             line, col = _line_of(self.files, kfile, value)
             raise BuildError(f"patch {value}: no such file", kfile, line, col)
         self.read.add(path)

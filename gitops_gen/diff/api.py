@@ -140,8 +140,10 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
             # the old tree is written by a forked child while this process compares the objects (creating
             # thousands of files is the kernel's time); when the child fails, it is written here
+            # each side's files by their path below ``root``, worked out once for all the steps below
+            old_placed, new_placed = _placed(old_out, old_files), _placed(new_out, new_files)
             many = len(old_files) >= FORK_MIN_FILES
-            writing = forked.start(lambda: _write_tree(root, old_out, old_files).is_dir()) if many else None
+            writing = forked.start(lambda: _write_tree(root, old_out, old_placed).is_dir()) if many else None
             try:
                 objects, parses = _compare(old_files, new_files, base)
                 wrote = writing.result() if writing is not None else None
@@ -150,14 +152,16 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                     writing.cancel()
             report = DiffReport(label, "working tree", objects)
             with _scratch_errors():
-                old_tree = _tree_at(root, old_out) if wrote is True else _write_tree(root, old_out, old_files)
+                old_tree = (
+                    _tree_at(root, old_out) if wrote is True else _write_tree(root, old_out, old_placed)
+                )
             new_tree = _tree_at(root, new_out)
             # what each side's tree holds, so that its lint need not read the files to know it
-            written = (_written(root, old_out, old_files), _written(root, new_out, new_files))
+            written = (_written(root, old_placed), _written(root, new_placed))
 
             def turn() -> list[Path]:
                 with _scratch_errors():
-                    return _turn_tree(root, (old_out, old_files), (new_out, new_files))
+                    return _turn_tree(root, (old_out, old_placed), (new_out, new_placed))
 
             deltas.add_deltas(
                 report,
@@ -268,9 +272,11 @@ def _tree_at(root: Path, out_rel: str) -> Path:
     return root.joinpath(*PurePosixPath(out_rel).parts)
 
 
-def _write_tree(root: Path, out_rel: str, files: Mapping[str, str]) -> Path:
+def _write_tree(root: Path, out_rel: str, placed: Mapping[str, str]) -> Path:
+    """Write a tree placed at ``out_rel`` below ``root`` (``placed``: its files as :func:`_placed`
+    gives them); where it sits."""
     tree = _tree_at(root, out_rel)
-    _write_files(root, _placed(out_rel, files).items())
+    _write_files(root, placed.items())
     tree.mkdir(parents=True, exist_ok=True)
     return tree
 
@@ -287,28 +293,31 @@ def _write_files(root: Path, placed: Iterable[tuple[str, str]]) -> list[Path]:
             os.makedirs(os.path.join(top, *head.split("/")) if head else top, exist_ok=True)
             made.add(head)
         target = os.path.join(top, *rel.split("/"))
-        with open(target, "w", encoding="utf-8") as fh:
+        with open(target, "w", encoding="utf-8", newline="") as fh:  # the text as given (read back as such)
             fh.write(text)
         out.append(Path(target))
     return out
 
 
-def _written(root: Path, out_rel: str, files: Mapping[str, str]) -> dict[str, str]:
-    """The text of each file :func:`_write_tree` (or :func:`_turn_tree`) writes below ``root``, by
-    its real absolute path (as a cluster view names it)."""
+def _written(root: Path, placed: Mapping[str, str]) -> dict[str, str]:
+    """The text of each file :func:`_write_tree` (or :func:`_turn_tree`) writes below ``root``
+    (``placed``: as :func:`_placed` gives them), by its real absolute path (as a cluster view names it)."""
     real = os.path.realpath(root)
-    return {os.path.join(real, *rel.split("/")): text for rel, text in _placed(out_rel, files).items()}
+    if os.sep == "/":  # placed paths are plain POSIX paths: joined as they are
+        top = real.rstrip("/") + "/"
+        return {top + rel: text for rel, text in placed.items()}
+    return {os.path.join(real, *rel.split("/")): text for rel, text in placed.items()}
 
 
 def _turn_tree(
     root: Path, old: tuple[str, Mapping[str, str]], new: tuple[str, Mapping[str, str]]
 ) -> list[Path]:
-    """Make the tree :func:`_write_tree` wrote at ``root`` (``old``: its place and files) exactly what
-    :func:`_write_tree` of ``new`` writes there: only the files that differ are written, those that
-    went are deleted, and so are the directories left empty (creating files is what costs on disk:
-    a change to one app rewrites a few files, not all). Returns the files written or deleted: every
-    other file is as it was."""
-    before, after = _placed(*old), _placed(*new)
+    """Make the tree :func:`_write_tree` wrote at ``root`` (``old``: its place and its files as
+    :func:`_placed` gives them) exactly what :func:`_write_tree` of ``new`` writes there: only the
+    files that differ are written, those that went are deleted, and so are the directories left empty
+    (creating files is what costs on disk: a change to one app rewrites a few files, not all).
+    Returns the files written or deleted: every other file is as it was."""
+    before, after = old[1], new[1]
     touched: list[Path] = []
     old_tree = _tree_at(root, old[0])
     emptied: set[Path] = {old_tree, *old_tree.parents}

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.budget import Analysis
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.model import ClusterView
+    from gitops_gen.cluster.view import Entry
     from gitops_gen.diff.objects import SharedParses
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.lint.engine import RawFinding
@@ -55,6 +56,7 @@ def lint_findings(
     views: list[ClusterView] | None = None,
     phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None,
     written: Mapping[str, str] | None = None,
+    entries: list[Entry] | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -68,7 +70,8 @@ def lint_findings(
     ``tree``'s clusters as :func:`views_of` built them (not built again); ``phase1``, the per-file
     results of another run at the same path, reused where nothing changed (``RunSettings.phase1``);
     ``written``, the text of ``tree``'s files by real path when the caller wrote them
-    (``RunSettings.written``).
+    (``RunSettings.written``); ``entries``, the Flux entry points :func:`clusters_of` found in ``tree``
+    (``RunSettings.entries``).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -83,6 +86,7 @@ def lint_findings(
         settings.options.capacity_baseline = baselines.get("") or next(iter(baselines.values()))
         settings.baselines = dict(baselines)
     settings.views = views
+    settings.entries = entries
     settings.phase1 = phase1
     settings.written = written
     result = lint_paths([tree], settings)
@@ -106,10 +110,15 @@ def _relative(file: str, tree: Path) -> str:
 def views_of(tree: Path, files: Files | None = None) -> list[ClusterView]:
     """The clusters of ``tree`` (none when it has no Flux entry point); ``files``: the parsed files
     to read them from (kept there for another build)."""
+    return clusters_of(tree, files)[1]
+
+
+def clusters_of(tree: Path, files: Files | None = None) -> tuple[list[Entry], list[ClusterView]]:
+    """:func:`views_of`, with the Flux entry points found in ``tree`` (its lint needs not look again)."""
     from gitops_gen.cluster.view import build_views, find_entries
 
     entries = find_entries(str(tree)) if tree.is_dir() else []
-    return build_views(entries, files) if entries else []
+    return entries, (build_views(entries, files) if entries else [])
 
 
 def analyses(tree: Path, specs: Specs | None, views: list[ClusterView]) -> dict[str, Analysis]:
@@ -246,9 +255,16 @@ def add_deltas(
     process lints the old side; the new side's, while it lints the new side."""
     from gitops_gen import forked
     from gitops_gen.cluster.kustomize import Files, parse_file
+    from gitops_gen.k8s.loader import ParsedFile
 
-    parsed = Files(functools.partial(parse_file, known=parses.take) if parses is not None else None)
-    old_views = views_of(old_tree, parsed)
+    known = parses.take if parses is not None else None
+
+    def parser(path: str) -> ParsedFile:  # a file this side wrote is not read back
+        return parse_file(path, known, parsed.written.get(path))
+
+    parsed = Files(parser)
+    parsed.written = written[0] or {}
+    old_entries, old_views = clusters_of(old_tree, parsed)
     # the old side's budget is only read by the new side: with clusters (objects in memory, nothing read
     # from the tree, which ``between`` changes), it is computed in a forked child while this process
     # lints the old side and builds the new side's clusters; else here, now
@@ -271,14 +287,16 @@ def add_deltas(
             views=old_views,
             phase1=phase1,
             written=written[0],
+            entries=old_entries,
         )
         old_files = files_clusters(old_tree, old_views, written[0] is not None)
         touched = between() if between is not None else None
         if touched is None:
-            parsed = Files(parsed.parser)  # another tree, or files changed in place: nothing known the same
+            parsed = Files(parser)  # another tree, or files changed in place: nothing known the same
         else:
             parsed.forget(touched)
-        new_views = views_of(new_tree, parsed)
+        parsed.written = written[1] or {}
+        new_entries, new_views = clusters_of(new_tree, parsed)
         old = old_budget.value()  # a failed child's is computed here, from the views as it would have
         # each cluster's lint blames a capacity overflow on what the change grew in that cluster
         baselines = {name: b[1] for name, b in old.items()}
@@ -296,6 +314,7 @@ def add_deltas(
             views=new_views,
             phase1=phase1,
             written=written[1],
+            entries=new_entries,
         )
         new = new_budget.value()
         if new_specs is not None:  # findings of the change name the spec key that set the value

@@ -345,6 +345,25 @@ def read_file(
     return decode(data, display)
 
 
+def check_text(
+    text: str, display: str, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, FileProblem | None]:
+    """What :func:`read_file` gives for a file the caller wrote with ``text`` as UTF-8 (``diff``'s
+    scratch trees), without reading it back: the same size limit and decoding checks."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold it
+        return None, FileProblem(f"not UTF-8 text: {exc.reason}", 1, 1)
+    if len(data) > limits.max_file_bytes:
+        return None, FileProblem(
+            f"file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,}",
+            1,
+            1,
+            "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
+        )
+    return decode(data, display)
+
+
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 

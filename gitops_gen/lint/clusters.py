@@ -35,12 +35,15 @@ class Plan:
         return sorted({e.root for e in self.entries})
 
 
-def plan(paths: list[Path], cluster_dirs: list[Path]) -> Plan | None:
-    """Cluster mode for these paths, or None for plain file mode."""
+def plan(paths: list[Path], cluster_dirs: list[Path], found: list[Entry] | None = None) -> Plan | None:
+    """Cluster mode for these paths, or None for plain file mode; ``found``: the entry points of
+    ``paths`` when the caller found them already (``find_entries``)."""
     from gitops_gen.cluster.view import entry_for_dir, find_entries
 
     if any(not p.is_dir() for p in paths):
         return None  # explicit files (the pre-commit hook): plain file mode
+    if found is not None and not cluster_dirs:
+        return Plan(list(found)) if found else None
     if cluster_dirs:
         for d in cluster_dirs:
             if not d.is_dir():

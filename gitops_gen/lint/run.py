@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import NodePlan
     from gitops_gen.cluster.kustomize import Files
     from gitops_gen.cluster.model import ClusterView
+    from gitops_gen.cluster.view import Entry
     from gitops_gen.lint.cache import ResultCache
     from gitops_gen.spec.files import SpecDocs
 
@@ -72,6 +73,8 @@ class RunSettings:
     baselines: dict[str, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
     # diff: the views of the paths' clusters, already built for the budget (not built again)
     views: list[ClusterView] | None = None
+    # diff: the Flux entry points of the paths, found for those views (the paths are not walked again)
+    entries: list[Entry] | None = None
     # diff: phase-1 results by task (see _memo_keys), shared by the runs on its two sides; a file
     # the change left as it was (same path, bytes, objects and options) is not analysed again
     phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None
@@ -140,7 +143,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     if not settings.build and not settings.plain and all(p.is_dir() for p in paths):
         from gitops_gen.lint import clusters
 
-        the_plan = clusters.plan(paths, settings.clusters)
+        the_plan = clusters.plan(paths, settings.clusters, settings.entries)
         if the_plan is not None:
             from gitops_gen.lint.cache import ResultCache
 
