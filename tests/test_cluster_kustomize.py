@@ -464,6 +464,8 @@ def test_files_a_caller_wrote_are_known_without_asking_the_disk(
     assert [o.body for o in known] == [o.body for o in plain] and known
     assert not [p for p in asked if p in written or p == str(tmp_path / "app")], asked
     assert files.isfile(str(tmp_path / "app/deploy.yaml")) and files.isdir(str(tmp_path / "app"))
+    assert not files.isfile(str(tmp_path / "app")) and not files.isdir(str(tmp_path / "app/deploy.yaml"))
+    assert not [p for p in asked if p in written or p == str(tmp_path / "app")], asked
     assert files.isdir(str(tmp_path / "other")) and not files.isfile(str(tmp_path / "nothing.yaml"))
     assert files.kustomization_file(str(tmp_path / "other")) == str(tmp_path / "other/Kustomization")
     assert files.kustomization_file(str(tmp_path / "both")) == str(tmp_path / "both/kustomization.yaml")
@@ -477,8 +479,11 @@ def test_files_a_caller_wrote_are_known_without_asking_the_disk(
         b"\xef\xbb\xbfa: 1\n",  # a byte order mark
         b"a: 1\x00\n",  # binary
         "caf\u00e9: \u2603\n".encode(),
-        b"x" * 65,  # over the limit below
+        b"x" * 20_001,  # over the limit below
+        "é".encode() * 9_000,  # under it in characters, over it in bytes
         b"",
+        b"a: 1\n" * 2_000 + b"\x00",  # a NUL past the bytes looked at
+        "é".encode() * 5_000 + b"\x00",  # the same, past them in bytes, not in characters
     ],
 )
 def test_a_written_text_is_checked_as_reading_its_file_would(tmp_path: Path, data: bytes) -> None:
@@ -487,7 +492,7 @@ def test_a_written_text_is_checked_as_reading_its_file_would(tmp_path: Path, dat
 
     path = tmp_path / "f.yaml"
     path.write_bytes(data)
-    limits = Limits(max_file_bytes=64)
+    limits = Limits(max_file_bytes=20_000)
     assert check_text(data.decode("utf-8"), str(path), limits=limits) == read_file(
         path, str(path), limits=limits
     )

@@ -152,24 +152,33 @@ class Files:
         self._written, self._written_dirs = texts, None
 
     def isfile(self, path: str) -> bool:
-        """``os.path.isfile``, answered without a system call for a file in :attr:`written`."""
-        return path in self._written or os.path.isfile(path)
+        """``os.path.isfile``, answered without a system call for a file in :attr:`written` or a
+        directory holding one."""
+        if path in self._written:
+            return True
+        return not (self._written and path in self._dirs()) and os.path.isfile(path)
 
     def isdir(self, path: str) -> bool:
         """``os.path.isdir``, answered without a system call for a directory holding a file in
-        :attr:`written`."""
+        :attr:`written` or for such a file."""
         if self._written:
-            if self._written_dirs is None:
-                dirs: set[str] = set()
-                for f in self._written:
-                    d = os.path.dirname(f)
-                    while d not in dirs and d != os.path.dirname(d):
-                        dirs.add(d)
-                        d = os.path.dirname(d)
-                self._written_dirs = dirs
-            if path in self._written_dirs:
+            if path in self._dirs():
                 return True
+            if path in self._written:
+                return False
         return os.path.isdir(path)
+
+    def _dirs(self) -> set[str]:
+        """Every directory above a file of :attr:`written`."""
+        if self._written_dirs is None:
+            dirs: set[str] = set()
+            for f in self._written:
+                d = os.path.dirname(f)
+                while d not in dirs and d != os.path.dirname(d):
+                    dirs.add(d)
+                    d = os.path.dirname(d)
+            self._written_dirs = dirs
+        return self._written_dirs
 
     def kustomization_file(self, d: str) -> str | None:
         """The kustomization file of the directory ``d``, if any (:func:`kustomization_file`)."""

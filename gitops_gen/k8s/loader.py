@@ -350,6 +350,8 @@ def check_text(
 ) -> tuple[str | None, FileProblem | None]:
     """What :func:`read_file` gives for a file the caller wrote with ``text`` as UTF-8 (``diff``'s
     scratch trees), without reading it back: the same size limit and decoding checks."""
+    if text.isascii() and len(text) <= limits.max_file_bytes and "\x00" not in text[:8192]:
+        return text, None  # one byte per character, no byte order mark: decoding gives it back
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold it

@@ -509,8 +509,8 @@ def run_phase1(
         done = [analyze_file(t, options) for t in tasks]
         forget()
         return done
-    for t in tasks:
-        t.data = None  # workers read the files themselves (cheaper than sending the bytes)
+    # the workers are forked with the tasks (nothing is sent): a task's bytes read already (callers keep
+    # a bounded amount, see run.run_cached) are not read again; the others are read by the workers
     import marshal
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
