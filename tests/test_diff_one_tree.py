@@ -395,3 +395,15 @@ def test_placed_paths_read_as_pathlib_reads_them() -> None:
         "out/a/d.yaml": "a/./d.yaml",
     }
     assert api._placed("", {"x/y.yaml": "t"}) == {"x/y.yaml": "t"}
+
+
+def test_importing_ahead_starts_no_thread() -> None:
+    """diff imports what its lint needs while a forked child reads the specs; a thread started by
+    an import would stop every later fork (forked.worthwhile), so none may be."""
+    import threading
+
+    deltas.prepare()
+    assert threading.active_count() == 1
+    from gitops_gen.lint.registry import rules
+
+    assert rules()  # the registry is built

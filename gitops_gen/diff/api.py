@@ -119,6 +119,8 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             from gitops_gen.render.engine import RenderMemo
             from gitops_gen.spec.loader import SpecMemo, load_specs
 
+            if ahead is not None:
+                deltas.prepare()  # the child is reading: import what comes later meanwhile
             memo = SpecMemo()  # the files the change left alone are validated once
             preread = ahead.result() if ahead is not None else None
             old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo, preread=preread)

@@ -195,14 +195,15 @@ def lint_clusters(
         counted += len(views[-1].files)
     plain: list[str] = []
     roots = [r + os.sep for r in the_plan.roots]
+    absolute = [(f, os.path.abspath(f)) for f in files]
     for root in the_plan.roots:
-        mine = [f for f in files if os.path.abspath(f).startswith(root + os.sep)]
+        mine = [f for f, a in absolute if a.startswith(root + os.sep)]
         root_views = [v for v, e in zip(views, the_plan.entries, strict=True) if e.root == root]
         orphan_findings, orphans = not_applied(mine, root_views, root, cwd)
         findings.extend(orphan_findings)
         if all_files:
             plain.extend(orphans)
-    plain.extend(f for f in files if not any(os.path.abspath(f).startswith(r) for r in roots))
+    plain.extend(f for f, a in absolute if not any(a.startswith(r) for r in roots))
     if plain:
         f, ign, n, nfiles = run(plain_tasks(sorted(plain)), None)
         findings.extend(f)

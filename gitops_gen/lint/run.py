@@ -486,8 +486,11 @@ def task_sizes(tasks: list[Task]) -> list[int]:
     """Bytes of each task's input (0 when it cannot be read: the read reports why)."""
     sizes = []
     for t in tasks:
+        if t.text is not None or t.data is not None:  # given, or read already
+            sizes.append(len(t.text) if t.text is not None else len(t.data or b""))
+            continue
         try:
-            sizes.append(os.stat(t.path).st_size if t.text is None else len(t.text))
+            sizes.append(os.stat(t.path).st_size)
         except OSError:
             sizes.append(0)
     return sizes
