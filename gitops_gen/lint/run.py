@@ -346,7 +346,9 @@ def _memo_keys(
 
     from gitops_gen.yamlio import DEFAULT_LIMITS
 
-    settings = repr(dataclasses.replace(options, capacity_baseline=None)).encode()
+    settings = hashlib.blake2b(
+        repr(dataclasses.replace(options, capacity_baseline=None)).encode(), digest_size=16
+    )
     out: list[bytes | None] = []
     for t in tasks:
         if t.objects is None or t.text is not None:
@@ -366,15 +368,14 @@ def _memo_keys(
             if text is None:
                 with open(t.path, "rb") as fh:
                     data = fh.read()
-            objects = marshal.dumps([tuple(o) for o in t.objects], 2)  # 2: by value (no shared refs)
+            # one serialisation of everything else it depends on (2: by value, no shared references)
+            blob = marshal.dumps((t.display, t.role, t.cluster, data, [tuple(o) for o in t.objects]), 2)
         except (OSError, ValueError):  # unreadable (phase 1 says so), or not plain data
             out.append(None)
             continue
         t.data = data
-        h = hashlib.blake2b(settings, digest_size=16)
-        for part in (t.display.encode(), t.role.encode(), t.cluster.encode(), data, objects):
-            h.update(len(part).to_bytes(8, "little"))
-            h.update(part)
+        h = settings.copy()
+        h.update(blob)
         out.append(h.digest())
     return out
 
