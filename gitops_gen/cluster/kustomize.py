@@ -25,7 +25,7 @@ import json
 import marshal
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,12 +181,8 @@ class Files:
         return self._written_dirs
 
     def kustomization_file(self, d: str) -> str | None:
-        """The kustomization file of the directory ``d``, if any (:func:`kustomization_file`)."""
-        for n in KUSTOMIZATION_NAMES:  # in this order, as the disk is asked
-            p = os.path.join(d, n)
-            if p in self._written or os.path.isfile(p):
-                return p
-        return None
+        """:func:`kustomization_file` of ``d``, the files in :attr:`written` known to exist."""
+        return kustomization_file(d, self._written)
 
     def parsed(self, path: str) -> ParsedFile:
         got = self._parsed.get(path)
@@ -226,10 +222,12 @@ def is_remote(entry: str) -> bool:
     return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "git::", "gh:"))
 
 
-def kustomization_file(d: str) -> str | None:
+def kustomization_file(d: str, known: Container[str] = ()) -> str | None:
+    """The kustomization file of the directory ``d`` (kustomize's names, in its order), if any;
+    ``known``: files known to exist (not asked of the disk)."""
     for n in KUSTOMIZATION_NAMES:
         p = os.path.join(d, n)
-        if os.path.isfile(p):
+        if p in known or os.path.isfile(p):
             return p
     return None
 
