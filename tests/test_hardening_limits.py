@@ -301,3 +301,22 @@ def test_manifest_reader_does_not_wait_on_a_fifo(tmp_path: Path) -> None:
     assert text is None and problem is not None and "not a regular file" in problem.message
     text, problem = read_file(tmp_path / "missing.yaml", "missing.yaml")
     assert text is None and problem is not None and problem.message.startswith("cannot read:")
+
+
+def test_file_bytes_reads_regular_files_only_within_the_limit(tmp_path: Path) -> None:
+    """The phase-2 marker scan (image automation) reads whole files: never a FIFO (it would block),
+    a device (it would never end), a directory, or a file over the limit."""
+    from gitops_gen.k8s.loader import file_bytes
+
+    ok = tmp_path / "ok.yaml"
+    ok.write_bytes(b'a: 1 # {"$imagepolicy": "x:y"}\n')
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"x" * 65)
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with watchdog(20):
+        assert file_bytes(str(ok)) == ok.read_bytes()
+        assert file_bytes(str(big), Limits(max_file_bytes=64)) is None
+        assert file_bytes(str(big), Limits(max_file_bytes=65)) == b"x" * 65
+        for special in (fifo, Path("/dev/zero"), tmp_path, tmp_path / "missing.yaml"):
+            assert file_bytes(str(special)) is None

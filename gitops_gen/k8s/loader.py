@@ -366,6 +366,22 @@ def check_text(
     return decode(data, display)
 
 
+def file_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes | None:
+    """The bytes of the regular file ``path`` (opened as :func:`read_file` opens it), or None when it
+    cannot be read, is not a regular file or is over ``limits.max_file_bytes``."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        return _read_at_most(fd, st.st_size, limits.max_file_bytes) if stat.S_ISREG(st.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 

@@ -24,18 +24,15 @@ ImageUpdateAutomation's GitRepository exists are checked by ``flux-refs``.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_gen.k8s.loader import read_file
+from gitops_gen.k8s.loader import file_bytes, read_file
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS
 from gitops_gen.lint.model import Context, Hit, Severity
-from gitops_gen.yamlio import DEFAULT_LIMITS
 
 ID = "image-automation"
 SEVERITY = "error"
@@ -101,14 +98,8 @@ def _markers(ctx: Context) -> dict[int, list[tuple[int, str, str | None]]]:
 
 def _may_have_markers(file: str) -> bool:
     """Whether ``file``'s bytes hold a marker at all (most do not: then it is not decoded)."""
-    try:
-        st = os.stat(file)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > DEFAULT_LIMITS.max_file_bytes:
-            return True  # read_file says what is wrong with it
-        with open(file, "rb") as fh:
-            return b"$imagepolicy" in fh.read()
-    except OSError:
-        return True
+    data = file_bytes(file)
+    return data is None or b"$imagepolicy" in data  # None: read_file says what is wrong with it
 
 
 def _path_of(body: Any, value: str, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
