@@ -407,3 +407,34 @@ def test_importing_ahead_starts_no_thread() -> None:
     from gitops_gen.lint.registry import rules
 
     assert rules()  # the registry is built
+
+
+def test_the_views_take_the_written_text_and_a_linked_scratch_reads_the_disk(
+    changed_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cluster views of the trees diff wrote read none of their files back (their text is known);
+    when the scratch directory is reached through a link, the views name the files by a path the written
+    map does not hold, ask the disk, and the report is the same."""
+    from gitops_gen.cluster import kustomize
+
+    monkeypatch.chdir(changed_repo)
+    read = kustomize.read_file
+    reads: list[str] = []
+
+    def counted(path: Any, display: str, **kwargs: Any) -> Any:
+        reads.append(str(path))
+        return read(path, display, **kwargs)
+
+    monkeypatch.setattr(kustomize, "read_file", counted)
+    want = api.diff_specs("HEAD", Path("specs"), Path("output"))
+    assert reads == []
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "link"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "link"))
+    got = api.diff_specs("HEAD", Path("specs"), Path("output"))
+    assert reads and all(str(tmp_path / "link") in p for p in reads)
+    for fmt in api.FORMATS:
+        assert render_report(got, fmt) == render_report(want, fmt), fmt
+    assert list(real.iterdir()) == []  # the scratch trees are gone
