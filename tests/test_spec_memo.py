@@ -3,6 +3,7 @@ before is not read or validated again, and the result is the same as loading wit
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -71,3 +72,68 @@ def test_a_file_with_a_problem_is_not_kept(tmp_path: Path) -> None:
         load_specs(new, memo=memo)
     assert "bogusField" in str(second.value) and "new" in str(second.value)
     assert "old" in str(first.value)
+
+
+def _walked_spec_files(specs_dir: Path) -> list[Path]:
+    """The spec files as ``os.walk`` and pathlib list them (hidden names skipped, links to
+    directories not followed, links to files followed): what ``spec_files`` must give."""
+    files: list[Path] = []
+    for dirpath, dirs, names in os.walk(specs_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for n in names:
+            p = Path(dirpath) / n
+            if p.suffix in (".yaml", ".yml") and not n.startswith(".") and p.is_file():
+                files.append(p)
+    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
+
+
+def test_spec_files_are_listed_as_a_walk_lists_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_gen.spec.files import spec_files
+
+    specs = tmp_path / "specs"
+    for rel in (
+        "platform.yaml",
+        "apps/a.yaml",
+        "apps/b.yml",
+        "apps/c.txt",
+        "apps/deep/er/d.yaml",
+        ".hidden/x.yaml",
+        "apps/.e.yaml",
+        "apps/UPPER.YAML",
+        "z/a-b.yaml",
+        "z/a.yaml",
+        "z/a_b.yaml",
+    ):
+        (specs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (specs / rel).write_text("kind: App\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.yaml").write_text("kind: App\n")
+    (specs / "linked-dir").symlink_to(outside, target_is_directory=True)  # listed, not walked into
+    (specs / "apps/linked.yaml").symlink_to(outside / "o.yaml")  # a link to a file: a file
+    (specs / "apps/broken.yaml").symlink_to(tmp_path / "missing.yaml")
+    (specs / "apps/dir.yaml").mkdir()  # a directory named like a spec
+    for given in (specs, Path(str(specs) + "/"), specs.relative_to(tmp_path)):
+        monkeypatch.chdir(tmp_path)
+        assert spec_files(given) == _walked_spec_files(given)
+    assert [p.relative_to(specs).as_posix() for p in spec_files(specs)] == [
+        "apps/a.yaml",
+        "apps/b.yml",
+        "apps/deep/er/d.yaml",
+        "apps/linked.yaml",
+        "platform.yaml",
+        "z/a-b.yaml",
+        "z/a.yaml",
+        "z/a_b.yaml",
+    ]
+    scandir = os.scandir
+
+    def refused(path: str) -> object:  # a directory that cannot be listed (chmod 0 does not stop root)
+        if path.endswith("deep"):
+            raise PermissionError(13, "Permission denied", path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    with pytest.raises(UserError, match="cannot read directory") as info:
+        spec_files(specs)
+    assert info.value.problems[0].location.file.endswith("deep")

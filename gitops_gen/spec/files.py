@@ -201,11 +201,30 @@ def spec_files(specs_dir: Path) -> list[Path]:
             str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
         )
 
-    files: list[Path] = []
-    for dirpath, dirs, names in os.walk(specs_dir, onerror=unreadable):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for n in names:
-            p = Path(dirpath) / n
-            if p.suffix in SPEC_SUFFIXES and not n.startswith(".") and p.is_file():
-                files.append(p)
-    return sorted(files, key=lambda p: p.relative_to(specs_dir).as_posix())
+    # os.walk's walk (links to directories not followed, hidden names skipped) on the directory entries
+    # themselves: their types come with the listing, and the sort key is built on the way down
+    files: list[tuple[str, Path]] = []  # (path below specs_dir, POSIX; the file)
+    pending = [(str(specs_dir), "")]
+    while pending:
+        top, below = pending.pop()
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            unreadable(exc)
+            raise  # unreadable raised already
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        pending.append((entry.path, f"{below}{name}/"))
+                    continue
+                if name.endswith(SPEC_SUFFIXES) and entry.is_file():
+                    files.append((f"{below}{name}", Path(entry.path)))
+            except OSError:
+                continue  # gone, or unreadable metadata: os.walk and Path.is_file skip it too
+    files.sort(key=lambda f: f[0])
+    return [p for _, p in files]
