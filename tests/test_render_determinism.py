@@ -100,3 +100,14 @@ def test_output_has_no_timestamps_or_absolute_paths(repo_root: Path) -> None:
     for rel, text in files.items():
         assert "\r" not in text and "\t" not in text and text.endswith("\n"), rel
         assert not any(line != line.rstrip() for line in text.splitlines()), f"trailing spaces in {rel}"
+
+
+def test_templates_see_the_environment_globals_through_one_plain_dict() -> None:
+    """The renderer's environment gives each template its globals as a dict (jinja2's ChainMap is
+    copied item by item on every render); the globals, and a template's own, are all still there."""
+    from gitops_gen.render.engine import environment
+
+    env = environment()
+    template = env.get_template("deployment.yaml.j2")
+    assert type(template.globals) is dict and set(env.globals) <= set(template.globals)
+    assert env.from_string("{{ range(3) | list }} {{ x }}", globals={"x": "own"}).render() == "[0, 1, 2] own"

