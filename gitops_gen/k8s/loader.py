@@ -316,6 +316,36 @@ def read_file(
     Opened without blocking (a FIFO would wait for a writer) and checked on the open file: a regular
     file of at most ``limits.max_file_bytes`` is read, anything else is a problem. One path lookup and
     no file object: this runs once per file of a lint."""
+    data, problem = _read_bytes(path, limits)
+    if data is None:
+        return None, problem
+    return decode(data, display)
+
+
+def file_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes | None:
+    """The bytes of the regular file ``path`` (opened as :func:`read_file` opens it), or None when it
+    cannot be read, is not a regular file or is over ``limits.max_file_bytes``."""
+    return _read_bytes(path, limits)[0]
+
+
+def check_text(
+    text: str, display: str, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, FileProblem | None]:
+    """What :func:`read_file` gives for a file the caller wrote with ``text`` as UTF-8 (``diff``'s
+    scratch trees), without reading it back: the same size limit and decoding checks."""
+    if text.isascii() and len(text) <= limits.max_file_bytes and "\x00" not in text[:8192]:
+        return text, None  # one byte per character, no byte order mark: decoding gives it back
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold it
+        return None, FileProblem(f"not UTF-8 text: {exc.reason}", 1, 1)
+    if len(data) > limits.max_file_bytes:
+        return None, _too_big(len(data), limits)
+    return decode(data, display)
+
+
+def _read_bytes(path: Path | str, limits: Limits) -> tuple[bytes | None, FileProblem | None]:
+    """The bytes of a regular file of at most ``limits.max_file_bytes``, else the problem."""
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
@@ -331,55 +361,21 @@ def read_file(
             )
         data = _read_at_most(fd, st.st_size, limits.max_file_bytes)
         if data is None:
-            size = max(st.st_size, limits.max_file_bytes + 1)
-            return None, FileProblem(
-                f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
-                1,
-                1,
-                "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
-            )
+            return None, _too_big(max(st.st_size, limits.max_file_bytes + 1), limits)
+        return data, None
     except OSError as exc:
         return None, FileProblem(f"cannot read: {exc.strerror or exc}", 1, 1)
     finally:
         os.close(fd)
-    return decode(data, display)
 
 
-def check_text(
-    text: str, display: str, *, limits: Limits = DEFAULT_LIMITS
-) -> tuple[str | None, FileProblem | None]:
-    """What :func:`read_file` gives for a file the caller wrote with ``text`` as UTF-8 (``diff``'s
-    scratch trees), without reading it back: the same size limit and decoding checks."""
-    if text.isascii() and len(text) <= limits.max_file_bytes and "\x00" not in text[:8192]:
-        return text, None  # one byte per character, no byte order mark: decoding gives it back
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold it
-        return None, FileProblem(f"not UTF-8 text: {exc.reason}", 1, 1)
-    if len(data) > limits.max_file_bytes:
-        return None, FileProblem(
-            f"file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,}",
-            1,
-            1,
-            "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
-        )
-    return decode(data, display)
-
-
-def file_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes | None:
-    """The bytes of the regular file ``path`` (opened as :func:`read_file` opens it), or None when it
-    cannot be read, is not a regular file or is over ``limits.max_file_bytes``."""
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        return _read_at_most(fd, st.st_size, limits.max_file_bytes) if stat.S_ISREG(st.st_mode) else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+def _too_big(size: int, limits: Limits) -> FileProblem:
+    return FileProblem(
+        f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
+        1,
+        1,
+        "split it, or raise the limit with GITOPS_GEN_MAX_FILE_BYTES",
+    )
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
