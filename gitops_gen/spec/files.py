@@ -196,11 +196,6 @@ def spec_files(specs_dir: Path) -> list[Path]:
     if specs_dir.is_file():
         return [specs_dir]
 
-    def unreadable(exc: OSError) -> None:
-        raise UserError.at(
-            str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
-        )
-
     # os.walk's walk (links to directories not followed, hidden names skipped) on the directory entries
     # themselves: their types come with the listing, and the sort key is built on the way down
     files: list[tuple[str, Path]] = []  # (path below specs_dir, POSIX; the file)
@@ -211,8 +206,9 @@ def spec_files(specs_dir: Path) -> list[Path]:
             with os.scandir(top) as listing:
                 entries = list(listing)
         except OSError as exc:
-            unreadable(exc)
-            raise  # unreadable raised already
+            raise UserError.at(
+                str(exc.filename), f"cannot read directory: {exc.strerror or exc}", hint="fix its permissions"
+            ) from None
         for entry in entries:
             name = entry.name
             if name.startswith("."):
