@@ -487,8 +487,9 @@ def task_sizes(tasks: list[Task]) -> list[int]:
     """Bytes of each task's input (0 when it cannot be read: the read reports why)."""
     sizes = []
     for t in tasks:
-        if t.text is not None or t.data is not None:  # given, or read already
-            sizes.append(len(t.text) if t.text is not None else len(t.data or b""))
+        given = t.text if t.text is not None else t.data  # given, or read already
+        if given is not None:
+            sizes.append(len(given))
             continue
         try:
             sizes.append(os.stat(t.path).st_size)
