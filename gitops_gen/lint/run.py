@@ -342,8 +342,8 @@ def _memo_keys(
     wrote to that path), its role, cluster and objects, and the options but the capacity baseline
     (only the cross-object capacity rules read it). None: not memoised."""
     import dataclasses
-    import stat
 
+    from gitops_gen.k8s.loader import file_bytes
     from gitops_gen.yamlio import DEFAULT_LIMITS
 
     settings = hashlib.blake2b(
@@ -355,22 +355,22 @@ def _memo_keys(
             out.append(None)
             continue
         text = written.get(t.path) if written is not None else None
-        try:
-            if text is not None:
+        if text is None:
+            data = file_bytes(t.path)  # None: not a regular file, too big or unreadable
+        else:
+            try:
                 data = text.encode("utf-8")  # the bytes diff wrote (api._write_files: UTF-8)
-                size = len(data)
-            else:
-                st = os.stat(t.path)
-                size = st.st_size if stat.S_ISREG(st.st_mode) else -1
-            if not 0 <= size <= DEFAULT_LIMITS.max_file_bytes:
-                out.append(None)  # phase 1 reports why it is not read
-                continue
-            if text is None:
-                with open(t.path, "rb") as fh:
-                    data = fh.read()
+            except UnicodeEncodeError:
+                data = None
+            if data is not None and len(data) > DEFAULT_LIMITS.max_file_bytes:
+                data = None
+        if data is None:
+            out.append(None)  # phase 1 reports why it is not read
+            continue
+        try:
             # one serialisation of everything else it depends on (2: by value, no shared references)
             blob = marshal.dumps((t.display, t.role, t.cluster, data, [tuple(o) for o in t.objects]), 2)
-        except (OSError, ValueError):  # unreadable (phase 1 says so), or not plain data
+        except ValueError:  # not plain data
             out.append(None)
             continue
         t.data = data
