@@ -87,7 +87,7 @@ def lint_findings(
     each workload of the base requested, per cluster (``""``: manifests without a Flux entry point), so
     that a capacity overflow is blamed on what the change grew in that cluster; ``platforms``, when
     given, are ``specs_dir``'s platforms already loaded (not read again); ``views``, when given, are
-    ``tree``'s clusters as :func:`views_of` built them (not built again); ``phase1``, the per-file
+    ``tree``'s clusters as :func:`clusters_of` built them (not built again); ``phase1``, the per-file
     results of another run at the same path, reused where nothing changed (``RunSettings.phase1``);
     ``written``, the text of ``tree``'s files by real path when the caller wrote them
     (``RunSettings.written``); ``entries``, the Flux entry points :func:`clusters_of` found in ``tree``
@@ -127,14 +127,10 @@ def _relative(file: str, tree: Path) -> str:
     return file
 
 
-def views_of(tree: Path, files: Files | None = None) -> list[ClusterView]:
-    """The clusters of ``tree`` (none when it has no Flux entry point); ``files``: the parsed files
-    to read them from (kept there for another build)."""
-    return clusters_of(tree, files)[1]
-
-
 def clusters_of(tree: Path, files: Files | None = None) -> tuple[list[Entry], list[ClusterView]]:
-    """:func:`views_of`, with the Flux entry points found in ``tree`` (its lint needs not look again)."""
+    """The Flux entry points of ``tree`` and the view of each of its clusters (none when it has no
+    entry point; its lint takes both, not looking again); ``files``: the parsed files to read them from
+    (kept there for another build)."""
     from gitops_gen.cluster.view import build_views, find_entries
 
     entries = find_entries(str(tree)) if tree.is_dir() else []
