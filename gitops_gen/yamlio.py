@@ -195,6 +195,55 @@ def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
     return None
 
 
+#: block nesting a native parser is trusted with: yaml_rs overflows its stack (the process ends with
+#: SIGSEGV, no exception) at 10,000-15,000 levels of compact block collections (``- - - ... x``)
+NATIVE_SAFE_DEPTH = 2000
+_SAFE_INDENT = "\n" + " " * (NATIVE_SAFE_DEPTH // 4)  # a substring search
+_BLOCK_PREFIX = re.compile(r"^( *)((?:[-?][ \t]+)*)", re.M)
+
+
+def native_depth_hazard(text: str, max_depth: int) -> tuple[int, int, str] | None:
+    """``None`` when ``text`` cannot nest deeper than :data:`NATIVE_SAFE_DEPTH` levels in block style,
+    so that a native parser (yaml_rs) can be given it; else (line, column, problem) when it nests deeper
+    than ``max_depth`` or is not YAML, as an iterative reader (libyaml's events) finds; else ``None``.
+
+    Flow collections (``[[[``) are bounded by yaml_rs itself. Block nesting costs a column a level of
+    indentation (a sequence may sit at its key's column: two levels per indentation step) or two
+    characters a level of compact collections on one line (``- - -``, ``? ? ?``, YAML 1.2 6.1 and 8.2.1).
+    So a text with few ``- ``/``? `` and no line indented by a quarter of the bound is safe without
+    looking further (two substring counts: most files); else each line's indentation and compact
+    indicators bound the depth, and only a text over the bound is read for its real depth."""
+    units = text.count("- ") + text.count("? ")
+    if units < NATIVE_SAFE_DEPTH // 2 and _SAFE_INDENT not in text and not text.startswith(_SAFE_INDENT[1:]):
+        return None
+    bound = 0
+    for m in _BLOCK_PREFIX.finditer(text):
+        bound = max(bound, 2 * len(m.group(1)) + m.group(2).count("-") + m.group(2).count("?") + 2)
+    if bound <= NATIVE_SAFE_DEPTH:
+        return None
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):  # events one at a time: no recursion
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    start = event.start_mark
+                    where = (start.line + 1, start.column + 1) if start is not None else (1, 1)
+                    return (*where, f"nesting deeper than {max_depth} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return (*where, f"invalid YAML: {(exc.problem or exc.context or 'syntax error').strip()}")
+    except yaml.YAMLError as exc:
+        return (1, 1, f"invalid YAML: {exc}")
+    return None
+
+
 _COLLECTION_TAGS = {
     "map": "MappingNode",
     "set": "MappingNode",

@@ -104,6 +104,49 @@ def test_deep_nesting_in_manifest_is_reported_by_lint(tmp_path: Path, depth: int
     assert "deep.yaml:" in outcome.text
 
 
+@pytest.mark.parametrize(
+    ("chain", "levels"),
+    [("- ", 20_000), ("? ", 20_000), ("- ? ", 10_000), ("-  ", 1_900), ("- ", DEFAULT_LIMITS.max_depth + 5)],
+)
+def test_compact_block_nesting_is_reported_not_a_crash(tmp_path: Path, chain: str, levels: int) -> None:
+    """``- - - ... x`` nests a level every two characters: at about 10,000 levels the native YAML parser
+    overflows its stack and the process died (SIGSEGV, no message). Run as a process: a crash is seen."""
+    target = tmp_path / "deep.yaml"
+    target.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nitems:\n" + chain * levels + "x\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_gen", "lint", "--no-cache", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode in (1, 2), (proc.returncode, proc.stderr[-500:])
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "deep.yaml:" in proc.stdout and "nesting deeper than" in proc.stdout, proc.stdout
+
+
+def test_deep_indentation_that_nests_little_is_read() -> None:
+    """The depth guard reads a text whose lines could nest deep (a line indented by thousands of spaces)
+    for its real depth: a block scalar holding such a line is a two-level document, read as it is."""
+    from gitops_gen.k8s.loader import parse_text
+    from gitops_gen.yamlio import NATIVE_SAFE_DEPTH, native_depth_hazard
+
+    line = " " * (NATIVE_SAFE_DEPTH * 2) + "x"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  k: |\n" + f"    y\n    {line}\n"
+    assert native_depth_hazard(text, DEFAULT_LIMITS.max_depth) is None
+    parsed = parse_text(text)
+    assert not parsed.problems
+    assert parsed.documents[0].body["data"]["k"] == f"y\n{line}\n"
+    assert native_depth_hazard("- " * 3000 + "x\n", DEFAULT_LIMITS.max_depth) == (
+        1,
+        2 * DEFAULT_LIMITS.max_depth + 1,
+        f"nesting deeper than {DEFAULT_LIMITS.max_depth} levels",
+    )
+
+
 # --------------------------------------------------------------------------------------- size
 def test_file_over_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"

@@ -29,12 +29,14 @@ from typing import Any
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.model import Resource
 from gitops_gen.paths import display_path
-from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text
+from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text, native_depth_hazard
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _POS = re.compile(r"line (\d+), column (\d+)")
 _DEEP_INDENT = "\n" + " " * 160  # a substring search (a regex of it scanned every line break)
+# compact collections in a row (``- - - x``) nest a level every two characters without indentation
+_COMPACT_CHAINS = ("- - ", "-  -", "? ", "- ?")
 # Characters YAML 1.2 does not allow in a stream (c-printable), which Go YAML (and so kubectl, kustomize
 # and Flux) refuses with "control characters are not allowed": C0 controls but tab, LF and CR; DEL; C1
 # controls but NEL; surrogates; U+FFFE and U+FFFF. Escapes in double-quoted scalars ("\x07") are fine.
@@ -209,7 +211,12 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     out = ParsedFile(text=text)
     lines: list[str] | None = None
     n_lines = text.count("\n") + 1
-    maybe_deep = _DEEP_INDENT in text or text.count("[") > 1000 or text.count("{") > 1000
+    maybe_deep = (
+        _DEEP_INDENT in text
+        or text.count("[") > 1000
+        or text.count("{") > 1000
+        or any(chain in text for chain in _COMPACT_CHAINS)
+    )
     index = 0
     for start, end, chunk in split_chunks(text):
         if not chunk.strip():
@@ -240,6 +247,13 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         # Go YAML (YAML 1.1) breaks lines at NEL, LS and PS; YAML 1.2 does not
         if "\x85" in chunk or "\u2028" in chunk or "\u2029" in chunk:
             chunk = _GO_BREAKS.sub("\n", chunk)
+        hazard = native_depth_hazard(chunk, limits.max_depth)  # yaml_rs would end the process on it
+        if hazard is not None:
+            out.problems.append(
+                FileProblem(hazard[2], start + hazard[0], hazard[1], "flatten the document (fix the YAML)")
+            )
+            index += 1
+            continue
         try:
             body = yaml_rs.loads(chunk, parse_datetime=False, alias_limits=_LIMITS)
         except yaml_rs.YAMLDecodeError as exc:
@@ -271,7 +285,12 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 out.problems.append(FileProblem(f"invalid YAML: {exc}", first[0] + 1, first[1]))
                 index += 1
                 continue
-        if maybe_deep and (_DEEP_INDENT in chunk or chunk.count("[") > 1000 or chunk.count("{") > 1000):
+        if maybe_deep and (
+            _DEEP_INDENT in chunk
+            or chunk.count("[") > 1000
+            or chunk.count("{") > 1000
+            or any(chain in chunk for chain in _COMPACT_CHAINS)
+        ):
             try:
                 check_bounds(body, "<doc>", limits)
             except UserError as exc:
