@@ -152,6 +152,15 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
             column=col,
             hint="fix the value or remove its explicit !!tag",
         ) from None
+    except NotImplementedError as exc:  # ruamel's round-trip comments: "overlap in comment" on valid YAML
+        where = _COMMENT_AT.search(str(exc))
+        raise UserError.at(
+            name,
+            "a comment the YAML reader (ruamel.yaml) cannot place",
+            line=int(where.group(1)) + 1 if where else 1,
+            column=int(where.group(2)) + 1 if where else 1,
+            hint="move the comment to a line of its own, or remove it",
+        ) from None
     except RecursionError:
         raise UserError.at(
             name,
@@ -166,6 +175,7 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
 
 
 _BRACKET = re.compile(r"[\[\]{}]")
+_COMMENT_AT = re.compile(r"CommentToken\(.*?line: (\d+), col: (\d+)")
 
 
 def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:

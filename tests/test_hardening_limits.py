@@ -363,3 +363,15 @@ def test_file_bytes_reads_regular_files_only_within_the_limit(tmp_path: Path) ->
         assert file_bytes(str(big), Limits(max_file_bytes=65)) == b"x" * 65
         for special in (fifo, Path("/dev/zero"), tmp_path, tmp_path / "missing.yaml"):
             assert file_bytes(str(special)) is None
+
+
+def test_comment_ruamel_cannot_place_is_a_located_error(tmp_path: Path) -> None:
+    """ruamel.yaml's round-trip reader raises NotImplementedError ("overlap in comment") on this valid
+    YAML; it was an internal error of ``render``."""
+    text = 'no: #b\n  cont\n\n"x":\n  - []\n'
+    with pytest.raises(UserError) as info:
+        load_positioned(text, "c.yaml")
+    assert "c.yaml:1:5:" in str(info.value)
+    specs = write_specs(tmp_path)
+    (specs / "apps" / "c.yaml").write_text(text, encoding="utf-8")
+    assert "c.yaml:1:5:" in _load_error(specs)
