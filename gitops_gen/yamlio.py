@@ -487,7 +487,152 @@ def load_fast(text: str) -> list[Any] | None:
     and any plain scalar that is not unambiguously a string, null, boolean, decimal integer or simple
     decimal (``1.5``): numbers in other notations, dates, ``.inf``... where YAML 1.1 and 1.2 or the two
     libraries could differ. What it returns is what :func:`load_positioned` gives, without positions.
+
+    Most spec files are read by yaml_rs (:func:`_load_native`, a sixth of the time); the rest by
+    libyaml's events here.
     """
+    native = _load_native(text)
+    if native is not None:
+        return native
+    return _load_events(text)
+
+
+#: an integer past this many digits steps aside (as :func:`_plain_scalar` does for libyaml's path)
+_FAST_INT_MAX = 10**18
+#: notations only the text shows (yaml_rs reads them as integers, the readers may differ): ``0x1F``,
+#: ``0o17``, ``0b1``, ``017``, ``0_1`` at the start of a scalar; ``+5``; ``1_000``; an alias
+_ZERO_PREFIX = re.compile(r"0[0-9xXoObB_]")
+_SIGNED = re.compile(r"\+[0-9.]|[0-9]_|_[0-9]")
+#: indicators a scalar may not start with that begin a YAML construct the two readers handle apart in
+#: corner cases (aliases and anchors, explicit keys, block scalars, reserved ``@`` and backquote: YAML
+#: 1.2 5.3): a text that has one where a node starts (a line's first, after ``: ``, ``- ``, ``? ``, in a
+#: flow collection) steps aside
+_INDICATORS = ("*", "&", "?", "|", ">", "@", "`")
+_INDICATOR = re.compile(r"(?:^[ ]*|[:?-][ ]+|[\[{,][ ]*)[*&?|>@`]", re.M)  # where a node starts
+#: an implicit key with an empty value inside a flow collection (``[a:]``, ``{a:, b}``)
+_FLOW_EDGES = (":]", ":,", ":}")
+#: a JSON-like key with its value right after the colon (``{"a":1}``: YAML 1.2 7.4, ruamel refuses it)
+_ADJACENT_VALUE = re.compile(r"[\"']:\S")
+
+
+_COMMENT_LINE = re.compile(r"^[ ]*#.*$", re.M)
+
+
+def _starts_a_node(text: str) -> bool:
+    """Whether one of :data:`_INDICATORS` starts a node in ``text``, not counting comment lines (a
+    line whose first character is ``#`` is a comment, or a line of a block or quoted scalar: its
+    indicator, elsewhere, is seen)."""
+    return _INDICATOR.search(text) is not None and _INDICATOR.search(_COMMENT_LINE.sub("", text)) is not None
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(n in text for n in needles)
+
+
+_TOKEN_START = frozenset(" \n[{,:")
+
+
+def _load_native(text: str) -> list[Any] | None:
+    """:func:`load_fast` by yaml_rs, or ``None`` (libyaml's events then decide) where its reading could
+    differ from the round-trip reader's and its result cannot show it: yaml_rs resolves plain scalars
+    itself and does not say how a value was written. So the text is refused outright for what only it
+    shows (tags ``!``, merge keys, directives, a second document, anchors and aliases, explicit keys,
+    block scalars, empty values in flow collections, integers in other notations, characters outside
+    printable text but line breaks), and the result for what its values show: every
+    float (``1e3``, ``.inf``, ``1.10`` are all floats), an integer of 19 digits or more, a key that is
+    not a string, and a string that read as a plain scalar could be something else (``"8080"``,
+    ``"true"``, ``"2024-01-01"``: :func:`_plain_scalar`). Booleans and nulls are read alike: yaml_rs
+    knows the same spellings (YAML 1.2 core schema, 10.3.2)."""
+    if (
+        "!" in text
+        or "<<" in text
+        or text.startswith(("%", "..."))
+        or "\n%" in text
+        or "\n---" in text
+        or "\n..." in text
+        or not text.replace("\n", "").isprintable()  # tabs, CR, controls, NEL/LS/PS, BOM
+        or (_has_any(text, _INDICATORS) and _starts_a_node(text))
+        or _has_any(text, _FLOW_EDGES)
+        or (_has_any(text, ('":', "':")) and _ADJACENT_VALUE.search(text) is not None)
+        or (("+" in text or "_" in text) and _SIGNED.search(text) is not None)
+    ):
+        return None
+    for m in _ZERO_PREFIX.finditer(text):
+        i = m.start() - 1
+        if i >= 0 and text[i] == "-":
+            i -= 1
+        if i < 0 or text[i] in _TOKEN_START:
+            return None
+    if native_depth_hazard(text, DEFAULT_LIMITS.max_depth) is not None:
+        return None
+    import yaml_rs
+
+    try:
+        doc = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # any error: libyaml's events, then ruamel, say what it is
+        return None
+    if doc is None:  # an empty stream or a null document: not told apart here
+        return None
+    if not isinstance(doc, dict | list):
+        return [doc] if _plain_value(doc, text) else None
+    # the common cases inline (this walk is most of the time after yaml_rs), the rest by _plain_value
+    special, null, boolean = _MAYBE_SPECIAL, _FAST_NULL, _FAST_BOOL
+    todo: list[Any] = [doc]
+    while todo:
+        node = todo.pop()
+        if type(node) is dict:
+            for key in node:
+                if type(key) is not str or (
+                    (key[:1] in special or key in null or key in boolean) and not _plain_value(key, text)
+                ):
+                    return None
+            values = node.values()
+        else:
+            values = node
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if (value[:1] in special or value in null or value in boolean or value.isspace()) and (
+                    not _plain_value(value, text)
+                ):
+                    return None
+            elif kind is dict or kind is list:
+                todo.append(value)
+            elif value is not None and kind is not bool and not _plain_value(value, text):
+                return None
+    return [doc]
+
+
+def _plain_value(value: Any, text: str) -> bool:
+    """Whether a scalar yaml_rs read in ``text`` reads the same in the round-trip reader.
+
+    A string that written plain would be something else (``8080``, ``true``, ``1.34``) is a string in
+    both readers when it was quoted: so it is when ``text`` quotes it somewhere and never has it as a
+    plain scalar (after a space, ``[``, ``{`` or ``,``, before the end of the line, a comment, ``,``,
+    ``]``, ``}`` or ``:``). A string with white space steps aside (a plain scalar folded over lines
+    could make it; yaml_rs reads a block scalar of empty lines as a line break, the others as empty)."""
+    kind = type(value)
+    if kind is str:
+        if value == "":  # quoted: a plain empty scalar is null in both readers
+            return True
+        try:
+            if _plain_scalar(value) is value and not value.isspace():
+                return True
+        except _NotFast:
+            pass
+        if any(c.isspace() for c in value):
+            return False
+        quoted = text.count(f'"{value}"') + text.count(f"'{value}'")
+        plain = re.compile(r"(?:^|[\s\[{,])" + re.escape(value) + r"[ ]*(?:$|#|[,\]}:])", re.M)
+        return quoted > 0 and plain.search(text) is None
+    if kind is int:
+        return bool(-_FAST_INT_MAX < value < _FAST_INT_MAX)
+    return kind is bool or value is None
+
+
+def _load_events(text: str) -> list[Any] | None:
+    """:func:`load_fast` by libyaml's events (any text libyaml reads, with anchors and several
+    documents), each plain scalar resolved by :func:`_plain_scalar`."""
     try:
         import yaml
         from yaml._yaml import CParser

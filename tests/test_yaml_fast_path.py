@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gitops_gen.errors import UserError
 from gitops_gen.spec.loader import load_specs
-from gitops_gen.yamlio import load_fast, load_positioned, to_plain
+from gitops_gen.yamlio import _load_native, load_fast, load_positioned, to_plain
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,3 +116,116 @@ def test_specs_read_fast_validate_to_the_same_models(specs_dir: str) -> None:
     assert [p.model_dump() for p in fast.platforms] == [p.model_dump() for p in slow.platforms]
     assert [a.model_dump() for a in fast.apps] == [a.model_dump() for a in slow.apps]
     assert fast.apps, "the comparison is not vacuous"
+
+
+# ------------------------------------------------------------------ yaml_rs's reading (the first try)
+def _native_agrees(text: str) -> bool:
+    native = _load_native(text)
+    if native is None:
+        return True
+    ref = _reference(text)
+    return ref is not None and _same(native, ref)
+
+
+def test_yaml_rs_reading_agrees_on_every_yaml_file_and_reads_the_specs() -> None:
+    files = [p for p in REPO.rglob("*.yaml") if not any(x.startswith(".") for x in p.relative_to(REPO).parts)]
+    corpus = REPO.parent / "shared" / "corpus"
+    files += sorted(corpus.rglob("*.yaml")) if corpus.is_dir() else []
+    for p in files:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        assert _native_agrees(text), p
+    specs = sorted((REPO / "specs").rglob("*.yaml"))
+    assert specs and all(_load_native(p.read_text(encoding="utf-8")) is not None for p in specs)
+
+
+_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs",), include_characters="\n\t\\\"' :#-[]{},&*!|>%@`"
+    ),
+    max_size=20,
+)
+
+
+def _styled(value: str, style: int) -> str:
+    """``value`` as a YAML scalar in one of five styles (possibly not valid YAML: both readers judge)."""
+    if style == 0:
+        return value
+    if style == 1:
+        return "'" + value.replace("'", "''") + "'"
+    if style == 2:
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    indicator = "|" if style == 3 else ">"
+    return indicator + "\n" + "".join(f"    {line}\n" for line in value.split("\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_TEXT, st.integers(0, 4)), min_size=1, max_size=5), st.booleans())
+def test_generated_scalars_in_every_style_read_the_same_or_step_aside(
+    values: list[tuple[str, int]], in_list: bool
+) -> None:
+    if in_list:
+        text = "items:\n" + "".join(
+            f"  - {_styled(v, s)}\n" if s < 3 else f"  - {_styled(v, s)}" for v, s in values
+        )
+    else:
+        text = "".join(
+            f"k{i}: {_styled(v, s)}\n" if s < 3 else f"k{i}: {_styled(v, s)}"
+            for i, (v, s) in enumerate(values)
+        )
+    assert _native_agrees(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 0x1F\n",
+        "a: 017\n",
+        "a: -017\n",
+        "a: [1, 0o17]\n",
+        "a: +5\n",
+        "a: 1_000\n",
+        "a: 1e3\n",
+        "a: 1.5\n",
+        "a: &x 1\nb: *x\n",
+        "a: 1\n---\nb: 2\n",
+        "a: !!str 5\n",
+        "a: 12345678901234567890\n",
+        "1: a\n",
+        "a:\tb\n",
+        "a: '8080'\nb: 8080\n",
+        "a: [x, '1.5', 1.5]\n",
+        'a: "2024-01-01"\nb: 2024-01-01\n',
+        "a: |\n  \n",
+        "a: b\r\n",
+        "",
+        "~\n",
+    ],
+)
+def test_yaml_rs_reading_steps_aside_where_only_the_text_shows_the_difference(text: str) -> None:
+    assert _load_native(text) is None
+
+
+def test_yaml_rs_reading_takes_quoted_numbers_and_words() -> None:
+    """A platform spec quotes its Kubernetes version ("1.34") and node sizes ("4"): strings in every
+    reading, taken when the text never has them plain."""
+    text = "v: '1.34'\nn: \"4\"\nt: 'true'\ne: ''\nl: ['8080', x]\nm: {p: \"0x1F\"}\n"
+    assert _load_native(text) == [
+        {"v": "1.34", "n": "4", "t": "true", "e": "", "l": ["8080", "x"], "m": {"p": "0x1F"}}
+    ]
+    assert _native_agrees(text)
+
+
+def test_yaml_rs_reading_takes_plain_specs() -> None:
+    text = "kind: App\nmetadata: {name: a}\nspec:\n  replicas: 2\n  cpu: 100m\n  on: yes\n  x: ~\n  t: true\n  v: 1.4.2\n"
+    assert _load_native(text) == [
+        {
+            "kind": "App",
+            "metadata": {"name": "a"},
+            "spec": {"replicas": 2, "cpu": "100m", "on": "yes", "x": None, "t": True, "v": "1.4.2"},
+        }
+    ]
