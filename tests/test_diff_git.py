@@ -112,3 +112,27 @@ def test_symlinks_are_not_exported(repo: Path, tmp_path: Path) -> None:
     r = gitref.find_repo(repo)
     files = gitref.export_path(r, gitref.resolve_ref(r, "HEAD"), "specs", tmp_path / "x")
     assert "specs/link.yaml" not in files and not (tmp_path / "x" / "specs" / "link.yaml").exists()
+
+
+def test_export_writes_each_blob_byte_for_byte_in_nested_directories(repo: Path, tmp_path: Path) -> None:
+    """Many files sharing directories (each directory made once), bytes as committed: CRLF, no final
+    newline, an empty file, non-ASCII names and text, a deep path."""
+    blobs = {
+        "specs/apps/team-a/x.yaml": b"a: 1\r\nb: 2\r\n",
+        "specs/apps/team-a/y.yaml": b"no-newline: true",
+        "specs/apps/team-b/empty.yaml": b"",
+        "specs/apps/team-b/\xc3\xa9t\xc3\xa9.yaml": "name: \u00e9t\u00e9\n".encode(),
+        "specs/deep/a/b/c/d.yaml": b"d: 4\n",
+    }
+    for rel, data in blobs.items():
+        target = repo / rel.encode().decode("utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "more")
+    r = gitref.find_repo(repo)
+    dest = tmp_path / "out"
+    files = gitref.export_path(r, gitref.resolve_ref(r, "HEAD"), "specs", dest)
+    assert set(blobs) <= set(files)
+    for rel, data in blobs.items():
+        assert (dest / rel).read_bytes() == data, rel

@@ -136,6 +136,9 @@ def export_path(
     if not wanted:
         return []
     batch = repo.run("cat-file", "--batch", stdin="".join(f"{oid}\n" for oid, _ in wanted).encode()).stdout
+    view = memoryview(batch)
+    top = str(dest)
+    made: set[str] = set()  # directories made: thousands of files share a few (a mkdir each cost 0.1 s)
     pos = 0
     for oid, path in wanted:
         eol = batch.index(b"\n", pos)
@@ -143,9 +146,12 @@ def export_path(
         if len(header) != 3 or header[0].decode() != oid:
             raise UserError(f"git cat-file returned an unexpected answer for {commit[:12]}:{path}")
         size = int(header[2])
-        data = batch[eol + 1 : eol + 1 + size]
+        parts = PurePosixPath(path).parts
+        head = os.path.join(top, *parts[:-1])
+        if head not in made:
+            os.makedirs(head, exist_ok=True)
+            made.add(head)
+        with open(os.path.join(head, parts[-1]), "wb") as fh:
+            fh.write(view[eol + 1 : eol + 1 + size])
         pos = eol + 1 + size + 1
-        target = dest.joinpath(*PurePosixPath(path).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
     return sorted(p for _, p in wanted)
