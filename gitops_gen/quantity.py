@@ -46,19 +46,32 @@ class QuantityError(ValueError):
     """Raised for a string that is not a Kubernetes quantity."""
 
 
+#: "no quantity may represent a number greater than 2^63-1 in magnitude ... Numbers larger ... will be
+#: capped" (k8s.io/apimachinery/pkg/api/resource, Quantity): 1e300 cores is 2^63-1 cores, not a number
+#: whose millicores overflow a float in a report
+MAX_QUANTITY = Fraction(2**63 - 1)
+
+
 def parse_quantity(value: object) -> Fraction:
-    """Parse a quantity (str, int or float) to an exact base-unit value (cores or bytes)."""
+    """Parse a quantity (str, int or float) to an exact base-unit value (cores or bytes), capped at
+    :data:`MAX_QUANTITY` in magnitude as Kubernetes caps it."""
     if isinstance(value, bool):
         raise QuantityError(f"{value!r} is not a quantity")
     if isinstance(value, int):
-        return Fraction(value)
+        return _capped(Fraction(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise QuantityError(f"{value!r} is not a quantity")
-        return Fraction(str(value))
+        return _capped(Fraction(str(value)))
     if not isinstance(value, str):
         raise QuantityError(f"{value!r} is not a quantity")
     return _parse_text(value)
+
+
+def _capped(q: Fraction) -> Fraction:
+    if abs(q) > MAX_QUANTITY:
+        return MAX_QUANTITY if q > 0 else -MAX_QUANTITY
+    return q
 
 
 # "100m", "512Mi", "1.5": the same few strings in every object of an input
@@ -76,8 +89,8 @@ def _parse_text(value: str) -> Fraction:
         exponent = int(suffix[1:]) if len(suffix) <= 8 else MAX_EXPONENT + 1
         if abs(exponent) > MAX_EXPONENT:
             raise QuantityError(f"{value!r}: exponent out of range")
-        return number * Fraction(10) ** exponent
-    return number * _SUFFIX[suffix]
+        return _capped(number * Fraction(10) ** exponent)
+    return _capped(number * _SUFFIX[suffix])
 
 
 def is_quantity(value: object) -> bool:

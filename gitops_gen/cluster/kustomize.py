@@ -31,6 +31,7 @@ from typing import Any
 
 from gitops_gen.cluster.model import FieldSource, Obj, Origin, Problem
 from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, check_text, parse_text, read_file
+from gitops_gen.k8s.workloads import as_decimal
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # source-controller's default exclusions that can hold YAML (design note §1 #6)
@@ -1004,7 +1005,7 @@ def _record_json_patch(o: Obj, ops: list[Any], src: FieldSource) -> None:
         node: Any = o.body
         for part in parts:
             if isinstance(node, list):
-                idx = len(node) - 1 if part == "-" else int(part) if part.isdigit() else None
+                idx = len(node) - 1 if part == "-" else as_decimal(part)
                 if idx is None or not 0 <= idx < len(node):
                     break
                 path.append(idx)

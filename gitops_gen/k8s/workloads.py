@@ -41,15 +41,35 @@ def as_str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+#: Kubernetes' integer fields are int32 or int64 (their OpenAPI formats): a larger number is no value of
+#: one (and a number of thousands of digits cannot even be printed: Python's int-to-text limit)
+INT64_MAX = 2**63 - 1
+#: counts (replicas, parallelism, a PDB's minAvailable) are int32
+COUNT_MAX = 2**31 - 1
+
+
 def as_int(value: object) -> int | None:
-    """An integer field (``3``, ``3.0``); ``None`` for anything else (bools, strings, ``${VAR}``)."""
+    """An integer field (``3``, ``3.0``) within int64; ``None`` for anything else (bools, strings,
+    ``${VAR}``, ``1e300``)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    else:
+        return None
+    return n if -INT64_MAX - 1 <= n <= INT64_MAX else None
+
+
+def as_decimal(text: str) -> int | None:
+    """A string of ASCII digits as an int64 (``"8080"``, a quoted count); ``None`` for anything else:
+    other digits (``"²"``, ``"١٢"``: ``str.isdigit`` says yes), a sign, more than 19 digits."""
+    text = text.strip()
+    if not text or len(text) > 19 or not text.isascii() or not text.isdigit():
+        return None
+    n = int(text)
+    return n if n <= INT64_MAX else None
 
 
 def dig(value: object, *keys: str | int) -> Any:
@@ -423,13 +443,15 @@ def int_or_percent(value: object) -> tuple[int, bool] | None:
     """``3`` -> (3, False), ``"50%"`` -> (50, True); ``None`` for anything else."""
     n = as_int(value)
     if n is not None:
-        return n, False
+        return (n, False) if abs(n) <= COUNT_MAX else None
     if isinstance(value, str):
         m = _PERCENT.match(value)
-        if m:
-            return int(m.group(1)), True
-        if value.strip().isascii() and value.strip().isdigit():
-            return int(value.strip()), False
+        pct = as_decimal(m.group(1)) if m else None
+        if pct is not None:
+            return (pct, True) if pct <= COUNT_MAX else None
+        n = as_decimal(value)
+        if n is not None:
+            return (n, False) if n <= COUNT_MAX else None
     return None
 
 
@@ -445,8 +467,8 @@ def scaled(value: tuple[int, bool], total: int, *, round_up: bool = True) -> int
 def as_count(value: object) -> int | None:
     """A count (replicas, parallelism, shards, a chart's ``replicaCount``): an integer, an integral
     float or a string of ASCII digits (Helm values often quote numbers); negatives count as 0.
-    ``None`` for anything else (``${VAR}``, booleans, text)."""
+    ``None`` for anything else (``${VAR}``, booleans, text, more than int32 holds)."""
     n = as_int(value)
-    if n is None and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        n = int(value.strip())
-    return None if n is None else max(n, 0)
+    if n is None and isinstance(value, str):
+        n = as_decimal(value)
+    return None if n is None or n > COUNT_MAX else max(n, 0)

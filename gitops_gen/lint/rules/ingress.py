@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_gen.k8s.model import FieldPath, Resource
-from gitops_gen.k8s.workloads import as_dict, as_int, as_list, as_str, has_subst
+from gitops_gen.k8s.workloads import as_decimal, as_dict, as_int, as_list, as_str, has_subst
 from gitops_gen.lint.model import Context, Hit, Severity
 from gitops_gen.lint.workloads import absence_severity
 
@@ -208,8 +208,8 @@ def _check_backend(r: Resource, ctx: Context, path: FieldPath, b: dict[str, Any]
     numbers = {n for p in ports if (n := as_int(p.get("port"))) is not None}
     names = {p["name"] for p in ports if isinstance(p.get("name"), str)}
     num = as_int(port)
-    if num is None and isinstance(port, str) and port.isdigit():
-        num = int(port)
+    if num is None and isinstance(port, str):
+        num = as_decimal(port)
     if (num is not None and num in numbers) or (num is None and str(port) in names):
         return
     declared = ", ".join([*(str(n) for n in sorted(numbers)), *sorted(names)])

@@ -48,7 +48,15 @@ from typing import Any
 
 from gitops_gen.k8s.app_template import AppController, helmrelease_controllers
 from gitops_gen.k8s.model import Resource
-from gitops_gen.k8s.workloads import POD_TEMPLATE_KINDS, ContainerRef, as_int, as_list, containers, has_subst
+from gitops_gen.k8s.workloads import (
+    POD_TEMPLATE_KINDS,
+    ContainerRef,
+    as_decimal,
+    as_int,
+    as_list,
+    containers,
+    has_subst,
+)
 from gitops_gen.lint.chart_values import in_values
 from gitops_gen.lint.model import Context, Hit, Severity
 
@@ -80,8 +88,9 @@ def _ports(container: dict[str, Any]) -> tuple[set[int], dict[str, int]]:
 
 def _resolve(port: object, names: dict[str, int]) -> object:
     if isinstance(port, str):
-        if port.isdigit():
-            return int(port)
+        number = as_decimal(port)
+        if number is not None:
+            return number
         return names.get(port, port)
     n = as_int(port)
     return n if n is not None else port
@@ -133,7 +142,8 @@ def _check_ports(r: Resource, c: ContainerRef) -> Iterator[Hit]:
             path = (*c.path, pname, h, "port")
             if has_subst(port) or port is None or isinstance(port, (bool, dict, list)):
                 continue
-            if isinstance(port, str) and not port.isdigit():
+            n = as_decimal(port) if isinstance(port, str) else as_int(port)
+            if isinstance(port, str) and n is None:
                 if port not in names:
                     declared = ", ".join(sorted(names)) or "none"
                     yield Hit(
@@ -144,7 +154,6 @@ def _check_ports(r: Resource, c: ContainerRef) -> Iterator[Hit]:
                         path,
                     )
                 continue
-            n = int(port) if isinstance(port, str) else as_int(port)
             if n is None or n in numbers:
                 continue
             if numbers or names:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
+from gitops_gen.k8s.workloads import as_decimal
 
 if TYPE_CHECKING:
     from gitops_gen.k8s.model import Resource
@@ -80,7 +81,7 @@ def pointer_to_path(pointer: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
     for raw in pointer.lstrip("/").split("/"):
         p = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(p) if p.isdigit() else p)
+        parts.append(_part(p))
     return tuple(parts)
 
 
@@ -88,7 +89,7 @@ def _dotted_to_path(field_name: str) -> tuple[str | int, ...]:
     out: list[str | int] = []
     for p in field_name.split("."):
         if p and p != "(root)":
-            out.append(int(p) if p.isdigit() else p)
+            out.append(_part(p))
     return tuple(out)
 
 
@@ -323,6 +324,11 @@ def _like_embedded_skips(body: Any, error: KcError, msg: str = "") -> bool:
 
 
 def _pointer(text: str) -> tuple[str | int, ...]:
-    return tuple(
-        int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in text.split("/")[1:]
-    )
+    return tuple(_part(p.replace("~1", "/").replace("~0", "~")) for p in text.split("/")[1:])
+
+
+def _part(segment: str) -> str | int:
+    """A path segment: a list index when it is one written as such (``0``, ``12``), else a key
+    (``007``, ``²``: ``str.isdigit`` holds for both, ``int`` fails on the second)."""
+    n = as_decimal(segment)
+    return n if n is not None and str(n) == segment else segment
