@@ -161,9 +161,9 @@ def test_the_report_is_the_one_two_fresh_trees_give(
 def test_the_old_tree_written_beside_or_here_gives_the_same_report(
     changed_repo: Path, monkeypatch: pytest.MonkeyPatch, child: str
 ) -> None:
-    """Forked children write the old tree while the objects are compared, and compute the old side's
-    budget of each side while that side is linted; when they fail, or none is started, this process does their
-    work: the report is the same."""
+    """Forked children export and read the base specs while the models are imported, write the old
+    tree while the objects are compared, and compute the budget of each side while that side is linted;
+    when they fail, or none is started, this process does their work: the report is the same."""
     from gitops_gen import forked
 
     monkeypatch.chdir(changed_repo)
@@ -179,7 +179,7 @@ def test_the_old_tree_written_beside_or_here_gives_the_same_report(
 
     monkeypatch.setattr(forked, "start", start)
     got = api.diff_specs("HEAD", Path("specs"), Path("output"))
-    assert len(started) == 3 and all((c is None) == (child == "none") for c in started)
+    assert len(started) == 4 and all((c is None) == (child == "none") for c in started)
     for fmt in api.FORMATS:
         assert render_report(got, fmt) == render_report(want, fmt), fmt
 

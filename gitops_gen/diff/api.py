@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gitops_gen import forked
 from gitops_gen.diff import deltas, gitref
@@ -104,31 +104,39 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
     label = f"{base} ({commit[:12]})" if base != commit else commit[:12]
     with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-", dir=scratch_dir()) as tmp:
         base_root = Path(tmp) / "base"
-        exported = gitref.export_path(repo, commit, rel, base_root)
+        base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
+        # a forked child exports the base specs and reads them while this process imports the spec
+        # models, the renderer and the linter (half a second); without a child, the same is done here
+        ahead = forked.start(lambda: _export_and_read(repo, commit, rel, base_root, base_specs_dir))
+        try:
+            from gitops_gen.render.engine import RenderMemo
+            from gitops_gen.spec.files import Preread
+            from gitops_gen.spec.loader import SpecMemo, load_specs
+
+            if ahead is not None:
+                deltas.prepare()  # import what comes later meanwhile
+            got = ahead.result() if ahead is not None else None
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+        read: dict[str, tuple[str, list[Any] | None]] = {}
+        listed: list[str] | None = None
+        if got is None:  # no child, or it failed: exported here (its errors raised here)
+            exported = gitref.export_path(repo, commit, rel, base_root)
+        else:
+            exported, listed, read = got
         if not exported:
             raise UserError.at(
                 f"{base}:{rel or '.'}",
                 f"no spec files (*.yaml) at {base} ({commit[:12]})",
                 hint="check --specs and --base; the specs must be committed at the base ref",
             )
-        base_specs_dir = base_root.joinpath(*PurePosixPath(rel).parts) if rel else base_root
-        from gitops_gen.spec.files import read_ahead
-
-        ahead = read_ahead(base_specs_dir)  # many spec files: read beside the imports below
+        preread = Preread([Path(f) for f in listed], read) if listed is not None else None
         try:
-            from gitops_gen.render.engine import RenderMemo
-            from gitops_gen.spec.loader import SpecMemo, load_specs
-
-            if ahead is not None:
-                deltas.prepare()  # the child is reading: import what comes later meanwhile
             memo = SpecMemo()  # the files the change left alone are validated once
-            preread = ahead.result() if ahead is not None else None
             old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo, preread=preread)
         except UserError as exc:
             raise _at_ref(exc, base) from None
-        finally:
-            if ahead is not None:
-                ahead.cancel()
         new_specs = load_specs(specs_dir, memo=memo)
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
@@ -178,6 +186,28 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 written=written,
             )
     return report
+
+
+#: what the export child gives: the repository paths exported, the spec files listed (None: the
+#: loader lists them and says why it cannot), and what was read of them (spec.files.Preread.read)
+_Exported = tuple[list[str], list[str] | None, dict[str, tuple[str, list[Any] | None]]]
+
+
+def _export_and_read(
+    repo: gitref.GitRepo, commit: str, rel: str, base_root: Path, specs_dir: Path
+) -> _Exported:
+    """The base specs written below ``base_root`` (:func:`gitref.export_path`), listed and read as
+    :func:`~gitops_gen.spec.files.read_ahead` reads them."""
+    from gitops_gen.spec.files import read_spec_files, spec_files
+
+    exported = gitref.export_path(repo, commit, rel, base_root)
+    if not exported:
+        return exported, None, {}
+    try:
+        files = spec_files(specs_dir)
+    except UserError:
+        return exported, None, {}
+    return exported, [str(f) for f in files], read_spec_files(files)
 
 
 def _compare(

@@ -172,18 +172,21 @@ def read_ahead(specs_dir: Path) -> ReadAhead | None:
     if len(files) < READ_AHEAD_MIN_FILES:
         return None
 
-    def read() -> dict[str, tuple[str, list[Any] | None]]:
-        out: dict[str, tuple[str, list[Any] | None]] = {}
-        for path in files:
-            try:
-                text = read_text(path, display=str(path), limits=SPEC_LIMITS)
-            except UserError:
-                continue
-            out[str(path)] = (text, load_fast(text))
-        return out
-
-    child = forked.start(read)
+    child = forked.start(lambda: read_spec_files(files))
     return ReadAhead(files, child) if child is not None else None
+
+
+def read_spec_files(files: list[Path]) -> dict[str, tuple[str, list[Any] | None]]:
+    """:attr:`Preread.read` of ``files``: each one's text and fast-path documents; a file that cannot
+    be read is left out (the loader reads it again and reports why)."""
+    out: dict[str, tuple[str, list[Any] | None]] = {}
+    for path in files:
+        try:
+            text = read_text(path, display=str(path), limits=SPEC_LIMITS)
+        except UserError:
+            continue
+        out[str(path)] = (text, load_fast(text))
+    return out
 
 
 def spec_files(specs_dir: Path) -> list[Path]:
