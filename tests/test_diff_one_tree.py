@@ -334,7 +334,7 @@ def test_a_full_scratch_directory_is_a_located_error(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.chdir(changed_repo)
-    monkeypatch.setattr(api, "open", full, raising=False)  # every write of a scratch file fails
+    monkeypatch.setattr(api, "_write_file", full)  # every write of a scratch file fails
     with pytest.raises(UserError) as info:
         api.diff_specs("HEAD", Path("specs"), Path("output"))
     [problem] = info.value.problems
@@ -438,3 +438,18 @@ def test_the_views_take_the_written_text_and_a_linked_scratch_reads_the_disk(
     for fmt in api.FORMATS:
         assert render_report(got, fmt) == render_report(want, fmt), fmt
     assert list(real.iterdir()) == []  # the scratch trees are gone
+
+
+def test_scratch_files_hold_the_text_as_given(tmp_path: Path) -> None:
+    """No newline translation, UTF-8, created as ``open(path, "w")`` creates a file (0o666 less the
+    umask), an existing file truncated."""
+    texts = {"a/b.yaml": "x: 1\r\ny: 2", "a/c.yaml": "name: \u00e9t\u00e9\n", "d.yaml": ""}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "b.yaml").write_text("a much longer text than what replaces it\n" * 10)
+    written = api._write_files(tmp_path, texts.items())
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == list(texts)
+    umask = os.umask(0)
+    os.umask(umask)
+    for rel, text in texts.items():
+        assert (tmp_path / rel).read_bytes() == text.encode("utf-8"), rel
+    assert (tmp_path / "a" / "c.yaml").stat().st_mode & 0o777 == 0o666 & ~umask
