@@ -153,7 +153,7 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
             hint="fix the value or remove its explicit !!tag",
         ) from None
     except NotImplementedError as exc:  # ruamel's round-trip comments: "overlap in comment" on valid YAML
-        where = _COMMENT_AT.search(str(exc))
+        where = re.search(_COMMENT_AT, str(exc))
         raise UserError.at(
             name,
             "a comment the YAML reader (ruamel.yaml) cannot place",
@@ -175,7 +175,7 @@ def load_positioned(text: str, name: str, *, limits: Limits = DEFAULT_LIMITS) ->
 
 
 _BRACKET = re.compile(r"[\[\]{}]")
-_COMMENT_AT = re.compile(r"CommentToken\(.*?line: (\d+), col: (\d+)")
+_COMMENT_AT = r"CommentToken\(.*?line: (\d+), col: (\d+)"  # rare paths: compiled (and cached by re) when used
 
 
 def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
@@ -209,7 +209,7 @@ def flow_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
 #: SIGSEGV, no exception) at 10,000-15,000 levels of compact block collections (``- - - ... x``)
 NATIVE_SAFE_DEPTH = 2000
 _SAFE_INDENT = "\n" + " " * (NATIVE_SAFE_DEPTH // 4)  # a substring search
-_BLOCK_PREFIX = re.compile(r"^( *)((?:[-?][ \t]+)*)", re.M)
+_BLOCK_PREFIX = r"(?m)^( *)((?:[-?][ \t]+)*)"
 
 
 def native_depth_hazard(text: str, max_depth: int) -> tuple[int, int, str] | None:
@@ -227,7 +227,7 @@ def native_depth_hazard(text: str, max_depth: int) -> tuple[int, int, str] | Non
     if units < NATIVE_SAFE_DEPTH // 2 and _SAFE_INDENT not in text and not text.startswith(_SAFE_INDENT[1:]):
         return None
     bound = 0
-    for m in _BLOCK_PREFIX.finditer(text):
+    for m in re.finditer(_BLOCK_PREFIX, text):
         bound = max(bound, 2 * len(m.group(1)) + m.group(2).count("-") + m.group(2).count("?") + 2)
     if bound <= NATIVE_SAFE_DEPTH:
         return None
@@ -502,27 +502,30 @@ _FAST_INT_MAX = 10**18
 #: notations only the text shows (yaml_rs reads them as integers, the readers may differ): ``0x1F``,
 #: ``0o17``, ``0b1``, ``017``, ``0_1`` at the start of a scalar; ``+5``; ``1_000``; an alias
 _ZERO_PREFIX = re.compile(r"0[0-9xXoObB_]")
-_SIGNED = re.compile(r"\+[0-9.]|[0-9]_|_[0-9]")
+_SIGNED = r"\+[0-9.]|[0-9]_|_[0-9]"
 #: indicators a scalar may not start with that begin a YAML construct the two readers handle apart in
 #: corner cases (aliases and anchors, explicit keys, block scalars, reserved ``@`` and backquote: YAML
 #: 1.2 5.3): a text that has one where a node starts (a line's first, after ``: ``, ``- ``, ``? ``, in a
 #: flow collection) steps aside
 _INDICATORS = ("*", "&", "?", "|", ">", "@", "`")
-_INDICATOR = re.compile(r"(?:^[ ]*|[:?-][ ]+|[\[{,][ ]*)[*&?|>@`]", re.M)  # where a node starts
+_INDICATOR = r"(?m)(?:^[ ]*|[:?-][ ]+|[\[{,][ ]*)[*&?|>@`]"  # where a node starts
 #: an implicit key with an empty value inside a flow collection (``[a:]``, ``{a:, b}``)
 _FLOW_EDGES = (":]", ":,", ":}")
 #: a JSON-like key with its value right after the colon (``{"a":1}``: YAML 1.2 7.4, ruamel refuses it)
-_ADJACENT_VALUE = re.compile(r"[\"']:\S")
+_ADJACENT_VALUE = r"[\"']:\S"
 
 
-_COMMENT_LINE = re.compile(r"^[ ]*#.*$", re.M)
+_COMMENT_LINE = r"(?m)^[ ]*#.*$"
 
 
 def _starts_a_node(text: str) -> bool:
     """Whether one of :data:`_INDICATORS` starts a node in ``text``, not counting comment lines (a
     line whose first character is ``#`` is a comment, or a line of a block or quoted scalar: its
     indicator, elsewhere, is seen)."""
-    return _INDICATOR.search(text) is not None and _INDICATOR.search(_COMMENT_LINE.sub("", text)) is not None
+    return (
+        re.search(_INDICATOR, text) is not None
+        and re.search(_INDICATOR, re.sub(_COMMENT_LINE, "", text)) is not None
+    )
 
 
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
@@ -553,8 +556,8 @@ def _load_native(text: str) -> list[Any] | None:
         or not text.replace("\n", "").isprintable()  # tabs, CR, controls, NEL/LS/PS, BOM
         or (_has_any(text, _INDICATORS) and _starts_a_node(text))
         or _has_any(text, _FLOW_EDGES)
-        or (_has_any(text, ('":', "':")) and _ADJACENT_VALUE.search(text) is not None)
-        or (("+" in text or "_" in text) and _SIGNED.search(text) is not None)
+        or (_has_any(text, ('":', "':")) and re.search(_ADJACENT_VALUE, text) is not None)
+        or (("+" in text or "_" in text) and re.search(_SIGNED, text) is not None)
     ):
         return None
     for m in _ZERO_PREFIX.finditer(text):
