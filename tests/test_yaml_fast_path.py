@@ -4,6 +4,7 @@ generated plain scalars, the place where YAML readers disagree (numbers, dates, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +36,37 @@ def _reference(text: str) -> list[Any] | None:
         return None
 
 
-def _agrees(text: str) -> bool:
-    fast = load_fast(text)
+def _agrees(text: str, reader: Callable[[str], list[Any] | None] = load_fast) -> bool:
+    """``reader`` steps aside, or reads ``text`` as the round-trip reader does."""
+    fast = reader(text)
     if fast is None:
         return True
     ref = _reference(text)
     return ref is not None and _same(fast, ref)
 
 
-def test_every_yaml_file_of_the_repository_and_corpus_reads_the_same() -> None:
-    # the checkout's own files: not hidden directories (.venv, bench/.corpus of a benchmark run)
+def _yaml_texts() -> list[tuple[Path, str]]:
+    """Every readable YAML file of the checkout (not hidden directories: .venv, bench/.corpus of a
+    benchmark run) and of the corpus beside it."""
     files = [p for p in REPO.rglob("*.yaml") if not any(x.startswith(".") for x in p.relative_to(REPO).parts)]
     corpus = REPO.parent / "shared" / "corpus"
     files += sorted(corpus.rglob("*.yaml")) if corpus.is_dir() else []
-    fast = 0
+    out = []
     for p in files:
         try:
-            text = p.read_text(encoding="utf-8")
+            out.append((p, p.read_text(encoding="utf-8")))
         except (UnicodeDecodeError, OSError):
             continue
+    return out
+
+
+def test_every_yaml_file_of_the_repository_and_corpus_reads_the_same() -> None:
+    texts = _yaml_texts()
+    fast = 0
+    for p, text in texts:
         assert _agrees(text), p
         fast += load_fast(text) is not None
-    assert fast > len(files) // 2  # the fast path is taken for most real files
+    assert fast > len(texts) // 2  # the fast path is taken for most real files
 
 
 SCALARS = st.text(alphabet="0123456789.-+_:eExXoObBtTzZ ~aAfFnNiIlLsSuUrRyYmMdD<=", min_size=1, max_size=12)
@@ -120,22 +130,11 @@ def test_specs_read_fast_validate_to_the_same_models(specs_dir: str) -> None:
 
 # ------------------------------------------------------------------ yaml_rs's reading (the first try)
 def _native_agrees(text: str) -> bool:
-    native = _load_native(text)
-    if native is None:
-        return True
-    ref = _reference(text)
-    return ref is not None and _same(native, ref)
+    return _agrees(text, _load_native)
 
 
 def test_yaml_rs_reading_agrees_on_every_yaml_file_and_reads_the_specs() -> None:
-    files = [p for p in REPO.rglob("*.yaml") if not any(x.startswith(".") for x in p.relative_to(REPO).parts)]
-    corpus = REPO.parent / "shared" / "corpus"
-    files += sorted(corpus.rglob("*.yaml")) if corpus.is_dir() else []
-    for p in files:
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
+    for p, text in _yaml_texts():
         assert _native_agrees(text), p
     specs = sorted((REPO / "specs").rglob("*.yaml"))
     assert specs and all(_load_native(p.read_text(encoding="utf-8")) is not None for p in specs)
