@@ -220,12 +220,15 @@ def native_depth_hazard(text: str, max_depth: int) -> tuple[int, int, str] | Non
     Flow collections (``[[[``) are bounded by yaml_rs itself. Block nesting costs a column a level of
     indentation (a sequence may sit at its key's column: two levels per indentation step) or two
     characters a level of compact collections on one line (``- - -``, ``? ? ?``, YAML 1.2 6.1 and 8.2.1).
-    So a text with few ``- ``/``? `` and no line indented by a quarter of the bound is safe without
-    looking further (two substring counts: most files); else each line's indentation and compact
-    indicators bound the depth, and only a text over the bound is read for its real depth."""
-    units = text.count("- ") + text.count("? ")
-    if units < NATIVE_SAFE_DEPTH // 2 and _SAFE_INDENT not in text and not text.startswith(_SAFE_INDENT[1:]):
-        return None
+    So a text with no line indented by a quarter of the bound (under half the bound from indentation)
+    is safe when it has few ``- ``/``? `` (two substring counts: most files) or no line of the bound's
+    length (a big CRD: thousands of list items on short lines); else each line's indentation and
+    compact indicators bound the depth, and only a text over the bound is read for its real depth."""
+    if _SAFE_INDENT not in text and not text.startswith(_SAFE_INDENT[1:]):
+        if text.count("- ") + text.count("? ") < NATIVE_SAFE_DEPTH // 2:
+            return None
+        if max(map(len, text.split("\n"))) < NATIVE_SAFE_DEPTH:
+            return None
     bound = 0
     for m in re.finditer(_BLOCK_PREFIX, text):
         bound = max(bound, 2 * len(m.group(1)) + m.group(2).count("-") + m.group(2).count("?") + 2)
