@@ -502,10 +502,12 @@ def load_fast(text: str) -> list[Any] | None:
 
 #: an integer past this many digits steps aside (as :func:`_plain_scalar` does for libyaml's path)
 _FAST_INT_MAX = 10**18
-#: notations only the text shows (yaml_rs reads them as integers, the readers may differ): ``0x1F``,
-#: ``0o17``, ``0b1``, ``017``, ``0_1`` at the start of a scalar; ``+5``; ``1_000``; an alias
-_ZERO_PREFIX = re.compile(r"0[0-9xXoObB_]")
+#: integer notations only the text shows (yaml_rs reads them all as integers; the readers may differ):
+#: ``0x1F``, ``0o17``, ``0b1``, ``017``, ``0_1`` at the start of a scalar (:data:`_TOKEN_START` before
+#: it), and ``+5`` or ``1_000`` anywhere
+_ZERO_PREFIX = re.compile(r"0[0-9xXoObB_]")  # compiled: every spec file is searched for it
 _SIGNED = r"\+[0-9.]|[0-9]_|_[0-9]"
+_TOKEN_START = frozenset(" \n[{,:")
 #: indicators a scalar may not start with that begin a YAML construct the two readers handle apart in
 #: corner cases (aliases and anchors, explicit keys, block scalars, reserved ``@`` and backquote: YAML
 #: 1.2 5.3): a text that has one where a node starts (a line's first, after ``: ``, ``- ``, ``? ``, in a
@@ -516,8 +518,7 @@ _INDICATOR = r"(?m)(?:^[ ]*|[:?-][ ]+|[\[{,][ ]*)[*&?|>@`]"  # where a node star
 _FLOW_EDGES = (":]", ":,", ":}")
 #: a JSON-like key with its value right after the colon (``{"a":1}``: YAML 1.2 7.4, ruamel refuses it)
 _ADJACENT_VALUE = r"[\"']:\S"
-
-
+#: a line whose first character is ``#``: a comment (or a line of a block or quoted scalar)
 _COMMENT_LINE = r"(?m)^[ ]*#.*$"
 
 
@@ -533,9 +534,6 @@ def _starts_a_node(text: str) -> bool:
 
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
     return any(n in text for n in needles)
-
-
-_TOKEN_START = frozenset(" \n[{,:")
 
 
 def _load_native(text: str) -> list[Any] | None:
