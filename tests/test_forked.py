@@ -294,7 +294,8 @@ def test_an_output_that_cannot_be_read_ahead_is_read_by_the_check(
             raise error
 
         monkeypatch.setattr(writer, "scan_for_check", unreadable)
-        assert api._scan_ahead(tmp_path) is None  # the check meets it again, after the specs' errors
+        # the child fails (or none runs): the check meets it again, after the specs' errors
+        assert api._scanned(api._scan_ahead(tmp_path)) is None
 
 
 def test_beside_gives_the_childs_value_or_computes_it_here() -> None:
@@ -337,3 +338,28 @@ def test_a_cancelled_beside_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> 
     beside.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(started[0]._pid, os.WNOHANG)  # reaped
+
+
+def test_the_output_read_by_a_child_is_the_scan_the_check_makes(tmp_path: Path) -> None:
+    """What the scanning child sends back (plain data) rebuilds the very entries the check would scan:
+    kinds, order and the bytes of generated files."""
+    from gitops_gen.render import api, writer
+    from gitops_gen.spec.files import READ_AHEAD_MIN_FILES
+
+    specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
+    out = tmp_path / "output"
+    assert api.run_render(specs_dir, out) == 0
+    (out / "apps/vps/app-003/mine.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")  # hand-written
+    (out / "apps/vps/link.yaml").symlink_to("app-003/mine.yaml")
+    want = writer.scan_for_check(out)
+    got = api._scanned(api._scan_ahead(out)) or {
+        rel: writer.Entry(rel, kind, data) for rel, kind, data in api._plain_scan(out)
+    }  # no child where threads run (pytest-xdist): the same plain round trip, here
+    assert list(got) == list(want)
+    assert [(e.kind, e.data) for e in got.values()] == [(e.kind, e.data) for e in want.values()]
+    assert any(e.data for e in got.values()) and {e.kind for e in got.values()} >= {
+        "generated",
+        "file",
+        "dir",
+        "symlink",
+    }

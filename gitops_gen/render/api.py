@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gitops_gen.forked import Forked
     from gitops_gen.render.writer import Entry
 
 EXIT_OK, EXIT_STALE = 0, 1
@@ -21,6 +22,8 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     from gitops_gen.spec.files import read_ahead
 
     ahead = read_ahead(specs_dir)  # many spec files: read beside the imports below
+    # --check: another child reads --out meanwhile (this process would read it after its imports)
+    scanning = _scan_ahead(out_dir) if check and ahead is not None else None
     try:
         from gitops_gen.render.engine import render_tree
         from gitops_gen.render.extras import find_extras
@@ -30,12 +33,13 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
         from gitops_gen.textsafe import escape_control
 
         validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
-        # --check reads --out while the child reads the specs (this process would wait for it otherwise)
-        scanned = _scan_ahead(out_dir) if check and ahead is not None else None
+        scanned = _scanned(scanning)
         specs = load_specs(specs_dir, preread=ahead.result() if ahead is not None else None)
     finally:
         if ahead is not None:
             ahead.cancel()
+        if scanning is not None:
+            scanning.cancel()
     files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
@@ -69,15 +73,34 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
     return EXIT_OK
 
 
-def _scan_ahead(out_dir: Path) -> dict[str, Entry] | None:
-    """``--out`` as the check compares it, read before the specs are loaded; None when it cannot be
-    read: the check reads it again, and fails as it did, after the specs (whose errors come first)."""
+#: a scan of ``--out`` as plain data (a forked child's answer): each entry's path, kind and bytes
+_PlainScan = list[tuple[str, str, bytes | None]]
+
+
+def _scan_ahead(out_dir: Path) -> Forked[_PlainScan] | None:
+    """``--out`` as the check compares it, read by a forked child while this process imports the
+    renderer and loads the specs (7,000 files at 1,000 apps: 0.15 s it no longer waits for); None when
+    no child can run."""
+    from gitops_gen import forked
+
+    return forked.start(lambda: _plain_scan(out_dir))
+
+
+def _plain_scan(out_dir: Path) -> _PlainScan:
     from gitops_gen.render.writer import scan_for_check
 
-    try:
-        return scan_for_check(out_dir)
-    except Exception:  # whatever it is, the check meets it again in its place
+    return [(e.rel, e.kind, e.data) for e in scan_for_check(out_dir).values()]
+
+
+def _scanned(child: Forked[_PlainScan] | None) -> dict[str, Entry] | None:
+    """What the child read of ``--out``; None when there is none or it failed (whatever it met: the
+    check reads ``--out`` again, and fails as it did, after the specs, whose errors come first)."""
+    got = child.result() if child is not None else None
+    if got is None:
         return None
+    from gitops_gen.render.writer import Entry
+
+    return {rel: Entry(rel, kind, data) for rel, kind, data in got}
 
 
 def _warn_unapplied(
