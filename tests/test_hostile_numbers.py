@@ -106,3 +106,34 @@ def test_hostile_numbers_are_findings_not_internal_errors(
     target.write_text(MANIFEST.format(replicas=replicas, surge=HUGE, huge=HUGE), encoding="utf-8")
     outcome = run_cli([*args, str(target)], timeout=60)
     assert_clean(outcome, allowed=(0, 1, 2))
+
+
+def test_a_number_python_cannot_print_is_a_located_error(tmp_path: Path) -> None:
+    """An integer of more digits than Python converts to text (4,300) failed every message or report
+    that showed it; the loader refuses it where it stands. Quoted, it is text, read as such."""
+    target = tmp_path / "big.yaml"
+    target.write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  quoted: '{HUGE}'\n"
+        f"---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: b}}\nspec:\n  n: {HUGE}\n",
+        encoding="utf-8",
+    )
+    outcome = run_cli(["lint", "--no-cache", str(target)], timeout=60)
+    assert_clean(outcome, allowed=(1,))
+    assert "big.yaml:11:6: error yaml: invalid value: a number of more than" in outcome.text, outcome.text
+    assert "big.yaml:5:" not in outcome.text  # the quoted one is a string
+
+
+def test_cel_does_not_evaluate_an_object_it_cannot_represent() -> None:
+    """An integer the CEL library cannot convert (thousands of digits: the loader refuses those in files,
+    a caller may still hand one) makes the rule not evaluated, not an error of the rule."""
+    from gitops_gen.lint.schema.cel import CelRules
+
+    schema = {
+        "type": "object",
+        "x-kubernetes-validations": [{"rule": "has(self.a)"}],
+        "properties": {"a": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+    }
+    rules = CelRules(schema)
+    assert rules.evaluate({"a": {"n": 1}}) == ([], [])
+    failures, skips = rules.evaluate({"a": {"n": 10**5000 - 1}})
+    assert not failures and [s.reason for s in skips] == ["the object holds a value CEL cannot represent"]

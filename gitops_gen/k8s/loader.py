@@ -21,6 +21,7 @@ import functools
 import os
 import re
 import stat
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,6 +279,19 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             continue
         if body is None:
             continue
+        huge = _huge_number_at(chunk, body)
+        if huge is not None:  # Python cannot print it (int-to-text limit); no Kubernetes field holds it
+            before = chunk[:huge]
+            out.problems.append(
+                FileProblem(
+                    f"invalid value: a number of more than {sys.get_int_max_str_digits()} digits",
+                    start + before.count("\n") + 1,
+                    huge - (before.rfind("\n") + 1) + 1,
+                    "fix the number (Kubernetes' integers are 64-bit), or quote it if it is text",
+                )
+            )
+            index += 1
+            continue
         if "<<" in chunk:
             try:
                 body = resolve_merge_keys(body)
@@ -301,6 +315,45 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         out.documents.append(Document(body, first[0] + 1, first[1], index, start, min(end, n_lines)))
         index += 1
     return out
+
+
+_DIGIT_RUN = re.compile(r"[0-9]*")
+
+
+def _huge_number_at(chunk: str, body: Any) -> int | None:
+    """Offset in ``chunk`` of an integer ``body`` holds with more digits than Python converts to text
+    (``sys.get_int_max_str_digits``: every message and report that shows it would fail), else None.
+
+    Such a number is a run of more digits than that in the text: the chunk is sampled every half that
+    many characters (a longer run holds a sample with more than half the limit after it), and only a
+    chunk with such a sample is searched and its body walked (never, for real manifests)."""
+    limit = sys.get_int_max_str_digits()
+    step = limit // 2
+    if limit <= 0 or len(chunk) <= limit:
+        return None
+    digits = "0123456789"
+    if not any(
+        chunk[i] in digits and _DIGIT_RUN.match(chunk, i).end() - i > step  # type: ignore[union-attr]
+        for i in range(0, len(chunk), step)
+    ):
+        return None
+    run = re.search(f"[0-9]{{{limit + 1},}}", chunk)
+    if run is None:
+        return None
+    todo = [body]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, dict):
+            todo.extend(v.values())
+            todo.extend(k for k in v if isinstance(k, int))
+        elif isinstance(v, list):
+            todo.extend(v)
+        elif isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > limit * 3.3:
+            try:
+                str(v)
+            except ValueError:
+                return run.start()
+    return None
 
 
 def resolve_merge_keys(node: Any) -> Any:

@@ -158,7 +158,11 @@ def _run(rule: _Rule, value: Any, path: FieldPath, failures: list[CelFailure], s
         skips.append(CelSkip(path, rule.text, program))
         return
     ctx = _context()
-    ctx.add_variable("self", value)
+    try:
+        ctx.add_variable("self", value)
+    except Exception:  # ValueError: a value CEL has no type for (an integer past 64 bits)
+        skips.append(CelSkip(path, rule.text, "the object holds a value CEL cannot represent"))
+        return
     try:
         result = program.execute(ctx)
     except Exception as exc:  # the library raises KeyError, RuntimeError, TypeError, ValueError
