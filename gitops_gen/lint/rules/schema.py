@@ -181,4 +181,6 @@ def _remediation(message: str) -> str:
         return "use a value of the expected type (quote numbers meant as strings)"
     if message.startswith("missing required"):
         return "add the required field"
+    if message.startswith("the schema of ") and "is not a usable JSON Schema" in message:
+        return "fix that schema file or CRD (the object itself was not validated), or remove it"
     return "fix the value to match the schema of this kind"

@@ -289,18 +289,10 @@ class EmbeddedValidator:
             )
         else:
             src = self._custom_source(group, kind, version)
-            schema_obj: Any = None
-            if isinstance(src, CrdVersion):
-                schema_obj = src.schema if src.schema is not None else {}
-            elif isinstance(src, Path):
-                with open(src, encoding="utf-8") as fh:
-                    schema_obj = json.load(fh)
-            if schema_obj is not None:
-                schema_obj = dict(schema_obj)
-                schema_obj.pop("$schema", None)  # CRD-derived schemas are 2020-12 compatible
-                schema_obj = json.loads(json.dumps(schema_obj))  # a copy: bounds are added in place
-                bound_integers(schema_obj)
-                validator = jsonschema_rs.Draft202012Validator(schema_obj, validate_formats=False)
+            try:
+                validator = _custom_validator(src)
+            except Exception as exc:  # a user's schema file or CRD that is no JSON Schema (jsonschema_rs)
+                validator = Unusable("its CRD" if isinstance(src, CrdVersion) else str(src), exc)
         self._validators[key] = validator
         return validator
 
@@ -308,7 +300,7 @@ class EmbeddedValidator:
     def quick_valid(self, body: dict[str, Any]) -> bool:
         """True when ``body`` is known valid through an already compiled validator (the hot path)."""
         validator = self._validators.get((body.get("apiVersion"), body.get("kind")))  # type: ignore[arg-type]
-        if validator is None or "sops" in body:
+        if validator is None or isinstance(validator, Unusable) or "sops" in body:
             return False
         try:
             return bool(validator.is_valid(body))
@@ -331,6 +323,8 @@ class EmbeddedValidator:
         validator = self._validator(api_version, kind)
         if validator is None:
             return [SchemaIssue((), f"no schema for {kind} {api_version}")]
+        if isinstance(validator, Unusable):
+            return [SchemaIssue((), validator.message(kind, api_version))]
         if "sops" in body:  # SOPS-encrypted manifests: kustomize-controller strips it when decrypting
             body = {k: v for k, v in body.items() if k != "sops"}
         try:
@@ -345,6 +339,44 @@ class EmbeddedValidator:
             return [SchemaIssue((), f"cannot validate: {exc}")]
         issues.sort(key=lambda i: (tuple(str(p) for p in i.path), i.message))
         return _dedupe(issues)
+
+
+def _custom_validator(src: CrdVersion | Path | None) -> Any:
+    """The validator of a CRD version's schema or of a schema file (``--schema-dir``); None for none."""
+    import jsonschema_rs
+
+    schema_obj: Any = None
+    if isinstance(src, CrdVersion):
+        schema_obj = src.schema if src.schema is not None else {}
+    elif isinstance(src, Path):
+        with open(src, encoding="utf-8") as fh:
+            schema_obj = json.load(fh)
+    if schema_obj is None:
+        return None
+    if not isinstance(schema_obj, dict):
+        raise ValueError(f"a JSON Schema is an object, not {type(schema_obj).__name__}")
+    schema_obj = dict(schema_obj)
+    schema_obj.pop("$schema", None)  # CRD-derived schemas are 2020-12 compatible
+    schema_obj = json.loads(json.dumps(schema_obj))  # a copy: bounds are added in place
+    bound_integers(schema_obj)
+    return jsonschema_rs.Draft202012Validator(schema_obj, validate_formats=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A kind's schema that cannot validate anything (not JSON, not a JSON Schema): said on each object
+    of the kind, as a schema finding, instead of failing the rule."""
+
+    source: str  # the schema file, or "its CRD"
+    error: Exception
+
+    def message(self, kind: str, api_version: str) -> str:
+        first = (
+            str(self.error).strip().splitlines()[0] if str(self.error).strip() else type(self.error).__name__
+        )
+        return (
+            f"the schema of {kind} {api_version} ({self.source}) is not a usable JSON Schema: {first[:200]}"
+        )
 
 
 def _load_definitions(path: Path) -> Any:
