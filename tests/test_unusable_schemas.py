@@ -11,24 +11,14 @@ import pytest
 from hardening_helpers import assert_clean, run_cli
 
 OBJECT = "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: a}\nspec: {n: 1}\n"
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: things.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Thing, plural: things, singular: thing, listKind: ThingList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, properties: {n: {type: [1, 2]}}}
-"""
+# a CRD whose one version types a field with a list of numbers: no JSON Schema
+CRD = (
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+    "metadata: {name: things.example.com}\n"
+    "spec: {group: example.com, scope: Namespaced, names: {kind: Thing, plural: things}, versions: ["
+    "{name: v1, served: true, storage: true, schema: {openAPIV3Schema: "
+    "{type: object, properties: {spec: {type: object, properties: {n: {type: [1, 2]}}}}}}}]}\n"
+)
 
 
 @pytest.mark.parametrize(
