@@ -212,12 +212,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     out = ParsedFile(text=text)
     lines: list[str] | None = None
     n_lines = text.count("\n") + 1
-    maybe_deep = (
-        _DEEP_INDENT in text
-        or text.count("[") > 1000
-        or text.count("{") > 1000
-        or any(chain in text for chain in _COMPACT_CHAINS)
-    )
+    maybe_deep = _may_nest_deep(text)
     index = 0
     for start, end, chunk in split_chunks(text):
         if not chunk.strip():
@@ -231,9 +226,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             continue  # only comments / directives
         bad = _non_printable(chunk)
         if bad is not None:
-            before = chunk[: bad.start()]
-            line = start + before.count("\n") + 1
-            col = bad.start() - (before.rfind("\n") + 1) + 1
+            line, col = _position(chunk, start, bad.start())
             out.problems.append(
                 FileProblem(
                     f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed "
@@ -281,12 +274,10 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
             continue
         huge = _huge_number_at(chunk, body)
         if huge is not None:  # Python cannot print it (int-to-text limit); no Kubernetes field holds it
-            before = chunk[:huge]
             out.problems.append(
                 FileProblem(
                     f"invalid value: a number of more than {sys.get_int_max_str_digits()} digits",
-                    start + before.count("\n") + 1,
-                    huge - (before.rfind("\n") + 1) + 1,
+                    *_position(chunk, start, huge),
                     "fix the number (Kubernetes' integers are 64-bit), or quote it if it is text",
                 )
             )
@@ -299,12 +290,7 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
                 out.problems.append(FileProblem(f"invalid YAML: {exc}", first[0] + 1, first[1]))
                 index += 1
                 continue
-        if maybe_deep and (
-            _DEEP_INDENT in chunk
-            or chunk.count("[") > 1000
-            or chunk.count("{") > 1000
-            or any(chain in chunk for chain in _COMPACT_CHAINS)
-        ):
+        if maybe_deep and _may_nest_deep(chunk):
             try:
                 check_bounds(body, "<doc>", limits)
             except UserError as exc:
@@ -315,6 +301,24 @@ def parse_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
         out.documents.append(Document(body, first[0] + 1, first[1], index, start, min(end, n_lines)))
         index += 1
     return out
+
+
+def _may_nest_deep(text: str) -> bool:
+    """Whether ``text`` could nest past a depth limit (checked after parsing, only then): a line indented
+    160 columns, a thousand brackets or braces, compact collections in a row (``- - x``)."""
+    return (
+        _DEEP_INDENT in text
+        or text.count("[") > 1000
+        or text.count("{") > 1000
+        or any(chain in text for chain in _COMPACT_CHAINS)
+    )
+
+
+def _position(chunk: str, start: int, offset: int) -> tuple[int, int]:
+    """1-based line and column in the file of ``offset`` in ``chunk`` (which starts at line index
+    ``start``)."""
+    line_start = chunk.rfind("\n", 0, offset) + 1
+    return start + chunk.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 _DIGIT_RUN = re.compile(r"[0-9]*")
