@@ -7,11 +7,10 @@ nothing else may escape as a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Struct, frozen=True):
     """A place in an input file. ``line`` and ``column`` are 1-based; 0 means unknown."""
 
     file: str
@@ -26,8 +25,7 @@ class Location:
         return self.file
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """One problem found in user input: where, what (with the key path), and what to do."""
 
     location: Location
@@ -63,8 +61,7 @@ class UserError(Exception):
         return cls(Problem(Location(file, line, column), message, key_path, hint))
 
 
-@dataclass
-class Problems:
+class Problems(Struct):
     """Collects problems so that all of them are reported at once, not only the first."""
 
     items: list[Problem] = field(default_factory=list)

@@ -17,15 +17,15 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from gitops_gen.errors import UserError
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(Struct, frozen=True):
     """Bounds on input. Defaults are generous for real manifests and small for attacks."""
 
     max_file_bytes: int = 8 * 1024 * 1024

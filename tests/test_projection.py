@@ -12,13 +12,13 @@ the rule and the path that its ``READS`` does not declare (absent paths included
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import msgspec.structs
 import pytest
 from conftest import REPO_ROOT, SHARED_DIR
 
@@ -62,7 +62,7 @@ def _compare(paths: list[Path], options: LintOptions, monkeypatch: pytest.Monkey
 
 
 def _with_nodes(options: LintOptions) -> LintOptions:
-    return dataclasses.replace(options, cluster=from_sizes("16Gi", "4", 3))
+    return msgspec.structs.replace(options, cluster=from_sizes("16Gi", "4", 3))
 
 
 INPUTS = [

@@ -7,10 +7,11 @@ pods Pending (or, with ``--fail-on-unknown``, a HelmRelease is not counted), 2 f
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec.structs
 
 from gitops_gen.capacity.budget import Analysis, analyze
 from gitops_gen.capacity.helm import ChartSource
@@ -63,7 +64,7 @@ def run_budget(
 
         platforms = [facts_of(p) for p in load_specs(specs_dir).platforms]
     platform = platforms[0] if platforms else None
-    plan = dataclasses.replace(
+    plan = msgspec.structs.replace(
         config or NodePlan(), platforms=tuple(platforms), flags=NodeSizes(node_memory, node_cpu, node_count)
     )
     charts = ChartSource.from_options(chart_dirs or (), chart_cache=chart_cache)

@@ -16,8 +16,9 @@ then runs the scheduling simulation (:mod:`.simulate`) when the nodes are known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
@@ -41,8 +42,7 @@ RELEASE_KINDS = ("HelmRelease",)
 UNKNOWN = "unknown footprint"
 
 
-@dataclass(slots=True)
-class ReleaseReport:
+class ReleaseReport(Struct):
     """How one HelmRelease's footprint was found (chart profile, ``helm template``, or unknown) and what to note about it."""
 
     info: ReleaseInfo
@@ -50,8 +50,7 @@ class ReleaseReport:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Analysis:
+class Analysis(Struct):
     """What the capacity model found in one input: its workloads, load balancers, Helm releases, and the scheduling simulation on the cluster's nodes (when known)."""
 
     workloads: list[Workload]
@@ -108,8 +107,7 @@ class Analysis:
         return t
 
 
-@dataclass(slots=True)
-class Totals:
+class Totals(Struct):
     """Sums over workloads: pods, requests and limits (millicores, bytes), and what could not be counted."""
 
     pods: int = 0

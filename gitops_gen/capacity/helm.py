@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from gitops_gen.capacity import manifests
 from gitops_gen.capacity.model import Workload
@@ -67,8 +69,7 @@ class HelmError(Exception):
     """``helm template`` failed (bad chart, values the chart refuses, timeout)."""
 
 
-@dataclass(slots=True)
-class ChartSource:
+class ChartSource(Struct):
     """Where charts are rendered from: ``helm`` (binary or SDK), ``--chart-dir`` entries and the chart cache."""
 
     helm: str

@@ -12,8 +12,9 @@ without a memory request is *unbounded* and the budget says so).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.quantity import QuantityError, cpu_millis, memory_bytes
 
@@ -21,16 +22,14 @@ if TYPE_CHECKING:
     from gitops_gen.k8s.model import Resource
 
 
-@dataclass(frozen=True, slots=True)
-class Res:
+class Res(Struct, frozen=True):
     """CPU (millicores) and memory (bytes); ``None`` = unset."""
 
     cpu: int | None = None
     memory: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Container:
+class Container(Struct, frozen=True):
     """One container's requests and limits, and the values or manifest path they come from."""
 
     name: str
@@ -41,8 +40,7 @@ class Container:
     sidecar: bool = False  # a restartable init container (restartPolicy: Always): runs alongside
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
+class Owner(Struct, frozen=True):
     """The object a workload belongs to, and how to talk about it in a finding."""
 
     label: str  # "HelmRelease logging/loki", "Deployment lingua-app/lingua-app", "K3s add-on"
@@ -57,8 +55,7 @@ class Owner:
         return self.group or self.label
 
 
-@dataclass(slots=True)
-class Workload:
+class Workload(Struct):
     """Identical pods of one controller."""
 
     name: str  # object name, e.g. "loki-chunks-cache"

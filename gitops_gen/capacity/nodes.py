@@ -24,9 +24,10 @@ is served by a ``svclb-traefik`` DaemonSet binding host ports 80 and 443 on ever
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload
 from gitops_gen.capacity.profiles._base import MI, LoadBalancer
@@ -42,8 +43,7 @@ MAX_PODS = 110  # kubelet default maxPods (K3s keeps it)
 MAX_NODES = 5000  # Kubernetes' largest supported cluster; 10**11 nodes would hang the simulation
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(Struct, frozen=True):
     """One node: its capacity, what the system reserves and evicts at (millicores, bytes), and its pod limit."""
 
     name: str
@@ -69,8 +69,7 @@ class Node:
         )
 
 
-@dataclass(slots=True)
-class Cluster:
+class Cluster(Struct):
     """The nodes a cluster schedules onto, its distribution and Kubernetes version."""
 
     nodes: list[Node]
@@ -223,8 +222,7 @@ def resolve_cluster(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSizes:
+class NodeSizes(Struct, frozen=True):
     """Node sizes given outside a platform spec (flags, a config file); ``None``: not given."""
 
     memory: str | None = None
@@ -244,8 +242,7 @@ class NodeSizes:
         return self.memory is not None or self.cpu is not None or self.count is not None
 
 
-@dataclass
-class NodePlan:
+class NodePlan(Struct):
     """The nodes of each cluster of a run (lint's budget rules, ``budget``, ``diff``).
 
     For the cluster named ``name``, each size is taken from the first that gives it: the flags

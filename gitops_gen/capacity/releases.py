@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.capacity.model import Owner
 from gitops_gen.capacity.profiles import profile_for
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
 Lookup = Callable[[str, str, str], "Resource | None"]
 
 
-@dataclass(slots=True)
-class ReleaseInfo:
+class ReleaseInfo(Struct):
     """One HelmRelease as the capacity model reads it: its chart, version and values."""
 
     resource: Resource

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import Counter
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from gitops_gen.capacity.model import Workload
 from gitops_gen.capacity.nodes import Cluster, Node
@@ -43,8 +44,7 @@ NO_CPU = "Insufficient cpu"
 NO_MEMORY = "Insufficient memory"
 
 
-@dataclass(slots=True)
-class NodeState:
+class NodeState(Struct):
     """One node during the simulation: what the pods placed on it request."""
 
     node: Node
@@ -63,8 +63,7 @@ class NodeState:
         self.max_pods = self.node.max_pods
 
 
-@dataclass(slots=True)
-class Pending:
+class Pending(Struct):
     """Pods of one workload that stay Pending (grouped: identical pods get the same message)."""
 
     workload: Workload
@@ -82,8 +81,7 @@ class Pending:
         return {r.split()[-1] for r in self.reasons if r.startswith("Insufficient")}
 
 
-@dataclass(slots=True)
-class Simulation:
+class Simulation(Struct):
     """The outcome of placing every pod on the nodes: per node, and the pods left pending."""
 
     nodes: list[NodeState]
@@ -91,8 +89,7 @@ class Simulation:
     transient: list[Pending]  # rollouts and jobs, each on its own
 
 
-@dataclass(slots=True)
-class _Pod:
+class _Pod(Struct):
     """One pod to place: its workload, requests and host ports."""
 
     w: int  # workload index

@@ -17,8 +17,9 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from gitops_gen.charts.sources import ChartRef
 
@@ -35,8 +36,7 @@ def default_dir() -> Path:
     return Path(user_cache_dir("gitops-gen")) / "charts"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One chart archive in the cache, by name, version and content digest."""
 
     chart: str

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from gitops_gen.charts.backend import SDK, BinaryError, SdkError, run_binary, sdk_pull
 from gitops_gen.charts.cache import ChartCache, Entry
@@ -29,8 +30,7 @@ class PullError(Exception):
     """``helm pull`` failed (network, authentication, no matching version)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     release: str  # "HelmRelease ns/name"
     where: str  # file:line of the HelmRelease
     ref: ChartRef | None

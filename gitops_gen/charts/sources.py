@@ -14,7 +14,8 @@ Charts inside a GitRepository or Bucket are not pulled (they are files of a repo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import as_dict, as_str
@@ -22,8 +23,7 @@ from gitops_gen.k8s.workloads import as_dict, as_str
 Lookup = Callable[[str, str, str], "Resource | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class ChartRef:
+class ChartRef(Struct, frozen=True):
     """A chart as a repository serves it."""
 
     kind: str  # "http" | "oci"

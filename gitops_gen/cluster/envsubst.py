@@ -20,8 +20,9 @@ one by one (keys and values) and a changed string is read again as a YAML scalar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 VAR_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 _DEFAULT_OPS = (":=", ":-", "=", ":+", ":?")
@@ -32,8 +33,7 @@ class SubstitutionError(Exception):
     """A variable is unset in strict mode, or an expression cannot be parsed."""
 
 
-@dataclass
-class Variables:
+class Variables(Struct):
     values: dict[str, str] = field(default_factory=dict)
     opaque: set[str] = field(default_factory=set)  # known names with values unknown offline
     complete: bool = True  # False when a substituteFrom source could not be found offline

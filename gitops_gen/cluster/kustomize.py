@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import hashlib
 import json
 import marshal
 import os
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from gitops_gen.cluster.model import FieldSource, Obj, Origin, Problem
 from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, check_text, parse_text, read_file
@@ -97,8 +98,7 @@ class BuildError(Exception):
         self.hint = hint
 
 
-@dataclass
-class FluxOverrides:
+class FluxOverrides(Struct):
     """The fields a Flux Kustomization injects into the kustomization at its path (§1.4)."""
 
     target_namespace: str = ""
@@ -729,7 +729,7 @@ class Builder:
                 line, col = _line_of(self.files, kfile, value.strip().split("\n", 1)[0])
                 raise BuildError(f"inline patch: {p.message}", kfile, line, col)
             return [
-                (doc.body, dataclasses.replace(block, inner=(), inner_start=doc.start, inner_end=doc.end))
+                (doc.body, msgspec.structs.replace(block, inner=(), inner_start=doc.start, inner_end=doc.end))
                 if block is not None
                 else (doc.body, None)
                 for doc in parsed.documents
@@ -957,8 +957,8 @@ def select(objs: Iterable[Obj], target: dict[str, Any]) -> Iterator[Obj]:
 
 def _at(src: FieldSource, patch_path: tuple[Any, ...]) -> FieldSource:
     if src.inner is not None:
-        return dataclasses.replace(src, inner=patch_path)
-    return dataclasses.replace(src, path=(*src.path, *patch_path))
+        return msgspec.structs.replace(src, inner=patch_path)
+    return msgspec.structs.replace(src, path=(*src.path, *patch_path))
 
 
 def _record_merge_patch(o: Obj, patch: dict[str, Any], src: FieldSource) -> None:

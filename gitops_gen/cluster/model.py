@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import Resource
 
 
-@dataclass(slots=True)
-class Origin:
+class Origin(Struct):
     """Where a built object was written: its file (absolute, normalized) and its document."""
 
     file: str
@@ -21,8 +21,7 @@ class Origin:
     prefix: tuple[Any, ...] = ()  # ("items", i) for an item of a List
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSource:
+class FieldSource(Struct, frozen=True):
     """Where a patch sets a field: at ``path`` of the YAML document ``file[start:end]``; for a patch
     written inline (``patch: |``), ``path`` is the block holding its text and ``inner`` the field's path
     in the patch's document ``[inner_start, inner_end)`` of that text."""
@@ -36,8 +35,7 @@ class FieldSource:
     inner_end: int = 0
 
 
-@dataclass(slots=True)
-class Obj:
+class Obj(Struct):
     """One object of a build: the body as transformed so far, its origin and its first id."""
 
     body: dict[str, Any]
@@ -80,8 +78,7 @@ class Obj:
         return v if isinstance(v, str) else ""
 
 
-@dataclass(slots=True)
-class Problem:
+class Problem(Struct):
     """Something the view could not follow, at a place the user can edit."""
 
     severity: str  # "error" | "warning" | "info"
@@ -93,8 +90,7 @@ class Problem:
     rule: str = "flux-build"
 
 
-@dataclass
-class KustomizationInfo:
+class KustomizationInfo(Struct):
     """One Flux Kustomization the view followed (or not), for reports."""
 
     namespace: str
@@ -106,8 +102,7 @@ class KustomizationInfo:
     reason: str = ""  # why not followed / why it failed
 
 
-@dataclass
-class ClusterView:
+class ClusterView(Struct):
     """What one cluster applies, as far as this repository decides it."""
 
     name: str

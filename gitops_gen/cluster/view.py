@@ -19,8 +19,9 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.cluster import envsubst
 from gitops_gen.cluster.kustomize import Builder, BuildError, Files, FluxOverrides
@@ -30,8 +31,7 @@ KS_GROUP = "kustomize.toolkit.fluxcd.io"
 SYNC_NAMES = ("gotk-sync.yaml", "gotk-sync.yml")
 
 
-@dataclass
-class Entry:
+class Entry(Struct):
     """Where a cluster starts."""
 
     name: str
@@ -266,8 +266,7 @@ def _meta(body: dict[str, Any]) -> dict[str, Any]:
     return m if isinstance(m, dict) else {}
 
 
-@dataclass
-class _Sources:
+class _Sources(Struct):
     """The sources that are this repository: GitRepositories and ExternalArtifacts copied from it."""
 
     git: set[tuple[str, str]] = field(default_factory=set)  # (namespace, name)

@@ -21,9 +21,10 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TextIO
+
+from msgspec.structs import replace
 
 from gitops_gen import forked
 from gitops_gen.diff import deltas, gitref

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.diff.objects import Obj
 
@@ -43,8 +44,7 @@ MISSING: Any = _Missing()
 IDENTITY_KEYS = ("name", "mountPath", "containerPort", "port", "devicePath", "ip", "key")
 
 
-@dataclass(frozen=True, slots=True)
-class Named:
+class Named(Struct, frozen=True):
     """A list item found by its identity key: ``containers[name=app]``."""
 
     key: str
@@ -56,8 +56,7 @@ PathPart = Any  # a mapping key (usually str), a list index (int), or a Named li
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(Struct, frozen=True):
     path: tuple[PathPart, ...]
     old: Any  # MISSING when the field is added
     new: Any  # MISSING when the field is removed
@@ -75,8 +74,7 @@ class FieldChange:
         return "changed"
 
 
-@dataclass(slots=True)
-class ChangedObject:
+class ChangedObject(Struct):
     key: str
     kind: str
     file: str
@@ -84,8 +82,7 @@ class ChangedObject:
     changes: list[FieldChange]
 
 
-@dataclass(slots=True)
-class ObjectDiff:
+class ObjectDiff(Struct):
     added: list[Obj] = field(default_factory=list)
     removed: list[Obj] = field(default_factory=list)
     changed: list[ChangedObject] = field(default_factory=list)

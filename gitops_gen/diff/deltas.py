@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import astuple, replace
 
 from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct
 
 from gitops_gen.errors import UserError
 
@@ -23,8 +24,7 @@ SHALLOW_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class GitRepo:
+class GitRepo(Struct, frozen=True):
     root: Path  # the work tree's top-level directory (resolved)
 
     def run(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from gitops_gen.diff.compare import ObjectDiff
 from gitops_gen.lint.model import Finding, Severity
@@ -15,8 +16,7 @@ def finding_key(f: Finding) -> tuple[str, str, str, str]:
     return (f.rule, f.resource, f.message, f.cluster)
 
 
-@dataclass(slots=True)
-class LintDelta:
+class LintDelta(Struct):
     """Findings introduced and fixed by a change.
 
     Findings match across the two sides by rule + object + message (never by line). Of the
@@ -83,8 +83,7 @@ def _order(f: Finding) -> tuple[int, str, str, str, str]:
     return (-int(f.severity), f.rule, f.resource, f.message, f.file)
 
 
-@dataclass(slots=True)
-class BudgetSide:
+class BudgetSide(Struct):
     """Totals of one side: requests (and limits) against the nodes' allocatable."""
 
     cpu_requests_millis: int
@@ -97,15 +96,13 @@ class BudgetSide:
     unknown: list[str] = field(default_factory=list)  # workloads of unknown footprint
 
 
-@dataclass(slots=True)
-class BudgetDelta:
+class BudgetDelta(Struct):
     before: BudgetSide | None
     after: BudgetSide | None
     cluster: str = ""  # the cluster budgeted ("" for manifests without a Flux entry point)
 
 
-@dataclass(slots=True)
-class DiffReport:
+class DiffReport(Struct):
     base_label: str  # e.g. "HEAD (1a2b3c4)" or the OLD directory
     new_label: str  # e.g. "working tree" or the NEW directory
     objects: ObjectDiff

@@ -11,9 +11,10 @@ from __future__ import annotations
 import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from gitops_gen.errors import UserError
 from gitops_gen.yamlio import read_text
@@ -27,8 +28,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 DocumentParser = Callable[[str, str], list[Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class Obj:
+class Obj(Struct, frozen=True):
     """One document of a rendered tree."""
 
     key: str  # Kind/namespace/name, Kind/name, or "<kind>@<file>" for documents without a name

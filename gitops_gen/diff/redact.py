@@ -15,8 +15,9 @@ Redacted (the change itself stays visible: a reviewer sees *that* a password cha
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from gitops_gen.credentials import credential_kind, is_reference, secret_webhook, url_with_password
 from gitops_gen.diff.compare import MISSING, ChangedObject, FieldChange, Named, ObjectDiff

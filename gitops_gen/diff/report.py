@@ -22,7 +22,7 @@ MARKDOWN_LIMIT = 60_000
 
 
 def render_report(report: DiffReport, fmt: str) -> str:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from gitops_gen.diff.redact import redact_objects
 

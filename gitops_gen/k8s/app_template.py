@@ -32,8 +32,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import ContainerRef, as_dict, as_int, dig
@@ -54,8 +55,7 @@ _PROBES = ("liveness", "readiness", "startup")
 _TEMPLATE = re.compile(r"{{-?\s*\.Release\.(Name|Namespace)\s*-?}}")
 
 
-@dataclass(slots=True)
-class AppContainer:
+class AppContainer(Struct):
     """One container of a controller, as the chart renders it."""
 
     ident: str
@@ -77,8 +77,7 @@ class AppContainer:
         )
 
 
-@dataclass(slots=True)
-class AppController:
+class AppController(Struct):
     """One enabled ``controllers.<id>``: a Deployment, StatefulSet, DaemonSet, CronJob or Job."""
 
     ident: str

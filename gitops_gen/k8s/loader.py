@@ -23,9 +23,10 @@ import re
 import stat
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.model import Resource
@@ -54,8 +55,7 @@ ROLE_KUSTOMIZATION = "kustomization"  # kustomize's own config file
 ROLE_AUX = "aux"  # generator input, replacement/configuration file, helm values: not objects
 
 
-@dataclass(slots=True)
-class Document:
+class Document(Struct):
     """One YAML document of a file: its body and where it sits (lines, 1-based first content line)."""
 
     body: Any
@@ -66,8 +66,7 @@ class Document:
     end: int  # 0-based line index where the chunk ends (exclusive)
 
 
-@dataclass(slots=True)
-class FileProblem:
+class FileProblem(Struct):
     """Why a file or one of its documents cannot be read, at a 1-based line and column."""
 
     message: str
@@ -77,8 +76,7 @@ class FileProblem:
     severity: str = "error"
 
 
-@dataclass(slots=True)
-class ParsedFile:
+class ParsedFile(Struct):
     """A file's documents and the problems met reading it."""
 
     documents: list[Document] = field(default_factory=list)
@@ -552,8 +550,7 @@ def is_kustomize_config(body: Any, filename: str) -> bool:
     return False
 
 
-@dataclass
-class KustomizeRoles:
+class KustomizeRoles(Struct):
     """What kustomizations say of the files beside them: each file's role, and the directories they use."""
 
     roles: dict[str, str] = field(default_factory=dict)  # normalized abs path -> role

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from msgspec import Struct
 
 T = TypeVar("T")
 
 FieldPath = tuple[str | int, ...]
 
 
-@dataclass(slots=True)
-class Resource:
+class Resource(Struct):
     """One object of a manifest file."""
 
     body: dict[str, Any]

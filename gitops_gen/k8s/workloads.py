@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
 
@@ -148,8 +149,7 @@ def pod_labels(resource: Resource) -> dict[str, str]:
     return label_map(dig(resource.body, *tp, "metadata", "labels"))
 
 
-@dataclass(slots=True)
-class ContainerRef:
+class ContainerRef(Struct):
     """A container of a pod spec with its field path."""
 
     container: dict[str, Any]
@@ -213,8 +213,7 @@ def containers(resource: Resource, *, init: bool = True) -> list[ContainerRef]:
 # ------------------------------------------------------------------------------ label selectors
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(Struct, frozen=True):
     """A compiled ``metav1.LabelSelector`` (``matchLabels`` and ``matchExpressions``)."""
 
     match_labels: tuple[tuple[str, str], ...]
@@ -290,8 +289,7 @@ def selector_matches(selector: object, labels: dict[str, str]) -> bool | None:
 # ------------------------------------------------------------------------------------ workloads
 
 
-@dataclass(slots=True, eq=False)
-class PodTemplate:
+class PodTemplate(Struct, eq=False):
     """The pod template of a workload object and its labels."""
 
     resource: Resource
@@ -355,8 +353,7 @@ def workload_index(index: ObjectIndex) -> WorkloadIndex:
 # -------------------------------------------------------------------------------- autoscalers
 
 
-@dataclass(slots=True)
-class Scaler:
+class Scaler(Struct):
     """An HPA (or a KEDA ScaledObject, which creates one) and the replica range it enforces."""
 
     resource: Resource
@@ -404,8 +401,7 @@ def scalers_of(index: ObjectIndex, resource: Resource) -> list[Scaler]:
     return scalers_by_target(index).get((resource.namespace, resource.kind, resource.name), [])
 
 
-@dataclass(slots=True)
-class Replicas:
+class Replicas(Struct):
     """The fewest pods a workload is guaranteed to run, and where that number comes from."""
 
     count: int | None  # None: not knowable from the manifests (DaemonSet, Job, ``${VAR}``, ...)

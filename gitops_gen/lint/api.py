@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from msgspec import Struct
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintOptions, Severity
@@ -28,8 +29,7 @@ DEFAULT_PATH = Path("output")
 T = TypeVar("T")
 
 
-@dataclass
-class LintFlags:
+class LintFlags(Struct):
     """The command line of ``gitops-gen lint`` (click's option names); ``None``: not given."""
 
     fmt: str = "text"

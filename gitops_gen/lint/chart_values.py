@@ -11,7 +11,8 @@ module only names the controller in each message.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from gitops_gen.k8s.app_template import AppController
 from gitops_gen.lint.model import Hit

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct
 
 from gitops_gen.cluster.kustomize import Files
 from gitops_gen.cluster.model import ClusterView, FieldSource, Problem
@@ -26,8 +27,7 @@ from gitops_gen.lint.model import Finding, Severity
 NOT_APPLIED = "not-applied"
 
 
-@dataclass
-class Plan:
+class Plan(Struct):
     entries: list[Entry]
 
     @property

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.errors import Problems, UserError
 from gitops_gen.lint.model import Severity
@@ -42,8 +43,7 @@ if TYPE_CHECKING:
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 
 
-@dataclass
-class Config:
+class Config(Struct):
     """A lint configuration file: rules disabled, severities changed, paths excluded."""
 
     source: str = ""

@@ -20,8 +20,9 @@ import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from msgspec import Struct, field
 
 from gitops_gen import forked
 from gitops_gen.k8s.loader import (
@@ -110,8 +111,7 @@ _TOP_LEVEL_KIND = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 POOL_MIN_BYTES = 1_500_000  # below this much YAML to parse, one process is faster than two
 
 
-@dataclass
-class Task:
+class Task(Struct):
     """One file (or build output) to lint, as read and as shown."""
 
     path: str  # path to read
@@ -126,8 +126,7 @@ class Task:
     cluster: str = ""
 
 
-@dataclass
-class LintResult:
+class LintResult(Struct):
     """What a lint run reports: findings, ignored findings, and what was read."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -556,8 +555,7 @@ def _balanced_chunks(sizes: list[int], workers: int) -> list[tuple[int, int]]:
 
 
 # ------------------------------------------------------------------------------------ phase 2
-@dataclass
-class Assembled:
+class Assembled(Struct):
     """The objects of every file of one input, where each sits, and the findings phase 1 made."""
 
     resources: list[Resource]

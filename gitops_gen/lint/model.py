@@ -18,10 +18,11 @@ config, file/line/column — exact field positions recovered only for files that
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import FieldPath, ObjectIndex, Resource
 
@@ -46,8 +47,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r}; use error, warning or info") from None
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Struct):
     """What a rule yields: the object, a message, a remediation, and optionally the field path."""
 
     resource: Resource
@@ -57,8 +57,7 @@ class Hit:
     severity: Severity | None = None  # override the rule's default (e.g. a warning-level variant)
 
 
-@dataclass(frozen=True, slots=True)
-class SpecLocation:
+class SpecLocation(Struct, frozen=True):
     """Where in a gitops-gen spec the value of a rendered object's field is set."""
 
     file: str
@@ -71,8 +70,7 @@ class SpecLocation:
         return {"file": self.file, "line": self.line, "column": self.column, "path": self.key}
 
 
-@dataclass(slots=True)
-class Finding:
+class Finding(Struct):
     """One problem found, at file, line and column, with its rule, severity and remediation."""
 
     rule: str
@@ -107,8 +105,7 @@ class Finding:
         return (self.file, self.line, self.column, self.rule, self.message, self.cluster)
 
 
-@dataclass
-class LintOptions:
+class LintOptions(Struct):
     """Settings that rules read (from flags, `.gitops-gen.yaml` and the platform spec)."""
 
     cluster: Cluster | None = None  # the nodes; None: the budget rules have nothing to check

@@ -11,8 +11,9 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.lint.model import Context, Hit, Severity
@@ -60,8 +61,7 @@ ObjectCheck = Callable[[Resource, Context], Iterator[Hit]]
 ClusterCheck = Callable[[Context], Iterator[Hit]]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """One lint rule as its module declares it."""
 
     id: str

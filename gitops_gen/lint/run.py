@@ -33,9 +33,10 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint import cache as cache_mod
@@ -53,8 +54,7 @@ if TYPE_CHECKING:
     from gitops_gen.spec.files import SpecDocs
 
 
-@dataclass
-class RunSettings:
+class RunSettings(Struct):
     """Everything a lint run needs beyond the paths (flags merged with the config file)."""
 
     options: LintOptions = field(default_factory=LintOptions)
@@ -88,15 +88,15 @@ class RunSettings:
         """The options of one cluster's lint: its nodes, platform spec and capacity baseline."""
         if self.nodes is None and cluster not in self.baselines:
             return self.options
-        import dataclasses
+        import msgspec.structs
 
         options = self.options
         if cluster in self.baselines:
-            options = dataclasses.replace(options, capacity_baseline=self.baselines[cluster])
+            options = msgspec.structs.replace(options, capacity_baseline=self.baselines[cluster])
         if self.nodes is None:
             return options
         nodes, platform = self.nodes.for_cluster(cluster)
-        return dataclasses.replace(options, cluster=nodes, platform=platform)
+        return msgspec.structs.replace(options, cluster=nodes, platform=platform)
 
 
 def lint_paths(paths: list[Path], settings: RunSettings | None = None) -> LintResult:
@@ -341,13 +341,13 @@ def _memo_keys(
     and its bytes (kept in ``task.data``; read here unless ``written`` holds the text the caller
     wrote to that path), its role, cluster and objects, and the options but the capacity baseline
     (only the cross-object capacity rules read it). None: not memoised."""
-    import dataclasses
+    import msgspec.structs
 
     from gitops_gen.k8s.loader import file_bytes
     from gitops_gen.yamlio import DEFAULT_LIMITS
 
     settings = hashlib.blake2b(
-        repr(dataclasses.replace(options, capacity_baseline=None)).encode(), digest_size=16
+        repr(msgspec.structs.replace(options, capacity_baseline=None)).encode(), digest_size=16
     )
     out: list[bytes | None] = []
     for t in tasks:

@@ -15,9 +15,10 @@ those of the key, or of the nearest ancestor the spec writes when the value is a
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from gitops_gen.lint.model import Finding, SpecLocation
 

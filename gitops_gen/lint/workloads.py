@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import (
@@ -84,8 +85,7 @@ def absence_severity(ctx: Context, namespace: str, kinds: Iterable[str]) -> Seve
 # ------------------------------------------------------------------------ disruption budgets
 
 
-@dataclass(slots=True, eq=False)
-class PdbAnalysis:
+class PdbAnalysis(Struct, eq=False):
     """What a PodDisruptionBudget selects and whether it lets any pod be evicted."""
 
     pdb: Resource

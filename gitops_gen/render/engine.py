@@ -256,7 +256,7 @@ def render_cluster(
 def _with_dashboards(components: list[HelmComponent], apps: list[App]) -> list[HelmComponent]:
     """Grafana's dashboard sidecar set explicitly (label, all namespaces, folders) when an app ships a
     dashboard; the spec's own values still win."""
-    import dataclasses
+    import msgspec.structs
 
     from gitops_gen.render.day2net import SIDECAR_VALUES
     from gitops_gen.values import deep_merge
@@ -266,7 +266,7 @@ def _with_dashboards(components: list[HelmComponent], apps: list[App]) -> list[H
     out: list[HelmComponent] = []
     for c in components:
         if c.chart == "kube-prometheus-stack" and c.values.get("grafana", {}).get("enabled"):
-            c = dataclasses.replace(c, values=deep_merge(SIDECAR_VALUES, c.values))
+            c = msgspec.structs.replace(c, values=deep_merge(SIDECAR_VALUES, c.values))
         out.append(c)
     return out
 

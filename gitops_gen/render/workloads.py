@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from gitops_gen.spec.models import App, AppSpec, Probe
 
@@ -43,8 +44,7 @@ DEFAULT_PROBE = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3
 DEFAULT_LIVENESS_FAILURES = 6
 
 
-@dataclass(frozen=True)
-class AppContext:
+class AppContext(Struct, frozen=True):
     """What the cluster decides for its apps."""
 
     issuer: str | None  # the platform's ClusterIssuer (default for TLS ingresses)

@@ -33,8 +33,9 @@ import signal
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct, field
 
 from gitops_gen.errors import Location, Problem, UserError
 from gitops_gen.render.engine import HEADER_PREFIX
@@ -53,18 +54,25 @@ OLD_MARK = ".gitops-gen-old-"
 LOCK_SUFFIX = ".gitops-gen.lock"
 
 
-@dataclass
-class Entry:
+class Entry(Struct):
     """Something found in the existing ``--out``."""
 
     rel: str  # posix path relative to --out
     kind: str  # "generated" | "file" (hand-written) | "symlink" | "other" | "dir"
     # scan(keep=True): a generated file's bytes, when the read that found its header took it all
-    data: bytes | None = field(default=None, compare=False, repr=False)
+    data: bytes | None = None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same path is the same kind: whether the scan kept the bytes does not count."""
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return (self.rel, self.kind) == (other.rel, other.kind)
+
+    def __repr__(self) -> str:
+        return f"Entry(rel={self.rel!r}, kind={self.kind!r})"
 
 
-@dataclass
-class WriteReport:
+class WriteReport(Struct):
     written: list[str] = field(default_factory=list)  # new or changed generated files
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # stale generated files
@@ -75,12 +83,14 @@ class WriteReport:
         return bool(self.written or self.removed)
 
 
-@dataclass
-class CheckReport:
+class CheckReport(Struct):
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
-    entries: dict[str, Entry] = field(default_factory=dict, repr=False)  # what the check found in --out
+    entries: dict[str, Entry] = field(default_factory=dict)  # what the check found in --out
+
+    def __repr__(self) -> str:
+        return f"CheckReport(missing={self.missing!r}, stale={self.stale!r}, extra={self.extra!r})"
 
     @property
     def clean(self) -> bool:

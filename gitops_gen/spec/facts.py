@@ -10,15 +10,15 @@ repository with ``specs/`` takes it from the lint cache when the spec files are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from gitops_gen.spec.models import Platform
 
 
-@dataclass(frozen=True, slots=True)
-class NodeFacts:
+class NodeFacts(Struct, frozen=True):
     """One node of the platform spec, its quantities as the spec model holds them (strings)."""
 
     name: str
@@ -29,8 +29,7 @@ class NodeFacts:
     eviction_hard_memory: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PlatformFacts:
+class PlatformFacts(Struct, frozen=True):
     """What lint and budget need of a Platform spec (name, version, distribution, nodes), without the spec models."""
 
     name: str

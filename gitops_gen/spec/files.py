@@ -7,12 +7,13 @@ validated specs) extends it with the models.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from gitops_gen.errors import Location, UserError
 from gitops_gen.paths import display_path
@@ -29,14 +30,13 @@ SPEC_MAX_BYTES = 1024 * 1024
 SPEC_LIMITS = (
     DEFAULT_LIMITS
     if os.environ.get("GITOPS_GEN_MAX_FILE_BYTES")
-    else dataclasses.replace(
+    else msgspec.structs.replace(
         DEFAULT_LIMITS, max_file_bytes=min(SPEC_MAX_BYTES, DEFAULT_LIMITS.max_file_bytes)
     )
 )
 
 
-@dataclass
-class SpecDocs:
+class SpecDocs(Struct):
     """The documents of a specs directory and where each ``Kind/name`` is written."""
 
     sources: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> spec file (as shown in errors)
@@ -44,9 +44,13 @@ class SpecDocs:
     # the working directory, so rendered headers are deterministic.
     names: dict[str, str] = field(default_factory=dict)
     # "Kind/name" -> its document: ruamel's (with positions) or plain data (read by the fast path)
-    docs: dict[str, Any] = field(default_factory=dict, repr=False)
+    docs: dict[str, Any] = field(default_factory=dict)
     # "Kind/name" -> (spec file, document index): where a plain document's positions are read when asked
-    origins: dict[str, tuple[Path, int]] = field(default_factory=dict, repr=False)
+    origins: dict[str, tuple[Path, int]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """Which documents, not their contents."""
+        return f"{type(self).__name__}(sources={self.sources!r}, names={self.names!r})"
 
     @property
     def platform_names(self) -> list[str]:

@@ -8,10 +8,10 @@ Each error names ``file:line:col``, the key path and a hint, e.g.::
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msgspec import field
 from pydantic import BaseModel, ValidationError
 
 from gitops_gen.errors import Location, Problem, Problems, UserError
@@ -30,8 +30,7 @@ from gitops_gen.yamlio import (
 )
 
 
-@dataclass(kw_only=True)
-class Specs(SpecDocs):
+class Specs(SpecDocs, kw_only=True):
     """Everything under a specs directory: exactly one Platform and any number of Apps (validated)."""
 
     platform: Platform  # the first platform by name (the only one, in a single-cluster specs directory)

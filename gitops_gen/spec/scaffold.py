@@ -12,8 +12,9 @@ import json
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass, fields
 from pathlib import Path
+
+from msgspec import Struct
 
 from gitops_gen.errors import Location, Problem, UserError
 
@@ -22,8 +23,7 @@ DEFAULT_COMPONENTS = ("ingress-nginx", "cert-manager", "sealed-secrets")
 PLACEHOLDER_URL = "ssh://git@github.com/OWNER/REPOSITORY"
 
 
-@dataclass
-class Answers:
+class Answers(Struct):
     """What ``init`` asks (each a flag of the command); ``None`` means "not given": ask, or default."""
 
     name: str | None = None
@@ -88,16 +88,16 @@ def complete(given: Answers, cwd: Path, ask: bool) -> Answers:
 
     base = defaults(cwd)
     out = Answers()
-    for f in fields(Answers):
-        value = getattr(given, f.name)
+    for name in Answers.__struct_fields__:
+        value = getattr(given, name)
         if value is None:
-            value = getattr(base, f.name)
-            if ask and not (f.name in ("image", "port", "host") and not out.app):
-                value = click.prompt(QUESTIONS[f.name], default=value, type=type(value), show_default=True)
+            value = getattr(base, name)
+            if ask and not (name in ("image", "port", "host") and not out.app):
+                value = click.prompt(QUESTIONS[name], default=value, type=type(value), show_default=True)
         if isinstance(value, str):
             value = value.strip()
-            value = "" if f.name == "app" and value == "none" else value
-        setattr(out, f.name, value)
+            value = "" if name == "app" and value == "none" else value
+        setattr(out, name, value)
     return out
 
 

@@ -16,8 +16,9 @@ merge, a ``null`` deletes a default) and returns the workloads the chart will cr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.capacity.model import Container, Owner, Res, Workload, parse_resources
 from gitops_gen.k8s.workloads import as_count
@@ -66,8 +67,7 @@ class Values:
         return Container(name, req, lim, path, init=init)
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(Struct, frozen=True):
     """A Helm release as Flux will install it."""
 
     name: str  # helm release name
@@ -87,8 +87,7 @@ class Release:
         return f"{self.name}-{name}"[:63].rstrip("-")
 
 
-@dataclass(frozen=True, slots=True)
-class LoadBalancer:
+class LoadBalancer(Struct, frozen=True):
     """A Service of type LoadBalancer (served on K3s by a svclb DaemonSet binding its ports)."""
 
     name: str
@@ -98,8 +97,7 @@ class LoadBalancer:
     path: str = ""  # values path / field that makes it a LoadBalancer
 
 
-@dataclass(slots=True)
-class Footprint:
+class Footprint(Struct):
     """What a chart creates: its workloads, load balancers and notes."""
 
     workloads: list[Workload] = field(default_factory=list)

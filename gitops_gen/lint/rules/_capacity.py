@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from gitops_gen.capacity.budget import Analysis, analyze, workload_key
 from gitops_gen.capacity.model import Workload
@@ -145,8 +146,7 @@ def _capacity(p: Pending) -> bool:
     return bool({NO_CPU, NO_MEMORY, TOO_MANY} & set(p.reasons))
 
 
-@dataclass(slots=True)
-class _Overflow:
+class _Overflow(Struct):
     """One node (or cluster) that cannot hold its pods: what is missing, who pushes it over."""
 
     missing: dict[str, int]  # "memory" | "cpu" | "pods" -> amount short (> 0), the primary first

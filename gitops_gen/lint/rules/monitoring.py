@@ -30,8 +30,9 @@ namespace and cluster-wide objects, so an incremental lint gives the same answer
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from gitops_gen.k8s.model import Resource
 from gitops_gen.k8s.workloads import (
@@ -96,8 +97,7 @@ _SELECTOR = {
 DASHBOARD_LABEL = "grafana_dashboard"
 
 
-@dataclass(frozen=True, slots=True)
-class Stack:
+class Stack(Struct, frozen=True):
     """The one kube-prometheus-stack of the input: who it is and its selector per kind (None: any object)."""
 
     who: str

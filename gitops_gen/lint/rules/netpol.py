@@ -35,8 +35,9 @@ Selectors and ports with ``${VAR}`` substitutions are not judged.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
+
+from msgspec import Struct
 
 from gitops_gen.k8s.model import FieldPath, Resource
 from gitops_gen.k8s.workloads import (
@@ -97,8 +98,7 @@ class Tri(Enum):
     YES = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Peer:
+class Peer(Struct, frozen=True):
     """One end of a path: pods in a namespace (``None``: not known), with labels (``None``: not known)."""
 
     what: str  # how a message names it

@@ -12,11 +12,10 @@ The bundled CRDs are Flux v2.9's, which serve only these versions' replacements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class ApiChange:
+class ApiChange(Struct, frozen=True):
     api_version: str
     kinds: tuple[str, ...]  # () = every kind of the group version
     deprecated: tuple[int, int] | None  # Kubernetes release that deprecated it

@@ -28,37 +28,34 @@ import copy
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.k8s.model import FieldPath
 
 
-@dataclass(frozen=True, slots=True)
-class CelFailure:
+class CelFailure(Struct, frozen=True):
     path: FieldPath
     message: str
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class CelSkip:
+class CelSkip(Struct, frozen=True):
     path: FieldPath
     rule: str
     reason: str
 
 
-@dataclass(slots=True)
-class _Rule:
+class _Rule(Struct):
     text: str
     message: str
     message_expression: str
     field_path: str
 
 
-@dataclass(slots=True)
-class _Node:
+class _Node(Struct):
     """The part of a schema that has rules or defaults below it (everything else is pruned)."""
 
     rules: list[_Rule] = field(default_factory=list)

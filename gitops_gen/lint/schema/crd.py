@@ -17,15 +17,15 @@ it says so. The conversion, shared by the embedded validator (``--crd-dir``) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 _SCHEMA_KEYS_WITH_SUBSCHEMA = ("items", "additionalProperties", "not")
 _SCHEMA_KEYS_WITH_LIST = ("allOf", "anyOf", "oneOf")
 
 
-@dataclass(frozen=True, slots=True)
-class CrdVersion:
+class CrdVersion(Struct, frozen=True):
     """One version of a CRD: its group, kind, version, whether it is served, and its schema."""
 
     group: str

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from gitops_gen.lint.schema.crd import CrdVersion, crd_versions, is_crd
 from gitops_gen.lint.schema.versions import resolve_version, schemas_root
@@ -34,16 +35,14 @@ DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
 MAX_ISSUES_PER_OBJECT = 25
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(Struct, frozen=True):
     """One schema violation: the field path and the message."""
 
     path: tuple[str | int, ...]
     message: str
 
 
-@dataclass(slots=True)
-class Lookup:
+class Lookup(Struct):
     """Where the schema of an (apiVersion, kind) comes from, or why there is none."""
 
     status: str  # "found" | "unserved" (kind known, this version is not served) | "missing"
@@ -362,8 +361,7 @@ def _custom_validator(src: CrdVersion | Path | None) -> Any:
     return jsonschema_rs.Draft202012Validator(schema_obj, validate_formats=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Unusable:
+class Unusable(Struct, frozen=True):
     """A kind's schema that cannot validate anything (not JSON, not a JSON Schema): said on each object
     of the kind, as a schema finding, instead of failing the rule."""
 

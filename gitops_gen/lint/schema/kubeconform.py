@@ -25,9 +25,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.workloads import as_decimal
@@ -43,14 +44,12 @@ GROUP_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 FLAT_TEMPLATE = "{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 
 
-@dataclass
-class KcError:
+class KcError(Struct):
     path: tuple[str | int, ...]
     message: str
 
 
-@dataclass
-class KcResult:
+class KcResult(Struct):
     filename: str
     kind: str
     name: str

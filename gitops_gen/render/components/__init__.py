@@ -13,9 +13,11 @@ HelmRelease under ``infrastructure/controllers/<dir>/``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from gitops_gen.spec.models import ChartSourced, Platform, ReleasePolicy, ValuesReference
 from gitops_gen.values import deep_merge, set_path
@@ -36,8 +38,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HelmComponent:
+class HelmComponent(Struct, frozen=True):
     """Everything the templates need for one HelmRelease (plus its Namespace and HelmRepository)."""
 
     dir: str  # directory under infrastructure/controllers/
@@ -62,8 +63,7 @@ class HelmComponent:
     policy: tuple[tuple[str, str], ...] = ()  # (template variable, value): drift/install/upgrade
 
 
-@dataclass(frozen=True)
-class ChartRef:
+class ChartRef(Struct, frozen=True):
     """What a component module says once: its chart, the repository serving it, and where it goes."""
 
     dir: str  # directory under infrastructure/controllers/
@@ -184,8 +184,7 @@ def release_policy(spec: ReleasePolicy) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in pairs if v is not None)
 
 
-@dataclass(frozen=True)
-class Issuer:
+class Issuer(Struct, frozen=True):
     """The cert-manager ClusterIssuer rendered under infrastructure/configs/."""
 
     name: str
