@@ -308,6 +308,11 @@ def test_bad_refs_and_specs_exit_2_with_a_message(repo: Path, tmp_path: Path) ->
     edit(repo / "specs" / "apps" / "lingua-app.yaml", "maxReplicas: 5", "maxReplicas: many")
     r = gg(repo, "diff", "--base", "HEAD~1")
     assert r.returncode == 2 and "maxReplicas" in r.stderr and "Traceback" not in r.stderr
+    # broken on both sides: the base's problem is the one reported (the work tree's specs are loaded
+    # first, while a child exports the base, but their problem waits for the base's)
+    r = gg(repo, "diff")
+    assert r.returncode == 2 and "HEAD:specs/apps/lingua-app.yaml" in r.stderr and "prot" in r.stderr
+    assert "maxReplicas" not in r.stderr, r.stderr
     # outside a repository
     plain = tmp_path / "plain"
     shutil.copytree(REPO / "specs", plain / "specs")

@@ -36,6 +36,7 @@ from gitops_gen.errors import Location, UserError
 
 if TYPE_CHECKING:
     from gitops_gen.lint.api import LintFlags
+    from gitops_gen.spec.loader import Specs
 
 FORMATS = ("text", "markdown", "json")
 
@@ -116,6 +117,15 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
 
             if ahead is not None:
                 deltas.prepare()  # import what comes later meanwhile
+            # and the work tree's specs are loaded meanwhile too; a problem in them is raised after the
+            # base's (the base is reported first, as when the two were loaded in that order)
+            memo = SpecMemo()  # the files the change left alone are validated once
+            new_specs: Specs | None = None
+            new_problem: UserError | None = None
+            try:
+                new_specs = load_specs(specs_dir, memo=memo)
+            except UserError as exc:
+                new_problem = exc
             got = ahead.result() if ahead is not None else None
         finally:
             if ahead is not None:
@@ -134,11 +144,12 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             )
         preread = Preread([Path(f) for f in listed], read) if listed is not None else None
         try:
-            memo = SpecMemo()  # the files the change left alone are validated once
             old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo, preread=preread)
         except UserError as exc:
             raise _at_ref(exc, base) from None
-        new_specs = load_specs(specs_dir, memo=memo)
+        if new_specs is None:
+            assert new_problem is not None
+            raise new_problem
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
         new_files = deltas.render(new_specs, out_dir, rendered)
