@@ -147,9 +147,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             old_specs = load_specs(base_specs_dir, display_root=base_root, memo=memo, preread=preread)
         except UserError as exc:
             raise _at_ref(exc, base) from None
-        if new_specs is None:
-            assert new_problem is not None
+        if new_problem is not None:  # the work tree's problem, now that the base loaded
             raise new_problem
+        assert new_specs is not None  # load_specs returned them or raised
         rendered = RenderMemo()  # the apps the change left alone are rendered once
         old_files = deltas.render(old_specs, out_dir, rendered)
         new_files = deltas.render(new_specs, out_dir, rendered)
