@@ -39,12 +39,13 @@ spec:
 
 PROBE = """
 import json, sys
+before = set(sys.modules)  # an interpreter may load some at start-up (a .pth file): not ours
 from gitops_gen.cli import main
 try:
     main(["lint", "--format", "json", *json.loads(sys.argv[1])])
 except SystemExit:
     pass
-heavy = sorted(m for m in ("pydantic", "ruamel.yaml", "gitops_gen.spec.models", "gitops_gen.capacity.nodes", "gitops_gen.capacity.profiles.loki") if m in sys.modules)
+heavy = sorted(m for m in ("pydantic", "ruamel.yaml", "gitops_gen.spec.models", "gitops_gen.capacity.nodes", "gitops_gen.capacity.profiles.loki", "_hashlib", "dataclasses") if m in sys.modules and m not in before)
 print("HEAVY:" + ",".join(heavy))
 """
 
@@ -89,6 +90,9 @@ def test_one_file_lint_with_unchanged_specs_imports_no_pydantic(tmp_path: Path) 
     assert "pydantic" not in warm and "gitops_gen.spec.models" not in warm and "ruamel.yaml" not in warm
     assert "gitops_gen.capacity.nodes" in warm  # the node size came from the specs: the budget rules ran
     assert "gitops_gen.capacity.profiles.loki" not in warm  # no HelmRelease of that chart: not loaded
+    # records are msgspec Structs, cache keys blake2b without hashlib (which loads OpenSSL): neither
+    # dataclasses' method compiling nor OpenSSL is paid on this path (docs/performance.md, seventh pass)
+    assert "dataclasses" not in warm and "_hashlib" not in warm, warm
     platform = tmp_path / "specs" / "platform.yaml"
     platform.write_text(platform.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert "gitops_gen.spec.models" in _heavy_imports(target, tmp_path, *cache)  # changed: validated

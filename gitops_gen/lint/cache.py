@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import marshal
 import os
 import stat
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from gitops_gen import __version__
+from gitops_gen.digest import blake2b
 from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
 
@@ -58,7 +58,7 @@ def _fingerprint_content(paths: list[Path], suffixes: tuple[str, ...] = ()) -> l
     ``rsync -a``, ``tar x``) still changes it."""
     out = []
     for p in _walk_files(paths, suffixes):
-        h = hashlib.blake2b(digest_size=16)
+        h = blake2b(digest_size=16)
         try:
             with open(p, "rb") as fh:
                 while chunk := fh.read(1 << 20):
@@ -121,7 +121,7 @@ def settings_digest(options: LintOptions) -> str:
         fingerprint_stat(_chart_paths(options.chart_dirs)),
         repr(sorted(options.capacity_baseline.items())) if options.capacity_baseline else "",  # diff's base
     ]
-    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+    return blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
 def directories_digest(root: Path | None) -> str:
@@ -130,7 +130,7 @@ def directories_digest(root: Path | None) -> str:
     cross-object results although no linted file changed."""
     if root is None:
         return ""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for dirpath, dirs, _files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         h.update(os.fsencode(dirpath) + b"\0")
@@ -140,7 +140,7 @@ def directories_digest(root: Path | None) -> str:
 def tree_digest(root: Path) -> str:
     """Every directory and file name under ``root`` (``.git`` skipped): what a build may find by
     listing directories (the kustomization Flux generates lists every YAML file of its path)."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for dirpath, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         h.update(os.fsencode(dirpath) + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(files)) + b"\0")
@@ -152,7 +152,7 @@ _SUM = 16  # bytes of the BLAKE2b checksum in front of every stored record
 
 
 def _sum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=_SUM).digest()
+    return blake2b(data, digest_size=_SUM).digest()
 
 
 def _seal(payload: bytes) -> bytes:
@@ -318,7 +318,7 @@ class ResultCache:
                 data = fh.read()
         except OSError:
             return None, None
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = blake2b(data, digest_size=16).hexdigest()
         now = time.time_ns()
         trusted = now - st.st_mtime_ns > RACY_NS and now - st.st_ctime_ns > RACY_NS
         entry = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, digest, trusted)

@@ -27,7 +27,6 @@ a platform spec), the kubeconform validator, ``--build`` output, or two files sh
 from __future__ import annotations
 
 import gc
-import hashlib
 import marshal
 import os
 import shutil
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct, field
 
+from gitops_gen.digest import blake2b
 from gitops_gen.errors import UserError
 from gitops_gen.lint import cache as cache_mod
 from gitops_gen.lint import engine
@@ -281,7 +281,7 @@ def _lint_tasks(
             key, t.data = cache.key_and_bytes(t.path, t.role)
             if key is None:
                 continue
-            h = hashlib.blake2b(f"{key}\0{t.display}\0{t.cluster}".encode(), digest_size=16)
+            h = blake2b(f"{key}\0{t.display}\0{t.cluster}".encode(), digest_size=16)
             if t.objects is not None:
                 h.update(marshal.dumps([tuple(o) for o in t.objects]))
             keys[i] = "objects:" + h.hexdigest()
@@ -346,7 +346,7 @@ def _memo_keys(
     from gitops_gen.k8s.loader import file_bytes
     from gitops_gen.yamlio import DEFAULT_LIMITS
 
-    settings = hashlib.blake2b(
+    settings = blake2b(
         repr(msgspec.structs.replace(options, capacity_baseline=None)).encode(), digest_size=16
     )
     out: list[bytes | None] = []
@@ -848,4 +848,4 @@ def run_cached(
 
 
 def _digest(items: list[tuple[str, str]]) -> str:
-    return hashlib.blake2b(repr(sorted(items)).encode(), digest_size=16).hexdigest()
+    return blake2b(repr(sorted(items)).encode(), digest_size=16).hexdigest()

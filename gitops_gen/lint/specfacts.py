@@ -14,13 +14,13 @@ record is a miss) and private to the user, like the rest of the cache.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_gen import __version__
+from gitops_gen.digest import blake2b
 from gitops_gen.errors import UserError
 from gitops_gen.spec.facts import PlatformFacts, facts_of, from_plain, to_plain
 from gitops_gen.spec.files import SpecDocs, spec_files, valid_spec_docs
@@ -86,7 +86,7 @@ def _contents(specs_dir: Path) -> list[tuple[Path, bytes]] | None:
 
 
 def _key(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     h.update(repr((FORMAT, __version__, os.environ.get("GITOPS_GEN_MAX_FILE_BYTES"))).encode())
     base = specs_dir if specs_dir.is_dir() else specs_dir.parent
     for p, data in contents:

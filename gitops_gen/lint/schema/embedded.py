@@ -389,7 +389,7 @@ def _load_definitions(path: Path) -> Any:
     copy: Path | None = None
     cache_dir = versions.definitions_cache_dir
     if cache_dir is not None:
-        import hashlib
+        from gitops_gen.digest import blake2b
 
         try:
             st, me = os.stat(path), os.stat(__file__)
@@ -404,7 +404,7 @@ def _load_definitions(path: Path) -> Any:
                     me.st_ctime_ns,
                 )
             )
-            copy = cache_dir / f"defs-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
+            copy = cache_dir / f"defs-{blake2b(key.encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
                 return marshal.load(fh)
         except (OSError, ValueError, EOFError, TypeError):
