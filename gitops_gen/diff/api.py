@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from msgspec.structs import replace
 
@@ -36,7 +36,12 @@ from gitops_gen.errors import Location, UserError
 
 if TYPE_CHECKING:
     from gitops_gen.lint.api import LintFlags
+    from gitops_gen.spec.files import SpecReads
     from gitops_gen.spec.loader import Specs
+
+    #: what the export child gives: the repository paths exported, the spec files listed (None: the
+    #: loader lists them and says why it cannot), and what was read of them
+    _Exported = tuple[list[str], list[str] | None, SpecReads]
 
 FORMATS = ("text", "markdown", "json")
 
@@ -130,7 +135,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         finally:
             if ahead is not None:
                 ahead.cancel()
-        read: dict[str, tuple[str, list[Any] | None]] = {}
+        read: SpecReads = {}
         listed: list[str] | None = None
         if got is None:  # no child, or it failed: exported here (its errors raised here)
             exported = gitref.export_path(repo, commit, rel, base_root)
@@ -198,11 +203,6 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 written=written,
             )
     return report
-
-
-#: what the export child gives: the repository paths exported, the spec files listed (None: the
-#: loader lists them and says why it cannot), and what was read of them (spec.files.Preread.read)
-_Exported = tuple[list[str], list[str] | None, dict[str, tuple[str, list[Any] | None]]]
 
 
 def _export_and_read(

@@ -134,11 +134,15 @@ def valid_spec_docs(specs_dir: Path, contents: list[tuple[Path, bytes]]) -> Spec
     return out
 
 
+#: what was read of spec files ahead of the loader: ``str(path)`` -> its text and fast-path documents
+SpecReads = dict[str, tuple[str, list[Any] | None]]
+
+
 class Preread(NamedTuple):
     """Spec files read ahead (:func:`read_ahead`)."""
 
     files: list[Path]  # every spec file, as :func:`spec_files` listed them
-    read: dict[str, tuple[str, list[Any] | None]]  # ``str(path)`` -> its text and fast-path documents
+    read: SpecReads
 
 
 class ReadAhead:
@@ -146,7 +150,7 @@ class ReadAhead:
 
     __slots__ = ("_child", "_files")
 
-    def __init__(self, files: list[Path], child: Forked[dict[str, tuple[str, list[Any] | None]]]) -> None:
+    def __init__(self, files: list[Path], child: Forked[SpecReads]) -> None:
         self._files, self._child = files, child
 
     def result(self) -> Preread:
@@ -180,10 +184,10 @@ def read_ahead(specs_dir: Path) -> ReadAhead | None:
     return ReadAhead(files, child) if child is not None else None
 
 
-def read_spec_files(files: list[Path]) -> dict[str, tuple[str, list[Any] | None]]:
+def read_spec_files(files: list[Path]) -> SpecReads:
     """:attr:`Preread.read` of ``files``: each one's text and fast-path documents; a file that cannot
     be read is left out (the loader reads it again and reports why)."""
-    out: dict[str, tuple[str, list[Any] | None]] = {}
+    out: SpecReads = {}
     for path in files:
         try:
             text = read_text(path, display=str(path), limits=SPEC_LIMITS)
