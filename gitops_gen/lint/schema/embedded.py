@@ -381,7 +381,7 @@ def _load_definitions(path: Path) -> Any:
     """The shared definitions with integer bounds, from a marshal copy in the directory
     :data:`gitops_gen.lint.schema.versions.definitions_cache_dir` when set: 1.5 MB of JSON takes ~11 ms
     to parse (+1 ms to bound, in an object hook; :func:`bound_integers` after parsing took 12 ms); the
-    copy loads in ~5 ms. The copy is named by the file's path, size, mtime and ctime and this module's."""
+    copy loads in ~8 ms, read whole and then unmarshalled. The copy is named by the file's path, size, mtime and ctime and this module's."""
     import marshal
 
     from gitops_gen.lint.schema import versions
@@ -406,7 +406,8 @@ def _load_definitions(path: Path) -> Any:
             )
             copy = cache_dir / f"defs-{blake2b(key.encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
-                return marshal.load(fh)
+                data = fh.read()  # marshal.load(fh) reads item by item: 48 ms here, against 8 ms
+            return marshal.loads(data)
         except (OSError, ValueError, EOFError, TypeError):
             pass
     with open(path, encoding="utf-8") as fh:
