@@ -201,12 +201,76 @@ def test_definitions_copy_is_used_and_old_copies_are_pruned(
     (cache / "defs-busy.123.tmp").write_bytes(b"")  # another run's copy being written
     definitions = versions.schemas_root() / "v1.34.0-local-strict" / "_definitions.json"
     monkeypatch.setattr(versions, "definitions_cache_dir", None)
-    plain = embedded._load_definitions(definitions)
+    plain = embedded._load_definitions(definitions).document()
     monkeypatch.setattr(versions, "definitions_cache_dir", cache)
-    assert embedded._load_definitions(definitions) == plain  # written
-    assert embedded._load_definitions(definitions) == plain  # read back
+    assert embedded._load_definitions(definitions).document() == plain  # written
+    assert embedded._load_definitions(definitions).document() == plain  # read back
+    assert plain["$id"] == embedded.DEFINITIONS_URL and len(plain["$defs"]) > 500
     left = sorted(p.name for p in cache.iterdir())
     assert "defs-busy.123.tmp" in left
     copies = [n for n in left if not n.endswith(".tmp")]
     assert len(copies) == embedded.KEEP_COPIES
     assert "defs-old00" not in copies and f"defs-old{embedded.KEEP_COPIES + 2:02d}" in copies
+
+
+def _bad_objects_of_every_builtin_kind(v: EmbeddedValidator) -> list[dict[str, object]]:
+    """One invalid object of each built-in (apiVersion, kind) the schemas serve: an unknown field in
+    its spec, wrong types in its metadata and containers, an int32 overflow."""
+    out: list[dict[str, object]] = []
+    for name in sorted(v.k8s_files):
+        if name.startswith("_") or not name.endswith(".json"):
+            continue
+        for gvk in v._builtin_gvk(name):
+            group, version, kind = gvk.get("group") or "", gvk.get("version"), gvk.get("kind")
+            api_version = f"{group}/{version}" if group else str(version)
+            if not v.has_schema(api_version, str(kind)):
+                continue
+            out.append(
+                {
+                    "apiVersion": api_version,
+                    "kind": kind,
+                    "metadata": {"name": "x", "generation": "two", "labels": {"a": 1}},
+                    "spec": {
+                        "bogus": True,
+                        "replicas": 2**40,
+                        "template": {"spec": {"containers": [{"name": 3}]}},
+                    },
+                }
+            )
+    return out
+
+
+def test_per_kind_registries_validate_like_one_registry_of_all_definitions() -> None:
+    """Each kind is compiled against a registry of only the definitions it reaches, until those have
+    cost as much as one whole registry: the findings are the same as with the whole registry (here for
+    every built-in kind, in both modes), and a run with many kinds ends on the whole one."""
+    per_kind, whole = EmbeddedValidator(), EmbeddedValidator()
+    whole._converted = 10**9  # the whole registry from the first kind on
+    objects = _bad_objects_of_every_builtin_kind(per_kind)
+    assert len(objects) > 50
+    first = per_kind.validate(objects[0])
+    assert per_kind._registry is None and first  # a registry of its own definitions
+    for obj in objects:
+        assert per_kind.validate(obj) == whole.validate(obj), obj["kind"]
+    assert per_kind._registry is not None  # many kinds: then one whole registry
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    paths = {i.path for i in per_kind.validate(deployment)}
+    assert {("metadata", "generation"), ("metadata", "labels", "a"), ("spec", "replicas")} <= paths
+
+
+def test_definitions_reached_follow_refs_through_definitions() -> None:
+    from gitops_gen.lint.schema import embedded
+
+    v = EmbeddedValidator()
+    defs = embedded._load_definitions(v.k8s_dir / "_definitions.json")
+    with open(v.k8s_dir / "deployment-apps-v1.json", encoding="utf-8") as fh:
+        schema = json.load(fh)
+    names = defs.reached(schema)
+    assert "io.k8s.api.apps.v1.DeploymentSpec" in names  # named by the kind's schema
+    assert "io.k8s.api.core.v1.Probe" in names  # reached through PodSpec -> Container
+    assert "io.k8s.api.core.v1.ServiceSpec" not in names
+    assert len(names) < len(defs) // 3
+    crd = defs.reached(
+        {"$ref": "#/$defs/io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"}
+    )
+    assert "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps" in crd  # recursive

@@ -78,7 +78,9 @@ class EmbeddedValidator:
         self.bundled = bundled  # fall back to the schemas shipped with gitops-gen (lint.schema.bundle)
         self.k8s_dir = schemas_root() / f"v{self.kubernetes_version}.0-local-strict"
         self._k8s_files: set[str] | None = None
-        self._registry: Any = None
+        self._registry: Any = None  # the registry of all definitions, once per-kind ones cost as much
+        self._definitions: Definitions | None = None
+        self._converted = 0  # definitions converted into per-kind registries so far
         self._validators: dict[tuple[str, str], Any] = {}
         self._lookups: dict[tuple[str, str], Lookup] = {}
         # custom schemas: (group or "", kind lower, version) -> path or CrdVersion
@@ -258,12 +260,22 @@ class EmbeddedValidator:
         return self.lookup(api_version, kind).status == "found"
 
     # ----------------------------------------------------------------------------- compile
-    def _k8s_registry(self) -> Any:
-        if self._registry is None:
-            import jsonschema_rs
+    def _k8s_registry(self, schema: Any) -> Any:
+        """A registry with the definitions ``schema`` reaches. Each kind gets its own small one until
+        they have converted as many definitions as one whole registry would; then one whole registry
+        serves every later kind (a run with many kinds pays at most about twice the whole)."""
+        if self._registry is not None:
+            return self._registry
+        import jsonschema_rs
 
-            defs = _load_definitions(self.k8s_dir / "_definitions.json")
-            self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs)])
+        if self._definitions is None:
+            self._definitions = _load_definitions(self.k8s_dir / "_definitions.json")
+        defs = self._definitions
+        names = defs.reached(schema)
+        self._converted += len(names)
+        if self._converted <= len(defs):
+            return jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document(names))])
+        self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document())])
         return self._registry
 
     def _validator(self, api_version: str, kind: str) -> Any:
@@ -284,7 +296,7 @@ class EmbeddedValidator:
                 schema = json.load(fh)
             bound_integers(schema)
             validator = jsonschema_rs.validator_for(
-                schema, registry=self._k8s_registry(), validate_formats=False
+                schema, registry=self._k8s_registry(schema), validate_formats=False
             )
         else:
             src = self._custom_source(group, kind, version)
@@ -377,13 +389,87 @@ class Unusable(Struct, frozen=True):
         )
 
 
-def _load_definitions(path: Path) -> Any:
+class Definitions:
+    """The shared Kubernetes definitions (``_definitions.json``'s ``$defs``, with integer bounds), and
+    the document of only those a kind's schema reaches.
+
+    A registry holding all 730 definitions takes ~18 ms to build (jsonschema-rs converts every one); a
+    Deployment reaches 118 of them (2 ms), the kinds of a typical app ~30% together. From the marshal copy,
+    each definition is unmarshalled when a kind first reaches it."""
+
+    def __init__(self, top: dict[str, Any], defs: dict[str, Any]) -> None:
+        self.top = top  # the document's other keys ($schema, $id)
+        self._defs = defs  # name -> definition, or its marshal bytes until first needed
+
+    def __len__(self) -> int:
+        return len(self._defs)
+
+    def get(self, name: str) -> Any:
+        found = self._defs.get(name)
+        if isinstance(found, bytes):
+            import marshal
+
+            found = self._defs[name] = marshal.loads(found)
+        return found
+
+    def reached(self, schema: Any) -> set[str]:
+        """The names of the definitions ``schema`` reaches through ``$ref``s, directly or not."""
+        seen: set[str] = set()
+        todo = _ref_names(schema)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            found = self.get(name)
+            if found is not None:  # an unknown name is left for the validator to report
+                seen.add(name)
+                todo.extend(_ref_names(found))
+        return seen
+
+    def document(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The definitions document, with only ``names`` (all when None)."""
+        chosen = self._defs if names is None else names
+        return {**self.top, "$defs": {n: self.get(n) for n in sorted(chosen)}}
+
+    def to_copy(self) -> bytes:
+        import marshal
+
+        blobs = {n: marshal.dumps(self.get(n)) for n in self._defs}
+        return marshal.dumps((self.top, blobs))
+
+    @classmethod
+    def from_copy(cls, data: bytes) -> Definitions:
+        import marshal
+
+        top, blobs = marshal.loads(data)
+        if not isinstance(top, dict) or not isinstance(blobs, dict):
+            raise ValueError("not a copy of the definitions")
+        return cls(top, blobs)
+
+
+def _ref_names(node: Any) -> list[str]:
+    """The definition names of the ``$ref``s in ``node`` (``.../_definitions.json#/$defs/NAME`` or
+    ``#/$defs/NAME``), in document order."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            ref = n.get("$ref")
+            if isinstance(ref, str) and "#/$defs/" in ref:
+                out.append(ref.rsplit("#/$defs/", 1)[1])
+            stack.extend(v for v in n.values() if isinstance(v, (dict, list)))
+        elif isinstance(n, list):
+            stack.extend(v for v in n if isinstance(v, (dict, list)))
+    return out
+
+
+def _load_definitions(path: Path) -> Definitions:
     """The shared definitions with integer bounds, from a marshal copy in the directory
     :data:`gitops_gen.lint.schema.versions.definitions_cache_dir` when set: 1.5 MB of JSON takes ~11 ms
     to parse (+1 ms to bound, in an object hook; :func:`bound_integers` after parsing took 12 ms); the
-    copy loads in ~8 ms, read whole and then unmarshalled. The copy is named by the file's path, size, mtime and ctime and this module's."""
-    import marshal
-
+    copy holds each definition's own marshal bytes, read in ~1 ms and unmarshalled as kinds reach them.
+    The copy is named by the file's path, size, mtime and ctime and this module's."""
     from gitops_gen.lint.schema import versions
 
     copy: Path | None = None
@@ -406,17 +492,21 @@ def _load_definitions(path: Path) -> Any:
             )
             copy = cache_dir / f"defs-{blake2b(key.encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
-                data = fh.read()  # marshal.load(fh) reads item by item: 48 ms here, against 8 ms
-            return marshal.loads(data)
+                data = fh.read()  # marshal.load(fh) reads item by item: 48 ms here, against 1 ms
+            return Definitions.from_copy(data)
         except (OSError, ValueError, EOFError, TypeError):
             pass
     with open(path, encoding="utf-8") as fh:
-        defs = json.load(fh, object_hook=_bound_object)  # bounds added while parsing: half the time
+        doc = json.load(fh, object_hook=_bound_object)  # bounds added while parsing: half the time
+    defs = doc.pop("$defs", None) if isinstance(doc, dict) else None
+    if not isinstance(defs, dict):
+        raise ValueError(f"{path}: no $defs")
+    found = Definitions(doc, defs)
     if copy is not None:
         try:
             copy.parent.mkdir(parents=True, exist_ok=True)
             tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(defs))
+            tmp.write_bytes(found.to_copy())
             os.replace(tmp, copy)
             from gitops_gen.lint.cache import keep_newest
 
@@ -424,7 +514,7 @@ def _load_definitions(path: Path) -> Any:
             keep_newest([c for c in copy.parent.glob("defs-*") if not c.name.endswith(".tmp")], KEEP_COPIES)
         except (OSError, ValueError):
             pass  # no copy: the next run parses the JSON again
-    return defs
+    return found
 
 
 #: copies of the definitions kept (one per Kubernetes version and install of gitops-gen, ~1 MB each)
