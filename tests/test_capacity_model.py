@@ -262,6 +262,37 @@ spec:
     assert any("Secret logging/missing is not among the inputs" in n for n in rep.notes)
 
 
+def test_helmrelease_values_from_a_secrets_base64_data() -> None:
+    """A Secret's ``data`` is base64: decoded before its values are merged; a value that is not base64
+    (or not UTF-8 once decoded) is said in a note, not a crash, and its values are left out."""
+    import base64
+
+    good = base64.b64encode(b"chunksCache:\n  allocatedMemory: 4096\n").decode()
+    binary = base64.b64encode(b"\xff\xfe").decode()
+    secret = f"""
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: loki-values, namespace: logging}}
+data: {{values.yaml: {good}, broken: "%%%not-base64", binary: {binary}}}
+"""
+    release = """
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: {name}, namespace: logging}}
+spec:
+  chart: {{spec: {{chart: loki, version: "6.55.0", sourceRef: {{kind: HelmRepository, name: r}}}}}}
+  valuesFrom: [{{kind: Secret, name: loki-values, valuesKey: {key}}}]
+"""
+    a = analyze(resources(secret + release.format(name="loki", key="values.yaml")), None)
+    chunks = next(w for w in a.workloads if w.component == "chunks-cache")
+    assert chunks.requests.memory == 4915 * MI  # 4096 MiB allocated, + the chart's 20%
+    for key in ("broken", "binary"):
+        [rep] = analyze(resources(secret + release.format(name=key, key=key)), None).releases
+        assert any(f"has no key {key!r}" in n for n in rep.notes), rep.notes
+
+
 # ---------------------------------------------------------------------------------- nodes
 def test_node_allocatable_defaults_and_flags() -> None:
     assert default_eviction("k3s", "1.34") == 100 * MI
