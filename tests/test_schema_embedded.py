@@ -206,6 +206,13 @@ def test_definitions_copy_is_used_and_old_copies_are_pruned(
     assert embedded._load_definitions(definitions).document() == plain  # written
     assert embedded._load_definitions(definitions).document() == plain  # read back
     assert plain["$id"] == embedded.DEFINITIONS_URL and len(plain["$defs"]) > 500
+    [copy] = [
+        p for p in cache.iterdir() if p.name.startswith("defs-") and "old" not in p.name and "." not in p.name
+    ]
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0x20  # one flipped bit inside a definition: the copy is not used
+    copy.write_bytes(bytes(data))
+    assert embedded._load_definitions(definitions).document() == plain
     left = sorted(p.name for p in cache.iterdir())
     assert "defs-busy.123.tmp" in left
     copies = [n for n in left if not n.endswith(".tmp")]

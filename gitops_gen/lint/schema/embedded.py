@@ -432,16 +432,26 @@ class Definitions:
         return {**self.top, "$defs": {n: self.get(n) for n in sorted(chosen)}}
 
     def to_copy(self) -> bytes:
+        """The copy's bytes, sealed (length and checksum: ``lint.cache``), as cache records are."""
         import marshal
 
+        from gitops_gen.lint.cache import _seal
+
         blobs = {n: marshal.dumps(self.get(n)) for n in self._defs}
-        return marshal.dumps((self.top, blobs))
+        return _seal(marshal.dumps((self.top, blobs)))
 
     @classmethod
     def from_copy(cls, data: bytes) -> Definitions:
+        """The definitions of a copy; ValueError when it is torn or altered (the checksum is checked
+        before anything is read: a definition is unmarshalled only later, when a kind reaches it)."""
         import marshal
 
-        top, blobs = marshal.loads(data)
+        from gitops_gen.lint.cache import _unseal
+
+        sealed = _unseal(data)
+        if sealed is None:
+            raise ValueError("a torn or altered copy of the definitions")
+        top, blobs = marshal.loads(sealed[0])
         if not isinstance(top, dict) or not isinstance(blobs, dict):
             raise ValueError("not a copy of the definitions")
         return cls(top, blobs)
@@ -468,7 +478,8 @@ def _load_definitions(path: Path) -> Definitions:
     """The shared definitions with integer bounds, from a marshal copy in the directory
     :data:`gitops_gen.lint.schema.versions.definitions_cache_dir` when set: 1.5 MB of JSON takes ~11 ms
     to parse (+1 ms to bound, in an object hook; :func:`bound_integers` after parsing took 12 ms); the
-    copy holds each definition's own marshal bytes, read in ~1 ms and unmarshalled as kinds reach them.
+    copy holds each definition's own marshal bytes, read and checked in ~3 ms and unmarshalled as kinds
+    reach them.
     The copy is named by the file's path, size, mtime and ctime and this module's."""
     from gitops_gen.lint.schema import versions
 
