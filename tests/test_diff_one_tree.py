@@ -342,6 +342,29 @@ def test_a_full_scratch_directory_is_a_located_error(
     assert "No space left on device" in problem.message and "TMPDIR" in problem.hint
 
 
+def test_a_full_scratch_directory_while_the_base_is_exported_is_a_located_error(
+    changed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails while the base's specs are exported (a full disk names no file) is located
+    at the scratch copy, not reported as an internal error."""
+    import errno
+
+    from gitops_gen.diff import gitref
+    from gitops_gen.errors import UserError
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a failed write raises it: no file
+
+    monkeypatch.chdir(changed_repo)
+    monkeypatch.setattr(gitref, "export_path", full)
+    with pytest.raises(UserError) as info:
+        api.diff_specs("HEAD", Path("specs"), Path("output"))
+    [problem] = info.value.problems
+    assert "gitops-gen-diff-" in problem.location.file and problem.location.file.endswith("base")
+    assert "base specs" in problem.message and "No space left on device" in problem.message
+    assert "TMPDIR" in problem.hint
+
+
 def test_views_parse_only_what_no_earlier_step_parsed_for_them(
     changed_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

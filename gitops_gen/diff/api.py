@@ -138,7 +138,8 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         read: SpecReads = {}
         listed: list[str] | None = None
         if got is None:  # no child, or it failed: exported here (its errors raised here)
-            exported = gitref.export_path(repo, commit, rel, base_root)
+            with _scratch_errors("the base specs", str(base_root)):
+                exported = gitref.export_path(repo, commit, rel, base_root)
         else:
             exported, listed, read = got
         if not exported:
@@ -269,14 +270,15 @@ def scratch_dir(room: int = 0) -> str | None:
 
 
 @contextlib.contextmanager
-def _scratch_errors() -> Iterator[None]:
-    """A scratch tree that cannot be written (no space left, ...) is a located error, not a crash."""
+def _scratch_errors(what: str = "a rendered tree", where: str = "the scratch directory") -> Iterator[None]:
+    """A scratch tree that cannot be written (no space left, ...) is a located error, not a crash:
+    at the file that failed, else at ``where`` (a failed write names no file)."""
     try:
         yield
     except OSError as exc:
         raise UserError.at(
-            str(exc.filename or "the scratch directory"),
-            f"cannot write the scratch copy of a rendered tree: {exc.strerror or exc}",
+            str(exc.filename or where),
+            f"cannot write the scratch copy of {what}: {exc.strerror or exc}",
             hint="free some space there, or set TMPDIR to a directory with room",
         ) from None
 
