@@ -21,6 +21,7 @@ Usage (also by render's tests)::
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -407,8 +408,6 @@ class Definitions:
     def get(self, name: str) -> Any:
         found = self._defs.get(name)
         if isinstance(found, bytes):
-            import marshal
-
             found = self._defs[name] = marshal.loads(found)
         return found
 
@@ -433,8 +432,6 @@ class Definitions:
 
     def to_copy(self) -> bytes:
         """The copy's bytes, sealed (length and checksum: ``lint.cache``), as cache records are."""
-        import marshal
-
         from gitops_gen.lint.cache import _seal
 
         blobs = {n: marshal.dumps(self.get(n)) for n in self._defs}
@@ -444,8 +441,6 @@ class Definitions:
     def from_copy(cls, data: bytes) -> Definitions:
         """The definitions of a copy; ValueError when it is torn or altered (the checksum is checked
         before anything is read: a definition is unmarshalled only later, when a kind reaches it)."""
-        import marshal
-
         from gitops_gen.lint.cache import _unseal
 
         sealed = _unseal(data)
@@ -459,7 +454,7 @@ class Definitions:
 
 def _ref_names(node: Any) -> list[str]:
     """The definition names of the ``$ref``s in ``node`` (``.../_definitions.json#/$defs/NAME`` or
-    ``#/$defs/NAME``), in document order."""
+    ``#/$defs/NAME``)."""
     out: list[str] = []
     stack = [node]
     while stack:
