@@ -670,7 +670,9 @@ def bench_cli(args: argparse.Namespace, gg: list[str], work: Path, log: Any) -> 
     try:
         for i in range(args.repeat_short):
             target.write_text(
-                old.replace("app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: edit{i}", 1),
+                old.replace(
+                    "app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: edit{i}", 1
+                ),
                 encoding="utf-8",
             )
             ones.append(
