@@ -365,14 +365,20 @@ def lint_cmd(gg: list[str], manifests: Path, *args: str) -> list[str]:
     return [*gg, "lint", str(manifests), "--format", "json", *args]
 
 
+def edit_label(target: Path, old: str, value: str) -> None:
+    """Write ``old`` (the text of ``target``) back with its first managed-by label set to ``value``: an
+    edit of one object, as a user makes it."""
+    target.write_text(
+        old.replace("app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: {value}", 1),
+        encoding="utf-8",
+    )
+
+
 def one_file_change(manifests: Path) -> tuple[Path, str]:
     """Change one file the way an edit would (a new label value); return it and its old text."""
     target = sorted(manifests.rglob("*.yaml"))[len(list(manifests.rglob("*.yaml"))) // 2]
     old = target.read_text(encoding="utf-8")
-    target.write_text(
-        old.replace("app.kubernetes.io/managed-by: flux", "app.kubernetes.io/managed-by: flux-edited", 1),
-        encoding="utf-8",
-    )
+    edit_label(target, old, "flux-edited")
     return target, old
 
 
@@ -409,12 +415,7 @@ def bench_size(n: int, args: argparse.Namespace, gg: list[str], work: Path, log:
         relints = []
         for i in range(args.repeat_short):
             if i:  # a fresh edit each time, so every re-lint sees one changed file
-                target.write_text(
-                    old.replace(
-                        "app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: flux-edit{i}", 1
-                    ),
-                    encoding="utf-8",
-                )
+                edit_label(target, old, f"flux-edit{i}")
             relints.append(
                 measure(
                     "re-lint after 1-file change",
@@ -669,12 +670,7 @@ def bench_cli(args: argparse.Namespace, gg: list[str], work: Path, log: Any) -> 
     ones = []
     try:
         for i in range(args.repeat_short):
-            target.write_text(
-                old.replace(
-                    "app.kubernetes.io/managed-by: flux", f"app.kubernetes.io/managed-by: edit{i}", 1
-                ),
-                encoding="utf-8",
-            )
+            edit_label(target, old, f"edit{i}")
             ones.append(
                 measure(
                     "lint of one edited file, specs/, with cache",
