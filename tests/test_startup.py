@@ -64,8 +64,9 @@ def test_one_file_lint_imports_no_pydantic(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()  # the repository root: the config lookup stops here
     target = tmp_path / "web.yaml"
     target.write_text(DEPLOYMENT, encoding="utf-8")
-    # base64 comes with jsonschema-rs (its module imports email.utils), which validates the file
-    assert _heavy_imports(target, tmp_path) == ["base64"]
+    # base64 may come with jsonschema-rs (its module imports email.utils), which validates the file:
+    # whether it does is that library's business, not this test's
+    assert [m for m in _heavy_imports(target, tmp_path) if m != "base64"] == []
 
 
 def test_config_file_still_validated_with_pydantic(tmp_path: Path) -> None:
