@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from pathlib import Path
 
@@ -281,3 +282,23 @@ def test_definitions_reached_follow_refs_through_definitions() -> None:
         {"$ref": "#/$defs/io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"}
     )
     assert "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps" in crd  # recursive
+
+
+def test_definitions_copy_carries_each_definitions_references() -> None:
+    """A copy holds the names each definition refers to: following a kind's references unmarshals no
+    definition (only the document of those reached does), and reaches what the JSON reaches."""
+    from gitops_gen.lint.schema import embedded
+
+    v = EmbeddedValidator()
+    plain = embedded._load_definitions(v.k8s_dir / "_definitions.json")
+    copy = embedded.Definitions.from_copy(plain.to_copy())
+    with open(v.k8s_dir / "deployment-apps-v1.json", encoding="utf-8") as fh:
+        schema = json.load(fh)
+    names = copy.reached(schema)
+    assert names == plain.reached(schema)
+    assert all(isinstance(d, bytes) for d in copy._defs.values())  # nothing unmarshalled to follow them
+    assert copy.document(names) == plain.document(names)
+    with pytest.raises(ValueError):  # a copy of the earlier format (no references) is not used
+        from gitops_gen.lint.cache import _seal
+
+        embedded.Definitions.from_copy(_seal(marshal.dumps((plain.top, {}))))

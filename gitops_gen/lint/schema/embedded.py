@@ -261,30 +261,29 @@ class EmbeddedValidator:
         return self.lookup(api_version, kind).status == "found"
 
     # ----------------------------------------------------------------------------- compile
-    def _k8s_registry(self, schema: Any) -> Any:
-        """A registry with the definitions ``schema`` reaches. Each kind gets its own small one until
-        they have converted as many definitions as one whole registry would; then one whole registry
-        serves every later kind (a run with many kinds pays at most about twice the whole)."""
-        if self._registry is not None:
-            return self._registry
+    def _compile_builtin(self, schema: Any) -> Any:
+        """The validator of a built-in kind's ``schema``, against a registry of the definitions it
+        reaches. Each kind gets its own small registry until they have converted as many definitions as
+        one whole registry would; then one whole registry serves every later kind (a run with many kinds
+        pays at most about twice the whole)."""
         import jsonschema_rs
 
-        if self._definitions is None:
-            self._definitions = _load_definitions(self.k8s_dir / "_definitions.json")
-        defs = self._definitions
-        names = defs.reached(schema)
-        self._converted += len(names)
-        if self._converted <= len(defs):
-            return jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document(names))])
-        self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document())])
-        return self._registry
+        if self._registry is None:
+            if self._definitions is None:
+                self._definitions = _load_definitions(self.k8s_dir / "_definitions.json")
+            defs = self._definitions
+            names = defs.reached(schema)
+            if self._converted + len(names) <= len(defs):
+                self._converted += len(names)
+                registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document(names))])
+                return jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
+            self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document())])
+        return jsonschema_rs.validator_for(schema, registry=self._registry, validate_formats=False)
 
     def _validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
         if key in self._validators:
             return self._validators[key]
-        import jsonschema_rs
-
         group, version = split_api_version(api_version)
         validator: Any = None
         fname = _builtin_filename(group, version, kind)
@@ -296,9 +295,7 @@ class EmbeddedValidator:
             with open(self.k8s_dir / fname, encoding="utf-8") as fh:
                 schema = json.load(fh)
             bound_integers(schema)
-            validator = jsonschema_rs.validator_for(
-                schema, registry=self._k8s_registry(schema), validate_formats=False
-            )
+            validator = self._compile_builtin(schema)
         else:
             src = self._custom_source(group, kind, version)
             try:
@@ -395,12 +392,16 @@ class Definitions:
     the document of only those a kind's schema reaches.
 
     A registry holding all 730 definitions takes ~18 ms to build (jsonschema-rs converts every one); a
-    Deployment reaches 118 of them (2 ms), the kinds of a typical app ~30% together. From the marshal copy,
-    each definition is unmarshalled when a kind first reaches it."""
+    Deployment reaches 118 of them, the kinds of a typical app ~30% together. From the marshal copy,
+    each definition is unmarshalled when a kind first reaches it, and the names each one refers to come
+    with the copy (following them needs no definition unmarshalled)."""
 
-    def __init__(self, top: dict[str, Any], defs: dict[str, Any]) -> None:
+    def __init__(
+        self, top: dict[str, Any], defs: dict[str, Any], refs: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.top = top  # the document's other keys ($schema, $id)
         self._defs = defs  # name -> definition, or its marshal bytes until first needed
+        self._refs = refs if refs is not None else {}  # name -> the names its $refs name
 
     def __len__(self) -> int:
         return len(self._defs)
@@ -411,6 +412,16 @@ class Definitions:
             found = self._defs[name] = marshal.loads(found)
         return found
 
+    def refs_of(self, name: str) -> tuple[str, ...] | None:
+        """The names the ``$ref``s of definition ``name`` name; None for an unknown name."""
+        got = self._refs.get(name)
+        if got is None:
+            found = self.get(name)
+            if found is None:
+                return None
+            got = self._refs[name] = tuple(_ref_names(found))
+        return got
+
     def reached(self, schema: Any) -> set[str]:
         """The names of the definitions ``schema`` reaches through ``$ref``s, directly or not."""
         seen: set[str] = set()
@@ -419,10 +430,10 @@ class Definitions:
             name = todo.pop()
             if name in seen:
                 continue
-            found = self.get(name)
-            if found is not None:  # an unknown name is left for the validator to report
+            refs = self.refs_of(name)
+            if refs is not None:  # an unknown name is left for the validator to report
                 seen.add(name)
-                todo.extend(_ref_names(found))
+                todo.extend(refs)
         return seen
 
     def document(self, names: Iterable[str] | None = None) -> dict[str, Any]:
@@ -435,7 +446,11 @@ class Definitions:
         from gitops_gen.lint.cache import _seal
 
         blobs = {n: marshal.dumps(self.get(n)) for n in self._defs}
-        return _seal(marshal.dumps((self.top, blobs)))
+        # each name once in the copy: a reference names the key's own string, which marshal then writes
+        # as a back-reference (the copy grows by ~60 KB, not ~300)
+        names = {n: n for n in self._defs}
+        refs = {n: tuple(names.get(r, r) for r in self.refs_of(n) or ()) for n in self._defs}
+        return _seal(marshal.dumps((self.top, blobs, refs)))
 
     @classmethod
     def from_copy(cls, data: bytes) -> Definitions:
@@ -446,10 +461,13 @@ class Definitions:
         sealed = _unseal(data)
         if sealed is None:
             raise ValueError("a torn or altered copy of the definitions")
-        top, blobs = marshal.loads(sealed[0])
-        if not isinstance(top, dict) or not isinstance(blobs, dict):
+        parts = marshal.loads(sealed[0])
+        if not isinstance(parts, tuple) or len(parts) != 3:
             raise ValueError("not a copy of the definitions")
-        return cls(top, blobs)
+        top, blobs, refs = parts
+        if not isinstance(top, dict) or not isinstance(blobs, dict) or not isinstance(refs, dict):
+            raise ValueError("not a copy of the definitions")
+        return cls(top, blobs, refs)
 
 
 def _ref_names(node: Any) -> list[str]:
