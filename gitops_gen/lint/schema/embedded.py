@@ -30,6 +30,7 @@ from typing import Any
 from msgspec import Struct, field
 
 from gitops_gen.lint.schema.crd import CrdVersion, crd_versions, is_crd
+from gitops_gen.lint.schema.rs_import import import_jsonschema_rs
 from gitops_gen.lint.schema.versions import resolve_version, schemas_root
 
 DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
@@ -266,6 +267,7 @@ class EmbeddedValidator:
         reaches. Each kind gets its own small registry until they have converted as many definitions as
         one whole registry would; then one whole registry serves every later kind (a run with many kinds
         pays at most about twice the whole)."""
+        import_jsonschema_rs()
         import jsonschema_rs
 
         if self._registry is None:
@@ -352,6 +354,7 @@ class EmbeddedValidator:
 
 def _custom_validator(src: CrdVersion | Path | None) -> Any:
     """The validator of a CRD version's schema or of a schema file (``--schema-dir``); None for none."""
+    import_jsonschema_rs()
     import jsonschema_rs
 
     schema_obj: Any = None
