@@ -29,7 +29,6 @@ from __future__ import annotations
 import gc
 import marshal
 import os
-import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -402,6 +401,8 @@ def _cluster_key(
         parts.append(("\0baseline", repr(sorted(options.capacity_baseline.items()))))
     parts.append(("\0dirs", cache_mod.directories_digest(options.repo_root)))
     if options.cluster is not None:
+        import shutil
+
         from gitops_gen.charts.cache import default_dir
 
         c = options.cluster
@@ -601,6 +602,8 @@ def _build_task(d: Path, cwd: Path) -> Task:
 
     kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
     display = display_path(kfile, cwd)
+    import shutil
+
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         raise UserError(
