@@ -160,12 +160,15 @@ HELP_PROBE = """
 import sys
 sys.argv = ["gitops-gen", *sys.argv[1:]]
 pathlib_before = "pathlib" in sys.modules  # an interpreter may load it at start-up (a .pth file)
+import atexit
 from gitops_gen.cli import main
-try:
-    main()
-finally:
+
+def report():  # main() ends the process itself, after the exit handlers
     print("PATHLIB:" + str(not pathlib_before and "pathlib" in sys.modules), file=sys.stderr)
     print("LOADED:" + ",".join(sorted(m for m in sys.modules if m.startswith("gitops_gen"))), file=sys.stderr)
+
+atexit.register(report)
+main()
 """
 
 
