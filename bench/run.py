@@ -620,10 +620,21 @@ def _checkov_resources(stdout: str) -> int:
     return total
 
 
+#: the interpreter starting and importing click, nothing of gitops-gen: what ``--help`` cannot go below
+#: (measured beside it, the machine's speed of the moment)
+CLICK_FLOOR = [sys.executable, "-c", "import click"]
+
+
 def bench_cli(args: argparse.Namespace, gg: list[str], work: Path, log: Any) -> dict[str, Run]:
     out: dict[str, Run] = {}
-    helps = [measure("gitops-gen --help", [*gg, "--help"], cwd=work) for _ in range(args.repeat_short)]
+    helps, floors = [], []
+    for _ in range(args.repeat_short):  # in alternation with the floor of --help on this machine now
+        helps.append(measure("gitops-gen --help", [*gg, "--help"], cwd=work))
+        floors.append(
+            measure("reference: python -c 'import click' (the floor of --help)", CLICK_FLOOR, cwd=work)
+        )
     out["help"] = median_run(helps)
+    out["click_floor"] = median_run(floors)
     one = work / "one"
     gen_corpus.write_corpus(one, 7, seed=args.seed)
     ones = [
@@ -724,7 +735,7 @@ def targets(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.N
         if cold is None or cold.failed:
             continue
         side = res.get("side", {})
-        for key, goal in (("nodes", TARGETS["ratio_nodes"]), ("nocache", TARGETS["ratio_nodes"])):
+        for key, most in (("nodes", TARGETS["ratio_nodes"]), ("nocache", TARGETS["ratio_nodes"])):
             if key in side.get("ratios", {}):
                 med, lo, hi = side["ratios"][key]
                 label = side_label(args, key)
@@ -732,8 +743,8 @@ def targets(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.N
                     f"{n:,}: {label} / kubeconform -strict, wall, same rounds "
                     f"(median of {args.rounds} per-round ratios; {lo:.2f}-{hi:.2f})",
                     med,
-                    f"<= {goal}",
-                    med <= goal,
+                    f"<= {most}",
+                    med <= most,
                 )
         if "budget_scale" in side.get("ratios", {}):
             med, lo, hi = side["ratios"]["budget_scale"]
@@ -761,21 +772,23 @@ def targets(results: list[dict[str, Any]], cli: dict[str, Run], args: argparse.N
         if ck is not None and not ck.failed:
             speed = ck.wall / cold.wall
             row(f"{n:,}: checkov wall / lint wall", speed, ">= 20", speed >= TARGETS["checkov_speedup"], "x")
-    for key, goal, limit in (
+    shorts: tuple[tuple[str, str, float | None], ...] = (
         ("render", "< 0.5", TARGETS["render_s"]),
+        ("click_floor", "(no goal)", None),
         ("help", "< 0.1", TARGETS["help_s"]),
         ("one", "< 0.2", TARGETS["one_s"]),
         ("one_specs", "< 0.2", TARGETS["one_s"]),
         ("one_specs_cached", "< 0.2", TARGETS["one_s"]),
         ("one_specs_edited", "< 0.2", TARGETS["one_s"]),
-    ):
+    )
+    for key, goal, limit in shorts:
         r = cli.get(key)
         if r is not None:
             row(
                 r.label + " (incl. interpreter start)",
                 None if r.rc else r.wall,
                 goal,
-                None if r.rc else r.wall < limit,
+                None if r.rc or limit is None else r.wall < limit,
                 " s",
             )
 
