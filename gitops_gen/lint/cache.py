@@ -30,6 +30,7 @@ import marshal
 import os
 import stat
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -234,6 +235,12 @@ class ResultCache:
         self.bodies: BinaryIO | None = None  # opened at load: a compaction elsewhere may unlink it
         self.bodies_name = ""
         self.disabled = False
+        #: the text of files the caller wrote, by real path (as written, UTF-8): such a file's key is the
+        #: hash of that text, with no stat and no read (``diff`` rewrites its trees on every run, so their
+        #: stat never matches a recorded one, and reading them back would only give that text again)
+        self.written: Mapping[str, str] = {}
+        self._written_keys: dict[str, tuple[str, bytes]] = {}  # of those texts (a file is keyed 2-3 times)
+        self._directories: dict[str, str] = {}
 
     @classmethod
     def open(cls, root: Path, options: LintOptions) -> ResultCache | None:
@@ -300,6 +307,20 @@ class ResultCache:
         The content hash is reused without reading the file only when size, mtime, ctime and inode
         all match (ctime: an edit that restores size and mtime, ``cp -p``, still changes it)."""
         absp = os.path.abspath(path)
+        hashed = self._written_keys.get(absp) if self.written else None
+        if hashed is not None:
+            return f"{hashed[0]}:{role}", hashed[1]
+        text = self.written.get(absp) if self.written else None
+        if text is not None:
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:  # not what was written: read it
+                pass
+            else:
+                if len(data) <= DEFAULT_LIMITS.max_file_bytes:
+                    digest = blake2b(data, digest_size=16).hexdigest()
+                    self._written_keys[absp] = (digest, data)
+                    return f"{digest}:{role}", data
         try:
             st = os.stat(absp)
         except OSError:
@@ -326,6 +347,15 @@ class ResultCache:
             self.stat[absp] = entry
             self.new_stat[absp] = entry
         return f"{digest}:{role}", data
+
+    def directories_digest(self, root: Path | None) -> str:
+        """:func:`directories_digest` of ``root``, once per run (the cache is opened for one run, in
+        which the tree does not change)."""
+        name = str(root)
+        got = self._directories.get(name)
+        if got is None:
+            got = self._directories[name] = directories_digest(root)
+        return got
 
     def has(self, key: str) -> bool:
         return key in self.entries

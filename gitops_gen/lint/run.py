@@ -147,6 +147,8 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
             from gitops_gen.lint.cache import ResultCache
 
             cache = ResultCache.open(settings.cache_dir, settings.options) if settings.cache_dir else None
+            if cache is not None and settings.written:
+                cache.written = settings.written
             result = clusters.lint_clusters(
                 the_plan,
                 files,
@@ -192,6 +194,8 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
 
     cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
+    if cache is not None and settings.written:
+        cache.written = settings.written
     if cache is not None:
         asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
     else:
@@ -285,7 +289,11 @@ def _lint_tasks(
                 h.update(marshal.dumps([tuple(o) for o in t.objects]))
             keys[i] = "objects:" + h.hexdigest()
     config = repr((sorted((k, int(v)) for k, v in settings.severity.items()), sorted(settings.disabled)))
-    whole = _cluster_key(tasks, keys, options, cluster, config) if cache is not None else None
+    whole = (
+        _cluster_key(tasks, keys, options, cluster, config, dirs=cache.directories_digest)
+        if cache is not None
+        else None
+    )
     if whole is not None:  # this cluster, exactly as linted before: its findings as they were
         got = cache.get_part(whole)
         if got is not None:
@@ -300,7 +308,7 @@ def _lint_tasks(
                 _none, raw_findings, counted = engine.unplain(cache.get_slim(k))
                 results[i] = FileResult(t.objects or [], raw_findings, counted)
                 t.data = None
-    memo = settings.phase1 if cache is None else None
+    memo = settings.phase1  # a file as it was on the other side of a diff (which may use the cache too)
     memo_keys = _memo_keys(tasks, options, settings.written) if memo is not None else []
     if memo is not None:
         for i, (t, mk) in enumerate(zip(tasks, memo_keys, strict=True)):
@@ -386,6 +394,7 @@ def _cluster_key(
     cluster: str | None,
     config: str,
     extra: list[tuple[str, str]] | None = None,
+    dirs: Callable[[Path | None], str] = cache_mod.directories_digest,
 ) -> str | None:
     """The key of a whole cluster's lint: every object as the graph built it (the task keys), the
     config's severities and disabled rules (the findings are stored finished), the cluster's nodes
@@ -399,7 +408,7 @@ def _cluster_key(
     parts.extend(extra or ())
     if options.capacity_baseline:  # diff: what the base requested (the blame of an overflow)
         parts.append(("\0baseline", repr(sorted(options.capacity_baseline.items()))))
-    parts.append(("\0dirs", cache_mod.directories_digest(options.repo_root)))
+    parts.append(("\0dirs", dirs(options.repo_root)))
     if options.cluster is not None:
         import shutil
 
@@ -424,8 +433,15 @@ class _ViewMemo:
         self.settings = settings
         self.cwd = str(cwd)
         self.trees: dict[str, str] = {}
+        self.keys: dict[tuple[int, str], str | None] = {}  # recall's, for remember (one run: same tree)
 
     def _key(self, entry: Any, name: str) -> str | None:
+        if (id(entry), name) in self.keys:
+            return self.keys[(id(entry), name)]
+        key = self.keys[(id(entry), name)] = self._new_key(entry, name)
+        return key
+
+    def _new_key(self, entry: Any, name: str) -> str | None:
         if entry.root not in self.trees:
             self.trees[entry.root] = cache_mod.tree_digest(Path(entry.root))
         s = self.settings
@@ -436,7 +452,7 @@ class _ViewMemo:
             ("\0cwd", self.cwd),
             ("\0all-files", str(s.all_files)),
         ]
-        return _cluster_key([], [], s.options_for(name), name, config, parts)
+        return _cluster_key([], [], s.options_for(name), name, config, parts, self.cache.directories_digest)
 
     def recall(self, entry: Any, name: str) -> tuple[list[Finding], list[Finding], int, list[str]] | None:
         key = self._key(entry, name)
