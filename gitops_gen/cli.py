@@ -456,6 +456,10 @@ def charts_pull(paths: tuple[Path, ...], chart_cache: Path | None) -> None:
     help="Exit 1 when the change adds lint findings at this severity or above (default: exit 0).",
 )
 @schema_options
+@click.option(
+    "--cache-dir", type=PATH, default=None, help="The lint's result cache (default: the user cache dir)."
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the lint's result cache.")
 def diff(
     base: str,
     specs_dir: Path,
@@ -466,6 +470,8 @@ def diff(
     kubernetes_version: str | None,
     schema_dirs: tuple[Path, ...],
     crd_dirs: tuple[Path, ...],
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """What a change does to the cluster: objects and fields, lint and budget deltas.
 
@@ -476,7 +482,13 @@ def diff(
     from gitops_gen.diff.api import run_diff
     from gitops_gen.lint.api import LintFlags
 
-    lint_flags = LintFlags(kubernetes_version=kubernetes_version, schema_dirs=schema_dirs, crd_dirs=crd_dirs)
+    lint_flags = LintFlags(
+        kubernetes_version=kubernetes_version,
+        schema_dirs=schema_dirs,
+        crd_dirs=crd_dirs,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+    )
     sys.exit(
         run_diff(
             base=base,

@@ -28,5 +28,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_user_chart_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's chart cache: the default one is an empty, absent directory."""
+    """Tests never read the developer's chart cache: the default one is an empty, absent directory. Nor
+    the developer's lint cache: the user cache directory (platformdirs: XDG_CACHE_HOME) is the session's."""
     monkeypatch.setenv("GITOPS_GEN_CHART_CACHE", str(tmp_path_factory.getbasetemp() / "no-chart-cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))

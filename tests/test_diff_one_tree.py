@@ -21,6 +21,7 @@ from gitops_gen.diff.compare import compare_objects
 from gitops_gen.diff.model import DiffReport
 from gitops_gen.diff.objects import parse_tree
 from gitops_gen.diff.report import render_report
+from gitops_gen.lint.api import LintFlags
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -263,7 +264,8 @@ def phase1_runs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[DiffReport
     monkeypatch.chdir(repo)
     with monkeypatch.context() as mp:
         mp.setattr(engine, "run_phase1", recorded)
-        report = api.diff_specs("HEAD", Path("specs"), Path("output"))
+        # without the result cache (which a diff run before may have filled): what phase 1 analyses
+        report = api.diff_specs("HEAD", Path("specs"), Path("output"), LintFlags(no_cache=True))
     return report, runs
 
 
@@ -304,7 +306,7 @@ def test_the_lint_hashes_the_text_diff_wrote_instead_of_reading_the_files(
     monkeypatch.chdir(changed_repo)
     with monkeypatch.context() as mp:
         mp.setattr(run, "_memo_keys", recorded)
-        api.diff_specs("HEAD", Path("specs"), Path("output"))
+        api.diff_specs("HEAD", Path("specs"), Path("output"), LintFlags(no_cache=True))
     assert len(seen) == 2
     for paths, written in seen:  # each side: every file's text known, none read for its key
         assert len(paths) > 20 and set(paths) <= written

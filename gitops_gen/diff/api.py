@@ -31,6 +31,7 @@ from gitops_gen.diff import deltas, gitref
 from gitops_gen.diff.compare import ObjectDiff, compare_objects
 from gitops_gen.diff.model import DiffReport
 from gitops_gen.diff.objects import SharedParses, parse_tree, read_tree
+from gitops_gen.diff.place import scratch_place
 from gitops_gen.diff.report import render_report
 from gitops_gen.errors import Location, UserError
 
@@ -100,7 +101,7 @@ def diff_output_dirs(
     new = parse_tree(new_files, display=lambda rel: str(new_dir / rel), parser=parser)
     report = DiffReport(str(old_dir), str(new_dir), compare_objects(old, new))
     specs = load_specs(specs_dir) if specs_dir is not None and specs_dir.is_dir() else None
-    deltas.add_deltas(report, old_dir, new_dir, specs, specs, lint_flags=lint_flags)
+    deltas.add_deltas(report, old_dir, new_dir, specs, specs, lint_flags=lint_flags, cached=True)
     return report
 
 
@@ -162,7 +163,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
         # one tree at a time: the old one, then, once its side is done, turned into the new one
         room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
-        with tempfile.TemporaryDirectory(prefix="gitops-gen-diff-", dir=scratch_dir(room)) as trees:
+        # the repository's own place when it can be had: the lint results of files the trees share with
+        # an earlier diff are then found in the cache (their paths are the same); else a fresh one
+        with scratch_place(scratch_dir(room), repo.root) as (trees, lasting):
             # both sides at the same path: what the lint found in a file the change left alone stands
             root = Path(trees) / "repo"
             old_out, new_out = deltas.tree_prefix(old_specs, out_dir), deltas.tree_prefix(new_specs, out_dir)
@@ -202,6 +205,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 between=turn,
                 parses=parses,
                 written=written,
+                cached=lasting,
             )
     return report
 

@@ -78,6 +78,7 @@ def lint_findings(
     phase1: dict[bytes, tuple[list[RawFinding], int]] | None = None,
     written: Mapping[str, str] | None = None,
     entries: list[Entry] | None = None,
+    cached: bool = False,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -92,14 +93,16 @@ def lint_findings(
     results of another run at the same path, reused where nothing changed (``RunSettings.phase1``);
     ``written``, the text of ``tree``'s files by real path when the caller wrote them
     (``RunSettings.written``); ``entries``, the Flux entry points :func:`clusters_of` found in ``tree``
-    (``RunSettings.entries``).
+    (``RunSettings.entries``); ``cached``: ``tree`` stays at its path from one diff to the next, so the
+    lint's result cache is used (unless ``lint_flags`` say ``no_cache``), else it is not (nothing would
+    find the results again).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
 
     base = lint_flags if lint_flags is not None else LintFlags()
     settings = settings_from_options(
-        [tree], replace(base, specs_dir=specs_dir, no_cache=True), platforms=platforms
+        [tree], replace(base, specs_dir=specs_dir, no_cache=base.no_cache or not cached), platforms=platforms
     )
     if repo_root is not None:
         settings.options.repo_root = repo_root
@@ -258,6 +261,7 @@ def add_deltas(
     between: Callable[[], Iterable[Path] | None] | None = None,
     written: tuple[Mapping[str, str] | None, Mapping[str, str] | None] = (None, None),
     parses: SharedParses | None = None,
+    cached: bool = False,
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
 
@@ -269,7 +273,8 @@ def add_deltas(
     lint then hashes it instead of reading the files again). ``parses``: the rendered texts already
     parsed, handed to the views instead of parsing the files again. The old side's budget, which only
     the new side reads, is computed by a forked child (when the old side has clusters) while this
-    process lints the old side; the new side's, while it lints the new side."""
+    process lints the old side; the new side's, while it lints the new side. ``cached``: both trees stay
+    at their paths from one diff to the next (:func:`lint_findings`)."""
     from gitops_gen import forked
     from gitops_gen.cluster.kustomize import Files, parse_file
     from gitops_gen.k8s.loader import ParsedFile
@@ -305,6 +310,7 @@ def add_deltas(
             phase1=phase1,
             written=written[0],
             entries=old_entries,
+            cached=cached,
         )
         old_files = files_clusters(old_tree, old_views, written[0] is not None)
         touched = between() if between is not None else None
@@ -332,6 +338,7 @@ def add_deltas(
             phase1=phase1,
             written=written[1],
             entries=new_entries,
+            cached=cached,
         )
         new = new_budget.value()
         if new_specs is not None:  # findings of the change name the spec key that set the value
