@@ -3,7 +3,8 @@
     python bench/many_apps.py --apps 1000
 
 Prints the wall time (median of --rounds runs, interpreter start included) of ``render``, ``render --check``
-and ``diff --base HEAD`` after one app's ``maxReplicas`` changed; goals 1.5 s and 5 s at 1,000 apps.
+and ``diff --base HEAD`` after one app's ``maxReplicas`` changed (with an empty result cache, and run
+again); goals 1.5 s and 5 s at 1,000 apps.
 """
 
 from __future__ import annotations
@@ -59,12 +60,18 @@ def main() -> None:
         check = statistics.median(_timed([*gg, "render", "--check"], repo) for _ in range(args.rounds))
         changed = repo / "specs/apps/app-0007.yaml"
         changed.write_text(changed.read_text().replace("maxReplicas: 5", "maxReplicas: 6"), encoding="utf-8")
-        diff = statistics.median(
-            _timed([*gg, "diff", "--base", "HEAD"], repo, (0, 1)) for _ in range(args.rounds)
-        )
+        # diff lints both sides with the result cache: each round's first run finds it empty (a CI
+        # runner's first diff), its second finds what the first stored (the same diff run again)
+        firsts, agains = [], []
+        for i in range(args.rounds):
+            cmd = [*gg, "diff", "--base", "HEAD", "--cache-dir", str(Path(tmp) / f"cache-{i}")]
+            firsts.append(_timed(cmd, repo, (0, 1)))
+            agains.append(_timed(cmd, repo, (0, 1)))
+        first, again = statistics.median(firsts), statistics.median(agains)
     print(
         f"{args.apps} apps, median of {args.rounds}: render {render:.2f} s, render --check {check:.2f} s "
-        f"(goal 1.5 s), diff --base HEAD {diff:.2f} s (goal 5 s)"
+        f"(goal 1.5 s), diff --base HEAD {first:.2f} s with an empty cache, {again:.2f} s run again "
+        "(goal 5 s)"
     )
 
 
