@@ -117,3 +117,34 @@ def test_a_warm_plain_run_keeps_the_flux_operators_enums(tmp_path: Path) -> None
     assert lint(root, cache) == cold  # warm
     (root / "release.yaml").unlink()
     assert any(f[0] == "schema" and "FluxInstance" in str(f[5]) for f in lint(root, cache))
+
+
+def test_a_clusters_file_records_survive_a_compaction(tmp_path: Path, monkeypatch: object) -> None:
+    """A cluster's per-file records (keyed by the file and its objects as the graph built them) are led
+    by the file's content digest like any record, so a compaction (a large run's save) keeps them: after
+    one, an edit re-analyses the file it touched, not every file of the cluster."""
+    from gitops_gen.lint import engine
+    from gitops_gen.lint.cache import ResultCache
+
+    root = two_clusters(tmp_path)
+    cache = tmp_path / "cache"
+    assert lint(root, cache) == lint(root, None)
+    for d in [d for d in cache.iterdir() if d.name not in ("specs", "schemas")]:
+        c = ResultCache(d)
+        c._load()
+        c.used_parts = set(c.parts)
+        c._compact()  # as the save of a large run does
+        c.close()
+    apps = root / "clusters/production/apps.yaml"
+    touch(apps, apps.read_text() + "# a comment: the same objects\n")
+    want = lint(root, None)
+    analysed: list[str] = []
+    real = engine.run_phase1
+
+    def spy(tasks: list[object], *args: object) -> object:
+        analysed.extend(t.display for t in tasks)  # type: ignore[attr-defined]
+        return real(tasks, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "run_phase1", spy)  # type: ignore[attr-defined]
+    assert lint(root, cache) == want
+    assert [Path(a).name for a in analysed] == ["apps.yaml"], analysed

@@ -266,3 +266,29 @@ def test_code_fingerprint_sees_a_rewrite_that_keeps_size_and_mtime(tmp_path: Pat
     names = {Path(p).name for p, *_ in ours}
     assert {"cache.py", "engine.py", "cli.py"} <= names
     assert any(p.endswith(".json.gz") for p, *_ in ours)
+
+
+def test_records_of_files_keyed_by_their_written_text_survive_a_compaction(tmp_path: Path) -> None:
+    """A file the caller wrote (``diff``'s trees) is keyed by that text without being read, and its stat
+    is recorded as for a file read: a compaction keeps the records of the files it knows (it dropped
+    every one of them before), and the key is the one reading the file gives."""
+    target = tmp_path / "web.yaml"
+    text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n"
+    target.write_text(text, encoding="utf-8")
+    root = tmp_path / "cache"
+    reader = ResultCache.open(root, LintOptions())
+    assert reader is not None
+    want = reader.key_for(str(target), "resource")
+    c = ResultCache.open(root, LintOptions())
+    assert c is not None
+    c.written = {str(target): text}
+    key, data = c.key_and_bytes(str(target), "resource")
+    assert key == want and data == text.encode()
+    record = ([], [], 1)
+    c.put(key, record, record)
+    c.save()  # to the journal (small)
+    c.used_parts = set(c.parts)
+    c._compact()  # as a large run's save does
+    c.close()
+    again = ResultCache.open(root, LintOptions())
+    assert again is not None and again.has(key)

@@ -120,7 +120,9 @@ def settings_digest(options: LintOptions) -> str:
         str(options.repo_root),
         repr(options.chart_dirs),
         fingerprint_stat(_chart_paths(options.chart_dirs)),
-        repr(sorted(options.capacity_baseline.items())) if options.capacity_baseline else "",  # diff's base
+        # not diff's capacity baseline: only the cross-object capacity rules read it, and a cluster's
+        # stored findings are keyed by it (lint.run._cluster_key); a file's phase-1 record is the same
+        # for both sides of a diff, which then share one directory
     ]
     return blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
@@ -129,23 +131,24 @@ def directories_digest(root: Path | None) -> str:
     """The directories that exist under ``root`` (the repository being linted): a Flux
     Kustomization's ``spec.path`` is checked against them, so creating or deleting one changes the
     cross-object results although no linted file changed."""
-    if root is None:
-        return ""
-    h = blake2b(digest_size=16)
-    for dirpath, dirs, _files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        h.update(os.fsencode(dirpath) + b"\0")
-    return h.hexdigest()
+    return walk_digests(root)[1] if root is not None else ""
 
 
 def tree_digest(root: Path) -> str:
     """Every directory and file name under ``root`` (``.git`` skipped): what a build may find by
     listing directories (the kustomization Flux generates lists every YAML file of its path)."""
-    h = blake2b(digest_size=16)
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        h.update(os.fsencode(dirpath) + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(files)) + b"\0")
-    return h.hexdigest()
+    return walk_digests(root)[0]
+
+
+def walk_digests(root: Path) -> tuple[str, str]:
+    """:func:`tree_digest` and :func:`directories_digest` of ``root``, from one walk."""
+    tree, dirs = blake2b(digest_size=16), blake2b(digest_size=16)
+    for dirpath, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d != ".git")
+        name = os.fsencode(dirpath)
+        tree.update(name + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(files)) + b"\0")
+        dirs.update(name + b"\0")
+    return tree.hexdigest(), dirs.hexdigest()
 
 
 _MAGIC = b"GGLC\x00\x05\r\n"
@@ -240,7 +243,7 @@ class ResultCache:
         #: stat never matches a recorded one, and reading them back would only give that text again)
         self.written: Mapping[str, str] = {}
         self._written_keys: dict[str, tuple[str, bytes]] = {}  # of those texts (a file is keyed 2-3 times)
-        self._directories: dict[str, str] = {}
+        self._walks: dict[str, tuple[str, str]] = {}  # walk_digests by root, once per run
 
     @classmethod
     def open(cls, root: Path, options: LintOptions) -> ResultCache | None:
@@ -306,10 +309,10 @@ class ResultCache:
 
         The content hash is reused without reading the file only when size, mtime, ctime and inode
         all match (ctime: an edit that restores size and mtime, ``cp -p``, still changes it)."""
-        absp = os.path.abspath(path)
-        hashed = self._written_keys.get(absp) if self.written else None
+        hashed = self._written_keys.get(path) if self.written else None  # as given: no abspath
         if hashed is not None:
             return f"{hashed[0]}:{role}", hashed[1]
+        absp = os.path.abspath(path)
         text = self.written.get(absp) if self.written else None
         if text is not None:
             try:
@@ -319,7 +322,7 @@ class ResultCache:
             else:
                 if len(data) <= DEFAULT_LIMITS.max_file_bytes:
                     digest = blake2b(data, digest_size=16).hexdigest()
-                    self._written_keys[absp] = (digest, data)
+                    self._written_keys[absp] = self._written_keys[path] = (digest, data)
                     return f"{digest}:{role}", data
         try:
             st = os.stat(absp)
@@ -340,21 +343,34 @@ class ResultCache:
         except OSError:
             return None, None
         digest = blake2b(data, digest_size=16).hexdigest()
+        self._stat_seen(absp, st, digest)
+        return f"{digest}:{role}", data
+
+    def _stat_seen(self, absp: str, st: os.stat_result, digest: str) -> None:
+        """Record that the file ``absp`` with stat ``st`` holds the content ``digest``."""
         now = time.time_ns()
         trusted = now - st.st_mtime_ns > RACY_NS and now - st.st_ctime_ns > RACY_NS
         entry = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, digest, trusted)
-        if known != entry:
+        if self.stat.get(absp) != entry:
             self.stat[absp] = entry
             self.new_stat[absp] = entry
-        return f"{digest}:{role}", data
 
     def directories_digest(self, root: Path | None) -> str:
         """:func:`directories_digest` of ``root``, once per run (the cache is opened for one run, in
         which the tree does not change)."""
+        if root is None:
+            return ""
+        return self._walk(root)[1]
+
+    def tree_digest(self, root: Path) -> str:
+        """:func:`tree_digest` of ``root``, once per run (from the same walk as its directories')."""
+        return self._walk(root)[0]
+
+    def _walk(self, root: Path) -> tuple[str, str]:
         name = str(root)
-        got = self._directories.get(name)
+        got = self._walks.get(name)
         if got is None:
-            got = self._directories[name] = directories_digest(root)
+            got = self._walks[name] = walk_digests(root)
         return got
 
     def has(self, key: str) -> bool:
@@ -442,6 +458,7 @@ class ResultCache:
         """Rewrite everything: the bodies (full records) to a new file, then the index naming it.
         Entries of files that no longer exist go (with them, whatever they held)."""
         live = {f"{v[4]}:" for p, v in self.stat.items() if os.path.exists(p)}
+        live.update(f"{digest}:" for digest, _data in self._written_keys.values())  # the caller's files
         self.stat = {p: v for p, v in self.stat.items() if f"{v[4]}:" in live}
         entries: dict[str, tuple[bytes, bytes | tuple[int, int, bytes]]] = {}
         name = f"bodies-{os.getpid()}-{time.time_ns()}.bin"

@@ -287,7 +287,11 @@ def _lint_tasks(
             h = blake2b(f"{key}\0{t.display}\0{t.cluster}".encode(), digest_size=16)
             if t.objects is not None:
                 h.update(marshal.dumps([tuple(o) for o in t.objects]))
-            keys[i] = "objects:" + h.hexdigest()
+            # led by the file's content digest, as a file's own records are: a compaction keeps the records
+            # of contents a known file still holds (an "objects:" lead matched none: all were dropped)
+            # led by the file's content digest, as a file's own records are: a compaction keeps the records
+            # of contents a known file still holds (an "objects:" lead matched none: all were dropped)
+            keys[i] = f"{key.split(':', 1)[0]}:objects:{h.hexdigest()}"
     config = repr((sorted((k, int(v)) for k, v in settings.severity.items()), sorted(settings.disabled)))
     whole = (
         _cluster_key(tasks, keys, options, cluster, config, dirs=cache.directories_digest)
@@ -308,7 +312,7 @@ def _lint_tasks(
                 _none, raw_findings, counted = engine.unplain(cache.get_slim(k))
                 results[i] = FileResult(t.objects or [], raw_findings, counted)
                 t.data = None
-    memo = settings.phase1  # a file as it was on the other side of a diff (which may use the cache too)
+    memo = settings.phase1 if cache is None else None  # with the cache: both sides of a diff share it
     memo_keys = _memo_keys(tasks, options, settings.written) if memo is not None else []
     if memo is not None:
         for i, (t, mk) in enumerate(zip(tasks, memo_keys, strict=True)):
@@ -443,7 +447,7 @@ class _ViewMemo:
 
     def _new_key(self, entry: Any, name: str) -> str | None:
         if entry.root not in self.trees:
-            self.trees[entry.root] = cache_mod.tree_digest(Path(entry.root))
+            self.trees[entry.root] = self.cache.tree_digest(Path(entry.root))
         s = self.settings
         config = repr((sorted((k, int(v)) for k, v in s.severity.items()), sorted(s.disabled)))
         parts = [
