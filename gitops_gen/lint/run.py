@@ -289,8 +289,6 @@ def _lint_tasks(
                 h.update(marshal.dumps([tuple(o) for o in t.objects]))
             # led by the file's content digest, as a file's own records are: a compaction keeps the records
             # of contents a known file still holds (an "objects:" lead matched none: all were dropped)
-            # led by the file's content digest, as a file's own records are: a compaction keeps the records
-            # of contents a known file still holds (an "objects:" lead matched none: all were dropped)
             keys[i] = f"{key.split(':', 1)[0]}:objects:{h.hexdigest()}"
     config = repr((sorted((k, int(v)) for k, v in settings.severity.items()), sorted(settings.disabled)))
     whole = (
