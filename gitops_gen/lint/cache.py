@@ -131,7 +131,7 @@ def directories_digest(root: Path | None) -> str:
     """The directories that exist under ``root`` (the repository being linted): a Flux
     Kustomization's ``spec.path`` is checked against them, so creating or deleting one changes the
     cross-object results although no linted file changed."""
-    return walk_digests(root)[1] if root is not None else ""
+    return walk_digests(root, files=False)[1] if root is not None else ""
 
 
 def tree_digest(root: Path) -> str:
@@ -140,15 +140,17 @@ def tree_digest(root: Path) -> str:
     return walk_digests(root)[0]
 
 
-def walk_digests(root: Path) -> tuple[str, str]:
-    """:func:`tree_digest` and :func:`directories_digest` of ``root``, from one walk."""
+def walk_digests(root: Path, files: bool = True) -> tuple[str, str]:
+    """:func:`tree_digest` (``""`` unless ``files``) and :func:`directories_digest` of ``root``, from one
+    walk."""
     tree, dirs = blake2b(digest_size=16), blake2b(digest_size=16)
-    for dirpath, subdirs, files in os.walk(root):
+    for dirpath, subdirs, names in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d != ".git")
         name = os.fsencode(dirpath)
-        tree.update(name + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(files)) + b"\0")
+        if files:
+            tree.update(name + b"\0" + b"\1".join(os.fsencode(f) for f in sorted(names)) + b"\0")
         dirs.update(name + b"\0")
-    return tree.hexdigest(), dirs.hexdigest()
+    return tree.hexdigest() if files else "", dirs.hexdigest()
 
 
 _MAGIC = b"GGLC\x00\x05\r\n"
@@ -246,12 +248,16 @@ class ResultCache:
         self._walks: dict[str, tuple[str, str]] = {}  # walk_digests by root, once per run
 
     @classmethod
-    def open(cls, root: Path, options: LintOptions) -> ResultCache | None:
+    def open(
+        cls, root: Path, options: LintOptions, written: Mapping[str, str] | None = None
+    ) -> ResultCache | None:
+        """The cache of ``options`` below ``root``; ``written``: :attr:`written`."""
         try:
             _private_dir(Path(root))
             directory = Path(root) / settings_digest(options)
             cache = cls(directory)
             cache._load()
+            cache.written = written or {}
             return cache
         except OSError:
             return None

@@ -146,9 +146,11 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         if the_plan is not None:
             from gitops_gen.lint.cache import ResultCache
 
-            cache = ResultCache.open(settings.cache_dir, settings.options) if settings.cache_dir else None
-            if cache is not None and settings.written:
-                cache.written = settings.written
+            cache = (
+                ResultCache.open(settings.cache_dir, settings.options, settings.written)
+                if settings.cache_dir
+                else None
+            )
             result = clusters.lint_clusters(
                 the_plan,
                 files,
@@ -193,9 +195,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
         versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
 
-    cache = ResultCache.open(settings.cache_dir, options) if settings.cache_dir else None
-    if cache is not None and settings.written:
-        cache.written = settings.written
+    cache = ResultCache.open(settings.cache_dir, options, settings.written) if settings.cache_dir else None
     if cache is not None:
         asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
     else:
@@ -396,7 +396,8 @@ def _cluster_key(
     cluster: str | None,
     config: str,
     extra: list[tuple[str, str]] | None = None,
-    dirs: Callable[[Path | None], str] = cache_mod.directories_digest,
+    *,
+    dirs: Callable[[Path | None], str],
 ) -> str | None:
     """The key of a whole cluster's lint: every object as the graph built it (the task keys), the
     config's severities and disabled rules (the findings are stored finished), the cluster's nodes
@@ -434,7 +435,6 @@ class _ViewMemo:
         self.cache = cache
         self.settings = settings
         self.cwd = str(cwd)
-        self.trees: dict[str, str] = {}
         self.keys: dict[tuple[int, str], str | None] = {}  # recall's, for remember (one run: same tree)
 
     def _key(self, entry: Any, name: str) -> str | None:
@@ -444,17 +444,17 @@ class _ViewMemo:
         return key
 
     def _new_key(self, entry: Any, name: str) -> str | None:
-        if entry.root not in self.trees:
-            self.trees[entry.root] = self.cache.tree_digest(Path(entry.root))
         s = self.settings
         config = repr((sorted((k, int(v)) for k, v in s.severity.items()), sorted(s.disabled)))
         parts = [
             ("\0entry", repr((entry.name, entry.sync_file, entry.directory, entry.root))),
-            ("\0tree", self.trees[entry.root]),
+            ("\0tree", self.cache.tree_digest(Path(entry.root))),
             ("\0cwd", self.cwd),
             ("\0all-files", str(s.all_files)),
         ]
-        return _cluster_key([], [], s.options_for(name), name, config, parts, self.cache.directories_digest)
+        return _cluster_key(
+            [], [], s.options_for(name), name, config, parts, dirs=self.cache.directories_digest
+        )
 
     def recall(self, entry: Any, name: str) -> tuple[list[Finding], list[Finding], int, list[str]] | None:
         key = self._key(entry, name)
@@ -614,14 +614,13 @@ def _root_kustomizations(roles: Any) -> list[Path]:
 
 
 def _build_task(d: Path, cwd: Path) -> Task:
+    import shutil
     import subprocess
 
     from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES
 
     kfile = next((d / n for n in KUSTOMIZATION_NAMES if (d / n).is_file()), d / "kustomization.yaml")
     display = display_path(kfile, cwd)
-    import shutil
-
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         raise UserError(
