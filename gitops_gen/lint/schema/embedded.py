@@ -450,7 +450,7 @@ class Definitions:
 
         blobs = {n: marshal.dumps(self.get(n)) for n in self._defs}
         # each name once in the copy: a reference names the key's own string, which marshal then writes
-        # as a back-reference (the copy grows by ~60 KB, not ~300)
+        # as a back-reference (the references add ~14 KB to the 1.38 MB copy, not ~70)
         names = {n: n for n in self._defs}
         refs = {n: tuple(names.get(r, r) for r in self.refs_of(n) or ()) for n in self._defs}
         return _seal(marshal.dumps((self.top, blobs, refs)))
