@@ -150,9 +150,15 @@ def render(specs_dir: Path, out_dir: Path, check: bool) -> None:
     Files in --out without the gitops-gen header are kept as they are; generated files the
     specs no longer produce are removed.
     """
+    from gitops_gen.lint.cache import default_root
+    from gitops_gen.lint.specfacts import keeper
     from gitops_gen.render.api import run_render
 
-    sys.exit(run_render(specs_dir, out_dir, check=check))
+    # the platform facts of specs render validated, kept where lint reads them: the next lint (the
+    # pre-commit hook after `render --check`) then need not load the specs with Pydantic again
+    root = default_root()
+    keep = keeper(specs_dir, root) if root is not None else None
+    sys.exit(run_render(specs_dir, out_dir, check=check, loaded=keep.store if keep is not None else None))
 
 
 # --------------------------------------------------------------------------------------- init

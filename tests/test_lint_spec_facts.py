@@ -297,3 +297,59 @@ def test_plain_documents_are_named_as_the_full_load_names_them(
         assert light.sources == full.sources and light.origins == full.origins
         assert {k: plain(v) for k, v in light.docs.items()} == {k: plain(v) for k, v in full.docs.items()}
         assert light.platform_names == [p.metadata.name for p in full.platforms]
+
+
+def kept_records(xdg: Path) -> list[Path]:
+    kept = xdg / "gitops-gen" / "lint" / "specs"
+    return sorted(kept.iterdir()) if kept.is_dir() else []
+
+
+@pytest.mark.parametrize("argv", [["render"], ["render", "--check"]], ids=["render", "check"])
+def test_render_keeps_the_facts_for_the_next_lint(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`render` validates the specs in full; it keeps their facts where lint reads them (the record lint
+    would write itself), so the next lint (the pre-commit hook after `render --check`) loads no spec and
+    gives the results of a full load."""
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GITOPS_GEN_NO_CACHE", raising=False)
+    assert run(argv, capsys)[0] == 0
+    [record] = kept_records(tmp_path / "xdg")
+    own = tmp_path / "own"
+    run(["lint", "--cache-dir", str(own), "--format", "json"], capsys)
+    [lint_record] = (own / "specs").iterdir()
+    assert (record.name, record.read_bytes()) == (lint_record.name, lint_record.read_bytes())
+    full = run(["lint", "--no-cache", "--format", "json"], capsys)
+    with monkeypatch.context() as m:
+        refuse_full_load(m)
+        cheap = run(["lint", "--format", "json"], capsys)
+    assert cheap == full and json.loads(full[1])["findings"] is not None
+
+
+def test_render_keeps_nothing_it_did_not_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No record for a broken spec, with GITOPS_GEN_NO_CACHE, or for more spec files than it keys."""
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GITOPS_GEN_NO_CACHE", raising=False)
+    platform = root / "specs/platform.yaml"
+    good = platform.read_text(encoding="utf-8")
+    platform.write_text(good.replace("memory: 12Gi", "memory: 12Gigs", 1), "utf-8")
+    code, _out, err = run(["render", "--check"], capsys)
+    assert code == 2 and "specs/platform.yaml:24:15" in err
+    assert kept_records(tmp_path / "xdg") == []
+    platform.write_text(good, "utf-8")
+    with monkeypatch.context() as m:
+        m.setenv("GITOPS_GEN_NO_CACHE", "1")
+        assert run(["render", "--check"], capsys)[0] == 0
+    assert kept_records(tmp_path / "xdg") == []
+    with monkeypatch.context() as m:
+        m.setattr(specfacts, "KEEP_MAX_FILES", 1)
+        assert run(["render", "--check"], capsys)[0] == 0
+    assert kept_records(tmp_path / "xdg") == []
+    assert run(["render", "--check"], capsys)[0] == 0
+    assert len(kept_records(tmp_path / "xdg")) == 1

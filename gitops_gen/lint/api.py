@@ -106,12 +106,9 @@ def settings_from_options(
 
     cache_dir: Path | None = None
     if not flags.no_cache:
-        if flags.cache_dir:
-            cache_dir = Path(flags.cache_dir)
-        elif not os.environ.get("GITOPS_GEN_NO_CACHE"):
-            from platformdirs import user_cache_dir
+        from gitops_gen.lint.cache import default_root
 
-            cache_dir = Path(user_cache_dir("gitops-gen")) / "lint"
+        cache_dir = Path(flags.cache_dir) if flags.cache_dir else default_root()
     specs_dir = flags.specs_dir
     facts: list[PlatformFacts] = []
     loaded: dict[Path, SpecDocs | None] = {}  # specs read in full here, for the findings' spec locations

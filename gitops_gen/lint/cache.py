@@ -224,6 +224,16 @@ def _holds_secret_payload(result: Any) -> bool:
 _NOT_STORED = b""  # the full record of a file holding secrets: parsed again when needed
 
 
+def default_root() -> Path | None:
+    """The lint cache of a run without ``--cache-dir``: the user's cache directory, None when
+    ``GITOPS_GEN_NO_CACHE`` is set."""
+    if os.environ.get("GITOPS_GEN_NO_CACHE"):
+        return None
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gitops-gen")) / "lint"
+
+
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory

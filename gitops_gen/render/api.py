@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gitops_gen.forked import Forked
     from gitops_gen.render.writer import Entry
+    from gitops_gen.spec.models import Platform
 
 EXIT_OK, EXIT_STALE = 0, 1
 
 
-def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
+def run_render(
+    specs_dir: Path,
+    out_dir: Path,
+    *,
+    check: bool = False,
+    loaded: Callable[[list[Platform]], None] | None = None,
+) -> int:
     """Render ``specs_dir`` into ``out_dir``. Returns the exit code (0 ok, 1 stale with ``check``).
 
-    Bad specs raise :class:`~gitops_gen.errors.UserError` (exit 2, located messages).
+    Bad specs raise :class:`~gitops_gen.errors.UserError` (exit 2, located messages). ``loaded`` is
+    given the platforms once the specs are loaded and valid (the command line keeps their facts for
+    lint).
     """
     from gitops_gen.spec.files import read_ahead
 
@@ -40,6 +49,8 @@ def run_render(specs_dir: Path, out_dir: Path, *, check: bool = False) -> int:
             ahead.cancel()
         if scanning is not None:
             scanning.cancel()
+    if loaded is not None:
+        loaded(specs.platforms)
     files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
