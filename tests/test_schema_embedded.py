@@ -302,3 +302,57 @@ def test_definitions_copy_carries_each_definitions_references() -> None:
         from gitops_gen.lint.cache import _seal
 
         embedded.Definitions.from_copy(_seal(marshal.dumps((plain.top, {}))))
+
+
+def test_kind_records_validate_like_the_json_and_spare_the_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache directory, what compiling each built-in kind reads is kept as one record per kind:
+    a later run validates every kind as the JSON does (per-kind and whole registries alike) and, for a
+    few kinds, loads neither the definitions nor any kind's JSON; a torn record is read from the JSON."""
+    from gitops_gen.lint.schema import embedded, versions
+
+    cache = tmp_path / "schemas"
+    monkeypatch.setattr(versions, "definitions_cache_dir", None)
+    plain = EmbeddedValidator()
+    objects = _bad_objects_of_every_builtin_kind(plain)
+    expected = [plain.validate(o) for o in objects]
+    monkeypatch.setattr(versions, "definitions_cache_dir", cache)
+    writer = EmbeddedValidator()
+    assert [writer.validate(o) for o in objects] == expected
+    records = sorted(cache.glob("kind-*"))
+    assert len(records) > 50  # one per kind file compiled
+    reader = EmbeddedValidator()
+    assert [reader.validate(o) for o in objects] == expected
+    few = EmbeddedValidator()
+    json_reads: list[str] = []
+    real_load = json.load
+    monkeypatch.setattr(
+        embedded.json, "load", lambda fh, **kw: json_reads.append(fh.name) or real_load(fh, **kw)
+    )
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert few.validate(deployment) == expected[objects.index(deployment)]
+    assert few._definitions is None and few._registry is None and json_reads == []
+    monkeypatch.undo()
+    monkeypatch.setattr(versions, "definitions_cache_dir", cache)
+    for record in records:  # torn: each is read from its JSON again, and the results are the same
+        record.write_bytes(record.read_bytes()[:-7])
+    torn = EmbeddedValidator()
+    assert [torn.validate(o) for o in objects] == expected
+
+
+def test_kind_records_of_older_installs_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_gen.lint.schema import embedded, versions
+
+    cache = tmp_path / "schemas"
+    cache.mkdir()
+    for i in range(embedded.KEEP_KIND_RECORDS + 5):
+        old = cache / f"kind-old{i:04d}"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    monkeypatch.setattr(versions, "definitions_cache_dir", cache)
+    v = EmbeddedValidator()
+    assert v.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}) == []
+    kept = sorted(p.name for p in cache.glob("kind-*"))
+    assert len(kept) == embedded.KEEP_KIND_RECORDS
+    assert "kind-old0000" not in kept and not all(n.startswith("kind-old") for n in kept)

@@ -136,6 +136,10 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         if timing:
             sys.stderr.write(f"timing: {what}: {time.perf_counter() - t0:.3f} s\n")
 
+    if settings.cache_dir:  # the copy of the Kubernetes definitions and each kind's record, in both modes
+        from gitops_gen.lint.schema import versions
+
+        versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
     cwd = Path.cwd()
     files = discover_names(paths, settings.exclude)
     # explicit files (the pre-commit hook) are linted as plain files: the cluster modules are not loaded
@@ -189,11 +193,6 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         tasks.append(_build_task(d, cwd))
     options = settings.options
     from gitops_gen.lint.cache import ResultCache
-
-    if settings.cache_dir:
-        from gitops_gen.lint.schema import versions
-
-        versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
 
     cache = ResultCache.open(settings.cache_dir, options, settings.written) if settings.cache_dir else None
     if cache is not None:

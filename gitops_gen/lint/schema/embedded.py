@@ -83,6 +83,7 @@ class EmbeddedValidator:
         self._registry: Any = None  # the registry of all definitions, once per-kind ones cost as much
         self._definitions: Definitions | None = None
         self._converted = 0  # definitions converted into per-kind registries so far
+        self._kinds: dict[str, KindInputs | None] = {}  # built-in kind file -> what compiling it reads
         self._validators: dict[tuple[str, str], Any] = {}
         self._lookups: dict[tuple[str, str], Lookup] = {}
         # custom schemas: (group or "", kind lower, version) -> path or CrdVersion
@@ -244,13 +245,20 @@ class EmbeddedValidator:
         return sorted(set(out))
 
     def _builtin_gvk(self, fname: str) -> list[dict[str, Any]]:
-        try:
-            with open(self.k8s_dir / fname, encoding="utf-8") as fh:
-                schema = json.load(fh)
-        except (OSError, ValueError):
-            return []
-        gvk = schema.get("x-kubernetes-group-version-kind")
-        return [g for g in gvk if isinstance(g, dict)] if isinstance(gvk, list) else []
+        found = self._kind_inputs(fname)
+        return found.gvk if found is not None else []
+
+    def _kind_inputs(self, fname: str) -> KindInputs | None:
+        """What compiling the built-in kind of file ``fname`` reads (once per run); None when the file
+        cannot be read."""
+        if fname not in self._kinds:
+            self._kinds[fname] = KindInputs.read(self.k8s_dir, fname)
+        return self._kinds[fname]
+
+    def _defs(self) -> Definitions:
+        if self._definitions is None:
+            self._definitions = _load_definitions(self.k8s_dir / "_definitions.json")
+        return self._definitions
 
     def _builtin_gvk_matches(self, fname: str, group: str, version: str, kind: str) -> bool:
         return any(
@@ -262,25 +270,23 @@ class EmbeddedValidator:
         return self.lookup(api_version, kind).status == "found"
 
     # ----------------------------------------------------------------------------- compile
-    def _compile_builtin(self, schema: Any) -> Any:
-        """The validator of a built-in kind's ``schema``, against a registry of the definitions it
-        reaches. Each kind gets its own small registry until they have converted as many definitions as
-        one whole registry would; then one whole registry serves every later kind (a run with many kinds
-        pays at most about twice the whole)."""
+    def _compile_builtin(self, inputs: KindInputs) -> Any:
+        """The validator of a built-in kind, against a registry of the definitions it reaches. Each
+        kind gets its own small registry until they have converted as many definitions as one whole
+        registry would; then one whole registry serves every later kind (a run with many kinds pays at
+        most about twice the whole)."""
         import_jsonschema_rs()
         import jsonschema_rs
 
+        if inputs.reached < 0 and (self._registry is None or inputs.record is not None):
+            inputs.complete(self._defs())  # read from its JSON: follow its references (and keep them)
         if self._registry is None:
-            if self._definitions is None:
-                self._definitions = _load_definitions(self.k8s_dir / "_definitions.json")
-            defs = self._definitions
-            names = defs.reached(schema)
-            if self._converted + len(names) <= len(defs):
-                self._converted += len(names)
-                registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document(names))])
-                return jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
-            self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, defs.document())])
-        return jsonschema_rs.validator_for(schema, registry=self._registry, validate_formats=False)
+            if self._converted + inputs.reached <= inputs.total:
+                self._converted += inputs.reached
+                registry = jsonschema_rs.Registry([(DEFINITIONS_URL, inputs.document())])
+                return jsonschema_rs.validator_for(inputs.schema, registry=registry, validate_formats=False)
+            self._registry = jsonschema_rs.Registry([(DEFINITIONS_URL, self._defs().document())])
+        return jsonschema_rs.validator_for(inputs.schema, registry=self._registry, validate_formats=False)
 
     def _validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
@@ -294,10 +300,9 @@ class EmbeddedValidator:
             and fname in self.k8s_files
             and self._builtin_gvk_matches(fname, group, version, kind)
         ):
-            with open(self.k8s_dir / fname, encoding="utf-8") as fh:
-                schema = json.load(fh)
-            bound_integers(schema)
-            validator = self._compile_builtin(schema)
+            inputs = self._kind_inputs(fname)
+            assert inputs is not None  # its group-version-kind was read from it
+            validator = self._compile_builtin(inputs)
         else:
             src = self._custom_source(group, kind, version)
             try:
@@ -473,6 +478,134 @@ class Definitions:
         return cls(top, blobs, refs)
 
 
+class KindInputs:
+    """What compiling a built-in kind reads: the group-version-kinds its file declares, its schema
+    (integer bounds added), how many of how many definitions it reaches, and the document of those.
+
+    Read from the kind's JSON file, the last three are computed when the kind is first compiled
+    (:meth:`complete`: it needs all the definitions). With a cache directory
+    (:data:`gitops_gen.lint.schema.versions.definitions_cache_dir`) all of it is then kept as one
+    record per kind, read back in ~1 ms: a run that compiles the kinds of one file (the pre-commit
+    hook after an edit) then loads neither the definitions copy (~7 ms) nor any kind's JSON, and
+    builds no document. The record is named by what the definitions copy is named by and by the
+    kind file's path, size, mtime and ctime; it is sealed like the cache's records (a torn or altered
+    record is read from the JSON again). The document is unmarshalled only for a per-kind registry.
+    """
+
+    __slots__ = ("_document", "gvk", "reached", "record", "schema", "total")
+
+    def __init__(
+        self,
+        gvk: list[dict[str, Any]],
+        schema: Any,
+        record: Path | None,
+        reached: int = -1,
+        total: int = -1,
+        document: bytes | dict[str, Any] | None = None,
+    ) -> None:
+        self.gvk, self.schema, self.record = gvk, schema, record
+        self.reached, self.total, self._document = reached, total, document
+
+    @classmethod
+    def read(cls, k8s_dir: Path, fname: str) -> KindInputs | None:
+        """The inputs of the kind of ``k8s_dir / fname``: from its record when there is one, else from
+        its JSON; None when neither can be read."""
+        path = k8s_dir / fname
+        record = _kind_record(path)
+        if record is not None:
+            try:
+                with open(record, "rb") as fh:
+                    got = _from_record(fh.read(), record)
+                if got is not None:
+                    return got
+            except OSError:
+                pass
+        try:
+            with open(path, encoding="utf-8") as fh:
+                schema = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        gvk = schema.get("x-kubernetes-group-version-kind") if isinstance(schema, dict) else None
+        bound_integers(schema)
+        return cls([g for g in gvk if isinstance(g, dict)] if isinstance(gvk, list) else [], schema, record)
+
+    def complete(self, defs: Definitions) -> None:
+        """Follow the schema's references through ``defs``, and keep the record when there is a place."""
+        names = sorted(defs.reached(self.schema))
+        document = defs.document(names)
+        self.reached, self.total, self._document = len(names), len(defs), document
+        if self.record is not None:
+            _write_record(
+                self.record,
+                marshal.dumps((self.gvk, self.schema, self.reached, self.total, marshal.dumps(document))),
+            )
+
+    def document(self) -> dict[str, Any]:
+        """The definitions document of only what the kind reaches."""
+        if isinstance(self._document, bytes):
+            self._document = marshal.loads(self._document)
+        assert isinstance(self._document, dict)
+        return self._document
+
+
+def _from_record(data: bytes, record: Path) -> KindInputs | None:
+    from gitops_gen.lint.cache import _unseal
+
+    sealed = _unseal(data)
+    if sealed is None:
+        return None
+    try:
+        gvk, schema, reached, total, document = marshal.loads(sealed[0])
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(gvk, list) and isinstance(document, bytes) and isinstance(reached, int)):
+        return None
+    return KindInputs(gvk, schema, record, reached, total, document)
+
+
+def _kind_record(path: Path) -> Path | None:
+    """Where the record of the kind of file ``path`` is kept; None without a cache directory."""
+    from gitops_gen.lint.schema import versions
+
+    cache_dir = versions.definitions_cache_dir
+    if cache_dir is None:
+        return None
+    from gitops_gen.digest import blake2b
+
+    try:
+        st = os.stat(path)
+        key = repr(
+            (
+                _copy_key(path.parent / "_definitions.json"),
+                path.name,
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+            )
+        )
+    except OSError:
+        return None
+    return cache_dir / f"kind-{blake2b(key.encode(), digest_size=12).hexdigest()}"
+
+
+def _write_record(path: Path, data: bytes) -> None:
+    from gitops_gen.lint.cache import _seal, keep_newest
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(_seal(data))
+        os.replace(tmp, path)
+        # every kind of each install and Kubernetes version: the records of older ones are never read
+        keep_newest([c for c in path.parent.glob("kind-*") if not c.name.endswith(".tmp")], KEEP_KIND_RECORDS)
+    except OSError:
+        pass  # no record: the next run reads the kind's JSON again
+
+
+#: kind records kept (~60 kinds per Kubernetes version and install of gitops-gen, 15-190 KB each)
+KEEP_KIND_RECORDS = 256
+
+
 def _ref_names(node: Any) -> list[str]:
     """The definition names of the ``$ref``s in ``node`` (``.../_definitions.json#/$defs/NAME`` or
     ``#/$defs/NAME``)."""
@@ -511,19 +644,7 @@ def _load_definitions(path: Path) -> Definitions:
         from gitops_gen.digest import blake2b
 
         try:
-            st, me = os.stat(path), os.stat(__file__)
-            key = repr(
-                (
-                    str(path),
-                    st.st_size,
-                    st.st_mtime_ns,
-                    st.st_ctime_ns,
-                    me.st_size,
-                    me.st_mtime_ns,
-                    me.st_ctime_ns,
-                )
-            )
-            copy = cache_dir / f"defs-{blake2b(key.encode(), digest_size=12).hexdigest()}"
+            copy = cache_dir / f"defs-{blake2b(_copy_key(path).encode(), digest_size=12).hexdigest()}"
             with open(copy, "rb") as fh:
                 data = fh.read()  # whole, for its checksum (marshal.load(fh) would read item by item)
             return Definitions.from_copy(data)
@@ -548,6 +669,15 @@ def _load_definitions(path: Path) -> Definitions:
         except (OSError, ValueError):
             pass  # no copy: the next run parses the JSON again
     return found
+
+
+def _copy_key(path: Path) -> str:
+    """What the copy of the definitions file ``path`` is named by: the file's path, size, mtime and
+    ctime and this module's (OSError when one cannot be read)."""
+    st, me = os.stat(path), os.stat(__file__)
+    return repr(
+        (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, me.st_size, me.st_mtime_ns, me.st_ctime_ns)
+    )
 
 
 #: copies of the definitions kept (one per Kubernetes version and install of gitops-gen, ~1 MB each)
