@@ -521,6 +521,8 @@ def main(argv: list[str] | None = None) -> None:
         if exc.code is not None and not isinstance(exc.code, int):
             raise
         code = int(exc.code or 0)
+    except _Terminated as exc:  # after the command's own handling (while it reported an error, say)
+        code = 128 + exc.signum
     _exit_now(code)
 
 
@@ -530,6 +532,7 @@ def _exit_now(code: int) -> NoReturn:
     the process ends without freeing every object it holds one by one (a 1,000-app ``diff``: ~80 ms;
     a one-file lint: ~10 ms, 5% of it). mypy ends the same way. With another thread running, the
     interpreter's own exit joins it."""
+    _terminations(unwind=False)  # the command is over: a termination now need not unwind anything
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         sys.exit(code)
@@ -557,6 +560,8 @@ def _run(argv: list[str] | None) -> None:
         # the interpreter's last collection walks every object still held (a 10,000-object lint: ~40 ms
         # of its exit); frozen objects are skipped, and freed by reference counting as before
         atexit.register(gc.freeze)
+        if sys.argv[1:2] and not sys.argv[1].startswith("-"):  # a command (not --help, --version)
+            _terminations(unwind=True)
     _guard_stdout()
     try:
         try:
@@ -578,6 +583,9 @@ def _run(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except _Terminated as exc:
+        click.echo("terminated", err=True)
+        sys.exit(128 + exc.signum)
     except SystemExit:
         raise
     except BrokenPipeError:
@@ -612,6 +620,52 @@ def _run(argv: list[str] | None) -> None:
     except Exception as exc:  # last line of defence: a bug, reported without a traceback
         _report_internal(exc)
     sys.exit(EXIT_OK)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread to unwind the command as Ctrl-C does (not an
+    ``Exception``, as ``KeyboardInterrupt`` is not: no handler of errors catches it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_main_pid = 0  # the process whose command a termination unwinds (0: none)
+
+
+def _on_termination(signum: int, _frame: object) -> None:
+    if os.getpid() != _main_pid:  # a forked child: the default (it dies; its parent sees it fail)
+        import signal
+
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise _Terminated(signum)
+
+
+def _terminations(*, unwind: bool) -> None:
+    """With ``unwind``: on SIGTERM (``kill``, a CI job cancelled, a pre-commit timeout) and SIGHUP (the
+    terminal closed), unwind the command as Ctrl-C does, so that its temporary directories are removed
+    and its locks released (by default the process died on the spot and left ``diff``'s scratch trees
+    behind); the exit code is still 128 + the signal's number. A forked child (the lint workers,
+    ``forked``) keeps the default. Without: the default again (a signal that was ignored, as under
+    ``nohup``, stays ignored)."""
+    global _main_pid
+    if not unwind and not _main_pid:
+        return
+    import signal
+
+    _main_pid = os.getpid() if unwind else 0
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        current = signal.getsignal(signum)
+        if unwind and current == signal.SIG_DFL:
+            signal.signal(signum, _on_termination)
+        elif not unwind and current is _on_termination:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _user_error() -> type[UserError]:

@@ -3,13 +3,19 @@ and a running thread is still joined, as with the interpreter's own exit."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from git_helpers import git
 
 from gitops_gen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
 
 PROBE = """
 import atexit, sys, tempfile, threading, time
@@ -60,3 +66,53 @@ def test_exit_waits_for_a_running_thread(tmp_path: Path) -> None:
     proc = _program(tmp_path, "thread", "--version")
     assert proc.returncode == 0 and "version" in proc.stdout
     assert "THREAD DONE" in proc.stderr and "HANDLER RAN" in proc.stderr
+
+
+STUCK_PROBE = """
+import sys, time
+from gitops_gen.diff import deltas
+def stuck(*args, **kwargs):  # inside the base's export and the scratch trees: both are on disk now
+    print("STUCK", file=sys.stderr, flush=True)
+    time.sleep(120)
+deltas.add_deltas = stuck
+sys.argv = ["gitops-gen", *sys.argv[1:]]
+from gitops_gen.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_termination_unwinds_the_command_and_leaves_no_scratch(signame: str, tmp_path: Path) -> None:
+    """`kill` (a cancelled CI job, a pre-commit timeout) or a closed terminal while `diff` holds its
+    scratch directories: they are removed, and the exit code is still 128 + the signal's number."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "specs", root / "specs")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "specs")
+    app = root / "specs" / "apps" / "lingua-app.yaml"
+    app.write_text(app.read_text(encoding="utf-8").replace("maxReplicas: 5", "maxReplicas: 6"), "utf-8")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STUCK_PROBE, "diff", "--base", "HEAD", "--no-cache"],
+        cwd=root,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # blocks until the command is stuck (or ends)
+        assert line == "STUCK\n", line + proc.stderr.read()
+        assert len(list(scratch.iterdir())) == 2  # the base's export and the repository's place
+        proc.send_signal(getattr(signal, signame))
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 128 + getattr(signal, signame)
+    assert err.strip() == "terminated"  # no traceback
+    assert list(scratch.iterdir()) == []
