@@ -353,3 +353,19 @@ def test_render_keeps_nothing_it_did_not_validate(
     assert kept_records(tmp_path / "xdg") == []
     assert run(["render", "--check"], capsys)[0] == 0
     assert len(kept_records(tmp_path / "xdg")) == 1
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_the_bounded_count_agrees_with_the_listing(example: str, tmp_path: Path) -> None:
+    """`render` skips the listing of many spec files by a count that stops early: it counts what the
+    listing lists (hidden names and other suffixes are not spec files)."""
+    from gitops_gen.spec.files import spec_files
+
+    specs = copy_example(EXAMPLES[example], tmp_path / example) / "specs"
+    (specs / ".hidden.yaml").write_text("x: 1\n", encoding="utf-8")
+    (specs / "notes.txt").write_text("x\n", encoding="utf-8")
+    (specs / ".git").mkdir()
+    (specs / ".git" / "a.yaml").write_text("x: 1\n", encoding="utf-8")
+    count = len(spec_files(specs))
+    assert count >= 2
+    assert not specfacts._more_than(specs, count) and specfacts._more_than(specs, count - 1)

@@ -32,12 +32,14 @@ import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gitops_gen import __version__
 from gitops_gen.digest import blake2b
-from gitops_gen.lint.model import LintOptions
 from gitops_gen.yamlio import DEFAULT_LIMITS
+
+if TYPE_CHECKING:  # render imports this module for default_root (lint's model is not needed there)
+    from gitops_gen.lint.model import LintOptions
 
 FORMAT = 5  # 5: sealed records (length + checksum), ctime in file stats, no Secret bodies
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash

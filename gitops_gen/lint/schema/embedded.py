@@ -558,7 +558,13 @@ def _from_record(data: bytes, record: Path) -> KindInputs | None:
         gvk, schema, reached, total, document = marshal.loads(sealed[0])
     except (ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(gvk, list) and isinstance(document, bytes) and isinstance(reached, int)):
+    if not (
+        isinstance(gvk, list)
+        and isinstance(schema, dict)
+        and isinstance(reached, int)
+        and isinstance(total, int)
+        and isinstance(document, bytes)
+    ):
         return None
     return KindInputs(gvk, schema, record, reached, total, document)
 
