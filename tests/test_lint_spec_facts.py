@@ -369,3 +369,29 @@ def test_the_bounded_count_agrees_with_the_listing(example: str, tmp_path: Path)
     count = len(spec_files(specs))
     assert count >= 2
     assert not specfacts._more_than(specs, count) and specfacts._more_than(specs, count - 1)
+
+
+@pytest.mark.parametrize("where", ["a-file", "read-only"])
+def test_render_with_an_unusable_cache_still_renders(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache that cannot be written only makes the next lint slower: render's result is the same."""
+    root = copy_example(REPO, tmp_path / "repo")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("GITOPS_GEN_NO_CACHE", raising=False)
+    xdg = tmp_path / "xdg"
+    if where == "a-file":
+        xdg.write_text("not a directory\n", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root ignores directory permissions")
+        xdg.mkdir()
+        xdg.chmod(0o500)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    try:
+        code, out, err = run(["render", "--check"], capsys)
+        assert (code, err) == (0, "") and "up to date" in out
+        assert run(["lint", "--format", "json"], capsys)[0] in (0, 1)
+    finally:
+        if where == "read-only":
+            xdg.chmod(0o700)
