@@ -356,19 +356,22 @@ def test_render_keeps_nothing_it_did_not_validate(
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_the_bounded_count_agrees_with_the_listing(example: str, tmp_path: Path) -> None:
-    """`render` skips the listing of many spec files by a count that stops early: it counts what the
-    listing lists (hidden names and other suffixes are not spec files)."""
-    from gitops_gen.spec.files import spec_files
+def test_the_bounded_listing_agrees_with_the_listing(example: str, tmp_path: Path) -> None:
+    """`render` skips the listing of many spec files by a listing that stops early: it lists what the
+    whole listing lists (hidden names and other suffixes are not spec files), or None past its bound."""
+    from gitops_gen.spec.files import spec_files, spec_files_at_most
 
     specs = copy_example(EXAMPLES[example], tmp_path / example) / "specs"
     (specs / ".hidden.yaml").write_text("x: 1\n", encoding="utf-8")
     (specs / "notes.txt").write_text("x\n", encoding="utf-8")
     (specs / ".git").mkdir()
     (specs / ".git" / "a.yaml").write_text("x: 1\n", encoding="utf-8")
-    count = len(spec_files(specs))
-    assert count >= 2
-    assert not specfacts._more_than(specs, count) and specfacts._more_than(specs, count - 1)
+    files = spec_files(specs)
+    assert len(files) >= 2
+    assert spec_files_at_most(specs, len(files)) == files
+    assert spec_files_at_most(specs, len(files) - 1) is None
+    one = files[0]  # a spec file given as the specs
+    assert spec_files_at_most(one, 1) == spec_files(one) == [one]
 
 
 @pytest.mark.parametrize("where", ["a-file", "read-only"])

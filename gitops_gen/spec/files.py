@@ -7,8 +7,9 @@ validated specs) extends it with the models.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -198,6 +199,21 @@ def read_spec_files(files: list[Path]) -> SpecReads:
 
 
 def spec_files(specs_dir: Path) -> list[Path]:
+    return _in_order(_found(specs_dir))
+
+
+def spec_files_at_most(specs_dir: Path, most: int) -> list[Path] | None:
+    """:func:`spec_files`, or None as soon as more than ``most`` are found (the rest is not listed)."""
+    found = list(itertools.islice(_found(specs_dir), most + 1))
+    return _in_order(found) if len(found) <= most else None
+
+
+def _in_order(found: Iterable[tuple[str, Path]]) -> list[Path]:
+    return [p for _, p in sorted(found, key=lambda f: f[0])]
+
+
+def _found(specs_dir: Path) -> Iterator[tuple[str, Path]]:
+    """The spec files of ``specs_dir`` (path below it, POSIX; the file), in the walk's order."""
     if not specs_dir.exists():
         raise UserError.at(
             str(specs_dir),
@@ -205,11 +221,11 @@ def spec_files(specs_dir: Path) -> list[Path]:
             hint="pass --specs DIR pointing at your platform.yaml and apps/",
         )
     if specs_dir.is_file():
-        return [specs_dir]
+        yield "", specs_dir
+        return
 
     # os.walk's walk (links to directories not followed, hidden names skipped) on the directory entries
     # themselves: their types come with the listing, and the sort key is built on the way down
-    files: list[tuple[str, Path]] = []  # (path below specs_dir, POSIX; the file)
     pending = [(str(specs_dir), "")]
     while pending:
         top, below = pending.pop()
@@ -230,8 +246,6 @@ def spec_files(specs_dir: Path) -> list[Path]:
                         pending.append((entry.path, f"{below}{name}/"))
                     continue
                 if name.endswith(SPEC_SUFFIXES) and entry.is_file():
-                    files.append((f"{below}{name}", Path(entry.path)))
+                    yield f"{below}{name}", Path(entry.path)
             except OSError:
                 continue  # gone, or unreadable metadata: os.walk and Path.is_file skip it too
-    files.sort(key=lambda f: f[0])
-    return [p for _, p in files]
