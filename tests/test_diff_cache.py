@@ -60,6 +60,32 @@ def test_a_killed_diffs_trees_are_cleared_and_a_foreign_name_is_not_used(tmp_pat
         assert not lasting
 
 
+@pytest.mark.parametrize("jobs", ["", "1"])
+def test_a_large_tree_is_removed_whole_by_two_processes_or_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """The split removal (a forked child takes half of the entries) leaves nothing but the lock file,
+    links not followed; with one CPU allowed (no child), the same."""
+    monkeypatch.setenv("GITOPS_GEN_JOBS", jobs)
+    base = tmp_path / "scratch"
+    base.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.yaml").write_text("not ours\n", encoding="utf-8")
+    with place.scratch_place(str(base), tmp_path / "repo") as (where, _lasting):
+        apps = Path(where, "repo", "clusters", "dev", "apps")
+        for i in range(3 * place.SPLIT_MIN):
+            d = apps / f"app-{i:03d}" / "base"
+            d.mkdir(parents=True)
+            for n in range(3):
+                (d / f"f{n}.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")
+        (apps / "link").symlink_to(outside)
+        Path(where, "repo", "clusters", "dev", "flux.yaml").write_text("x\n", encoding="utf-8")
+        assert len(place._spread([Path(where, "repo")])) >= place.SPLIT_MIN
+    assert list(base.iterdir()) == []
+    assert (outside / "keep.yaml").read_text(encoding="utf-8") == "not ours\n"
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """The bundled specs committed twice (HEAD~1: one app; HEAD: two), then an HPA raised."""

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from gitops_gen import forked
 from gitops_gen.digest import blake2b
 
 __all__ = ["LOCK", "scratch_place"]
@@ -88,12 +89,56 @@ def _empty(place: Path) -> None:
         names = os.listdir(place)
     except OSError:
         return
-    for name in names:
-        if name == LOCK:
-            continue
-        path = place / name
+    remove([place / name for name in names if name != LOCK])
+
+
+#: a tree with this many entries at one of its first levels is removed by two processes
+SPLIT_MIN = 64
+_SPLIT_DEPTH = 8
+
+
+def remove(paths: list[Path]) -> None:
+    """Remove ``paths`` (files, links, whole directories). Unlinking is the kernel's time (~20 us a
+    file): a large tree (1,000 apps: 7,000 files, ~0.15 s) is split in two, and a forked child removes
+    one half while this process removes the other. Whatever is left (a half the child could not do,
+    the directories above the halves) is removed here."""
+    spread = _spread(paths)
+    child = forked.start(lambda: _remove_all(spread[1::2])) if len(spread) >= SPLIT_MIN else None
+    _remove_all(spread[::2] if child is not None else spread)
+    if child is not None:
+        child.result()
+    _remove_all(paths)
+
+
+def _spread(paths: list[Path]) -> list[Path]:
+    """``paths`` with their directories replaced by what they hold, level by level, until there are
+    :data:`SPLIT_MIN` of them (or the first levels are exhausted): halves of similar size to remove."""
+    level = list(paths)
+    for _ in range(_SPLIT_DEPTH):
+        if len(level) >= SPLIT_MIN:
+            break
+        deeper: list[Path] = []
+        expanded = False
+        for p in level:
+            if p.is_dir() and not p.is_symlink():
+                try:
+                    deeper.extend(p / n for n in sorted(os.listdir(p)))
+                    expanded = True
+                    continue
+                except OSError:
+                    pass
+            deeper.append(p)
+        if not expanded:
+            break
+        level = deeper
+    return level
+
+
+def _remove_all(paths: list[Path]) -> bool:
+    for path in paths:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
                 path.unlink()
+    return True
