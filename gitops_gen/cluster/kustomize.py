@@ -33,6 +33,7 @@ from msgspec import Struct, field
 from gitops_gen.cluster.model import FieldSource, Obj, Origin, Problem
 from gitops_gen.k8s.loader import KUSTOMIZATION_NAMES, ParsedFile, check_text, parse_text, read_file
 from gitops_gen.k8s.workloads import as_decimal
+from gitops_gen.paths import Walk
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # source-controller's default exclusions that can hold YAML (design note §1 #6)
@@ -140,6 +141,8 @@ class Files:
         self.parser: Parser = parser or parse_file
         self._written: Mapping[str, str] = {}
         self._written_dirs: set[str] | None = None
+        #: how directories are walked (``os.walk``; ``diff``: its tree's :class:`~gitops_gen.paths.KnownTree`)
+        self.walk: Walk = os.walk
 
     @property
     def written(self) -> Mapping[str, str]:
@@ -325,7 +328,7 @@ class Builder:
     def _generated(self, d: str) -> dict[str, Any]:
         """The kustomization Flux writes for a path without one (design note §1 #11-#16)."""
         resources: list[str] = []
-        for dirpath, dirs, names in os.walk(d):
+        for dirpath, dirs, names in self.files.walk(d):
             dirs.sort()
             keep = []
             for sub in dirs:

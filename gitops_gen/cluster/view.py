@@ -26,6 +26,7 @@ from msgspec import Struct, field
 from gitops_gen.cluster import envsubst
 from gitops_gen.cluster.kustomize import Builder, BuildError, Files, FluxOverrides
 from gitops_gen.cluster.model import ClusterView, KustomizationInfo, Obj, Origin, Problem
+from gitops_gen.paths import Walk
 
 KS_GROUP = "kustomize.toolkit.fluxcd.io"
 SYNC_NAMES = ("gotk-sync.yaml", "gotk-sync.yml")
@@ -40,12 +41,13 @@ class Entry(Struct):
     root: str = ""  # the repository root (Flux's artifact root: spec.path is relative to it)
 
 
-def find_entries(top: str) -> list[Entry]:
+def find_entries(top: str, walk: Walk = os.walk) -> list[Entry]:
     """Every ``*/flux-system/gotk-sync.yaml`` under ``top``, and every Flux Operator ``FluxInstance``
-    with a ``spec.sync`` whose path is in the tree (hidden directories skipped)."""
+    with a ``spec.sync`` whose path is in the tree (hidden directories skipped); ``walk``: how ``top`` is
+    walked (``diff``: its tree's :class:`~gitops_gen.paths.KnownTree`)."""
     out: list[Entry] = []
     instances: list[Entry] = []
-    for dirpath, dirs, names in os.walk(top):
+    for dirpath, dirs, names in walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         synced = False
         if os.path.basename(dirpath) == "flux-system":

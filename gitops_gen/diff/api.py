@@ -34,6 +34,7 @@ from gitops_gen.diff.objects import SharedParses, parse_tree, read_tree
 from gitops_gen.diff.place import scratch_place
 from gitops_gen.diff.report import render_report
 from gitops_gen.errors import Location, UserError
+from gitops_gen.paths import KnownTree
 
 if TYPE_CHECKING:
     from gitops_gen.lint.api import LintFlags
@@ -187,8 +188,10 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                     _tree_at(root, old_out) if wrote is True else _write_tree(root, old_out, old_placed)
                 )
             new_tree = _tree_at(root, new_out)
-            # what each side's tree holds, so that its lint need not read the files to know it
+            # what each side's tree holds, so that its lint need not read the files to know it, nor list
+            # the directories to find them: each tree is all there is below ``root`` in its turn
             written = (_written(root, old_placed), _written(root, new_placed))
+            known = (_known(root, old_out, written[0]), _known(root, new_out, written[1]))
 
             def turn() -> list[Path]:
                 with _scratch_errors():
@@ -206,6 +209,7 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 parses=parses,
                 written=written,
                 cached=lasting,
+                trees=known,
             )
     return report
 
@@ -373,6 +377,13 @@ def _written(root: Path, placed: Mapping[str, str]) -> dict[str, str]:
         top = real.rstrip("/") + "/"
         return {top + rel: text for rel, text in placed.items()}
     return {os.path.join(real, *rel.split("/")): text for rel, text in placed.items()}
+
+
+def _known(root: Path, out_rel: str, written: Mapping[str, str]) -> KnownTree:
+    """The tree at ``out_rel`` below ``root`` as :func:`_write_tree` (or :func:`_turn_tree`) leaves it,
+    ``written`` its files (:func:`_written`): nothing else is below ``root``."""
+    real = os.path.realpath(root)
+    return KnownTree(real, written, [os.path.join(real, *PurePosixPath(out_rel).parts)])
 
 
 def _turn_tree(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gitops_gen.diff.objects import SharedParses
     from gitops_gen.lint.api import LintFlags
     from gitops_gen.lint.engine import RawFinding
+    from gitops_gen.paths import KnownTree, Walk
     from gitops_gen.render.engine import RenderMemo
     from gitops_gen.spec.loader import Specs
     from gitops_gen.spec.models import Platform
@@ -79,6 +80,7 @@ def lint_findings(
     written: Mapping[str, str] | None = None,
     entries: list[Entry] | None = None,
     cached: bool = False,
+    walk: Walk | None = None,
 ) -> list[Finding]:
     """Every finding ``gitops-gen lint`` reports on ``tree`` (same rules and config), with file names
     relative to ``tree`` so that the two sides compare.
@@ -95,7 +97,7 @@ def lint_findings(
     (``RunSettings.written``); ``entries``, the Flux entry points :func:`clusters_of` found in ``tree``
     (``RunSettings.entries``); ``cached``: ``tree`` stays at its path from one diff to the next, so the
     lint's result cache is used (unless ``lint_flags`` say ``no_cache``), else it is not (nothing would
-    find the results again).
+    find the results again); ``walk``: how ``tree`` is walked (``RunSettings.walk``).
     """
     from gitops_gen.lint.api import LintFlags, settings_from_options
     from gitops_gen.lint.run import lint_paths
@@ -113,6 +115,7 @@ def lint_findings(
     settings.entries = entries
     settings.phase1 = phase1
     settings.written = written
+    settings.walk = walk
     result = lint_paths([tree], settings)
     root = str(tree.resolve())
     out = []
@@ -137,7 +140,9 @@ def clusters_of(tree: Path, files: Files | None = None) -> tuple[list[Entry], li
     (kept there for another build)."""
     from gitops_gen.cluster.view import build_views, find_entries
 
-    entries = find_entries(str(tree)) if tree.is_dir() else []
+    if not tree.is_dir():
+        return [], []
+    entries = find_entries(str(tree), files.walk) if files is not None else find_entries(str(tree))
     return entries, (build_views(entries, files) if entries else [])
 
 
@@ -262,6 +267,7 @@ def add_deltas(
     written: tuple[Mapping[str, str] | None, Mapping[str, str] | None] = (None, None),
     parses: SharedParses | None = None,
     cached: bool = False,
+    trees: tuple[KnownTree | None, KnownTree | None] = (None, None),
 ) -> None:
     """Fill the lint and budget deltas of ``report``; what cannot be computed becomes a note.
 
@@ -274,7 +280,8 @@ def add_deltas(
     parsed, handed to the views instead of parsing the files again. The old side's budget, which only
     the new side reads, is computed by a forked child (when the old side has clusters) while this
     process lints the old side; the new side's, while it lints the new side. ``cached``: both trees stay
-    at their paths from one diff to the next (:func:`lint_findings`)."""
+    at their paths from one diff to the next (:func:`lint_findings`). ``trees``: each side's tree when the
+    caller wrote all of it (then walked from that list, not from the disk)."""
     from gitops_gen import forked
     from gitops_gen.cluster.kustomize import Files, parse_file
     from gitops_gen.k8s.loader import ParsedFile
@@ -284,8 +291,10 @@ def add_deltas(
     def parser(path: str) -> ParsedFile:  # a file this side wrote is not read back
         return parse_file(path, known, parsed.written.get(path))
 
+    old_walk, new_walk = (t.walk if t is not None else None for t in trees)
     parsed = Files(parser)
     parsed.written = written[0] or {}
+    parsed.walk = old_walk or os.walk
     old_entries, old_views = clusters_of(old_tree, parsed)
     # the old side's budget is only read by the new side: with clusters (objects in memory, nothing read
     # from the tree, which ``between`` changes), it is computed in a forked child while this process
@@ -311,6 +320,7 @@ def add_deltas(
             written=written[0],
             entries=old_entries,
             cached=cached,
+            walk=old_walk,
         )
         old_files = files_clusters(old_tree, old_views, written[0] is not None)
         touched = between() if between is not None else None
@@ -319,6 +329,7 @@ def add_deltas(
         else:
             parsed.forget(touched)
         parsed.written = written[1] or {}
+        parsed.walk = new_walk or os.walk
         new_entries, new_views = clusters_of(new_tree, parsed)
         old = old_budget.value()  # a failed child's is computed here, from the views as it would have
         # each cluster's lint blames a capacity overflow on what the change grew in that cluster
@@ -339,6 +350,7 @@ def add_deltas(
             written=written[1],
             entries=new_entries,
             cached=cached,
+            walk=new_walk,
         )
         new = new_budget.value()
         if new_specs is not None:  # findings of the change name the spec key that set the value

@@ -30,7 +30,7 @@ from msgspec import Struct, field
 
 from gitops_gen.errors import UserError
 from gitops_gen.k8s.model import Resource
-from gitops_gen.paths import display_path
+from gitops_gen.paths import Walk, display_path
 from gitops_gen.yamlio import DEFAULT_LIMITS, Limits, check_bounds, decode_text, native_depth_hazard
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -488,8 +488,11 @@ def discover(paths: list[Path], exclude: list[str] | None = None) -> list[Path]:
     return [Path(p) for p in discover_names(paths, exclude)]
 
 
-def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[str]:
-    """:func:`discover` as strings (no ``Path`` per file: ~10 ms per 3,000 files on a re-lint)."""
+def discover_names(
+    paths: list[Path], exclude: list[str] | None = None, walk: Walk | None = None
+) -> list[str]:
+    """:func:`discover` as strings (no ``Path`` per file: ~10 ms per 3,000 files on a re-lint);
+    ``walk``: how directories are walked (``os.walk``; a :class:`~gitops_gen.paths.KnownTree`'s)."""
     from fnmatch import fnmatch
 
     exclude = exclude or []
@@ -510,7 +513,8 @@ def discover_names(paths: list[Path], exclude: list[str] | None = None) -> list[
 
     for root in paths:
         if root.is_dir():
-            for dirpath, dirs, files in os.walk(root, onerror=_unreadable):
+            walked = walk(str(root)) if walk is not None else os.walk(root, onerror=_unreadable)
+            for dirpath, dirs, files in walked:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(f"{dirpath}/{d}"))
                 for name in sorted(files):
                     if name.startswith("."):

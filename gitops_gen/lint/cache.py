@@ -40,6 +40,7 @@ from gitops_gen.yamlio import DEFAULT_LIMITS
 
 if TYPE_CHECKING:  # render imports this module for default_root (lint's model is not needed there)
     from gitops_gen.lint.model import LintOptions
+    from gitops_gen.paths import Walk
 
 FORMAT = 5  # 5: sealed records (length + checksum), ctime in file stats, no Secret bodies
 RACY_NS = 2_000_000_000  # mtimes this close to "now" may hide a same-second edit: always re-hash
@@ -142,11 +143,11 @@ def tree_digest(root: Path) -> str:
     return walk_digests(root)[0]
 
 
-def walk_digests(root: Path, files: bool = True) -> tuple[str, str]:
+def walk_digests(root: Path, files: bool = True, walk: Walk | None = None) -> tuple[str, str]:
     """:func:`tree_digest` (``""`` unless ``files``) and :func:`directories_digest` of ``root``, from one
-    walk."""
+    walk (``walk``: ``os.walk``'s, or a :class:`~gitops_gen.paths.KnownTree`'s)."""
     tree, dirs = blake2b(digest_size=16), blake2b(digest_size=16)
-    for dirpath, subdirs, names in os.walk(root):
+    for dirpath, subdirs, names in (walk or os.walk)(str(root)):
         subdirs[:] = sorted(d for d in subdirs if d != ".git")
         name = os.fsencode(dirpath)
         if files:
@@ -258,18 +259,25 @@ class ResultCache:
         self.written: Mapping[str, str] = {}
         self._written_keys: dict[str, tuple[str, bytes]] = {}  # of those texts (a file is keyed 2-3 times)
         self._walks: dict[str, tuple[str, str]] = {}  # walk_digests by root, once per run
+        self.walk: Walk | None = None  # how a tree is walked (None: os.walk)
 
     @classmethod
     def open(
-        cls, root: Path, options: LintOptions, written: Mapping[str, str] | None = None
+        cls,
+        root: Path,
+        options: LintOptions,
+        written: Mapping[str, str] | None = None,
+        walk: Walk | None = None,
     ) -> ResultCache | None:
-        """The cache of ``options`` below ``root``; ``written``: :attr:`written`."""
+        """The cache of ``options`` below ``root``; ``written``: :attr:`written`; ``walk``: how the
+        trees it digests are walked (``os.walk``'s when None)."""
         try:
             _private_dir(Path(root))
             directory = Path(root) / settings_digest(options)
             cache = cls(directory)
             cache._load()
             cache.written = written or {}
+            cache.walk = walk
             return cache
         except OSError:
             return None
@@ -388,7 +396,7 @@ class ResultCache:
         name = str(root)
         got = self._walks.get(name)
         if got is None:
-            got = self._walks[name] = walk_digests(root)
+            got = self._walks[name] = walk_digests(root, walk=self.walk)
         return got
 
     def has(self, key: str) -> bool:

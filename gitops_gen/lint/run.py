@@ -42,7 +42,7 @@ from gitops_gen.lint import cache as cache_mod
 from gitops_gen.lint import engine
 from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
 from gitops_gen.lint.model import Finding, Hit, LintOptions, Severity
-from gitops_gen.paths import display_path
+from gitops_gen.paths import Walk, display_path
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import NodePlan
@@ -80,6 +80,9 @@ class RunSettings(Struct):
     # diff: the text of each file it wrote for this side, by absolute path (as the cluster view names
     # it): the phase-1 memo keys hash it instead of reading the file again
     written: Mapping[str, str] | None = None
+    # diff: how this side's tree is walked (a KnownTree's walk: the tree is what it wrote, listed
+    # without asking the disk); None: os.walk
+    walk: Walk | None = None
     # specs directories (resolved) already read in full, for the spec locations of the findings
     spec_docs: dict[Path, SpecDocs | None] = field(default_factory=dict)
 
@@ -141,7 +144,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
         versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
     cwd = Path.cwd()
-    files = discover_names(paths, settings.exclude)
+    files = discover_names(paths, settings.exclude, settings.walk)
     # explicit files (the pre-commit hook) are linted as plain files: the cluster modules are not loaded
     if not settings.build and not settings.plain and all(p.is_dir() for p in paths):
         from gitops_gen.lint import clusters
@@ -151,7 +154,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
             from gitops_gen.lint.cache import ResultCache
 
             cache = (
-                ResultCache.open(settings.cache_dir, settings.options, settings.written)
+                ResultCache.open(settings.cache_dir, settings.options, settings.written, settings.walk)
                 if settings.cache_dir
                 else None
             )
@@ -194,7 +197,11 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     options = settings.options
     from gitops_gen.lint.cache import ResultCache
 
-    cache = ResultCache.open(settings.cache_dir, options, settings.written) if settings.cache_dir else None
+    cache = (
+        ResultCache.open(settings.cache_dir, options, settings.written, settings.walk)
+        if settings.cache_dir
+        else None
+    )
     if cache is not None:
         asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
     else:
