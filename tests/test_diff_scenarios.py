@@ -277,6 +277,36 @@ def test_no_change_is_an_empty_diff(repo: Path) -> None:
     assert "No change" in gg(repo, "diff", "--format", "markdown").stdout
 
 
+def test_the_work_trees_extras_are_in_both_revisions(repo: Path) -> None:
+    """A hand-written manifest in an app's extras directory of the work tree's output is rendered into
+    both revisions (it is no change, whatever the specs did), and each side's budget counts it."""
+    before = json.loads(gg(repo, "diff", "--format", "json").stdout)["budget"]["before"]
+    (app_dir,) = sorted((repo / "output" / "apps").glob("*/lingua-app"))
+    (app_dir / "extras").mkdir()
+    (app_dir / "extras" / "worker.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\n  namespace: lingua-app\n"
+        "spec:\n  selector:\n    matchLabels: {app: worker}\n  template:\n    metadata:\n"
+        "      labels: {app: worker}\n    spec:\n      containers:\n        - name: worker\n"
+        "          image: ghcr.io/example/worker:1.0.0\n          resources:\n"
+        "            requests: {cpu: 100m, memory: 64Mi}\n            limits: {memory: 64Mi}\n"
+    )
+    change_specs(repo)
+    data = json.loads(gg(repo, "diff", "--format", "json").stdout)
+    assert data["summary"]["added"] == data["summary"]["removed"] == 0
+    assert {c["object"] for c in data["objects"]["changed"]} == {
+        "HorizontalPodAutoscaler/lingua-app/lingua-app",
+        "HelmRelease/logging/loki",
+    }
+    side = data["budget"]["before"]
+    assert side["cpuRequestsMillis"] == before["cpuRequestsMillis"] + 100
+    assert side["memoryRequestsBytes"] == before["memoryRequestsBytes"] + 64 * 2**20
+    # an extras file that does not parse is left out of both trees: no crash, no change
+    (app_dir / "extras" / "broken.yaml").write_text("kind: [unclosed\n")
+    r = gg(repo, "diff", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["summary"]["added"] == 0
+
+
 def test_diff_against_an_older_ref_sees_committed_changes(repo: Path) -> None:
     change_specs(repo)
     git(repo, "commit", "-qam", "raise max replicas, enable chunks cache")

@@ -159,8 +159,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
             raise new_problem
         assert new_specs is not None  # load_specs returned them or raised
         rendered = RenderMemo()  # the apps the change left alone are rendered once
-        old_files = deltas.render(old_specs, out_dir, rendered)
-        new_files = deltas.render(new_specs, out_dir, rendered)
+        extras = deltas.extras_of(out_dir)  # the work tree's, for both revisions
+        old_files = deltas.render(old_specs, out_dir, rendered, extras)
+        new_files = deltas.render(new_specs, out_dir, rendered, extras)
         # on disk for the linter and the budget, placed as in the repository (Flux paths resolve);
         # one tree at a time: the old one, then, once its side is done, turned into the new one
         room = sum(_room(t) for t in (*old_files.values(), *new_files.values()))
