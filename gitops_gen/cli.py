@@ -562,6 +562,9 @@ def _run(argv: list[str] | None) -> None:
         atexit.register(gc.freeze)
         if sys.argv[1:2] and not sys.argv[1].startswith("-"):  # a command (not --help, --version)
             _terminations(unwind=True)
+            from gitops_gen import ending
+
+            ending.until_exit()  # what a command holds to its end is freed by the exit, not one by one
     _guard_stdout()
     try:
         try:

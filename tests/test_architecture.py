@@ -27,6 +27,7 @@ LEAVES = {
     "images": set(),
     "memo": set(),
     "forked": set(),
+    "ending": set(),
     "digest": set(),
 }
 LEAF_NAMES = set(LEAVES)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from msgspec.structs import replace
 
-from gitops_gen import forked
+from gitops_gen import ending, forked
 from gitops_gen.diff import deltas, gitref
 from gitops_gen.diff.compare import ObjectDiff, compare_objects
 from gitops_gen.diff.model import DiffReport
@@ -212,6 +212,9 @@ def diff_specs(base: str, specs_dir: Path, out_dir: Path, lint_flags: LintFlags 
                 cached=lasting,
                 trees=known,
             )
+            # the trees, parses, specs and rendered files: freed by a program's exit (ending)
+            ending.hold(old_files, new_files, old_placed, new_placed, written, known, parses)
+            ending.hold(old_specs, new_specs, memo, rendered, read, preread)
     return report
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import astuple, replace
 
+from gitops_gen import ending
 from gitops_gen.diff.model import BudgetDelta, BudgetSide, DiffReport, LintDelta
 from gitops_gen.lint.model import Finding
 
@@ -378,6 +379,7 @@ def add_deltas(
             walk=new_walk,
         )
         new = new_budget.value()
+        ending.hold(parsed, old_views, new_views)  # freed by a program's exit (see ending)
         if new_specs is not None:  # findings of the change name the spec key that set the value
             from gitops_gen.lint.specmap import attach
 
