@@ -398,3 +398,25 @@ def test_render_with_an_unusable_cache_still_renders(
     finally:
         if where == "read-only":
             xdg.chmod(0o700)
+
+
+def test_a_reinstalled_spec_library_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts depend on the libraries that validate the specs: a reinstall or an upgrade writes each
+    package's ``__init__.py`` (and compiled modules) anew, and the key follows."""
+    lib = tmp_path / "site" / "fakelib"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
+    (lib / "_speedups.so").write_bytes(b"\0" * 16)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(specfacts, "_LIBRARIES", ("fakelib", "no_such_library_here"))
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    first = specfacts.spec_key(specs)
+    assert first is not None and specfacts.spec_key(specs) == first
+    for name in ("__init__.py", "_speedups.so"):  # as pip writes a file: a new one renamed over the old
+        fresh = lib / f".{name}.new"
+        fresh.write_bytes((lib / name).read_bytes() + b"\n")
+        os.replace(fresh, lib / name)
+        key = specfacts.spec_key(specs)
+        assert key not in (None, first)
+        first = key
