@@ -48,6 +48,10 @@ def test_it_walks_as_os_walk_the_disk(tmp_path: Path) -> None:
     # a path below the root that is no directory of the tree (missing, or a file): nothing, as os.walk
     assert list(known.walk(str(root / "nowhere"))) == list(os.walk(root / "nowhere")) == []
     assert list(known.walk(str(root / "README.md"))) == []
+    # reached through a link (a temporary directory below a linked /tmp): named as reached
+    link = tmp_path / "link"
+    link.symlink_to(root, target_is_directory=True)
+    assert _walked(known.walk, str(link / "apps")) == _walked(os.walk, str(link / "apps"))
     # outside the root: the disk's
     outside = tmp_path / "elsewhere"
     (outside / "a").mkdir(parents=True)
