@@ -488,6 +488,7 @@ def diff(
     from gitops_gen.diff.api import run_diff
     from gitops_gen.lint.api import LintFlags
 
+    _held_to_exit()
     lint_flags = LintFlags(
         kubernetes_version=kubernetes_version,
         schema_dirs=schema_dirs,
@@ -562,9 +563,7 @@ def _run(argv: list[str] | None) -> None:
         atexit.register(gc.freeze)
         if sys.argv[1:2] and not sys.argv[1].startswith("-"):  # a command (not --help, --version)
             _terminations(unwind=True)
-            from gitops_gen import ending
-
-            ending.until_exit()  # what a command holds to its end is freed by the exit, not one by one
+            _as_program()
     _guard_stdout()
     try:
         try:
@@ -635,6 +634,21 @@ class _Terminated(BaseException):
 
 
 _main_pid = 0  # the process whose command a termination unwinds (0: none)
+_program = False  # a command run as the program (the console script): the process ends with it
+
+
+def _as_program() -> None:
+    global _program
+    _program = True
+
+
+def _held_to_exit() -> None:
+    """What the command holds to its end (:mod:`gitops_gen.ending`) is freed by the exit, not one by one,
+    when the process ends with the command; a caller's process (tests, embedding) frees it as usual."""
+    if _program:
+        from gitops_gen import ending
+
+        ending.until_exit()
 
 
 def _on_termination(signum: int, _frame: object) -> None:

@@ -7,10 +7,13 @@ import gc
 import subprocess
 import sys
 import weakref
+from pathlib import Path
 
 import pytest
 
-from gitops_gen import ending
+from gitops_gen import cli, ending
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 class _Big:
@@ -38,27 +41,30 @@ def test_held_objects_live_to_the_exit_once_the_program_says_so(monkeypatch: pyt
     assert ref() is not None
 
 
-def test_only_the_console_script_holds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`main(argv)` (tests, embedding) leaves holding off; the program (`main()`) turns it on for a command."""
-    from gitops_gen.cli import main
-
+@pytest.mark.parametrize("program", [False, True])
+def test_a_command_holds_only_in_the_program(monkeypatch: pytest.MonkeyPatch, program: bool) -> None:
     monkeypatch.setattr(ending, "_held", None)
+    monkeypatch.setattr(cli, "_program", program)
+    cli._held_to_exit()
+    assert (ending._held is not None) is program
+
+
+def test_only_the_console_script_is_the_program(tmp_path: Path) -> None:
+    """`main(argv)` (tests, embedding) is not; `main()` running a command is (not for --version)."""
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: b\n")
     with pytest.raises(SystemExit):
-        main(["budget", "--help"])
-    assert ending._held is None
+        cli.main(["lint", "--no-cache", str(manifest)])
+    assert cli._program is False
     code = (
         "import sys, atexit\n"
-        "from gitops_gen import ending\n"
-        "atexit.register(lambda: print('held' if ending._held is not None else 'not held'))\n"
+        "from gitops_gen import cli\n"
+        "atexit.register(lambda: print('program' if cli._program else 'library'))\n"
         "sys.argv = ['gitops-gen', *sys.argv[1:]]\n"
-        "from gitops_gen.cli import main\n"
-        "main()\n"
+        "cli.main()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, "budget", "--help"], capture_output=True, text=True, timeout=60
-    ).stdout
-    assert out.rstrip().endswith("held") and "not held" not in out
-    out = subprocess.run(
-        [sys.executable, "-c", code, "--version"], capture_output=True, text=True, timeout=60
-    ).stdout
-    assert out.rstrip().endswith("not held")
+    for args, expected in ((["lint", "--no-cache", str(manifest)], "program"), (["--version"], "library")):
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=REPO
+        ).stdout
+        assert out.rstrip().endswith(expected), (args, out)
