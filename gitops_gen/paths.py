@@ -97,3 +97,38 @@ class KnownTree:
             below = f"{real}{os.sep}{d}"
             if below in self._entries:
                 yield from self._walk(os.path.join(shown, d), below)
+
+
+class WalkOnce:
+    """``os.walk`` of a directory made once and replayed to the next walker of the same directory
+    (lint's discovery of the files and its search for Flux entry points both walk the linted
+    directories: a 10,000-file tree is ~20 ms a walk). Hidden directories are left out, as both leave
+    them out; ``onerror`` is ``os.walk``'s (a directory that cannot be listed)."""
+
+    def __init__(self, onerror: Callable[[OSError], None] | None = None) -> None:
+        self.onerror = onerror
+        self._walks: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+
+    def walk(self, top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+        """``os.walk(top)`` without its hidden directories, listed once per ``top``."""
+        top = os.fspath(top)
+        entries = self._walks.get(top)
+        if entries is None:
+            entries = {}
+            for dirpath, dirs, names in os.walk(top, onerror=self.onerror):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                entries[dirpath] = (list(dirs), names)
+            self._walks[top] = entries
+        if top in entries:
+            yield from self._replay(entries, top)
+
+    def _replay(
+        self, entries: dict[str, tuple[list[str], list[str]]], dirpath: str
+    ) -> Iterator[tuple[str, list[str], list[str]]]:
+        subdirs, names = entries[dirpath]
+        dirnames = list(subdirs)
+        yield dirpath, dirnames, list(names)
+        for d in dirnames:  # as pruned by the caller
+            below = os.path.join(dirpath, d)
+            if below in entries:
+                yield from self._replay(entries, below)

@@ -87,3 +87,28 @@ def test_a_file_left_out_of_the_list_changes_the_digest(tmp_path: Path) -> None:
         os.path.realpath(root), files[1:], [os.path.join(os.path.realpath(root), "empty", "deeper")]
     )
     assert walk_digests(root, walk=partial.walk)[0] != walk_digests(root)[0]
+
+
+def test_walk_once_lists_the_disk_once_and_replays_it(tmp_path: Path) -> None:
+    """Lint's discovery and its search for entry points share one listing of the linted directory."""
+    from gitops_gen.paths import WalkOnce
+
+    root, _files = _tree(tmp_path)
+    once = WalkOnce()
+
+    def visible(walk: object, top: str) -> list[tuple[str, list[str], list[str]]]:
+        assert callable(walk)
+        out = []
+        for d, subdirs, names in walk(top):
+            subdirs[:] = [s for s in subdirs if not s.startswith(".")]
+            out.append((d, sorted(subdirs), sorted(names)))
+        return sorted(out)
+
+    first = visible(once.walk, str(root))
+    assert first == visible(os.walk, str(root))
+    assert not any("/." in d for d, _s, _n in first)  # hidden directories left out
+    (root / "apps" / "dev" / "kustomization.yaml").unlink()  # the disk changes: the replay does not
+    assert visible(once.walk, str(root)) == first
+    assert discover_names([root], [], once.walk) != discover_names([root], [])
+    assert find_entries(str(root), once.walk) == find_entries(str(root))
+    assert list(once.walk(str(tmp_path / "missing"))) == []

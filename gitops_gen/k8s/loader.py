@@ -513,7 +513,7 @@ def discover_names(
 
     for root in paths:
         if root.is_dir():
-            walked = walk(str(root)) if walk is not None else os.walk(root, onerror=_unreadable)
+            walked = walk(str(root)) if walk is not None else os.walk(root, onerror=unreadable_directory)
             for dirpath, dirs, files in walked:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(f"{dirpath}/{d}"))
                 for name in sorted(files):
@@ -532,7 +532,7 @@ def discover_names(
     return sorted(out)
 
 
-def _unreadable(exc: OSError) -> None:
+def unreadable_directory(exc: OSError) -> None:
     """A directory that cannot be listed is an error, never silently skipped (its manifests would go
     unchecked and lint would pass)."""
     raise UserError.at(

@@ -23,6 +23,7 @@ from gitops_gen.cluster.model import ClusterView, FieldSource, Problem
 from gitops_gen.cluster.view import Entry
 from gitops_gen.lint.engine import LintResult, RawObject, Task
 from gitops_gen.lint.model import Finding, Severity
+from gitops_gen.paths import Walk
 
 NOT_APPLIED = "not-applied"
 
@@ -35,9 +36,12 @@ class Plan(Struct):
         return sorted({e.root for e in self.entries})
 
 
-def plan(paths: list[Path], cluster_dirs: list[Path], found: list[Entry] | None = None) -> Plan | None:
+def plan(
+    paths: list[Path], cluster_dirs: list[Path], found: list[Entry] | None = None, walk: Walk = os.walk
+) -> Plan | None:
     """Cluster mode for these paths, or None for plain file mode; ``found``: the entry points of
-    ``paths`` when the caller found them already (``find_entries``)."""
+    ``paths`` when the caller found them already (``find_entries``); ``walk``: how ``paths`` are
+    walked to find them."""
     from gitops_gen.cluster.view import entry_for_dir, find_entries
 
     if any(not p.is_dir() for p in paths):
@@ -57,7 +61,7 @@ def plan(paths: list[Path], cluster_dirs: list[Path], found: list[Entry] | None 
         return Plan([entry_for_dir(str(d), root) for d in cluster_dirs])
     entries: list[Entry] = []
     for p in paths:
-        entries.extend(find_entries(str(p)))
+        entries.extend(find_entries(str(p), walk))
     return Plan(entries) if entries else None
 
 

@@ -42,7 +42,7 @@ from gitops_gen.lint import cache as cache_mod
 from gitops_gen.lint import engine
 from gitops_gen.lint.engine import IGNORE_ANNOTATION, Assembled, FileResult, LintResult, RawFinding, Task
 from gitops_gen.lint.model import Finding, Hit, LintOptions, Severity
-from gitops_gen.paths import Walk, display_path
+from gitops_gen.paths import Walk, WalkOnce, display_path
 
 if TYPE_CHECKING:
     from gitops_gen.capacity.nodes import NodePlan
@@ -128,7 +128,7 @@ def _spec_locations(
 def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     import time
 
-    from gitops_gen.k8s.loader import ROLE_RESOURCE, discover_names, kustomize_roles
+    from gitops_gen.k8s.loader import ROLE_RESOURCE, discover_names, kustomize_roles, unreadable_directory
     from gitops_gen.lint import engine
     from gitops_gen.lint.registry import rules
 
@@ -144,12 +144,14 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
 
         versions.definitions_cache_dir = Path(settings.cache_dir) / "schemas"
     cwd = Path.cwd()
-    files = discover_names(paths, settings.exclude, settings.walk)
+    # the files, then the Flux entry points: one walk of the linted directories serves both
+    walk = settings.walk or WalkOnce(onerror=unreadable_directory).walk
+    files = discover_names(paths, settings.exclude, walk)
     # explicit files (the pre-commit hook) are linted as plain files: the cluster modules are not loaded
     if not settings.build and not settings.plain and all(p.is_dir() for p in paths):
         from gitops_gen.lint import clusters
 
-        the_plan = clusters.plan(paths, settings.clusters, settings.entries)
+        the_plan = clusters.plan(paths, settings.clusters, settings.entries, walk)
         if the_plan is not None:
             from gitops_gen.lint.cache import ResultCache
 
