@@ -148,35 +148,38 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     walk = settings.walk or WalkOnce(onerror=unreadable_directory).walk
     files = discover_names(paths, settings.exclude, walk)
     # explicit files (the pre-commit hook) are linted as plain files: the cluster modules are not loaded
-    if not settings.build and not settings.plain and all(p.is_dir() for p in paths):
+    clustered = not settings.build and not settings.plain and all(p.is_dir() for p in paths)
+    the_plan = None
+    if clustered:
         from gitops_gen.lint import clusters
 
         the_plan = clusters.plan(paths, settings.clusters, settings.entries, walk)
-        if the_plan is not None:
-            from gitops_gen.lint.cache import ResultCache
+    del walk  # the listing is not kept through the run (100,000 files: tens of MB)
+    if the_plan is not None:  # cluster mode
+        from gitops_gen.lint.cache import ResultCache
 
-            cache = (
-                ResultCache.open(settings.cache_dir, settings.options, settings.written, settings.walk)
-                if settings.cache_dir
-                else None
-            )
-            result = clusters.lint_clusters(
-                the_plan,
-                files,
-                lambda tasks, name: _lint_tasks(tasks, settings, mark, cache, name),
-                lambda names: plain_tasks(names, cwd),
-                settings.all_files,
-                _view_files(cache),
-                _ViewMemo(cache, settings, cwd) if cache is not None else None,
-                settings.views,
-            )
-            if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
-                settings.nodes.check_names(result.clusters, paths)
-            if cache is not None:
-                cache.save()
-                cache.close()
-            result.rule_docs = {rid: r.summary for rid, r in rules().items()}
-            return result
+        cache = (
+            ResultCache.open(settings.cache_dir, settings.options, settings.written, settings.walk)
+            if settings.cache_dir
+            else None
+        )
+        result = clusters.lint_clusters(
+            the_plan,
+            files,
+            lambda tasks, name: _lint_tasks(tasks, settings, mark, cache, name),
+            lambda names: plain_tasks(names, cwd),
+            settings.all_files,
+            _view_files(cache),
+            _ViewMemo(cache, settings, cwd) if cache is not None else None,
+            settings.views,
+        )
+        if settings.nodes is not None and not settings.clusters:  # --cluster DIR: some clusters only
+            settings.nodes.check_names(result.clusters, paths)
+        if cache is not None:
+            cache.save()
+            cache.close()
+        result.rule_docs = {rid: r.summary for rid, r in rules().items()}
+        return result
     roles = kustomize_roles(files)
     tasks: list[Task] = []
     build_dirs: list[Path] = []
