@@ -51,7 +51,7 @@ class KnownTree:
     def __init__(self, root: str, files: Iterable[str], dirs: Iterable[str] = ()) -> None:
         self.root = os.path.normpath(root)
         self._below = self.root.rstrip(os.sep) + os.sep
-        self._entries: dict[str, tuple[list[str], list[str]]] = {self.root: ([], [])}
+        self._entries: Listing = {self.root: ([], [])}
         for d in dirs:
             self._directory(os.path.normpath(d))
         entries = self._entries
@@ -87,16 +87,7 @@ class KnownTree:
             yield from os.walk(top)
             return
         if real in self._entries:
-            yield from self._walk(top, real)
-
-    def _walk(self, shown: str, real: str) -> Iterator[tuple[str, list[str], list[str]]]:
-        subdirs, names = self._entries[real]
-        dirnames = list(subdirs)
-        yield shown, dirnames, list(names)
-        for d in dirnames:  # as pruned by the caller
-            below = f"{real}{os.sep}{d}"
-            if below in self._entries:
-                yield from self._walk(os.path.join(shown, d), below)
+            yield from _replay(self._entries, top, real)
 
 
 class WalkOnce:
@@ -107,28 +98,36 @@ class WalkOnce:
 
     def __init__(self, onerror: Callable[[OSError], None] | None = None) -> None:
         self.onerror = onerror
-        self._walks: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+        self._walks: dict[str, Listing] = {}
 
     def walk(self, top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
         """``os.walk(top)`` without its hidden directories, listed once per ``top``."""
         top = os.fspath(top)
         entries = self._walks.get(top)
         if entries is None:
-            entries = {}
-            for dirpath, dirs, names in os.walk(top, onerror=self.onerror):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                entries[dirpath] = (list(dirs), names)
-            self._walks[top] = entries
+            entries = self._walks[top] = self._list(top)
         if top in entries:
-            yield from self._replay(entries, top)
+            yield from _replay(entries, top, top)
 
-    def _replay(
-        self, entries: dict[str, tuple[list[str], list[str]]], dirpath: str
-    ) -> Iterator[tuple[str, list[str], list[str]]]:
-        subdirs, names = entries[dirpath]
-        dirnames = list(subdirs)
-        yield dirpath, dirnames, list(names)
-        for d in dirnames:  # as pruned by the caller
-            below = os.path.join(dirpath, d)
-            if below in entries:
-                yield from self._replay(entries, below)
+    def _list(self, top: str) -> Listing:
+        entries: Listing = {}
+        for dirpath, dirs, names in os.walk(top, onerror=self.onerror):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            entries[dirpath] = (list(dirs), names)
+        return entries
+
+
+#: a directory -> (its subdirectories, its files), for every directory of a tree
+Listing = dict[str, tuple[list[str], list[str]]]
+
+
+def _replay(entries: Listing, shown: str, key: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk`` of the directory ``key`` of ``entries``, top-down, its paths named from ``shown``;
+    the caller may prune the subdirectories it is given, as with ``os.walk``."""
+    subdirs, names = entries[key]
+    dirnames = list(subdirs)
+    yield shown, dirnames, list(names)
+    for d in dirnames:  # as pruned by the caller
+        below = os.path.join(key, d)
+        if below in entries:
+            yield from _replay(entries, os.path.join(shown, d), below)
