@@ -151,18 +151,13 @@ def _code_stats() -> list[tuple[str, int, int, int, int]]:
 
 
 def _library_stats(root: Path) -> list[tuple[str, int, int, int, int]]:
+    from gitops_gen.lint.cache import fingerprint_stat
+
     try:
         names = os.listdir(root)
     except OSError:
         return [(str(root), -1, 0, 0, 0)]  # not installed (or not readable): that too is in the key
-    out = []
-    for p in (str(root / n) for n in sorted(names) if n == "__init__.py" or n.endswith((".so", ".pyd"))):
-        try:
-            st = os.stat(p)
-        except OSError:
-            continue
-        out.append((p, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    return out
+    return fingerprint_stat([root / n for n in names if n == "__init__.py" or n.endswith((".so", ".pyd"))])
 
 
 def _read(path: Path) -> list[PlatformFacts] | None:
