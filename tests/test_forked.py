@@ -261,6 +261,12 @@ def test_check_reads_the_output_while_the_child_reads_the_specs(
     extra = out / "apps/vps/app-002/extra.yaml"
     extra.write_text(stale.read_text(encoding="utf-8").split("\n", 1)[0] + "\nkind: ConfigMap\n", "utf-8")
     (out / "apps/vps/app-003/mine.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")  # hand-written
+    # a hand-written manifest in an extras directory: the rendered kustomization lists it (from the
+    # extras the child found, or those the check finds): stale on disk either way
+    (out / "apps/vps/app-005/extras").mkdir()
+    (out / "apps/vps/app-005/extras/cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n", encoding="utf-8"
+    )
     ahead: list[object] = []
     real_scan = api._scan_ahead
     monkeypatch.setattr(api, "_scan_ahead", lambda d: ahead.append(d) or real_scan(d))
@@ -272,6 +278,7 @@ def test_check_reads_the_output_while_the_child_reads_the_specs(
     assert api.run_render(specs_dir, out, check=True) == 1
     assert capsys.readouterr() == early
     assert "missing: " in early.out and "stale: " in early.out and "extra: " in early.out
+    assert "stale: " + (out / "apps/vps/app-005/kustomization.yaml").as_posix() in early.out
     monkeypatch.setattr(api, "_scan_ahead", real_scan)
     (specs_dir / "apps/app-004.yaml").write_text("kind: App\nmetadata: {name: [}\n", encoding="utf-8")
     with pytest.raises(UserError) as err:  # the specs' error, as before (the scan raises nothing)
@@ -295,7 +302,7 @@ def test_an_output_that_cannot_be_read_ahead_is_read_by_the_check(
 
         monkeypatch.setattr(writer, "scan_for_check", unreadable)
         # the child fails (or none runs): the check meets it again, after the specs' errors
-        assert api._scanned(api._scan_ahead(tmp_path)) is None
+        assert api._scanned(api._scan_ahead(tmp_path)) == (None, None)
 
 
 def test_beside_gives_the_childs_value_or_computes_it_here() -> None:
@@ -344,17 +351,24 @@ def test_the_output_read_by_a_child_is_the_scan_the_check_makes(tmp_path: Path) 
     """What the scanning child sends back (plain data) rebuilds the very entries the check would scan:
     kinds, order and the bytes of generated files."""
     from gitops_gen.render import api, writer
+    from gitops_gen.render.extras import find_extras
     from gitops_gen.spec.files import READ_AHEAD_MIN_FILES
 
     specs_dir = _many_apps(tmp_path, READ_AHEAD_MIN_FILES)
     out = tmp_path / "output"
     assert api.run_render(specs_dir, out) == 0
     (out / "apps/vps/app-003/mine.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")  # hand-written
+    (out / "apps/vps/app-005/extras").mkdir()  # a hand-written manifest where extras go
+    (out / "apps/vps/app-005/extras/cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n", encoding="utf-8"
+    )
     (out / "apps/vps/link.yaml").symlink_to("app-003/mine.yaml")
     want = writer.scan_for_check(out)
-    got = api._scanned(api._scan_ahead(out)) or {
-        rel: writer.Entry(rel, kind, data) for rel, kind, data in api._plain_scan(out)
-    }  # no child where threads run (pytest-xdist): the same plain round trip, here
+    entries, extras = api._scanned(api._scan_ahead(out))
+    plain = api._plain_scan(out)  # no child where threads run (pytest-xdist): the same plain round trip
+    got = entries or {rel: writer.Entry(rel, kind, data) for rel, kind, data in plain[0]}
+    assert (extras if extras is not None else plain[1]) == find_extras(out)
+    assert find_extras(out) == {"apps/vps/app-005/extras": ("cm.yaml",)}
     assert list(got) == list(want)
     assert [(e.kind, e.data) for e in got.values()] == [(e.kind, e.data) for e in want.values()]
     assert any(e.data for e in got.values()) and {e.kind for e in got.values()} >= {

@@ -42,7 +42,7 @@ def run_render(
         from gitops_gen.textsafe import escape_control
 
         validate_out(out_dir, specs_dir=specs_dir, writing=False)  # before the work, not after
-        scanned = _scanned(scanning)
+        scanned, extras = _scanned(scanning)
         specs = load_specs(specs_dir, preread=ahead.result() if ahead is not None else None)
     finally:
         if ahead is not None:
@@ -51,7 +51,7 @@ def run_render(
             scanning.cancel()
     if loaded is not None:
         loaded(specs.platforms)
-    files = render_tree(specs, derive_prefix(out_dir), find_extras(out_dir))
+    files = render_tree(specs, derive_prefix(out_dir), extras if extras is not None else find_extras(out_dir))
     shown = escape_control(out_dir.as_posix().rstrip("/") or ".", keep_newlines=False)
     if check:
         report = check_tree(out_dir, files, specs_dir=specs_dir, entries=scanned)
@@ -84,8 +84,9 @@ def run_render(
     return EXIT_OK
 
 
-#: a scan of ``--out`` as plain data (a forked child's answer): each entry's path, kind and bytes
-_PlainScan = list[tuple[str, str, bytes | None]]
+#: a scan of ``--out`` as plain data (a forked child's answer): each entry's path, kind and bytes, and
+#: the hand-written manifests of its extras directories (``find_extras``)
+_PlainScan = tuple[list[tuple[str, str, bytes | None]], dict[str, tuple[str, ...]]]
 
 
 def _scan_ahead(out_dir: Path) -> Forked[_PlainScan] | None:
@@ -98,20 +99,26 @@ def _scan_ahead(out_dir: Path) -> Forked[_PlainScan] | None:
 
 
 def _plain_scan(out_dir: Path) -> _PlainScan:
+    from gitops_gen.render.extras import find_extras
     from gitops_gen.render.writer import scan_for_check
 
-    return [(e.rel, e.kind, e.data) for e in scan_for_check(out_dir).values()]
+    entries = [(e.rel, e.kind, e.data) for e in scan_for_check(out_dir).values()]
+    return entries, {d: tuple(names) for d, names in find_extras(out_dir).items()}
 
 
-def _scanned(child: Forked[_PlainScan] | None) -> dict[str, Entry] | None:
-    """What the child read of ``--out``; None when there is none or it failed (whatever it met: the
-    check reads ``--out`` again, and fails as it did, after the specs, whose errors come first)."""
+def _scanned(
+    child: Forked[_PlainScan] | None,
+) -> tuple[dict[str, Entry] | None, dict[str, tuple[str, ...]] | None]:
+    """What the child read of ``--out`` and the extras it found there; (None, None) when there is no
+    child or it failed (whatever it met: the check reads ``--out`` again, and fails as it did, after
+    the specs, whose errors come first)."""
     got = child.result() if child is not None else None
     if got is None:
-        return None
+        return None, None
     from gitops_gen.render.writer import Entry
 
-    return {rel: Entry(rel, kind, data) for rel, kind, data in got}
+    entries, extras = got
+    return {rel: Entry(rel, kind, data) for rel, kind, data in entries}, extras
 
 
 def _warn_unapplied(
