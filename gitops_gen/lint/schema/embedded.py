@@ -595,17 +595,26 @@ def _kind_record(path: Path) -> Path | None:
 
 
 def _write_record(path: Path, data: bytes) -> None:
-    from gitops_gen.lint.cache import _seal, keep_newest
+    from gitops_gen.lint.cache import _seal
+
+    # every kind of each install and Kubernetes version: the records of older ones are never read
+    _write_kept(path, _seal(data), "kind-", KEEP_KIND_RECORDS)
+
+
+def _write_kept(path: Path, data: bytes, prefix: str, keep: int) -> None:
+    """Write ``data`` to ``path`` whole (a temporary file replaced at once) and keep the ``keep`` newest
+    files named ``prefix*`` beside it. Nothing is raised: without the file, the next run reads the
+    JSON again."""
+    from gitops_gen.lint.cache import keep_newest
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(_seal(data))
+        tmp.write_bytes(data)
         os.replace(tmp, path)
-        # every kind of each install and Kubernetes version: the records of older ones are never read
-        keep_newest([c for c in path.parent.glob("kind-*") if not c.name.endswith(".tmp")], KEEP_KIND_RECORDS)
+        keep_newest([c for c in path.parent.glob(f"{prefix}*") if not c.name.endswith(".tmp")], keep)
     except OSError:
-        pass  # no record: the next run reads the kind's JSON again
+        pass
 
 
 #: kind records kept (~60 kinds per Kubernetes version and install of gitops-gen, 15-190 KB each)
@@ -664,16 +673,11 @@ def _load_definitions(path: Path) -> Definitions:
     found = Definitions(doc, defs)
     if copy is not None:
         try:
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(found.to_copy())
-            os.replace(tmp, copy)
-            from gitops_gen.lint.cache import keep_newest
-
-            # each upgrade or Kubernetes version makes a new copy, and the old ones are never read again
-            keep_newest([c for c in copy.parent.glob("defs-*") if not c.name.endswith(".tmp")], KEEP_COPIES)
-        except (OSError, ValueError):
-            pass  # no copy: the next run parses the JSON again
+            data = found.to_copy()
+        except ValueError:
+            return found  # no copy: the next run parses the JSON again
+        # each upgrade or Kubernetes version makes a new copy, and the old ones are never read again
+        _write_kept(copy, data, "defs-", KEEP_COPIES)
     return found
 
 
