@@ -156,13 +156,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         the_plan = clusters.plan(paths, settings.clusters, settings.entries, walk)
     del walk  # the listing is not kept through the run (100,000 files: tens of MB)
     if the_plan is not None:  # cluster mode
-        from gitops_gen.lint.cache import ResultCache
-
-        cache = (
-            ResultCache.open(settings.cache_dir, settings.options, settings.written, settings.walk)
-            if settings.cache_dir
-            else None
-        )
+        cache = _open_cache(settings)
         result = clusters.lint_clusters(
             the_plan,
             files,
@@ -200,13 +194,7 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
     for d in build_dirs:
         tasks.append(_build_task(d, cwd))
     options = settings.options
-    from gitops_gen.lint.cache import ResultCache
-
-    cache = (
-        ResultCache.open(settings.cache_dir, options, settings.written, settings.walk)
-        if settings.cache_dir
-        else None
-    )
+    cache = _open_cache(settings)
     if cache is not None:
         asm, raw = run_cached(tasks, options, settings.jobs, cache, mark)  # sizes only what it parses
     else:
@@ -228,6 +216,15 @@ def _lint(paths: list[Path], settings: RunSettings) -> LintResult:
         files=asm.files,
         rule_docs={rid: r.summary for rid, r in rules().items()},
     )
+
+
+def _open_cache(settings: RunSettings) -> ResultCache | None:
+    """The result cache of this run (None without a cache directory, or when it cannot be opened)."""
+    from gitops_gen.lint.cache import ResultCache
+
+    if not settings.cache_dir:
+        return None
+    return ResultCache.open(settings.cache_dir, settings.options, settings.written, settings.walk)
 
 
 def plain_tasks(files: list[str], cwd: Path) -> list[Task]:
