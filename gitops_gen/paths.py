@@ -10,6 +10,8 @@ from pathlib import Path
 #: ``os.walk`` as the walkers of a tree call it: ``walk(top)`` -> (dirpath, dirnames, filenames), top-down;
 #: a caller may prune ``dirnames`` in place
 Walk = Callable[[str], Iterator[tuple[str, list[str], list[str]]]]
+#: a directory -> (its subdirectories, its files), for every directory of a tree
+Listing = dict[str, tuple[list[str], list[str]]]
 
 
 def display_path(p: Path | str, base: Path | str) -> str:
@@ -115,10 +117,6 @@ class WalkOnce:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             entries[dirpath] = (list(dirs), names)
         return entries
-
-
-#: a directory -> (its subdirectories, its files), for every directory of a tree
-Listing = dict[str, tuple[list[str], list[str]]]
 
 
 def _replay(entries: Listing, shown: str, key: str) -> Iterator[tuple[str, list[str], list[str]]]:
